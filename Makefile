@@ -1,0 +1,31 @@
+# composer: make help lists the targets. Every target but help/clean runs setup first.
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test check bench clean
+
+BIN := .venv/bin
+
+help:
+	@echo "make setup  install libfluidsynth, a GM soundfont and .venv (idempotent, fast when done)"
+	@echo "make demo   compose scores/product-video.toml into out/"
+	@echo "make test   run the tests (pytest)"
+	@echo "make check  type-check (mypy --strict)"
+	@echo "make bench  time composing (benchmarks/compose.py)"
+	@echo "make clean  remove out/"
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	$(BIN)/composer compose --brief-file scores/product-video.toml --out out --name product-video
+
+test: setup
+	$(BIN)/python -m pytest
+
+check: setup
+	$(BIN)/python -m mypy
+
+bench: setup
+	$(BIN)/python benchmarks/compose.py
+
+clean:
+	rm -rf out

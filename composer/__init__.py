@@ -1,0 +1,1 @@
+"""composer: original background music from a plain-language brief."""

@@ -1,0 +1,333 @@
+"""The ``composer`` command: compose, explain, render, soundfonts, presets.
+
+Every problem a user can cause ends as one line on stderr naming the problem and the fix,
+with exit status 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from composer.errors import ComposerError
+
+app = typer.Typer(
+    name="composer",
+    help="Original, licence-free background music for video, composed from a plain-language brief.\n\n"
+    'Example: composer compose "calm piano for a 60-second interview" --seed 2',
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
+MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS = -40.0, -5.0
+
+BriefText = Annotated[Optional[str], typer.Argument(
+    help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end".',
+    show_default=False)]
+BriefFile = Annotated[Optional[Path], typer.Option(
+    "--brief-file", help="A TOML brief, e.g. scores/podcast-bed.toml; its fields win over the text.",
+    show_default=False)]
+Seed = Annotated[Optional[int], typer.Option(help="Seed for the choices: same brief + seed = same music. e.g. --seed 7")]
+Kind = Annotated[Optional[str], typer.Option(
+    help="underscore | bed | stinger | thematic | ambient, e.g. --kind bed", show_default=False)]
+Duration = Annotated[Optional[float], typer.Option(
+    help="Length in seconds, 1 to 3600, e.g. --duration 90", show_default=False)]
+Tempo = Annotated[Optional[float], typer.Option(help="Tempo in BPM, 20 to 300, e.g. --tempo 128", show_default=False)]
+Key = Annotated[Optional[str], typer.Option(help='Key and mode, e.g. --key "D minor"', show_default=False)]
+Meter = Annotated[Optional[str], typer.Option(help='Time signature, e.g. --meter 3/4', show_default=False)]
+Loop = Annotated[Optional[bool], typer.Option(
+    "--loop/--no-loop", help="Make it loop seamlessly (no tail), e.g. for a podcast bed.", show_default=False)]
+Soundfont = Annotated[Optional[Path], typer.Option(
+    help="A General MIDI .sf2/.sf3 to render with (default: see `composer soundfonts`).", show_default=False)]
+Loudness = Annotated[Optional[float], typer.Option(
+    help="Integrated loudness target in LUFS, -40 to -5, e.g. --loudness -16 (default per use).",
+    show_default=False)]
+
+
+def main() -> None:
+    """Entry point of the console script: run the app, turning ComposerError into one line."""
+    try:
+        app()
+    except ComposerError as error:
+        err.print(f"composer: error: {error}", markup=False, soft_wrap=True)
+        sys.exit(2)
+
+
+def _overrides(file: Path | None, **flags: Any) -> tuple[str | None, dict[str, Any]]:
+    """The brief text and the fields over it: the file's, then the flags' (flags win)."""
+    from composer.brief import load_brief_file
+
+    fields: dict[str, Any] = load_brief_file(file) if file else {}
+    text = fields.pop("brief", None)
+    for name, value in flags.items():
+        if value is not None:
+            fields[name] = value
+    return text, fields
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "piece"
+
+
+def _check_loudness(loudness: float | None) -> None:
+    if loudness is not None and not MIN_LOUDNESS_LUFS <= loudness <= MAX_LOUDNESS_LUFS:
+        raise ComposerError(f"loudness {loudness:g} LUFS is outside -40…-5 LUFS",
+                            "use e.g. -14 (social), -16 (web), -23 (broadcast)")
+
+
+def _check_formats(formats: list[str]) -> list[str]:
+    chosen = [f.strip().lower().lstrip(".") for spec in formats for f in spec.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in AUDIO_CHOICES]
+    if unknown:
+        raise ComposerError(f"unknown audio format {unknown[0]!r}", f"use one of: {', '.join(AUDIO_CHOICES)}")
+    return list(dict.fromkeys(chosen)) or ["wav"]
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    """A progress bar on a terminal; nothing at all when stderr is not one (logs, CI, pipes)."""
+    if not err.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(label, total=1)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@app.command()
+def compose(
+    brief: BriefText = None,
+    brief_file: BriefFile = None,
+    seed: Seed = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files, created if missing, e.g. --out out")] = Path("out"),
+    name: Annotated[Optional[str], typer.Option(
+        help="Base name of the files, e.g. --name launch-v1 writes launch-v1.mid/.wav/.json "
+             "(default: the brief's first words and the seed).", show_default=False)] = None,
+    kind: Kind = None,
+    duration: Duration = None,
+    tempo: Tempo = None,
+    key: Key = None,
+    meter: Meter = None,
+    loop: Loop = None,
+    audio_format: Annotated[list[str], typer.Option(
+        "--format", help="Audio format(s): wav, flac, ogg, mp3; repeat or comma-separate, e.g. --format wav,flac")] = ["wav"],  # noqa: B006
+    midi_only: Annotated[bool, typer.Option("--midi-only", help="Write the MIDI and JSON only, no audio.")] = False,
+    loudness: Loudness = None,
+    soundfont: Soundfont = None,
+) -> None:
+    """Compose a piece from a brief and write NAME.mid, NAME.wav (or --format) and NAME.json.
+
+    Example: composer compose "bright music for a 90-second product video, builds in the final 20 seconds" --seed 1
+    """
+    from composer.files import prepare_folder, staged
+    from composer.piece import audio_format_for, compose as compose_piece, write_audio
+    from composer.render import SAMPLE_RATE
+    from composer.soundfonts import choose_soundfont
+
+    text, fields = _overrides(brief_file, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter, loop=loop)
+    file_seed, file_name = fields.pop("seed", None), fields.pop("name", None)
+    seed = seed if seed is not None else int(file_seed) if file_seed is not None else 1
+    if text is None and brief_file is None and brief is None:
+        raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
+    text = brief if brief is not None else text
+    _check_loudness(loudness)
+    formats = [] if midi_only else _check_formats(audio_format)
+    font = None if midi_only else choose_soundfont(soundfont)
+    folder = prepare_folder(out_dir)
+    piece = compose_piece(text or "", seed=seed, title=name or file_name, **fields)
+    base = name or file_name or f"{_slug(' '.join((text or '').split()[:6]))}-seed{seed}"
+    midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
+    audio_paths = [folder / f"{base}.{f}" for f in formats]
+    for path in audio_paths:
+        audio_format_for(path)
+    with staged([midi_path, *audio_paths, json_path]) as (midi_tmp, *audio_tmps, json_tmp):
+        midi_tmp.write_bytes(piece.midi_bytes)
+        piece.written["midi"] = str(midi_path)
+        if audio_paths:
+            with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
+                audio = piece.audio(font, loudness, progress=progress)
+            for path, temporary in zip(audio_paths, audio_tmps):
+                write_audio(temporary, audio, SAMPLE_RATE, audio_format_for(path))
+                piece.written[path.suffix.lstrip(".")] = str(path)
+        json_tmp.write_text(piece.report_json(), "utf-8")
+    report = piece.report()
+    out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
+              f"{report['duration_s']:g} s", markup=False)
+    for path in [midi_path, *audio_paths, json_path]:
+        out.print(str(path), markup=False)
+
+
+@app.command()
+def explain(
+    brief: BriefText = None,
+    brief_file: BriefFile = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    seed: Seed = None,
+    kind: Kind = None,
+    duration: Duration = None,
+    tempo: Tempo = None,
+    key: Key = None,
+    meter: Meter = None,
+    loop: Loop = None,
+) -> None:
+    """Show how a brief is understood (kind, preset, mood, length, tempo, key, form) without composing.
+
+    Example: composer explain "tense documentary underscore, 2 minutes, gets quiet at 0:50" --json
+    """
+    from composer.brief import build_brief
+    from composer.plan import make_plan, tempo_range
+
+    text, fields = _overrides(brief_file, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter, loop=loop)
+    file_seed = fields.pop("seed", None)
+    fields.pop("name", None)
+    text = brief if brief is not None else text
+    parsed = build_brief(text or "", fields)
+    plan = make_plan(parsed, random.Random(seed if seed is not None else int(file_seed or 1)))
+    low, high = tempo_range(parsed)
+    data = {
+        "brief": parsed.text,
+        "kind": parsed.kind,
+        "preset": parsed.preset,
+        "duration_s": parsed.duration_s,
+        "mood": {"valence": parsed.valence, "arousal": parsed.arousal, "words": list(parsed.mood_words)},
+        "tempo_range": [low, high],
+        "tempo_bpm": round(float(plan.tempo_bpm), 3),
+        "key": plan.key,
+        "mode": plan.mode,
+        "meter": f"{plan.meter[0]}/{plan.meter[1]}",
+        "bars": plan.bars,
+        "instruments": [{"role": r.role, "name": r.name, "program": r.program} for r in plan.roles],
+        "exclude": list(parsed.exclude),
+        "loop": plan.ending == "loop",
+        "ending": plan.ending,
+        "sections": [{"name": s.name, "start_s": round(plan.seconds(s.start_q), 3), "energy": s.energy}
+                     for s in plan.sections],
+        "energy": plan.energy_curve(),
+        "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
+                 for e in parsed.shape],
+        "notes": list(parsed.notes),
+        "ignored_words": list(parsed.ignored_words),
+    }
+    if as_json:
+        out.print(json.dumps(data, ensure_ascii=False), markup=False, soft_wrap=True)
+        return
+    table = Table(show_header=False, box=None)
+    for field_name, value in data.items():
+        if field_name == "energy":
+            value = _sparkline([level for _, level in plan.energy_curve()])
+        elif isinstance(value, (list, dict)):
+            value = json.dumps(value, ensure_ascii=False)
+        table.add_row(field_name, str(value))
+    out.print(table)
+
+
+def _sparkline(levels: list[float], width: int = 48) -> str:
+    """Energy levels as a row of block characters, resampled to ``width``."""
+    if not levels:
+        return ""
+    blocks = "▁▂▃▄▅▆▇█"
+    picks = [levels[min(len(levels) - 1, i * len(levels) // width)] for i in range(min(width, len(levels)))]
+    return "".join(blocks[min(7, int(level * 8))] for level in picks)
+
+
+@app.command()
+def render(
+    midi_file: Annotated[Path, typer.Argument(help="Any Standard MIDI File, e.g. out/launch.mid or a DAW export.")],
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="Audio file to write (.wav/.flac/.ogg/.mp3), default: beside the MIDI as .wav.",
+        show_default=False)] = None,
+    soundfont: Soundfont = None,
+    duration: Annotated[Optional[float], typer.Option(
+        help="Exact length in seconds (default: the MIDI's own length, plus 2 s to ring out if it stops "
+             "with its last note).", show_default=False)] = None,
+    loudness: Annotated[float, typer.Option(help="Integrated loudness target in LUFS, e.g. --loudness -16")] = -16.0,
+) -> None:
+    """Render any MIDI file to audio with FluidSynth, at a target loudness.
+
+    Example: composer render out/product-video.mid --out out/product-video.flac
+    """
+    from composer import render as renderer
+    from composer.brief import check_duration
+    from composer.files import prepare_folder, staged
+    from composer.piece import audio_format_for, write_audio
+    from composer.soundfonts import choose_soundfont
+
+    _check_loudness(loudness)
+    midi = renderer.read_midi(midi_file)
+    target = out_file or midi_file.with_suffix(".wav")
+    audio_format = audio_format_for(target)
+    font = choose_soundfont(soundfont)
+    prepare_folder(target.parent if str(target.parent) else Path("."))
+    length = duration if duration is not None else _natural_length(midi)
+    length = check_duration(length)
+    with _progress(f"rendering {length:.1f} s") as progress:
+        audio = renderer.render_midi(midi, font, length, progress=progress)
+    audio, measured, peak = renderer.master(audio, renderer.SAMPLE_RATE, loudness)
+    with staged([target]) as (temporary,):
+        write_audio(temporary, audio, renderer.SAMPLE_RATE, audio_format)
+    out.print(f"{target}  ({length:.3f} s, {measured:.1f} LUFS, {peak:.1f} dBTP, {font.name})", markup=False)
+
+
+def _natural_length(midi: Any) -> float:
+    """The MIDI's length, with 2 s more when its last note stops at the very end (room to ring out)."""
+    import mido
+
+    seconds = 0.0
+    last_note_end = 0.0
+    for message in midi:
+        seconds += message.time
+        if isinstance(message, mido.Message) and message.type in ("note_on", "note_off"):
+            last_note_end = seconds
+    total = float(midi.length)
+    return total + 2.0 if total - last_note_end < 0.5 else total
+
+
+@app.command()
+def soundfonts() -> None:
+    """List the soundfonts composer can use, in the order it prefers them; the first is the default."""
+    from composer.soundfonts import check_soundfont, find_soundfonts
+
+    found = find_soundfonts()
+    if not found:
+        raise ComposerError("no soundfont found", "run `make setup` or pass --soundfont PATH")
+    table = Table("", "soundfont", "found via", "status")
+    default_marked = False
+    for item in found:
+        try:
+            check_soundfont(item.path)
+            status = "ok"
+        except ComposerError as error:
+            status = error.problem
+        mark = "default" if status == "ok" and not default_marked else ""
+        default_marked = default_marked or bool(mark)
+        table.add_row(mark, str(item.path), item.source, status)
+    out.print(table)
+
+
+@app.command()
+def presets() -> None:
+    """List the use-case presets: the words that choose them, kind, tempo range and loudness."""
+    from composer.brief import presets as preset_table
+
+    table = Table("preset", "kind", "tempo", "loudness", "drums", "chosen by")
+    for name, preset in preset_table().items():
+        table.add_row(name, preset["kind"], f"{preset['tempo'][0]}–{preset['tempo'][1]} BPM",
+                      f"{preset['loudness']:g} LUFS", "yes" if preset["drums"] else "no", ", ".join(preset["words"][:6]))
+    out.print(table)

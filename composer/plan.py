@@ -1,0 +1,382 @@
+"""Plan: the brief turned into musical decisions — tempo, key, meter, form, energy, roles.
+
+The form is fitted to the exact duration: whole bars at a tempo inside the preset's range,
+then a release ("tail") that ends exactly at the requested second. Musical time is kept as
+exact ``Fraction`` quarter notes; seconds appear only where the brief speaks in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pretty_midi
+
+from composer.brief import Brief, ShapeEvent, lexicon, presets
+
+#: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
+COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
+#: General MIDI channel (0-based) per role; drums always on MIDI channel 10.
+ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "drums": 9}
+DRUM_CHANNEL = 9
+SUSTAINING_PROGRAMS = set(range(16, 24)) | set(range(40, 56)) | set(range(88, 96))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of the form, in quarter notes from the start, with its mean energy (0..1)."""
+
+    name: str
+    start_q: Fraction
+    length_q: Fraction
+    energy: float
+
+    @property
+    def end_q(self) -> Fraction:
+        return self.start_q + self.length_q
+
+
+@dataclass(frozen=True)
+class Role:
+    """One part of the arrangement: what it does and which General MIDI program plays it."""
+
+    role: str
+    program: int
+    channel: int
+
+    @property
+    def name(self) -> str:
+        return "Drums" if self.role == "drums" else str(pretty_midi.program_to_instrument_name(self.program))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every decision the later stages need, and nothing they decide themselves."""
+
+    brief: Brief
+    tempo_bpm: Fraction
+    tonic: str
+    mode: str
+    meter: tuple[int, int]
+    bars: int
+    pickup_q: Fraction
+    tail_s: Fraction
+    sections: tuple[Section, ...]
+    bar_energy: tuple[float, ...]
+    roles: tuple[Role, ...]
+    ending: str
+    loudness_lufs: float
+
+    @property
+    def kind(self) -> str:
+        return self.brief.kind
+
+    @property
+    def duration_s(self) -> float:
+        return self.brief.duration_s
+
+    @property
+    def key(self) -> str:
+        return f"{self.tonic} {self.mode}"
+
+    @property
+    def bar_q(self) -> Fraction:
+        """Quarter notes per bar: 4 in 4/4, 3 in 3/4, 3 in 6/8."""
+        return Fraction(4 * self.meter[0], self.meter[1])
+
+    @property
+    def music_q(self) -> Fraction:
+        """Length of the written music in quarter notes (pickup plus whole bars)."""
+        return self.pickup_q + self.bars * self.bar_q
+
+    @property
+    def end_q(self) -> Fraction:
+        """The requested end, in quarter notes at the plan's tempo (music plus release)."""
+        return self.music_q + self.tail_s * self.tempo_bpm / 60
+
+    def seconds(self, quarters: Fraction) -> float:
+        """Seconds from the start at ``quarters`` quarter notes (one tempo throughout)."""
+        return float(quarters * 60 / self.tempo_bpm)
+
+    def bar_start_q(self, bar: int) -> Fraction:
+        return self.pickup_q + bar * self.bar_q
+
+    def energy_curve(self) -> list[tuple[float, float]]:
+        """The energy curve as [seconds, level] points, one per bar start."""
+        return [(round(self.seconds(self.bar_start_q(b)), 3), e) for b, e in enumerate(self.bar_energy)]
+
+
+def make_plan(brief: Brief, rng: random.Random) -> Plan:
+    """Decide tempo, key, meter and form for ``brief``; the seed only picks among equals."""
+    preset = presets()[brief.preset]
+    meter = brief.meter or (int(preset["meter"][0]), int(preset["meter"][1]))
+    low, high = tempo_range(brief)
+    wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
+    bar_q = Fraction(4 * meter[0], meter[1])
+    duration = Fraction(brief.duration_s).limit_denominator(1000)
+    ending = brief.ending or _default_ending(brief)
+    if brief.kind == "stinger":
+        bars = 0
+        tempo, pickup_q, tail = _fit_stinger(duration, wanted)
+    else:
+        tempo, bars, tail = _fit_bars(duration, wanted, low, high, bar_q, ending == "loop", brief.tempo_bpm is not None)
+        pickup_q = Fraction(0)
+    tonic, mode = _key(brief, rng)
+    plan = Plan(
+        brief=brief,
+        tempo_bpm=tempo,
+        tonic=tonic,
+        mode=mode,
+        meter=meter,
+        bars=bars,
+        pickup_q=pickup_q,
+        tail_s=tail,
+        sections=(),
+        bar_energy=(),
+        roles=_roles(brief, preset),
+        ending=ending,
+        loudness_lufs=float(preset["loudness"]) - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
+    )
+    bar_energy = _bar_energy(plan)
+    sections = _sections(plan, bar_energy)
+    return Plan(**{**plan.__dict__, "bar_energy": bar_energy, "sections": sections})
+
+
+def tempo_range(brief: Brief) -> tuple[int, int]:
+    low, high = presets()[brief.preset]["tempo"]
+    if brief.kind == "ambient":
+        return min(low, 50), min(high, 70)
+    return int(low), int(high)
+
+
+def _tempo_from_arousal(brief: Brief, low: int, high: int) -> Fraction:
+    position = (brief.arousal + 1) / 2
+    return Fraction(round(low + position * (high - low)))
+
+
+def _default_ending(brief: Brief) -> str:
+    if brief.loop:
+        return "loop"
+    return {"stinger": "button", "ambient": "fade", "bed": "ring"}.get(brief.kind, "ring")
+
+
+def _fit_bars(
+    duration: Fraction, wanted: Fraction, low: int, high: int, bar_q: Fraction, loop: bool, tempo_fixed: bool
+) -> tuple[Fraction, int, Fraction]:
+    """Tempo, bar count and release so that the piece ends exactly at ``duration`` seconds.
+
+    A loop has no release: whole bars fill the duration, so the tempo bends (within the range)
+    to fit. Otherwise the tempo is a whole BPM near the wanted one and the final chord rings for
+    1–3 s (longer when bars are long) up to the end.
+    """
+    if loop:
+        bars = max(1, round(duration * wanted / (60 * bar_q)))
+        if not tempo_fixed:
+            fits = [n for n in range(1, bars * 2 + 2) if low <= 60 * bar_q * n / duration <= high]
+            if fits:
+                bars = min(fits, key=lambda n: abs(60 * bar_q * n / duration - wanted))
+        return 60 * bar_q * bars / duration, bars, Fraction(0)
+    min_tail = min(Fraction(1), duration / 4)
+    candidates = [wanted] if tempo_fixed else sorted(range(low, high + 1), key=lambda t: (abs(t - wanted), t))
+    for tempo in candidates:
+        bar_s = 60 * bar_q / Fraction(tempo)
+        bars = math.floor((duration - min_tail) / bar_s)
+        tail = duration - bars * bar_s
+        if bars >= 1 and tail <= max(Fraction(3), bar_s / 2 + min_tail):
+            return Fraction(tempo), bars, tail
+    # Very short pieces: one bar, the tempo bent so that the bar plus its release fit exactly.
+    tempo = max(Fraction(low), wanted)
+    bar_s = 60 * bar_q / tempo
+    if bar_s > duration - min_tail:
+        tempo = 60 * bar_q / (duration - min_tail)
+        bar_s = duration - min_tail
+    return tempo, 1, duration - bar_s
+
+
+def _fit_stinger(duration: Fraction, wanted: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+    """A stinger is a short pickup into one hit that rings to the exact end.
+
+    The pickup takes about a quarter of the length in whole beats, so the hit, the loudest
+    moment, lands in the first half. Returns (tempo, pickup quarters, ring seconds).
+    """
+    beat_s = Fraction(60) / wanted
+    pickup_q = Fraction(max(1, math.floor(duration / 4 / beat_s)))
+    tempo = wanted if pickup_q * beat_s <= duration / 2 else 120 * pickup_q / duration
+    return tempo, pickup_q, duration - pickup_q * 60 / tempo
+
+
+def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
+    if brief.key:
+        tonic, mode = brief.key.split()
+        return tonic, mode
+    mode = "major" if brief.valence >= 0 else "minor"
+    return rng.choice(COMFORTABLE_TONICS[mode]), mode
+
+
+def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tuple[Role, ...]:
+    """Which roles play and on which General MIDI programs: the preset's, then the brief's wishes."""
+    programs: dict[str, int] = {r: int(preset[r]) for r in ("pad", "bass", "melody", "ostinato")}  # type: ignore[arg-type]
+    wanted = list(brief.instruments)
+    for program in wanted:
+        target = "pad" if program in SUSTAINING_PROGRAMS else ("melody" if "melody" not in _placed(wanted, program) else "ostinato")
+        programs[target] = program
+    excluded_programs = {lexicon()["instruments"].get(word) for word in brief.exclude}
+    for role, program in list(programs.items()):
+        if program in excluded_programs or role in brief.exclude:
+            programs[role] = -1
+    drums = bool(preset["drums"]) and brief.kind in ("thematic", "bed", "stinger")
+    if brief.kind == "ambient":
+        programs["melody"] = programs["ostinato"] = -1
+    if brief.kind == "bed" and programs["ostinato"] >= 0:
+        programs["melody"] = -1
+    if "drums" in brief.exclude:
+        drums = False
+    roles = [Role(role, program, ROLE_CHANNELS[role]) for role, program in programs.items() if program >= 0]
+    if not any(r.role == "pad" for r in roles):
+        roles.insert(0, Role("pad", 89 if 89 not in excluded_programs else 48, ROLE_CHANNELS["pad"]))
+    if drums:
+        roles.append(Role("drums", 0, DRUM_CHANNEL))
+    return tuple(roles)
+
+
+def _placed(wanted: list[int], program: int) -> set[str]:
+    """Roles already taken by the non-sustaining instruments asked for before ``program``."""
+    earlier = [p for p in wanted[: wanted.index(program)] if p not in SUSTAINING_PROGRAMS]
+    return {"melody"} if earlier else set()
+
+
+def _bar_energy(plan: Plan) -> tuple[float, ...]:
+    """Energy 0..1 at each bar's middle: a level from the mood, shaped by the brief's events."""
+    base = 0.45 + 0.25 * plan.brief.arousal
+    base *= {"underscore": 0.8, "ambient": 0.7, "bed": 0.85}.get(plan.kind, 1.0)
+    duration = plan.duration_s
+    amount_per_verb = float(lexicon()["shape"]["build_amount"])
+    drop_level = float(lexicon()["shape"]["drop_level"])
+    events = sorted(plan.brief.shape, key=lambda e: (_event_start(e, duration) or 0.0))
+
+    def level(t: float) -> float:
+        value = base
+        for event in events:
+            value = _apply(event, value, t, duration, base, amount_per_verb, drop_level, events)
+        return max(0.05, min(1.0, value))
+
+    if plan.kind == "stinger":
+        return (round(level(plan.seconds(plan.pickup_q)), 3),)
+    result = []
+    for bar in range(plan.bars):
+        middle = plan.seconds(plan.bar_start_q(bar) + plan.bar_q / 2)
+        result.append(round(level(middle), 3))
+    return tuple(result)
+
+
+def _event_start(event: ShapeEvent, duration: float) -> float | None:
+    if event.from_end_s is not None:
+        return max(0.0, duration - event.from_end_s)
+    return event.start_s
+
+
+def _apply(
+    event: ShapeEvent,
+    value: float,
+    t: float,
+    duration: float,
+    base: float,
+    amount: float,
+    drop_level: float,
+    events: list[ShapeEvent],
+) -> float:
+    """The energy at ``t`` after ``event`` acts on ``value``."""
+    if event.verb == "steady":
+        return value
+    start = _event_start(event, duration)
+    rise = amount * event.amount
+    if event.verb == "build":
+        if start is None:  # "builds" with no time: across the whole piece
+            return value - rise / 2 + rise * t / duration
+        end = event.end_s if event.end_s is not None else duration
+        if start == 0.0 and event.end_s is None:  # "starts quiet and swells": from low to high
+            return value - rise / 2 + rise * t / duration
+        if t < start:
+            return value
+        if event.from_end_s is None and event.end_s is None:  # "lifts at 1:10": back up within 2 s
+            return max(value, base) + rise * 0.3 * min(1.0, (t - start) / 2)
+        return value + rise * min(1.0, (t - start) / max(end - start, 1e-9))
+    if event.verb == "drop":
+        if start is None:
+            return value
+        later = [_event_start(e, duration) for e in events if e.verb == "build"]
+        until = min((s for s in later if s is not None and s > start), default=duration)
+        if start <= t < until:
+            return min(value, drop_level)
+    return value
+
+
+def _sections(plan: Plan, bar_energy: tuple[float, ...]) -> tuple[Section, ...]:
+    """Phrases of four bars grouped into intro, statement, contrast and ending sections.
+
+    Bars that do not fill a four-bar phrase lengthen the intro (a vamp), where a listener
+    expects waiting, rather than cutting a phrase short.
+    """
+    if plan.kind == "stinger":
+        hit = plan.pickup_q
+        return (
+            Section("pickup", Fraction(0), hit, bar_energy[0] * 0.8),
+            Section("hit", hit, plan.end_q - hit, bar_energy[0]),
+        )
+    bars = plan.bars
+    lengths: list[tuple[str, int]] = []
+    if bars < 8:
+        lengths = [("statement", bars)]
+    else:
+        intro = 4 + bars % 4 if bars >= 16 else bars % 4
+        ending = 4 if bars >= 16 else 0
+        middle = bars - intro - ending
+        names = ("drift", "drift") if plan.kind == "ambient" else ("statement", "contrast")
+        if intro:
+            lengths.append(("intro", intro))
+        index = 0
+        while middle > 0:
+            size = min(8, middle) if middle != 12 else 4
+            lengths.append((names[index % 2], size))
+            middle -= size
+            index += 1
+        if ending:
+            lengths.append(("ending", ending))
+    build_from = _build_bar(plan)
+    if build_from is not None:
+        lengths = _split_at(lengths, build_from)
+    sections = []
+    start_bar = 0
+    for name, length in lengths:
+        energies = bar_energy[start_bar : start_bar + length]
+        label = "build" if build_from is not None and start_bar >= build_from and name != "ending" else name
+        sections.append(
+            Section(label, plan.bar_start_q(start_bar), length * plan.bar_q, round(sum(energies) / len(energies), 3))
+        )
+        start_bar += length
+    return tuple(sections)
+
+
+def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]:
+    """Cut the section holding ``bar`` at a phrase boundary (4 bars) near it, so a build starts a section."""
+    result: list[tuple[str, int]] = []
+    start = 0
+    for name, length in lengths:
+        cut = start + round((bar - start) / 4) * 4
+        if name not in ("intro", "ending") and start < cut < start + length:
+            result += [(name, cut - start), (name, start + length - cut)]
+        else:
+            result.append((name, length))
+        start += length
+    return result
+
+
+def _build_bar(plan: Plan) -> int | None:
+    """The first bar of a timed build in the brief ("builds in the final 20 seconds"), if any."""
+    for event in plan.brief.shape:
+        if event.verb == "build" and event.from_end_s is not None:
+            start_s = plan.duration_s - event.from_end_s
+            return math.ceil(start_s * float(plan.tempo_bpm) / 60 / float(plan.bar_q))
+    return None
