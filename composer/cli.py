@@ -307,18 +307,16 @@ def soundfonts() -> None:
     found = find_soundfonts()
     if not found:
         raise ComposerError("no soundfont found", "run `make setup` or pass --soundfont PATH")
-    table = Table("", "soundfont", "found via", "status")
-    default_marked = False
+    default_shown = False
     for item in found:
         try:
             check_soundfont(item.path)
             status = "ok"
         except ComposerError as error:
             status = error.problem
-        mark = "default" if status == "ok" and not default_marked else ""
-        default_marked = default_marked or bool(mark)
-        table.add_row(mark, str(item.path), item.source, status)
-    out.print(table)
+        mark = "default" if status == "ok" and not default_shown else ""
+        default_shown = default_shown or status == "ok"
+        out.print(f"{mark:8} {item.path}  ({item.source}; {status})", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -68,6 +68,23 @@ def spell(figure: str, tonic: str, mode: str) -> tuple[tuple[int, ...], int, int
     return tuple(p.pitchClass for p in chord.pitches), chord.root().pitchClass, chord.bass().pitchClass
 
 
+@cache
+def spelling(tonic: str, mode: str) -> dict[int, str]:
+    """Pitch-class → note name in the key: its scale, plus the raised sixth and seventh of minor.
+
+    >>> spelling("A", "minor")[8], spelling("Eb", "major")[10]
+    ('G#', 'B-')
+    """
+    key = music21_key(tonic, mode)
+    names = {p.pitchClass: p.name for p in key.getPitches()}
+    if mode == "minor":
+        for figure in ("V", "IV"):  # harmonic/melodic minor: the leading tone and the raised sixth
+            chord = roman.RomanNumeral(figure, key)
+            names.update({p.pitchClass: p.name for p in chord.pitches if p.pitchClass not in names})
+        names.update({p.pitchClass: p.name for p in roman.RomanNumeral("IV", key).pitches})
+    return names
+
+
 def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
     """The chord progression of the whole piece, voice-led from chord to chord."""
     figures = _figures(plan, rng)

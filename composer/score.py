@@ -10,10 +10,10 @@ from __future__ import annotations
 from fractions import Fraction
 from itertools import groupby
 
-from music21 import chord, expressions, instrument, key, meter, metadata, note, stream, tempo
+from music21 import chord, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
 from composer.arrange import PartSpec
-from composer.harmony import music21_key
+from composer.harmony import music21_key, spelling
 from composer.plan import Plan
 
 #: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
@@ -25,6 +25,7 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
     score.metadata.addCustom(END_QUARTERS, str(plan.end_q))
+    names = spelling(plan.tonic, plan.mode)
     for index, spec in enumerate(parts):
         part = stream.Part(id=spec.role.role)
         part.partName = spec.role.name
@@ -35,15 +36,27 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
             events = list(group)
             element: note.Note | chord.Chord
             if len(events) == 1:
-                element = note.Note(events[0].pitch, quarterLength=length)
+                element = note.Note(_spelled(events[0].pitch, names), quarterLength=length)
                 element.volume.velocity = events[0].velocity
             else:
-                element = chord.Chord([e.pitch for e in events], quarterLength=length)
+                element = chord.Chord([_spelled(e.pitch, names) for e in events], quarterLength=length)
                 element.volume.velocity = max(e.velocity for e in events)
             part.coreInsert(start, element)
         part.coreElementsChanged()
         score.insert(0, part)
     return score
+
+
+def _spelled(midi: int, names: dict[int, str]) -> pitch.Pitch:
+    """MIDI note ``midi`` spelled as the key spells it (B-flat in F major, G-sharp in A minor).
+
+    >>> _spelled(70, {10: "B-"}).nameWithOctave, _spelled(60, {0: "B#"}).nameWithOctave
+    ('B-4', 'B#3')
+    """
+    spelled = pitch.Pitch(names[midi % 12]) if midi % 12 in names else pitch.Pitch(midi=midi)
+    spelled.octave = 4
+    spelled.octave += (midi - spelled.midi) // 12
+    return spelled
 
 
 def _instrument(spec: PartSpec) -> instrument.Instrument:

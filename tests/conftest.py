@@ -1,0 +1,54 @@
+"""Shared fixtures: the real soundfonts and a way to run the real `composer` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from composer.soundfonts import bundled_soundfont, find_soundfonts
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def small_soundfont() -> Path:
+    """TimGM6mb (6 MB, shipped with pretty_midi): a real General MIDI soundfont that loads fast."""
+    return bundled_soundfont()
+
+
+@pytest.fixture(scope="session")
+def default_soundfont() -> Path:
+    """The soundfont composer picks with no configuration on this machine."""
+    return find_soundfonts()[0].path
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_composer(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+                 python_prelude: str = "") -> Run:
+    """Run the real command-line tool in a fresh process, as a user would."""
+    code = f"{python_prelude}\nfrom composer.cli import main\nmain()"
+    process = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=cwd or PROJECT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return Run(process.returncode, process.stdout, process.stderr)
+
+
+@pytest.fixture
+def composer_cli():
+    return run_composer

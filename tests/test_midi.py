@@ -1,0 +1,126 @@
+"""The MIDI file: structure a DAW relies on, the same notes in three independent readers, and
+byte-for-byte reproducibility."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import mido
+import pretty_midi
+import pytest
+from music21 import chord, converter
+from music21.percussion import PercussionChord
+
+from composer import compose
+
+EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
+           "builds slightly in the final 20 seconds")
+
+
+@pytest.fixture(scope="module")
+def piece():
+    return compose(EXAMPLE, seed=1)
+
+
+@pytest.fixture(scope="module")
+def midi_path(piece, tmp_path_factory) -> Path:
+    return piece.write_midi(tmp_path_factory.mktemp("midi") / "example.mid")
+
+
+def _notes_from_mido(midi: mido.MidiFile) -> list[tuple[int, int, int, int, int]]:
+    """(track, channel, pitch, start tick, end tick) for every note, pairing note-on with note-off."""
+    notes = []
+    for index, track in enumerate(midi.tracks[1:], start=1):
+        tick, open_notes = 0, {}
+        for message in track:
+            tick += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                open_notes[(message.channel, message.note)] = tick
+            elif message.type in ("note_on", "note_off") and (message.channel, message.note) in open_notes:
+                start = open_notes.pop((message.channel, message.note))
+                notes.append((index, message.channel, message.note, start, tick))
+    return notes
+
+
+def test_type_1_with_a_conductor_track_and_one_named_track_per_part(piece, midi_path):
+    midi = mido.MidiFile(midi_path)
+    assert midi.type == 1
+    assert len(midi.tracks) == 1 + len(piece.plan.roles)
+    conductor = midi.tracks[0]
+    kinds = Counter(m.type for m in conductor)
+    assert kinds["set_tempo"] == 1 and kinds["time_signature"] == 1 and kinds["key_signature"] == 1
+    markers = [m.text for m in conductor if m.type == "marker"]
+    assert markers == [s.name for s in piece.plan.sections]
+    tempo = next(m.tempo for m in conductor if m.type == "set_tempo")
+    assert mido.tempo2bpm(tempo) == pytest.approx(float(piece.plan.tempo_bpm), abs=0.01)
+    key = next(m.key for m in conductor if m.type == "key_signature")
+    assert key == piece.plan.tonic + ("m" if piece.plan.mode == "minor" else "")
+
+
+def test_each_part_has_its_name_program_and_channel(piece, midi_path):
+    midi = mido.MidiFile(midi_path)
+    for role, track in zip(piece.plan.roles, midi.tracks[1:]):
+        assert track.name == role.name
+        channels = {m.channel for m in track if hasattr(m, "channel")}
+        assert channels == {role.channel}
+        programs = [m.program for m in track if m.type == "program_change"]
+        if role.role == "drums":
+            assert role.channel == 9 and programs == []
+        else:
+            assert programs == [role.program]
+
+
+def test_the_file_lasts_exactly_the_asked_duration(piece, midi_path):
+    assert mido.MidiFile(midi_path).length == pytest.approx(90.0, abs=0.002)
+
+
+def test_pretty_midi_reads_the_same_notes(midi_path):
+    ours = _notes_from_mido(mido.MidiFile(midi_path))
+    theirs = pretty_midi.PrettyMIDI(str(midi_path))
+    assert len(theirs.instruments) == len({n[0] for n in ours})
+    by_track: dict[int, list[tuple[int, int, int]]] = {}
+    for track, _, pitch, start, end in ours:
+        by_track.setdefault(track, []).append((pitch, start, end))
+    for instrument, (_, expected) in zip(theirs.instruments, sorted(by_track.items())):
+        read = sorted((n.pitch, theirs.time_to_tick(n.start), theirs.time_to_tick(n.end)) for n in instrument.notes)
+        assert read == sorted(expected), instrument.name
+    assert theirs.instruments[-1].is_drum
+
+
+def test_music21_reads_the_same_pitches_and_onsets(piece, midi_path):
+    parsed = converter.parse(str(midi_path), quantizePost=False)
+    assert len(parsed.parts) == len(piece.parts)
+    for part_spec, part in zip(piece.parts, parsed.parts):
+        joined = part.stripTies()  # music21 splits notes at barlines; join them back
+        if part_spec.is_drums:  # music21 reads channel 10 as unpitched: compare the onsets
+            expected = Counter(float(n.start_q) for n in part_spec.notes)
+            read = Counter(float(e.getOffsetInHierarchy(joined)) for e in joined.recurse().notes
+                           for _ in (e.notes if isinstance(e, (chord.Chord, PercussionChord)) else [e]))
+        else:
+            expected = Counter((float(n.start_q), n.pitch) for n in part_spec.notes)
+            read = Counter((float(e.getOffsetInHierarchy(joined)), p.midi) for e in joined.recurse().notes
+                           for p in e.pitches)
+        assert read == expected, part_spec.role.role
+
+
+def test_same_brief_and_seed_give_the_same_bytes():
+    first = compose(EXAMPLE, seed=7).midi_bytes
+    second = compose(EXAMPLE, seed=7).midi_bytes
+    assert first == second
+
+
+def test_different_seeds_give_different_music():
+    files = {compose(EXAMPLE, seed=seed).midi_bytes for seed in range(6)}
+    assert len(files) == 6
+
+
+def test_written_file_equals_the_bytes_in_memory(piece, midi_path):
+    assert midi_path.read_bytes() == piece.midi_bytes
+
+
+def test_score_is_a_music21_score_with_the_parts(piece):
+    assert [p.partName for p in piece.score.parts] == [r.name for r in piece.plan.roles]
+    pad = piece.score.parts[0]
+    assert pad.getInstrument().midiProgram == piece.plan.roles[0].program
+    assert sum(len(n.pitches) for n in pad.notes) == len(piece.parts[0].notes)

@@ -1,0 +1,417 @@
+"""The musical rules of DESIGN.md ("Musical rules we hold ourselves to"), as properties.
+
+Each test composes pieces from realistic briefs covering every kind (underscore, bed, stinger,
+thematic, ambient) with many seeds, and checks one rule on the composer's own data: the plan's
+form and timing, the chord progression and its voicing, the theme, and the arranged notes. A
+rule that holds for one hand-picked piece can still fail for the seed a user happens to get;
+hypothesis searches the seeds and, when a rule breaks, shrinks to a small (brief, seed).
+
+Rules that are statistical by nature (a leap recovers "usually") are checked over a fixed
+corpus of pieces instead of one piece at a time. Nothing here renders audio.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from fractions import Fraction
+from functools import cache
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from composer import piece as P
+from composer.brief import build_brief
+from composer.harmony import ChordSpan, music21_key
+from composer.melody import MelodyNote
+from composer.plan import DRUM_CHANNEL, tempo_range
+
+BRIEFS = [
+    "bright, forward-moving background music for a 90-second product video, no vocals, "
+    "builds slightly in the final 20 seconds",
+    "calm reflective underscore for a 60-second documentary interview, no drums",
+    "warm seamless loop for a podcast, 2 minutes",
+    "upbeat tiktok reel, 30 seconds",
+    "epic logo sting, 3 seconds",
+    "mysterious ambient drone for a game menu, 90 seconds",
+    "sad piano for a 45-second charity film",
+    "corporate explainer, trustworthy and optimistic, 1:30",
+    "tense thriller trailer in D minor, 40 seconds",
+    "playful e-learning bed, 3 minutes, loopable",
+    "gentle wedding theme in 3/4, 75 seconds",
+    "dark eerie soundscape, 2 minutes",
+]
+PRODUCT_VIDEO = BRIEFS[0]
+UNDERSCORE_BRIEFS = [b for b in BRIEFS if build_brief(b, {}).kind == "underscore"]
+
+RULES = settings(max_examples=200, deadline=None, derandomize=True)
+SEEDS = st.integers(0, 2**31)
+ANY_BRIEF = st.sampled_from(BRIEFS)
+
+#: The fixed corpus for the statistical rules: every brief with these seeds.
+CORPUS_SEEDS = random.Random(20240601).sample(range(2**31), 25)
+
+BASS_RANGE = (28, 55)  # E1..G3
+SPEECH_REGISTER = (55, 72)  # G3..C5
+TRITONE = 6
+MAX_MEAN_VOICE_MOTION = 3.0
+
+
+# --- composing ---------------------------------------------------------------------------
+
+
+def compose(brief: str, seed: int, **overrides: object) -> P.Piece:
+    """``composer.piece.compose`` without the music21 score.
+
+    The rules read the plan, chords, theme and parts, which ``compose`` makes before the score;
+    building the score is most of its time and would put this file far over its time budget.
+    The determinism test below uses the real ``compose`` and the MIDI bytes.
+    """
+    with mock.patch.object(P, "build_score", lambda *args: None):
+        return P.compose(brief, seed=seed, **overrides)
+
+
+@cache
+def corpus() -> tuple[P.Piece, ...]:
+    return tuple(compose(brief, seed) for brief in BRIEFS for seed in CORPUS_SEEDS)
+
+
+def where(piece: P.Piece) -> str:
+    """The (brief, seed) to reproduce a failure, for assertion messages."""
+    return f"compose({piece.brief.text!r}, seed={piece.seed}, duration={piece.plan.duration_s!r})"
+
+
+# --- musical helpers ---------------------------------------------------------------------
+
+
+def tonic_pc(piece: P.Piece) -> int:
+    return music21_key(piece.plan.tonic, piece.plan.mode).tonic.pitchClass
+
+
+def scale_pcs(piece: P.Piece) -> set[int]:
+    """The key's scale; in minor also the raised sixth and seventh (melodic/harmonic minor)."""
+    pcs = {p.pitchClass for p in music21_key(piece.plan.tonic, piece.plan.mode).getPitches()}
+    if piece.plan.mode == "minor":
+        pcs |= {(tonic_pc(piece) + 9) % 12, (tonic_pc(piece) + 11) % 12}
+    return pcs
+
+
+def is_diatonic(piece: P.Piece, chord: ChordSpan) -> bool:
+    """All of the chord in the key, or the borrowed iv of a major key (deliberate colour)."""
+    tonic = tonic_pc(piece)
+    borrowed_iv = piece.plan.mode == "major" and set(chord.pitch_classes) == {(tonic + 5) % 12, (tonic + 8) % 12, tonic}
+    return set(chord.pitch_classes) <= scale_pcs(piece) or borrowed_iv
+
+
+def chord_at(chords: list[ChordSpan], q: Fraction) -> ChordSpan:
+    return chords[max(0, bisect.bisect_right([c.start_q for c in chords], q) - 1)]
+
+
+def is_strong_beat(piece: P.Piece, q: Fraction) -> bool:
+    """Beats 1 and 3 of a 4/4 bar; the downbeat in any other meter."""
+    offset = (q - piece.plan.pickup_q) % piece.plan.bar_q
+    return offset in ((0, 2) if piece.plan.meter == (4, 4) else (0,))
+
+
+def strong_beat_chord_tones(piece: P.Piece) -> tuple[int, int]:
+    """(chord tones, all notes) among the theme's notes on strong beats."""
+    strong = [n for n in piece.theme.notes if is_strong_beat(piece, n.start_q)]
+    tones = sum(1 for n in strong if n.pitch % 12 in chord_at(piece.chords, n.start_q).pitch_classes)
+    return tones, len(strong)
+
+
+def intervals(notes: tuple[MelodyNote, ...]) -> list[int]:
+    return [b.pitch - a.pitch for a, b in zip(notes, notes[1:])]
+
+
+def stepwise_share(notes: tuple[MelodyNote, ...]) -> float | None:
+    """Share of steps (one or two semitones) among the moves that change pitch."""
+    moves = [i for i in intervals(notes) if i != 0]
+    return sum(1 for i in moves if abs(i) <= 2) / len(moves) if moves else None
+
+
+def leap_recoveries(notes: tuple[MelodyNote, ...]) -> tuple[int, int]:
+    """(recovered, all) leaps larger than a fifth that have a following move; recovered when the
+    next move goes the other way."""
+    moves = intervals(notes)
+    leaps = [(a, b) for a, b in zip(moves, moves[1:]) if abs(a) > 7]
+    return sum(1 for a, b in leaps if a * b < 0), len(leaps)
+
+
+def is_parallel_perfect(a: ChordSpan, b: ChordSpan) -> bool:
+    """Bass and top voice both move, from a fifth or octave (or unison) into the same again."""
+    top_a, top_b = max(a.voicing), max(b.voicing)
+    both_move = a.bass != b.bass and top_a != top_b
+    before, after = (top_a - a.bass) % 12, (top_b - b.bass) % 12
+    return both_move and before == after and after in (0, 7)
+
+
+def mean_voice_motion(chords: list[ChordSpan]) -> float:
+    """Mean semitones each pad voice moves from chord to chord (voices matched low to high)."""
+    moves = [abs(x - y) for a, b in zip(chords, chords[1:]) for x, y in zip(sorted(a.voicing), sorted(b.voicing))]
+    return sum(moves) / len(moves) if moves else 0.0
+
+
+def activity(piece: P.Piece, from_s: float, to_s: float) -> float:
+    """Velocity-weighted note onsets per second, over every part, in [from_s, to_s)."""
+    plan = piece.plan
+    total = sum(n.velocity for part in piece.parts for n in part.notes if from_s <= plan.seconds(n.start_q) < to_s)
+    return total / (to_s - from_s)
+
+
+# --- form and timing ---------------------------------------------------------------------
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_piece_ends_exactly_at_the_requested_time(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    plan = piece.plan
+    assert abs(plan.seconds(plan.end_q) - plan.duration_s) <= 1e-6, f"{where(piece)}: ends at {plan.seconds(plan.end_q)} s"
+    assert plan.bars >= 0 and plan.tail_s >= 0, where(piece)
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF, duration=st.floats(2, 600))
+def test_piece_ends_exactly_at_any_requested_duration(seed: int, brief: str, duration: float) -> None:
+    piece = compose(brief, seed, duration=duration)
+    plan = piece.plan
+    assert abs(plan.seconds(plan.end_q) - duration) <= 1e-6, f"{where(piece)}: ends at {plan.seconds(plan.end_q)!r} s"
+    assert plan.bars >= 0 and plan.tail_s >= 0, where(piece)
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_tempo_is_inside_the_range_for_the_use(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    low, high = tempo_range(piece.brief)
+    assert piece.brief.tempo_bpm is None
+    assert low <= piece.plan.tempo_bpm <= high, f"{where(piece)}: {float(piece.plan.tempo_bpm)} BPM outside {low}–{high}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF, duration=st.floats(2, 600))
+def test_tempo_is_inside_the_range_at_any_duration(seed: int, brief: str, duration: float) -> None:
+    piece = compose(brief, seed, duration=duration)
+    low, high = tempo_range(piece.brief)
+    assert low <= piece.plan.tempo_bpm <= high, f"{where(piece)}: {float(piece.plan.tempo_bpm)} BPM outside {low}–{high}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF, duration=st.floats(2, 600))
+def test_sections_tile_the_music(seed: int, brief: str, duration: float) -> None:
+    """Sections follow each other without gap or overlap from 0 to the end of the music. A
+    stinger has no whole bars: its last section is the hit, which rings to the very end."""
+    piece = compose(brief, seed, duration=duration)
+    plan = piece.plan
+    position = Fraction(0)
+    for section in plan.sections:
+        assert section.start_q == position and section.length_q > 0, f"{where(piece)}: {plan.sections}"
+        position = section.end_q
+    end = plan.end_q if plan.kind == "stinger" else plan.music_q
+    assert position == end, f"{where(piece)}: sections end at {position}, the music at {end}"
+
+
+# --- harmony -----------------------------------------------------------------------------
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_piece_ends_on_the_tonic_or_leads_back_to_it(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    first, last = piece.chords[0], piece.chords[-1]
+    assert (piece.plan.ending == "loop") == piece.brief.loop, where(piece)
+    if piece.plan.ending == "loop":
+        assert last.function == "D", f"{where(piece)}: a loop ends on {last.figure} ({last.function})"
+        assert first.root_pc == tonic_pc(piece), f"{where(piece)}: a loop starts on {first.figure}"
+    else:
+        assert last.root_pc == tonic_pc(piece), f"{where(piece)}: ends on {last.figure} in {piece.plan.key}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_every_phrase_section_ends_on_a_cadence(seed: int, brief: str) -> None:
+    """The last chord of each section is a cadence; the piece's last is authentic, or half for a
+    loop. Not phrases, and so exempt: a stinger's pickup and an intro vamp shorter than a phrase."""
+    piece = compose(brief, seed)
+    plan = piece.plan
+    for section in plan.sections:
+        vamp = section.name == "intro" and section.length_q < 4 * plan.bar_q
+        if vamp or section.name == "pickup":
+            continue
+        closing = chord_at(piece.chords, section.end_q - Fraction(1, 64))
+        assert closing.cadence, f"{where(piece)}: section {section.name} at {section.start_q} ends on {closing.figure}"
+    expected = "half" if plan.ending == "loop" else "authentic"
+    assert piece.chords[-1].cadence == expected, f"{where(piece)}: last cadence {piece.chords[-1].cadence!r}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_cadences_are_what_they_are_called(seed: int, brief: str) -> None:
+    """An authentic cadence is dominant to tonic (V–I); a half cadence rests on the dominant."""
+    piece = compose(brief, seed)
+    for before, chord in zip([None, *piece.chords], piece.chords):
+        if chord.cadence == "authentic":
+            assert chord.root_pc == tonic_pc(piece), f"{where(piece)}: authentic cadence on {chord.figure}"
+            assert before is not None and before.function == "D", (
+                f"{where(piece)}: 'authentic' cadence at {chord.start_q} is {before and before.figure}–{chord.figure}"
+            )
+        elif chord.cadence == "half":
+            assert chord.function == "D", f"{where(piece)}: half cadence on {chord.figure}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_chords_come_from_the_key(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    outside = [c.figure for c in piece.chords if not is_diatonic(piece, c)]
+    assert len(outside) <= 0.1 * len(piece.chords), f"{where(piece)}: {outside} outside {piece.plan.key}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_no_parallel_fifths_or_octaves_between_bass_and_top(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    for a, b in zip(piece.chords, piece.chords[1:]):
+        assert not is_parallel_perfect(a, b), (
+            f"{where(piece)}: {a.figure}→{b.figure} at {b.start_q}: bass {a.bass}→{b.bass}, "
+            f"top {max(a.voicing)}→{max(b.voicing)}"
+        )
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_pad_voices_move_by_small_steps(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    motion = mean_voice_motion(piece.chords)
+    assert motion <= MAX_MEAN_VOICE_MOTION, f"{where(piece)}: pad voices move {motion:.2f} semitones on average"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_bass_stays_between_e1_and_g3(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    low, high = BASS_RANGE
+    basses = [c.bass for c in piece.chords] + [n.pitch for p in piece.parts if p.role.role == "bass" for n in p.notes]
+    assert all(low <= b <= high for b in basses), f"{where(piece)}: bass notes {sorted(set(basses))}"
+
+
+# --- melody ------------------------------------------------------------------------------
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_strong_beats_sit_on_chord_tones(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    tones, strong = strong_beat_chord_tones(piece)
+    if strong >= 8:
+        assert tones / strong >= 0.85, f"{where(piece)}: {tones} of {strong} strong-beat notes are chord tones"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_melody_has_no_tritone_leaps(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    notes = piece.theme.notes
+    for a, b in zip(notes, notes[1:]):
+        assert abs(b.pitch - a.pitch) != TRITONE, f"{where(piece)}: tritone {a.pitch}→{b.pitch} at {b.start_q}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_melody_has_no_augmented_seconds(seed: int, brief: str) -> None:
+    """Three semitones between the sixth and the raised seventh (of the harmonic minor on the
+    tonic) is an augmented second, not a minor third."""
+    piece = compose(brief, seed)
+    sixth_and_seventh = {(tonic_pc(piece) + 8) % 12, (tonic_pc(piece) + 11) % 12}
+    notes = piece.theme.notes
+    for a, b in zip(notes, notes[1:]):
+        augmented = abs(b.pitch - a.pitch) == 3 and {a.pitch % 12, b.pitch % 12} == sixth_and_seventh
+        assert not augmented, f"{where(piece)}: augmented second {a.pitch}→{b.pitch} at {b.start_q}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_melody_moves_mostly_by_step(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    share = stepwise_share(piece.theme.notes)
+    if len(piece.theme.notes) >= 12 and share is not None:
+        assert 0.4 <= share <= 0.95, f"{where(piece)}: {share:.0%} of the melody's moves are steps"
+
+
+def test_large_leaps_are_followed_by_a_turn() -> None:
+    recovered, leaps = map(sum, zip(*(leap_recoveries(p.theme.notes) for p in corpus())))
+    assert leaps > 0, "the corpus has no leap larger than a fifth to judge"
+    assert recovered / leaps >= 0.75, f"only {recovered} of {leaps} leaps larger than a fifth turn back"
+
+
+@RULES
+@given(seed=SEEDS, brief=st.sampled_from(UNDERSCORE_BRIEFS))
+def test_underscore_melody_stays_out_of_the_speech_register(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    low, high = SPEECH_REGISTER
+    melody = [n.pitch for n in piece.theme.notes] + [
+        n.pitch for p in piece.parts if p.role.role == "melody" for n in p.notes
+    ]
+    inside = sorted({pitch for pitch in melody if low <= pitch <= high})
+    assert not inside, f"{where(piece)}: melody notes {inside} in the speaking register {low}–{high}"
+
+
+# --- arrangement -------------------------------------------------------------------------
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_drums_only_where_the_kind_and_brief_want_them(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    drums = [r for r in piece.plan.roles if r.role == "drums"]
+    if piece.plan.kind in ("underscore", "ambient") or "no drums" in brief:
+        assert not drums, f"{where(piece)}: drums in a {piece.plan.kind}"
+    if piece.plan.kind == "thematic" and piece.brief.preset in ("social", "product"):
+        assert drums, f"{where(piece)}: no drums in a {piece.brief.preset} piece"
+    assert all(r.channel == DRUM_CHANNEL for r in drums), f"{where(piece)}: drums on {drums}"
+    assert all(r.channel != DRUM_CHANNEL for r in piece.plan.roles if r.role != "drums"), where(piece)
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_every_note_is_valid_midi_inside_the_piece(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    end = piece.plan.end_q
+    for part in piece.parts:
+        for n in part.notes:
+            valid = 0 <= n.pitch <= 127 and 1 <= n.velocity <= 127 and n.length_q > 0 and n.start_q >= 0
+            assert valid and n.start_q + n.length_q <= end, f"{where(piece)}: {part.role.role} {n} (end {end})"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_energy_stays_between_0_and_1(seed: int, brief: str) -> None:
+    piece = compose(brief, seed)
+    assert all(0 <= e <= 1 for e in piece.plan.bar_energy), f"{where(piece)}: {piece.plan.bar_energy}"
+
+
+@RULES
+@given(seed=SEEDS)
+def test_a_build_in_the_final_seconds_is_heard(seed: int) -> None:
+    piece = compose(PRODUCT_VIDEO, seed)
+    end = piece.plan.duration_s
+    before, final = activity(piece, end - 60, end - 20), activity(piece, end - 20, end)
+    assert final > before, f"{where(piece)}: final 20 s {final:.1f} vs the 40 s before {before:.1f} velocity/s"
+
+
+# --- determinism -------------------------------------------------------------------------
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_same_brief_and_seed_give_the_same_midi(seed: int, brief: str) -> None:
+    assert P.compose(brief, seed=seed).midi_bytes == P.compose(brief, seed=seed).midi_bytes, f"{brief!r}, seed={seed}"
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_different_seeds_give_different_music(brief: str) -> None:
+    distinct = {P.compose(brief, seed=seed).midi_bytes for seed in range(10)}
+    assert len(distinct) >= 8, f"{brief!r}: seeds 0–9 give only {len(distinct)} different pieces"

@@ -1,0 +1,127 @@
+"""Audio from the real FluidSynth with real General MIDI soundfonts: exact length, no clicks,
+headroom, loudness, seamless loops, and the soundfont search order."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pretty_midi
+import pytest
+import soundfile
+
+from composer import compose
+from composer import render as renderer
+from composer import soundfonts
+from composer.errors import ComposerError
+
+
+def _rms_db(block: np.ndarray) -> float:
+    return 10 * math.log10(float(np.mean(block.astype(np.float64) ** 2)) + 1e-20)
+
+
+@pytest.mark.parametrize("seconds", [1.0, 2.5, 7.3, 16.0])
+def test_audio_has_exactly_the_asked_number_of_frames(seconds, small_soundfont):
+    piece = compose("bright product video", seed=2, duration=seconds)
+    audio = piece.audio(small_soundfont)
+    assert audio.shape == (round(seconds * 44100), 2)
+    assert audio.dtype == np.float32
+
+
+def test_audio_is_music_not_silence_and_has_headroom(small_soundfont):
+    piece = compose("warm corporate explainer, 20 seconds", seed=4)
+    audio = piece.audio(small_soundfont)
+    middle = audio[len(audio) // 4 : 3 * len(audio) // 4]
+    assert _rms_db(middle) > -40
+    assert np.max(np.abs(audio)) < 1.0
+    assert renderer.true_peak_dbtp(audio) <= -1.0 + 1e-6
+    assert piece.true_peak_dbtp is not None and piece.true_peak_dbtp <= -1.0
+
+
+def test_loudness_meets_its_target_when_the_peak_allows(small_soundfont):
+    piece = compose("calm piano underscore for an interview, 30 seconds", seed=5)
+    audio = piece.audio(small_soundfont, loudness_lufs=-24.0)
+    measured = renderer.integrated_loudness(audio, 44100)
+    assert measured == pytest.approx(-24.0, abs=0.5)
+    assert piece.loudness_lufs == pytest.approx(measured, abs=1e-6)
+
+
+def test_no_click_at_start_or_end(small_soundfont):
+    audio = compose("upbeat tiktok reel, 12 seconds", seed=3).audio(small_soundfont)
+    assert np.all(np.abs(audio[0]) < 1e-3) and np.all(np.abs(audio[-1]) < 1e-3)
+    edge = round(0.002 * 44100)  # inside the 5 ms fade-in and the 50 ms fade-out
+    steps = np.abs(np.diff(audio, axis=0))
+    typical = np.percentile(steps, 99.9)
+    assert steps[:edge].max() <= typical and steps[-edge:].max() <= typical
+
+
+def test_a_loop_repeats_without_a_seam(small_soundfont):
+    piece = compose("warm seamless loop for a podcast, 24 seconds", seed=6)
+    assert piece.plan.ending == "loop"
+    audio = piece.audio(small_soundfont)
+    twice = np.concatenate([audio, audio])
+    seam = len(audio)
+    window = round(0.05 * 44100)
+    at_seam = _rms_db(twice[seam - window : seam + window])
+    around = [_rms_db(twice[seam + k * window - window : seam + k * window + window]) for k in (-6, -4, 4, 6)]
+    assert abs(at_seam - float(np.mean(around))) < 1.5
+    jump = np.abs(twice[seam] - twice[seam - 1]).max()
+    assert jump <= np.percentile(np.abs(np.diff(audio, axis=0)), 99.9)
+
+
+def test_render_any_midi_file_exactly(tmp_path, small_soundfont):
+    made_elsewhere = pretty_midi.PrettyMIDI()
+    flute = pretty_midi.Instrument(program=73, name="flute")
+    for i, pitch in enumerate([72, 74, 76, 77, 79]):
+        flute.notes.append(pretty_midi.Note(velocity=90, pitch=pitch, start=i * 0.5, end=i * 0.5 + 0.45))
+    made_elsewhere.instruments.append(flute)
+    path = tmp_path / "elsewhere.mid"
+    made_elsewhere.write(str(path))
+    audio = renderer.render_midi(renderer.read_midi(path), small_soundfont, 3.25)
+    assert audio.shape == (round(3.25 * 44100), 2)
+    assert _rms_db(audio[: 2 * 44100]) > -50
+
+
+def test_written_wav_reads_back_with_rate_channels_and_length(tmp_path, small_soundfont):
+    piece = compose("logo sting", seed=1, duration=2.0)
+    path = piece.render(tmp_path / "sting.wav", soundfont=small_soundfont)
+    info = soundfile.info(str(path))
+    assert (info.samplerate, info.channels, info.frames) == (44100, 2, 88200)
+
+
+def test_default_soundfont_renders(default_soundfont):
+    """Whatever the machine offers first (Debian's FluidR3_GM after `make setup`) really renders."""
+    audio = compose("gentle documentary underscore", seed=1, duration=4.0).audio(default_soundfont)
+    assert audio.shape == (4 * 44100, 2) and _rms_db(audio) > -60
+
+
+def test_a_text_file_named_sf2_is_refused(tmp_path):
+    fake = tmp_path / "x.sf2"
+    fake.write_text("not a soundfont")
+    with pytest.raises(ComposerError, match="not a SoundFont"):
+        soundfonts.check_soundfont(fake)
+
+
+def test_soundfont_search_order(tmp_path, monkeypatch, small_soundfont):
+    project = tmp_path / "soundfonts"
+    project.mkdir()
+    shutil.copy(small_soundfont, project / "mine.sf2")
+    monkeypatch.setattr(soundfonts, "PROJECT_SOUNDFONTS", project)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(soundfonts.ENVIRONMENT_VARIABLE, raising=False)
+    found = soundfonts.find_soundfonts()
+    assert found[0].path == project / "mine.sf2"
+    assert found[-1].path == soundfonts.bundled_soundfont()
+    monkeypatch.setenv(soundfonts.ENVIRONMENT_VARIABLE, str(small_soundfont))
+    assert soundfonts.find_soundfonts()[0].source == "$COMPOSER_SOUNDFONT"
+    assert soundfonts.choose_soundfont() == small_soundfont
+    explicit = project / "mine.sf2"
+    assert soundfonts.choose_soundfont(explicit) == explicit
+
+
+def test_the_bundled_soundfont_is_always_there():
+    path = soundfonts.bundled_soundfont()
+    assert path.is_file() and soundfonts.check_soundfont(path) == path
+    assert Path(str(path)).stat().st_size > 1_000_000
