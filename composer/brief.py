@@ -102,7 +102,7 @@ _DURATIONS = (
     re.compile(rf"(?<![\d:])\b{_CLOCK}\b"),
 )
 _WORD_DURATION = re.compile(rf"\b((?:[a-z-]+\s+)?(?:and\s+a\s+half|[a-z-]+))\s+(?:{_MINUTES}|{_SECONDS})")
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9'#-]*")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9#-]*(?:'[a-z]+)?")
 
 
 def normalise(text: str) -> str:
@@ -244,7 +244,7 @@ def _phrases() -> dict[str, list[tuple[str, Any]]]:
     for category in ("moods", "modifiers", "kinds", "families", "instruments"):
         for word, value in lex[category].items():
             add(word, category, value)
-    for verb in ("build", "drop", "fade", "button", "steady", "big_finish", "starts_quiet"):
+    for verb in ("build", "drop", "fade", "button", "ring", "steady", "big_finish", "starts_quiet"):
         for word in lex["shape"][verb]:
             add(word, "shape", verb)
     for word in lex["exclusion_words"]["prefixes"]:
@@ -372,7 +372,7 @@ def parse_text(text: str) -> Brief:
                 notes.append("no vocals: composer writes instrumental music only")
             elif category == "families":
                 notes.append(f"'{phrase}' noted: {value} play where the style uses them")
-            elif category == "shape" and value in ("fade", "button"):
+            elif category == "shape" and value in ("fade", "button", "ring"):
                 ending = str(value)
             elif category == "shape" and value == "big_finish":
                 shape_marks.append((position, "build", 1.5 * modifier))

@@ -1,7 +1,8 @@
 """The Python API: ``compose(brief, seed)`` runs every stage once and returns a ``Piece``.
 
 Brief → Plan → Harmony → Melody → Arrangement → Score → MIDI → Audio. All randomness comes
-from one ``random.Random(seed)`` handed down the stages in this fixed order.
+from one ``random.Random`` (seeded by the seed and the brief's text) handed down the stages in
+this fixed order.
 """
 
 from __future__ import annotations
@@ -187,7 +188,9 @@ def compose(
     ('underscore', 20.0)
     """
     parsed = brief if isinstance(brief, Brief) else build_brief(brief, overrides)
-    rng = random.Random(seed)
+    # One generator for every stage, seeded by the seed and the brief's words, so that one seed
+    # gives different briefs different keys and tunes, and the same brief + seed the same piece.
+    rng = random.Random(f"{seed}:{parsed.text}")
     plan = make_plan(parsed, rng)
     chords = make_harmony(plan, rng)
     theme = make_theme(plan, chords, rng)

@@ -21,7 +21,7 @@ COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": (
 #: General MIDI channel (0-based) per role; drums always on MIDI channel 10.
 ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "drums": 9}
 DRUM_CHANNEL = 9
-SUSTAINING_PROGRAMS = set(range(16, 24)) | set(range(40, 56)) | set(range(88, 96))
+SUSTAINING_PROGRAMS = set(range(16, 24)) | set(range(40, 45)) | set(range(48, 56)) | set(range(88, 96))
 
 
 @dataclass(frozen=True)
