@@ -429,11 +429,14 @@ def _mood(
     wildest = max(moods, key=lambda m: m[2])
     if wildest[2] - calmest[2] >= 1.2:
         notes.append(f"'{calmest[0]}' and '{wildest[0]}' pull apart: the music sits between them")
-    clamp = lambda x: max(-1.0, min(1.0, x))  # noqa: E731
     return (
-        round(clamp(0.3 * preset_mood[0] + 0.7 * valence), 3),
-        round(clamp(0.3 * preset_mood[1] + 0.7 * arousal), 3),
+        round(_clamp(0.3 * preset_mood[0] + 0.7 * valence), 3),
+        round(_clamp(0.3 * preset_mood[1] + 0.7 * arousal), 3),
     )
+
+
+def _clamp(value: float) -> float:
+    return max(-1.0, min(1.0, value))
 
 
 def _shape(

@@ -11,7 +11,7 @@ import io
 from fractions import Fraction
 
 import mido
-from music21 import chord, expressions, key, meter, stream, tempo
+from music21 import expressions, instrument, key, meter, stream, tempo
 
 from composer.score import end_quarters
 
@@ -74,7 +74,7 @@ def _conductor_track(first: stream.Part, title: str, end_tick: int) -> mido.Midi
                                              expressions.RehearsalMark)):
         tick = quarters_to_ticks(Fraction(element.offset))
         if isinstance(element, tempo.MetronomeMark):
-            bpm = element.getQuarterBPM()
+            bpm = element.getQuarterBPM() or 120.0
             events.append((tick, 1, mido.MetaMessage("set_tempo", tempo=round(60_000_000 / bpm))))
         elif isinstance(element, meter.TimeSignature):
             events.append((tick, 2, mido.MetaMessage("time_signature", numerator=element.numerator,
@@ -88,7 +88,7 @@ def _conductor_track(first: stream.Part, title: str, end_tick: int) -> mido.Midi
 
 
 def _part_track(part: stream.Part, end_tick: int) -> mido.MidiTrack:
-    player = part.getInstrument(returnDefault=True)
+    player = part.getInstrument(returnDefault=True) or instrument.Instrument()
     channel = player.midiChannel if player.midiChannel is not None else 0
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
         (0, 0, mido.MetaMessage("track_name", name=part.partName or player.instrumentName or "part")),
@@ -100,8 +100,7 @@ def _part_track(part: stream.Part, end_tick: int) -> mido.MidiTrack:
         start = quarters_to_ticks(Fraction(element.offset))
         stop = quarters_to_ticks(Fraction(element.offset) + Fraction(element.quarterLength))
         velocity = element.volume.velocity or 64
-        pitches = element.pitches if isinstance(element, chord.Chord) else [element.pitch]
-        for pitch in pitches:
+        for pitch in element.pitches:
             # note-offs sort before note-ons at the same tick, so a repeated note is re-struck
             events.append((stop, 3, mido.Message("note_off", channel=channel, note=pitch.midi, velocity=0)))
             events.append((start, 4, mido.Message("note_on", channel=channel, note=pitch.midi, velocity=velocity)))

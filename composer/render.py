@@ -37,7 +37,7 @@ Progress = Callable[[int, int], None]
 def load_fluidsynth() -> ModuleType:
     """The pyfluidsynth module, with its C library's log quietened; a clear error if missing."""
     try:
-        import fluidsynth
+        import fluidsynth  # noqa: I001 - the C library is loaded by this import
     except (ImportError, OSError):
         raise ComposerError(
             "libfluidsynth is not installed",
@@ -49,7 +49,8 @@ def load_fluidsynth() -> ModuleType:
         library.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
         for level in range(5):  # FLUID_PANIC .. FLUID_DBG: composer reports failures itself
             library.fluid_set_log_function(level, None, None)
-    return fluidsynth
+    module: ModuleType = fluidsynth
+    return module
 
 
 def read_midi(path: Path) -> mido.MidiFile:
