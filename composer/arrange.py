@@ -23,6 +23,8 @@ OSTINATO_RANGE = (55, 84)
 #: An ostinato or drum layer joins once a bar's energy reaches this level.
 OSTINATO_ENTRY = 0.35
 DRUMS_ENTRY = 0.3
+#: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
+PULSE_ENERGY = 0.68
 EIGHTH = Fraction(1, 2)
 SIXTEENTH = Fraction(1, 4)
 
@@ -83,12 +85,14 @@ def _release_end(plan: Plan, end_q: Fraction) -> Fraction:
 
 
 def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """Sustained voicings; above energy 0.6 the chord is struck again each bar for more drive."""
+    """Sustained voicings; with rising energy the chord is struck again each bar (above 0.6)
+    and then each beat (above 0.7), the pulsing pad of a build."""
     for chord in chords:
         energy = _energy(plan, chord.start_q)
         onsets = [chord.start_q]
-        if energy > 0.6 and chord.length_q > plan.bar_q and chord.end_q <= plan.music_q:
-            onsets = [chord.start_q + i * plan.bar_q for i in range(int(chord.length_q / plan.bar_q))]
+        pulse = Fraction(1) if energy > PULSE_ENERGY else plan.bar_q if energy > 0.6 else chord.length_q
+        if pulse < chord.length_q and chord.end_q <= plan.music_q:
+            onsets = [chord.start_q + i * pulse for i in range(int(chord.length_q / pulse))]
         for index, onset in enumerate(onsets):
             end = onsets[index + 1] if index + 1 < len(onsets) else _release_end(plan, chord.end_q)
             velocity = _velocity(38, 45, energy, rng)
@@ -104,10 +108,10 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
         final = chord.end_q >= plan.music_q
         if energy < 0.4 or final or plan.kind in ("ambient", "stinger"):
             step = end - chord.start_q
-        elif energy < 0.65:
+        elif energy < 0.6:
             step = Fraction(2) if plan.bar_q % 2 == 0 else plan.bar_q
         else:
-            step = EIGHTH if energy > 0.75 else Fraction(1)
+            step = EIGHTH if energy > PULSE_ENERGY else Fraction(1)
         onset = chord.start_q
         while onset < end:
             length = min(step, end - onset)
@@ -166,7 +170,7 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
             continue
         hits: list[tuple[Fraction, int, int]] = []
         beats = int(plan.bar_q)
-        hat_step = SIXTEENTH if energy > 0.75 else EIGHTH
+        hat_step = SIXTEENTH if energy > PULSE_ENERGY else EIGHTH
         hat = SHAKER if energy < 0.45 else CLOSED_HAT
         t = Fraction(0)
         while t < plan.bar_q:

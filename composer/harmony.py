@@ -81,7 +81,6 @@ def spelling(tonic: str, mode: str) -> dict[int, str]:
         for figure in ("V", "IV"):  # harmonic/melodic minor: the leading tone and the raised sixth
             chord = roman.RomanNumeral(figure, key)
             names.update({p.pitchClass: p.name for p in chord.pitches if p.pitchClass not in names})
-        names.update({p.pitchClass: p.name for p in roman.RomanNumeral("IV", key).pitches})
     return names
 
 
@@ -111,7 +110,7 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
             (Fraction(0), plan.pickup_q, dominant, "D", ""),
             (plan.pickup_q, plan.end_q - plan.pickup_q, tonic, "T", "authentic"),
         ]
-    bars_per_chord = 2 if plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70 else 1
+    slow = plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70
     chords: list[tuple[Fraction, Fraction, str, str, str]] = []
     for section_index, section in enumerate(plan.sections):
         bars = int(section.length_q / plan.bar_q)
@@ -129,46 +128,62 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
                 continue
             if last_section and last_phrase:
                 cadence = "half" if plan.ending == "loop" else "authentic"
-            elif last_phrase:
-                cadence = "authentic"
             else:
-                cadence = "half"
-            slots = max(1, length // bars_per_chord)
-            functions = _phrase_functions(slots, cadence, rng, data["phrases"])
-            slot_q = length * plan.bar_q / slots
+                cadence = "authentic" if last_phrase else "half"
+            slot_bars = _slot_bars(length, slow)
+            opening = not chords
+            functions = _phrase_functions(len(slot_bars), cadence, opening, rng, data["phrases"])
+            if opening and len(functions) == 1 and plan.ending == "loop":
+                functions, cadence = ["T"], ""  # a one-chord loop is a tonic vamp
             previous = chords[-1][2] if chords else ""
-            for slot, function in enumerate(functions):
-                figure = _choose(grammar, function, previous, rng, slot == slots - 1 and cadence != "", slot == 0)
-                chords.append((start + slot * slot_q, slot_q, figure, function, cadence if slot == slots - 1 else ""))
+            for slot, (function, bars_in_slot) in enumerate(zip(functions, slot_bars)):
+                last_slot = slot == len(functions) - 1
+                approach = slot == len(functions) - 2 and cadence == "authentic"
+                figure = _choose(grammar, function, previous, rng, (last_slot and bool(cadence)) or approach,
+                                 opening and slot == 0)
+                chords.append((start, bars_in_slot * plan.bar_q, figure, function, cadence if last_slot else ""))
+                start += bars_in_slot * plan.bar_q
                 previous = figure
-            start += length * plan.bar_q
     if plan.ending != "loop" and plan.tail_s > 0:
         start, _, figure, function, cadence = chords[-1]
         chords[-1] = (start, plan.end_q - start, figure, function, cadence)
     return chords
 
 
-def _phrase_functions(slots: int, cadence: str, rng: random.Random, phrases: dict[str, list[str]]) -> list[str]:
-    """Harmonic functions for one phrase, ending in the cadence the form asks for."""
-    options = phrases.get(f"{cadence}_{slots}")
-    if options:
-        return list(rng.choice(options).split())
-    if slots == 1:
-        return ["T"] if cadence == "authentic" else ["D"]
-    ending = ["D", "T"] if cadence == "authentic" else ["PD", "D"]
-    middle = ["T"] + [rng.choice(("T", "PD")) for _ in range(slots - 3)] if slots > 2 else []
-    return (middle + ending)[-slots:] if slots >= 2 else ending[-1:]
+def _slot_bars(phrase_bars: int, slow: bool) -> list[int]:
+    """Bars per chord across a phrase: one each, or for slow harmony two each with the
+    cadence quickening to one bar per chord (harmonic rhythm speeds up into a cadence).
+
+    >>> _slot_bars(4, slow=False), _slot_bars(4, slow=True), _slot_bars(3, slow=True)
+    ([1, 1, 1, 1], [2, 1, 1], [2, 1])
+    """
+    if not slow or phrase_bars < 3:
+        return [1] * phrase_bars
+    return [phrase_bars - 2, 1, 1] if phrase_bars >= 4 else [2, 1]
+
+
+def _phrase_functions(
+    slots: int, cadence: str, opening: bool, rng: random.Random, phrases: dict[str, list[str]]
+) -> list[str]:
+    """Harmonic functions for one phrase, ending in the cadence the form asks for; the piece's
+    opening phrase starts on the tonic wherever the phrase is long enough to."""
+    options = [o.split() for o in phrases[f"{cadence}_{slots}"]]
+    if opening:
+        options = [o for o in options if o[0] == "T"] or options
+    return list(rng.choice(options))
 
 
 def _choose(
     grammar: dict[str, list[str]], function: str, previous: str, rng: random.Random, cadential: bool, opening: bool
 ) -> str:
-    """A chord for ``function``, weighted toward the plainest, never the chord just heard."""
-    if cadential:
-        return grammar[f"{function}_cadence"][0] if f"{function}_cadence" in grammar else grammar[function][0]
+    """A chord for ``function``, weighted toward the plainest, never the chord just heard.
+
+    At a cadence (and on the dominant leading into one) only the cadential chords serve.
+    """
     if opening and function == "T":
         return grammar["T"][0]
-    choices = [c for c in grammar[function] if c != previous] or grammar[function]
+    pool = grammar.get(f"{function}_cadence", grammar[function]) if cadential else grammar[function]
+    choices = [c for c in pool if c != previous] or pool
     weights = [1.0 / (1 + i) for i in range(len(choices))]
     return rng.choices(choices, weights)[0]
 

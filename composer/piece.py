@@ -56,12 +56,16 @@ class Piece:
     chords: list[ChordSpan]
     theme: Theme
     parts: list[PartSpec]
-    score: stream.Score
     title: str
     soundfont: Path | None = None
     loudness_lufs: float | None = None
     true_peak_dbtp: float | None = None
     written: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def score(self) -> stream.Score:
+        """The piece as a music21 Score, built on first use (analysis of the plan needs none)."""
+        return build_score(self.plan, self.parts, self.title)
 
     @cached_property
     def midi_bytes(self) -> bytes:
@@ -195,6 +199,4 @@ def compose(
     chords = make_harmony(plan, rng)
     theme = make_theme(plan, chords, rng)
     parts = arrange(plan, chords, theme, rng)
-    name = title or parsed.text[:60]
-    score = build_score(plan, parts, name)
-    return Piece(parsed, seed, plan, chords, theme, parts, score, name)
+    return Piece(parsed, seed, plan, chords, theme, parts, title or parsed.text[:60])

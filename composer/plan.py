@@ -114,14 +114,14 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     meter = brief.meter or (int(preset["meter"][0]), int(preset["meter"][1]))
     low, high = tempo_range(brief)
     wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
-    bar_q = Fraction(4 * meter[0], meter[1])
-    duration = Fraction(brief.duration_s).limit_denominator(1000)
+    duration = Fraction(brief.duration_s)  # exact: a float is a binary fraction
     ending = brief.ending or _default_ending(brief)
     if brief.kind == "stinger":
         bars = 0
         tempo, pickup_q, tail = _fit_stinger(duration, wanted)
     else:
-        tempo, bars, tail = _fit_bars(duration, wanted, low, high, bar_q, ending == "loop", brief.tempo_bpm is not None)
+        fixed = brief.tempo_bpm is not None
+        tempo, bars, tail, meter = _fit_form(duration, wanted, low, high, meter, ending == "loop", fixed)
         pickup_q = Fraction(0)
     tonic, mode = _key(brief, rng)
     plan = Plan(
@@ -162,23 +162,62 @@ def _default_ending(brief: Brief) -> str:
     return {"stinger": "button", "ambient": "fade", "bed": "ring"}.get(brief.kind, "ring")
 
 
+def _fit_form(
+    duration: Fraction, wanted: Fraction, low: int, high: int, meter: tuple[int, int], loop: bool, tempo_fixed: bool
+) -> tuple[Fraction, int, Fraction, tuple[int, int]]:
+    """Tempo, bar count, release and meter so that the piece ends exactly at ``duration`` seconds.
+
+    The asked meter is tried first; when no whole number of its bars fits inside the tempo range
+    (very short pieces, short loops) the bar is halved, down to a single beat, rather than
+    pushing the tempo out of its range. Only when even that fails does the tempo bend.
+    """
+    for candidate in _shorter_meters(meter):
+        fit = _fit_bars(duration, wanted, low, high, Fraction(4 * candidate[0], candidate[1]), loop, tempo_fixed)
+        if fit is not None:
+            return (*fit, candidate)
+    beat = (1, meter[1])
+    beat_q = Fraction(4, meter[1])
+    if loop:
+        return 60 * beat_q / duration, 1, Fraction(0), beat
+    release = min(Fraction(1), duration / 8)
+    return 60 * beat_q / (duration - release), 1, release, beat
+
+
+def _shorter_meters(meter: tuple[int, int]) -> list[tuple[int, int]]:
+    """The meter, then bars of half its length (while whole), then one beat.
+
+    >>> _shorter_meters((4, 4)), _shorter_meters((6, 8))
+    ([(4, 4), (2, 4), (1, 4)], [(6, 8), (3, 8), (1, 8)])
+    """
+    result = [meter]
+    beats = meter[0]
+    while beats % 2 == 0 and beats > 2:
+        beats //= 2
+        result.append((beats, meter[1]))
+    if beats > 1:
+        result.append((2, meter[1]) if beats % 2 == 0 else (1, meter[1]))
+    return list(dict.fromkeys(result + [(1, meter[1])]))
+
+
 def _fit_bars(
     duration: Fraction, wanted: Fraction, low: int, high: int, bar_q: Fraction, loop: bool, tempo_fixed: bool
-) -> tuple[Fraction, int, Fraction]:
-    """Tempo, bar count and release so that the piece ends exactly at ``duration`` seconds.
+) -> tuple[Fraction, int, Fraction] | None:
+    """Tempo, bars and release for bars of ``bar_q`` quarters, or None if none fits the range.
 
     A loop has no release: whole bars fill the duration, so the tempo bends (within the range)
     to fit. Otherwise the tempo is a whole BPM near the wanted one and the final chord rings for
-    1–3 s (longer when bars are long) up to the end.
+    up to about 3 s (longer when bars are long) to the end.
     """
     if loop:
-        bars = max(1, round(duration * wanted / (60 * bar_q)))
-        if not tempo_fixed:
-            fits = [n for n in range(1, bars * 2 + 2) if low <= 60 * bar_q * n / duration <= high]
-            if fits:
-                bars = min(fits, key=lambda n: abs(60 * bar_q * n / duration - wanted))
+        estimate = max(1, round(duration * wanted / (60 * bar_q)))
+        if tempo_fixed:
+            return 60 * bar_q * estimate / duration, estimate, Fraction(0)
+        fits = [n for n in range(1, estimate * 2 + 2) if low <= 60 * bar_q * n / duration <= high]
+        if not fits:
+            return None
+        bars = min(fits, key=lambda n: abs(60 * bar_q * n / duration - wanted))
         return 60 * bar_q * bars / duration, bars, Fraction(0)
-    min_tail = min(Fraction(1), duration / 4)
+    min_tail = min(Fraction(1), duration / 8)
     candidates = [wanted] if tempo_fixed else sorted(range(low, high + 1), key=lambda t: (abs(t - wanted), t))
     for tempo in candidates:
         bar_s = 60 * bar_q / Fraction(tempo)
@@ -186,13 +225,7 @@ def _fit_bars(
         tail = duration - bars * bar_s
         if bars >= 1 and tail <= max(Fraction(3), bar_s / 2 + min_tail):
             return Fraction(tempo), bars, tail
-    # Very short pieces: one bar, the tempo bent so that the bar plus its release fit exactly.
-    tempo = max(Fraction(low), wanted)
-    bar_s = 60 * bar_q / tempo
-    if bar_s > duration - min_tail:
-        tempo = 60 * bar_q / (duration - min_tail)
-        bar_s = duration - min_tail
-    return tempo, 1, duration - bar_s
+    return None
 
 
 def _fit_stinger(duration: Fraction, wanted: Fraction) -> tuple[Fraction, Fraction, Fraction]:
