@@ -16,8 +16,8 @@ from composer.harmony import ChordSpan
 from composer.melody import Theme
 from composer.plan import Plan, Role
 
-#: General MIDI percussion keys (channel 10).
-KICK, SIDE_STICK, SNARE, CLOSED_HAT, OPEN_HAT, CRASH, RIDE, SHAKER = 36, 37, 38, 42, 46, 49, 51, 70
+#: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
+KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
 #: An ostinato or drum layer joins once a bar's energy reaches this level.
@@ -171,7 +171,7 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
         hits: list[tuple[Fraction, int, int]] = []
         beats = int(plan.bar_q)
         hat_step = SIXTEENTH if energy > PULSE_ENERGY else EIGHTH
-        hat = SHAKER if energy < 0.45 else CLOSED_HAT
+        hat = PEDAL_HAT if energy < 0.45 else CLOSED_HAT
         t = Fraction(0)
         while t < plan.bar_q:
             accent = 12 if t % 1 == 0 else 0
@@ -190,7 +190,7 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
             hits.append((Fraction(0), CRASH, 100))
         next_start = plan.bar_start_q(bar + 1)
         if next_start in section_starts and energy >= 0.5 and beats >= 3:
-            hits = [h for h in hits if h[0] < beats - 1 or h[1] in (CLOSED_HAT, SHAKER)]
+            hits = [h for h in hits if h[0] < beats - 1 or h[1] in (CLOSED_HAT, PEDAL_HAT)]
             for i in range(4):
                 hits.append((beats - 1 + i * SIXTEENTH, SNARE, 70 + 8 * i))
         final_bar = bar == plan.bars - 1 and plan.ending != "loop"

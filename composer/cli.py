@@ -230,12 +230,48 @@ def explain(
         return
     table = Table(show_header=False, box=None)
     for field_name, value in data.items():
-        if field_name == "energy":
-            value = _sparkline([level for _, level in plan.energy_curve()])
-        elif isinstance(value, (list, dict)):
-            value = json.dumps(value, ensure_ascii=False)
-        table.add_row(field_name, str(value))
+        table.add_row(field_name, _readable(field_name, value))
     out.print(table)
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as m:ss.
+
+    >>> _clock(75.4)
+    '1:15'
+    """
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
+def _readable(field_name: str, value: Any) -> str:
+    """One field of `composer explain` as a person reads it."""
+    if field_name == "mood":
+        words = f" ({', '.join(value['words'])})" if value["words"] else ""
+        return f"valence {value['valence']:+.2f}, arousal {value['arousal']:+.2f}{words}"
+    if field_name == "energy":
+        levels = [level for _, level in value]
+        return f"{_sparkline(levels)}  {min(levels, default=0):.2f}–{max(levels, default=0):.2f}"
+    if field_name == "instruments":
+        return "; ".join(f"{i['role']}: {i['name']} (GM {i['program']})" for i in value)
+    if field_name == "sections":
+        return " · ".join(f"{s['name']} {_clock(s['start_s'])}" for s in value)
+    if field_name == "tempo_range":
+        return f"{value[0]}–{value[1]} BPM"
+    if field_name == "cues":
+        return "; ".join(_describe_cue(cue) for cue in value) or "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
+
+
+def _describe_cue(cue: dict[str, Any]) -> str:
+    if cue["from_end_s"] is not None:
+        where = f"over the final {cue['from_end_s']:g} s"
+    elif cue["start_s"] is not None:
+        where = f"from {_clock(cue['start_s'])}"
+    else:
+        where = "across the piece"
+    return f"{cue['verb']} ×{cue['amount']:g} {where}"
 
 
 def _sparkline(levels: list[float], width: int = 48) -> str:

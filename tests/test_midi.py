@@ -3,6 +3,9 @@ byte-for-byte reproducibility."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -124,3 +127,18 @@ def test_score_is_a_music21_score_with_the_parts(piece):
     pad = piece.score.parts[0]
     assert pad.getInstrument().midiProgram == piece.plan.roles[0].program
     assert sum(len(n.pitches) for n in pad.notes) == len(piece.parts[0].notes)
+
+
+MUSESCORE = shutil.which("mscore3") or shutil.which("mscore") or shutil.which("musescore")
+
+
+@pytest.mark.skipif(MUSESCORE is None, reason="MuseScore is not installed (Debian: apt-get install musescore3)")
+def test_musescore_imports_every_part_and_drum(piece, midi_path, tmp_path):
+    converted = tmp_path / "example.mscx"
+    result = subprocess.run([MUSESCORE, "-o", str(converted), str(midi_path)], capture_output=True, text=True,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=300)
+    assert result.returncode == 0 and converted.exists(), result.stderr
+    assert "unmapped drum note" not in result.stdout + result.stderr
+    text = converted.read_text()
+    for role in piece.plan.roles:
+        assert role.name in text

@@ -130,3 +130,13 @@ def test_the_bundled_soundfont_is_always_there():
     path = soundfonts.bundled_soundfont()
     assert path.is_file() and soundfonts.check_soundfont(path) == path
     assert Path(str(path)).stat().st_size > 1_000_000
+
+
+def test_the_example_build_is_louder_in_its_final_20_seconds(small_soundfont):
+    """"builds slightly in the final 20 seconds": the last 20 s measure louder than the 40 s before."""
+    example = ("bright, forward-moving background music for a 90-second product video, no vocals, "
+               "builds slightly in the final 20 seconds")
+    audio = compose(example, seed=1).audio(small_soundfont)
+    final = renderer.integrated_loudness(audio[70 * 44100 :], 44100)
+    before = renderer.integrated_loudness(audio[30 * 44100 : 70 * 44100], 44100)
+    assert final >= before + 0.5, f"final 20 s {final:.2f} LUFS, the 40 s before {before:.2f} LUFS"
