@@ -7,11 +7,11 @@ with exit status 2 — never a traceback.
 from __future__ import annotations
 
 import json
-import random
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -69,16 +69,32 @@ def main() -> None:
         sys.exit(2)
 
 
-def _overrides(file: Path | None, **flags: Any) -> tuple[str | None, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Request:
+    """What the user asked for: brief text, the fields over it, the seed and the file name."""
+
+    text: str
+    fields: dict[str, Any]
+    seed: int
+    name: str | None
+
+
+def _request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> _Request:
     """The brief text and the fields over it: the file's, then the flags' (flags win)."""
     from composer.brief import load_brief_file
 
     fields: dict[str, Any] = load_brief_file(file) if file else {}
-    text = fields.pop("brief", None)
-    for name, value in flags.items():
+    file_text, file_seed, file_name = fields.pop("brief", None), fields.pop("seed", None), fields.pop("name", None)
+    for field_name, value in flags.items():
         if value is not None:
-            fields[name] = value
-    return text, fields
+            fields[field_name] = value
+    text = brief if brief is not None else file_text
+    if text is None:
+        raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
+    if seed is None and file_seed is not None and not isinstance(file_seed, int):
+        raise ComposerError(f"seed {file_seed!r} in {file} is not a whole number", "write e.g. seed = 3")
+    chosen_seed = seed if seed is not None else file_seed if file_seed is not None else 1
+    return _Request(str(text), fields, chosen_seed, str(file_name) if file_name else None)
 
 
 def _slug(text: str) -> str:
@@ -141,18 +157,14 @@ def compose(
     from composer.render import SAMPLE_RATE
     from composer.soundfonts import choose_soundfont
 
-    text, fields = _overrides(brief_file, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter, loop=loop)
-    file_seed, file_name = fields.pop("seed", None), fields.pop("name", None)
-    seed = seed if seed is not None else int(file_seed) if file_seed is not None else 1
-    if text is None and brief_file is None and brief is None:
-        raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
-    text = brief if brief is not None else text
+    asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
+                     loop=loop)
     _check_loudness(loudness)
     formats = [] if midi_only else _check_formats(audio_format)
     font = None if midi_only else choose_soundfont(soundfont)
     folder = prepare_folder(out_dir)
-    piece = compose_piece(text or "", seed=seed, title=name or file_name, **fields)
-    base = name or file_name or f"{_slug(' '.join((text or '').split()[:6]))}-seed{seed}"
+    base = name or asked.name or f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}"
+    piece = compose_piece(asked.text, seed=asked.seed, title=base, **asked.fields)
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
     audio_paths = [folder / f"{base}.{f}" for f in formats]
     for path in audio_paths:
@@ -192,14 +204,13 @@ def explain(
     Example: composer explain "tense documentary underscore, 2 minutes, gets quiet at 0:50" --json
     """
     from composer.brief import build_brief
+    from composer.piece import generator
     from composer.plan import make_plan, tempo_range
 
-    text, fields = _overrides(brief_file, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter, loop=loop)
-    file_seed = fields.pop("seed", None)
-    fields.pop("name", None)
-    text = brief if brief is not None else text
-    parsed = build_brief(text or "", fields)
-    plan = make_plan(parsed, random.Random(seed if seed is not None else int(file_seed or 1)))
+    asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
+                     loop=loop)
+    parsed = build_brief(asked.text, asked.fields)
+    plan = make_plan(parsed, generator(asked.seed, parsed))
     low, high = tempo_range(parsed)
     data = {
         "brief": parsed.text,

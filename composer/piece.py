@@ -176,6 +176,13 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, audio_format: t
     soundfile.write(str(path), audio, sample_rate, format=audio_format[0], subtype=audio_format[1])
 
 
+def generator(seed: int, brief: Brief) -> random.Random:
+    """The one random generator every stage draws from, seeded by the seed and the brief's
+    words: one seed gives different briefs different keys and tunes, the same brief and seed
+    the same piece."""
+    return random.Random(f"{seed}:{brief.text}")
+
+
 def compose(
     brief: str | Brief,
     seed: int = 0,
@@ -192,9 +199,7 @@ def compose(
     ('underscore', 20.0)
     """
     parsed = brief if isinstance(brief, Brief) else build_brief(brief, overrides)
-    # One generator for every stage, seeded by the seed and the brief's words, so that one seed
-    # gives different briefs different keys and tunes, and the same brief + seed the same piece.
-    rng = random.Random(f"{seed}:{parsed.text}")
+    rng = generator(seed, parsed)
     plan = make_plan(parsed, rng)
     chords = make_harmony(plan, rng)
     theme = make_theme(plan, chords, rng)

@@ -230,3 +230,20 @@ def test_explain_json_has_the_understood_fields():
     assert data["kind"] == "thematic" and data["preset"] == "product" and data["duration_s"] == 90.0
     assert data["tempo_range"] == [120, 140] and data["mode"] == "major"
     assert data["energy"][-1][1] > data["energy"][0][1]
+
+
+def test_explain_plans_what_compose_writes(tmp_path):
+    explained = json.loads(run_composer("explain", "calm piano for a 30-second interview", "--seed", "5", "--json").stdout)
+    result = run_composer("compose", "calm piano for a 30-second interview", "--seed", "5", "--midi-only",
+                          "--out", str(tmp_path), "--name", "c")
+    assert result.code == 0, result.stderr
+    composed = json.loads((tmp_path / "c.json").read_text())
+    for field in ("key", "tempo_bpm", "meter", "kind"):
+        assert explained[field] == composed[field], field
+
+
+def test_a_brief_file_seed_must_be_a_whole_number(tmp_path):
+    brief = tmp_path / "b.toml"
+    brief.write_text('brief = "warm podcast bed"\nseed = "three"\n')
+    _assert_one_line_error(run_composer("compose", "--brief-file", str(brief), "--midi-only", "--out", str(tmp_path)),
+                           "seed")
