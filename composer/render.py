@@ -83,10 +83,11 @@ class _Synth:
                           ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
         self._write = write
 
-    def fill(self, left: np.ndarray, right: np.ndarray) -> None:
-        """Render ``len(left)`` frames into the two (contiguous, float32) channel views."""
-        if len(left):
-            self._write(self.synth.synth, len(left), left.ctypes.data, 0, 1, right.ctypes.data, 0, 1)
+    def fill(self, frames: np.ndarray) -> None:
+        """Render ``len(frames)`` stereo frames into a C-contiguous float32 (frames × 2) view."""
+        if len(frames):
+            address = frames.ctypes.data
+            self._write(self.synth.synth, len(frames), address, 0, 2, address, 1, 2)
 
     def send(self, message: mido.Message) -> None:
         kind = message.type
@@ -126,8 +127,7 @@ def render_midi(
     """
     frames = round(duration_s * sample_rate)
     extra = round(LOOP_WRAP_S * sample_rate) if loop else 0
-    left = np.zeros(frames + extra, dtype=np.float32)
-    right = np.zeros(frames + extra, dtype=np.float32)
+    audio = np.zeros((frames + extra, 2), dtype=np.float32)
     synth = _Synth(soundfont, sample_rate)
     try:
         cursor = 0
@@ -137,17 +137,16 @@ def render_midi(
             if message.is_meta or message.type == "sysex":
                 continue
             target = min(round(seconds * sample_rate), frames)
-            cursor = _advance(synth, left, right, cursor, target, frames + extra, progress)
+            cursor = _advance(synth, audio, cursor, target, progress)
             if target >= frames:
                 break
             synth.send(message)
         if loop:  # release everything at the loop point, then let it ring into the wrap
             for channel in range(16):
                 synth.synth.cc(channel, 123, 0)
-        _advance(synth, left, right, cursor, frames + extra, frames + extra, progress)
+        _advance(synth, audio, cursor, frames + extra, progress)
     finally:
         synth.close()
-    audio = np.stack([left, right], axis=1)
     if loop:
         audio[: min(extra, frames)] += audio[frames : frames + min(extra, frames)]
         return np.ascontiguousarray(audio[:frames])
@@ -155,15 +154,14 @@ def render_midi(
     return audio
 
 
-def _advance(
-    synth: _Synth, left: np.ndarray, right: np.ndarray, cursor: int, target: int, total: int, progress: Progress | None
-) -> int:
+def _advance(synth: _Synth, audio: np.ndarray, cursor: int, target: int, progress: Progress | None) -> int:
+    """Render from frame ``cursor`` up to ``target``, in chunks so progress can be shown."""
     while cursor < target:
         step = min(CHUNK_FRAMES, target - cursor)
-        synth.fill(left[cursor : cursor + step], right[cursor : cursor + step])
+        synth.fill(audio[cursor : cursor + step])
         cursor += step
         if progress is not None:
-            progress(cursor, total)
+            progress(cursor, len(audio))
     return cursor
 
 
@@ -178,12 +176,21 @@ def _fade(audio: np.ndarray, sample_rate: int, fade_in_s: float, fade_out_s: flo
             audio[:count] *= ramp[:, None]
 
 
-def true_peak_dbtp(audio: np.ndarray) -> float:
-    """True peak in dBTP: the sample peak after 4× oversampling (ITU-R BS.1770-4, annex 2)."""
+def true_peak_dbtp(audio: np.ndarray, block_frames: int = 1 << 18) -> float:
+    """True peak in dBTP: the sample peak after 4× oversampling (ITU-R BS.1770-4, annex 2).
+
+    Oversampled block by block, each with some context on both sides for the filter, so memory
+    stays flat however long the piece is.
+    """
     if not len(audio):
         return -math.inf
-    oversampled = resample_poly(audio, 4, 1, axis=0)
-    peak = float(np.max(np.abs(oversampled)))
+    context = 256
+    peak = 0.0
+    for start in range(0, len(audio), block_frames):
+        lo, hi = max(0, start - context), min(len(audio), start + block_frames + context)
+        oversampled = resample_poly(audio[lo:hi], 4, 1, axis=0)
+        inner = oversampled[4 * (start - lo) : 4 * (min(len(audio), start + block_frames) - lo)]
+        peak = max(peak, float(np.max(np.abs(inner))))
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -191,18 +198,19 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770); -inf for silence or under 0.4 s."""
     if len(audio) < 0.4 * sample_rate:
         return -math.inf
-    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(audio.astype(np.float64)))
+    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(audio))  # float32: half the memory
 
 
 def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[np.ndarray, float, float]:
     """One gain that brings ``audio`` to ``loudness_lufs`` unless that would push the true peak
-    over −1 dBTP: then the ceiling wins. Returns (audio, loudness LUFS, true peak dBTP) as measured
-    on the result."""
+    over −1 dBTP: then the ceiling wins. Scales ``audio`` in place and returns it with its
+    loudness (LUFS) and true peak (dBTP) after the gain."""
     loudness = integrated_loudness(audio, sample_rate)
     peak = true_peak_dbtp(audio)
     if not math.isfinite(peak):
         return audio, loudness, peak
     gain_db = loudness_lufs - loudness if math.isfinite(loudness) else TRUE_PEAK_CEILING_DBTP - peak
     gain_db = min(gain_db, TRUE_PEAK_CEILING_DBTP - 0.05 - peak)
-    scaled = (audio * np.float32(10 ** (gain_db / 20))).astype(np.float32)
-    return scaled, integrated_loudness(scaled, sample_rate), true_peak_dbtp(scaled)
+    audio *= np.float32(10 ** (gain_db / 20))  # in place: a long piece is large
+    # a gain moves loudness and true peak by exactly its decibels: no second measurement needed
+    return audio, loudness + gain_db, peak + gain_db
