@@ -65,6 +65,7 @@ class Brief:
     ignored_words: tuple[str, ...] = ()
     mood_words: tuple[str, ...] = ()
     duration_given: bool = True
+    colours: tuple[str, ...] = ()
 
 
 @cache
@@ -74,9 +75,21 @@ def lexicon() -> dict[str, Any]:
 
 
 @cache
+def _preset_file() -> dict[str, Any]:
+    return tomllib.loads(resources.files("composer").joinpath("data/presets.toml").read_text("utf-8"))
+
+
+@cache
 def presets() -> dict[str, dict[str, Any]]:
     """Use-case presets (``data/presets.toml``), by name."""
-    return tomllib.loads(resources.files("composer").joinpath("data/presets.toml").read_text("utf-8"))
+    return {name: table for name, table in _preset_file().items() if name != "colours"}
+
+
+@cache
+def presets_colours() -> dict[str, dict[str, Any]]:
+    """Palette colours ("acoustic", "electronic", …) from ``data/presets.toml``, by name."""
+    colours: dict[str, dict[str, Any]] = _preset_file()["colours"]
+    return colours
 
 
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -86,14 +99,20 @@ _HOURS = r"(?:hours?|hrs?|h)\b"
 _CLOCK = r"(\d{1,2}):([0-5]\d)"
 _WINDOW = re.compile(
     rf"\b(?:in|over|for|during|across)\s+the\s+(final|last|closing|first|opening)\s+"
-    rf"(?:({_NUMBER})\s*-?\s*({_SECONDS}|{_MINUTES})|(\w+)\s+({_SECONDS}|{_MINUTES}))"
+    rf"(?:({_NUMBER})\s*-?\s*({_SECONDS}|{_MINUTES})|(\w+\s+)?({_SECONDS}|{_MINUTES}))"
 )
 _AT_TIME = re.compile(rf"\b(?:at|from|by|until|till|around|after)\s+(?:{_CLOCK}|({_NUMBER})\s*{_SECONDS})")
 _TEMPO = re.compile(rf"\b(?:at\s+)?({_NUMBER})\s*-?\s*bpm\b")
-_KEY = re.compile(r"\b(?:in(?:\s+the\s+key\s+of)?|key\s+of|key:?)\s+([a-h])([#b]|-?sharp|-?flat)?(?:[\s-]+(major|minor|maj|min|dorian|mixolydian|lydian|phrygian))?\b")
+_MODE_WORDS = r"major|minor|maj|min|dorian|mixolydian|lydian|phrygian"
+_KEY = re.compile(
+    rf"\b(?:in(?:\s+the\s+key\s+of)?|key\s+of|key:?)\s+([a-h])([#b](?![a-ln-z])|-?sharp|-?flat)?"
+    rf"(?:(m)\b|[\s-]+({_MODE_WORDS})\b|(?=[\s,.;:!?)]|$))"
+)
 _KEY_BARE = re.compile(r"\b([a-h])([#b])?[\s-]+(major|minor|dorian|mixolydian|lydian|phrygian)\b")
 _METER = re.compile(r"\b([2-9]|1[0-2])/(2|4|8|16)\b")
 _DURATIONS = (
+    # "1m30s", "2m 15s"
+    re.compile(r"\b(\d+)\s*m\s*(\d+)\s*s\b"),
     # "1 min 30", "1 min 45 s", "2 minutes and 10 seconds"
     re.compile(rf"\b({_NUMBER})\s*-?\s*{_MINUTES}\s*(?:and\s+)?(\d+)\s*(?:{_SECONDS})?"),
     re.compile(rf"\b({_NUMBER})\s*-?\s*{_HOURS}"),
@@ -102,6 +121,7 @@ _DURATIONS = (
     re.compile(rf"(?<![\d:])\b{_CLOCK}\b"),
 )
 _WORD_DURATION = re.compile(rf"\b((?:[a-z-]+\s+)?(?:and\s+a\s+half|[a-z-]+))\s+(?:{_MINUTES}|{_SECONDS})")
+_AND_A_HALF = re.compile(rf"\b([a-z-]+)\s+({_MINUTES}|{_HOURS})\s+and\s+a\s+half\b")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9#-]*(?:'[a-z]+)?")
 
 
@@ -111,10 +131,15 @@ def normalise(text: str) -> str:
     >>> normalise("E♭ Major — 90‑second")
     'eb major - 90-second'
     """
+    return _fold(text).lower()
+
+
+def _fold(text: str) -> str:
+    """``normalise`` without the lower-casing: signs folded, all whitespace one space."""
     text = unicodedata.normalize("NFKC", text).replace("♭", "b").replace("♯", "#")
     for dash in "\u2010\u2011\u2012\u2013\u2014\u2212":
         text = text.replace(dash, "-")
-    return text.lower()
+    return re.sub(r"\s+", " ", text)
 
 
 def _number_words(phrase: str) -> float | None:
@@ -155,7 +180,11 @@ class _Reader:
     """Consumes a brief's text: regex forms first, then words through the lexicon."""
 
     def __init__(self, text: str) -> None:
-        self.text = normalise(text)
+        folded = _fold(text)
+        self.text = folded.lower()
+        # the original capitals, where lower-casing kept every position ("in D" names a key,
+        # "in a documentary" does not)
+        self.cased = folded if len(folded) == len(self.text) else self.text
         self.used = [False] * len(self.text)
         self.notes: list[str] = []
 
@@ -174,12 +203,17 @@ def _find_duration(reader: _Reader) -> float | None:
                 continue
             reader.take(match)
             groups = match.groups()
-            if pattern is _DURATIONS[0]:
+            if pattern in (_DURATIONS[0], _DURATIONS[1]):
                 return float(groups[0]) * 60 + float(groups[1])
-            if pattern is _DURATIONS[4]:
+            if pattern is _DURATIONS[5]:
                 return int(groups[0]) * 60 + int(groups[1])
             unit = reader.text[match.start(1) + len(groups[0]) : match.end()].strip(" -")
             return _seconds(groups[0], unit)
+    for match in _AND_A_HALF.finditer(reader.text):
+        value = _number_words(match.group(1))
+        if value is not None and reader.free(match):
+            reader.take(match)
+            return _seconds(str(value + 0.5), match.group(2))
     for match in _WORD_DURATION.finditer(reader.text):
         value = _number_words(match.group(1))
         if value is None:
@@ -197,13 +231,22 @@ def _find_duration(reader: _Reader) -> float | None:
 
 
 def _find_key(reader: _Reader) -> str | None:
-    for pattern in (_KEY, _KEY_BARE):
-        match = pattern.search(reader.text)
-        if match is None or not reader.free(match):
+    """A key named as "in D minor", "in Bb", "in C#m", "in the key of G", "F# minor".
+
+    "in" followed by a bare letter counts only when the letter was written as a capital, so
+    "in a documentary" or "in e-learning" are not keys.
+    """
+    for match in _KEY.finditer(reader.text):
+        letter, accidental, short_minor, mode = match.groups()
+        if not (accidental or short_minor or mode or reader.cased[match.start(1)].isupper()):
             continue
-        reader.take(match)
-        letter, accidental, mode = match.group(1), match.group(2) or "", match.group(3) or "major"
-        return parse_key(letter + accidental + " " + mode)
+        if reader.free(match):
+            reader.take(match)
+            return parse_key(letter + (accidental or "") + " " + ("minor" if short_minor else mode or "major"))
+    bare = _KEY_BARE.search(reader.text)
+    if bare is not None and reader.free(bare):
+        reader.take(bare)
+        return parse_key(bare.group(1) + (bare.group(2) or "") + " " + bare.group(3))
     return None
 
 
@@ -241,9 +284,12 @@ def _phrases() -> dict[str, list[tuple[str, Any]]]:
     for name, preset in presets().items():
         for word in preset["words"]:
             add(word, "preset", name)
-    for category in ("moods", "modifiers", "kinds", "families", "instruments"):
+    for category in ("moods", "modifiers", "kinds", "weak_kinds", "meters", "families", "instruments"):
         for word, value in lex[category].items():
             add(word, category, value)
+    for colour, spec in presets_colours().items():
+        for word in spec["words"]:
+            add(word, "colours", colour)
     for verb in ("build", "drop", "fade", "button", "ring", "steady", "big_finish", "starts_quiet"):
         for word in lex["shape"][verb]:
             add(word, "shape", verb)
@@ -276,8 +322,8 @@ def parse_text(text: str) -> Brief:
     for match in _WINDOW.finditer(reader.text):
         if match.group(2):
             seconds = _seconds(match.group(2), match.group(3))
-        else:
-            value = _number_words(match.group(4))
+        else:  # "the last thirty seconds", "the last minute"
+            value = _number_words(match.group(4).strip()) if match.group(4) else 1.0
             if value is None:
                 continue
             seconds = _seconds(str(value), match.group(5))
@@ -307,6 +353,8 @@ def parse_text(text: str) -> Brief:
     tokens = [(m.start(), m.group(0)) for m in _TOKEN.finditer(reader.text) if not reader.used[m.start()]]
     moods: list[tuple[str, float, float, float]] = []
     kind_words: list[str] = []
+    weak_kinds: list[str] = []
+    colours: list[str] = []
     preset_name: str | None = None
     instruments: list[int] = []
     exclude: list[str] = []
@@ -364,6 +412,13 @@ def parse_text(text: str) -> Brief:
             elif category == "kinds":
                 loop = loop or phrase in lexicon()["loop_words"]
                 kind_words.append(str(value))
+            elif category == "weak_kinds":
+                weak_kinds.append(str(value))
+            elif category == "meters" and meter is None:
+                beats, unit = str(value).split("/")
+                meter = (int(beats), int(unit))
+            elif category == "colours":
+                colours.append(str(value))
             elif category == "preset":
                 preset_name = preset_name or str(value)
             elif category == "instruments":
@@ -383,7 +438,14 @@ def parse_text(text: str) -> Brief:
     preset_name = preset_name or "general"
     preset = presets()[preset_name]
     named_kinds = [k for k in kind_words if k != "bed" or not loop]
-    kind = named_kinds[0] if named_kinds else ("bed" if loop else str(preset["kind"]))
+    if named_kinds:
+        kind = named_kinds[0]
+    elif loop:
+        kind = "bed"
+    elif weak_kinds and preset_name == "general":
+        kind = weak_kinds[0]
+    else:
+        kind = str(preset["kind"])
     valence, arousal = _mood(preset["mood"], moods, notes)
     shape = _shape(shape_marks, windows, cue_times)
     duration_given = duration is not None
@@ -409,6 +471,7 @@ def parse_text(text: str) -> Brief:
         ignored_words=tuple(ignored),
         mood_words=tuple(m[0] for m in moods),
         duration_given=duration_given,
+        colours=tuple(dict.fromkeys(colours)),
     )
 
 
@@ -422,9 +485,9 @@ def _mood(
     """
     if not moods:
         return float(preset_mood[0]), float(preset_mood[1])
-    weight = sum(m[3] for m in moods)
-    valence = sum(m[1] * m[3] for m in moods) / weight
-    arousal = sum(m[2] * m[3] for m in moods) / weight
+    # a modifier scales its word ("very sad" is sadder than "sad"); the words are then averaged
+    valence = _clamp(sum(m[1] * m[3] for m in moods) / len(moods))
+    arousal = _clamp(sum(m[2] * m[3] for m in moods) / len(moods))
     calmest = min(moods, key=lambda m: m[2])
     wildest = max(moods, key=lambda m: m[2])
     if wildest[2] - calmest[2] >= 1.2:
@@ -461,6 +524,9 @@ def _shape(
         elif cue is not None:
             cue_times.remove(cue)
             events.append(ShapeEvent(verb, amount, start_s=cue[1]))
+        elif verb == "build" and events and events[-1].verb == "drop" and events[-1].end_s is not None:
+            # "quiet for the first 30 seconds, then kicks in": the lift comes where the quiet ends
+            events.append(ShapeEvent(verb, amount, start_s=events[-1].end_s))
         else:
             events.append(ShapeEvent(verb, amount))
     return tuple(events)

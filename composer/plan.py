@@ -14,13 +14,16 @@ from fractions import Fraction
 
 import pretty_midi
 
-from composer.brief import Brief, ShapeEvent, lexicon, presets
+from composer.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
 
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
 #: General MIDI channel (0-based) per role; drums always on MIDI channel 10.
 ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "drums": 9}
 DRUM_CHANNEL = 9
+#: Synthesizers and electric instruments, which an "acoustic" or "orchestral" brief replaces.
+SYNTHETIC_PROGRAMS = frozenset({2, 3, 4, 5, 16, 17, 18, *range(26, 32), *range(33, 40), 50, 51, 62, 63,
+                                *range(80, 104)})
 SUSTAINING_PROGRAMS = set(range(16, 24)) | set(range(40, 45)) | set(range(48, 56)) | set(range(88, 96))
 
 
@@ -251,6 +254,11 @@ def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
 def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tuple[Role, ...]:
     """Which roles play and on which General MIDI programs: the preset's, then the brief's wishes."""
     programs: dict[str, int] = {r: int(preset[r]) for r in ("pad", "bass", "melody", "ostinato")}  # type: ignore[arg-type]
+    for colour in brief.colours:
+        spec = presets_colours()[colour]
+        for role in programs:
+            if not spec["synthetic_only"] or programs[role] in SYNTHETIC_PROGRAMS:
+                programs[role] = int(spec[role])
     wanted = list(brief.instruments)
     for program in wanted:
         target = "pad" if program in SUSTAINING_PROGRAMS else ("melody" if "melody" not in _placed(wanted, program) else "ostinato")
@@ -340,7 +348,8 @@ def _apply(
         if start is None:
             return value
         later = [_event_start(e, duration) for e in events if e.verb == "build"]
-        until = min((s for s in later if s is not None and s > start), default=duration)
+        until = event.end_s if event.end_s is not None else min(
+            (s for s in later if s is not None and s > start), default=duration)
         if start <= t < until:
             return min(value, drop_level)
     return value
