@@ -121,11 +121,21 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
             onset += step
 
 
+def articulation(plan: Plan) -> Fraction:
+    """The share of its written length a short note sounds: detached for lively and playful
+    moods, legato for calm ones."""
+    arousal = plan.brief.arousal
+    return Fraction(3, 4) if arousal > 0.45 else Fraction(9, 10) if arousal > 0 else Fraction(1)
+
+
 def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """The theme, softer for an underscore; a stinger's melody plays the hit's top note."""
+    """The theme, softer for an underscore; a stinger's melody plays the hit's top note.
+    Notes of a beat or less are shortened by the mood's articulation."""
     base, span = (42, 20) if plan.kind == "underscore" else (58, 40)
+    detached = articulation(plan)
     for note in theme.notes:
-        part.notes.append(NoteEvent(note.start_q, note.length_q, note.pitch,
+        length = note.length_q * detached if note.length_q <= 1 else note.length_q
+        part.notes.append(NoteEvent(note.start_q, length, note.pitch,
                                     _velocity(base, span, _energy(plan, note.start_q), rng)))
     if plan.kind == "stinger":
         hit = chords[-1]
@@ -146,7 +156,7 @@ def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec,
         onset, index = chord.start_q, 0
         while onset < end:
             pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
-            part.notes.append(NoteEvent(onset, min(step, end - onset) * Fraction(3, 4), pitch,
+            part.notes.append(NoteEvent(onset, min(step, end - onset) * articulation(plan) * Fraction(3, 4), pitch,
                                         _velocity(45, 35, energy, rng)))
             onset += step
             index += 1

@@ -66,6 +66,15 @@ class _Slot:
     anchor: int | None = None
 
 
+def melody_range(plan: Plan) -> tuple[int, int]:
+    """The melody's range: brighter and more energetic moods sit higher, darker and calmer
+    ones lower (up to a major third either way); an underscore stays above the voice."""
+    if plan.kind in MELODY_RANGE:
+        return MELODY_RANGE[plan.kind]
+    shift = max(-4, min(4, round(2 * plan.brief.valence + 2 * plan.brief.arousal)))
+    return DEFAULT_MELODY_RANGE[0] + shift, DEFAULT_MELODY_RANGE[1] + shift
+
+
 def make_motif(plan: Plan, rng: random.Random) -> Motif:
     """A one-bar cell: a rhythm that suits the mood, a contour of mostly steps with a leap or
     two, each leap answered by a step the other way."""
@@ -109,7 +118,7 @@ def _balanced(steps: list[int]) -> list[int]:
 def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme:
     """The melody over ``chords``: silent in intros and stingers, motif-led everywhere else."""
     motif = make_motif(plan, rng)
-    low, high = MELODY_RANGE.get(plan.kind, DEFAULT_MELODY_RANGE)
+    low, high = melody_range(plan)
     line = _Line(plan, chords, low, high)
     statements: list[Fraction] = []
     centre = (low + high) // 2

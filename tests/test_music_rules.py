@@ -445,3 +445,24 @@ def test_same_brief_and_seed_give_the_same_midi(seed: int, brief: str) -> None:
 def test_different_seeds_give_different_music(brief: str) -> None:
     distinct = {P.compose(brief, seed=seed).midi_bytes for seed in range(10)}
     assert len(distinct) >= 8, f"{brief!r}: seeds 0–9 give only {len(distinct)} different pieces"
+
+
+# --- mood -> register and articulation ----------------------------------------------------
+
+
+def test_mood_sets_the_melody_register_and_articulation() -> None:
+    """Bright, energetic briefs sing higher and more detached than dark, calm ones."""
+
+    def melody(brief: str) -> list:
+        return [n for seed in range(5) for part in compose(brief, seed).parts if part.role.role == "melody"
+                for n in part.notes]
+
+    bright = melody("bright, energetic, joyful product launch, 60 seconds")
+    dark = melody("dark, sombre, slow theme for a film, 60 seconds")
+    mean = lambda notes: sum(n.pitch for n in notes) / len(notes)  # noqa: E731
+    assert mean(bright) > mean(dark) + 2, (mean(bright), mean(dark))
+    short_bright = [n for n in bright if n.length_q < 1]
+    assert short_bright and all(n.length_q <= Fraction(3, 4) for n in short_bright)
+    calm = compose("dark, sombre, slow theme for a film, 60 seconds", 0)
+    played = [n.length_q for part in calm.parts if part.role.role == "melody" for n in part.notes]
+    assert played == [n.length_q for n in calm.theme.notes], "a calm melody is played legato, as written"
