@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import itertools
 import random
-import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from music21 import key as m21key
 from music21 import roman
 
+from composer.brief import presets
 from composer.plan import Plan
+from composer.tables import table
 
 #: Range of the pad voicing (MIDI notes C3..E5) and of the bass line (E1..G3).
 PAD_RANGE = (48, 76)
@@ -46,10 +46,9 @@ class ChordSpan:
         return self.start_q + self.length_q
 
 
-@cache
 def harmony_data() -> dict[str, Any]:
     """Progression grammar (``data/harmony.toml``)."""
-    return tomllib.loads(resources.files("composer").joinpath("data/harmony.toml").read_text("utf-8"))
+    return table("harmony")
 
 
 @cache
@@ -90,8 +89,11 @@ def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
     spans: list[ChordSpan] = []
     previous_bass: int | None = None
     previous_voicing: tuple[int, ...] | None = None
+    tonic_pc = music21_key(plan.tonic, plan.mode).tonic.pitchClass
     for start, length, figure, function, cadence in figures:
         pcs, root, bass_pc = spell(figure, plan.tonic, plan.mode)
+        if plan.kind == "ambient" and tonic_pc in pcs:
+            bass_pc = tonic_pc  # ambient drifts over a tonic pedal wherever the chord holds it
         bass = _place_bass(bass_pc, previous_bass)
         voicing = _voice(pcs, root, bass, previous_voicing, previous_bass)
         spans.append(ChordSpan(start, length, figure, function, pcs, root, bass, voicing, cadence))
@@ -102,16 +104,14 @@ def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
 def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
     """(start, length, figure, function, cadence) for every chord, phrase by phrase."""
     data = harmony_data()
-    grammar = data[plan.mode if plan.mode in data else "major"]
+    grammar = data[plan.mode]
     if plan.kind == "stinger":
-        dominant = rng.choice(grammar["D"])
-        tonic = grammar["T"][0]
-        return [
-            (Fraction(0), plan.pickup_q, dominant, "D", ""),
-            (plan.pickup_q, plan.end_q - plan.pickup_q, tonic, "T", "authentic"),
-        ]
+        return _stinger(plan, grammar, rng)
     slow = plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70
+    preset = presets()[plan.brief.preset]
+    idioms = [i.split() for i in data["idioms"].get(preset.get("idiom", ""), {}).get(plan.mode, [])]
     chords: list[tuple[Fraction, Fraction, str, str, str]] = []
+    colour = _Colour(grammar, plan)
     for section_index, section in enumerate(plan.sections):
         bars = int(section.length_q / plan.bar_q)
         phrase_bars = [4] * (bars // 4) + ([bars % 4] if bars % 4 else [])
@@ -121,32 +121,138 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
         last_section = section_index == len(plan.sections) - 1
         for phrase_index, length in enumerate(phrase_bars):
             last_phrase = phrase_index == len(phrase_bars) - 1
+            opening = not chords
+            previous = chords[-1][2] if chords else ""
             if length < 4 and section.name == "intro":
                 # the vamp before the first phrase rests on the tonic
-                chords.append((start, length * plan.bar_q, grammar["T"][0], "T", ""))
-                start += length * plan.bar_q
-                continue
-            if last_section and last_phrase:
-                cadence = "half" if plan.ending == "loop" else "authentic"
+                phrase = [(grammar["T"][0], "T", length, "")]
+            elif not last_phrase and length == 4 and idioms and rng.random() < float(preset["idiom_share"]):
+                phrase = _idiom(grammar, idioms, opening, rng)
             else:
-                cadence = "authentic" if last_phrase else "half"
-            slot_bars = _slot_bars(length, slow)
-            opening = not chords
-            functions = _phrase_functions(len(slot_bars), cadence, opening, rng, data["phrases"])
-            if opening and len(functions) == 1 and plan.ending == "loop":
-                functions, cadence = ["T"], ""  # a one-chord loop is a tonic vamp
-            previous = chords[-1][2] if chords else ""
-            for slot, (function, bars_in_slot) in enumerate(zip(functions, slot_bars)):
-                last_slot = slot == len(functions) - 1
-                approach = slot == len(functions) - 2 and cadence == "authentic"
-                figure = _choose(grammar, function, previous, rng, (last_slot and bool(cadence)) or approach,
-                                 opening and slot == 0)
-                chords.append((start, bars_in_slot * plan.bar_q, figure, function, cadence if last_slot else ""))
-                start += bars_in_slot * plan.bar_q
-                previous = figure
+                if last_section and last_phrase:
+                    cadence = "half" if plan.ending == "loop" else "authentic"
+                else:
+                    cadence = "authentic" if last_phrase else "half"
+                inner = not (last_section and last_phrase)
+                if inner and cadence == "half" and "T_deceptive" in grammar and rng.random() < DECEPTIVE_SHARE:
+                    cadence = "deceptive"
+                colour.chords = len(chords)
+                phrase = _phrase(grammar, data["phrases"], cadence, _slot_bars(length, slow), opening,
+                                 plan.ending == "loop", previous, colour, rng)
+            for figure, function, slot_bars, cadence in phrase:
+                chords.append((start, slot_bars * plan.bar_q, figure, function, cadence))
+                start += slot_bars * plan.bar_q
     if plan.ending != "loop" and plan.tail_s > 0:
         start, _, figure, function, cadence = chords[-1]
         chords[-1] = (start, plan.end_q - start, figure, function, cadence)
+    return chords
+
+
+#: How often an inner phrase closes deceptively (V–vi) instead of on a half cadence.
+DECEPTIVE_SHARE = 0.2
+#: How often a chord slot takes a colour chord, and at most one chromatic chord in this many.
+COLOUR_SHARE = 0.12
+CHROMATIC_SPACING = 12
+
+
+class _Colour:
+    """Decides when a slot takes a colour chord: now and then, and chromatic ones (outside the
+    key and its usual borrowings) rarely enough that the harmony stays in its key."""
+
+    def __init__(self, grammar: dict[str, list[str]], plan: Plan) -> None:
+        self.grammar = grammar
+        self.plan = plan
+        self.chords = 0
+        self.chromatic = 0
+
+    def pick(self, function: str, following: str, previous: str, rng: random.Random) -> str | None:
+        """A colour chord for this slot, or None for a plain one."""
+        options = [c for c in self.grammar.get(f"{function}_colour", [])
+                   if c != previous and (following == "D" or not _needs_dominant(c))]
+        if not options or rng.random() >= COLOUR_SHARE:
+            return None
+        figure = rng.choice(options)
+        if is_borrowed(figure, self.plan):
+            return figure
+        if (self.chromatic + 1) * CHROMATIC_SPACING > self.chords + CHROMATIC_SPACING // 2:
+            return None
+        self.chromatic += 1
+        return figure
+
+
+def is_borrowed(figure: str, plan: Plan) -> bool:
+    """Whether a chord is diatonic or a deliberate borrowing (iv, bVI, bVII in major)."""
+    pcs = set(spell(figure, plan.tonic, plan.mode)[0])
+    scale = {p.pitchClass for p in music21_key(plan.tonic, plan.mode).getPitches()}
+    borrowed = {"iv", "bVI", "bVII"} if plan.mode == "major" else set()
+    return pcs <= scale or figure in borrowed
+
+
+def _phrase(
+    grammar: dict[str, list[str]],
+    phrases: dict[str, list[str]],
+    cadence: str,
+    slot_bars: list[int],
+    opening: bool,
+    loop: bool,
+    previous: str,
+    colour: _Colour,
+    rng: random.Random,
+) -> list[tuple[str, str, int, str]]:
+    """One phrase from the functional grammar: (figure, function, bars, cadence) per chord.
+
+    A deceptive cadence follows an authentic phrase shape but lands on the tonic's stand-in.
+    """
+    shape = "authentic" if cadence == "deceptive" else cadence
+    functions = _phrase_functions(len(slot_bars), shape, opening, rng, phrases)
+    if opening and len(functions) == 1 and loop:
+        functions, cadence = ["T"], ""  # a one-chord loop is a tonic vamp
+    result = []
+    for slot, (function, bars) in enumerate(zip(functions, slot_bars)):
+        last_slot = slot == len(functions) - 1
+        following = functions[slot + 1] if not last_slot else ""
+        approach = slot == len(functions) - 2 and cadence in ("authentic", "deceptive")
+        cadential = (last_slot and bool(cadence)) or approach
+        if last_slot and cadence == "deceptive":
+            figure = grammar["T_deceptive"][0]
+        elif not cadential and not (opening and slot == 0) and (tint := colour.pick(function, following, previous, rng)):
+            figure = tint
+        else:
+            figure = _choose(grammar, function, following, previous, rng, cadential, opening and slot == 0)
+        result.append((figure, function, bars, cadence if last_slot else ""))
+        previous = figure
+    return result
+
+
+def _idiom(
+    grammar: dict[str, list[str]], idioms: list[list[str]], opening: bool, rng: random.Random
+) -> list[tuple[str, str, int, str]]:
+    """A four-chord loop of the style (one bar each), opening a period whose second phrase cadences."""
+    tonic = grammar["T"][0]
+    options = [i for i in idioms if i[0] == tonic] if opening else idioms
+    chosen = rng.choice(options or idioms)
+    return [(figure, _function_of(grammar, figure), 1, "") for figure in chosen]
+
+
+def _function_of(grammar: dict[str, list[str]], figure: str) -> str:
+    """The harmonic function a figure serves in this grammar (tonic if it is not listed)."""
+    for function in ("T", "PD", "D"):
+        lists = (grammar[function], grammar.get(f"{function}_cadence", []), grammar.get(f"{function}_colour", []))
+        if any(figure in chords for chords in lists):
+            return function
+    return "T"
+
+
+def _stinger(plan: Plan, grammar: dict[str, list[str]], rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
+    """A pickup of one or two chords into the hit on the tonic, which rings to the end."""
+    pickup = rng.choice(harmony_data()["stinger"][plan.mode]).split()
+    if plan.pickup_q < 2:
+        pickup = pickup[-1:]
+    chords = []
+    length = plan.pickup_q / len(pickup)
+    for index, figure in enumerate(pickup):
+        chords.append((index * length, length, figure, _function_of(grammar, figure), ""))
+    chords.append((plan.pickup_q, plan.end_q - plan.pickup_q, grammar["T_cadence"][0], "T", "authentic"))
     return chords
 
 
@@ -174,18 +280,30 @@ def _phrase_functions(
 
 
 def _choose(
-    grammar: dict[str, list[str]], function: str, previous: str, rng: random.Random, cadential: bool, opening: bool
+    grammar: dict[str, list[str]],
+    function: str,
+    following: str,
+    previous: str,
+    rng: random.Random,
+    cadential: bool,
+    opening: bool,
 ) -> str:
     """A chord for ``function``, weighted toward the plainest, never the chord just heard.
 
-    At a cadence (and on the dominant leading into one) only the cadential chords serve.
+    At a cadence (and on the dominant leading into one) only the cadential chords serve. A
+    chord that needs a dominant after it (a secondary dominant V/V, the Neapolitan) is only
+    chosen when one follows.
     """
     if opening and function == "T":
         return grammar["T"][0]
     pool = grammar.get(f"{function}_cadence", grammar[function]) if cadential else grammar[function]
-    choices = [c for c in pool if c != previous] or pool
+    choices = [c for c in pool if c != previous and (following == "D" or not _needs_dominant(c))] or pool[:1]
     weights = [1.0 / (1 + i) for i in range(len(choices))]
     return rng.choices(choices, weights)[0]
+
+
+def _needs_dominant(figure: str) -> bool:
+    return figure.startswith("N") or figure in ("V/V", "V7/V")
 
 
 def _place_bass(pitch_class: int, previous: int | None) -> int:

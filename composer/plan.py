@@ -15,6 +15,7 @@ from fractions import Fraction
 import pretty_midi
 
 from composer.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
+from composer.tables import table
 
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
@@ -234,21 +235,36 @@ def _fit_bars(
 def _fit_stinger(duration: Fraction, wanted: Fraction) -> tuple[Fraction, Fraction, Fraction]:
     """A stinger is a short pickup into one hit that rings to the exact end.
 
-    The pickup takes about a quarter of the length in whole beats, so the hit, the loudest
-    moment, lands in the first half. Returns (tempo, pickup quarters, ring seconds).
+    The pickup takes about a third of the length in whole beats (at most two fifths), so the
+    hit, the loudest moment, lands in the first half. Returns (tempo, pickup quarters, ring
+    seconds).
     """
     beat_s = Fraction(60) / wanted
-    pickup_q = Fraction(max(1, math.floor(duration / 4 / beat_s)))
-    tempo = wanted if pickup_q * beat_s <= duration / 2 else 120 * pickup_q / duration
+    latest_hit = duration * Fraction(2, 5)
+    beats = max(1, round(duration / 3 / beat_s))
+    while beats > 1 and beats * beat_s > latest_hit:
+        beats -= 1
+    pickup_q = Fraction(beats)
+    tempo = wanted if beat_s <= latest_hit else 60 / latest_hit  # only a very short sting bends
     return tempo, pickup_q, duration - pickup_q * 60 / tempo
 
 
 def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
+    """The brief's key, or a mode from its mood (``harmony.toml`` [[mode_regions]]) on a
+    comfortable tonic."""
     if brief.key:
         tonic, mode = brief.key.split()
         return tonic, mode
     mode = "major" if brief.valence >= 0 else "minor"
-    return rng.choice(COMFORTABLE_TONICS[mode]), mode
+    for region in table("harmony")["mode_regions"]:
+        (v_low, v_high), (a_low, a_high) = region["valence"], region["arousal"]
+        if v_low <= brief.valence <= v_high and a_low <= brief.arousal <= a_high:
+            mode = rng.choice(region["modes"])
+            break
+    family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
+    if brief.kind == "stinger":
+        mode = family  # two or three chords cannot establish a mode: a sting is major or minor
+    return rng.choice(COMFORTABLE_TONICS[family]), mode
 
 
 def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tuple[Role, ...]:

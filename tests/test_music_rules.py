@@ -101,11 +101,13 @@ def scale_pcs(piece: P.Piece) -> set[int]:
 
 
 def is_diatonic(piece: P.Piece, chord: ChordSpan) -> bool:
-    """All of the chord in the key, or the borrowed iv of a major key (deliberate colour)."""
+    """All of the chord in the key, or a chord DESIGN.md names as deliberate colour in a major
+    key, borrowed from its parallel minor: iv, bVI, bVII."""
     tonic = tonic_pc(piece)
     pcs = set(chord.pitch_classes)
-    borrowed_iv = piece.plan.mode == "major" and pcs == {(tonic + 5) % 12, (tonic + 8) % 12, tonic}
-    return pcs <= scale_pcs(piece) or borrowed_iv
+    borrowed = [{5, 8, 0}, {8, 0, 3}, {10, 2, 5}]  # iv, bVI, bVII above the tonic
+    is_borrowed = piece.plan.mode == "major" and any(pcs == {(tonic + i) % 12 for i in b} for b in borrowed)
+    return pcs <= scale_pcs(piece) or is_borrowed
 
 
 def chord_at(chords: list[ChordSpan], q: Fraction) -> ChordSpan:
@@ -452,17 +454,56 @@ def test_different_seeds_give_different_music(brief: str) -> None:
 
 def test_mood_sets_the_melody_register_and_articulation() -> None:
     """Bright, energetic briefs sing higher and more detached than dark, calm ones."""
+    from composer.melody import melody_range
 
-    def melody(brief: str) -> list:
-        return [n for seed in range(5) for part in compose(brief, seed).parts if part.role.role == "melody"
-                for n in part.notes]
-
-    bright = melody("bright, energetic, joyful product launch, 60 seconds")
-    dark = melody("dark, sombre, slow theme for a film, 60 seconds")
-    mean = lambda notes: sum(n.pitch for n in notes) / len(notes)  # noqa: E731
-    assert mean(bright) > mean(dark) + 2, (mean(bright), mean(dark))
-    short_bright = [n for n in bright if n.length_q < 1]
-    assert short_bright and all(n.length_q <= Fraction(3, 4) for n in short_bright)
+    bright = compose("bright, energetic, joyful product launch, 60 seconds", 0)
     calm = compose("dark, sombre, slow theme for a film, 60 seconds", 0)
+    (bright_low, bright_high), (calm_low, calm_high) = melody_range(bright.plan), melody_range(calm.plan)
+    assert bright_low >= calm_low + 3 and bright_high >= calm_high + 3
+    for piece, (low, high) in ((bright, (bright_low, bright_high)), (calm, (calm_low, calm_high))):
+        assert all(low <= n.pitch <= high for n in piece.theme.notes), where(piece)
+    lively = [n.length_q for part in bright.parts if part.role.role == "melody" for n in part.notes]
+    written = [n.length_q for n in bright.theme.notes]
+    assert lively == [w * Fraction(3, 4) if w <= 1 else w for w in written], "short notes detached to 3/4"
     played = [n.length_q for part in calm.parts if part.role.role == "melody" for n in part.notes]
     assert played == [n.length_q for n in calm.theme.notes], "a calm melody is played legato, as written"
+
+
+# --- key -----------------------------------------------------------------------------------
+
+
+#: Parallel major or minor of each mode, which is what a major/minor key analysis can report.
+MODE_FAMILY = {"major": "major", "lydian": "major", "mixolydian": "major",
+               "minor": "minor", "dorian": "minor", "phrygian": "minor"}
+
+
+def key_found(piece: P.Piece) -> bool:
+    """Whether music21's key analysis (Krumhansl–Schmuckler, major/minor profiles) of the
+    composed notes finds the planned key: for major and minor, the same tonic and mode. A
+    major/minor profile cannot tell a mode from the key whose scale it shares (D mixolydian uses
+    G major's notes), so for a mode either its tonic in the parallel major or minor, or the key
+    with its own key signature, counts."""
+    from music21 import note, stream
+
+    notes = stream.Stream()
+    for part in piece.parts:
+        if not part.is_drums:
+            for n in part.notes:
+                notes.insert(float(n.start_q), note.Note(n.pitch, quarterLength=float(n.length_q)))
+    analysed = notes.analyze("key")
+    planned = music21_key(piece.plan.tonic, piece.plan.mode)
+    same = analysed.tonic.pitchClass == tonic_pc(piece) and analysed.mode == MODE_FAMILY[piece.plan.mode]
+    is_mode = piece.plan.mode not in ("major", "minor")
+    return same or (is_mode and analysed.sharps == planned.sharps)
+
+
+def test_key_analysis_finds_the_planned_key() -> None:
+    """The planned key is found in at least 95 % of pieces."""
+    found = [key_found(piece) for piece in corpus()]
+    assert sum(found) >= 0.95 * len(found), f"planned key found in {sum(found)} of {len(found)} pieces"
+
+
+def test_modes_follow_the_mood() -> None:
+    """Without a named key, moods pick modes beyond major and minor (dorian, mixolydian, …)."""
+    modes = {compose(brief, seed).plan.mode for brief in BRIEFS for seed in range(10)}
+    assert {"major", "minor"} < modes and len(modes) >= 4, modes
