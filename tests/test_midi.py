@@ -3,6 +3,7 @@ byte-for-byte reproducibility."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 import mido
 import pretty_midi
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from music21 import chord, converter
 from music21.percussion import PercussionChord
 
@@ -142,3 +145,13 @@ def test_musescore_imports_every_part_and_drum(piece, midi_path, tmp_path):
     text = converted.read_text()
     for role in piece.plan.roles:
         assert role.name in text
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(duration=st.floats(2, 1200), seed=st.integers(0, 1000))
+@example(duration=2.0, seed=0)
+@example(duration=1200.0, seed=0)
+def test_the_midi_ends_exactly_at_any_duration(duration: float, seed: int) -> None:
+    """From 2 s to 20 minutes the MIDI file (tempo map applied) ends at the asked second."""
+    midi = mido.MidiFile(file=io.BytesIO(compose("warm corporate background", seed=seed, duration=duration).midi_bytes))
+    assert midi.length == pytest.approx(duration, abs=0.001)

@@ -507,3 +507,9 @@ def test_modes_follow_the_mood() -> None:
     """Without a named key, moods pick modes beyond major and minor (dorian, mixolydian, …)."""
     modes = {compose(brief, seed).plan.mode for brief in BRIEFS for seed in range(10)}
     assert {"major", "minor"} < modes and len(modes) >= 4, modes
+
+
+@pytest.mark.parametrize("brief", BRIEFS)
+def test_ten_seeds_give_at_least_seven_progressions(brief: str) -> None:
+    progressions = {tuple(c.figure for c in compose(brief, seed).chords) for seed in range(10)}
+    assert len(progressions) >= 7, f"{brief!r}: seeds 0–9 give {len(progressions)} progressions"

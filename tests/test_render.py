@@ -140,3 +140,8 @@ def test_the_example_build_is_louder_in_its_final_20_seconds(small_soundfont):
     final = renderer.integrated_loudness(audio[70 * 44100 :], 44100)
     before = renderer.integrated_loudness(audio[30 * 44100 : 70 * 44100], 44100)
     assert final >= before + 0.5, f"final 20 s {final:.2f} LUFS, the 40 s before {before:.2f} LUFS"
+
+
+def test_twenty_minutes_of_audio_are_exactly_twenty_minutes(small_soundfont):
+    audio = compose("steady warm podcast bed", seed=3, duration=1200.0).audio(small_soundfont)
+    assert audio.shape == (1200 * 44100, 2)
