@@ -247,3 +247,16 @@ def test_a_brief_file_seed_must_be_a_whole_number(tmp_path):
     brief.write_text('brief = "warm podcast bed"\nseed = "three"\n')
     _assert_one_line_error(run_composer("compose", "--brief-file", str(brief), "--midi-only", "--out", str(tmp_path)),
                            "seed")
+
+
+def test_several_formats_from_one_render(tmp_path):
+    from composer.soundfonts import bundled_soundfont
+
+    result = run_composer("compose", "upbeat tiktok reel, 5 seconds", "--format", "wav,flac", "--format", "ogg,mp3",
+                          "--soundfont", str(bundled_soundfont()), "--out", str(tmp_path), "--name", "r")
+    assert result.code == 0, result.stderr
+    for suffix, exact in (("wav", True), ("flac", True), ("ogg", False), ("mp3", False)):
+        info = soundfile.info(str(tmp_path / f"r.{suffix}"))
+        assert (info.samplerate, info.channels) == (44100, 2)
+        # lossless files are exact; lossy ones within one codec frame (1152 samples for MP3)
+        assert info.frames == 5 * 44100 if exact else abs(info.frames - 5 * 44100) <= 1152
