@@ -9,7 +9,7 @@ help:
 	@echo "make demo   compose scores/product-video.toml into out/"
 	@echo "make test   run the tests (pytest)"
 	@echo "make check  type-check (mypy --strict)"
-	@echo "make bench  time composing (benchmarks/compose.py)"
+	@echo "make bench  benchmarks: compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F"
 	@echo "make clean  remove out/"
 
 setup:
@@ -26,6 +26,9 @@ check: setup
 
 bench: setup
 	$(BIN)/python benchmarks/compose.py
+	$(BIN)/python benchmarks/brief.py
+	$(BIN)/python benchmarks/reference.py
+	$(BIN)/python benchmarks/render.py
 
 clean:
 	rm -rf out

@@ -1,4 +1,4 @@
-"""The ``composer`` command: compose, explain, render, soundfonts, presets.
+"""The ``composer`` command: compose, explain, render, evaluate, soundfonts, presets.
 
 Every problem a user can cause ends as one line on stderr naming the problem and the fix,
 with exit status 2 — never a traceback.
@@ -290,7 +290,8 @@ def _sparkline(levels: list[float], width: int = 48) -> str:
     if not levels:
         return ""
     blocks = "▁▂▃▄▅▆▇█"
-    picks = [levels[min(len(levels) - 1, i * len(levels) // width)] for i in range(min(width, len(levels)))]
+    shown = min(width, len(levels))
+    picks = [levels[i * len(levels) // shown] for i in range(shown)]
     return "".join(blocks[min(7, int(level * 8))] for level in picks)
 
 
@@ -344,6 +345,51 @@ def _natural_length(midi: Any) -> float:
             last_note_end = seconds
     total = float(midi.length)
     return total + 2.0 if total - last_note_end < 0.5 else total
+
+
+@app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(
+        help="A MIDI file (.mid) — ours or anyone's — or an audio file (.wav/.flac/.ogg/.mp3).")],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object {name: value} instead of a table.")] = False,
+) -> None:
+    """Measure a piece: key, scale, chord tones, melody, parallels, ranges, motif, energy (MIDI);
+    length, loudness, true peak, loudness range, clipping, edge levels (audio).
+
+    Example: composer evaluate out/product-video.mid --json
+    """
+    from composer.analysis import as_dict
+    from composer.analysis import evaluate as measure
+
+    measures = measure(file)
+    if as_json:
+        out.print(json.dumps(as_dict(measures), ensure_ascii=False), markup=False, soft_wrap=True)
+        return
+    table = Table("measure", "value", "unit", "meaning", box=None)
+    for column in table.columns[:3]:
+        column.no_wrap = True
+    table.columns[3].ratio = 1
+    for item in measures:
+        table.add_row(item.name, _shown(item.value), item.unit, item.meaning)
+    out.print(table)
+
+
+def _shown(value: Any) -> str:
+    """A measure's value as a person reads it: a series as a sparkline with its range.
+
+    >>> _shown(None), _shown(0.25), _shown((1.0, 2.0))
+    ('—', '0.25', '▄█ 1–2')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, tuple):
+        top = max(value, default=0.0) or 1.0
+        spark = _sparkline([v / top * 0.99 for v in value], 12)
+        return f"{spark} {min(value, default=0):.3g}–{max(value, default=0):.3g}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 @app.command()

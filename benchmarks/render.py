@@ -1,0 +1,127 @@
+"""How fast composer renders audio, against the fluidsynth program's fast render of the same MIDI.
+
+composer drives FluidSynth in-process (composer.render.render_midi); the reference is
+``fluidsynth -F out.wav -r 44100 -ni SOUNDFONT in.mid``, the fastest way the fluidsynth program
+renders a file. Both load the soundfont and render the whole piece in one run, timed best of
+REPEATS; the ratio is composer's time over fluidsynth's (at most 1: no slower). "render + master"
+adds composer's mastering (loudness measurement, true-peak limit, gain).
+
+Then peak memory for a 20-minute podcast bed, each step in a fresh process so its ru_maxrss is
+its own: composing (benchmarks/compose.py's own measurement, with this brief) and rendering +
+mastering it.
+Run: .venv/bin/python benchmarks/render.py
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import soundfile  # noqa: E402
+
+from composer import compose  # noqa: E402
+from composer import render as renderer  # noqa: E402
+from composer.soundfonts import bundled_soundfont  # noqa: E402
+
+BRIEF = ("bright, forward-moving background music for a 90-second product video, no vocals, "
+         "builds slightly in the final 20 seconds")
+BED_BRIEF = "warm seamless loop for a podcast"
+BED_S = 1200.0
+REPEATS = 3
+FLUIDR3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+
+
+def best_of(run: Callable[[], object]) -> float:
+    """The fastest of REPEATS runs, in seconds."""
+    best = float("inf")
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def soundfont() -> Path:
+    """Debian's FluidR3_GM if installed (the default on a set-up machine), else the bundled one."""
+    return FLUIDR3 if FLUIDR3.is_file() else bundled_soundfont()
+
+
+def speed(font: Path) -> None:
+    piece = compose(BRIEF, seed=1)
+    seconds = piece.plan.duration_s
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        midi_path = piece.write_midi(folder / "piece.mid")
+
+        def ours() -> object:
+            return renderer.render_midi(renderer.read_midi(midi_path), font, seconds)
+
+        def ours_mastered() -> object:
+            return renderer.master(ours(), renderer.SAMPLE_RATE, piece.plan.loudness_lufs)
+
+        rows: list[tuple[str, float, float]] = []  # (label, best seconds, seconds of audio made)
+        program = shutil.which("fluidsynth")
+        if program:
+            out_wav = folder / "out.wav"
+            command = [program, "-F", str(out_wav), "-r", "44100", "-ni", str(font), str(midi_path)]
+            took = best_of(lambda: subprocess.run(command, capture_output=True, check=True))
+            info = soundfile.info(str(out_wav))
+            rows.append(("fluidsynth -F (the program)", took, info.frames / info.samplerate))
+        else:
+            print("fluidsynth program not found: no reference column (install fluidsynth to compare)")
+        rows.append(("composer render (in-process)", best_of(ours), seconds))
+        rows.append(("composer render + master", best_of(ours_mastered), seconds))
+    print(f"rendering the {seconds:g} s example brief with {font.name}, best of {REPEATS}")
+    reference = rows[0][1] if program else None
+    print(f"{'':30} {'seconds':>8} {'audio s':>8} {'× real time':>12} {'vs fluidsynth -F':>17}")
+    for label, took, made in rows:
+        ratio = f"{took / reference:.2f}" if reference else "—"
+        print(f"{label:30} {took:>8.2f} {made:>8.1f} {made / took:>11.0f}× {ratio:>17}")
+    if program:
+        print("(fluidsynth -F plays the file to its end and lets the last notes release; it also writes the WAV)")
+
+
+def bed_memory(step: str) -> dict[str, float]:
+    """Run in a fresh process: peak memory (MB) and seconds of one step of a 20-minute bed."""
+    started = time.perf_counter()
+    piece = compose(BED_BRIEF, seed=1, duration=BED_S)
+    if step == "render":
+        piece.audio(soundfont())  # render + master, as `composer compose` does
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def memory() -> None:
+    compose_code = (f"import json, sys; sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'benchmarks')!r}]\n"
+                    f"import compose as bench\nbench.BRIEF, bench.REPEATS = {BED_BRIEF!r}, 1\n"
+                    f"print(json.dumps(bench.measure({BED_S})))")
+    composed = json.loads(subprocess.run([sys.executable, "-c", compose_code], capture_output=True, text=True,
+                                         check=True).stdout)
+    rendered = json.loads(subprocess.run([sys.executable, __file__, "--bed", "render"], capture_output=True,
+                                         text=True, check=True).stdout)
+    print(f"\n{BED_S / 60:g}-minute bed ({BED_BRIEF!r}): peak memory, each step in a fresh process")
+    print(f"{'':30} {'seconds':>8} {'peak MB':>8}")
+    print(f"{'compose (MIDI only)':30} {composed['seconds']:>8.2f} {composed['peak_mb']:>8.0f}")
+    print(f"{'compose + render + master':30} {rendered['seconds']:>8.2f} {rendered['peak_mb']:>8.0f}")
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--bed"]:
+        print(json.dumps(bed_memory(sys.argv[2])))
+        return
+    speed(soundfont())
+    memory()
+
+
+if __name__ == "__main__":
+    main()
