@@ -27,13 +27,10 @@ import bisect
 import heapq
 import io
 import math
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +38,7 @@ import mido
 import numpy as np
 
 from composer.errors import ComposerError
+from composer.tables import gm_ranges
 
 #: A measure's value: a number, a name (the key), a series (energy per bar), or None (not defined).
 Value = float | int | str | tuple[float, ...] | None
@@ -436,20 +434,6 @@ def recurrence(items: Sequence[Any]) -> tuple[float, int] | None:
 
 
 # --- musical measures --------------------------------------------------------------------
-
-
-@cache
-def gm_ranges() -> dict[int, tuple[int, int]]:
-    """Comfortable range (lowest, highest MIDI note) of each GM program, from ``data/ranges.toml``."""
-    table = tomllib.loads(resources.files("composer").joinpath("data/ranges.toml").read_text("utf-8"))
-    ranges: dict[int, tuple[int, int]] = {}
-    for family in table["family"].values():
-        first, last = family["programs"]
-        for program in range(first, last + 1):
-            ranges[program] = (int(family["range"][0]), int(family["range"][1]))
-    for program, (low, high) in table.get("program", {}).items():
-        ranges[int(program)] = (int(low), int(high))
-    return ranges
 
 
 def detect_key(notes: Sequence[Note]) -> tuple[str, int, str, float] | None:

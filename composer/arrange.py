@@ -15,6 +15,7 @@ from fractions import Fraction
 from composer.harmony import ChordSpan
 from composer.melody import Theme
 from composer.plan import Plan, Role
+from composer.tables import gm_ranges
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
 KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
@@ -102,10 +103,12 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
 
 def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
     """Chord roots (or the inversion's bass): held when calm, pulsing in eighths when energetic."""
+    lowest = gm_ranges()[part.role.program][0]
     for chord in chords:
         energy = _energy(plan, chord.start_q)
         end = _release_end(plan, chord.end_q)
         final = chord.end_q >= plan.music_q
+        pitch = chord.bass + 12 * max(0, -((chord.bass - lowest) // 12))  # up an octave below a cello's C2
         if energy < 0.4 or final or plan.kind in ("ambient", "stinger"):
             step = end - chord.start_q
         elif energy < 0.6:
@@ -116,7 +119,7 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
         while onset < end:
             length = min(step, end - onset)
             accent = 8 if (onset - chord.start_q) % 2 == 0 else 0
-            part.notes.append(NoteEvent(onset, length * Fraction(9, 10) if step < 2 else length, chord.bass,
+            part.notes.append(NoteEvent(onset, length * Fraction(9, 10) if step < 2 else length, pitch,
                                         _velocity(55 + accent, 40, energy, rng)))
             onset += step
 
@@ -137,9 +140,11 @@ def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
         length = note.length_q * detached if note.length_q <= 1 else note.length_q
         part.notes.append(NoteEvent(note.start_q, length, note.pitch,
                                     _velocity(base, span, _energy(plan, note.start_q), rng)))
-    if plan.kind == "stinger":
+    if plan.kind == "stinger":  # the hit's top: its root, an octave over the pad where the player reaches
         hit = chords[-1]
-        top = max(hit.voicing) + 12
+        low, high = gm_ranges()[part.role.program]
+        tops = [p for p in range(low, min(high, max(hit.voicing) + 12) + 1) if p % 12 == hit.root_pc]
+        top = tops[-1] if tops else max(hit.voicing)
         part.notes.append(NoteEvent(hit.start_q, _release_end(plan, hit.end_q) - hit.start_q, top, 110))
 
 

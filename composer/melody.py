@@ -7,7 +7,8 @@ scale step; the pitch actually written is the nearest one that keeps the rules:
 - strong beats sit on chord tones, cadences on the chord's root or third;
 - a non-chord tone is left by step;
 - no leap larger than a fifth where anything else fits, and such a leap turns back;
-- no tritone and no augmented second (a three-semitone move onto or from a chromatic note).
+- no tritone and no augmented second (a three-semitone move onto or from a chromatic note);
+- no parallel fifths or octaves with the bass.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fractions import Fraction
 
 from composer.harmony import ChordSpan, harmony_data, music21_key
 from composer.plan import Plan
+from composer.tables import gm_ranges
 
 #: Melody ranges (MIDI notes): above the speaking voice (G3–C5) for underscores, else D4–A5.
 MELODY_RANGE = {"underscore": (74, 88)}
@@ -70,9 +72,18 @@ def melody_range(plan: Plan) -> tuple[int, int]:
     """The melody's range: brighter and more energetic moods sit higher, darker and calmer
     ones lower (up to a major third either way); an underscore stays above the voice."""
     if plan.kind in MELODY_RANGE:
-        return MELODY_RANGE[plan.kind]
-    shift = max(-4, min(4, round(2 * plan.brief.valence + 2 * plan.brief.arousal)))
-    return DEFAULT_MELODY_RANGE[0] + shift, DEFAULT_MELODY_RANGE[1] + shift
+        low, high = MELODY_RANGE[plan.kind]
+    else:
+        shift = max(-4, min(4, round(2 * plan.brief.valence + 2 * plan.brief.arousal)))
+        low, high = DEFAULT_MELODY_RANGE[0] + shift, DEFAULT_MELODY_RANGE[1] + shift
+    player = next((r.program for r in plan.roles if r.role == "melody"), None)
+    if player is None:
+        return low, high
+    # inside the instrument's comfortable range; if that leaves less than an octave, an octave
+    # below the instrument's top
+    instrument_low, instrument_high = gm_ranges()[player]
+    high, low = min(high, instrument_high), max(low, instrument_low)
+    return (low, high) if high - low >= 12 else (high - 12, high)
 
 
 def make_motif(plan: Plan, rng: random.Random) -> Motif:
@@ -232,12 +243,16 @@ class _Line:
             tones = {p % 12 for p in scale}
         candidates = [p for p in range(self.low, self.high + 1) if p % 12 in tones]
         chord_tones = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
-        # a cadence may end on the fifth when the root and third cannot be reached smoothly
-        for pool, strict in ((candidates, True), (chord_tones, True), (candidates, False), (chord_tones, False)):
-            allowed = [p for p in pool if (self._all_rules(p, chord) if strict else self._essential_rules(p))]
+        scale_tones = [p for p in scale if self.low <= p <= self.high]
+        # a cadence may end on the fifth when the root and third cannot be reached smoothly; a
+        # strong beat may fall back to any scale tone rather than break an essential rule
+        pools = ((candidates, True), (chord_tones, True), (candidates, False), (chord_tones, False),
+                 (scale_tones, False))
+        for pool, strict in pools:
+            allowed = [p for p in pool if (self._all_rules(p, chord) if strict else self._essential_rules(p, chord))]
             if allowed:
                 return min(allowed, key=lambda p: (abs(p - wished), p))
-        return min(candidates, key=lambda p: (abs(p - wished), p))
+        return self.notes[-1].pitch  # held over: oblique motion breaks none of the rules
 
     def _appoggiatura_allowed(self, slot: _Slot, chord: ChordSpan, wished: int) -> bool:
         """A strong-beat step onto a non-chord tone (appoggiatura or accented passing tone) is
@@ -254,21 +269,23 @@ class _Line:
         self.accented += 1
         return True
 
-    def _essential_rules(self, pitch: int) -> bool:
-        """Never a tritone or an augmented second, never beyond an octave."""
+    def _essential_rules(self, pitch: int, chord: ChordSpan) -> bool:
+        """Never a tritone or an augmented second, never beyond an octave, never parallel
+        fifths or octaves with the bass."""
         if not self.notes:
             return True
-        previous = self.notes[-1].pitch
-        move = abs(pitch - previous)
-        chromatic = pitch % 12 not in self.diatonic or previous % 12 not in self.diatonic
-        return move != TRITONE and move <= 12 and not (move == 3 and chromatic)
+        previous = self.notes[-1]
+        move = abs(pitch - previous.pitch)
+        chromatic = pitch % 12 not in self.diatonic or previous.pitch % 12 not in self.diatonic
+        parallel = _parallel_with_bass(self.chord_at(previous.start_q).bass, previous.pitch, chord.bass, pitch)
+        return move != TRITONE and move <= 12 and not (move == 3 and chromatic) and not parallel
 
     def _all_rules(self, pitch: int, chord: ChordSpan) -> bool:
         """The essential rules, no leap beyond a fifth, a non-chord tone only where the next
         chord lets it resolve by step, a non-chord tone left by step, and a large leap (where
         one was unavoidable) turned back."""
-        if not self._essential_rules(pitch) or not self.notes:
-            return self._essential_rules(pitch)
+        if not self._essential_rules(pitch, chord) or not self.notes:
+            return self._essential_rules(pitch, chord)
         if pitch % 12 not in chord.pitch_classes and self.next_tones is not None:
             if not any((pitch + move) % 12 in self.next_tones and self.low <= pitch + move <= self.high
                        for move in (-2, -1, 1, 2)):
@@ -284,3 +301,13 @@ class _Line:
             if abs(leap) > LARGE_LEAP and not (move * leap < 0 and abs(move) <= 4):
                 return False
         return True
+
+
+def _parallel_with_bass(bass_a: int, top_a: int, bass_b: int, top_b: int) -> bool:
+    """Melody and bass both move from a perfect fifth or octave into the same again.
+
+    >>> _parallel_with_bass(41, 77, 43, 79), _parallel_with_bass(41, 77, 43, 76)
+    (True, False)
+    """
+    before, after = (top_a - bass_a) % 12, (top_b - bass_b) % 12
+    return bass_a != bass_b and top_a != top_b and before == after and after in (0, 7)

@@ -59,7 +59,7 @@ def read_midi(path: Path) -> mido.MidiFile:
         return mido.MidiFile(str(path))
     except FileNotFoundError:
         raise ComposerError(f"MIDI file {path} does not exist", "check the path") from None
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as error:
+    except (OSError, EOFError, ValueError, KeyError, IndexError, mido.KeySignatureError) as error:
         raise ComposerError(
             f"{path} is not a readable MIDI file ({error})", "give a Standard MIDI File (.mid) exported from a DAW"
         ) from None

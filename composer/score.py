@@ -76,7 +76,11 @@ def _conductor(plan: Plan, part: stream.Part) -> None:
     """Tempo, meter, key signature and one rehearsal mark per section, on the first part."""
     bpm = float(plan.tempo_bpm)
     part.coreInsert(0, tempo.MetronomeMark(number=round(bpm, 3), referent=note.Note(type="quarter")))
-    part.coreInsert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
+    if plan.pickup_q:  # a stinger's pickup is its own short bar, so the hit falls on a downbeat
+        part.coreInsert(0, meter.TimeSignature(f"{int(plan.pickup_q)}/4"))
+        part.coreInsert(plan.pickup_q, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
+    else:
+        part.coreInsert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
     part.coreInsert(0, key.Key(music21_key(plan.tonic, plan.mode).tonic.name, plan.mode))
     for section in plan.sections:
         part.coreInsert(section.start_q, expressions.RehearsalMark(section.name))

@@ -19,3 +19,20 @@ def table(name: str) -> dict[str, Any]:
     True
     """
     return tomllib.loads(resources.files("composer").joinpath(f"data/{name}.toml").read_text("utf-8"))
+
+
+@cache
+def gm_ranges() -> dict[int, tuple[int, int]]:
+    """Comfortable range (lowest, highest MIDI note) of each GM program, from ``data/ranges.toml``.
+
+    >>> gm_ranges()[0]
+    (21, 108)
+    """
+    ranges: dict[int, tuple[int, int]] = {}
+    for family in table("ranges")["family"].values():
+        first, last = family["programs"]
+        for program in range(first, last + 1):
+            ranges[program] = (int(family["range"][0]), int(family["range"][1]))
+    for program, (low, high) in table("ranges").get("program", {}).items():
+        ranges[int(program)] = (int(low), int(high))
+    return ranges

@@ -513,3 +513,30 @@ def test_modes_follow_the_mood() -> None:
 def test_ten_seeds_give_at_least_seven_progressions(brief: str) -> None:
     progressions = {tuple(c.figure for c in compose(brief, seed).chords) for seed in range(10)}
     assert len(progressions) >= 7, f"{brief!r}: seeds 0–9 give {len(progressions)} progressions"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_every_note_is_in_its_instruments_range(seed: int, brief: str) -> None:
+    from composer.tables import gm_ranges
+
+    piece = compose(brief, seed)
+    for part in piece.parts:
+        if part.is_drums:
+            continue
+        low, high = gm_ranges()[part.role.program]
+        outside = sorted({n.pitch for n in part.notes if not low <= n.pitch <= high})
+        assert not outside, f"{where(piece)}: {part.role.name} plays {outside} outside {low}–{high}"
+
+
+@RULES
+@given(seed=SEEDS, brief=ANY_BRIEF)
+def test_melody_and_bass_move_without_parallel_fifths_or_octaves(seed: int, brief: str) -> None:
+    """The outer voices that are really heard: the theme over the chord's bass."""
+    piece = compose(brief, seed)
+    notes = piece.theme.notes
+    for a, b in zip(notes, notes[1:]):
+        bass_a, bass_b = chord_at(piece.chords, a.start_q).bass, chord_at(piece.chords, b.start_q).bass
+        before, after = (a.pitch - bass_a) % 12, (b.pitch - bass_b) % 12
+        parallel = bass_a != bass_b and a.pitch != b.pitch and before == after and after in (0, 7)
+        assert not parallel, f"{where(piece)}: melody {a.pitch}→{b.pitch} over bass {bass_a}→{bass_b} at {b.start_q}"
