@@ -354,7 +354,7 @@ def _voice(
         voicing, doubling = candidate
         movement = sum(abs(a - b) for a, b in zip(voicing, previous))
         penalty = 0.0
-        if previous_bass is not None and _parallel_perfect(previous_bass, previous[-1], bass, voicing[-1]):
+        if previous_bass is not None and parallel_perfect(previous_bass, previous[-1], bass, voicing[-1]):
             penalty = 100.0
         drift = abs(voicing[-1] - 67) * 0.25  # keep the top voice near G4 so it does not wander
         return movement + penalty + drift + doubling, voicing
@@ -362,12 +362,13 @@ def _voice(
     return min(candidates, key=cost)[0]
 
 
-def _parallel_perfect(bass_a: int, top_a: int, bass_b: int, top_b: int) -> bool:
-    """True when bass and top both move, from a perfect fifth or octave into the same again.
+def parallel_perfect(bass_a: int, top_a: int, bass_b: int, top_b: int) -> bool:
+    """True when bass and an upper voice both move, from a perfect fifth or octave into the
+    same again (used for the pad's top voice here and for the melody in melody.py).
 
-    >>> _parallel_perfect(48, 67, 50, 69)   # C–G to D–A: parallel fifths
+    >>> parallel_perfect(48, 67, 50, 69)   # C–G to D–A: parallel fifths
     True
-    >>> _parallel_perfect(48, 67, 50, 67)   # oblique motion
+    >>> parallel_perfect(48, 67, 50, 67)   # oblique motion
     False
     """
     interval_a, interval_b = (top_a - bass_a) % 12, (top_b - bass_b) % 12

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.harmony import ChordSpan, harmony_data, music21_key
+from composer.harmony import ChordSpan, harmony_data, music21_key, parallel_perfect
 from composer.plan import Plan
 from composer.tables import gm_ranges
 
@@ -277,7 +277,7 @@ class _Line:
         previous = self.notes[-1]
         move = abs(pitch - previous.pitch)
         chromatic = pitch % 12 not in self.diatonic or previous.pitch % 12 not in self.diatonic
-        parallel = _parallel_with_bass(self.chord_at(previous.start_q).bass, previous.pitch, chord.bass, pitch)
+        parallel = parallel_perfect(self.chord_at(previous.start_q).bass, previous.pitch, chord.bass, pitch)
         return move != TRITONE and move <= 12 and not (move == 3 and chromatic) and not parallel
 
     def _all_rules(self, pitch: int, chord: ChordSpan) -> bool:
@@ -302,12 +302,3 @@ class _Line:
                 return False
         return True
 
-
-def _parallel_with_bass(bass_a: int, top_a: int, bass_b: int, top_b: int) -> bool:
-    """Melody and bass both move from a perfect fifth or octave into the same again.
-
-    >>> _parallel_with_bass(41, 77, 43, 79), _parallel_with_bass(41, 77, 43, 76)
-    (True, False)
-    """
-    before, after = (top_a - bass_a) % 12, (top_b - bass_b) % 12
-    return bass_a != bass_b and top_a != top_b and before == after and after in (0, 7)
