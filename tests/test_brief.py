@@ -629,3 +629,12 @@ def test_any_text_gives_a_brief_or_a_clear_error(text: str) -> None:
 @example("builds slightly slightly at 0:50 at 1:10 in the last twenty seconds")
 def test_brief_like_text_gives_a_brief_or_a_clear_error(text: str) -> None:
     _valid_or_clear_error(text)
+
+
+def test_the_example_is_always_major_whatever_the_seed() -> None:
+    """The issue's example yields a major-mode piece at 100–140 BPM, for every seed."""
+    from composer import compose
+
+    for seed in range(20):
+        plan = compose(EXAMPLE, seed=seed).plan
+        assert plan.mode == "major" and 100 <= plan.tempo_bpm <= 140, (seed, plan.key, plan.tempo_bpm)
