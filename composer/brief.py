@@ -19,7 +19,6 @@ from typing import Any, Mapping
 from composer.errors import ComposerError
 
 KINDS = ("underscore", "bed", "stinger", "thematic", "ambient")
-MODES = ("major", "minor", "dorian", "mixolydian", "lydian", "phrygian")
 DEFAULT_DURATION_S = {"underscore": 60.0, "bed": 120.0, "stinger": 3.0, "thematic": 90.0, "ambient": 120.0}
 MIN_DURATION_S = 1.0
 MAX_DURATION_S = 3600.0
@@ -186,7 +185,6 @@ class _Reader:
         # "in a documentary" does not)
         self.cased = folded if len(folded) == len(self.text) else self.text
         self.used = [False] * len(self.text)
-        self.notes: list[str] = []
 
     def take(self, match: re.Match[str]) -> None:
         for i in range(match.start(), match.end()):

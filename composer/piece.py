@@ -139,7 +139,11 @@ class Piece:
             ],
             "energy": plan.energy_curve(),
             "progression": [c.figure for c in self.chords],
-            "motif": {"rhythm_q": [str(r) for r in self.theme.motif.rhythm], "steps": list(self.theme.motif.steps)},
+            "motif": {
+                "rhythm_q": [str(r) for r in self.theme.motif.rhythm],
+                "steps": list(self.theme.motif.steps),
+                "statements_s": [round(plan.seconds(q), 3) for q in self.theme.statements_q],
+            },
             "instruments": [
                 {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1} for r in plan.roles
             ],

@@ -106,11 +106,6 @@ class _Synth:
         self.synth.delete()
 
 
-def midi_length_s(midi: mido.MidiFile) -> float:
-    """Seconds to the end of the last track, end-of-track included (the tempo map applied)."""
-    return float(midi.length)
-
-
 def render_midi(
     midi: mido.MidiFile,
     soundfont: Path,

@@ -53,6 +53,8 @@ def test_the_example_brief_end_to_end(tmp_path):
     assert all({"name", "start_s", "end_s", "energy"} <= set(s) for s in data["sections"])
     assert all({"role", "name", "program", "channel"} <= set(i) for i in data["instruments"])
     assert data["ignored_words"] == []
+    statements = data["motif"]["statements_s"]
+    assert len(statements) >= 3 and all(0 <= t < 90 for t in statements)  # where the motif is stated
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "x.mid", "x.wav"]
 
 
