@@ -87,18 +87,34 @@ def _release_end(plan: Plan, end_q: Fraction) -> Fraction:
 
 def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
     """Sustained voicings; with rising energy the chord is struck again each bar (above 0.6)
-    and then each beat (above 0.7), the pulsing pad of a build."""
-    for chord in chords:
+    and then each beat (above 0.7), the pulsing pad of a build. A sustained dominant before an
+    authentic cadence holds a 4–3 suspension for its first half."""
+    for position, chord in enumerate(chords):
         energy = _energy(plan, chord.start_q)
         onsets = [chord.start_q]
         pulse = Fraction(1) if energy > PULSE_ENERGY else plan.bar_q if energy > 0.6 else chord.length_q
         if pulse < chord.length_q and chord.end_q <= plan.music_q:
             onsets = [chord.start_q + i * pulse for i in range(int(chord.length_q / pulse))]
+        following = chords[position + 1] if position + 1 < len(chords) else None
+        suspended = len(onsets) == 1 and _suspension(plan, chord, following)
         for index, onset in enumerate(onsets):
             end = onsets[index + 1] if index + 1 < len(onsets) else _release_end(plan, chord.end_q)
             velocity = _velocity(38, 45, energy, rng)
             for pitch in chord.voicing:
-                part.notes.append(NoteEvent(onset, end - onset, pitch, velocity))
+                if suspended and (pitch - chord.root_pc) % 12 in (3, 4):
+                    fourth = pitch + 1 + (chord.root_pc + 5 - pitch - 1) % 12  # the 4th above, held over
+                    half = (end - onset) / 2
+                    part.notes.append(NoteEvent(onset, half, fourth, velocity))
+                    part.notes.append(NoteEvent(onset + half, end - onset - half, pitch, velocity))
+                else:
+                    part.notes.append(NoteEvent(onset, end - onset, pitch, velocity))
+
+
+def _suspension(plan: Plan, chord: ChordSpan, following: ChordSpan | None) -> bool:
+    """Whether ``chord`` takes a 4–3 suspension: a dominant of at least two beats resolving
+    to an authentic cadence, in major or minor (where the fourth is the tonic, in the key)."""
+    return (following is not None and following.cadence == "authentic" and chord.function == "D"
+            and chord.length_q >= 2 and plan.mode in ("major", "minor"))
 
 
 def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:

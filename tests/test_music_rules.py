@@ -540,3 +540,25 @@ def test_melody_and_bass_move_without_parallel_fifths_or_octaves(seed: int, brie
         before, after = (a.pitch - bass_a) % 12, (b.pitch - bass_b) % 12
         parallel = bass_a != bass_b and a.pitch != b.pitch and before == after and after in (0, 7)
         assert not parallel, f"{where(piece)}: melody {a.pitch}→{b.pitch} over bass {bass_a}→{bass_b} at {b.start_q}"
+
+
+def test_a_cadential_dominant_holds_a_4_3_suspension() -> None:
+    """In major and minor, a sustained dominant before an authentic cadence suspends its third
+    as the fourth above the root, resolving down by step halfway through the chord."""
+    suspensions = 0
+    for piece in corpus():
+        if piece.plan.mode not in ("major", "minor") or piece.plan.kind == "stinger":
+            continue
+        pad = next(p for p in piece.parts if p.role.role == "pad")
+        for chord, following in zip(piece.chords, piece.chords[1:]):
+            if following.cadence != "authentic" or chord.function != "D" or chord.length_q < 2:
+                continue
+            at_start = {n.pitch for n in pad.notes if n.start_q == chord.start_q}
+            fourths = [p for p in at_start if (p - chord.root_pc) % 12 == 5]
+            if len({n.start_q for n in pad.notes if chord.start_q <= n.start_q < chord.end_q}) > 2:
+                continue  # a pulsing pad re-strikes the chord instead
+            assert fourths, f"{where(piece)}: no suspension on {chord.figure} at {chord.start_q}"
+            resolved = {n.pitch for n in pad.notes if chord.start_q < n.start_q < chord.end_q}
+            assert all(any(0 < f - r <= 2 for r in resolved) for f in fourths), where(piece)
+            suspensions += 1
+    assert suspensions >= 20, f"only {suspensions} suspensions in the corpus"
