@@ -167,6 +167,7 @@ def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
 def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
     """An arpeggio over the pad's voicing, in quarters or eighths by energy, entering with energy."""
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
+    length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
     for chord in chords:
         energy = _energy(plan, chord.start_q)
         if energy < OSTINATO_ENTRY or chord.start_q >= plan.music_q:
@@ -177,7 +178,7 @@ def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec,
         onset, index = chord.start_q, 0
         while onset < end:
             pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
-            part.notes.append(NoteEvent(onset, min(step, end - onset) * articulation(plan) * Fraction(3, 4), pitch,
+            part.notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
                                         _velocity(45, 35, energy, rng)))
             onset += step
             index += 1

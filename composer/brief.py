@@ -12,11 +12,11 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
 from composer.errors import ComposerError
+from composer.tables import table
 
 KINDS = ("underscore", "bed", "stinger", "thematic", "ambient")
 DEFAULT_DURATION_S = {"underscore": 60.0, "bed": 120.0, "stinger": 3.0, "thematic": 90.0, "ambient": 120.0}
@@ -67,27 +67,21 @@ class Brief:
     colours: tuple[str, ...] = ()
 
 
-@cache
 def lexicon() -> dict[str, Any]:
     """The brief vocabulary (``data/lexicon.toml``)."""
-    return tomllib.loads(resources.files("composer").joinpath("data/lexicon.toml").read_text("utf-8"))
-
-
-@cache
-def _preset_file() -> dict[str, Any]:
-    return tomllib.loads(resources.files("composer").joinpath("data/presets.toml").read_text("utf-8"))
+    return table("lexicon")
 
 
 @cache
 def presets() -> dict[str, dict[str, Any]]:
     """Use-case presets (``data/presets.toml``), by name."""
-    return {name: table for name, table in _preset_file().items() if name != "colours"}
+    return {name: preset for name, preset in table("presets").items() if name != "colours"}
 
 
 @cache
 def presets_colours() -> dict[str, dict[str, Any]]:
     """Palette colours ("acoustic", "electronic", …) from ``data/presets.toml``, by name."""
-    colours: dict[str, dict[str, Any]] = _preset_file()["colours"]
+    colours: dict[str, dict[str, Any]] = table("presets")["colours"]
     return colours
 
 

@@ -145,12 +145,16 @@ def leap_recoveries(notes: tuple[MelodyNote, ...]) -> tuple[int, int]:
     return sum(1 for a, b in leaps if a * b < 0), len(leaps)
 
 
-def is_parallel_perfect(a: ChordSpan, b: ChordSpan) -> bool:
-    """Bass and top voice both move, from a fifth or octave (or unison) into the same again."""
-    top_a, top_b = max(a.voicing), max(b.voicing)
-    both_move = a.bass != b.bass and top_a != top_b
-    before, after = (top_a - a.bass) % 12, (top_b - b.bass) % 12
+def moves_in_parallel_perfects(bass_a: int, top_a: int, bass_b: int, top_b: int) -> bool:
+    """Bass and upper voice both move, from a fifth or octave (or unison) into the same again."""
+    both_move = bass_a != bass_b and top_a != top_b
+    before, after = (top_a - bass_a) % 12, (top_b - bass_b) % 12
     return both_move and before == after and after in (0, 7)
+
+
+def is_parallel_perfect(a: ChordSpan, b: ChordSpan) -> bool:
+    """The pad's top voice and the bass move in parallel fifths or octaves from ``a`` to ``b``."""
+    return moves_in_parallel_perfects(a.bass, max(a.voicing), b.bass, max(b.voicing))
 
 
 def mean_voice_motion(chords: list[ChordSpan]) -> float:
@@ -537,9 +541,7 @@ def test_melody_and_bass_move_without_parallel_fifths_or_octaves(seed: int, brie
     notes = piece.theme.notes
     for a, b in zip(notes, notes[1:]):
         bass_a, bass_b = chord_at(piece.chords, a.start_q).bass, chord_at(piece.chords, b.start_q).bass
-        before, after = (a.pitch - bass_a) % 12, (b.pitch - bass_b) % 12
-        parallel = bass_a != bass_b and a.pitch != b.pitch and before == after and after in (0, 7)
-        assert not parallel, f"{where(piece)}: melody {a.pitch}→{b.pitch} over bass {bass_a}→{bass_b} at {b.start_q}"
+        assert not moves_in_parallel_perfects(bass_a, a.pitch, bass_b, b.pitch), f"{where(piece)}: melody {a.pitch}→{b.pitch} over bass {bass_a}→{bass_b} at {b.start_q}"
 
 
 def test_a_cadential_dominant_holds_a_4_3_suspension() -> None:
