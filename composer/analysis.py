@@ -38,6 +38,7 @@ import mido
 import numpy as np
 
 from composer.errors import ComposerError
+from composer.quiet import quiet_import
 from composer.tables import gm_ranges
 
 #: A measure's value: a number, a name (the key), a series (energy per bar), or None (not defined).
@@ -174,8 +175,7 @@ def as_dict(measures: Iterable[Measure]) -> dict[str, Value]:
 
 def read_music(data: bytes, label: str) -> Music:
     """MIDI bytes as notes in seconds and quarter notes; ComposerError if they are not MIDI."""
-    import pretty_midi
-
+    pretty_midi = quiet_import("pretty_midi")
     fix = "give a Standard MIDI File (.mid), e.g. one written by composer or exported from a DAW"
     try:
         midi = mido.MidiFile(file=io.BytesIO(data))

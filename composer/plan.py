@@ -12,10 +12,11 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-import pretty_midi
-
 from composer.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
+from composer.quiet import quiet_import
 from composer.tables import table
+
+pretty_midi = quiet_import("pretty_midi")
 
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}

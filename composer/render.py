@@ -20,6 +20,7 @@ import pyloudnorm
 from scipy.signal import resample_poly
 
 from composer.errors import ComposerError
+from composer.quiet import quiet_import
 
 SAMPLE_RATE = 44100
 TRUE_PEAK_CEILING_DBTP = -1.0
@@ -37,7 +38,7 @@ Progress = Callable[[int, int], None]
 def load_fluidsynth() -> ModuleType:
     """The pyfluidsynth module, with its C library's log quietened; a clear error if missing."""
     try:
-        import fluidsynth  # noqa: I001 - the C library is loaded by this import
+        fluidsynth = quiet_import("fluidsynth")  # loads the C library
     except (ImportError, OSError):
         raise ComposerError(
             "libfluidsynth is not installed",
@@ -49,8 +50,7 @@ def load_fluidsynth() -> ModuleType:
         library.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
         for level in range(5):  # FLUID_PANIC .. FLUID_DBG: composer reports failures itself
             library.fluid_set_log_function(level, None, None)
-    module: ModuleType = fluidsynth
-    return module
+    return fluidsynth
 
 
 def read_midi(path: Path) -> mido.MidiFile:

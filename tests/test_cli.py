@@ -234,6 +234,20 @@ def test_explain_json_has_the_understood_fields():
     assert data["energy"][-1][1] > data["energy"][0][1]
 
 
+@pytest.mark.parametrize("ci", ["1", "true"])
+def test_json_output_stays_clean_on_ci_machines(ci, tmp_path):
+    # pyfluidsynth prints the library it loads when $CI is set; that must not reach stdout.
+    explained = run_composer("explain", EXAMPLE, "--json", env={"CI": ci})
+    assert explained.code == 0, explained.stderr
+    assert json.loads(explained.stdout)["kind"] == "thematic"
+    composed = run_composer("compose", "calm 4-second stinger", "--seed", "1", "--midi-only",
+                            "--out", str(tmp_path), "--name", "s", env={"CI": ci})
+    assert composed.code == 0, composed.stderr
+    evaluated = run_composer("evaluate", str(tmp_path / "s.mid"), "--json", env={"CI": ci})
+    assert evaluated.code == 0, evaluated.stderr
+    assert json.loads(evaluated.stdout)["duration_s"] == pytest.approx(4.0)
+
+
 def test_explain_plans_what_compose_writes(tmp_path):
     explained = json.loads(run_composer("explain", "calm piano for a 30-second interview", "--seed", "5", "--json").stdout)
     result = run_composer("compose", "calm piano for a 30-second interview", "--seed", "5", "--midi-only",
