@@ -221,6 +221,7 @@ def explain(
         "tempo_range": [low, high],
         "tempo_bpm": round(float(plan.tempo_bpm), 3),
         "key": plan.key,
+        "lift": plan.lift_summary(),
         "mode": plan.mode,
         "meter": f"{plan.meter[0]}/{plan.meter[1]}",
         "bars": plan.bars,
@@ -266,6 +267,8 @@ def _readable(field_name: str, value: Any) -> str:
         return "; ".join(f"{i['role']}: {i['name']} (GM {i['program']})" for i in value)
     if field_name == "sections":
         return " · ".join(f"{s['name']} {_clock(s['start_s'])}" for s in value)
+    if field_name == "lift":
+        return f"up to {value['key']} at {_clock(value['start_s'])} (bar {value['bar']})" if value else "none"
     if field_name == "tempo_range":
         return f"{value[0]}–{value[1]} BPM"
     if field_name == "cues":

@@ -68,6 +68,16 @@ def spell(figure: str, tonic: str, mode: str) -> tuple[tuple[int, ...], int, int
 
 
 @cache
+def scale_pitch_classes(tonic: str, mode: str) -> frozenset[int]:
+    """The pitch classes of the key's scale.
+
+    >>> sorted(scale_pitch_classes("D", "dorian"))
+    [0, 2, 4, 5, 7, 9, 11]
+    """
+    return frozenset(p.pitchClass for p in music21_key(tonic, mode).getPitches())
+
+
+@cache
 def spelling(tonic: str, mode: str) -> dict[int, str]:
     """Pitch-class → note name in the key: its scale, plus the raised sixth and seventh of minor.
 
@@ -91,7 +101,7 @@ def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
     previous_voicing: tuple[int, ...] | None = None
     tonic_pc = music21_key(plan.tonic, plan.mode).tonic.pitchClass
     for start, length, figure, function, cadence in figures:
-        pcs, root, bass_pc = spell(figure, plan.tonic, plan.mode)
+        pcs, root, bass_pc = spell(figure, *plan.key_at(start))
         if plan.kind == "ambient" and tonic_pc in pcs:
             bass_pc = tonic_pc  # ambient drifts over a tonic pedal wherever the chord holds it
         bass = _place_bass(bass_pc, previous_bass)

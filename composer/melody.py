@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.harmony import ChordSpan, harmony_data, music21_key, parallel_perfect
+from composer.harmony import ChordSpan, harmony_data, parallel_perfect, scale_pitch_classes
 from composer.plan import Plan
 from composer.tables import gm_ranges
 
@@ -189,8 +189,7 @@ class _Line:
         self.chords = chords
         self.starts = [c.start_q for c in chords]
         self.low, self.high = low, high
-        key = music21_key(plan.tonic, plan.mode)
-        self.diatonic = {p.pitchClass for p in key.getPitches()}
+        self.plan = plan
         self.notes: list[MelodyNote] = []
         self.strong_beats = 0
         self.accented = 0
@@ -200,12 +199,17 @@ class _Line:
     def chord_at(self, q: Fraction) -> ChordSpan:
         return self.chords[max(0, bisect.bisect_right(self.starts, q) - 1)]
 
+    def diatonic(self, chord: ChordSpan) -> frozenset[int]:
+        """The scale of the key in force under ``chord`` (the lifted key after a lift)."""
+        return scale_pitch_classes(*self.plan.key_at(chord.start_q))
+
     def scale_for(self, chord: ChordSpan) -> list[int]:
         """The key's scale with the chord's own tones: a chromatic chord tone (the raised leading
         tone in minor, a borrowed flat sixth) replaces the scale notes a semitone from it."""
-        pcs = set(self.diatonic)
+        diatonic = self.diatonic(chord)
+        pcs = set(diatonic)
         for tone in chord.pitch_classes:
-            if tone not in self.diatonic:
+            if tone not in diatonic:
                 pcs -= {(tone - 1) % 12, (tone + 1) % 12} - set(chord.pitch_classes)
                 pcs.add(tone)
         return [p for p in range(self.low - 2, self.high + 3) if p % 12 in pcs]
@@ -276,7 +280,8 @@ class _Line:
             return True
         previous = self.notes[-1]
         move = abs(pitch - previous.pitch)
-        chromatic = pitch % 12 not in self.diatonic or previous.pitch % 12 not in self.diatonic
+        diatonic = self.diatonic(chord)
+        chromatic = pitch % 12 not in diatonic or previous.pitch % 12 not in diatonic
         parallel = parallel_perfect(self.chord_at(previous.start_q).bass, previous.pitch, chord.bass, pitch)
         return move != TRITONE and move <= 12 and not (move == 3 and chromatic) and not parallel
 

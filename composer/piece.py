@@ -128,6 +128,7 @@ class Piece:
             "preset": plan.brief.preset,
             "tempo_bpm": round(float(plan.tempo_bpm), 3),
             "key": plan.key,
+            "lift": plan.lift_summary(),
             "meter": f"{plan.meter[0]}/{plan.meter[1]}",
             "duration_s": plan.duration_s,
             "bars": plan.bars,

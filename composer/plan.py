@@ -7,10 +7,14 @@ exact ``Fraction`` quarter notes; seconds appear only where the brief speaks in 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
+
+import music21.key
 
 from composer.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
 from composer.quiet import quiet_import
@@ -73,6 +77,9 @@ class Plan:
     roles: tuple[Role, ...]
     ending: str
     loudness_lufs: float
+    #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
+    lift_bar: int | None = None
+    lift_tonic: str = ""
 
     @property
     def kind(self) -> str:
@@ -107,6 +114,24 @@ class Plan:
 
     def bar_start_q(self, bar: int) -> Fraction:
         return self.pickup_q + bar * self.bar_q
+
+    def key_at(self, quarters: Fraction) -> tuple[str, str]:
+        """(tonic, mode) in force at ``quarters``: the home key, or the lifted key after a lift."""
+        if self.lift_bar is not None and quarters >= self.bar_start_q(self.lift_bar):
+            return self.lift_tonic, self.mode
+        return self.tonic, self.mode
+
+    @property
+    def lift_q(self) -> Fraction | None:
+        """Where the lift starts, in quarter notes, or None."""
+        return None if self.lift_bar is None else self.bar_start_q(self.lift_bar)
+
+    def lift_summary(self) -> dict[str, Any] | None:
+        """The lift as JSON data (first bar counted from 1, start in seconds, new key), or None."""
+        if self.lift_bar is None or self.lift_q is None:
+            return None
+        return {"bar": self.lift_bar + 1, "start_s": round(self.seconds(self.lift_q), 3),
+                "key": f"{self.lift_tonic} {self.mode}"}
 
     def energy_curve(self) -> list[tuple[float, float]]:
         """The energy curve as [seconds, level] points, one per bar start."""
@@ -144,9 +169,13 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         ending=ending,
         loudness_lufs=float(preset["loudness"]) - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
     )
-    bar_energy = _bar_energy(plan)
-    sections = _sections(plan, bar_energy)
-    return Plan(**{**plan.__dict__, "bar_energy": bar_energy, "sections": sections})
+    form = [] if brief.kind == "stinger" else _form(plan)
+    bar_energy = _bar_energy(plan, form)
+    sections = _sections(plan, form, bar_energy)
+    lift = None if brief.kind == "stinger" else _lift(plan, form, rng)
+    lift_bar, lift_tonic = lift if lift else (None, "")
+    return Plan(**{**plan.__dict__, "bar_energy": bar_energy, "sections": sections,
+                   "lift_bar": lift_bar, "lift_tonic": lift_tonic})
 
 
 def tempo_range(brief: Brief) -> tuple[int, int]:
@@ -305,8 +334,9 @@ def _placed(wanted: list[int], program: int) -> set[str]:
     return {"melody"} if earlier else set()
 
 
-def _bar_energy(plan: Plan) -> tuple[float, ...]:
-    """Energy 0..1 at each bar's middle: a level from the mood, shaped by the brief's events."""
+def _bar_energy(plan: Plan, form: list[tuple[str, int]]) -> tuple[float, ...]:
+    """Energy 0..1 at each bar's middle: a level from the mood, shaped by the brief's events
+    and by the form (a quieter intro, a stronger climax)."""
     base = 0.45 + 0.25 * plan.brief.arousal
     base *= {"underscore": 0.8, "ambient": 0.7, "bed": 0.85}.get(plan.kind, 1.0)
     duration = plan.duration_s
@@ -322,10 +352,13 @@ def _bar_energy(plan: Plan) -> tuple[float, ...]:
 
     if plan.kind == "stinger":
         return (round(level(plan.seconds(plan.pickup_q)), 3),)
+    section_energy = form_data()["section_energy"]
+    names = [name for name, bars in form for _ in range(bars)]
     result = []
     for bar in range(plan.bars):
         middle = plan.seconds(plan.bar_start_q(bar) + plan.bar_q / 2)
-        result.append(round(level(middle), 3))
+        shaped = level(middle) + float(section_energy.get(names[bar], 0.0))
+        result.append(round(max(0.05, min(1.0, shaped)), 3))
     return tuple(result)
 
 
@@ -372,19 +405,15 @@ def _apply(
     return value
 
 
-def _sections(plan: Plan, bar_energy: tuple[float, ...]) -> tuple[Section, ...]:
-    """Phrases of four bars grouped into intro, statement, contrast and ending sections.
+def _form(plan: Plan) -> list[tuple[str, int]]:
+    """(section name, bars): phrases of four bars grouped into intro, statement, contrast,
+    build, climax and ending sections.
 
     Bars that do not fill a four-bar phrase lengthen the intro (a vamp), where a listener
     expects waiting, rather than cutting a phrase short.
     """
-    if plan.kind == "stinger":
-        hit = plan.pickup_q
-        return (
-            Section("pickup", Fraction(0), hit, bar_energy[0] * 0.8),
-            Section("hit", hit, plan.end_q - hit, bar_energy[0]),
-        )
     bars = plan.bars
+    form = form_data()
     lengths: list[tuple[str, int]] = []
     if bars < 8:
         lengths = [("statement", bars)]
@@ -406,16 +435,64 @@ def _sections(plan: Plan, bar_energy: tuple[float, ...]) -> tuple[Section, ...]:
     build_from = _build_bar(plan)
     if build_from is not None:
         lengths = _split_at(lengths, build_from)
+        start_bars = list(itertools.accumulate([0] + [n for _, n in lengths]))
+        lengths = [("build" if start >= build_from and name != "ending" else name, n)
+                   for (name, n), start in zip(lengths, start_bars)]
+        building = [i for i, (name, _) in enumerate(lengths) if name == "build"]
+        if building and sum(lengths[i][1] for i in building) >= 8:
+            last = building[-1]
+            if lengths[last][1] > 4:  # the build's last phrase is its climax
+                lengths[last : last + 1] = [("build", lengths[last][1] - 4), ("climax", 4)]
+            else:
+                lengths[last] = ("climax", lengths[last][1])
+    elif plan.kind in form["climax_kinds"] and bars >= int(form["climax_min_bars"]):
+        middles = [i for i, (name, _) in enumerate(lengths) if name in ("statement", "contrast")]
+        if len(middles) >= 3:
+            lengths[middles[-1]] = ("climax", lengths[middles[-1]][1])
+    return lengths
+
+
+def _sections(plan: Plan, form: list[tuple[str, int]], bar_energy: tuple[float, ...]) -> tuple[Section, ...]:
+    """The form as timed sections, each with its mean energy."""
+    if plan.kind == "stinger":
+        hit = plan.pickup_q
+        return (
+            Section("pickup", Fraction(0), hit, bar_energy[0] * 0.8),
+            Section("hit", hit, plan.end_q - hit, bar_energy[0]),
+        )
     sections = []
     start_bar = 0
-    for name, length in lengths:
+    for name, length in form:
         energies = bar_energy[start_bar : start_bar + length]
-        label = "build" if build_from is not None and start_bar >= build_from and name != "ending" else name
         sections.append(
-            Section(label, plan.bar_start_q(start_bar), length * plan.bar_q, round(sum(energies) / len(energies), 3))
+            Section(name, plan.bar_start_q(start_bar), length * plan.bar_q, round(sum(energies) / len(energies), 3))
         )
         start_bar += length
     return tuple(sections)
+
+
+def _lift(plan: Plan, form: list[tuple[str, int]], rng: random.Random) -> tuple[int, str] | None:
+    """(first bar, new tonic) of a lift up a step into the climax or the build's last phrase, or None."""
+    data = form_data()
+    names = [name for name, _ in form]
+    if plan.kind not in data["lift_kinds"] or plan.mode not in data["lift_modes"] or plan.ending == "loop":
+        return None
+    target = "climax" if "climax" in names else "build" if "build" in names else None
+    if target is None or rng.random() >= float(data["lift_share"]):
+        return None
+    index = len(names) - 1 - names[::-1].index(target)
+    bar = sum(n for _, n in form[:index])
+    if plan.bars < int(data["lift_min_bars"]) or bar < plan.bars // 2:
+        return None  # a lift is a late event in a piece long enough to have settled its key
+    tonic = music21.key.Key(_music21_name(plan.tonic), plan.mode).tonic.transpose(data["lift_interval"])
+    if abs(music21.key.Key(tonic.name, plan.mode).sharps) > 6:
+        tonic = tonic.getEnharmonic() or tonic
+    return bar, tonic.name.replace("-", "b")
+
+
+def _music21_name(tonic: str) -> str:
+    """A tonic as music21 spells it (B- for Bb)."""
+    return tonic[0] + tonic[1:].replace("b", "-")
 
 
 def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]:
@@ -430,6 +507,12 @@ def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]
             result.append((name, length))
         start += length
     return result
+
+
+def form_data() -> dict[str, Any]:
+    """How sections shape energy, where climaxes stand and when builds lift (``harmony.toml`` [form])."""
+    form: dict[str, Any] = table("harmony")["form"]
+    return form
 
 
 def _build_bar(plan: Plan) -> int | None:

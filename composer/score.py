@@ -25,7 +25,6 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
     score.metadata.addCustom(END_QUARTERS, str(plan.end_q))
-    names = spelling(plan.tonic, plan.mode)
     for index, spec in enumerate(parts):
         part = stream.Part(id=spec.role.role)
         part.partName = spec.role.name
@@ -34,6 +33,7 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
             _conductor(plan, part)
         for (start, length), group in groupby(spec.notes, key=lambda n: (n.start_q, n.length_q)):
             events = list(group)
+            names = spelling(*plan.key_at(start))
             element: note.Note | chord.Chord
             if len(events) == 1:
                 element = note.Note(_spelled(events[0].pitch, names), quarterLength=length)
@@ -82,6 +82,8 @@ def _conductor(plan: Plan, part: stream.Part) -> None:
     else:
         part.coreInsert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
     part.coreInsert(0, key.Key(music21_key(plan.tonic, plan.mode).tonic.name, plan.mode))
+    if plan.lift_q is not None:
+        part.coreInsert(plan.lift_q, key.Key(music21_key(plan.lift_tonic, plan.mode).tonic.name, plan.mode))
     for section in plan.sections:
         part.coreInsert(section.start_q, expressions.RehearsalMark(section.name))
 

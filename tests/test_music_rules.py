@@ -88,26 +88,27 @@ def where(piece: P.Piece) -> str:
 # --- musical helpers ---------------------------------------------------------------------
 
 
-def tonic_pc(piece: P.Piece) -> int:
-    return music21_key(piece.plan.tonic, piece.plan.mode).tonic.pitchClass
+def tonic_pc(piece: P.Piece, at_q: Fraction = Fraction(0)) -> int:
+    """The tonic in force at ``at_q``: the home key, or the lifted key after a lift."""
+    return music21_key(*piece.plan.key_at(at_q)).tonic.pitchClass
 
 
-def scale_pcs(piece: P.Piece) -> set[int]:
+def scale_pcs(piece: P.Piece, at_q: Fraction = Fraction(0)) -> set[int]:
     """The key's scale; in minor also the raised sixth and seventh (melodic/harmonic minor)."""
-    pcs = {p.pitchClass for p in music21_key(piece.plan.tonic, piece.plan.mode).getPitches()}
+    pcs = {p.pitchClass for p in music21_key(*piece.plan.key_at(at_q)).getPitches()}
     if piece.plan.mode == "minor":
-        pcs |= {(tonic_pc(piece) + 9) % 12, (tonic_pc(piece) + 11) % 12}
+        pcs |= {(tonic_pc(piece, at_q) + 9) % 12, (tonic_pc(piece, at_q) + 11) % 12}
     return pcs
 
 
 def is_diatonic(piece: P.Piece, chord: ChordSpan) -> bool:
     """All of the chord in the key, or a chord DESIGN.md names as deliberate colour in a major
     key, borrowed from its parallel minor: iv, bVI, bVII."""
-    tonic = tonic_pc(piece)
+    tonic = tonic_pc(piece, chord.start_q)
     pcs = set(chord.pitch_classes)
     borrowed = [{5, 8, 0}, {8, 0, 3}, {10, 2, 5}]  # iv, bVI, bVII above the tonic
     is_borrowed = piece.plan.mode == "major" and any(pcs == {(tonic + i) % 12 for i in b} for b in borrowed)
-    return pcs <= scale_pcs(piece) or is_borrowed
+    return pcs <= scale_pcs(piece, chord.start_q) or is_borrowed
 
 
 def chord_at(chords: list[ChordSpan], q: Fraction) -> ChordSpan:
@@ -246,7 +247,7 @@ def test_piece_ends_on_the_tonic_or_leads_back_to_it(seed: int, brief: str, dura
         assert last.function == "D", f"{where(piece)}: a loop ends on {last.figure} ({last.function})"
         assert first.root_pc == tonic_pc(piece), f"{where(piece)}: a loop starts on {first.figure}"
     else:
-        assert last.root_pc == tonic_pc(piece), f"{where(piece)}: ends on {last.figure} in {piece.plan.key}"
+        assert last.root_pc == tonic_pc(piece, last.start_q), f"{where(piece)}: ends on {last.figure} in {piece.plan.key}"
 
 
 @RULES
@@ -277,7 +278,7 @@ def test_cadences_are_what_they_are_called(seed: int, brief: str) -> None:
     piece = compose(brief, seed)
     for before, chord in zip([None, *piece.chords], piece.chords):
         if chord.cadence == "authentic":
-            assert chord.root_pc == tonic_pc(piece), f"{where(piece)}: authentic cadence on {chord.figure}"
+            assert chord.root_pc == tonic_pc(piece, chord.start_q), f"{where(piece)}: authentic cadence on {chord.figure}"
             assert before is not None and before.function == "D", (
                 f"{where(piece)}: 'authentic' cadence at {chord.start_q} is {before and before.figure}–{chord.figure}"
             )
@@ -349,9 +350,10 @@ def test_melody_has_no_augmented_seconds(seed: int, brief: str) -> None:
     """Three semitones between the sixth and the raised seventh (of the harmonic minor on the
     tonic) is an augmented second, not a minor third."""
     piece = compose(brief, seed)
-    sixth_and_seventh = {(tonic_pc(piece) + 8) % 12, (tonic_pc(piece) + 11) % 12}
     notes = piece.theme.notes
     for a, b in zip(notes, notes[1:]):
+        tonic = tonic_pc(piece, b.start_q)
+        sixth_and_seventh = {(tonic + 8) % 12, (tonic + 11) % 12}
         augmented = abs(b.pitch - a.pitch) == 3 and {a.pitch % 12, b.pitch % 12} == sixth_and_seventh
         assert not augmented, f"{where(piece)}: augmented second {a.pitch}→{b.pitch} at {b.start_q}"
 
