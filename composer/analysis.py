@@ -529,15 +529,15 @@ def _near(positions: Sequence[float], q: float) -> bool:
     return i < len(positions) and positions[i] <= q + TOLERANCE_Q
 
 
-def melodic_motion(line: Sequence[Note]) -> tuple[float | None, float | None, float | None]:
-    """(stepwise share, leap share, leap recovery) of a melody line.
+def melodic_motion(pitches: Sequence[int]) -> tuple[float | None, float | None, float | None]:
+    """(stepwise share, leap share, leap recovery) of a melody line's MIDI pitches.
 
     Shares are over the moves that change pitch: a step is at most a major second, a leap is
     larger than a perfect fifth. Recovery: of the leaps followed by another move, the share
     whose next move goes the other way (DESIGN.md: "a leap larger than a fifth is followed by a
     step back the other way"; a repeated note after the leap does not count as recovering).
     """
-    moves = [b.pitch - a.pitch for a, b in zip(line, line[1:])]
+    moves = [b - a for a, b in zip(pitches, pitches[1:])]
     changing = [m for m in moves if m]
     if not changing:
         return None, None, None
@@ -670,7 +670,7 @@ def measure_music(music: Music) -> list[Measure]:
         in_scale = sum(1 for n in pitched if n.pitch % 12 in scale) / len(pitched)
     tones, judged = strong_beat_chord_tones(music)
     line = melody(music)
-    steps, leaps, recovery = melodic_motion(line)
+    steps, leaps, recovery = melodic_motion([n.pitch for n in line])
     motif = None
     if key is not None:
         motif = recurrence(motif_patterns(line, scale_steps((n.pitch for n in line), key[1], key[2])))

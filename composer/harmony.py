@@ -122,6 +122,8 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
     idioms = [i.split() for i in data["idioms"].get(preset.get("idiom", ""), {}).get(plan.mode, [])]
     chords: list[tuple[Fraction, Fraction, str, str, str]] = []
     colour = _Colour(grammar, plan)
+    theme: list[list[tuple[str, str, int, str]]] = []  # the first statement's phrases, to return
+    first_statement = next((i for i, s in enumerate(plan.sections) if s.name == "statement"), None)
     for section_index, section in enumerate(plan.sections):
         bars = int(section.length_q / plan.bar_q)
         phrase_bars = [4] * (bars // 4) + ([bars % 4] if bars % 4 else [])
@@ -133,9 +135,15 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
             last_phrase = phrase_index == len(phrase_bars) - 1
             opening = not chords
             previous = chords[-1][2] if chords else ""
+            colour.chords = len(chords)
+            later = first_statement is not None and section_index > first_statement
+            returning = _returning_phrase(plan, section.name, theme, length, last_phrase, phrase_index) if later else None
             if length < 4 and section.name == "intro":
                 # the vamp before the first phrase rests on the tonic
                 phrase = [(grammar["T"][0], "T", length, "")]
+            elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
+                  and colour.allows([figure for figure, *_ in returning])):
+                phrase = returning
             elif not last_phrase and length == 4 and idioms and rng.random() < float(preset["idiom_share"]):
                 phrase = _idiom(grammar, idioms, opening, rng)
             else:
@@ -146,9 +154,10 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
                 inner = not (last_section and last_phrase)
                 if inner and cadence == "half" and "T_deceptive" in grammar and rng.random() < DECEPTIVE_SHARE:
                     cadence = "deceptive"
-                colour.chords = len(chords)
                 phrase = _phrase(grammar, data["phrases"], cadence, _slot_bars(length, slow), opening,
                                  plan.ending == "loop", previous, colour, rng)
+            if section_index == first_statement:
+                theme.append(phrase)
             for figure, function, slot_bars, cadence in phrase:
                 chords.append((start, slot_bars * plan.bar_q, figure, function, cadence))
                 start += slot_bars * plan.bar_q
@@ -156,6 +165,23 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
         start, _, figure, function, cadence = chords[-1]
         chords[-1] = (start, plan.end_q - start, figure, function, cadence)
     return chords
+
+
+def _returning_phrase(
+    plan: Plan, section: str, theme: list[list[tuple[str, str, int, str]]], bars: int, last: bool, index: int
+) -> list[tuple[str, str, int, str]] | None:
+    """In a thematic piece, the first statement's phrase that a later statement, the climax or
+    the ending (all after the first statement) brings back (the A section returning), or None.
+
+    A section's last phrase takes the statement's closing phrase, which ends on its authentic
+    cadence; the others take the statement's phrases in order. Only phrases of the same length return.
+    """
+    if plan.kind != "thematic" or section not in ("statement", "climax", "ending") or not theme:
+        return None
+    source = theme[-1] if last else theme[index] if index < len(theme) - 1 else None
+    if source is None or sum(slot for _, _, slot, _ in source) != bars:
+        return None
+    return source
 
 
 #: How often an inner phrase closes deceptively (V–vi) instead of on a half cadence.
@@ -188,6 +214,14 @@ class _Colour:
             return None
         self.chromatic += 1
         return figure
+
+    def allows(self, figures: list[str]) -> bool:
+        """Whether a returning phrase's chromatic chords fit the budget; if so, they are counted."""
+        chromatic = sum(1 for figure in figures if not is_borrowed(figure, self.plan))
+        if chromatic and (self.chromatic + chromatic) * CHROMATIC_SPACING > self.chords + CHROMATIC_SPACING // 2:
+            return False
+        self.chromatic += chromatic
+        return True
 
 
 def is_borrowed(figure: str, plan: Plan) -> bool:

@@ -14,11 +14,14 @@ scale step; the pitch actually written is the nearest one that keeps the rules:
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import itertools
 import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.harmony import ChordSpan, harmony_data, parallel_perfect, scale_pitch_classes
+from composer.analysis import melodic_motion
+from composer.harmony import ChordSpan, harmony_data, music21_key, parallel_perfect, scale_pitch_classes
 from composer.plan import Plan
 from composer.tables import gm_ranges
 
@@ -27,6 +30,15 @@ MELODY_RANGE = {"underscore": (74, 88)}
 DEFAULT_MELODY_RANGE = (62, 81)
 TRITONE = 6
 LARGE_LEAP = 7
+#: Contours drawn at most for one motif, looking for one that fits triads and moves by step.
+MOTIF_DRAWS = 40
+#: Fewest notes in a motif: fewer give a listener no shape to remember.
+MOTIF_NOTES = 4
+#: Whole statements of the motif a theme wants to be remembered by.
+MOTIF_RETURNS = 3
+#: Share of a melody's pitch changes that are steps (a major second or less), and drafts tried for it.
+STEPWISE_SHARE = (0.58, 0.82)
+THEME_DRAFTS = 8
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,8 @@ class Motif:
 
 @dataclass(frozen=True)
 class Theme:
-    """The motif and the melody built from it, with the onsets where the motif is stated."""
+    """The motif and the melody built from it, with the onsets where the whole motif is heard
+    with its exact contour (its fragments and free variations are not counted)."""
 
     motif: Motif
     notes: tuple[MelodyNote, ...]
@@ -66,6 +79,8 @@ class _Slot:
     cadence: bool = False
     #: where the phrase's arch wants this note: scale steps above the phrase's first note
     anchor: int | None = None
+    #: the first note of a statement of the motif (or of its fragment), placed as a whole
+    statement: bool = False
 
 
 def melody_range(plan: Plan) -> tuple[int, int]:
@@ -87,16 +102,64 @@ def melody_range(plan: Plan) -> tuple[int, int]:
 
 
 def make_motif(plan: Plan, rng: random.Random) -> Motif:
-    """A one-bar cell: a rhythm that suits the mood, a contour of mostly steps with a leap or
-    two, each leap answered by a step the other way."""
+    """A one- or two-bar cell: a rhythm that suits the mood, a contour of mostly steps with a leap or
+    two, each leap answered by a step the other way.
+
+    Contours are drawn until one can be heard over a chord: no strong note a single scale step
+    (or a seventh) from the first, since one of the two would then miss every triad. Longer
+    cells are also held to between half and five sixths steps, the motif's share of the
+    two-thirds steps a melody wants.
+    """
     rhythms = harmony_data()["rhythms"]
     cells = rhythms.get(str(plan.bar_q), rhythms["4"])
     arousal = plan.brief.arousal
     mood = "calm" if arousal < -0.3 or plan.kind == "underscore" else ("lively" if arousal > 0.45 else "moving")
-    rhythm = tuple(Fraction(x).limit_denominator(16) for x in rng.choice(cells[mood]))
-    if sum(rhythm) != plan.bar_q:  # no cell for this meter: even beats
-        rhythm = (Fraction(1),) * max(1, int(plan.bar_q))
-    moves = len(rhythm) - 1
+    rhythm = _cell(cells[mood], plan.bar_q, rng)
+    if len(rhythm) < MOTIF_NOTES:  # too few notes to be remembered: a second bar makes it a two-bar idea
+        fuller = [c for c in cells[mood] if len(c) >= MOTIF_NOTES - len(rhythm)]
+        rhythm += _cell(fuller or cells["moving"], plan.bar_q, rng)
+    onsets = list(itertools.accumulate(rhythm[:-1], initial=Fraction(0)))
+    by_bar: dict[int, list[int]] = {}
+    for index, onset in enumerate(onsets):
+        if is_strong(onset, rhythm[index], plan.bar_q):
+            by_bar.setdefault(int(onset // plan.bar_q), []).append(index)
+    strong = {index for indices in by_bar.values() for index in indices}
+    steps = _contour(len(rhythm) - 1, rng)
+    for _ in range(MOTIF_DRAWS):
+        if (all(_fits_triads(steps, indices) for indices in by_bar.values()) and _step_share_suits(steps)
+                and _passing_tones_move_on(steps, strong)):
+            break
+        steps = _contour(len(rhythm) - 1, rng)
+    return Motif(rhythm, tuple(steps))
+
+
+def scale_tonic(tonic: str, mode: str) -> int:
+    """The pitch class of a key's tonic.
+
+    >>> scale_tonic("Bb", "major")
+    10
+    """
+    return int(music21_key(tonic, mode).tonic.pitchClass)
+
+
+def _cell(cells: list[list[float]], bar_q: Fraction, rng: random.Random) -> tuple[Fraction, ...]:
+    """One bar's rhythm from the mood's cells; even beats where the meter has no cells."""
+    rhythm = tuple(Fraction(x).limit_denominator(16) for x in rng.choice(cells))
+    return rhythm if sum(rhythm) == bar_q else (Fraction(1),) * max(1, int(bar_q))
+
+
+def is_strong(offset_q: Fraction, length_q: Fraction, bar_q: Fraction) -> bool:
+    """A note heard as harmony: on the downbeat, on beat 3 of 4/4, or long.
+
+    >>> is_strong(Fraction(2), Fraction(1), Fraction(4)), is_strong(Fraction(1), Fraction(2), Fraction(4))
+    (True, True)
+    """
+    on_beat = offset_q % bar_q == 0 or (bar_q == 4 and offset_q % bar_q == 2)
+    return on_beat or length_q >= Fraction(3, 2)
+
+
+def _contour(moves: int, rng: random.Random) -> list[int]:
+    """Scale steps between the notes: steps and repeats, and a leap turned back by a step."""
     steps: list[int] = []
     leap_at = rng.randrange(moves - 1) if moves >= 3 else -1  # longer cells get one leap for shape
     while len(steps) < moves:
@@ -107,7 +170,42 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
             steps.append(rng.choice((1, 1, -1, -1, 0)))
     if steps and all(s == 0 for s in steps):
         steps[0] = 1
-    return Motif(rhythm, tuple(_balanced(steps)))
+    return _balanced(steps)
+
+
+def _fits_triads(steps: list[int], strong: list[int]) -> bool:
+    """No strong note of a bar a step or a seventh (±1 mod 7 scale steps) from its first.
+
+    >>> _fits_triads([2, -1], [0, 2]), _fits_triads([1, 1], [0, 2]), _fits_triads([1, 1, 1], [1, 3])
+    (False, True, True)
+    """
+    offsets = [0, *itertools.accumulate(steps)]
+    return all((offsets[i] - offsets[strong[0]]) % 7 not in (1, 6) for i in strong)
+
+
+def _passing_tones_move_on(steps: list[int], strong: set[int]) -> bool:
+    """A weak note a step from the note before it (a passing or neighbour tone, off the chord)
+    moves on by step, since a non-chord tone is left by step.
+
+    >>> _passing_tones_move_on([-1, 3], {0, 2}), _passing_tones_move_on([-1, 2], {0, 2})
+    (False, False)
+    >>> _passing_tones_move_on([-1, -1], {0, 2}), _passing_tones_move_on([2, -1], {0, 2})
+    (True, True)
+    """
+    return all(abs(after) == 1 for index, (before, after) in enumerate(zip(steps, steps[1:]))
+               if abs(before) == 1 and index + 1 not in strong)
+
+
+def _step_share_suits(steps: list[int]) -> bool:
+    """Half to five sixths of a three-move (or longer) contour's moves are single steps.
+
+    >>> _step_share_suits([1, 1, 1]), _step_share_suits([2, -1, 1])
+    (False, True)
+    """
+    moving = [s for s in steps if s]
+    if len(steps) < 3 or not moving:
+        return True
+    return 0.5 <= sum(1 for s in moving if abs(s) == 1) / len(moving) <= 5 / 6
 
 
 def _balanced(steps: list[int]) -> list[int]:
@@ -127,13 +225,38 @@ def _balanced(steps: list[int]) -> list[int]:
 
 
 def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme:
-    """The melody over ``chords``: silent in intros and stingers, motif-led everywhere else."""
+    """The melody over ``chords``: silent in intros and stingers, motif-led everywhere else.
+
+    Like a composer reading a draft back, it keeps the first draft whose moves are mostly, but
+    not only, steps (``STEPWISE_SHARE``) and, in a thematic piece, whose motif is heard whole
+    at least ``MOTIF_RETURNS`` times (as often as it has phrases, if fewer); after
+    ``THEME_DRAFTS`` drafts, the one nearest that.
+    """
+    best: tuple[tuple[float, int], Theme] | None = None
+    for _ in range(THEME_DRAFTS):
+        theme, phrases = _draft_theme(plan, chords, rng)
+        share = melodic_motion([n.pitch for n in theme.notes])[0]
+        low, high = STEPWISE_SHARE
+        returns = min(MOTIF_RETURNS, phrases) if plan.kind == "thematic" else 0
+        miss = (0.0 if share is None else max(low - share, share - high, 0.0),
+                max(0, returns - len(theme.statements_q)))
+        if miss == (0.0, 0):
+            return theme
+        if best is None or miss < best[0]:
+            best = (miss, theme)
+    assert best is not None
+    return best[1]
+
+
+def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tuple[Theme, int]:
+    """One draft of the theme, and the number of phrases it sings."""
     motif = make_motif(plan, rng)
     low, high = melody_range(plan)
     line = _Line(plan, chords, low, high)
-    statements: list[Fraction] = []
+    phrases = 0
     centre = (low + high) // 2
     pitch = centre
+    sung: dict[tuple[tuple[Fraction, Fraction, str], ...], tuple[Fraction, int, int, int]] = {}
     for section in plan.sections:
         if section.name in ("intro", "pickup", "hit"):
             continue
@@ -142,10 +265,25 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
             if plan.kind == "underscore" and (first_bar // 4) % 2 == 1:
                 continue  # an underscore leaves every other phrase to the voice
             start = section.start_q + first_bar * plan.bar_q
+            end = start + min(4, bars - first_bar) * plan.bar_q
+            harmony = _harmony_of(chords, start, end)
+            phrases += 1
+            if harmony in sung and line.repeat(*sung[harmony], start):
+                pitch = line.notes[-1].pitch
+                continue
+            written, placed = len(line.notes), len(line.placed)
             slots = _phrase_slots(plan, motif, start, min(4, bars - first_bar), rng)
             pitch = line.write(slots, (pitch + centre) // 2)  # each phrase leans back to the middle
-            statements.append(start)
-    return Theme(motif, tuple(line.notes), tuple(statements))
+            tonic = scale_tonic(*plan.key_at(start))
+            sung.setdefault(harmony, (start, written, len(line.notes) - written, tonic))
+    whole = tuple(q for q, size in line.placed if size == len(motif.rhythm))
+    return Theme(motif, tuple(line.notes), whole), phrases
+
+
+def _harmony_of(chords: list[ChordSpan], start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:
+    """A phrase's chords as (onset from the phrase start, length, figure): equal for a phrase
+    that brings back an earlier one's harmony, in whatever key."""
+    return tuple((c.start_q - start_q, c.length_q, c.figure) for c in chords if start_q <= c.start_q < end_q)
 
 
 def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: random.Random) -> list[_Slot]:
@@ -157,28 +295,33 @@ def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: r
     slots: list[_Slot] = []
     sequence_step = rng.choice((1, 2, -1))
     arch = (0, sequence_step, rng.choice((3, 4)), rng.choice((0, -1, -2)))
-    for bar in range(bars):
+    motif_bars = int(sum(motif.rhythm) / plan.bar_q)
+    bar = 0
+    while bar < bars:
         bar_q = start_q + bar * plan.bar_q
         if bar == bars - 1 and bars > 1:
             length = plan.bar_q if plan.kind == "underscore" or plan.bar_q <= 3 else plan.bar_q - 1
             # the phrase breathes after its cadence tone
             slots.append(_Slot(bar_q, length, 0, True, cadence=True, anchor=arch[3]))
-            continue
+            break
         rhythm, steps = list(motif.rhythm), list(motif.steps)
-        if bar == 2 and len(rhythm) > 2:  # fragmentation: the head of the motif, then a held tone
+        room = bars - bar - (1 if bars > 1 else 0)  # bars before the cadence
+        if motif_bars > 1 and (bar >= 2 or room < motif_bars):  # the head: the motif's first bar
+            head = sum(1 for onset in itertools.accumulate(rhythm[:-1], initial=Fraction(0)) if onset < plan.bar_q)
+            rhythm, steps = rhythm[:head], steps[: head - 1]
+        elif bar == 2 and len(rhythm) > 2:  # fragmentation: the head of the motif, then a held tone
             half = len(rhythm) // 2
             rhythm = rhythm[:half] + [sum(rhythm[half:], Fraction(0))]
             steps = steps[:half]
         onset = bar_q
         for index, length in enumerate(rhythm):
-            offset = onset - plan.pickup_q
-            on_beat = offset % plan.bar_q == 0 or (plan.bar_q == 4 and offset % plan.bar_q == 2)
-            strong = on_beat or length >= Fraction(3, 2)  # a long note is heard as harmony
+            strong = is_strong(onset - plan.pickup_q, length, plan.bar_q)
             if index == 0:
-                slots.append(_Slot(onset, length, 0, strong, anchor=arch[min(bar, 2)]))
+                slots.append(_Slot(onset, length, 0, strong, anchor=arch[min(bar, 2)], statement=True))
             else:
                 slots.append(_Slot(onset, length, steps[index - 1], strong))
             onset += length
+        bar += int(sum(rhythm) / plan.bar_q)
     return slots
 
 
@@ -190,6 +333,8 @@ class _Line:
         self.starts = [c.start_q for c in chords]
         self.low, self.high = low, high
         self.plan = plan
+        #: (onset, notes) of every statement placed whole, so its shape is heard exactly
+        self.placed: list[tuple[Fraction, int]] = []
         self.notes: list[MelodyNote] = []
         self.strong_beats = 0
         self.accented = 0
@@ -215,26 +360,134 @@ class _Line:
         return [p for p in range(self.low - 2, self.high + 3) if p % 12 in pcs]
 
     def write(self, slots: list[_Slot], previous: int) -> int:
-        """Write one phrase's slots, starting near ``previous``; returns the last pitch."""
+        """Write one phrase's slots, starting near ``previous``; returns the last pitch.
+
+        A statement of the motif is placed whole: its contour moved up or down the scale to
+        where its strong notes are chord tones and every move keeps the rules, so the listener
+        hears the same shape again. A two-bar motif that does not fit whole is placed bar by
+        bar; where no placement fits, its notes are chosen one by one.
+        """
         home = previous
-        for position, slot in enumerate(slots):
-            self.strong_beats += slot.strong
-            following = slots[position + 1] if position + 1 < len(slots) else None
-            self.next_tones = set(self.chord_at(following.start_q).pitch_classes) if following else None
-            chord = self.chord_at(slot.start_q)
-            scale = self.scale_for(chord)
-            if slot.anchor is not None:  # toward the arch's point, at most two steps at a time
-                here = bisect.bisect_left(scale, previous)
-                index = here + max(-2, min(2, bisect.bisect_left(scale, home) + slot.anchor - here))
-            else:
-                index = bisect.bisect_left(scale, previous) + slot.step
-            wished = scale[max(0, min(len(scale) - 1, index))]
-            pitch = self._choose(slot, chord, scale, wished)
-            self.notes.append(MelodyNote(slot.start_q, slot.length_q, pitch))
-            if slot.anchor == 0:
-                home = pitch  # the arch is measured from where the phrase really began
-            previous = pitch
+        position = 0
+        slots = list(slots)
+        while position < len(slots):
+            slot = slots[position]
+            target = self._wished(slot, previous, home)
+            group = [slot]
+            if slot.statement:
+                while position + len(group) < len(slots) and not (
+                        slots[position + len(group)].statement or slots[position + len(group)].cadence):
+                    group.append(slots[position + len(group)])
+            placed = self._place(group, target, slots[position + len(group):]) if slot.statement else None
+            bars = [(m.start_q - self.plan.pickup_q) // self.plan.bar_q for m in group]
+            if placed is None and bars[-1] != bars[0]:
+                cut = bars.index(bars[-1])
+                slots[position + cut] = dataclasses.replace(slots[position + cut], statement=True)
+                group = group[:cut]
+                placed = self._place(group, target, slots[position + cut:])
+            if placed is not None:
+                self.placed.append((group[0].start_q, len(group)))
+            for index, member in enumerate(group):
+                self.strong_beats += member.strong
+                if placed is None:
+                    self._prepare(member, slots[position + index + 1:])
+                    wished = target if index == 0 else self._wished(member, previous, home)
+                    pitch = self._choose(member, self.chord_at(member.start_q), self._scale_at(member), wished)
+                else:
+                    pitch = placed[index]
+                self.notes.append(MelodyNote(member.start_q, member.length_q, pitch))
+                if member.anchor == 0:
+                    home = pitch  # the arch is measured from where the phrase really began
+                previous = pitch
+            position += len(group)
         return previous
+
+    def repeat(self, earlier_q: Fraction, first: int, count: int, tonic_pc: int, start_q: Fraction) -> bool:
+        """Sing again, from ``start_q``, the ``count`` notes from index ``first`` that an earlier
+        phrase over the same chords sang at ``earlier_q`` (moved into the key in force, e.g.
+        after a lift), if every rule still holds at the join; the motif's statements in it are
+        heard again too. False, and nothing written, otherwise."""
+        shift = (scale_tonic(*self.plan.key_at(start_q)) - tonic_pc + 6) % 12 - 6
+        notes = [MelodyNote(n.start_q - earlier_q + start_q, n.length_q, n.pitch + shift)
+                 for n in self.notes[first : first + count]]
+        if not notes or not all(self.low <= n.pitch <= self.high for n in notes):
+            return False
+        slots = [_Slot(n.start_q, n.length_q, 0, is_strong(n.start_q - self.plan.pickup_q, n.length_q, self.plan.bar_q))
+                 for n in notes]
+        if not self._keeps_rules(slots, [n.pitch for n in notes], []):
+            return False
+        self.strong_beats += sum(slot.strong for slot in slots)
+        phrase_end = earlier_q + (notes[-1].start_q - start_q) + notes[-1].length_q
+        self.placed += [(q - earlier_q + start_q, size) for q, size in self.placed if earlier_q <= q < phrase_end]
+        self.notes += notes
+        return True
+
+    def _scale_at(self, slot: _Slot) -> list[int]:
+        return self.scale_for(self.chord_at(slot.start_q))
+
+    def _prepare(self, slot: _Slot, rest: list[_Slot]) -> None:
+        """Note the chord tones under the following note, which a non-chord tone must reach by step."""
+        self.next_tones = set(self.chord_at(rest[0].start_q).pitch_classes) if rest else None
+
+    def _wished(self, slot: _Slot, previous: int, home: int) -> int:
+        """The pitch the motif and the phrase's arch ask for, before the rules have their say."""
+        scale = self._scale_at(slot)
+        if slot.anchor is not None:  # toward the arch's point, at most two steps at a time
+            here = bisect.bisect_left(scale, previous)
+            index = here + max(-2, min(2, bisect.bisect_left(scale, home) + slot.anchor - here))
+        else:
+            index = bisect.bisect_left(scale, previous) + slot.step
+        return scale[max(0, min(len(scale) - 1, index))]
+
+    def _place(self, group: list[_Slot], target: int, rest: list[_Slot]) -> list[int] | None:
+        """Pitches for a whole statement: the motif's contour from the chord tone nearest
+        ``target`` that lets every note keep the rules, or None if none does."""
+        chord = self.chord_at(group[0].start_q)
+        starts = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
+        previous = self.notes[-1].pitch if self.notes else target
+        # nearest the arch's point, but a join by step (which keeps the line singing) counts double
+        for start in sorted(starts, key=lambda p: (abs(p - target) + (2 if abs(p - previous) > 2 else 0), p)):
+            pitches = self._contour(start, group)
+            if pitches is not None and self._keeps_rules(group, pitches, rest):
+                return pitches
+        return None
+
+    def _contour(self, start: int, group: list[_Slot]) -> list[int] | None:
+        """The motif's scale steps walked from ``start`` (through each note's own scale)."""
+        pitches = [start]
+        for slot in group[1:]:
+            scale = self._scale_at(slot)
+            previous = pitches[-1]
+            index = bisect.bisect_left(scale, previous)
+            if slot.step == 0:
+                pitch = previous
+            else:
+                on_scale = index < len(scale) and scale[index] == previous
+                index += slot.step - (1 if slot.step > 0 and not on_scale else 0)
+                if not 0 <= index < len(scale):
+                    return None
+                pitch = scale[index]
+            if not self.low <= pitch <= self.high:
+                return None
+            pitches.append(pitch)
+        return pitches
+
+    def _keeps_rules(self, group: list[_Slot], pitches: list[int], rest: list[_Slot]) -> bool:
+        """Whether the statement keeps every rule: strong notes on chord tones, and each move
+        as the note-by-note writer requires. Tried on the line, then taken back."""
+        written = len(self.notes)
+        try:
+            for index, (slot, pitch) in enumerate(zip(group, pitches)):
+                chord = self.chord_at(slot.start_q)
+                if slot.strong and pitch % 12 not in chord.pitch_classes:
+                    return False
+                self._prepare(slot, (group[index + 1:] + rest))
+                if not self._all_rules(pitch, chord):
+                    return False
+                self.notes.append(MelodyNote(slot.start_q, slot.length_q, pitch))
+            return True
+        finally:
+            del self.notes[written:]
 
     def _choose(self, slot: _Slot, chord: ChordSpan, scale: list[int], wished: int) -> int:
         if self._appoggiatura_allowed(slot, chord, wished):

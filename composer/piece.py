@@ -27,10 +27,10 @@ from composer.arrange import PartSpec, arrange
 from composer.brief import Brief, build_brief
 from composer.errors import ComposerError
 from composer.files import staged
-from composer.harmony import ChordSpan, make_harmony
+from composer.harmony import ChordSpan, make_harmony, spelling
 from composer.melody import Theme, make_theme
 from composer.plan import Plan, make_plan
-from composer.score import build_score
+from composer.score import build_score, spelled
 from composer.soundfonts import choose_soundfont
 
 #: soundfile format and subtype per audio file suffix.
@@ -141,6 +141,7 @@ class Piece:
             "energy": plan.energy_curve(),
             "progression": [c.figure for c in self.chords],
             "motif": {
+                "notes": self.motif_names(),
                 "rhythm_q": [str(r) for r in self.theme.motif.rhythm],
                 "steps": list(self.theme.motif.steps),
                 "statements_s": [round(plan.seconds(q), 3) for q in self.theme.statements_q],
@@ -157,6 +158,16 @@ class Piece:
             "ignored_words": list(self.brief.ignored_words),
             "files": dict(self.written),
         }
+
+    def motif_names(self) -> list[str]:
+        """The motif as first heard whole, as spelled note names with octaves (e.g. "F#5");
+        empty when the melody never states it whole (or there is no melody)."""
+        theme = self.theme
+        if not theme.statements_q:
+            return []
+        first = next(i for i, n in enumerate(theme.notes) if n.start_q == theme.statements_q[0])
+        stated = theme.notes[first : first + len(theme.motif.rhythm)]
+        return [spelled(n.pitch, spelling(*self.plan.key_at(n.start_q))).nameWithOctave for n in stated]
 
     def report_json(self) -> str:
         return json.dumps(self.report(), indent=2, ensure_ascii=False) + "\n"

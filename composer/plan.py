@@ -352,7 +352,8 @@ def _bar_energy(plan: Plan, form: list[tuple[str, int]]) -> tuple[float, ...]:
 
     if plan.kind == "stinger":
         return (round(level(plan.seconds(plan.pickup_q)), 3),)
-    section_energy = form_data()["section_energy"]
+    steady = any(event.verb == "steady" for event in plan.brief.shape)
+    section_energy = {} if steady else form_data()["section_energy"]  # "steady" means no form dynamics
     names = [name for name, bars in form for _ in range(bars)]
     result = []
     for bar in range(plan.bars):

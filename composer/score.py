@@ -36,10 +36,10 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
             names = spelling(*plan.key_at(start))
             element: note.Note | chord.Chord
             if len(events) == 1:
-                element = note.Note(_spelled(events[0].pitch, names), quarterLength=length)
+                element = note.Note(spelled(events[0].pitch, names), quarterLength=length)
                 element.volume.velocity = events[0].velocity
             else:
-                element = chord.Chord([_spelled(e.pitch, names) for e in events], quarterLength=length)
+                element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=length)
                 element.volume.velocity = max(e.velocity for e in events)
             part.coreInsert(start, element)
         part.coreElementsChanged()
@@ -47,16 +47,16 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
     return score
 
 
-def _spelled(midi: int, names: dict[int, str]) -> pitch.Pitch:
+def spelled(midi: int, names: dict[int, str]) -> pitch.Pitch:
     """MIDI note ``midi`` spelled as the key spells it (B-flat in F major, G-sharp in A minor).
 
-    >>> _spelled(70, {10: "B-"}).nameWithOctave, _spelled(60, {0: "B#"}).nameWithOctave
+    >>> spelled(70, {10: "B-"}).nameWithOctave, spelled(60, {0: "B#"}).nameWithOctave
     ('B-4', 'B#3')
     """
-    spelled = pitch.Pitch(names[midi % 12]) if midi % 12 in names else pitch.Pitch(midi=midi)
-    spelled.octave = 4
-    spelled.octave += (midi - spelled.midi) // 12
-    return spelled
+    result = pitch.Pitch(names[midi % 12]) if midi % 12 in names else pitch.Pitch(midi=midi)
+    result.octave = 4
+    result.octave += (midi - result.midi) // 12
+    return result
 
 
 def _instrument(spec: PartSpec) -> instrument.Instrument:
