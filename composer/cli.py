@@ -148,8 +148,8 @@ def compose(
     meter: Meter = None,
     loop: Loop = None,
     audio_format: Annotated[list[str], typer.Option(
-        "--format", help="Audio format(s): wav, flac, ogg, mp3, and musicxml for sheet music (NAME.musicxml, "
-                         "opens in MuseScore); repeat or comma-separate, e.g. --format wav,musicxml")] = ["wav"],  # noqa: B006
+        "--format", help="Output format(s): wav, flac, ogg, mp3 (audio) and musicxml (sheet music, opens in "
+                         "MuseScore); repeat or comma-separate, e.g. --format wav,musicxml")] = ["wav"],  # noqa: B006
     midi_only: Annotated[bool, typer.Option(
         "--midi-only", help="Write no audio: the MIDI and JSON, plus NAME.musicxml if --format names it.")] = False,
     plot: Annotated[bool, typer.Option(
@@ -172,7 +172,7 @@ def compose(
                      loop=loop)
     _check_loudness(loudness)
     formats = _check_formats(audio_format)
-    sheet_suffixes = [s for s, wanted in (("musicxml", "musicxml" in formats), ("png", plot)) if wanted]
+    sheet_suffixes = (["musicxml"] if "musicxml" in formats else []) + (["png"] if plot else [])
     formats = [] if midi_only else [f for f in formats if f in AUDIO_CHOICES]
     font = choose_soundfont(soundfont) if formats else None
     folder = prepare_folder(out_dir)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from music21 import converter, key, meter, stream, tempo
+from music21 import converter, expressions, key, meter, stream, tempo
 
 from composer import compose
 from composer.piece import Piece
@@ -94,7 +94,7 @@ def test_written_lengths_cover_the_sounding_ones_and_never_run_into_the_next_not
                 assert start + written_length <= following[0], (ours.partName, start)
 
 
-def test_key_meter_and_tempo_are_written(written: Written) -> None:
+def test_key_meter_tempo_and_section_marks_are_written(written: Written) -> None:
     plan = written.piece.plan
     first = written.back.parts[0]
     keys = list(first.recurse().getElementsByClass(key.KeySignature))
@@ -106,6 +106,9 @@ def test_key_meter_and_tempo_are_written(written: Written) -> None:
     marks = list(first.recurse().getElementsByClass(tempo.MetronomeMark))
     assert marks and marks[0].getQuarterBPM() == pytest.approx(float(plan.tempo_bpm), abs=0.001)
     assert written.back.metadata.bestTitle == written.piece.title
+    marks_q = [(m.content, Fraction(m.getOffsetInHierarchy(first)))
+               for m in first.recurse().getElementsByClass(expressions.RehearsalMark)]
+    assert marks_q == [(s.name, s.start_q) for s in plan.sections]
 
 
 def test_compose_writes_musicxml_beside_the_audio_from_one_format_list(tmp_path: Path, small_soundfont: Path) -> None:
