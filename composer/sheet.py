@@ -42,10 +42,14 @@ def written_end(start_q: Fraction, end_q: Fraction, next_q: Fraction) -> Fractio
 
 def notation(score: stream.Score) -> stream.Score:
     """A copy of ``score`` with every note and chord given its written length (see
-    :func:`written_end`); the score itself, which the MIDI is written from, is untouched."""
+    :func:`written_end`) and its parts numbered P1, P2, …; the score itself, which the MIDI is
+    written from, is untouched."""
     written = copy.deepcopy(score)
     bar_lines = _bar_lines(written)
-    for part in written.parts:
+    for number, part in enumerate(written.parts, start=1):
+        player = part.getInstrument(returnDefault=False)
+        if player is not None:  # numbered, not random, ids: the same piece gives the same file
+            player.partId, player.instrumentId = f"P{number}", f"P{number}-I1"
         elements = sorted(part.recurse().notes, key=lambda n: Fraction(n.offset))
         onsets = sorted({Fraction(n.offset) for n in elements})
         for element in elements:

@@ -4,6 +4,7 @@ key, meter and tempo, written in note values a player reads (no tuplets made of 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -125,3 +126,10 @@ def test_midi_only_still_writes_the_sheet_music(tmp_path: Path) -> None:
                           "--format", "musicxml", "--midi-only")
     assert result.code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "s.mid", "s.musicxml"]
+
+
+def test_the_same_piece_gives_the_same_file_but_for_its_date(written: Written) -> None:
+    undated = re.compile(rb"<encoding-date>[^<]*</encoding-date>")
+    again = compose(*BRIEFS[written.path.stem]).musicxml_bytes()
+    assert undated.sub(b"", again) == undated.sub(b"", written.path.read_bytes())
+    assert b'<score-part id="P1">' in again
