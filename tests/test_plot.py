@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 
 import matplotlib.image
@@ -16,6 +17,7 @@ from matplotlib.patches import StepPatch
 
 from composer import compose
 from composer.analysis import energy_per_bar, read_music
+from composer.cli import main
 from composer.errors import ComposerError
 from composer.piece import Piece
 from composer.plot import DPI, ENERGY_LABEL, figure_for_midi, plot_midi, read_timeline
@@ -152,8 +154,12 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     assert sorted(tmp_path.rglob("*")) == before
 
 
-def test_the_command_reports_bad_input_in_one_line(tmp_path: Path) -> None:
-    result = run_composer("plot", str(tmp_path / "missing.mid"))
-    assert result.code == 2
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("composer: error:")
-    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+def test_the_command_reports_bad_input_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", ["composer", "plot", str(tmp_path / "missing.mid")])
+    with pytest.raises(SystemExit) as exit_status:
+        main()
+    assert exit_status.value.code == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and stderr.startswith("composer: error:")
+    assert "does not exist" in stderr and "Traceback" not in stderr
