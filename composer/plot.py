@@ -78,18 +78,17 @@ def read_timeline(data: bytes) -> Timeline:
     return Timeline(tuple(markers), tuple(tempos))
 
 
-def lane_name(part: Part, index: int) -> str:
-    """A part's lane label: its track name, else its General MIDI instrument, else its number.
+def lane_name(part: Part) -> str:
+    """A part's lane label: its track name, else its General MIDI instrument.
 
-    >>> lane_name(Part("", 0, True, ()), 3)
-    'Drums'
+    >>> lane_name(Part("", 0, True, ())), lane_name(Part("", 33, False, ()))
+    ('Drums', 'Electric Bass (finger)')
     """
     if part.name:
         return part.name
     if part.drum:
         return "Drums"
-    pretty_midi = quiet_import("pretty_midi")
-    return str(pretty_midi.program_to_instrument_name(part.program)) if 0 <= part.program < 128 else f"part {index + 1}"
+    return str(quiet_import("pretty_midi").program_to_instrument_name(part.program))
 
 
 def draw(music: Music, timeline: Timeline, title: str) -> Figure:
@@ -104,13 +103,12 @@ def draw(music: Music, timeline: Timeline, title: str) -> Figure:
     axes = figure.subplots(len(heights), 1, sharex=True, gridspec_kw={"height_ratios": heights}, squeeze=False)[:, 0]
     figure.suptitle(title)
     colours = [f"C{i % 10}" for i in range(len(parts))]
-    for index, (part, lane, colour) in enumerate(zip(parts, axes, colours)):
+    for part, lane, colour in zip(parts, axes, colours):
         _piano_roll(lane, part, colour)
-        lane.set_ylabel(lane_name(part, index), rotation=0, ha="right", va="center")
+        lane.set_ylabel(lane_name(part), rotation=0, ha="right", va="center")
     _energy(axes[-1], music, timeline)
-    end_s = max(music.duration_s, max(n.end_s for p in parts for n in p.notes))
     for lane in axes:
-        lane.set_xlim(0, end_s)
+        lane.set_xlim(0, music.duration_s)
         for at_s, _ in timeline.markers:
             lane.axvline(at_s, color="0.35", linewidth=0.8, linestyle="--")
     for at_s, text in timeline.markers:
