@@ -1,4 +1,4 @@
-"""The ``composer`` command: compose, explain, render, evaluate, soundfonts, presets.
+"""The ``composer`` command: compose, explain, render, evaluate, plot, soundfonts, presets.
 
 Every problem a user can cause ends as one line on stderr naming the problem and the fix,
 with exit status 2 — never a traceback.
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from composer.errors import ComposerError
+
+if TYPE_CHECKING:
+    from composer.piece import Piece
 
 app = typer.Typer(
     name="composer",
@@ -35,6 +38,8 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
+#: Formats written from the score rather than rendered: sheet music.
+SCORE_CHOICES = ("musicxml",)
 MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS = -40.0, -5.0
 
 BriefText = Annotated[Optional[str], typer.Argument(
@@ -109,9 +114,9 @@ def _check_loudness(loudness: float | None) -> None:
 
 def _check_formats(formats: list[str]) -> list[str]:
     chosen = [f.strip().lower().lstrip(".") for spec in formats for f in spec.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in AUDIO_CHOICES]
+    unknown = [f for f in chosen if f not in AUDIO_CHOICES + SCORE_CHOICES]
     if unknown:
-        raise ComposerError(f"unknown audio format {unknown[0]!r}", f"use one of: {', '.join(AUDIO_CHOICES)}")
+        raise ComposerError(f"unknown format {unknown[0]!r}", f"use one of: {', '.join(AUDIO_CHOICES + SCORE_CHOICES)}")
     return list(dict.fromkeys(chosen)) or ["wav"]
 
 
@@ -143,14 +148,20 @@ def compose(
     meter: Meter = None,
     loop: Loop = None,
     audio_format: Annotated[list[str], typer.Option(
-        "--format", help="Audio format(s): wav, flac, ogg, mp3; repeat or comma-separate, e.g. --format wav,flac")] = ["wav"],  # noqa: B006
-    midi_only: Annotated[bool, typer.Option("--midi-only", help="Write the MIDI and JSON only, no audio.")] = False,
+        "--format", help="Output format(s): wav, flac, ogg, mp3 (audio) and musicxml (sheet music, opens in "
+                         "MuseScore); repeat or comma-separate, e.g. --format wav,musicxml")] = ["wav"],  # noqa: B006
+    midi_only: Annotated[bool, typer.Option(
+        "--midi-only", help="Write no audio: the MIDI and JSON, plus NAME.musicxml if --format names it.")] = False,
+    plot: Annotated[bool, typer.Option(
+        "--plot", help="Also draw NAME.png: a piano roll per part, the sections and the energy.")] = False,
     loudness: Loudness = None,
     soundfont: Soundfont = None,
 ) -> None:
     """Compose a piece from a brief and write NAME.mid, NAME.wav (or --format) and NAME.json.
 
     Example: composer compose "bright music for a 90-second product video, builds in the final 20 seconds" --seed 1
+
+    Sheet music and a picture too: composer compose "calm piano for a 60-second interview" --format wav,musicxml --plot
     """
     from composer.files import prepare_folder, staged
     from composer.piece import audio_format_for, compose as compose_piece, write_audio
@@ -160,8 +171,10 @@ def compose(
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      loop=loop)
     _check_loudness(loudness)
-    formats = [] if midi_only else _check_formats(audio_format)
-    font = None if midi_only else choose_soundfont(soundfont)
+    formats = _check_formats(audio_format)
+    sheet_suffixes = (["musicxml"] if "musicxml" in formats else []) + (["png"] if plot else [])
+    formats = [] if midi_only else [f for f in formats if f in AUDIO_CHOICES]
+    font = choose_soundfont(soundfont) if formats else None
     folder = prepare_folder(out_dir)
     base = name or asked.name or f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}"
     piece = compose_piece(asked.text, seed=asked.seed, title=base, **asked.fields)
@@ -169,9 +182,14 @@ def compose(
     audio_paths = [folder / f"{base}.{f}" for f in formats]
     for path in audio_paths:
         audio_format_for(path)
-    with staged([midi_path, *audio_paths, json_path]) as (midi_tmp, *audio_tmps, json_tmp):
+    sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
+    with staged([midi_path, *audio_paths, json_path, *sheet_paths]) as temporaries:
+        midi_tmp, *audio_tmps, json_tmp = temporaries[: len(temporaries) - len(sheet_paths)]
         midi_tmp.write_bytes(piece.midi_bytes)
         piece.written["midi"] = str(midi_path)
+        for path, temporary in zip(sheet_paths, temporaries[len(temporaries) - len(sheet_paths):]):
+            temporary.write_bytes(_sheet_bytes(piece, path.suffix))
+            piece.written[path.suffix.lstrip(".")] = str(path)
         if audio_paths:
             with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
                 audio = piece.audio(font, loudness, progress=progress)
@@ -182,8 +200,17 @@ def compose(
     report = piece.report()
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
               f"{report['duration_s']:g} s", markup=False)
-    for path in [midi_path, *audio_paths, json_path]:
+    for path in [midi_path, *audio_paths, *sheet_paths, json_path]:
         out.print(str(path), markup=False)
+
+
+def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
+    """The bytes of a file drawn from the piece rather than rendered: MusicXML or the PNG picture."""
+    if suffix == ".musicxml":
+        return piece.musicxml_bytes()
+    from composer.plot import png_bytes
+
+    return png_bytes(piece.midi_bytes, piece.title)
 
 
 @app.command()
@@ -393,6 +420,21 @@ def _shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+@app.command()
+def plot(
+    midi_file: Annotated[Path, typer.Argument(help="Any Standard MIDI File, e.g. out/launch.mid or a DAW export.")],
+    out_file: Annotated[Optional[Path], typer.Option(
+        "--out", help="PNG file to write, default: beside the MIDI as .png.", show_default=False)] = None,
+) -> None:
+    """Draw a MIDI file as a PNG: a piano roll per part, a line at each section marker, the energy per bar.
+
+    Example: composer plot out/product-video.mid --out out/product-video.png
+    """
+    from composer.plot import plot_midi
+
+    out.print(str(plot_midi(midi_file, out_file)), markup=False)
 
 
 @app.command()

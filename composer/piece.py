@@ -23,6 +23,7 @@ from music21 import stream
 
 from composer import midi as midi_writer
 from composer import render as renderer
+from composer import sheet
 from composer.arrange import PartSpec, arrange
 from composer.brief import Brief, build_brief
 from composer.errors import ComposerError
@@ -78,6 +79,20 @@ class Piece:
         with staged([target]) as (temporary,):
             temporary.write_bytes(self.midi_bytes)
         self.written["midi"] = str(target)
+        return target
+
+    def musicxml_bytes(self) -> bytes:
+        """The score as MusicXML sheet music (written note values, see composer.sheet)."""
+        return sheet.musicxml_bytes(self.score)
+
+    def write_musicxml(self, path: str | Path) -> Path:
+        """Write the score as MusicXML (.musicxml), readable by MuseScore and music21, atomically;
+        returns its path."""
+        target = Path(path)
+        data = self.musicxml_bytes()
+        with staged([target]) as (temporary,):
+            temporary.write_bytes(data)
+        self.written["musicxml"] = str(target)
         return target
 
     def audio(
