@@ -148,7 +148,7 @@ def articulation(plan: Plan) -> Fraction:
 
 
 def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """The theme, softer for an underscore; a stinger's melody plays the hit's top note.
+    """The theme, softer for an underscore; a stinger's melody climbs into the hit's top note.
     Notes of a beat or less are shortened by the mood's articulation."""
     base, span = (42, 20) if plan.kind == "underscore" else (58, 40)
     detached = articulation(plan)
@@ -160,7 +160,8 @@ def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
         hit = chords[-1]
         low, high = gm_ranges()[part.role.program]
         tops = [p for p in range(low, min(high, max(hit.voicing) + 12) + 1) if p % 12 == hit.root_pc]
-        top = tops[-1] if tops else max(hit.voicing)
+        climbed = [p for p in tops if theme.notes and p > theme.notes[-1].pitch]  # the fanfare lands above
+        top = climbed[0] if climbed else tops[-1] if tops else max(hit.voicing)
         part.notes.append(NoteEvent(hit.start_q, _release_end(plan, hit.end_q) - hit.start_q, top, 110))
 
 

@@ -39,6 +39,9 @@ MOTIF_RETURNS = 3
 #: Share of a melody's pitch changes that are steps (a major second or less), and drafts tried for it.
 STEPWISE_SHARE = (0.58, 0.82)
 THEME_DRAFTS = 8
+#: A stinger's climb into its hit: at most this many notes of this length (quarter notes).
+FANFARE_NOTES = 6
+FANFARE_NOTE_Q = Fraction(1, 2)
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,8 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
     at least ``MOTIF_RETURNS`` times (as often as it has phrases, if fewer); after
     ``THEME_DRAFTS`` drafts, the one nearest that.
     """
+    if plan.kind == "stinger":
+        return Theme(make_motif(plan, rng), _fanfare(plan, chords), ())
     best: tuple[tuple[float, int], Theme] | None = None
     for _ in range(THEME_DRAFTS):
         theme, phrases = _draft_theme(plan, chords, rng)
@@ -278,6 +283,34 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
             sung.setdefault(harmony, (start, written, len(line.notes) - written, tonic))
     whole = tuple(q for q, size in line.placed if size == len(motif.rhythm))
     return Theme(motif, tuple(line.notes), whole), phrases
+
+
+def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
+    """A stinger's gesture: eighth notes climbing the pickup's chord tones into the hit, whose
+    top note (the hit chord's highest root in the melody's range) the arrangement plays."""
+    count = min(FANFARE_NOTES, int(plan.pickup_q / FANFARE_NOTE_Q))
+    if count < 2:
+        return ()
+    low, high = melody_range(plan)
+    player = next((r.program for r in plan.roles if r.role == "melody"), None)
+    low = max(low - 12, gm_ranges()[player][0] if player is not None else 0)  # a climb may start low
+    onsets = [plan.pickup_q - (count - i) * FANFARE_NOTE_Q for i in range(count)]
+    pitches: list[int] = []
+    roots = [p for p in range(low, high + 1) if p % 12 == chords[-1].root_pc]
+    ceiling = roots[-1] - 1 if roots else high - 1
+    for onset in reversed(onsets):  # from the top down, each a chord tone under the one after it
+        tones = _chord_at(chords, onset).pitch_classes
+        below = [p for p in range(low, ceiling + 1) if p % 12 in tones]
+        if not below:
+            break
+        pitches.insert(0, below[-1])
+        ceiling = below[-1] - 1
+    onsets = onsets[len(onsets) - len(pitches):]
+    return tuple(MelodyNote(q, FANFARE_NOTE_Q, p) for q, p in zip(onsets, pitches))
+
+
+def _chord_at(chords: list[ChordSpan], q: Fraction) -> ChordSpan:
+    return chords[max(0, bisect.bisect_right([c.start_q for c in chords], q) - 1)]
 
 
 def _harmony_of(chords: list[ChordSpan], start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:

@@ -47,3 +47,24 @@ def test_the_report_names_the_motif_and_where_the_file_plays_it(brief: str, seed
     assert len(stated) == len(motif["statements_s"]), "every reported time starts a melody note"
     first = [pitch.Pitch(name).midi for name in motif["notes"]]
     assert stated[0][1] == first[0], "the named notes are the first statement"
+
+
+STINGERS = ["epic logo sting, 3 seconds", "bright logo reveal, 4 seconds", "tense hit, 5 seconds",
+            "playful transition whoosh, 2 seconds"]
+
+
+@pytest.mark.parametrize("brief", STINGERS)
+def test_a_stinger_climbs_its_chord_tones_into_the_hit(brief: str) -> None:
+    landed = 0
+    for seed in range(10):
+        piece = compose(brief, seed=seed)
+        climb = piece.theme.notes
+        assert len(climb) >= 2, f"seed {seed}: a gesture needs at least two notes"
+        assert all(a.pitch < b.pitch for a, b in zip(climb, climb[1:])), f"seed {seed}: {climb}"
+        assert all(n.start_q + n.length_q <= piece.plan.pickup_q for n in climb), "the climb is the pickup"
+        for note in climb:
+            chord = next(c for c in reversed(piece.chords) if c.start_q <= note.start_q)
+            assert note.pitch % 12 in chord.pitch_classes, f"seed {seed}: {note} is off {chord.figure}"
+        hit = max((n for p in piece.parts if p.role.role == "melody" for n in p.notes), key=lambda n: n.start_q)
+        landed += hit.start_q == piece.plan.pickup_q and hit.pitch > climb[-1].pitch
+    assert landed >= 8, f"only {landed} of 10 climbs land on a higher hit"
