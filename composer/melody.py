@@ -298,13 +298,15 @@ def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
     pitches: list[int] = []
     roots = [p for p in range(low, high + 1) if p % 12 == chords[-1].root_pc]
     ceiling = roots[-1] - 1 if roots else high - 1
+    after: tuple[int, int] | None = None  # (bass, pitch) of the note after this one
     for onset in reversed(onsets):  # from the top down, each a chord tone under the one after it
-        tones = _chord_at(chords, onset).pitch_classes
-        below = [p for p in range(low, ceiling + 1) if p % 12 in tones]
+        chord = _chord_at(chords, onset)
+        below = [p for p in range(ceiling, low - 1, -1) if p % 12 in chord.pitch_classes
+                 and not (after and (parallel_perfect(chord.bass, p, *after) or after[1] - p > LARGE_LEAP))]
         if not below:
             break
-        pitches.insert(0, below[-1])
-        ceiling = below[-1] - 1
+        pitches.insert(0, below[0])
+        ceiling, after = below[0] - 1, (chord.bass, below[0])
     onsets = onsets[len(onsets) - len(pitches):]
     return tuple(MelodyNote(q, FANFARE_NOTE_Q, p) for q, p in zip(onsets, pitches))
 
