@@ -403,7 +403,7 @@ def render(
                     for target, temporary in zip(targets, temporaries)]
         del audio
         alone = renderer.render_stems(midi, font, length, groups, mastered.gain_db, sample_rate, space=space)
-        for (group, stem), temporary in zip(alone, temporaries[len(targets) :]):
+        for temporary, (group, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
             write_audio(temporary, stem, sample_rate, ".wav", provenance=Provenance(f"{title} ({group})", version(),
                         source=midi_file.name), subtype="FLOAT")
     short = f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}" if mastered.shortfall_lu else ""

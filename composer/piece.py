@@ -92,7 +92,7 @@ class Piece:
         return mido.MidiFile(file=io.BytesIO(self.midi_bytes))
 
     @property
-    def _ending(self) -> dict[str, Any]:
+    def render_options(self) -> dict[str, Any]:
         """How the render ends: a loop folds its tail onto its start, a fade fades for 2–6 s."""
         fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
         if self.plan.ending == "fade":
@@ -109,7 +109,7 @@ class Piece:
         """The mastered stereo audio (frames × 2, float32), exactly the brief's length."""
         font = choose_soundfont(Path(soundfont) if soundfont else None)
         raw = renderer.render_midi(self._midi_file(), font, self.plan.duration_s, sample_rate, progress=progress,
-                                   space=self.room, **self._ending)
+                                   space=self.room, **self.render_options)
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         mastered, self.mastered = renderer.master(raw, sample_rate, target)
         self.loudness_lufs, self.true_peak_dbtp = self.mastered.loudness_lufs, self.mastered.true_peak_dbtp
@@ -123,7 +123,7 @@ class Piece:
             raise ValueError("render the mix with audio() first: stems take its gain")
         groups = {spec.role.role: renderer.on_channel(spec.role.channel) for spec in self.parts}
         yield from renderer.render_stems(self._midi_file(), self.soundfont, self.plan.duration_s, groups,
-                                         self.mastered.gain_db, self.sample_rate, space=self.room, **self._ending)
+                                         self.mastered.gain_db, self.sample_rate, space=self.room, **self.render_options)
 
     def provenance(self) -> Provenance:
         """Title, brief, seed and version, and the statement that the piece is original and free to use."""
@@ -162,7 +162,7 @@ class Piece:
 
     def write_stems(self, temporaries: list[Path], targets: list[Path]) -> None:
         """Render and write each stem (float WAV, tagged) to its temporary path."""
-        for (role, alone), temporary, target in zip(self.stems(), temporaries, targets):
+        for temporary, target, (role, alone) in zip(temporaries, targets, self.stems()):  # none asked, none made
             tags = Provenance(f"{self.title} ({role})", version(), self.brief.text, self.seed)
             write_audio(temporary, alone, self.sample_rate, ".wav", provenance=tags, subtype="FLOAT")
             self.stems_written[role] = str(target)
