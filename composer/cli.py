@@ -495,11 +495,12 @@ def soundfonts() -> None:
 
 @app.command()
 def presets() -> None:
-    """List the use-case presets: the words that choose them, kind, tempo range and loudness."""
+    """List the use-case presets: the words that choose them, kind, tempo range, loudness and room."""
     from composer.brief import presets as preset_table
 
-    table = Table("preset", "kind", "tempo", "loudness", "drums", "chosen by")
+    table = Table("preset", "kind", "tempo", "loudness", "room", "drums", "chosen by")
     for name, preset in preset_table().items():
         table.add_row(name, preset["kind"], f"{preset['tempo'][0]}–{preset['tempo'][1]} BPM",
-                      f"{preset['loudness']:g} LUFS", "yes" if preset["drums"] else "no", ", ".join(preset["words"][:6]))
+                      f"{preset['loudness']:g} LUFS", preset["room"], "yes" if preset["drums"] else "no",
+                      ", ".join(preset["words"][:6]))
     out.print(table)

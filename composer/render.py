@@ -347,7 +347,7 @@ def true_peak_envelope(audio: np.ndarray) -> np.ndarray:
     """Per frame, the highest 4× oversampled peak on any channel from it to the next frame."""
     envelope = np.empty(len(audio), dtype=np.float32)
     for start, block in _oversampled(audio):
-        envelope[start : start + len(block) // 4] = np.abs(block).reshape(-1, 4 * block.shape[1]).max(axis=1)
+        envelope[start : start + len(block) // 4] = np.abs(block).max(axis=1).reshape(-1, 4).max(axis=1)
     return envelope
 
 
@@ -433,14 +433,13 @@ def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[n
     Audio too short for an integrated loudness (under 400 ms) is brought to the ceiling.
     """
     loudness = integrated_loudness(audio, sample_rate)
-    envelope = true_peak_envelope(audio)
-    peak = float(envelope.max(initial=0.0))
-    if peak <= 0:
-        return audio, Mastered(0.0, 0.0, loudness, -math.inf, loudness_lufs)
-    peak_dbtp = 20 * math.log10(peak)
+    peak_dbtp = true_peak_dbtp(audio)
+    if not math.isfinite(peak_dbtp):
+        return audio, Mastered(0.0, 0.0, loudness, peak_dbtp, loudness_lufs)
     aim = TRUE_PEAK_CEILING_DBTP - LIMITER_MARGIN_DB
     most_db = aim + MAX_LIMITING_DB - peak_dbtp
     gain_db = min(loudness_lufs - loudness if math.isfinite(loudness) else aim - peak_dbtp, most_db)
+    envelope = true_peak_envelope(audio) if peak_dbtp + gain_db > aim else np.zeros(0, dtype=np.float32)
     reduction_db = limiter_gain_db(envelope, gain_db, aim, sample_rate)
     curve: np.ndarray | None = None
     for _ in range(4):  # limiting lowers the loudness a little: raise the gain and limit again
