@@ -170,7 +170,8 @@ def compose(
 
     Example: composer compose --brief-file scores/social-reel.toml --format wav,mp3 --sample-rate 48000 --bit-depth 24 --stems
     """
-    from composer.delivery import audio_format_for, check_bit_depth, check_sample_rate, stem_paths
+    from composer.delivery import audio_format_for, check_bit_depth, stem_paths
+    from composer.render import check_sample_rate
     from composer.files import prepare_folder, staged
     from composer.piece import compose as compose_piece
     from composer.soundfonts import choose_soundfont
@@ -373,13 +374,13 @@ def render(
     """
     from composer import render as renderer
     from composer.brief import check_duration
-    from composer.delivery import Provenance, audio_format_for, check_bit_depth, check_sample_rate, write_audio
+    from composer.delivery import Provenance, audio_format_for, check_bit_depth, write_audio
     from composer.files import prepare_folder, staged
     from composer.piece import version
     from composer.soundfonts import choose_soundfont
 
     _check_loudness(loudness)
-    check_sample_rate(sample_rate)
+    renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
     midi = renderer.read_midi(midi_file)
     first = out_file or midi_file.with_suffix(".wav")

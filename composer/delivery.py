@@ -46,14 +46,6 @@ def audio_format_for(path: Path) -> tuple[str, str]:
     return AUDIO_FORMATS[suffix]
 
 
-def check_sample_rate(sample_rate: int) -> int:
-    """``sample_rate`` if FluidSynth renders at it directly, else a clear error."""
-    if sample_rate not in renderer.SAMPLE_RATES:
-        raise ComposerError(f"sample rate {sample_rate} Hz is not supported",
-                            f"use --sample-rate {' or '.join(map(str, renderer.SAMPLE_RATES))}")
-    return sample_rate
-
-
 def check_bit_depth(bit_depth: int | None) -> int | None:
     """``bit_depth`` if WAV and FLAC can be written at it, else a clear error."""
     if bit_depth is not None and bit_depth not in BIT_DEPTHS:
