@@ -170,7 +170,7 @@ def compose(
 
     Example: composer compose --brief-file scores/social-reel.toml --format wav,mp3 --sample-rate 48000 --bit-depth 24 --stems
     """
-    from composer.delivery import audio_format_for, check_bit_depth, stem_paths
+    from composer.delivery import audio_format_for, check_bit_depth, stem_paths, stems_folder
     from composer.render import check_sample_rate
     from composer.files import prepare_folder, staged
     from composer.piece import compose as compose_piece
@@ -193,7 +193,7 @@ def compose(
     for path in audio_paths:
         audio_format_for(path)
     stem_targets = stem_paths(folder, base, [part.role.role for part in piece.parts]) if stems else []
-    with _stems_folder(stem_targets), staged([midi_path, *audio_paths, *stem_targets, json_path]) as temporaries:
+    with stems_folder(stem_targets), staged([midi_path, *audio_paths, *stem_targets, json_path]) as temporaries:
         midi_tmp, json_tmp = temporaries[0], temporaries[-1]
         audio_tmps = temporaries[1 : 1 + len(audio_paths)]
         midi_tmp.write_bytes(piece.midi_bytes)
@@ -217,25 +217,6 @@ def compose(
                   f"{report['sample_rate']} Hz", markup=False)
     for path in [midi_path, *audio_paths, *stem_targets, json_path]:
         out.print(str(path), markup=False)
-
-
-@contextmanager
-def _stems_folder(stem_targets: list[Path]) -> Iterator[None]:
-    """Create the stems folder for the run; remove it again if the run fails and left it empty."""
-    if not stem_targets:
-        yield
-        return
-    folder = stem_targets[0].parent
-    created = not folder.exists()
-    from composer.files import prepare_folder
-
-    prepare_folder(folder)
-    try:
-        yield
-    except BaseException:
-        if created and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
 
 
 @app.command()
@@ -374,7 +355,7 @@ def render(
     """
     from composer import render as renderer
     from composer.brief import check_duration
-    from composer.delivery import Provenance, audio_format_for, check_bit_depth, write_audio
+    from composer.delivery import Provenance, audio_format_for, check_bit_depth, stems_folder, write_audio
     from composer.files import prepare_folder, staged
     from composer.piece import version
     from composer.soundfonts import choose_soundfont
@@ -399,7 +380,7 @@ def render(
     with _progress(f"rendering {length:.1f} s") as progress:
         audio = renderer.render_midi(midi, font, length, sample_rate, progress=progress, space=space)
     audio, mastered = renderer.master(audio, sample_rate, loudness)
-    with _stems_folder(stem_targets), staged([*targets, *stem_targets]) as temporaries:
+    with stems_folder(stem_targets), staged([*targets, *stem_targets]) as temporaries:
         measured = [write_audio(temporary, audio, sample_rate, target.suffix.lower(), bit_depth, tags)
                     for target, temporary in zip(targets, temporaries)]
         del audio

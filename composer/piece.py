@@ -25,7 +25,8 @@ from composer import midi as midi_writer
 from composer import render as renderer
 from composer.arrange import PartSpec, arrange
 from composer.brief import Brief, build_brief, presets
-from composer.delivery import AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, stem_paths, write_audio
+from composer.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, stem_paths, stems_folder,
+                               write_audio)
 from composer.files import staged
 from composer.harmony import ChordSpan, make_harmony
 from composer.melody import Theme, make_theme
@@ -145,9 +146,7 @@ class Piece:
         audio_format_for(target)
         audio = self.audio(soundfont, loudness_lufs, sample_rate, progress=progress)
         stem_targets = stem_paths(target.parent, target.stem, [p.role.role for p in self.parts]) if stems else []
-        if stem_targets:
-            stem_targets[0].parent.mkdir(exist_ok=True)
-        with staged([target, *stem_targets]) as (temporary, *stem_temporaries):
+        with stems_folder(stem_targets), staged([target, *stem_targets]) as (temporary, *stem_temporaries):
             self.write_audio_file(temporary, target, audio, bit_depth)
             self.write_stems(stem_temporaries, stem_targets)
         return target
