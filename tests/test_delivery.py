@@ -30,7 +30,7 @@ from tests.conftest import PROJECT, run_composer
 #: The scores run 3 s to 2 min; rendering all of them × 3 seeds at full length takes minutes.
 #: Loudness and peak control act on the whole file, whatever its length, so each is composed at
 #: most this long (the form is refitted to it, as for any --duration); stingers keep their length.
-LOUDNESS_CHECK_S = 8.0
+LOUDNESS_CHECK_S = 6.0
 
 
 def _rms_dbfs(audio: np.ndarray) -> float:
