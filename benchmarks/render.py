@@ -3,8 +3,9 @@
 composer drives FluidSynth in-process (composer.render.render_midi); the reference is
 ``fluidsynth -F out.wav -r 44100 -ni SOUNDFONT in.mid``, the fastest way the fluidsynth program
 renders a file. Both load the soundfont and render the whole piece in one run, timed best of
-REPEATS; the ratio is composer's time over fluidsynth's (at most 1: no slower). "render + master"
-adds composer's mastering (loudness measurement, true-peak limit, gain).
+REPEATS; the ratio is composer's time over fluidsynth's (at most 1: no slower). composer renders
+with the piece's room (reverb and chorus), as `composer compose` does. "render + master" adds
+composer's mastering (loudness measurement, 4× oversampled true-peak look-ahead limiter, gain).
 
 Then peak memory for a 20-minute podcast bed, each step in a fresh process so its ru_maxrss is
 its own: composing (benchmarks/compose.py's own measurement, with this brief) and rendering +
@@ -64,7 +65,7 @@ def speed(font: Path) -> None:
         midi_path = piece.write_midi(folder / "piece.mid")
 
         def ours() -> object:
-            return renderer.render_midi(renderer.read_midi(midi_path), font, seconds)
+            return renderer.render_midi(renderer.read_midi(midi_path), font, seconds, space=piece.room)
 
         def ours_mastered() -> object:
             return renderer.master(ours(), renderer.SAMPLE_RATE, piece.plan.loudness_lufs)

@@ -63,6 +63,17 @@ Soundfont = Annotated[Optional[Path], typer.Option(
 Loudness = Annotated[Optional[float], typer.Option(
     help="Integrated loudness target in LUFS, -40 to -5, e.g. --loudness -16 (default per use).",
     show_default=False)]
+Formats = Annotated[list[str], typer.Option(
+    "--format", help="Audio format(s): wav, flac, ogg, mp3; repeat or comma-separate, e.g. --format wav,flac. "
+                     "All are written from one render.", show_default=False)]
+SampleRate = Annotated[int, typer.Option(
+    "--sample-rate", help="Samples per second, 44100 or 48000 (what video editors use), e.g. --sample-rate 48000")]
+BitDepth = Annotated[Optional[int], typer.Option(
+    "--bit-depth", help="Bits per sample of WAV and FLAC, 16 or 24, e.g. --bit-depth 24 (default: WAV 16, FLAC 24).",
+    show_default=False)]
+Stems = Annotated[bool, typer.Option(
+    "--stems", help="Also write one 32-bit float WAV per part into NAME-stems/ (e.g. pad.wav, bass.wav), "
+                    "the same length and gain as the mix: summed they give the mix before its limiter.")]
 
 
 def main() -> None:
@@ -148,32 +159,48 @@ def compose(
     meter: Meter = None,
     loop: Loop = None,
     audio_format: Annotated[list[str], typer.Option(
-        "--format", help="Output format(s): wav, flac, ogg, mp3 (audio) and musicxml (sheet music, opens in "
-                         "MuseScore); repeat or comma-separate, e.g. --format wav,musicxml")] = ["wav"],  # noqa: B006
+        "--format", help="Output format(s): wav, flac, ogg, mp3 (audio, all from one render) and musicxml (sheet "
+                         "music, opens in MuseScore); repeat or comma-separate, e.g. --format wav,musicxml",
+        show_default=False)] = ["wav"],  # noqa: B006
     midi_only: Annotated[bool, typer.Option(
         "--midi-only", help="Write no audio: the MIDI and JSON, plus NAME.musicxml if --format names it.")] = False,
     plot: Annotated[bool, typer.Option(
         "--plot", help="Also draw NAME.png: a piano roll per part, the sections and the energy.")] = False,
     loudness: Loudness = None,
     soundfont: Soundfont = None,
+    sample_rate: SampleRate = 44100,
+    bit_depth: BitDepth = None,
+    stems: Stems = False,
 ) -> None:
     """Compose a piece from a brief and write NAME.mid, NAME.wav (or --format) and NAME.json.
 
+    The audio is mastered to the loudness target (--loudness, or the use case's) with its true
+    peak at most -1 dBTP, and tagged with its title, brief, seed and composer version.
+
     Example: composer compose "bright music for a 90-second product video, builds in the final 20 seconds" --seed 1
+
+    Example: composer compose --brief-file scores/social-reel.toml --format wav,mp3 --sample-rate 48000 --bit-depth 24 --stems
 
     Sheet music and a picture too: composer compose "calm piano for a 60-second interview" --format wav,musicxml --plot
     """
+    from composer.delivery import audio_format_for, check_bit_depth, stem_paths, stems_folder
+    from composer.render import check_sample_rate
     from composer.files import prepare_folder, staged
-    from composer.piece import audio_format_for, compose as compose_piece, write_audio
-    from composer.render import SAMPLE_RATE
+    from composer.piece import compose as compose_piece
     from composer.soundfonts import choose_soundfont
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      loop=loop)
     _check_loudness(loudness)
+    check_sample_rate(sample_rate)
+    check_bit_depth(bit_depth)
+    if stems and midi_only:
+        raise ComposerError("--stems needs audio but --midi-only writes none", "drop one of --stems and --midi-only")
     formats = _check_formats(audio_format)
     sheet_suffixes = (["musicxml"] if "musicxml" in formats else []) + (["png"] if plot else [])
     formats = [] if midi_only else [f for f in formats if f in AUDIO_CHOICES]
+    if stems and not formats:
+        raise ComposerError("--stems needs audio but --format names none", "add an audio format, e.g. --format wav")
     font = choose_soundfont(soundfont) if formats else None
     folder = prepare_folder(out_dir)
     base = name or asked.name or f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}"
@@ -183,24 +210,36 @@ def compose(
     for path in audio_paths:
         audio_format_for(path)
     sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
-    with staged([midi_path, *audio_paths, json_path, *sheet_paths]) as temporaries:
-        midi_tmp, *audio_tmps, json_tmp = temporaries[: len(temporaries) - len(sheet_paths)]
+    stem_targets = stem_paths(folder, base, [part.role.role for part in piece.parts]) if stems else []
+    targets = [midi_path, *audio_paths, *stem_targets, json_path, *sheet_paths]
+    with stems_folder(stem_targets), staged(targets) as temporaries:
+        midi_tmp, json_tmp = temporaries[0], temporaries[1 + len(audio_paths) + len(stem_targets)]
+        audio_tmps = temporaries[1 : 1 + len(audio_paths)]
+        stem_tmps = temporaries[1 + len(audio_paths) : 1 + len(audio_paths) + len(stem_targets)]
+        sheet_tmps = temporaries[len(temporaries) - len(sheet_paths):]
         midi_tmp.write_bytes(piece.midi_bytes)
         piece.written["midi"] = str(midi_path)
-        for path, temporary in zip(sheet_paths, temporaries[len(temporaries) - len(sheet_paths):]):
+        for path, temporary in zip(sheet_paths, sheet_tmps):
             temporary.write_bytes(_sheet_bytes(piece, path.suffix))
             piece.written[path.suffix.lstrip(".")] = str(path)
         if audio_paths:
             with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
-                audio = piece.audio(font, loudness, progress=progress)
+                audio = piece.audio(font, loudness, sample_rate, progress=progress)
             for path, temporary in zip(audio_paths, audio_tmps):
-                write_audio(temporary, audio, SAMPLE_RATE, audio_format_for(path))
-                piece.written[path.suffix.lstrip(".")] = str(path)
+                piece.write_audio_file(temporary, path, audio, bit_depth)
+            del audio  # stems render one at a time; the mix need not stay in memory meanwhile
+            piece.write_stems(stem_tmps, stem_targets)
         json_tmp.write_text(piece.report_json(), "utf-8")
     report = piece.report()
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
               f"{report['duration_s']:g} s", markup=False)
-    for path in [midi_path, *audio_paths, *sheet_paths, json_path]:
+    if report["loudness_lufs"] is not None:
+        shortfall = report["loudness_shortfall_lu"]
+        out.print(f"{report['loudness_lufs']:g} LUFS (target {report['loudness_target_lufs']:g}"
+                  f"{f', {shortfall:g} LU short: the -1 dBTP ceiling wins' if shortfall else ''}) · "
+                  f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
+                  f"{report['sample_rate']} Hz", markup=False)
+    for path in [midi_path, *audio_paths, *stem_targets, *sheet_paths, json_path]:
         out.print(str(path), markup=False)
 
 
@@ -329,38 +368,68 @@ def _sparkline(levels: list[float], width: int = 48) -> str:
 def render(
     midi_file: Annotated[Path, typer.Argument(help="Any Standard MIDI File, e.g. out/launch.mid or a DAW export.")],
     out_file: Annotated[Optional[Path], typer.Option(
-        "--out", help="Audio file to write (.wav/.flac/.ogg/.mp3), default: beside the MIDI as .wav.",
+        "--out", help="Audio file to write (.wav/.flac/.ogg/.mp3), default: beside the MIDI as .wav; "
+                      "with --format, its name with each format's suffix.",
         show_default=False)] = None,
     soundfont: Soundfont = None,
     duration: Annotated[Optional[float], typer.Option(
         help="Exact length in seconds (default: the MIDI's own length, plus 2 s to ring out if it stops "
              "with its last note).", show_default=False)] = None,
     loudness: Annotated[float, typer.Option(help="Integrated loudness target in LUFS, e.g. --loudness -16")] = -16.0,
+    audio_format: Formats = [],  # noqa: B006
+    sample_rate: SampleRate = 44100,
+    bit_depth: BitDepth = None,
+    stems: Annotated[bool, typer.Option(
+        "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file), named by "
+                        "track name, into NAME-stems/: summed they give the mix before its limiter.")] = False,
 ) -> None:
-    """Render any MIDI file to audio with FluidSynth, at a target loudness.
+    """Render any MIDI file to audio with FluidSynth, at a target loudness, true peak at most -1 dBTP.
 
     Example: composer render out/product-video.mid --out out/product-video.flac
+
+    Example: composer render my-edit.mid --format wav,mp3 --sample-rate 48000 --bit-depth 24 --loudness -14 --stems
     """
     from composer import render as renderer
     from composer.brief import check_duration
+    from composer.delivery import Provenance, audio_format_for, check_bit_depth, stems_folder, write_audio
     from composer.files import prepare_folder, staged
-    from composer.piece import audio_format_for, write_audio
+    from composer.piece import version
     from composer.soundfonts import choose_soundfont
 
     _check_loudness(loudness)
+    renderer.check_sample_rate(sample_rate)
+    check_bit_depth(bit_depth)
     midi = renderer.read_midi(midi_file)
-    target = out_file or midi_file.with_suffix(".wav")
-    audio_format = audio_format_for(target)
+    first = out_file or midi_file.with_suffix(".wav")
+    targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
+    for target in targets:
+        audio_format_for(target)
     font = choose_soundfont(soundfont)
-    prepare_folder(target.parent if str(target.parent) else Path("."))
+    folder = prepare_folder(first.parent if str(first.parent) else Path("."))
     length = duration if duration is not None else _natural_length(midi)
     length = check_duration(length)
+    groups = renderer.track_stems(midi) if stems else {}
+    stem_targets = [folder / f"{first.stem}-stems" / f"{group}.wav" for group in groups]
+    title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
+    tags = Provenance(title, version(), source=midi_file.name)
+    space = renderer.room(renderer.DEFAULT_ROOM)
     with _progress(f"rendering {length:.1f} s") as progress:
-        audio = renderer.render_midi(midi, font, length, progress=progress)
-    audio, measured, peak = renderer.master(audio, renderer.SAMPLE_RATE, loudness)
-    with staged([target]) as (temporary,):
-        write_audio(temporary, audio, renderer.SAMPLE_RATE, audio_format)
-    out.print(f"{target}  ({length:.3f} s, {measured:.1f} LUFS, {peak:.1f} dBTP, {font.name})", markup=False)
+        audio = renderer.render_midi(midi, font, length, sample_rate, progress=progress, space=space)
+    audio, mastered = renderer.master(audio, sample_rate, loudness)
+    with stems_folder(stem_targets), staged([*targets, *stem_targets]) as temporaries:
+        measured = [write_audio(temporary, audio, sample_rate, target.suffix.lower(), bit_depth, tags)
+                    for target, temporary in zip(targets, temporaries)]
+        del audio
+        alone = renderer.render_stems(midi, font, length, groups, mastered.gain_db, sample_rate, space=space)
+        for temporary, (group, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
+            write_audio(temporary, stem, sample_rate, ".wav", provenance=Provenance(f"{title} ({group})", version(),
+                        source=midi_file.name), subtype="FLOAT")
+    short = f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}" if mastered.shortfall_lu else ""
+    for target, measures in zip(targets, measured):
+        out.print(f"{target}  ({length:.3f} s, {measures.sample_rate} Hz, {measures.loudness_lufs:.1f} LUFS{short}, "
+                  f"{measures.true_peak_dbtp:.1f} dBTP, {font.name})", markup=False)
+    for target in stem_targets:
+        out.print(str(target), markup=False)
 
 
 def _natural_length(midi: Any) -> float:
@@ -459,11 +528,12 @@ def soundfonts() -> None:
 
 @app.command()
 def presets() -> None:
-    """List the use-case presets: the words that choose them, kind, tempo range and loudness."""
+    """List the use-case presets: the words that choose them, kind, tempo range, loudness and room."""
     from composer.brief import presets as preset_table
 
-    table = Table("preset", "kind", "tempo", "loudness", "drums", "chosen by")
+    table = Table("preset", "kind", "tempo", "loudness", "room", "drums", "chosen by")
     for name, preset in preset_table().items():
         table.add_row(name, preset["kind"], f"{preset['tempo'][0]}–{preset['tempo'][1]} BPM",
-                      f"{preset['loudness']:g} LUFS", "yes" if preset["drums"] else "no", ", ".join(preset["words"][:6]))
+                      f"{preset['loudness']:g} LUFS", preset["room"], "yes" if preset["drums"] else "no",
+                      ", ".join(preset["words"][:6]))
     out.print(table)

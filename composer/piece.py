@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import metadata
@@ -18,15 +19,15 @@ from typing import Any
 
 import mido
 import numpy as np
-import soundfile
 from music21 import stream
 
 from composer import midi as midi_writer
 from composer import render as renderer
 from composer import sheet
 from composer.arrange import PartSpec, arrange
-from composer.brief import Brief, build_brief
-from composer.errors import ComposerError
+from composer.brief import Brief, build_brief, presets
+from composer.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, stem_paths, stems_folder,
+                               write_audio)
 from composer.files import staged
 from composer.harmony import ChordSpan, make_harmony, spelling
 from composer.melody import Theme, make_theme
@@ -34,9 +35,7 @@ from composer.plan import Plan, make_plan
 from composer.score import build_score, spelled
 from composer.soundfonts import choose_soundfont
 
-#: soundfile format and subtype per audio file suffix.
-AUDIO_FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_24"), ".ogg": ("OGG", "VORBIS"),
-                 ".mp3": ("MP3", "MPEG_LAYER_III")}
+__all__ = ["AUDIO_FORMATS", "Piece", "audio_format_for", "compose", "generator", "version", "write_audio"]
 
 
 def version() -> str:
@@ -62,6 +61,11 @@ class Piece:
     loudness_lufs: float | None = None
     true_peak_dbtp: float | None = None
     written: dict[str, str] = field(default_factory=dict)
+    mastered: renderer.Mastered | None = None
+    sample_rate: int = renderer.SAMPLE_RATE
+    #: What each written audio file measures, read back from disk, by format ("wav", "mp3", …).
+    measured: dict[str, FileMeasures] = field(default_factory=dict)
+    stems_written: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def score(self) -> stream.Score:
@@ -95,6 +99,22 @@ class Piece:
         self.written["musicxml"] = str(target)
         return target
 
+    @property
+    def room(self) -> renderer.Room:
+        """The space the piece plays in: its preset's reverb and chorus (``data/rooms.toml``)."""
+        return renderer.room(str(presets()[self.plan.brief.preset].get("room", renderer.DEFAULT_ROOM)))
+
+    def _midi_file(self) -> mido.MidiFile:
+        return mido.MidiFile(file=io.BytesIO(self.midi_bytes))
+
+    @property
+    def render_options(self) -> dict[str, Any]:
+        """How the render ends: a loop folds its tail onto its start, a fade fades for 2–6 s."""
+        fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
+        if self.plan.ending == "fade":
+            fade = min(6.0, max(2.0, self.plan.duration_s * 0.1), self.plan.duration_s / 2)
+        return {"loop": self.plan.ending == "loop", "fade_out_s": fade}
+
     def audio(
         self,
         soundfont: str | Path | None = None,
@@ -104,16 +124,26 @@ class Piece:
     ) -> np.ndarray:
         """The mastered stereo audio (frames × 2, float32), exactly the brief's length."""
         font = choose_soundfont(Path(soundfont) if soundfont else None)
-        midi = mido.MidiFile(file=io.BytesIO(self.midi_bytes))
-        fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
-        if self.plan.ending == "fade":
-            fade = min(6.0, max(2.0, self.plan.duration_s * 0.1), self.plan.duration_s / 2)
-        raw = renderer.render_midi(midi, font, self.plan.duration_s, sample_rate, loop=self.plan.ending == "loop",
-                                   fade_out_s=fade, progress=progress)
+        raw = renderer.render_midi(self._midi_file(), font, self.plan.duration_s, sample_rate, progress=progress,
+                                   space=self.room, **self.render_options)
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
-        mastered, self.loudness_lufs, self.true_peak_dbtp = renderer.master(raw, sample_rate, target)
-        self.soundfont = font
+        mastered, self.mastered = renderer.master(raw, sample_rate, target)
+        self.loudness_lufs, self.true_peak_dbtp = self.mastered.loudness_lufs, self.mastered.true_peak_dbtp
+        self.soundfont, self.sample_rate = font, sample_rate
         return mastered
+
+    def stems(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Each role rendered alone, with the mix's gain and no limiter, one at a time: summed they
+        give back the mix before its limiter. Call after ``audio()`` (it sets the gain)."""
+        if self.mastered is None or self.soundfont is None:
+            raise ValueError("render the mix with audio() first: stems take its gain")
+        groups = {spec.role.role: renderer.on_channel(spec.role.channel) for spec in self.parts}
+        yield from renderer.render_stems(self._midi_file(), self.soundfont, self.plan.duration_s, groups,
+                                         self.mastered.gain_db, self.sample_rate, space=self.room, **self.render_options)
+
+    def provenance(self) -> Provenance:
+        """Title, brief, seed and version, and the statement that the piece is original and free to use."""
+        return Provenance(self.title, version(), self.brief.text, self.seed)
 
     def render(
         self,
@@ -121,15 +151,35 @@ class Piece:
         soundfont: str | Path | None = None,
         loudness_lufs: float | None = None,
         progress: renderer.Progress | None = None,
+        sample_rate: int = renderer.SAMPLE_RATE,
+        bit_depth: int | None = None,
+        stems: bool = False,
     ) -> Path:
-        """Render and write the audio file (format from the suffix: .wav, .flac, .ogg, .mp3)."""
+        """Render and write the audio file (format from the suffix: .wav, .flac, .ogg, .mp3),
+        tagged with its provenance; with ``stems``, also ``NAME-stems/<role>.wav`` beside it."""
         target = Path(path)
-        audio_format = audio_format_for(target)
-        audio = self.audio(soundfont, loudness_lufs, progress=progress)
-        with staged([target]) as (temporary,):
-            write_audio(temporary, audio, renderer.SAMPLE_RATE, audio_format)
-        self.written["audio"] = str(target)
+        audio_format_for(target)
+        audio = self.audio(soundfont, loudness_lufs, sample_rate, progress=progress)
+        stem_targets = stem_paths(target.parent, target.stem, [p.role.role for p in self.parts]) if stems else []
+        with stems_folder(stem_targets), staged([target, *stem_targets]) as (temporary, *stem_temporaries):
+            self.write_audio_file(temporary, target, audio, bit_depth)
+            self.write_stems(stem_temporaries, stem_targets)
         return target
+
+    def write_audio_file(self, temporary: Path, target: Path, audio: np.ndarray, bit_depth: int | None) -> None:
+        """Write the mastered ``audio`` to ``temporary`` (renamed to ``target`` by the caller) and
+        record what the written file measures."""
+        suffix = target.suffix.lower()
+        self.measured[suffix.lstrip(".")] = write_audio(temporary, audio, self.sample_rate, suffix, bit_depth,
+                                                        self.provenance())
+        self.written[suffix.lstrip(".")] = str(target)
+
+    def write_stems(self, temporaries: list[Path], targets: list[Path]) -> None:
+        """Render and write each stem (float WAV, tagged) to its temporary path."""
+        for temporary, target, (role, alone) in zip(temporaries, targets, self.stems()):  # none asked, none made
+            tags = Provenance(f"{self.title} ({role})", version(), self.brief.text, self.seed)
+            write_audio(temporary, alone, self.sample_rate, ".wav", provenance=tags, subtype="FLOAT")
+            self.stems_written[role] = str(target)
 
     def report(self) -> dict[str, Any]:
         """Everything a user or a test needs to know about the piece, as plain JSON data."""
@@ -165,13 +215,33 @@ class Piece:
                 {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1} for r in plan.roles
             ],
             "soundfont": str(self.soundfont) if self.soundfont else None,
-            "loudness_target_lufs": plan.loudness_lufs,
-            "loudness_lufs": _rounded(self.loudness_lufs),
-            "true_peak_dbtp": _rounded(self.true_peak_dbtp),
+            "room": self.room.name,
+            **self._loudness_report(),
             "mood": {"valence": self.brief.valence, "arousal": self.brief.arousal, "words": list(self.brief.mood_words)},
             "notes": list(self.brief.notes),
             "ignored_words": list(self.brief.ignored_words),
             "files": dict(self.written),
+            "stems": dict(self.stems_written),
+            "provenance": self.provenance().statement,
+        }
+
+    def _loudness_report(self) -> dict[str, Any]:
+        """Loudness, true peak and loudness range as measured on the first written audio file
+        (on the mastered audio when none was written), and per file under ``audio_files``."""
+        first = next(iter(self.measured.values()), None)
+        mastered = self.mastered
+        target = mastered.target_lufs if mastered else self.plan.loudness_lufs
+        loudness = first.loudness_lufs if first else self.loudness_lufs
+        return {
+            "loudness_target_lufs": target,
+            "loudness_lufs": _rounded(loudness),
+            "true_peak_dbtp": _rounded(first.true_peak_dbtp if first else self.true_peak_dbtp),
+            "loudness_range_lu": _rounded(first.loudness_range_lu) if first else None,
+            "loudness_shortfall_lu": _rounded(mastered.shortfall_lu) if mastered else None,
+            "master_gain_db": _rounded(mastered.gain_db) if mastered else None,
+            "limiter_reduction_db": _rounded(mastered.limiter_reduction_db) if mastered else None,
+            "sample_rate": self.sample_rate if mastered else None,
+            "audio_files": {name: measures.report() for name, measures in self.measured.items()},
         }
 
     def motif_names(self) -> list[str]:
@@ -192,19 +262,6 @@ def _rounded(value: float | None) -> float | None:
     if value is None or not np.isfinite(value):
         return None
     return round(float(value), 2)
-
-
-def audio_format_for(path: Path) -> tuple[str, str]:
-    """(soundfile format, subtype) for an audio path, or a clear error for an unknown suffix."""
-    suffix = path.suffix.lower()
-    if suffix not in AUDIO_FORMATS:
-        raise ComposerError(f"unknown audio format {suffix or path.name!r}", f"use one of: {', '.join(AUDIO_FORMATS)}")
-    return AUDIO_FORMATS[suffix]
-
-
-def write_audio(path: Path, audio: np.ndarray, sample_rate: int, audio_format: tuple[str, str]) -> None:
-    """Write ``audio`` to ``path`` (no rename: callers stage the path)."""
-    soundfile.write(str(path), audio, sample_rate, format=audio_format[0], subtype=audio_format[1])
 
 
 def generator(seed: int, brief: Brief) -> random.Random:

@@ -1,15 +1,20 @@
 """Audio: any MIDI file rendered in-process by FluidSynth, exactly as long as asked, mastered.
 
 The synth is driven event by event from the MIDI file (through pyfluidsynth's ctypes
-binding), writing float samples straight into one preallocated buffer: the length in frames
-is ``round(duration × rate)`` by construction. Seconds become frames only here.
+binding), at the asked sample rate and in the piece's room, writing float samples straight into
+one preallocated buffer: the length in frames is ``round(duration × rate)`` by construction.
+Seconds become frames only here. Mastering is one gain to the loudness target (BS.1770, with
+pyloudnorm) and a look-ahead limiter on the 4× oversampled peaks (scipy), so the true peak
+stays under −1 dBTP without clipping. Stems render the same file with some messages left out.
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,13 +22,27 @@ from typing import Any
 import mido
 import numpy as np
 import pyloudnorm
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 from composer.errors import ComposerError
 from composer.quiet import quiet_import
+from composer.tables import table
 
 SAMPLE_RATE = 44100
+#: The rates FluidSynth renders at directly (48 kHz is what video editors use).
+SAMPLE_RATES = (44100, 48000)
 TRUE_PEAK_CEILING_DBTP = -1.0
+#: The limiter aims this far under the ceiling, so the 4× oversampled peak lands under it.
+LIMITER_MARGIN_DB = 0.1
+#: The limiter sees peaks this far ahead and ramps its gain down over the same time.
+LIMITER_LOOKAHEAD_S = 0.005
+#: How fast the limiter gives its gain back after a peak (a linear release, in dB per second).
+LIMITER_RELEASE_DB_PER_S = 20.0
+#: The most the limiter may take off a peak; past that, the ceiling wins and loudness falls short.
+MAX_LIMITING_DB = 6.0
+#: Loudness is within this of its target once mastered (the contract is ±0.5 LU).
+LOUDNESS_TOLERANCE_LU = 0.1
 #: Extra seconds rendered past a loop's end; their sound is folded onto the loop's start.
 LOOP_WRAP_S = 4.0
 CHUNK_FRAMES = 1 << 15
@@ -33,6 +52,39 @@ FADE_OUT_S = 0.05
 SYNTH_GAIN = 0.3
 
 Progress = Callable[[int, int], None]
+#: Which messages a partial render keeps: (track index, message) → keep it.
+MessageFilter = Callable[[int, mido.Message], bool]
+
+
+@dataclass(frozen=True)
+class Room:
+    """FluidSynth's own reverb and chorus for a render (``data/rooms.toml``): the space the
+    instruments play in, so a render does not sound like a dry General MIDI demo."""
+
+    name: str
+    reverb_room_size: float
+    reverb_damping: float
+    reverb_width: float
+    reverb_level: float
+    chorus_voices: int
+    chorus_level: float
+    chorus_speed_hz: float
+    chorus_depth_ms: float
+
+
+def room(name: str) -> Room:
+    """A room from ``data/rooms.toml`` by name.
+
+    >>> room("studio").name
+    'studio'
+    """
+    rooms = table("rooms")
+    if name not in rooms:
+        raise ComposerError(f"unknown room {name!r}", f"use one of: {', '.join(rooms)}")
+    return Room(name=name, **rooms[name])
+
+
+DEFAULT_ROOM = "studio"
 
 
 def load_fluidsynth() -> ModuleType:
@@ -53,6 +105,14 @@ def load_fluidsynth() -> ModuleType:
     return fluidsynth
 
 
+def check_sample_rate(sample_rate: int) -> int:
+    """``sample_rate`` if FluidSynth renders at it directly (nothing is resampled), else a clear error."""
+    if sample_rate not in SAMPLE_RATES:
+        raise ComposerError(f"sample rate {sample_rate} Hz is not supported",
+                            f"use --sample-rate {' or '.join(map(str, SAMPLE_RATES))}")
+    return sample_rate
+
+
 def read_midi(path: Path) -> mido.MidiFile:
     """A MIDI file from disk, or a clear error for a missing, corrupt or non-MIDI file."""
     try:
@@ -68,7 +128,8 @@ def read_midi(path: Path) -> mido.MidiFile:
 class _Synth:
     """One FluidSynth instance with a soundfont loaded, writing float stereo into numpy arrays."""
 
-    def __init__(self, soundfont: Path, sample_rate: int) -> None:
+    def __init__(self, soundfont: Path, sample_rate: int, space: Room) -> None:
+        check_sample_rate(sample_rate)
         fluidsynth = load_fluidsynth()
         self.synth: Any = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate))
         self.synth.setting("synth.polyphony", 512)
@@ -76,8 +137,10 @@ class _Synth:
         if self.synth.sfload(str(soundfont), 1) < 0:
             self.synth.delete()
             raise ComposerError(f"FluidSynth could not load the soundfont {soundfont}", "try another .sf2 file")
-        self.synth.set_reverb(roomsize=0.5, damping=0.4, width=0.8, level=0.35)
-        self.synth.set_chorus(nr=3, level=0.6, speed=0.3, depth=6.0)
+        self.synth.set_reverb(roomsize=space.reverb_room_size, damping=space.reverb_damping,
+                              width=space.reverb_width, level=space.reverb_level)
+        self.synth.set_chorus(nr=space.chorus_voices, level=space.chorus_level, speed=space.chorus_speed_hz,
+                              depth=space.chorus_depth_ms)
         write = fluidsynth._fl.fluid_synth_write_float
         write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
                           ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
@@ -114,28 +177,29 @@ def render_midi(
     loop: bool = False,
     fade_out_s: float = FADE_OUT_S,
     progress: Progress | None = None,
+    space: Room | None = None,
+    keep: MessageFilter | None = None,
 ) -> np.ndarray:
     """Stereo float32 audio of ``midi``, exactly ``round(duration_s × sample_rate)`` frames.
 
     A loop renders a little past its end and folds that ring-out onto its start, so the file
     repeats without a seam; anything else fades in over 5 ms and out over ``fade_out_s``.
+    ``keep`` renders only some messages (a stem) on the same timeline: FluidSynth is
+    deterministic and its reverb and chorus are linear sends, so stems sum to the full render.
     """
     frames = round(duration_s * sample_rate)
     extra = round(LOOP_WRAP_S * sample_rate) if loop else 0
     audio = np.zeros((frames + extra, 2), dtype=np.float32)
-    synth = _Synth(soundfont, sample_rate)
+    synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM))
     try:
         cursor = 0
-        seconds = 0.0
-        for message in midi:
-            seconds += message.time
-            if message.is_meta or message.type == "sysex":
-                continue
+        for seconds, track, message in timed_messages(midi):
             target = min(round(seconds * sample_rate), frames)
             cursor = _advance(synth, audio, cursor, target, progress)
             if target >= frames:
                 break
-            synth.send(message)
+            if keep is None or keep(track, message):
+                synth.send(message)
         if loop:  # release everything at the loop point, then let it ring into the wrap
             for channel in range(16):
                 synth.synth.cc(channel, 123, 0)
@@ -147,6 +211,101 @@ def render_midi(
         return np.ascontiguousarray(audio[:frames])
     _fade(audio, sample_rate, FADE_IN_S, fade_out_s)
     return audio
+
+
+def render_stems(
+    midi: mido.MidiFile,
+    soundfont: Path,
+    duration_s: float,
+    groups: dict[str, MessageFilter],
+    gain_db: float,
+    sample_rate: int = SAMPLE_RATE,
+    loop: bool = False,
+    fade_out_s: float = FADE_OUT_S,
+    space: Room | None = None,
+) -> Iterator[tuple[str, np.ndarray]]:
+    """Each group of messages rendered alone with the same settings as the mix and raised by the
+    mix's gain (no limiter), one at a time to keep memory flat: summed, they give back the mix
+    before its limiter."""
+    gain = np.float32(10 ** (gain_db / 20))
+    for name, keep in groups.items():
+        alone = render_midi(midi, soundfont, duration_s, sample_rate, loop, fade_out_s, space=space, keep=keep)
+        alone *= gain
+        yield name, alone
+
+
+def timed_messages(midi: mido.MidiFile) -> Iterator[tuple[float, int, mido.Message]]:
+    """Every channel message of ``midi`` in playing order, with its time in seconds and the index
+    of its track. Tracks merge as mido merges them (ties keep track order); each time comes from
+    the tempo map, not a running sum, so leaving messages out never moves the others."""
+    events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
+    for index, track in enumerate(midi.tracks):
+        tick = 0
+        for message in track:
+            tick += message.time
+            events.append((tick, index, message))
+    events.sort(key=lambda event: event[0])
+    tempo, change_tick, change_s = 500_000, 0, 0.0  # 120 BPM until a set_tempo says otherwise
+    for tick, index, message in events:
+        seconds = change_s + mido.tick2second(tick - change_tick, midi.ticks_per_beat, tempo)
+        if message.type == "set_tempo":
+            tempo, change_tick, change_s = message.tempo, tick, seconds
+        elif not message.is_meta and message.type != "sysex":
+            yield seconds, index, message
+
+
+def track_stems(midi: mido.MidiFile) -> dict[str, MessageFilter]:
+    """One stem per track that plays, named by its track name (a type 0 file: one per channel).
+
+    >>> song = mido.MidiFile(type=1)
+    >>> song.tracks = [mido.MidiTrack([mido.MetaMessage("track_name", name="Lead Vox"),
+    ...                                mido.Message("note_on", note=60)]), mido.MidiTrack([])]
+    >>> list(track_stems(song))
+    ['lead-vox']
+    """
+    playing: dict[str, MessageFilter] = {}
+    if len(midi.tracks) == 1:
+        channels = sorted({m.channel for m in midi.tracks[0] if not m.is_meta and hasattr(m, "channel")})
+        for channel in channels:
+            playing[f"channel-{channel + 1}"] = on_channel(channel)
+        return playing
+    for index, track in enumerate(midi.tracks):
+        if not any(not m.is_meta and m.type != "sysex" for m in track):
+            continue
+        base = stem_name(track.name) or f"track-{index + 1}"
+        name, count = base, 1
+        while name in playing:
+            count += 1
+            name = f"{base}-{count}"
+        playing[name] = on_track(index)
+    return playing
+
+
+def on_channel(channel: int) -> MessageFilter:
+    """Keeps the messages of one MIDI channel (0-based)."""
+
+    def keep(_track: int, message: mido.Message) -> bool:
+        return bool(message.channel == channel)
+
+    return keep
+
+
+def on_track(index: int) -> MessageFilter:
+    """Keeps the messages of one track."""
+
+    def keep(track: int, _message: mido.Message) -> bool:
+        return track == index
+
+    return keep
+
+
+def stem_name(text: str) -> str:
+    """A file-safe stem name.
+
+    >>> stem_name("Electric Bass (finger)")
+    'electric-bass-finger'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
 def _advance(synth: _Synth, audio: np.ndarray, cursor: int, target: int, progress: Progress | None) -> int:
@@ -171,41 +330,156 @@ def _fade(audio: np.ndarray, sample_rate: int, fade_in_s: float, fade_out_s: flo
             audio[:count] *= ramp[:, None]
 
 
-def true_peak_dbtp(audio: np.ndarray, block_frames: int = 1 << 18) -> float:
-    """True peak in dBTP: the sample peak after 4× oversampling (ITU-R BS.1770-4, annex 2).
-
-    Oversampled block by block, each with some context on both sides for the filter, so memory
-    stays flat however long the piece is.
-    """
-    if not len(audio):
-        return -math.inf
+def _oversampled(audio: np.ndarray, block_frames: int = 1 << 18) -> Iterator[tuple[int, np.ndarray]]:
+    """``audio`` 4× oversampled (ITU-R BS.1770-4, annex 2), block by block with some context
+    on both sides for the filter, so memory stays flat however long the piece is: yields each
+    block's first frame and its oversampled frames (4 per input frame)."""
     context = 256
-    peak = 0.0
     for start in range(0, len(audio), block_frames):
         lo, hi = max(0, start - context), min(len(audio), start + block_frames + context)
         oversampled = resample_poly(audio[lo:hi], 4, 1, axis=0)
-        inner = oversampled[4 * (start - lo) : 4 * (min(len(audio), start + block_frames) - lo)]
-        peak = max(peak, float(np.max(np.abs(inner))))
+        yield start, oversampled[4 * (start - lo) : 4 * (min(len(audio), start + block_frames) - lo)]
+
+
+def true_peak_dbtp(audio: np.ndarray) -> float:
+    """True peak in dBTP: the sample peak after 4× oversampling (ITU-R BS.1770-4, annex 2).
+
+    >>> tone = np.sin(np.arange(4410) * 2 * np.pi / 4 + np.pi / 4)[:, None] * 0.5
+    >>> round(true_peak_dbtp(tone))  # samples at ±0.354, the wave peaks at 0.5 between them
+    -6
+    """
+    peak = max((float(np.max(np.abs(block))) for _, block in _oversampled(audio)), default=0.0)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
+def true_peak_envelope(audio: np.ndarray) -> np.ndarray:
+    """Per frame, the highest 4× oversampled peak on any channel from it to the next frame."""
+    envelope = np.empty(len(audio), dtype=np.float32)
+    for start, block in _oversampled(audio):
+        envelope[start : start + len(block) // 4] = np.abs(block).max(axis=1).reshape(-1, 4).max(axis=1)
+    return envelope
+
+
 def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
-    """Integrated loudness in LUFS (ITU-R BS.1770); -inf for silence or under 0.4 s."""
+    """Integrated loudness in LUFS (ITU-R BS.1770); -inf for silence or under 0.4 s.
+
+    BS.1770 gates 400 ms blocks, so even a 1 s stinger has an integrated loudness (over its
+    few blocks, dominated by its hit); only audio shorter than one block has none.
+    """
     if len(audio) < 0.4 * sample_rate:
         return -math.inf
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(audio))  # float32: half the memory
 
 
-def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[np.ndarray, float, float]:
-    """One gain that brings ``audio`` to ``loudness_lufs`` unless that would push the true peak
-    over −1 dBTP: then the ceiling wins. Scales ``audio`` in place and returns it with its
-    loudness (LUFS) and true peak (dBTP) after the gain."""
+def limiter_gain_db(envelope: np.ndarray, gain_db: float, ceiling_dbtp: float, sample_rate: int) -> np.ndarray | None:
+    """Gain reduction (dB ≥ 0, per frame) of a look-ahead limiter that keeps ``envelope`` raised
+    by ``gain_db`` under ``ceiling_dbtp``; None when no frame needs any.
+
+    Each frame's needed reduction is held over the look-ahead window, released linearly, then
+    smoothed with a moving average as long as the look-ahead: the gain starts falling before a
+    peak and is fully down at it, so no peak is ever clipped.
+
+    >>> peak = np.zeros(1000, dtype=np.float32); peak[500] = 2.0  # +6 dBTP
+    >>> reduction = limiter_gain_db(peak, 0.0, -1.0, 1000)
+    >>> bool(reduction[500] >= 7.0 - 1e-4), float(reduction[0])
+    (True, 0.0)
+    """
+    with np.errstate(divide="ignore"):
+        needed = np.maximum(0.0, 20 * np.log10(envelope) + np.float32(gain_db - ceiling_dbtp)).astype(np.float32)
+    if not np.any(needed > 0):
+        return None
+    window = max(1, round(LIMITER_LOOKAHEAD_S * sample_rate))
+    ahead = maximum_filter1d(needed, window, mode="constant", origin=-(window // 2))  # max of needed[n : n + window]
+    held = _linear_release(ahead, LIMITER_RELEASE_DB_PER_S / sample_rate)
+    smoothed: np.ndarray = uniform_filter1d(held, window, mode="nearest", origin=(window - 1) // 2)  # mean of the last `window`
+    return np.asarray(np.maximum(smoothed, needed), dtype=np.float32)  # guard against the float rounding of the moving average
+
+
+def _linear_release(reduction_db: np.ndarray, release_db_per_frame: float, chunk: int = 1 << 20) -> np.ndarray:
+    """``reduction_db`` where each value falls back by ``release_db_per_frame`` a frame at most:
+    out[n] = max over k ≤ n of (in[k] − (n − k)·rate), a running maximum, chunk by chunk.
+
+    >>> _linear_release(np.array([0, 3, 0, 0, 0, 0], dtype=np.float32), 1.0).tolist()
+    [0.0, 3.0, 2.0, 1.0, 0.0, 0.0]
+    """
+    released = np.empty_like(reduction_db)
+    carried = 0.0
+    for start in range(0, len(reduction_db), chunk):
+        block = reduction_db[start : start + chunk].astype(np.float64)
+        ramp = np.arange(len(block), dtype=np.float64) * release_db_per_frame
+        block[0] = max(block[0], carried)
+        level = np.maximum.accumulate(block + ramp) - ramp
+        released[start : start + len(block)] = level
+        carried = float(level[-1]) - release_db_per_frame
+    return released
+
+
+@dataclass(frozen=True)
+class Mastered:
+    """What mastering did: one gain for the whole piece (stems get the same), then the look-ahead
+    limiter's gain reduction; the loudness and true peak after both."""
+
+    gain_db: float
+    limiter_reduction_db: float
+    loudness_lufs: float
+    true_peak_dbtp: float
+    target_lufs: float
+
+    @property
+    def shortfall_lu(self) -> float:
+        """How far the ceiling held the loudness under its target (0 when it was reached)."""
+        if not math.isfinite(self.loudness_lufs):
+            return 0.0
+        return max(0.0, self.target_lufs - self.loudness_lufs - LOUDNESS_TOLERANCE_LU)
+
+
+def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[np.ndarray, Mastered]:
+    """Bring ``audio`` to ``loudness_lufs`` with its true peak under −1 dBTP: one gain to the
+    target, then a look-ahead limiter on the 4× oversampled peaks (never clipping). The limiter
+    may take at most MAX_LIMITING_DB off a peak; where the target needs more, the ceiling wins
+    and the result says how far the loudness fell short. Works in place (a long piece is large).
+
+    Audio too short for an integrated loudness (under 400 ms) is brought to the ceiling.
+    """
     loudness = integrated_loudness(audio, sample_rate)
-    peak = true_peak_dbtp(audio)
-    if not math.isfinite(peak):
-        return audio, loudness, peak
-    gain_db = loudness_lufs - loudness if math.isfinite(loudness) else TRUE_PEAK_CEILING_DBTP - peak
-    gain_db = min(gain_db, TRUE_PEAK_CEILING_DBTP - 0.05 - peak)
-    audio *= np.float32(10 ** (gain_db / 20))  # in place: a long piece is large
-    # a gain moves loudness and true peak by exactly its decibels: no second measurement needed
-    return audio, loudness + gain_db, peak + gain_db
+    peak_dbtp = true_peak_dbtp(audio)
+    if not math.isfinite(peak_dbtp):
+        return audio, Mastered(0.0, 0.0, loudness, peak_dbtp, loudness_lufs)
+    aim = TRUE_PEAK_CEILING_DBTP - LIMITER_MARGIN_DB
+    most_db = aim + MAX_LIMITING_DB - peak_dbtp
+    gain_db = min(loudness_lufs - loudness if math.isfinite(loudness) else aim - peak_dbtp, most_db)
+    envelope = true_peak_envelope(audio) if peak_dbtp + gain_db > aim else np.zeros(0, dtype=np.float32)
+    reduction_db = limiter_gain_db(envelope, gain_db, aim, sample_rate)
+    curve: np.ndarray | None = None
+    for _ in range(4):  # limiting lowers the loudness a little: raise the gain and limit again
+        curve = _apply(audio, gain_db, reduction_db)
+        if reduction_db is None:
+            loudness += gain_db  # a plain gain moves loudness by exactly its decibels
+            break
+        loudness = integrated_loudness(audio, sample_rate)
+        missing = loudness_lufs - loudness
+        if abs(missing) < LOUDNESS_TOLERANCE_LU / 2 or (missing > 0 and gain_db >= most_db):
+            break
+        audio /= curve  # undo, then try again with the gain that makes up the difference
+        gain_db = min(gain_db + missing, most_db)
+        reduction_db = limiter_gain_db(envelope, gain_db, aim, sample_rate)
+    del envelope, curve
+    if reduction_db is None:  # a plain gain moves the true peak by exactly its decibels too
+        return audio, Mastered(gain_db, 0.0, loudness, peak_dbtp + gain_db, loudness_lufs)
+    final_peak = true_peak_dbtp(audio)
+    if final_peak > TRUE_PEAK_CEILING_DBTP - 0.01:  # what the smooth gain curve let through
+        trim_db = TRUE_PEAK_CEILING_DBTP - 0.02 - final_peak
+        audio *= np.float32(10 ** (trim_db / 20))
+        loudness, final_peak = loudness + trim_db, final_peak + trim_db
+    return audio, Mastered(gain_db, float(reduction_db.max()), loudness, final_peak, loudness_lufs)
+
+
+def _apply(audio: np.ndarray, gain_db: float, reduction_db: np.ndarray | None) -> np.ndarray:
+    """Multiply ``audio`` in place by the gain and the limiter's reduction; returns the
+    per-frame factor (so it can be undone)."""
+    if reduction_db is None:
+        factor = np.full((1, 1), 10 ** (gain_db / 20), dtype=np.float32)
+    else:
+        factor = (10 ** ((gain_db - reduction_db) / 20)).astype(np.float32)[:, None]
+    audio *= factor
+    return factor

@@ -1,0 +1,291 @@
+"""Delivery-ready audio, read back from the written files by independent readers: exact frame
+counts at 44.1 and 48 kHz, bit depths, loudness targets under the true-peak ceiling for every
+ready-made brief, provenance tags, stems that sum to the mix, and the room each preset plays in."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import mido
+import numpy as np
+import pretty_midi
+import pyloudnorm
+import pytest
+import soundfile
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mutagen.id3 import ID3
+
+from composer import compose
+from composer import render as renderer
+from composer.analysis import loudness_range
+from composer.brief import load_brief_file, presets
+from composer.delivery import ORIGINAL_STATEMENT
+from composer.tables import table
+from tests.conftest import PROJECT, run_composer
+
+#: The scores run 3 s to 2 min; rendering all of them × 3 seeds at full length takes minutes.
+#: Loudness and peak control act on the whole file, whatever its length, so each is composed at
+#: most this long (the form is refitted to it, as for any --duration); stingers keep their length.
+LOUDNESS_CHECK_S = 6.0
+
+
+def _rms_dbfs(audio: np.ndarray) -> float:
+    return 10 * math.log10(float(np.mean(np.square(audio, dtype=np.float64))) + 1e-30)
+
+
+def _loudness(audio: np.ndarray, rate: int) -> float:
+    return float(pyloudnorm.Meter(rate).integrated_loudness(audio))
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+@pytest.mark.parametrize(("suffix", "bits", "subtype"), [(".wav", 16, "PCM_16"), (".flac", 24, "PCM_24")])
+def test_lossless_files_have_exactly_the_asked_frames_rate_and_depth(tmp_path, small_soundfont, rate, suffix, bits,
+                                                                     subtype):
+    piece = compose("bright product video", seed=2, duration=3.3)
+    path = piece.render(tmp_path / f"cue{suffix}", soundfont=small_soundfont, sample_rate=rate, bit_depth=bits)
+    info = soundfile.info(str(path))
+    assert (info.samplerate, info.channels, info.frames, info.subtype) == (rate, 2, round(3.3 * rate), subtype)
+
+
+@pytest.mark.parametrize("score", sorted((PROJECT / "scores").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_score_meets_its_loudness_under_the_true_peak_ceiling(tmp_path, small_soundfont, score):
+    """Three seeds of each ready-made brief, measured on the written FLAC with pyloudnorm."""
+    fields = load_brief_file(score)
+    text = fields.pop("brief")
+    for key in ("seed", "name"):
+        fields.pop(key, None)
+    fields["duration"] = min(float(fields.get("duration", LOUDNESS_CHECK_S)), LOUDNESS_CHECK_S)
+    for seed in (1, 2, 3):
+        piece = compose(text, seed=seed, **fields)
+        path = piece.render(tmp_path / f"{seed}.flac", soundfont=small_soundfont)
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        target = piece.plan.loudness_lufs
+        report = piece.report()
+        assert _loudness(audio, rate) == pytest.approx(target, abs=0.5), f"seed {seed}"
+        assert renderer.true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
+        assert report["loudness_shortfall_lu"] == 0.0
+        assert report["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(crest_db=st.floats(0.0, 24.0), target=st.floats(-30.0, -9.0), seed=st.integers(0, 1000))
+def test_the_ceiling_always_holds_and_a_missed_target_is_reported(crest_db, target, seed):
+    """Noise with sharp bursts up to 24 dB over it: the limiter reaches the target when it can,
+    and where it cannot, the true peak still stays under −1 dBTP and the shortfall is stated."""
+    rate = 44100
+    generator = np.random.default_rng(seed)
+    audio = (0.05 * generator.standard_normal((3 * rate, 2))).astype(np.float32)
+    for start in generator.integers(0, len(audio) - 200, 6):
+        audio[start : start + 200] *= np.float32(10 ** (crest_db / 20))
+    mastered_audio, mastered = renderer.master(audio, rate, target)
+    measured = _loudness(mastered_audio, rate)
+    assert renderer.true_peak_dbtp(mastered_audio) <= -1.0
+    assert mastered.loudness_lufs == pytest.approx(measured, abs=0.05)
+    if mastered.shortfall_lu == 0:
+        assert measured == pytest.approx(target, abs=0.5)
+    else:
+        assert mastered.shortfall_lu == pytest.approx(target - measured - renderer.LOUDNESS_TOLERANCE_LU, abs=0.05)
+
+
+def test_a_target_too_loud_for_the_ceiling_is_missed_and_said(small_soundfont):
+    piece = compose("punchy upbeat tiktok reel with big drums", seed=4, duration=6.0)
+    audio = piece.audio(small_soundfont, loudness_lufs=-5.0)
+    assert renderer.true_peak_dbtp(audio) <= -1.0
+    report = piece.report()
+    assert report["loudness_shortfall_lu"] > 0
+    assert report["loudness_lufs"] == pytest.approx(-5.0 - report["loudness_shortfall_lu"] - 0.1, abs=0.05)
+    assert report["limiter_reduction_db"] == pytest.approx(renderer.MAX_LIMITING_DB, abs=0.2)
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory):
+    """One `composer compose` at 48 kHz in all four formats, with stems."""
+    from composer.soundfonts import bundled_soundfont
+
+    folder = tmp_path_factory.mktemp("delivered")
+    brief = "upbeat tiktok reel — 0:06, ünïcode in the brief"
+    result = run_composer("compose", brief, "--duration", "6", "--format", "wav,flac,ogg,mp3", "--sample-rate",
+                          "48000", "--bit-depth", "24", "--stems", "--soundfont", str(bundled_soundfont()),
+                          "--out", str(folder), "--name", "reel", "--seed", "5")
+    assert result.code == 0, result.stderr
+    return folder, brief, json.loads((folder / "reel.json").read_text())
+
+
+def test_every_format_reads_back_with_rate_channels_length_and_tags(delivered):
+    folder, brief, report = delivered
+    for suffix in ("wav", "flac", "ogg", "mp3"):
+        path = folder / f"reel.{suffix}"
+        info = soundfile.info(str(path))
+        assert (info.samplerate, info.channels) == (48000, 2)
+        # lossless files are exact; lossy ones within one codec frame (1152 samples for MP3)
+        assert info.frames == 6 * 48000 if suffix in ("wav", "flac") else abs(info.frames - 6 * 48000) <= 1152
+        if suffix != "mp3":
+            with soundfile.SoundFile(str(path)) as file:
+                tags = file.copy_metadata()
+            assert tags["title"] == "reel" and tags["copyright"] == ORIGINAL_STATEMENT
+            assert brief in tags["comment"] and "seed 5" in tags["comment"]
+            assert tags["software"].startswith(f"composer {report['version']}")
+    id3 = ID3(str(folder / "reel.mp3"))
+    assert str(id3["TIT2"]) == "reel" and str(id3["TCOP"]) == ORIGINAL_STATEMENT
+    assert str(id3["TXXX:brief"]) == brief and str(id3["TXXX:seed"]) == "5"
+    assert str(id3["TSSE"]) == f"composer {report['version']}"
+    assert soundfile.info(str(folder / "reel.wav")).subtype == "PCM_24"
+
+
+def test_the_report_measures_the_written_files(delivered):
+    folder, brief, report = delivered
+    assert report["provenance"] == ORIGINAL_STATEMENT and report["brief"] == brief and report["seed"] == 5
+    assert report["sample_rate"] == 48000
+    for suffix, measured in report["audio_files"].items():
+        audio, rate = soundfile.read(str(folder / f"reel.{suffix}"), dtype="float32", always_2d=True)
+        assert measured["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
+        assert measured["true_peak_dbtp"] == pytest.approx(renderer.true_peak_dbtp(audio), abs=0.01)
+        assert measured["true_peak_dbtp"] <= -1.0
+        assert measured["loudness_range_lu"] == pytest.approx(loudness_range(audio, rate), abs=0.01)
+    wav = report["audio_files"]["wav"]
+    assert (report["loudness_lufs"], report["true_peak_dbtp"], report["loudness_range_lu"]) == (
+        wav["loudness_lufs"], wav["true_peak_dbtp"], wav["loudness_range_lu"])
+    assert report["loudness_lufs"] == pytest.approx(report["loudness_target_lufs"], abs=0.5)
+
+
+def test_stems_sum_to_the_mix_before_its_limiter(delivered, small_soundfont):
+    """The stems, read back, summed, against the mix rendered in one synth and raised by the
+    reported master gain. FluidSynth restarts a recycled voice's pan and effect gains from its
+    previous note's for the first 64 samples, so a note's first 1.3 ms can differ; the residual
+    over the whole piece stays far under −50 dBFS."""
+    folder, _, report = delivered
+    roles = [instrument["role"] for instrument in report["instruments"]]
+    assert sorted(report["stems"]) == sorted(roles)
+    stems = [soundfile.read(str(folder / "reel-stems" / f"{role}.wav"), dtype="float32", always_2d=True)
+             for role in roles]
+    assert {(rate, len(audio)) for audio, rate in stems} == {(48000, 6 * 48000)}
+    assert soundfile.info(str(folder / "reel-stems" / "pad.wav")).subtype == "FLOAT"
+    summed = np.sum([audio for audio, _ in stems], axis=0)
+    piece = compose(report["brief"], seed=5, duration=6.0, title="reel")
+    midi = mido.MidiFile(str(folder / "reel.mid"))
+    mix = renderer.render_midi(midi, small_soundfont, 6.0, 48000, space=renderer.room(report["room"]),
+                               **piece.render_options)
+    mix *= np.float32(10 ** (report["master_gain_db"] / 20))
+    assert _rms_dbfs(mix) > -30
+    assert _rms_dbfs(summed - mix) < -50
+    assert np.percentile(np.abs(summed - mix), 99) < 10 ** (-50 / 20)
+
+
+def test_stems_of_a_foreign_midi_are_named_by_track(tmp_path):
+    song = pretty_midi.PrettyMIDI()
+    for name, program, pitches in (("Flute Solo", 73, [72, 74, 76, 77]), ("Cello", 42, [48, 43, 45, 41])):
+        player = pretty_midi.Instrument(program=program, name=name)
+        for i, pitch in enumerate(pitches):
+            player.notes.append(pretty_midi.Note(velocity=90, pitch=pitch, start=i * 0.5, end=i * 0.5 + 0.45))
+        song.instruments.append(player)
+    path = tmp_path / "duet.mid"
+    song.write(str(path))
+    result = run_composer("render", str(path), "--format", "flac,wav", "--stems", "--loudness", "-30",
+                          "--sample-rate", "48000", "--duration", "3")
+    assert result.code == 0, result.stderr
+    mix, rate = soundfile.read(str(tmp_path / "duet.wav"), dtype="float32", always_2d=True)
+    assert rate == 48000 and len(mix) == 3 * 48000 and soundfile.info(str(tmp_path / "duet.flac")).frames == len(mix)
+    stems = {p.name: soundfile.read(str(p), dtype="float32", always_2d=True)[0]
+             for p in (tmp_path / "duet-stems").iterdir()}
+    assert sorted(stems) == ["cello.wav", "flute-solo.wav"]
+    # at −30 LUFS nothing reaches the limiter: the mix is the stems' sum, up to 16-bit rounding
+    assert _rms_dbfs(sum(stems.values()) - mix) < -50
+    with soundfile.SoundFile(str(tmp_path / "duet.wav")) as file:
+        tags = file.copy_metadata()
+    assert "duet.mid" in tags["comment"] and "copyright" not in tags  # someone else's music: no claim
+
+
+@pytest.mark.parametrize(("command", "flag", "value", "words"), [
+    ("compose", "--sample-rate", "22050", ["sample rate", "48000"]),
+    ("render", "--bit-depth", "32", ["bit depth", "24"]),
+])
+def test_an_unsupported_rate_or_depth_is_one_line_and_no_files(tmp_path, command, flag, value, words):
+    midi = tmp_path / "in.mid"
+    midi.write_bytes(compose("calm piano", seed=1, duration=2.0).midi_bytes)
+    args = (["compose", "calm piano", "--out", str(tmp_path / "out")] if command == "compose"
+            else ["render", str(midi), "--out", str(tmp_path / "out" / "x.wav")])
+    result = run_composer(*args, flag, value, "--stems")
+    assert result.code == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and all(word in lines[0] for word in words), result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*"))
+
+
+@pytest.mark.parametrize("command", ["compose", "render"])
+def test_help_shows_the_delivery_options_with_examples(command):
+    from typer.testing import CliRunner
+
+    from composer.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for option in ("--format", "--sample-rate", "--bit-depth", "--stems", "--loudness"):
+        assert option in result.output
+    assert "--sample-rate 48000" in result.output
+
+
+def test_every_preset_plays_in_a_room_that_exists():
+    rooms = table("rooms")
+    for name, preset in presets().items():
+        assert preset["room"] in rooms, name
+    assert {renderer.room(name).name for name in rooms} == set(rooms)
+
+
+def test_the_room_is_heard_after_the_last_note(small_soundfont):
+    """The same chord in a dry synth, a booth and a cathedral: the reverb tail after the notes
+    stop grows with the room, and the cathedral rings on well after the dry render is silent."""
+    song = pretty_midi.PrettyMIDI()
+    piano = pretty_midi.Instrument(program=0)
+    piano.notes += [pretty_midi.Note(velocity=100, pitch=p, start=0.0, end=0.5) for p in (60, 64, 67)]
+    song.instruments.append(piano)
+    buffer = io.BytesIO()
+    song.write(buffer)
+    midi = mido.MidiFile(file=io.BytesIO(buffer.getvalue()))
+    dry = renderer.Room("dry", 0.0, 0.0, 0.0, 0.0, 1, 0.0, 0.3, 0.0)
+    tails = {}
+    for space in (dry, renderer.room("booth"), renderer.room("cathedral")):
+        audio = renderer.render_midi(midi, small_soundfont, 3.0, space=space)
+        tails[space.name] = _rms_dbfs(audio[int(1.5 * 44100) : int(2.5 * 44100)])
+    assert tails["dry"] < tails["booth"] - 6 < tails["cathedral"] - 12
+
+
+def test_a_midi_made_elsewhere_splits_per_channel_when_it_has_one_track():
+    song = mido.MidiFile(type=0)
+    song.tracks.append(mido.MidiTrack([mido.Message("note_on", channel=0, note=60), mido.Message("note_on", channel=9,
+                                       note=36), mido.Message("note_off", channel=0, note=60, time=480)]))
+    assert list(renderer.track_stems(song)) == ["channel-1", "channel-10"]
+
+
+def test_file_order_and_existing_render_api_are_unchanged(tmp_path, small_soundfont):
+    """`Piece.render` with only a path still writes a 44.1 kHz file and records it."""
+    piece = compose("logo sting", seed=1, duration=2.0)
+    path = piece.render(tmp_path / "sting.ogg", soundfont=small_soundfont)
+    assert soundfile.info(str(path)).samplerate == 44100
+    assert piece.report()["files"]["ogg"] == str(path) and Path(path).is_file()
+
+
+def test_a_run_interrupted_while_writing_stems_leaves_no_files(tmp_path, small_soundfont):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from composer.cli import main; main()", "compose", "steady corporate bed", "--stems",
+         "--duration", "60", "--soundfont", str(small_soundfont), "--out", str(out), "--name", "long"],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    stems = out / "long-stems"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (stems.exists() and any(stems.iterdir())):
+        time.sleep(0.05)
+    assert stems.exists(), "the stems never started"
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    assert [p for p in out.rglob("*")] == []
