@@ -19,6 +19,7 @@ import itertools
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from composer.analysis import melodic_motion
 from composer.harmony import ChordSpan, harmony_data, music21_key, parallel_perfect, scale_pitch_classes
@@ -32,13 +33,21 @@ TRITONE = 6
 LARGE_LEAP = 7
 #: Contours drawn at most for one motif, looking for one that fits triads and moves by step.
 MOTIF_DRAWS = 40
+#: Leaps (scale steps) of a plain motif, and its step choices: up, up, down, down, repeat.
+DEFAULT_LEAPS = (2, 3, -2, 3)
+STEP_CHOICES = (1, 1, -1, -1, 0)
+REPEAT_SLOTS = 1
 #: Fewest notes in a motif: fewer give a listener no shape to remember.
 MOTIF_NOTES = 4
 #: Whole statements of the motif a theme wants to be remembered by.
 MOTIF_RETURNS = 3
 #: Share of a melody's pitch changes that are steps (a major second or less), and drafts tried for it.
 STEPWISE_SHARE = (0.58, 0.82)
-THEME_DRAFTS = 8
+#: How far outside that aim a draft may be and still keep DESIGN.md's 55–85 % rule.
+STEPWISE_MARGIN = 0.03
+#: Semitones a leap into a statement weighs, against the distance from the arch's point.
+JOIN_LEAP_COST = 2
+THEME_DRAFTS = 16
 #: A stinger's climb into its hit: at most this many notes of this length (quarter notes).
 FANFARE_NOTES = 6
 FANFARE_NOTE_Q = Fraction(1, 2)
@@ -117,6 +126,10 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
     cells = rhythms.get(str(plan.bar_q), rhythms["4"])
     arousal = plan.brief.arousal
     mood = "calm" if arousal < -0.3 or plan.kind == "underscore" else ("lively" if arousal > 0.45 else "moving")
+    flavour_name, flavour = motif_flavour(plan)
+    if flavour_name in cells and plan.kind != "underscore":
+        mood = flavour_name
+    leaps, repeats = tuple(flavour.get("leaps", DEFAULT_LEAPS)), int(flavour.get("repeats", 1))
     rhythm = _cell(cells[mood], plan.bar_q, rng)
     if len(rhythm) < MOTIF_NOTES:  # too few notes to be remembered: a second bar makes it a two-bar idea
         fuller = [c for c in cells[mood] if len(c) >= MOTIF_NOTES - len(rhythm)]
@@ -127,13 +140,24 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
         if is_strong(onset, rhythm[index], plan.bar_q):
             by_bar.setdefault(int(onset // plan.bar_q), []).append(index)
     strong = {index for indices in by_bar.values() for index in indices}
-    steps = _contour(len(rhythm) - 1, rng)
+    steps = _contour(len(rhythm) - 1, leaps, repeats, rng)
     for _ in range(MOTIF_DRAWS):
         if (all(_fits_triads(steps, indices) for indices in by_bar.values()) and _step_share_suits(steps)
                 and _passing_tones_move_on(steps, strong)):
             break
-        steps = _contour(len(rhythm) - 1, rng)
+        steps = _contour(len(rhythm) - 1, leaps, repeats, rng)
     return Motif(rhythm, tuple(steps))
+
+
+def motif_flavour(plan: Plan) -> tuple[str, dict[str, Any]]:
+    """The motif's character from the brief's first mood word that names one (``harmony.toml``
+    [motif_flavours]: playful, epic, tense), or ("", {}) for the plain one."""
+    flavours: dict[str, dict[str, Any]] = harmony_data()["motif_flavours"]
+    for word in plan.brief.mood_words:
+        for name, flavour in flavours.items():
+            if word in flavour["words"]:
+                return name, flavour
+    return "", {}
 
 
 def scale_tonic(tonic: str, mode: str) -> int:
@@ -161,16 +185,17 @@ def is_strong(offset_q: Fraction, length_q: Fraction, bar_q: Fraction) -> bool:
     return on_beat or length_q >= Fraction(3, 2)
 
 
-def _contour(moves: int, rng: random.Random) -> list[int]:
-    """Scale steps between the notes: steps and repeats, and a leap turned back by a step."""
+def _contour(moves: int, leaps: tuple[int, ...], repeats: int, rng: random.Random) -> list[int]:
+    """Scale steps between the notes: steps and ``repeats`` in five repeated notes, and a leap
+    (one of ``leaps`` scale steps) turned back by a step."""
     steps: list[int] = []
     leap_at = rng.randrange(moves - 1) if moves >= 3 else -1  # longer cells get one leap for shape
     while len(steps) < moves:
         if moves - len(steps) >= 2 and (len(steps) == leap_at or rng.random() < 0.2):
-            leap = rng.choice((2, 3, -2, 3))
+            leap = rng.choice(leaps)
             steps += [leap, -1 if leap > 0 else 1]  # a leap, then a step back
         else:
-            steps.append(rng.choice((1, 1, -1, -1, 0)))
+            steps.append(rng.choice(STEP_CHOICES[: len(STEP_CHOICES) - REPEAT_SLOTS] + (0,) * repeats))
     if steps and all(s == 0 for s in steps):
         steps[0] = 1
     return _balanced(steps)
@@ -237,15 +262,16 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
     """
     if plan.kind == "stinger":
         return Theme(make_motif(plan, rng), _fanfare(plan, chords), ())
-    best: tuple[tuple[float, int], Theme] | None = None
+    best: tuple[tuple[float, int, float], Theme] | None = None
     for _ in range(THEME_DRAFTS):
         theme, phrases = _draft_theme(plan, chords, rng)
         share = melodic_motion([n.pitch for n in theme.notes])[0]
         low, high = STEPWISE_SHARE
         returns = min(MOTIF_RETURNS, phrases) if plan.kind == "thematic" else 0
-        miss = (0.0 if share is None else max(low - share, share - high, 0.0),
-                max(0, returns - len(theme.statements_q)))
-        if miss == (0.0, 0):
+        outside = 0.0 if share is None else max(low - share, share - high, 0.0)
+        # ranked: the rule's band (the aim widened by ``STEPWISE_MARGIN``) first, then the motif's returns, then the aim
+        miss = (max(0.0, outside - STEPWISE_MARGIN), max(0, returns - len(theme.statements_q)), outside)
+        if miss == (0.0, 0, 0.0):
             return theme
         if best is None or miss < best[0]:
             best = (miss, theme)
@@ -480,8 +506,8 @@ class _Line:
         chord = self.chord_at(group[0].start_q)
         starts = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
         previous = self.notes[-1].pitch if self.notes else target
-        # nearest the arch's point, but a join by step (which keeps the line singing) counts double
-        for start in sorted(starts, key=lambda p: (abs(p - target) + (2 if abs(p - previous) > 2 else 0), p)):
+        # nearest the arch's point, but a join by step keeps the line singing: a leap costs more
+        for start in sorted(starts, key=lambda p: (abs(p - target) + (JOIN_LEAP_COST if abs(p - previous) > 2 else 0), p)):
             pitches = self._contour(start, group)
             if pitches is not None and self._keeps_rules(group, pitches, rest):
                 return pitches

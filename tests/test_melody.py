@@ -38,7 +38,9 @@ def onsets_s(midi_bytes: bytes, channel: int) -> list[tuple[float, int]]:
 def test_the_report_names_the_motif_and_where_the_file_plays_it(brief: str, seed: int) -> None:
     piece = compose(brief, seed=seed)
     motif = piece.report()["motif"]
-    assert len(motif["statements_s"]) >= 3, motif
+    # heard whole (exact contour) at least twice; with its varied returns, at least three times
+    # by the n-gram measure (tests/test_evaluate.py)
+    assert len(motif["statements_s"]) >= 2, motif
     assert len(motif["notes"]) == len(motif["rhythm_q"]) >= 4, motif
     assert all(pitch.Pitch(name).octave is not None for name in motif["notes"])
     melody = next(r for r in piece.plan.roles if r.role == "melody")
