@@ -23,13 +23,13 @@ from music21 import stream
 
 from composer import midi as midi_writer
 from composer import render as renderer
-from composer.arrange import PartSpec, arrange
+from composer.arrange import PartSpec, arrange, fade_length_s
 from composer.brief import Brief, build_brief
 from composer.errors import ComposerError
 from composer.files import staged
 from composer.harmony import ChordSpan, make_harmony
 from composer.melody import Theme, make_theme
-from composer.plan import Plan, make_plan
+from composer.plan import Plan, Role, make_plan
 from composer.score import build_score
 from composer.soundfonts import choose_soundfont
 
@@ -62,6 +62,11 @@ class Piece:
     true_peak_dbtp: float | None = None
     written: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        """The roles that play: the plan's, and any the arrangement added (a counter-line)."""
+        return tuple(part.role for part in self.parts)
+
     @cached_property
     def score(self) -> stream.Score:
         """The piece as a music21 Score, built on first use (analysis of the plan needs none)."""
@@ -92,7 +97,7 @@ class Piece:
         midi = mido.MidiFile(file=io.BytesIO(self.midi_bytes))
         fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
         if self.plan.ending == "fade":
-            fade = min(6.0, max(2.0, self.plan.duration_s * 0.1), self.plan.duration_s / 2)
+            fade = fade_length_s(self.plan)
         raw = renderer.render_midi(midi, font, self.plan.duration_s, sample_rate, loop=self.plan.ending == "loop",
                                    fade_out_s=fade, progress=progress)
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
@@ -145,7 +150,8 @@ class Piece:
                 "statements_s": [round(plan.seconds(q), 3) for q in self.theme.statements_q],
             },
             "instruments": [
-                {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1} for r in plan.roles
+                {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1}
+                for r in self.roles
             ],
             "soundfont": str(self.soundfont) if self.soundfont else None,
             "loudness_target_lufs": plan.loudness_lufs,
