@@ -91,10 +91,11 @@ class _Feel:
         return quarters_to_ticks(swung(quarters, self.ratio) if self.ratio != Fraction(1, 2) else quarters)
 
     def span(self, start_q: Fraction, end_q: Fraction, nudge_ms: int) -> tuple[int, int]:
-        """(note-on tick, note-off tick): moved by ``nudge_ms`` but never before the start or
-        after the end of the file; a note ending at the very end keeps its end."""
+        """(note-on tick, note-off tick): moved by ``nudge_ms``, except that the notes on the
+        very first beat start the file and a note ending at the very end keeps its end (a
+        loop's seam stays exact); never before the start or after the end."""
         shift = round(nudge_ms * self.ticks_per_ms)
-        played_start = max(0, min(self.tick(start_q) + shift, self.end_tick - 1))
+        played_start = 0 if start_q == 0 else max(0, min(self.tick(start_q) + shift, self.end_tick - 1))
         if quarters_to_ticks(end_q) >= self.end_tick:
             played_stop = self.end_tick
         else:
