@@ -153,6 +153,13 @@ def _phrase_end(plan: Plan, q: Fraction) -> bool:
     return int((q - section.start_q) / plan.bar_q) % 4 == 3
 
 
+def _breathes(plan: Plan, q: Fraction, energy: float) -> bool:
+    """Whether the texture breathes at ``q``: in the last bar of a calm phrase, except in beds
+    and ambient cues, which are steady and continuous (and a loop's seam must not dip)."""
+    calm = energy < float(arrangement_data()["texture"]["breath_energy"])
+    return calm and plan.kind not in ("bed", "ambient") and plan.ending != "loop" and _phrase_end(plan, q)
+
+
 def _is_final(plan: Plan, chord: ChordSpan) -> bool:
     """The last chord of a piece that ends (rings, buttons or fades) rather than loops."""
     return chord.end_q >= plan.music_q and plan.ending != "loop"
@@ -167,7 +174,6 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
     voice; at a phrase's end the pad lets go a beat early so the texture breathes. A sustained
     dominant before an authentic cadence holds a 4–3 suspension; an ambient pad's voices move
     one by one at unpredictable moments instead of together."""
-    texture = arrangement_data()["texture"]
     for position, chord in enumerate(chords):
         final = _is_final(plan, chord)
         chord_end = min(chord.end_q, plan.music_q) if not final else chord.end_q
@@ -181,10 +187,9 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
             continue
         for index, onset in enumerate(onsets):
             energy = _energy(plan, onset)
-            voicing = _thinned(chord.voicing, chord.root_pc) if energy < texture["thin_energy"] else chord.voicing
+            voicing = _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
             end = onsets[index + 1] if index + 1 < len(onsets) else _release_end(plan, chord_end)
-            if index + 1 == len(onsets) and not final and energy < texture["breath_energy"] \
-                    and _phrase_end(plan, onset) and end - onset > 1:
+            if index + 1 == len(onsets) and _breathes(plan, onset, energy) and not final and end - onset > 1:
                 end -= 1  # breathe before the next phrase
             velocity = _velocity("pad", energy, rng)
             for pitch in voicing:
@@ -227,6 +232,11 @@ def _pulsed(plan: Plan, onsets: list[Fraction], end_q: Fraction, pulse: Callable
     return result
 
 
+def _thin(plan: Plan, energy: float) -> bool:
+    """Whether the pad plays three voices: in calm bars, except in a bed, whose pad is its body."""
+    return energy < float(arrangement_data()["texture"]["thin_energy"]) and plan.kind != "bed"
+
+
 def _thinned(voicing: tuple[int, ...], root_pc: int) -> tuple[int, ...]:
     """The voicing in three voices for calm bars: without the lower copy of a doubled pitch
     class, and a seventh chord without its fifth.
@@ -249,9 +259,8 @@ def _drifting(plan: Plan, chord: ChordSpan, onsets: list[Fraction], end_q: Fract
               rng: random.Random) -> None:
     """An ambient chord: all voices together at the change, then in each later bar every voice
     moves on its own, at an unpredictable eighth, overlapping the others: no common beat."""
-    thin = float(arrangement_data()["texture"]["thin_energy"])
-    energy = _energy(plan, chord.start_q)
-    for pitch in _thinned(chord.voicing, chord.root_pc) if energy < thin else chord.voicing:
+    thin = _thin(plan, _energy(plan, chord.start_q))
+    for pitch in _thinned(chord.voicing, chord.root_pc) if thin else chord.voicing:
         starts = [onsets[0]] + [bar + EIGHTH * rng.randrange(int(plan.bar_q * 2)) for bar in onsets[1:]]
         starts = sorted(s for s in set(starts) if s < end_q)
         for index, start in enumerate(starts):
@@ -409,7 +418,6 @@ def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec,
     energy and resting on the last beat of a calm phrase."""
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
     length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
-    breath = float(arrangement_data()["texture"]["breath_energy"])
     for chord in chords:
         if chord.start_q >= plan.music_q:
             continue
@@ -420,7 +428,7 @@ def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec,
             energy = _energy(plan, onset)
             step = EIGHTH if energy >= 0.5 else Fraction(1)
             bar_end = plan.bar_start_q(int((onset - plan.pickup_q) / plan.bar_q) + 1)
-            resting = energy < breath and _phrase_end(plan, onset) and bar_end - onset <= 1 and end == bar_end
+            resting = _breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
             if energy >= OSTINATO_ENTRY and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
                 part.notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
@@ -530,7 +538,7 @@ def _expression(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tup
     if part.role.program in SUSTAINING_PROGRAMS and not part.is_drums and part.notes:
 
         def level(q: Fraction) -> int:
-            return round(127 * (0.62 + 0.38 * _energy(plan, q)))
+            return round(127 * (0.8 + 0.2 * _energy(plan, q)))
 
         for bar in range(max(1, plan.bars)):
             start = plan.bar_start_q(bar) if plan.bars else Fraction(0)
