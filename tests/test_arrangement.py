@@ -128,6 +128,15 @@ def test_density_per_bar_follows_the_planned_energy(brief: str, seed: int) -> No
     assert_density_follows_energy(piece, bar_density(piece))
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "about 1 brief in 200 falls just short (r 0.60-0.70 over 2400 random briefs): short pieces where "
+    "the melody's phrase shape (a one-note cadence bar) or an underscore's melody-free phrase outweighs "
+    "a small planned change; the plan gives those bars the same energy as the full ones"))
+def test_density_follows_the_energy_where_the_melody_leaves_a_phrase() -> None:
+    piece = P.compose("calm underscore music for a 30-second wedding film, builds", seed=119875)
+    assert_density_follows_energy(piece, bar_density(piece))
+
+
 @pytest.mark.parametrize("brief", [PRODUCT_VIDEO, "uplifting corporate explainer, builds, 60 seconds",
                                    "mysterious ambient music for a 90-second game menu, starts quiet and swells",
                                    LOFI + ", builds"])
