@@ -88,7 +88,7 @@ class _Feel:
         self.end_tick = end_tick
 
     def tick(self, quarters: Fraction) -> int:
-        return quarters_to_ticks(swung(quarters, self.ratio) if self.ratio != Fraction(1, 2) else quarters)
+        return quarters_to_ticks(swung(quarters, self.ratio))
 
     def span(self, start_q: Fraction, end_q: Fraction, nudge_ms: int) -> tuple[int, int]:
         """(note-on tick, note-off tick): moved by ``nudge_ms``, except that the notes on the
