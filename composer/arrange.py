@@ -1,8 +1,15 @@
 """Arrangement: roles turned into notes, with layers, velocity and density following energy.
 
 Every part is a plain ``PartSpec`` of ``NoteEvent``s in exact quarter-note time. Energy
-(0..1 per bar, from the plan) decides which layers play, how hard and how busily:
-that is what makes a build audible.
+(0..1 per bar, from the plan) decides which layers play, how hard and how busily: that is what
+makes a build audible. Every layer that plays in a bar is heard in it (a chord held across bars
+is struck again), so the notes played per bar, weighted by velocity, rise and fall with the
+planned energy.
+
+A part also carries how it is played: a micro-timing offset per onset (milliseconds, applied
+in MIDI ticks, so the score keeps exact time), sustain-pedal spans for pianos, and an
+expression (CC11) curve for sustaining instruments. The arrangement data (velocities, timing,
+mix, swing, counter-line programs) is ``data/arrangement.toml``.
 """
 
 from __future__ import annotations
@@ -11,16 +18,22 @@ import bisect
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
+from collections.abc import Callable
+from typing import Any
 
-from composer.harmony import ChordSpan
-from composer.melody import Theme
-from composer.plan import Plan, Role
-from composer.tables import gm_ranges
+from composer.brief import lexicon, presets_colours
+from composer.harmony import ChordSpan, parallel_perfect
+from composer.melody import MelodyNote, Theme, melody_range
+from composer.plan import SUSTAINING_PROGRAMS, Plan, Role
+from composer.tables import gm_ranges, table
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
 KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
+LOW_FLOOR_TOM = 41
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
+#: The bass line's register (E1..G3).
+BASS_RANGE = (28, 55)
 #: An ostinato or drum layer joins once a bar's energy reaches this level.
 OSTINATO_ENTRY = 0.35
 DRUMS_ENTRY = 0.3
@@ -28,40 +41,74 @@ DRUMS_ENTRY = 0.3
 PULSE_ENERGY = 0.68
 EIGHTH = Fraction(1, 2)
 SIXTEENTH = Fraction(1, 4)
+#: Pianos (GM programs 0-7, acoustic and electric): the parts that use the sustain pedal.
+PIANOS = range(0, 8)
+#: Length of a button ending's final hit, in quarter notes.
+BUTTON_Q = Fraction(1, 2)
 
 
 @dataclass(frozen=True)
 class NoteEvent:
-    """One note: onset and length in quarter notes, MIDI pitch and velocity (1..127)."""
+    """One note: onset and length in quarter notes, MIDI pitch and velocity (1..127), and how
+    many milliseconds the player is behind (positive) or ahead of (negative) the beat."""
 
     start_q: Fraction
     length_q: Fraction
     pitch: int
     velocity: int
+    nudge_ms: int = 0
+
+    @property
+    def end_q(self) -> Fraction:
+        return self.start_q + self.length_q
 
 
 @dataclass
 class PartSpec:
-    """A part of the arrangement: its role, General MIDI program and channel, and its notes."""
+    """A part of the arrangement: its role, General MIDI program and channel, its notes, the
+    spans (start, end in quarter notes) its sustain pedal is down, and its expression curve as
+    (quarter notes, CC11 value) points joined by straight lines."""
 
     role: Role
     notes: list[NoteEvent] = field(default_factory=list)
+    pedal_q: list[tuple[Fraction, Fraction]] = field(default_factory=list)
+    expression: list[tuple[Fraction, int]] = field(default_factory=list)
 
     @property
     def is_drums(self) -> bool:
         return self.role.role == "drums"
 
 
+def arrangement_data() -> dict[str, Any]:
+    """Velocities, timing, mix, swing and counter-line settings (``data/arrangement.toml``)."""
+    return table("arrangement")
+
+
 def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Random) -> list[PartSpec]:
-    """Notes for every role of the plan, in the plan's role order."""
-    writers = {"pad": _pad, "bass": _bass, "melody": _melody, "ostinato": _ostinato, "drums": _drums}
+    """Notes for every role of the plan, in the plan's role order (a counter-line, where the cue
+    wants one, after the melody); then pedal, expression and micro-timing."""
+    writers = {"pad": _pad, "bass": _bass, "melody": _melody, "counter": _counter, "ostinato": _ostinato,
+               "drums": _drums}
+    roles = list(plan.roles)
+    counter = counter_role(plan)
+    if counter is not None:
+        roles.insert(next(i for i, r in enumerate(roles) if r.role == "melody") + 1, counter)
     parts = []
-    for role in plan.roles:
+    for role in roles:
         part = PartSpec(role)
         writers[role.role](plan, chords, theme, part, rng)
+        if plan.ending == "button" and plan.kind != "stinger" and not part.is_drums:
+            _button(plan, chords[-1], part)
         part.notes.sort(key=lambda n: (n.start_q, n.pitch))
+        part.pedal_q = _pedal(plan, chords, part)
+        part.expression = _expression(plan, chords, part)
         parts.append(part)
+    for part in parts:  # after all the notes, so humanizing never changes what is played
+        _humanize(part, rng)
     return parts
+
+
+# --- shared helpers ----------------------------------------------------------------------
 
 
 def _energy(plan: Plan, q: Fraction) -> float:
@@ -71,43 +118,155 @@ def _energy(plan: Plan, q: Fraction) -> float:
     return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
 
 
-def _velocity(base: int, span: int, energy: float, rng: random.Random) -> int:
-    """A velocity rising with energy, varied by a few steps so repeated notes are not identical."""
-    return max(1, min(127, round(base + span * energy) + rng.randint(-4, 4)))
+def _velocity(role: str, energy: float, rng: random.Random, accent: int = 0) -> int:
+    """A velocity on the role's line from calm to full energy, varied by a few steps so that
+    repeated notes are not identical."""
+    data = arrangement_data()["velocity"]
+    low, high = data[role]
+    jitter = round(int(data["jitter"]) * (0.5 + energy))  # a softer player varies less
+    return max(1, min(127, round(float(low) + (float(high) - float(low)) * energy) + accent + rng.randint(-jitter, jitter)))
 
 
 def _release_end(plan: Plan, end_q: Fraction) -> Fraction:
-    """Where a note ending at ``end_q`` lets go: at the very end of a loop, else a little before
-    the end of the piece so the instrument's own release rings out inside the file."""
-    if end_q < plan.end_q or plan.ending == "loop":
+    """Where a note ending at ``end_q`` lets go: at the very end of a loop or a fade, else a
+    little before the end of the piece so the instrument's own release rings out inside the file."""
+    if end_q < plan.end_q or plan.ending in ("loop", "fade"):
         return end_q
     release_q = min(plan.tail_s, Fraction(3, 4)) * plan.tempo_bpm / 60
     return end_q - release_q
 
 
+def _bar_onsets(plan: Plan, start_q: Fraction, end_q: Fraction) -> list[Fraction]:
+    """``start_q`` and every barline after it before ``end_q``: where a held layer is struck
+    again so that it is heard in every bar it plays in."""
+    onsets = [start_q]
+    bar = plan.pickup_q + ((start_q - plan.pickup_q) // plan.bar_q + 1) * plan.bar_q
+    while bar < end_q:
+        onsets.append(bar)
+        bar += plan.bar_q
+    return onsets
+
+
+def _phrase_end(plan: Plan, q: Fraction) -> bool:
+    """Whether ``q`` lies in the last bar of a four-bar phrase (counted from its section's start)."""
+    starts = [s.start_q for s in plan.sections]
+    section = plan.sections[max(0, bisect.bisect_right(starts, q) - 1)]
+    return int((q - section.start_q) / plan.bar_q) % 4 == 3
+
+
+def _breathes(plan: Plan, q: Fraction, energy: float) -> bool:
+    """Whether the texture breathes at ``q``: in the last bar of a calm phrase, except in beds
+    and ambient cues, which are steady and continuous (and a loop's seam must not dip)."""
+    calm = energy < float(arrangement_data()["texture"]["breath_energy"])
+    return calm and plan.kind not in ("bed", "ambient") and plan.ending != "loop" and _phrase_end(plan, q)
+
+
+def _is_final(plan: Plan, chord: ChordSpan) -> bool:
+    """The last chord of a piece that ends (rings, buttons or fades) rather than loops."""
+    return chord.end_q >= plan.music_q and plan.ending != "loop"
+
+
+# --- pad -----------------------------------------------------------------------------------
+
+
 def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """Sustained voicings; with rising energy the chord is struck again each bar (above 0.6)
-    and then each beat (above 0.7), the pulsing pad of a build. A sustained dominant before an
-    authentic cadence holds a 4–3 suspension for its first half."""
+    """Sustained voicings, struck again at each barline; with rising energy on each half bar
+    (above 0.6) and each beat (above 0.68), the pulsing pad of a build. Calm bars drop a doubled
+    voice; at a phrase's end the pad lets go a beat early so the texture breathes. A sustained
+    dominant before an authentic cadence holds a 4–3 suspension; an ambient pad's voices move
+    one by one at unpredictable moments instead of together."""
     for position, chord in enumerate(chords):
-        energy = _energy(plan, chord.start_q)
-        onsets = [chord.start_q]
-        pulse = Fraction(1) if energy > PULSE_ENERGY else plan.bar_q if energy > 0.6 else chord.length_q
-        if pulse < chord.length_q and chord.end_q <= plan.music_q:
-            onsets = [chord.start_q + i * pulse for i in range(int(chord.length_q / pulse))]
+        final = _is_final(plan, chord)
+        chord_end = min(chord.end_q, plan.music_q) if not final else chord.end_q
+        onsets = [chord.start_q] if final or plan.kind == "stinger" else _bar_onsets(plan, chord.start_q, chord_end)
+        if not final and plan.kind not in ("ambient", "stinger"):
+            onsets = _pulsed(plan, onsets, chord_end, _pad_pulse)
         following = chords[position + 1] if position + 1 < len(chords) else None
-        suspended = len(onsets) == 1 and _suspension(plan, chord, following)
+        suspended = len(onsets) <= 2 and _suspension(plan, chord, following)
+        if plan.kind == "ambient" and not final and not suspended:
+            _drifting(plan, chord, onsets, chord_end, part, rng)
+            continue
         for index, onset in enumerate(onsets):
-            end = onsets[index + 1] if index + 1 < len(onsets) else _release_end(plan, chord.end_q)
-            velocity = _velocity(38, 45, energy, rng)
-            for pitch in chord.voicing:
-                if suspended and (pitch - chord.root_pc) % 12 in (3, 4):
+            energy = _energy(plan, onset)
+            voicing = _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
+            end = onsets[index + 1] if index + 1 < len(onsets) else _release_end(plan, chord_end)
+            if index + 1 == len(onsets) and _breathes(plan, onset, energy) and not final and end - onset > 1:
+                end -= 1  # breathe before the next phrase
+            velocity = _velocity("pad", energy, rng)
+            for pitch in voicing:
+                if suspended and index == 0 and (pitch - chord.root_pc) % 12 in (3, 4):
                     fourth = pitch + 1 + (chord.root_pc + 5 - pitch - 1) % 12  # the 4th above, held over
-                    half = (end - onset) / 2
-                    part.notes.append(NoteEvent(onset, half, fourth, velocity))
-                    part.notes.append(NoteEvent(onset + half, end - onset - half, pitch, velocity))
+                    half_q = (end - onset) / 2
+                    part.notes.append(NoteEvent(onset, half_q, fourth, velocity))
+                    # the resolution is a voice moving, not a new attack: softer
+                    part.notes.append(NoteEvent(onset + half_q, end - onset - half_q, pitch, max(1, velocity * 2 // 3)))
                 else:
                     part.notes.append(NoteEvent(onset, end - onset, pitch, velocity))
+
+
+def _half_bar(plan: Plan) -> Fraction:
+    return plan.bar_q / 2 if plan.bar_q % 2 == 0 else plan.bar_q
+
+
+def _pad_pulse(plan: Plan, energy: float) -> Fraction:
+    """How often the pad strikes: each bar, each half bar above 0.6, each beat above 0.68."""
+    return Fraction(1) if energy > PULSE_ENERGY else _half_bar(plan) if energy > 0.6 else plan.bar_q
+
+
+def _bass_pulse(plan: Plan, energy: float) -> Fraction:
+    """How often the bass strikes: each bar when calm, then half bars, beats and eighths."""
+    if energy < 0.4 or plan.kind == "ambient":
+        return plan.bar_q
+    return _half_bar(plan) if energy < 0.6 else Fraction(1) if energy <= PULSE_ENERGY else EIGHTH
+
+
+def _pulsed(plan: Plan, onsets: list[Fraction], end_q: Fraction, pulse: Callable[[Plan, float], Fraction]) -> list[Fraction]:
+    """The onsets with more between them where the bar's energy asks for a faster pulse."""
+    result = []
+    for index, onset in enumerate(onsets):
+        until = onsets[index + 1] if index + 1 < len(onsets) else end_q
+        step = pulse(plan, _energy(plan, onset))
+        t = onset
+        while t < until:
+            result.append(t)
+            t += step
+    return result
+
+
+def _thin(plan: Plan, energy: float) -> bool:
+    """Whether the pad plays three voices: in calm bars, except in a bed, whose pad is its body."""
+    return energy < float(arrangement_data()["texture"]["thin_energy"]) and plan.kind != "bed"
+
+
+def _thinned(voicing: tuple[int, ...], root_pc: int) -> tuple[int, ...]:
+    """The voicing in three voices for calm bars: without the lower copy of a doubled pitch
+    class, and a seventh chord without its fifth.
+
+    >>> _thinned((48, 55, 60, 64), 0), _thinned((50, 57, 60, 65), 2), _thinned((50, 57, 65), 2)
+    ((55, 60, 64), (50, 60, 65), (50, 57, 65))
+    """
+    result = list(voicing)
+    for index, pitch in enumerate(voicing):
+        if any(other % 12 == pitch % 12 for other in voicing[index + 1:]):
+            result.remove(pitch)
+            break
+    fifths = [p for p in result if (p - root_pc) % 12 == 7]
+    if len(result) > 3 and fifths:
+        result.remove(fifths[0])
+    return tuple(result)
+
+
+def _drifting(plan: Plan, chord: ChordSpan, onsets: list[Fraction], end_q: Fraction, part: PartSpec,
+              rng: random.Random) -> None:
+    """An ambient chord: all voices together at the change, then in each later bar every voice
+    moves on its own, at an unpredictable eighth, overlapping the others: no common beat."""
+    thin = _thin(plan, _energy(plan, chord.start_q))
+    for pitch in _thinned(chord.voicing, chord.root_pc) if thin else chord.voicing:
+        starts = [onsets[0]] + [bar + EIGHTH * rng.randrange(int(plan.bar_q * 2)) for bar in onsets[1:]]
+        starts = sorted(s for s in set(starts) if s < end_q)
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else end_q
+            part.notes.append(NoteEvent(start, end - start, pitch, _velocity("pad", _energy(plan, start), rng)))
 
 
 def _suspension(plan: Plan, chord: ChordSpan, following: ChordSpan | None) -> bool:
@@ -117,27 +276,32 @@ def _suspension(plan: Plan, chord: ChordSpan, following: ChordSpan | None) -> bo
             and chord.length_q >= 2 and plan.mode in ("major", "minor"))
 
 
+# --- bass ----------------------------------------------------------------------------------
+
+
 def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """Chord roots (or the inversion's bass): held when calm, pulsing in eighths when energetic."""
+    """Chord roots (or the inversion's bass), struck at each barline: held when calm, on half
+    bars, beats and then eighths as the energy rises."""
     lowest = gm_ranges()[part.role.program][0]
     for chord in chords:
-        energy = _energy(plan, chord.start_q)
-        end = _release_end(plan, chord.end_q)
-        final = chord.end_q >= plan.music_q
+        final = _is_final(plan, chord)
+        chord_end = chord.end_q if final else min(chord.end_q, plan.music_q)
+        end = _release_end(plan, chord_end)
         pitch = chord.bass + 12 * max(0, -((chord.bass - lowest) // 12))  # up an octave below a cello's C2
-        if energy < 0.4 or final or plan.kind in ("ambient", "stinger"):
-            step = end - chord.start_q
-        elif energy < 0.6:
-            step = Fraction(2) if plan.bar_q % 2 == 0 else plan.bar_q
-        else:
-            step = EIGHTH if energy > PULSE_ENERGY else Fraction(1)
-        onset = chord.start_q
-        while onset < end:
-            length = min(step, end - onset)
-            accent = 8 if (onset - chord.start_q) % 2 == 0 else 0
-            part.notes.append(NoteEvent(onset, length * Fraction(9, 10) if step < 2 else length, pitch,
-                                        _velocity(55 + accent, 40, energy, rng)))
-            onset += step
+        if final or plan.kind == "stinger":
+            velocity = _velocity("bass", _energy(plan, chord.start_q), rng, 8)
+            part.notes.append(NoteEvent(chord.start_q, end - chord.start_q, pitch, velocity))
+            continue
+        onsets = _pulsed(plan, _bar_onsets(plan, chord.start_q, chord_end), chord_end, _bass_pulse)
+        for index, onset in enumerate(onsets):
+            until = onsets[index + 1] if index + 1 < len(onsets) else end
+            length = until - onset
+            accent = 8 if (onset - plan.pickup_q) % plan.bar_q == 0 else 0
+            played = length * Fraction(9, 10) if length < 2 else length
+            part.notes.append(NoteEvent(onset, played, pitch, _velocity("bass", _energy(plan, onset), rng, accent)))
+
+
+# --- melody and counter-line ---------------------------------------------------------------
 
 
 def articulation(plan: Plan) -> Fraction:
@@ -147,15 +311,21 @@ def articulation(plan: Plan) -> Fraction:
     return Fraction(3, 4) if arousal > 0.45 else Fraction(9, 10) if arousal > 0 else Fraction(1)
 
 
+#: A stinger's climb into its hit: the velocity of its first note and the one it rises toward.
+FANFARE_VELOCITY = (28, 56)
+
+
 def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
     """The theme, softer for an underscore; a stinger's melody climbs into the hit's top note.
     Notes of a beat or less are shortened by the mood's articulation."""
-    base, span = (42, 20) if plan.kind == "underscore" else (58, 40)
+    role = "underscore_melody" if plan.kind == "underscore" else "melody"
     detached = articulation(plan)
-    for note in theme.notes:
+    for index, note in enumerate(theme.notes):
         length = note.length_q * detached if note.length_q <= 1 else note.length_q
-        part.notes.append(NoteEvent(note.start_q, length, note.pitch,
-                                    _velocity(base, span, _energy(plan, note.start_q), rng)))
+        velocity = _velocity(role, _energy(plan, note.start_q), rng)
+        if plan.kind == "stinger":  # the climb swells into the hit and never outweighs it
+            velocity = FANFARE_VELOCITY[0] + (FANFARE_VELOCITY[1] - FANFARE_VELOCITY[0]) * index // len(theme.notes)
+        part.notes.append(NoteEvent(note.start_q, length, note.pitch, velocity))
     if plan.kind == "stinger":  # the hit's top: its root, an octave over the pad where the player reaches
         hit = chords[-1]
         low, high = gm_ranges()[part.role.program]
@@ -165,32 +335,126 @@ def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
         part.notes.append(NoteEvent(hit.start_q, _release_end(plan, hit.end_q) - hit.start_q, top, 110))
 
 
+def counter_role(plan: Plan) -> Role | None:
+    """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in the
+    data) with a melody, and a program for it that the brief does not exclude."""
+    data = arrangement_data()["counter"]
+    if plan.kind not in data["kinds"] and plan.brief.preset not in data["presets"]:
+        return None
+    if not any(r.role == "melody" for r in plan.roles) or "counter" in plan.brief.exclude:
+        return None
+    program = int(data["programs"].get(plan.brief.preset, -1))
+    for colour in plan.brief.colours:
+        program = int(data["colours"].get(colour, program))
+    excluded = {lexicon()["instruments"].get(word) for word in plan.brief.exclude}
+    if program < 0 or program in excluded or any(colour not in presets_colours() for colour in plan.brief.colours):
+        return None
+    return Role("counter", program, int(data["channel"]))
+
+
+def counter_range(plan: Plan, program: int) -> tuple[int, int]:
+    """Below the melody: from a seventh under the melody's lowest note to a fifth above it,
+    inside the instrument's comfortable range (at least an octave)."""
+    melody_low, _ = melody_range(plan)
+    low, high = gm_ranges()[program]
+    low, high = max(low, melody_low - 10), min(high, melody_low + 7)
+    return (low, high) if high - low >= 12 else (high - 12, high)
+
+
+def _sounding(notes: tuple[MelodyNote, ...], starts: list[Fraction], q: Fraction) -> MelodyNote | None:
+    """The melody note sounding at ``q``, if any."""
+    index = bisect.bisect_right(starts, q) - 1
+    if index >= 0 and notes[index].start_q + notes[index].length_q > q:
+        return notes[index]
+    return None
+
+
+def _counter(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+    """A second voice under the melody in the fuller bars: a chord tone on each strong beat
+    (half bars in even meters, else bars), moving against the melody (contrary motion) or
+    holding while it moves (oblique), never in parallel fifths or octaves with the melody or
+    the bass; silent where the melody rests, and breathing at phrase ends."""
+    entry = float(arrangement_data()["counter"]["entry"])
+    low, high = counter_range(plan, part.role.program)
+    notes = theme.notes
+    starts = [n.start_q for n in notes]
+    chord_starts = [c.start_q for c in chords]
+    slot = plan.bar_q / 2 if plan.bar_q % 2 == 0 and plan.bar_q >= 4 else plan.bar_q
+    previous: tuple[int, int, int] | None = None  # (counter pitch, melody pitch, bass) at the last slot
+    q = plan.pickup_q
+    while q + slot <= plan.music_q:
+        chord = chords[max(0, bisect.bisect_right(chord_starts, q) - 1)]
+        melody = _sounding(notes, starts, q)
+        last_of_phrase = _phrase_end(plan, q) and q + slot >= plan.bar_start_q(int((q - plan.pickup_q) / plan.bar_q) + 1)
+        if melody is None or _energy(plan, q) < entry or last_of_phrase or _is_final(plan, chord) and q >= chord.start_q:
+            previous = None
+            q += slot
+            continue
+        pitch = _counter_pitch(chord, melody.pitch, previous, low, high)
+        if pitch is not None:
+            part.notes.append(NoteEvent(q, slot, pitch, _velocity("counter", _energy(plan, q), rng)))
+            previous = (pitch, melody.pitch, chord.bass)
+        else:
+            previous = None
+        q += slot
+
+
+def _counter_pitch(chord: ChordSpan, melody: int, previous: tuple[int, int, int] | None, low: int,
+                   high: int) -> int | None:
+    """The chord tone for the counter-line: at least a minor third under the melody, in
+    contrary or oblique motion to the melody (None, a rest, where only similar motion fits),
+    then the smallest move."""
+    candidates = [p for p in range(low, high + 1) if p % 12 in chord.pitch_classes and 3 <= melody - p <= 19]
+    if previous is None:
+        return min(candidates, key=lambda p: (abs(melody - 9 - p), p)) if candidates else None
+    last, last_melody, last_bass = previous
+    melody_move = melody - last_melody
+
+    def cost(p: int) -> tuple[int, int, int]:
+        move = p - last
+        similar = move != 0 and melody_move != 0 and (move > 0) == (melody_move > 0)
+        return (2 * similar + (abs(move) > 5), abs(move), p)
+
+    allowed = [p for p in candidates if not parallel_perfect(last, last_melody, p, melody)
+               and not parallel_perfect(last_bass, last, chord.bass, p)]
+    best = min(allowed, key=cost) if allowed else None
+    return None if best is None or cost(best)[0] >= 2 else best  # rather a rest than following the melody
+
+
+# --- ostinato and drums --------------------------------------------------------------------
+
+
 def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """An arpeggio over the pad's voicing, in quarters or eighths by energy, entering with energy."""
+    """An arpeggio over the pad's voicing, in quarters or eighths by energy, entering with
+    energy and resting on the last beat of a calm phrase."""
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
     length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
     for chord in chords:
-        energy = _energy(plan, chord.start_q)
-        if energy < OSTINATO_ENTRY or chord.start_q >= plan.music_q:
+        if chord.start_q >= plan.music_q:
             continue
-        step = EIGHTH if energy >= 0.5 else Fraction(1)
         voicing = sorted(p + 12 if p < OSTINATO_RANGE[0] else p for p in chord.voicing)
         end = min(chord.end_q, plan.music_q)
         onset, index = chord.start_q, 0
         while onset < end:
-            pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
-            part.notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
-                                        _velocity(45, 35, energy, rng)))
+            energy = _energy(plan, onset)
+            step = EIGHTH if energy >= 0.5 else Fraction(1)
+            bar_end = plan.bar_start_q(int((onset - plan.pickup_q) / plan.bar_q) + 1)
+            resting = _breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
+            if energy >= OSTINATO_ENTRY and not resting:
+                pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
+                part.notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
+                                            _velocity("ostinato", energy, rng)))
             onset += step
             index += 1
 
 
 def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
     """A groove whose layers (shaker, kick, snare, hats) join with energy; a crash on arrivals
-    and a snare fill into each new section."""
+    and a snare fill into each new section; a final kick and crash unless the piece fades or loops."""
     if plan.kind == "stinger":
         _stinger_drums(plan, part, rng)
         return
+    low, high = arrangement_data()["velocity"]["drums"]
     section_starts = {s.start_q for s in plan.sections[1:]}
     section_bars = sorted(s.start_q for s in plan.sections)
     for bar in range(plan.bars):
@@ -226,20 +490,126 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
             hits = [h for h in hits if h[0] < beats - 1 or h[1] in (CLOSED_HAT, PEDAL_HAT)]
             for i in range(4):
                 hits.append((beats - 1 + i * SIXTEENTH, SNARE, 70 + 8 * i))
-        final_bar = bar == plan.bars - 1 and plan.ending != "loop"
-        if final_bar:
+        if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
             hits = [(Fraction(0), KICK, 100), (Fraction(0), CRASH, 105)]
         for offset, key, velocity in hits:
-            level = velocity * (0.75 + 0.35 * energy)
+            level = velocity * (low + (high - low) * energy)
             part.notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
 
 
 def _stinger_drums(plan: Plan, part: PartSpec, rng: random.Random) -> None:
-    """A snare roll swelling through the pickup into kick and crash on the hit."""
+    """A snare roll swelling through the pickup into the hit: kick, snare, floor tom and crash
+    together, so the hit outweighs any beat of the roll."""
     t = Fraction(0)
     while t < plan.pickup_q:
         velocity = round(50 + 60 * float(t / plan.pickup_q))
         part.notes.append(NoteEvent(t, SIXTEENTH, SNARE, velocity + rng.randint(-3, 3)))
         t += SIXTEENTH
-    part.notes.append(NoteEvent(plan.pickup_q, SIXTEENTH, KICK, 120))
-    part.notes.append(NoteEvent(plan.pickup_q, SIXTEENTH, CRASH, 118))
+    for key, velocity in ((KICK, 120), (SNARE, 112), (LOW_FLOOR_TOM, 110), (CRASH, 118)):
+        part.notes.append(NoteEvent(plan.pickup_q, SIXTEENTH, key, velocity))
+
+
+# --- ending, pedal, expression, human feel -------------------------------------------------
+
+
+def _button(plan: Plan, final: ChordSpan, part: PartSpec) -> None:
+    """A button ending: every part's notes stop where the final chord starts, where the part
+    plays one short, accented hit on it (the drums add kick and crash)."""
+    kept = [n if n.end_q <= final.start_q else NoteEvent(n.start_q, final.start_q - n.start_q, n.pitch, n.velocity)
+            for n in part.notes if n.start_q < final.start_q]
+    hits = {n.pitch: n for n in part.notes if n.start_q == final.start_q}
+    part.notes = kept + [NoteEvent(final.start_q, BUTTON_Q, n.pitch, min(127, n.velocity + 12)) for n in hits.values()]
+
+
+def fade_length_s(plan: Plan) -> float:
+    """How long a fade ending takes: a tenth of the piece, 2 to 6 s, at most half of it."""
+    return min(6.0, max(2.0, plan.duration_s * 0.1), plan.duration_s / 2)
+
+
+def _pedal(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fraction, Fraction]]:
+    """Sustain-pedal spans for a piano: down through each chord it plays in, lifted at the
+    change. A detached melody stays unpedalled, or the pedal would undo its articulation."""
+    if part.role.program not in PIANOS or part.is_drums:
+        return []
+    if part.role.role in ("melody", "counter") and articulation(plan) < 1:
+        return []
+    starts = [n.start_q for n in part.notes]
+    spans = []
+    for chord in chords:
+        first = bisect.bisect_left(starts, chord.start_q)
+        if first < len(starts) and starts[first] < chord.end_q:
+            spans.append((chord.start_q, min(chord.end_q, plan.end_q)))
+    return spans
+
+
+def _expression(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fraction, int]]:
+    """CC11 points. Sustaining instruments (strings, pads, organs) follow the energy bar by bar,
+    swell over the bar before a section that arrives at least as strong, and in ambient cues
+    breathe in and out over each chord. A fade ending takes every part down to silence."""
+    points: list[tuple[Fraction, int]] = []
+    if part.role.program in SUSTAINING_PROGRAMS and not part.is_drums and part.notes:
+
+        def level(q: Fraction) -> int:
+            return round(127 * (0.8 + 0.2 * _energy(plan, q)))
+
+        for bar in range(max(1, plan.bars)):
+            start = plan.bar_start_q(bar) if plan.bars else Fraction(0)
+            points.append((start, level(start)))
+        for previous, section in zip(plan.sections, plan.sections[1:]):
+            before = section.start_q - min(plan.bar_q, section.length_q, previous.length_q)
+            if section.energy >= previous.energy and before >= 0:
+                points.append((before, level(before)))
+                points.append((section.start_q - Fraction(1, 8), min(127, level(before) + 16)))
+        if plan.kind == "ambient":
+            for chord in chords:
+                if chord.length_q >= 2 * plan.bar_q:
+                    middle = chord.start_q + chord.length_q / 2
+                    points.append((middle, min(127, level(middle) + 14)))
+    if plan.ending == "fade":
+        fade_q = Fraction(fade_length_s(plan)).limit_denominator(1000) * plan.tempo_bpm / 60
+        fade_start = max(Fraction(0), plan.end_q - fade_q)
+        held = _value_at(sorted(points), fade_start) if points else 127
+        points = [p for p in points if p[0] < fade_start] + [(fade_start, held), (plan.end_q, 0)]
+    return sorted(dict(points).items())
+
+
+def _value_at(points: list[tuple[Fraction, int]], q: Fraction) -> int:
+    """The expression value at ``q`` on the straight lines between ``points`` (sorted).
+
+    >>> _value_at([(Fraction(0), 100), (Fraction(4), 120)], Fraction(1))
+    105
+    """
+    index = bisect.bisect_right([p[0] for p in points], q)
+    if index == 0:
+        return points[0][1]
+    if index == len(points):
+        return points[-1][1]
+    (q0, v0), (q1, v1) = points[index - 1], points[index]
+    return round(v0 + (v1 - v0) * (q - q0) / (q1 - q0))
+
+
+def _humanize(part: PartSpec, rng: random.Random) -> None:
+    """Micro-timing: each onset of the part (a chord's notes together) gets its own offset of
+    up to the role's limit in milliseconds, smaller offsets likelier than large ones."""
+    limit = int(arrangement_data()["timing_ms"][part.role.role])
+    offsets: dict[Fraction, int] = {}
+    for note in part.notes:
+        if note.start_q not in offsets:
+            offsets[note.start_q] = round(rng.triangular(-limit, limit, 0))
+    part.notes = [NoteEvent(n.start_q, n.length_q, n.pitch, n.velocity, offsets[n.start_q]) for n in part.notes]
+
+
+def swing_ratio(plan: Plan) -> Fraction:
+    """The share of each beat the first of two eighths takes: 1/2 (straight) unless the brief's
+    colour or mood swings (``arrangement.toml`` [swing]); compound meters never swing.
+
+    >>> from composer.piece import compose
+    >>> swing_ratio(compose("lo-fi study beat, 30 seconds", seed=1).plan)
+    Fraction(31, 50)
+    """
+    if plan.meter[1] != 4:
+        return Fraction(1, 2)
+    data = arrangement_data()["swing"]
+    ratios = [data["colours"].get(c) for c in plan.brief.colours] + [data["moods"].get(w) for w in plan.brief.mood_words]
+    found = [Fraction(str(r)) for r in ratios if r is not None]
+    return max(found, default=Fraction(1, 2))

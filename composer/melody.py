@@ -293,9 +293,9 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
             continue
         bars = int(section.length_q / plan.bar_q)
         for first_bar in range(0, bars, 4):
-            if plan.kind == "underscore" and (first_bar // 4) % 2 == 1:
-                continue  # an underscore leaves every other phrase to the voice
             start = section.start_q + first_bar * plan.bar_q
+            if int((start - plan.pickup_q) / plan.bar_q) in plan.voice_bars:
+                continue  # an underscore leaves every other phrase to the voice
             end = start + min(4, bars - first_bar) * plan.bar_q
             harmony = _harmony_of(chords, start, end)
             phrases += 1
@@ -328,7 +328,8 @@ def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
     for onset in reversed(onsets):  # from the top down, each a chord tone under the one after it
         chord = _chord_at(chords, onset)
         below = [p for p in range(ceiling, low - 1, -1) if p % 12 in chord.pitch_classes
-                 and not (after and (parallel_perfect(chord.bass, p, *after) or after[1] - p > LARGE_LEAP))]
+                 and not (after and (parallel_perfect(chord.bass, p, *after) or after[1] - p > LARGE_LEAP
+                                     or after[1] - p == TRITONE))]
         if not below:
             break
         pitches.insert(0, below[0])

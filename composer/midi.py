@@ -2,7 +2,13 @@
 
 Track 0 is the conductor (title, tempo, meter, key, a marker per section, and the end of the
 piece); then one named track per part with its General MIDI program on its own channel, drums
-on channel 10. Times stay exact (``Fraction`` quarter notes) until they become ticks here.
+on channel 10, its mix level (CC7), its expression curve (CC11, from the part's dynamics) and,
+for pianos, the sustain pedal (CC64, from its pedal marks).
+
+Times stay exact (``Fraction`` quarter notes) until they become ticks here, and this is where
+the performance is added: swing moves the second eighth of each beat later, and each onset is
+moved by its few milliseconds of micro-timing. A note never starts before the file does or ends
+after it, so the first and last notes stay exactly on the start and end.
 """
 
 from __future__ import annotations
@@ -11,11 +17,20 @@ import io
 from fractions import Fraction
 
 import mido
-from music21 import expressions, instrument, key, meter, stream, tempo
+from music21 import dynamics, expressions, instrument, key, meter, note, stream, tempo
 
-from composer.score import end_quarters
+from composer.score import NUDGE_MS, end_quarters, swing
+from composer.tables import table
 
 TICKS_PER_BEAT = 960
+#: How often a changing expression curve is sent, in ticks (a sixteenth note).
+EXPRESSION_STEP = TICKS_PER_BEAT // 4
+#: The sustain pedal goes down this many ticks (a 32nd note) after its chord is struck: after
+#: every note of the chord before has been let go, however the players' timing falls.
+PEDAL_DELAY = TICKS_PER_BEAT // 8
+#: Event order within one tick: pedal up before note-offs, note-offs before note-ons (so a
+#: repeated note is struck again), pedal down last.
+NAME, PROGRAM, VOLUME, EXPRESSION, PEDAL_UP, NOTE_OFF, NOTE_ON, PEDAL_DOWN = range(8)
 #: Major keys by number of sharps (negative: flats), as mido spells key signatures.
 MAJOR_BY_SHARPS = {-7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
                    1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#"}
@@ -32,6 +47,20 @@ def quarters_to_ticks(quarters: Fraction, ticks_per_beat: int = TICKS_PER_BEAT) 
     return round(quarters * ticks_per_beat)
 
 
+def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
+    """Where ``quarters`` falls when eighths swing at ``ratio``: each beat's first half is
+    stretched to ``ratio`` of the beat and its second half squeezed into the rest, so beats
+    stay where they are.
+
+    >>> swung(Fraction(5, 2), Fraction(2, 3)), swung(Fraction(3), Fraction(2, 3))
+    (Fraction(8, 3), Fraction(3, 1))
+    """
+    beat, within = divmod(quarters, 1)
+    if within <= Fraction(1, 2):
+        return beat + within * 2 * ratio
+    return beat + ratio + (within - Fraction(1, 2)) * 2 * (1 - ratio)
+
+
 def score_to_midi(score: stream.Score) -> mido.MidiFile:
     """The Standard MIDI File for ``score``; same score, same bytes."""
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
@@ -40,10 +69,38 @@ def score_to_midi(score: stream.Score) -> mido.MidiFile:
     last_note = max((_end_of_last_note(p) for p in parts), default=Fraction(0))
     end_tick = quarters_to_ticks(max(end or Fraction(0), last_note))
     title = score.metadata.title if score.metadata and score.metadata.title else "composer"
-    midi.tracks.append(_conductor_track(parts[0] if parts else stream.Part(), title, end_tick))
+    first = parts[0] if parts else stream.Part()
+    midi.tracks.append(_conductor_track(first, title, end_tick))
+    marks = first.getElementsByClass(tempo.MetronomeMark)
+    bpm = (marks[0].getQuarterBPM() if marks else None) or 120.0
+    feel = _Feel(swing(score), bpm, end_tick)
     for part in parts:
-        midi.tracks.append(_part_track(part, end_tick))
+        midi.tracks.append(_part_track(part, feel))
     return midi
+
+
+class _Feel:
+    """Turns written quarter notes into played ticks: swing, then the note's micro-timing."""
+
+    def __init__(self, ratio: Fraction, bpm: float, end_tick: int) -> None:
+        self.ratio = ratio
+        self.ticks_per_ms = bpm / 60_000 * TICKS_PER_BEAT
+        self.end_tick = end_tick
+
+    def tick(self, quarters: Fraction) -> int:
+        return quarters_to_ticks(swung(quarters, self.ratio))
+
+    def span(self, start_q: Fraction, end_q: Fraction, nudge_ms: int) -> tuple[int, int]:
+        """(note-on tick, note-off tick): moved by ``nudge_ms``, except that the notes on the
+        very first beat start the file and a note ending at the very end keeps its end (a
+        loop's seam stays exact); never before the start or after the end."""
+        shift = round(nudge_ms * self.ticks_per_ms)
+        played_start = 0 if start_q == 0 else max(0, min(self.tick(start_q) + shift, self.end_tick - 1))
+        if quarters_to_ticks(end_q) >= self.end_tick:
+            played_stop = self.end_tick
+        else:
+            played_stop = min(self.tick(end_q) + shift, self.end_tick)
+        return played_start, max(played_start + 1, played_stop)
 
 
 def midi_bytes(score: stream.Score) -> bytes:
@@ -87,22 +144,82 @@ def _conductor_track(first: stream.Part, title: str, end_tick: int) -> mido.Midi
     return _timed(events, end_tick)
 
 
-def _part_track(part: stream.Part, end_tick: int) -> mido.MidiTrack:
+def _part_track(part: stream.Part, feel: _Feel) -> mido.MidiTrack:
     player = part.getInstrument(returnDefault=True) or instrument.Instrument()
     channel = player.midiChannel if player.midiChannel is not None else 0
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
-        (0, 0, mido.MetaMessage("track_name", name=part.partName or player.instrumentName or "part")),
+        (0, NAME, mido.MetaMessage("track_name", name=part.partName or player.instrumentName or "part")),
     ]
     if channel != 9:
-        events.append((0, 1, mido.Message("program_change", channel=channel, program=player.midiProgram or 0)))
-    events.append((0, 2, mido.Message("control_change", channel=channel, control=7, value=100)))
+        events.append((0, PROGRAM, mido.Message("program_change", channel=channel, program=player.midiProgram or 0)))
+    level = int(table("arrangement")["mix"].get(str(part.id), 100))
+    events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=level)))
+    events += _expression(part, channel, feel)
+    events += _pedal(part, channel, feel)
+    played: dict[int, list[tuple[int, int, int]]] = {}
     for element in part.notes:
-        start = quarters_to_ticks(Fraction(element.offset))
-        stop = quarters_to_ticks(Fraction(element.offset) + Fraction(element.quarterLength))
-        velocity = element.volume.velocity or 64
-        for pitch in element.pitches:
-            # note-offs sort before note-ons at the same tick, so a repeated note is re-struck
-            events.append((stop, 3, mido.Message("note_off", channel=channel, note=pitch.midi, velocity=0)))
-            events.append((start, 4, mido.Message("note_on", channel=channel, note=pitch.midi, velocity=velocity)))
-    return _timed(events, end_tick)
+        start_q = Fraction(element.offset)
+        start, stop = feel.span(start_q, start_q + Fraction(element.quarterLength), _nudge(element))
+        for written in element.pitches:
+            played.setdefault(written.midi, []).append((start, stop, element.volume.velocity or 64))
+    for pitch, notes in played.items():
+        notes.sort()
+        for index, (start, stop, velocity) in enumerate(notes):
+            if index + 1 < len(notes):  # a timing offset never lets a note overlap its own repeat
+                stop = max(start + 1, min(stop, notes[index + 1][0]))
+            events.append((stop, NOTE_OFF, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
+            events.append((start, NOTE_ON, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))
+    return _timed(events, feel.end_tick)
+
+
+def _nudge(element: note.GeneralNote) -> int:
+    value = element.editorial.get(NUDGE_MS, 0)
+    return int(value) if isinstance(value, int) else 0
+
+
+def _expression(part: stream.Part, channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
+    """CC11 along the straight lines between the part's dynamics, a value each sixteenth while
+    it changes."""
+    points = [(feel.tick(Fraction(d.offset)), round(127 * (d.volumeScalar or 0)))
+              for d in part.getElementsByClass(dynamics.Dynamic)]
+    events: list[tuple[int, int, mido.Message]] = []
+    last = None
+    for index, (tick, value) in enumerate(points):
+        next_tick, next_value = points[index + 1] if index + 1 < len(points) else (tick, value)
+        for t in range(tick, max(tick + 1, next_tick), EXPRESSION_STEP):
+            share = (t - tick) / (next_tick - tick) if next_tick > tick else 0.0
+            current = max(0, min(127, round(value + (next_value - value) * share)))
+            if current != last:
+                events.append((min(t, feel.end_tick), EXPRESSION,
+                               mido.Message("control_change", channel=channel, control=11, value=current)))
+                last = current
+    if points and points[-1][1] != last:
+        tick, value = points[-1]
+        events.append((min(tick, feel.end_tick), EXPRESSION,
+                       mido.Message("control_change", channel=channel, control=11, value=max(0, min(127, value)))))
+    return events
+
+
+def _pedal(part: stream.Part, channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
+    """CC64 from the part's pedal marks: down just after the mark's first note, up at the
+    next mark when it follows within a beat (the change at a new chord), else where its last
+    note ends; the last mark holds to the end of the piece."""
+    spans = []
+    for mark in part.spanners.getElementsByClass(expressions.PedalMark):
+        notes = mark.getSpannedElements()
+        if notes:
+            spans.append((min(Fraction(n.offset) for n in notes),
+                          max(Fraction(n.offset) + Fraction(n.quarterLength) for n in notes)))
+    spans.sort()
+    events: list[tuple[int, int, mido.Message]] = []
+    for index, (start, last_end) in enumerate(spans):
+        following = spans[index + 1][0] if index + 1 < len(spans) else None
+        if following is None:
+            up = feel.end_tick
+        else:
+            up = feel.tick(following) if following - last_end < 1 else feel.tick(last_end)
+        down = min(feel.tick(start) + PEDAL_DELAY, up)
+        events.append((down, PEDAL_DOWN, mido.Message("control_change", channel=channel, control=64, value=127)))
+        events.append((up, PEDAL_UP, mido.Message("control_change", channel=channel, control=64, value=0)))
+    return events
 

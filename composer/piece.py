@@ -24,14 +24,14 @@ from music21 import stream
 from composer import midi as midi_writer
 from composer import render as renderer
 from composer import sheet
-from composer.arrange import PartSpec, arrange
+from composer.arrange import PartSpec, arrange, fade_length_s
 from composer.brief import Brief, build_brief, presets
 from composer.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, stem_paths, stems_folder,
                                write_audio)
 from composer.files import staged
 from composer.harmony import ChordSpan, make_harmony, spelling
 from composer.melody import Theme, make_theme
-from composer.plan import Plan, make_plan
+from composer.plan import Plan, Role, make_plan
 from composer.score import build_score, spelled
 from composer.soundfonts import choose_soundfont
 
@@ -66,6 +66,11 @@ class Piece:
     #: What each written audio file measures, read back from disk, by format ("wav", "mp3", …).
     measured: dict[str, FileMeasures] = field(default_factory=dict)
     stems_written: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        """The roles that play: the plan's, and any the arrangement added (a counter-line)."""
+        return tuple(part.role for part in self.parts)
 
     @cached_property
     def score(self) -> stream.Score:
@@ -112,7 +117,7 @@ class Piece:
         """How the render ends: a loop folds its tail onto its start, a fade fades for 2–6 s."""
         fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
         if self.plan.ending == "fade":
-            fade = min(6.0, max(2.0, self.plan.duration_s * 0.1), self.plan.duration_s / 2)
+            fade = fade_length_s(self.plan)
         return {"loop": self.plan.ending == "loop", "fade_out_s": fade}
 
     def audio(
@@ -212,7 +217,8 @@ class Piece:
                 "statements_s": [round(plan.seconds(q), 3) for q in self.theme.statements_q],
             },
             "instruments": [
-                {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1} for r in plan.roles
+                {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1}
+                for r in self.roles
             ],
             "soundfont": str(self.soundfont) if self.soundfont else None,
             "room": self.room.name,

@@ -80,6 +80,8 @@ class Plan:
     #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
     lift_bar: int | None = None
     lift_tonic: str = ""
+    #: Bars left to the speaking voice over an underscore (every other phrase): no melody there.
+    voice_bars: frozenset[int] = frozenset()
 
     @property
     def kind(self) -> str:
@@ -175,7 +177,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     lift = None if brief.kind == "stinger" else _lift(plan, form, rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
     return Plan(**{**plan.__dict__, "bar_energy": bar_energy, "sections": sections,
-                   "lift_bar": lift_bar, "lift_tonic": lift_tonic})
+                   "lift_bar": lift_bar, "lift_tonic": lift_tonic, "voice_bars": _voice_bars(plan, form)})
 
 
 def tempo_range(brief: Brief) -> tuple[int, int]:
@@ -470,6 +472,20 @@ def _sections(plan: Plan, form: list[tuple[str, int]], bar_energy: tuple[float, 
         )
         start_bar += length
     return tuple(sections)
+
+
+def _voice_bars(plan: Plan, form: list[tuple[str, int]]) -> frozenset[int]:
+    """The bars of every other four-bar phrase of each section after the intro, which an
+    underscore leaves to the speaking voice."""
+    if plan.kind != "underscore":
+        return frozenset()
+    bars: set[int] = set()
+    start = 0
+    for name, length in form:
+        if name != "intro":
+            bars |= {start + b for b in range(length) if (b // 4) % 2 == 1}
+        start += length
+    return frozenset(bars)
 
 
 def _lift(plan: Plan, form: list[tuple[str, int]], rng: random.Random) -> tuple[int, str] | None:

@@ -10,14 +10,18 @@ from __future__ import annotations
 from fractions import Fraction
 from itertools import groupby
 
-from music21 import chord, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
+from music21 import chord, dynamics, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
-from composer.arrange import PartSpec
+from composer.arrange import PartSpec, swing_ratio
 from composer.harmony import music21_key, spelling
 from composer.plan import Plan
 
 #: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
 END_QUARTERS = "composerEndQuarters"
+#: Metadata key for the swing ratio (share of a beat the first of two eighths takes), applied in MIDI.
+SWING = "composerSwing"
+#: Editorial key on a note or chord for its micro-timing offset in milliseconds, applied in MIDI.
+NUDGE_MS = "nudge_ms"
 
 
 def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
@@ -25,6 +29,7 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
     score.metadata.addCustom(END_QUARTERS, str(plan.end_q))
+    score.metadata.addCustom(SWING, str(swing_ratio(plan)))
     for index, spec in enumerate(parts):
         part = stream.Part(id=spec.role.role)
         part.partName = spec.role.name
@@ -41,10 +46,31 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
             else:
                 element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=length)
                 element.volume.velocity = max(e.velocity for e in events)
+            element.editorial[NUDGE_MS] = events[0].nudge_ms
             part.coreInsert(start, element)
+        for at_q, value in spec.expression:  # the expression curve's points, as dynamics
+            part.coreInsert(at_q, dynamics.Dynamic(value / 127))
         part.coreElementsChanged()
+        _pedal_marks(part, spec)
         score.insert(0, part)
     return score
+
+
+def _pedal_marks(part: stream.Part, spec: PartSpec) -> None:
+    """A sustain-pedal mark over the notes of each of the part's pedal spans."""
+    notes = list(part.notes)
+    for start, end in spec.pedal_q:
+        spanned = [n for n in notes if start <= n.offset < end]
+        if spanned:
+            mark = expressions.PedalMark(spanned)
+            mark.pedalType = expressions.PedalType.Sustain
+            part.insert(0, mark)
+
+
+def swing(score: stream.Score) -> Fraction:
+    """The score's swing ratio (1/2 when it has none: straight eighths)."""
+    values = score.metadata.getCustom(SWING) if score.metadata is not None else []
+    return Fraction(str(values[0])) if values else Fraction(1, 2)
 
 
 def spelled(midi: int, names: dict[int, str]) -> pitch.Pitch:

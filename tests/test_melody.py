@@ -45,7 +45,7 @@ def test_the_report_names_the_motif_and_where_the_file_plays_it(brief: str, seed
     assert all(pitch.Pitch(name).octave is not None for name in motif["notes"])
     melody = next(r for r in piece.plan.roles if r.role == "melody")
     played = onsets_s(piece.midi_bytes, melody.channel)
-    stated = [p for p in played if any(abs(p[0] - s) < 0.002 for s in motif["statements_s"])]
+    stated = [p for p in played if any(abs(p[0] - s) <= 0.011 for s in motif["statements_s"])]  # ≤ 10 ms feel
     assert len(stated) == len(motif["statements_s"]), "every reported time starts a melody note"
     first = [pitch.Pitch(name).midi for name in motif["notes"]]
     assert stated[0][1] == first[0], "the named notes are the first statement"

@@ -52,7 +52,7 @@ def _notes_from_mido(midi: mido.MidiFile) -> list[tuple[int, int, int, int, int]
 def test_type_1_with_a_conductor_track_and_one_named_track_per_part(piece, midi_path):
     midi = mido.MidiFile(midi_path)
     assert midi.type == 1
-    assert len(midi.tracks) == 1 + len(piece.plan.roles)
+    assert len(midi.tracks) == 1 + len(piece.roles)
     conductor = midi.tracks[0]
     kinds = Counter(m.type for m in conductor)
     assert kinds["set_tempo"] == 1 and kinds["time_signature"] == 1 and kinds["key_signature"] == 1
@@ -66,7 +66,7 @@ def test_type_1_with_a_conductor_track_and_one_named_track_per_part(piece, midi_
 
 def test_each_part_has_its_name_program_and_channel(piece, midi_path):
     midi = mido.MidiFile(midi_path)
-    for role, track in zip(piece.plan.roles, midi.tracks[1:]):
+    for role, track in zip(piece.roles, midi.tracks[1:]):
         assert track.name == role.name
         channels = {m.channel for m in track if hasattr(m, "channel")}
         assert channels == {role.channel}
@@ -95,19 +95,25 @@ def test_pretty_midi_reads_the_same_notes(midi_path):
 
 
 def test_music21_reads_the_same_pitches_and_onsets(piece, midi_path):
+    """music21 reads each part's pitches and its onsets: the written ones moved by at most the
+    10 ms of micro-timing (compared on a grid of 1/16 beat, coarser than that). Compared as
+    sets per part: music21 splits a note played a few ms across a barline without a tie, and
+    regroups notes struck a few ms apart into chords, so it may read an extra fragment on a
+    barline, and nothing else."""
     parsed = converter.parse(str(midi_path), quantizePost=False)
     assert len(parsed.parts) == len(piece.parts)
+    assert float(piece.plan.tempo_bpm) / 60 * 0.010 < 1 / 32, "10 ms stays well inside half the grid"
+    bar_q = float(piece.plan.bar_q)
     for part_spec, part in zip(piece.parts, parsed.parts):
         joined = part.stripTies()  # music21 splits notes at barlines; join them back
-        if part_spec.is_drums:  # music21 reads channel 10 as unpitched: compare the onsets
-            expected = Counter(float(n.start_q) for n in part_spec.notes)
-            read = Counter(float(e.getOffsetInHierarchy(joined)) for e in joined.recurse().notes
-                           for _ in (e.notes if isinstance(e, (chord.Chord, PercussionChord)) else [e]))
-        else:
-            expected = Counter((float(n.start_q), n.pitch) for n in part_spec.notes)
-            read = Counter((float(e.getOffsetInHierarchy(joined)), p.midi) for e in joined.recurse().notes
-                           for p in e.pitches)
-        assert read == expected, part_spec.role.role
+        onsets = {round(e.getOffsetInHierarchy(joined) * 16) / 16 for e in joined.recurse().notes}
+        expected = {float(n.start_q) for n in part_spec.notes}
+        assert expected <= onsets, f"{part_spec.role.role}: not read {sorted(expected - onsets)[:5]}"
+        fragments = sorted(q for q in onsets - expected if q % bar_q)
+        assert not fragments, f"{part_spec.role.role}: read onsets never written {fragments[:5]}"
+        if not part_spec.is_drums:  # music21 reads channel 10 as unpitched
+            pitches = {p.midi for e in joined.recurse().notes for p in e.pitches}
+            assert pitches == {n.pitch for n in part_spec.notes}, part_spec.role.role
 
 
 def test_same_brief_and_seed_give_the_same_bytes():
@@ -126,9 +132,9 @@ def test_written_file_equals_the_bytes_in_memory(piece, midi_path):
 
 
 def test_score_is_a_music21_score_with_the_parts(piece):
-    assert [p.partName for p in piece.score.parts] == [r.name for r in piece.plan.roles]
+    assert [p.partName for p in piece.score.parts] == [r.name for r in piece.roles]
     pad = piece.score.parts[0]
-    assert pad.getInstrument().midiProgram == piece.plan.roles[0].program
+    assert pad.getInstrument().midiProgram == piece.roles[0].program
     assert sum(len(n.pitches) for n in pad.notes) == len(piece.parts[0].notes)
 
 
@@ -143,7 +149,7 @@ def test_musescore_imports_every_part_and_drum(piece, midi_path, tmp_path):
     assert result.returncode == 0 and converted.exists(), result.stderr
     assert "unmapped drum note" not in result.stdout + result.stderr
     text = converted.read_text()
-    for role in piece.plan.roles:
+    for role in piece.roles:
         assert role.name in text
 
 
