@@ -29,7 +29,6 @@ from composer.tables import gm_ranges, table
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
 KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
-LOW_FLOOR_TOM = 41
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
 #: The bass line's register (E1..G3).
@@ -498,14 +497,14 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
 
 
 def _stinger_drums(plan: Plan, part: PartSpec, rng: random.Random) -> None:
-    """A snare roll swelling through the pickup into the hit: kick, snare, floor tom and crash
-    together, so the hit outweighs any beat of the roll."""
+    """A snare roll swelling through the pickup (softly enough that no beat of it outweighs the
+    hit) into kick, snare and crash together on the hit."""
     t = Fraction(0)
     while t < plan.pickup_q:
-        velocity = round(50 + 60 * float(t / plan.pickup_q))
+        velocity = round(40 + 50 * float(t / plan.pickup_q))
         part.notes.append(NoteEvent(t, SIXTEENTH, SNARE, velocity + rng.randint(-3, 3)))
         t += SIXTEENTH
-    for key, velocity in ((KICK, 120), (SNARE, 112), (LOW_FLOOR_TOM, 110), (CRASH, 118)):
+    for key, velocity in ((KICK, 120), (SNARE, 100), (CRASH, 118)):
         part.notes.append(NoteEvent(plan.pickup_q, SIXTEENTH, key, velocity))
 
 

@@ -1,7 +1,9 @@
-"""Melody: a one-bar motif stated, sequenced and varied over the chords, phrase by phrase.
+"""Melody: a one- or two-bar motif stated, sequenced and developed over the chords, phrase by phrase.
 
 Each four-bar phrase states the motif, sequences it a step higher or lower over the next chord,
-fragments it, and breathes on a long, stable cadence tone. The motif gives each note a wished-for
+fragments it, and breathes on a long, stable cadence tone. A contrast section answers with the
+motif inverted; a theme's ending broadens it (augmentation); a returning section brings back
+the first statement's phrases over their own harmony. The motif gives each note a wished-for
 scale step; the pitch actually written is the nearest one that keeps the rules:
 
 - strong beats sit on chord tones, cadences on the chord's root or third;
@@ -288,10 +290,13 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
     centre = (low + high) // 2
     pitch = centre
     sung: dict[tuple[tuple[Fraction, Fraction, str], ...], tuple[Fraction, int, int, int]] = {}
-    for section in plan.sections:
+    for index, section in enumerate(plan.sections):
         if section.name in ("intro", "pickup", "hit"):
             continue
         bars = int(section.length_q / plan.bar_q)
+        # a contrast answers with the inversion only where the statement comes back after it
+        returning = any(later.name == "statement" for later in plan.sections[index + 1:])
+        variant = developed(motif, section.name if returning or section.name != "contrast" else "", plan)
         for first_bar in range(0, bars, 4):
             start = section.start_q + first_bar * plan.bar_q
             if int((start - plan.pickup_q) / plan.bar_q) in plan.voice_bars:
@@ -303,12 +308,33 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
                 pitch = line.notes[-1].pitch
                 continue
             written, placed = len(line.notes), len(line.placed)
-            slots = _phrase_slots(plan, motif, start, min(4, bars - first_bar), rng)
+            slots = _phrase_slots(plan, variant, start, min(4, bars - first_bar), rng)
             pitch = line.write(slots, (pitch + centre) // 2)  # each phrase leans back to the middle
+            if variant.steps != motif.steps:
+                del line.placed[placed:]  # an inversion answers the motif; it is not a statement of it
             tonic = scale_tonic(*plan.key_at(start))
             sung.setdefault(harmony, (start, written, len(line.notes) - written, tonic))
     whole = tuple(q for q, size in line.placed if size == len(motif.rhythm))
     return Theme(motif, tuple(line.notes), whole), phrases
+
+
+def developed(motif: Motif, section: str, plan: Plan) -> Motif:
+    """The motif as a section develops it: inverted in a contrast (its answer, the contour
+    upside down), augmented in a theme's ending (a one-bar motif broadened over two bars),
+    itself elsewhere.
+
+    >>> from composer import compose
+    >>> plan = compose("recurring melody theme for a video series, 60 seconds", seed=1).plan
+    >>> developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "contrast", plan).steps
+    (-2, 1)
+    >>> developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "ending", plan).rhythm
+    (Fraction(2, 1), Fraction(2, 1), Fraction(4, 1))
+    """
+    if section == "contrast":
+        return Motif(motif.rhythm, tuple(-step for step in motif.steps))
+    if section == "ending" and plan.kind == "thematic" and sum(motif.rhythm) == plan.bar_q:
+        return Motif(tuple(2 * length for length in motif.rhythm), motif.steps)
+    return motif
 
 
 def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:

@@ -67,7 +67,8 @@ def test_every_score_meets_its_loudness_under_the_true_peak_ceiling(tmp_path, sm
         report = piece.report()
         assert _loudness(audio, rate) == pytest.approx(target, abs=0.5), f"seed {seed}"
         assert renderer.true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
-        assert report["loudness_shortfall_lu"] == 0.0
+        # a stinger's hit is one big transient: the limiter may leave it a little short, and says so
+        assert 0.0 <= report["loudness_shortfall_lu"] <= 0.5
         assert report["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
 
 
