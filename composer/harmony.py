@@ -14,11 +14,10 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from music21 import key as m21key
 from music21 import roman
 
 from composer.brief import presets
-from composer.plan import Plan
+from composer.plan import Plan, music21_key
 from composer.tables import table
 
 #: Range of the pad voicing (MIDI notes C3..E5) and of the bass line (E1..G3).
@@ -49,11 +48,6 @@ class ChordSpan:
 def harmony_data() -> dict[str, Any]:
     """Progression grammar (``data/harmony.toml``)."""
     return table("harmony")
-
-
-@cache
-def music21_key(tonic: str, mode: str) -> m21key.Key:
-    return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
 
 
 @cache

@@ -24,8 +24,8 @@ from fractions import Fraction
 from typing import Any
 
 from composer.analysis import melodic_motion
-from composer.harmony import ChordSpan, harmony_data, music21_key, parallel_perfect, scale_pitch_classes
-from composer.plan import Plan
+from composer.harmony import ChordSpan, harmony_data, parallel_perfect, scale_pitch_classes
+from composer.plan import Plan, music21_key
 from composer.tables import gm_ranges
 
 #: Melody ranges (MIDI notes): above the speaking voice (G3–C5) for underscores, else D4–A5.
@@ -35,10 +35,9 @@ TRITONE = 6
 LARGE_LEAP = 7
 #: Contours drawn at most for one motif, looking for one that fits triads and moves by step.
 MOTIF_DRAWS = 40
-#: Leaps (scale steps) of a plain motif, and its step choices: up, up, down, down, repeat.
+#: Leaps (scale steps) of a plain motif, and its step choices (a flavour adds its repeated notes).
 DEFAULT_LEAPS = (2, 3, -2, 3)
-STEP_CHOICES = (1, 1, -1, -1, 0)
-REPEAT_SLOTS = 1
+STEP_CHOICES = (1, 1, -1, -1)
 #: Fewest notes in a motif: fewer give a listener no shape to remember.
 MOTIF_NOTES = 4
 #: Whole statements of the motif a theme wants to be remembered by.
@@ -105,7 +104,7 @@ def melody_range(plan: Plan) -> tuple[int, int]:
     else:
         shift = max(-4, min(4, round(2 * plan.brief.valence + 2 * plan.brief.arousal)))
         low, high = DEFAULT_MELODY_RANGE[0] + shift, DEFAULT_MELODY_RANGE[1] + shift
-    player = next((r.program for r in plan.roles if r.role == "melody"), None)
+    player = melody_program(plan)
     if player is None:
         return low, high
     # inside the instrument's comfortable range; if that leaves less than an octave, an octave
@@ -113,6 +112,11 @@ def melody_range(plan: Plan) -> tuple[int, int]:
     instrument_low, instrument_high = gm_ranges()[player]
     high, low = min(high, instrument_high), max(low, instrument_low)
     return (low, high) if high - low >= 12 else (high - 12, high)
+
+
+def melody_program(plan: Plan) -> int | None:
+    """The General MIDI program that plays the melody, or None when no part does."""
+    return next((r.program for r in plan.roles if r.role == "melody"), None)
 
 
 def make_motif(plan: Plan, rng: random.Random) -> Motif:
@@ -197,7 +201,7 @@ def _contour(moves: int, leaps: tuple[int, ...], repeats: int, rng: random.Rando
             leap = rng.choice(leaps)
             steps += [leap, -1 if leap > 0 else 1]  # a leap, then a step back
         else:
-            steps.append(rng.choice(STEP_CHOICES[: len(STEP_CHOICES) - REPEAT_SLOTS] + (0,) * repeats))
+            steps.append(rng.choice(STEP_CHOICES + (0,) * repeats))
     if steps and all(s == 0 for s in steps):
         steps[0] = 1
     return _balanced(steps)
@@ -265,10 +269,10 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
     if plan.kind == "stinger":
         return Theme(make_motif(plan, rng), _fanfare(plan, chords), ())
     best: tuple[tuple[float, int, float], Theme] | None = None
+    low, high = STEPWISE_SHARE
     for _ in range(THEME_DRAFTS):
         theme, phrases = _draft_theme(plan, chords, rng)
         share = melodic_motion([n.pitch for n in theme.notes])[0]
-        low, high = STEPWISE_SHARE
         returns = min(MOTIF_RETURNS, phrases) if plan.kind == "thematic" else 0
         outside = 0.0 if share is None else max(low - share, share - high, 0.0)
         # ranked: the rule's band (the aim widened by ``STEPWISE_MARGIN``) first, then the motif's returns, then the aim
@@ -302,7 +306,7 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
             if int((start - plan.pickup_q) / plan.bar_q) in plan.voice_bars:
                 continue  # an underscore leaves every other phrase to the voice
             end = start + min(4, bars - first_bar) * plan.bar_q
-            harmony = _harmony_of(chords, start, end)
+            harmony = line.harmony_between(start, end)
             phrases += 1
             if harmony in sung and line.repeat(*sung[harmony], start):
                 pitch = line.notes[-1].pitch
@@ -344,15 +348,16 @@ def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
     if count < 2:
         return ()
     low, high = melody_range(plan)
-    player = next((r.program for r in plan.roles if r.role == "melody"), None)
+    player = melody_program(plan)
     low = max(low - 12, gm_ranges()[player][0] if player is not None else 0)  # a climb may start low
+    line = _Line(plan, chords, low, high)
     onsets = [plan.pickup_q - (count - i) * FANFARE_NOTE_Q for i in range(count)]
     pitches: list[int] = []
     roots = [p for p in range(low, high + 1) if p % 12 == chords[-1].root_pc]
     ceiling = roots[-1] - 1 if roots else high - 1
     after: tuple[int, int] | None = None  # (bass, pitch) of the note after this one
     for onset in reversed(onsets):  # from the top down, each a chord tone under the one after it
-        chord = _chord_at(chords, onset)
+        chord = line.chord_at(onset)
         below = [p for p in range(ceiling, low - 1, -1) if p % 12 in chord.pitch_classes
                  and not (after and (parallel_perfect(chord.bass, p, *after) or after[1] - p > LARGE_LEAP
                                      or after[1] - p == TRITONE))]
@@ -362,16 +367,6 @@ def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
         ceiling, after = below[0] - 1, (chord.bass, below[0])
     onsets = onsets[len(onsets) - len(pitches):]
     return tuple(MelodyNote(q, FANFARE_NOTE_Q, p) for q, p in zip(onsets, pitches))
-
-
-def _chord_at(chords: list[ChordSpan], q: Fraction) -> ChordSpan:
-    return chords[max(0, bisect.bisect_right([c.start_q for c in chords], q) - 1)]
-
-
-def _harmony_of(chords: list[ChordSpan], start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:
-    """A phrase's chords as (onset from the phrase start, length, figure): equal for a phrase
-    that brings back an earlier one's harmony, in whatever key."""
-    return tuple((c.start_q - start_q, c.length_q, c.figure) for c in chords if start_q <= c.start_q < end_q)
 
 
 def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: random.Random) -> list[_Slot]:
@@ -431,6 +426,12 @@ class _Line:
 
     def chord_at(self, q: Fraction) -> ChordSpan:
         return self.chords[max(0, bisect.bisect_right(self.starts, q) - 1)]
+
+    def harmony_between(self, start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:
+        """The chords starting in a phrase as (onset from the phrase start, length, figure):
+        equal for a phrase that brings back an earlier one's harmony, in whatever key."""
+        first, last = bisect.bisect_left(self.starts, start_q), bisect.bisect_left(self.starts, end_q)
+        return tuple((c.start_q - start_q, c.length_q, c.figure) for c in self.chords[first:last])
 
     def diatonic(self, chord: ChordSpan) -> frozenset[int]:
         """The scale of the key in force under ``chord`` (the lifted key after a lift)."""

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import music21.key
+from functools import cache
+
+from music21 import key as m21key
 
 from composer.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
 from composer.quiet import quiet_import
@@ -501,15 +503,11 @@ def _lift(plan: Plan, form: list[tuple[str, int]], rng: random.Random) -> tuple[
     bar = sum(n for _, n in form[:index])
     if plan.bars < int(data["lift_min_bars"]) or bar < plan.bars // 2:
         return None  # a lift is a late event in a piece long enough to have settled its key
-    tonic = music21.key.Key(_music21_name(plan.tonic), plan.mode).tonic.transpose(data["lift_interval"])
-    if abs(music21.key.Key(tonic.name, plan.mode).sharps) > 6:
+    tonic = music21_key(plan.tonic, plan.mode).tonic.transpose(data["lift_interval"])
+    if abs(m21key.Key(tonic.name, plan.mode).sharps) > 6:
         tonic = tonic.getEnharmonic() or tonic
     return bar, tonic.name.replace("-", "b")
 
-
-def _music21_name(tonic: str) -> str:
-    """A tonic as music21 spells it (B- for Bb)."""
-    return tonic[0] + tonic[1:].replace("b", "-")
 
 
 def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]:
@@ -524,6 +522,16 @@ def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]
             result.append((name, length))
         start += length
     return result
+
+
+@cache
+def music21_key(tonic: str, mode: str) -> m21key.Key:
+    """The music21 Key of a tonic as composer writes it ("Bb") and a mode.
+
+    >>> music21_key("Bb", "minor").sharps
+    -5
+    """
+    return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
 
 
 def form_data() -> dict[str, Any]:

@@ -13,8 +13,8 @@ from itertools import groupby
 from music21 import chord, dynamics, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
 from composer.arrange import PartSpec, swing_ratio
-from composer.harmony import music21_key, spelling
-from composer.plan import Plan
+from composer.harmony import spelling
+from composer.plan import Plan, music21_key
 
 #: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
 END_QUARTERS = "composerEndQuarters"

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 
 from composer import piece as P
 from composer.brief import build_brief
-from composer.harmony import ChordSpan, music21_key
+from composer.harmony import ChordSpan
 from composer.melody import MelodyNote
-from composer.plan import DRUM_CHANNEL, tempo_range
+from composer.plan import DRUM_CHANNEL, music21_key, tempo_range
 
 BRIEFS = [
     "bright, forward-moving background music for a 90-second product video, no vocals, "
