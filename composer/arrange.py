@@ -21,8 +21,7 @@ from fractions import Fraction
 from collections.abc import Callable
 from typing import Any
 
-from composer.brief import lexicon, presets_colours
-from composer.harmony import ChordSpan, parallel_perfect
+from composer.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
 from composer.melody import MelodyNote, Theme, melody_range
 from composer.plan import SUSTAINING_PROGRAMS, Plan, Role
 from composer.tables import gm_ranges, table
@@ -31,6 +30,8 @@ from composer.tables import gm_ranges, table
 KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
+#: Where an ambient texture's high tones float, above the pad (G4–G6).
+TEXTURE_RANGE = (67, 91)
 #: The bass line's register (E1..G3).
 BASS_RANGE = (28, 55)
 #: An ostinato or drum layer joins once a bar's energy reaches this level.
@@ -40,6 +41,8 @@ DRUMS_ENTRY = 0.3
 PULSE_ENERGY = 0.68
 EIGHTH = Fraction(1, 2)
 SIXTEENTH = Fraction(1, 4)
+#: Ambient cues place their entries on a sixth of a beat (triplet sixteenths): no pulse is heard.
+DRIFT_GRID = Fraction(1, 6)
 #: Pianos (GM programs 0-7, acoustic and electric): the parts that use the sustain pedal.
 PIANOS = range(0, 8)
 #: Length of a button ending's final hit, in quarter notes.
@@ -84,16 +87,12 @@ def arrangement_data() -> dict[str, Any]:
 
 
 def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Random) -> list[PartSpec]:
-    """Notes for every role of the plan, in the plan's role order (a counter-line, where the cue
-    wants one, after the melody); then pedal, expression and micro-timing."""
+    """Notes for every role of the plan, in the plan's role order; then pedal, expression and
+    micro-timing."""
     writers = {"pad": _pad, "bass": _bass, "melody": _melody, "counter": _counter, "ostinato": _ostinato,
-               "drums": _drums}
-    roles = list(plan.roles)
-    counter = counter_role(plan)
-    if counter is not None:
-        roles.insert(next(i for i, r in enumerate(roles) if r.role == "melody") + 1, counter)
+               "texture": _texture, "drums": _drums}
     parts = []
-    for role in roles:
+    for role in plan.roles:
         part = PartSpec(role)
         writers[role.role](plan, chords, theme, part, rng)
         if plan.ending == "button" and plan.kind != "stinger" and not part.is_drums:
@@ -172,19 +171,19 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
     """Sustained voicings, struck again at each barline; with rising energy on each half bar
     (above 0.6) and each beat (above 0.68), the pulsing pad of a build. Calm bars drop a doubled
     voice; at a phrase's end the pad lets go a beat early so the texture breathes. A sustained
-    dominant before an authentic cadence holds a 4–3 suspension; an ambient pad's voices move
-    one by one at unpredictable moments instead of together."""
+    dominant before an authentic cadence holds a 4–3 suspension. An ambient pad drifts instead
+    (``_drifting_pad``)."""
+    if plan.kind == "ambient":
+        _drifting_pad(plan, chords, part, rng)
+        return
     for position, chord in enumerate(chords):
         final = _is_final(plan, chord)
         chord_end = min(chord.end_q, plan.music_q) if not final else chord.end_q
         onsets = [chord.start_q] if final or plan.kind == "stinger" else _bar_onsets(plan, chord.start_q, chord_end)
-        if not final and plan.kind not in ("ambient", "stinger"):
+        if not final and plan.kind != "stinger":
             onsets = _pulsed(plan, onsets, chord_end, _pad_pulse)
         following = chords[position + 1] if position + 1 < len(chords) else None
         suspended = len(onsets) <= 2 and _suspension(plan, chord, following)
-        if plan.kind == "ambient" and not final and not suspended:
-            _drifting(plan, chord, onsets, chord_end, part, rng)
-            continue
         for index, onset in enumerate(onsets):
             energy = _energy(plan, onset)
             voicing = _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
@@ -203,6 +202,81 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
                     part.notes.append(NoteEvent(onset, end - onset, pitch, velocity))
 
 
+def _drifting_pad(plan: Plan, chords: list[ChordSpan], part: PartSpec, rng: random.Random) -> None:
+    """An ambient pad, with no beat to follow: tones common to two chords are held across the
+    change; the others move one by one, each at its own free moment over the first beats of the
+    new chord (the first at the change itself), the old tone letting go as the new one enters; a
+    cadential dominant arrives whole, with its 4–3 suspension.
+    Inside a chord, voices breathe again at free moments, more of them the higher the energy,
+    so that the energy is heard as motion, not as a pulse. A loop starts with all its voices
+    together, as its seam needs."""
+    data = arrangement_data()["ambient"]
+    held: dict[int, tuple[Fraction, int]] = {}  # pitch -> (start, velocity) of its sounding note
+
+    def let_go(pitch: int, at: Fraction) -> None:
+        start, velocity = held.pop(pitch)
+        part.notes.append(NoteEvent(start, at - start, pitch, velocity))
+
+    def strike(pitch: int, at: Fraction) -> None:
+        held[pitch] = (at, _velocity("pad", _energy(plan, at), rng))
+
+    for position, chord in enumerate(chords):
+        final = _is_final(plan, chord)
+        chord_end = chord.end_q if final else min(chord.end_q, plan.music_q)
+        if chord.start_q >= chord_end:
+            continue
+        energy = _energy(plan, chord.start_q)
+        voicing = _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
+        following = chords[position + 1] if position + 1 < len(chords) else None
+        suspended = _suspension(plan, chord, following)
+        third = next((p for p in voicing if (p - chord.root_pc) % 12 in (3, 4)), None) if suspended else None
+        if third in held:
+            let_go(third, chord.start_q)  # to be heard again, as the suspension
+        arriving = [p for p in voicing if p not in held]
+        leaving = [p for p in sorted(held) if p not in voicing]
+        together = (not held and plan.ending == "loop") or suspended  # a cadence is where the harmony is clearest
+        spread = min(chord.length_q / 2, Fraction(int(data["spread_beats"])))
+        moments = [Fraction(0)] + sorted(_free_moment(spread, rng) for _ in arriving[1:])
+        for index, pitch in enumerate(arriving):
+            at = chord.start_q + (Fraction(0) if together else moments[index])
+            if index < len(leaving):
+                let_go(leaving[index], at)
+            strike(pitch, at)
+            if pitch == third:  # the fourth above held over, resolving down halfway through the chord
+                fourth = pitch + 1 + (chord.root_pc + 5 - pitch - 1) % 12
+                resolution = chord.start_q + chord.length_q / 2
+                part.notes.append(NoteEvent(at, resolution - at, fourth, held[pitch][1]))
+                held[pitch] = (resolution, max(1, held[pitch][1] * 2 // 3))
+        for pitch in leaving[len(arriving):]:
+            let_go(pitch, chord.start_q)
+        arrivals = [chord.start_q + m for m in moments]
+        last_q = _release_end(plan, chord_end)
+        for bar in range(int((chord.start_q - plan.pickup_q) / plan.bar_q), plan.bars):
+            bar_start = plan.bar_start_q(bar)
+            if bar_start >= chord_end:
+                break
+            wanted = round(_along(data["pad_moves"], _energy(plan, bar_start)))
+            moves = wanted - sum(1 for a in arrivals if bar_start <= a < bar_start + plan.bar_q)
+            for at in sorted(bar_start + _free_moment(plan.bar_q, rng) for _ in range(max(0, moves))):
+                ready = [p for p in sorted(held) if held[p][0] < at]
+                if chord.start_q < at < last_q and ready:
+                    pitch = rng.choice(ready)
+                    let_go(pitch, at)
+                    strike(pitch, at)
+    for pitch in sorted(held):
+        let_go(pitch, last_q)
+
+
+def _free_moment(within_q: Fraction, rng: random.Random) -> Fraction:
+    """A moment in ``[0, within_q)`` on a grid of a sixth of a beat, far finer than any pulse."""
+    return DRIFT_GRID * rng.randrange(max(1, int(within_q / DRIFT_GRID)))
+
+
+def _along(line: list[float], energy: float) -> float:
+    """The value at ``energy`` on a data line [at energy 0, at energy 1]."""
+    return float(line[0]) + (float(line[1]) - float(line[0])) * energy
+
+
 def _half_bar(plan: Plan) -> Fraction:
     return plan.bar_q / 2 if plan.bar_q % 2 == 0 else plan.bar_q
 
@@ -214,7 +288,7 @@ def _pad_pulse(plan: Plan, energy: float) -> Fraction:
 
 def _bass_pulse(plan: Plan, energy: float) -> Fraction:
     """How often the bass strikes: each bar when calm, then half bars, beats and eighths."""
-    if energy < 0.4 or plan.kind == "ambient":
+    if energy < 0.4:
         return plan.bar_q
     return _half_bar(plan) if energy < 0.6 else Fraction(1) if energy <= PULSE_ENERGY else EIGHTH
 
@@ -255,19 +329,6 @@ def _thinned(voicing: tuple[int, ...], root_pc: int) -> tuple[int, ...]:
     return tuple(result)
 
 
-def _drifting(plan: Plan, chord: ChordSpan, onsets: list[Fraction], end_q: Fraction, part: PartSpec,
-              rng: random.Random) -> None:
-    """An ambient chord: all voices together at the change, then in each later bar every voice
-    moves on its own, at an unpredictable eighth, overlapping the others: no common beat."""
-    thin = _thin(plan, _energy(plan, chord.start_q))
-    for pitch in _thinned(chord.voicing, chord.root_pc) if thin else chord.voicing:
-        starts = [onsets[0]] + [bar + EIGHTH * rng.randrange(int(plan.bar_q * 2)) for bar in onsets[1:]]
-        starts = sorted(s for s in set(starts) if s < end_q)
-        for index, start in enumerate(starts):
-            end = starts[index + 1] if index + 1 < len(starts) else end_q
-            part.notes.append(NoteEvent(start, end - start, pitch, _velocity("pad", _energy(plan, start), rng)))
-
-
 def _suspension(plan: Plan, chord: ChordSpan, following: ChordSpan | None) -> bool:
     """Whether ``chord`` takes a 4–3 suspension: a dominant of at least two beats resolving
     to an authentic cadence, in major or minor (where the fourth is the tonic, in the key)."""
@@ -280,24 +341,68 @@ def _suspension(plan: Plan, chord: ChordSpan, following: ChordSpan | None) -> bo
 
 def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
     """Chord roots (or the inversion's bass), struck at each barline: held when calm, on half
-    bars, beats and then eighths as the energy rises."""
+    bars, beats and then eighths as the energy rises, stepping into some chord changes from the
+    scale tone next to the new bass (``_approach``). An ambient bass is a drone: each tone
+    held through its chord and on through the next ones that keep it, struck only when it moves."""
     lowest = gm_ranges()[part.role.program][0]
-    for chord in chords:
+    for position, chord in enumerate(chords):
         final = _is_final(plan, chord)
         chord_end = chord.end_q if final else min(chord.end_q, plan.music_q)
         end = _release_end(plan, chord_end)
-        pitch = chord.bass + 12 * max(0, -((chord.bass - lowest) // 12))  # up an octave below a cello's C2
+        pitch = bass_pitch(chord, lowest)
+        if plan.kind == "ambient":
+            previous = part.notes[-1] if part.notes else None
+            if previous is not None and previous.pitch == pitch and previous.end_q == chord.start_q:
+                part.notes[-1] = NoteEvent(previous.start_q, end - previous.start_q, pitch, previous.velocity)
+            else:
+                part.notes.append(NoteEvent(chord.start_q, end - chord.start_q, pitch,
+                                            _velocity("bass", _energy(plan, chord.start_q), rng)))
+            continue
         if final or plan.kind == "stinger":
             velocity = _velocity("bass", _energy(plan, chord.start_q), rng, 8)
             part.notes.append(NoteEvent(chord.start_q, end - chord.start_q, pitch, velocity))
             continue
         onsets = _pulsed(plan, _bar_onsets(plan, chord.start_q, chord_end), chord_end, _bass_pulse)
+        following = chords[position + 1] if position + 1 < len(chords) else None
+        approach = _approach(plan, pitch, onsets, following, theme, lowest, rng) if following else None
         for index, onset in enumerate(onsets):
             until = onsets[index + 1] if index + 1 < len(onsets) else end
             length = until - onset
             accent = 8 if (onset - plan.pickup_q) % plan.bar_q == 0 else 0
             played = length * Fraction(9, 10) if length < 2 else length
-            part.notes.append(NoteEvent(onset, played, pitch, _velocity("bass", _energy(plan, onset), rng, accent)))
+            sounding = approach if approach is not None and index == len(onsets) - 1 else pitch
+            part.notes.append(NoteEvent(onset, played, sounding, _velocity("bass", _energy(plan, onset), rng, accent)))
+
+
+def bass_pitch(chord: ChordSpan, lowest: int) -> int:
+    """The chord's bass, an octave up where it lies below the instrument's lowest note."""
+    return chord.bass + 12 * max(0, -((chord.bass - lowest) // 12))
+
+
+def _approach(plan: Plan, pitch: int, onsets: list[Fraction], following: ChordSpan, theme: Theme, lowest: int,
+              rng: random.Random) -> int | None:
+    """A walking bass's approach note: where the bass plays at least every beat, its last note
+    before a new bass note may step into it from the scale tone above or below (the one nearer),
+    on a weak beat, inside the range and without parallel fifths or octaves against the melody.
+    How often is data (arrangement.toml [bass])."""
+    last = onsets[-1]
+    if len(onsets) < 2 or onsets[-1] - onsets[-2] > 1 or (last - plan.pickup_q) % plan.bar_q == 0:
+        return None
+    target = bass_pitch(following, lowest)
+    if target == pitch or rng.random() >= float(arrangement_data()["bass"]["approach_share"]):
+        return None
+    scale = scale_pitch_classes(*plan.key_at(last))
+    below = next(p for p in range(target - 1, target - 4, -1) if p % 12 in scale)
+    above = next(p for p in range(target + 1, target + 4) if p % 12 in scale)
+    choice = min((below, above), key=lambda p: (abs(p - pitch), p))
+    starts = [n.start_q for n in theme.notes]
+    before, at, after = (_sounding(theme.notes, starts, q) for q in (onsets[-2], last, following.start_q))
+    moves = [(pitch, before, choice, at), (choice, at, target, after)]
+    if not lowest <= choice <= BASS_RANGE[1] or choice == pitch or any(
+            a is not None and b is not None and parallel_perfect(low_a, a.pitch, low_b, b.pitch)
+            for low_a, a, low_b, b in moves):
+        return None
+    return choice
 
 
 # --- melody and counter-line ---------------------------------------------------------------
@@ -332,23 +437,6 @@ def _melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
         climbed = [p for p in tops if theme.notes and p > theme.notes[-1].pitch]  # the fanfare lands above
         top = climbed[0] if climbed else tops[-1] if tops else max(hit.voicing)
         part.notes.append(NoteEvent(hit.start_q, _release_end(plan, hit.end_q) - hit.start_q, top, 110))
-
-
-def counter_role(plan: Plan) -> Role | None:
-    """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in the
-    data) with a melody, and a program for it that the brief does not exclude."""
-    data = arrangement_data()["counter"]
-    if plan.kind not in data["kinds"] and plan.brief.preset not in data["presets"]:
-        return None
-    if not any(r.role == "melody" for r in plan.roles) or "counter" in plan.brief.exclude:
-        return None
-    program = int(data["programs"].get(plan.brief.preset, -1))
-    for colour in plan.brief.colours:
-        program = int(data["colours"].get(colour, program))
-    excluded = {lexicon()["instruments"].get(word) for word in plan.brief.exclude}
-    if program < 0 or program in excluded or any(colour not in presets_colours() for colour in plan.brief.colours):
-        return None
-    return Role("counter", program, int(data["channel"]))
 
 
 def counter_range(plan: Plan, program: int) -> tuple[int, int]:
@@ -445,6 +533,39 @@ def _ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec,
                                             _velocity("ostinato", energy, rng)))
             onset += step
             index += 1
+
+
+def _texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+    """An ambient cue's evolving layer: single high tones of the chord sounding, each entering at
+    its own free moment and held for a few beats, overlapping, never past a chord that does not
+    hold it. More of them the higher the energy; none at the calmest."""
+    data = arrangement_data()["ambient"]
+    low, high = gm_ranges()[part.role.program]
+    low, high = max(low, TEXTURE_RANGE[0]), min(high, TEXTURE_RANGE[1])
+    starts = [c.start_q for c in chords]
+    busy_until: dict[int, Fraction] = {}
+    last_q = _release_end(plan, plan.music_q)
+    for bar in range(plan.bars):
+        bar_start = plan.bar_start_q(bar)
+        count = round(_along(data["texture_notes"], _energy(plan, bar_start)))
+        for at in sorted(bar_start + _free_moment(plan.bar_q, rng) for _ in range(count)):
+            index = bisect.bisect_right(starts, at) - 1
+            chord = chords[index]
+            tones = {p % 12 for p in chord.voicing}
+            candidates = [p for p in range(low, high + 1) if p % 12 in tones and busy_until.get(p, at) <= at]
+            if not candidates:
+                continue
+            pitch = rng.choice(candidates)
+            until = chord.end_q
+            for following in chords[index + 1:]:
+                if pitch % 12 not in {p % 12 for p in following.voicing}:
+                    break
+                until = following.end_q
+            length = min(Fraction(rng.randint(*data["texture_beats"])), min(until, last_q) - at)
+            if length <= 0:
+                continue
+            busy_until[pitch] = at + length
+            part.notes.append(NoteEvent(at, length, pitch, _velocity("texture", _energy(plan, at), rng)))
 
 
 def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:

@@ -210,12 +210,7 @@ class Piece:
             ],
             "energy": plan.energy_curve(),
             "progression": [c.figure for c in self.chords],
-            "motif": {
-                "notes": self.motif_names(),
-                "rhythm_q": [str(r) for r in self.theme.motif.rhythm],
-                "steps": list(self.theme.motif.steps),
-                "statements_s": [round(plan.seconds(q), 3) for q in self.theme.statements_q],
-            },
+            "motif": self._motif_report(),
             "instruments": [
                 {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1}
                 for r in self.roles
@@ -229,6 +224,18 @@ class Piece:
             "files": dict(self.written),
             "stems": dict(self.stems_written),
             "provenance": self.provenance().statement,
+        }
+
+    def _motif_report(self) -> dict[str, Any] | None:
+        """The theme's motif and where it is heard whole; None when no part plays the theme
+        (a bed or ambient cue has no melody, though the plan still drew one)."""
+        if not any(r.role == "melody" for r in self.roles):
+            return None
+        return {
+            "notes": self.motif_names(),
+            "rhythm_q": [str(r) for r in self.theme.motif.rhythm],
+            "steps": list(self.theme.motif.steps),
+            "statements_s": [round(self.plan.seconds(q), 3) for q in self.theme.statements_q],
         }
 
     def _loudness_report(self) -> dict[str, Any]:

@@ -27,7 +27,11 @@ pretty_midi = quiet_import("pretty_midi")
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
 #: General MIDI channel (0-based) per role; drums always on MIDI channel 10.
-ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "drums": 9}
+ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "texture": 5, "drums": 9}
+#: The high bowed layer of an ambient cue whose preset names none (GM 92, bowed glass).
+AMBIENT_TEXTURE = 92
+#: An ambient bass is a held drone: a bass that cannot sustain (plucked, synth) gives way to a cello.
+AMBIENT_DRONE = 42
 DRUM_CHANNEL = 9
 #: Synthesizers and electric instruments, which an "acoustic" or "orchestral" brief replaces.
 SYNTHETIC_PROGRAMS = frozenset({2, 3, 4, 5, 16, 17, 18, *range(26, 32), *range(33, 40), 50, 51, 62, 63,
@@ -304,10 +308,11 @@ def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
 def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tuple[Role, ...]:
     """Which roles play and on which General MIDI programs: the preset's, then the brief's wishes."""
     programs: dict[str, int] = {r: int(preset[r]) for r in ("pad", "bass", "melody", "ostinato")}  # type: ignore[arg-type]
+    programs["texture"] = int(preset.get("texture", AMBIENT_TEXTURE)) if brief.kind == "ambient" else -1  # type: ignore[arg-type]
     for colour in brief.colours:
         spec = presets_colours()[colour]
         for role in programs:
-            if not spec["synthetic_only"] or programs[role] in SYNTHETIC_PROGRAMS:
+            if role in spec and (not spec["synthetic_only"] or programs[role] in SYNTHETIC_PROGRAMS):
                 programs[role] = int(spec[role])
     wanted = list(brief.instruments)
     for program in wanted:
@@ -320,6 +325,8 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
     drums = bool(preset["drums"]) and brief.kind in ("thematic", "bed", "stinger")
     if brief.kind == "ambient":
         programs["melody"] = programs["ostinato"] = -1
+        if programs["bass"] >= 0 and programs["bass"] not in SUSTAINING_PROGRAMS:
+            programs["bass"] = AMBIENT_DRONE
     if brief.kind == "bed" and programs["ostinato"] >= 0:
         programs["melody"] = -1
     if "drums" in brief.exclude:
@@ -327,9 +334,29 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
     roles = [Role(role, program, ROLE_CHANNELS[role]) for role, program in programs.items() if program >= 0]
     if not any(r.role == "pad" for r in roles):
         roles.insert(0, Role("pad", 89 if 89 not in excluded_programs else 48, ROLE_CHANNELS["pad"]))
+    counter = _counter_role(brief, roles)
+    if counter is not None:
+        roles.insert(next(i for i, r in enumerate(roles) if r.role == "melody") + 1, counter)
     if drums:
         roles.append(Role("drums", 0, DRUM_CHANNEL))
     return tuple(roles)
+
+
+def _counter_role(brief: Brief, roles: list[Role]) -> Role | None:
+    """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in
+    arrangement.toml) with a melody, and a program for it that the brief does not exclude."""
+    data = table("arrangement")["counter"]
+    if brief.kind not in data["kinds"] and brief.preset not in data["presets"]:
+        return None
+    if not any(r.role == "melody" for r in roles) or "counter" in brief.exclude:
+        return None
+    program = int(data["programs"].get(brief.preset, -1))
+    for colour in brief.colours:
+        program = int(data["colours"].get(colour, program))
+    excluded = {lexicon()["instruments"].get(word) for word in brief.exclude}
+    if program < 0 or program in excluded or any(colour not in presets_colours() for colour in brief.colours):
+        return None
+    return Role("counter", program, int(data["channel"]))
 
 
 def _placed(wanted: list[int], program: int) -> set[str]:
@@ -356,8 +383,10 @@ def _bar_energy(plan: Plan, form: list[tuple[str, int]]) -> tuple[float, ...]:
 
     if plan.kind == "stinger":
         return (round(level(plan.seconds(plan.pickup_q)), 3),)
-    steady = any(event.verb == "steady" for event in plan.brief.shape)
-    section_energy = {} if steady else form_data()["section_energy"]  # "steady" means no form dynamics
+    # "steady" means no form dynamics, and a loop has none either: its end leads into its start,
+    # so a quieter intro would be a dip at every repeat
+    steady = any(event.verb == "steady" for event in plan.brief.shape) or plan.brief.loop
+    section_energy = {} if steady else form_data()["section_energy"]
     names = [name for name, bars in form for _ in range(bars)]
     result = []
     for bar in range(plan.bars):

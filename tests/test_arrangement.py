@@ -13,7 +13,8 @@ The energy rule, as measured here: the notes played in each bar, each weighted b
 - Where the planned energy of those bars spans at least ``VARYING_ENERGY`` (0.15, a change a
   listener hears), the per-bar density must correlate with it at r >= 0.7 (Pearson).
 - Where it spans less, a correlation is meaningless (a flat line has none), so the density
-  must be flat too: its coefficient of variation over the bars at most ``FLAT_DENSITY_CV``.
+  must be flat too: its coefficient of variation over the bars at most ``FLAT_DENSITY_CV`` —
+  unless it still follows the energy's small changes at r >= 0.7.
 - A stinger has no bars: its hit must carry more notes x velocity than any beat of its pickup.
 """
 
@@ -33,7 +34,7 @@ from hypothesis import strategies as st
 from composer import analysis
 from composer import piece as P
 from composer.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range, swing_ratio
-from composer.harmony import ChordSpan, parallel_perfect
+from composer.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
 from composer.midi import swung
 from composer.plan import SUSTAINING_PROGRAMS
 from composer.quiet import quiet_import
@@ -110,7 +111,8 @@ def assert_density_follows_energy(piece: P.Piece, density: list[float]) -> None:
         assert r >= MIN_CORRELATION, f"{where(piece)}: density/energy r = {r:.2f}\nenergy {energy}\ndensity {played}"
     else:
         cv = statistics.pstdev(played) / statistics.mean(played)
-        assert cv <= FLAT_DENSITY_CV, f"{where(piece)}: flat energy, density varies (CV {cv:.2f}): {played}"
+        follows = len(set(energy)) > 1 and float(np.corrcoef(energy, played)[0, 1]) >= MIN_CORRELATION
+        assert cv <= FLAT_DENSITY_CV or follows, f"{where(piece)}: flat energy, density varies (CV {cv:.2f}): {played}"
 
 
 # --- energy --------------------------------------------------------------------------------
@@ -401,3 +403,105 @@ def test_a_ring_ending_holds_the_final_chord_into_its_release() -> None:
     pad = next(p for p in piece.parts if p.role.role == "pad")
     held = [n for n in pad.notes if n.start_q == final.start_q]
     assert held and all(n.end_q > final.start_q + piece.plan.bar_q for n in held)
+
+
+# --- kinds: ambient and stinger ------------------------------------------------------------
+
+
+AMBIENT_BRIEFS = st.builds(lambda mood, use, shape, seconds: f"{mood} ambient music for a {seconds}-second {use}{shape}",
+                           st.sampled_from(MOODS), st.sampled_from(USES), st.sampled_from(SHAPES),
+                           st.sampled_from(LENGTHS))
+GROOVE = "upbeat tiktok reel, 30 seconds"
+
+
+def onset_intervals_s(data: bytes) -> list[float]:
+    """Seconds between the onsets read back from a MIDI file (all parts; onsets closer than the
+    analysis module's cluster width counted once)."""
+    onsets: list[float] = []
+    for start in sorted(n.start_s for n in analysis.read_music(data, "piece").notes):
+        if not onsets or start - onsets[-1] > analysis.ONSET_CLUSTER_S:
+            onsets.append(start)
+    return [b - a for a, b in zip(onsets, onsets[1:])]
+
+
+def commonest_interval_share(intervals: list[float]) -> float:
+    """The share of intervals within 20 ms of the commonest one: a grid repeats one interval."""
+    return max(sum(1 for other in intervals if abs(other - interval) <= 0.02) for interval in intervals) / len(intervals)
+
+
+@pytest.fixture(scope="module")
+def groove() -> tuple[float, float]:
+    """The baseline: onset-interval CV and commonest-interval share of a drum-driven reel."""
+    intervals = onset_intervals_s(P.compose(GROOVE, seed=1).midi_bytes)
+    cv = statistics.pstdev(intervals) / statistics.mean(intervals)
+    return cv, commonest_interval_share(intervals)
+
+
+@PROPERTY
+@given(brief=AMBIENT_BRIEFS, seed=SEEDS)
+@example(brief="dark ambient soundscape, 1 minute", seed=1)
+def test_an_ambient_cue_has_no_steady_onset_grid(groove: tuple[float, float], brief: str, seed: int) -> None:
+    """Read back from the MIDI file, an ambient cue's onsets are spread, not gridded: the spread of
+    its onset intervals (CV) at least four times a groove's, and its commonest interval (a grid
+    repeats one) at most half as common as in the groove."""
+    groove_cv, groove_share = groove
+    assert groove_cv < 0.15 and groove_share > 0.6, "the baseline is a steady groove"
+    piece = P.compose(brief, seed=seed)
+    assert piece.plan.kind == "ambient" and not any(p.is_drums for p in piece.parts)
+    intervals = onset_intervals_s(piece.midi_bytes)
+    cv = statistics.pstdev(intervals) / statistics.mean(intervals)
+    assert cv >= 4 * groove_cv, f"{where(piece)}: onset CV {cv:.2f}, groove {groove_cv:.2f}"
+    assert commonest_interval_share(intervals) <= groove_share / 2, where(piece)
+
+
+STINGER_BRIEFS = st.builds(lambda mood, use, seconds: f"{mood} {seconds}-second stinger for a {use}",
+                           st.sampled_from(MOODS), st.sampled_from(USES), st.sampled_from([1, 1.5, 2, 3, 4, 5, 6]))
+
+
+@settings(max_examples=24, deadline=None, derandomize=True)
+@given(brief=STINGER_BRIEFS, seed=SEEDS)
+def test_a_stinger_lasts_its_seconds_and_peaks_in_its_first_half(small_soundfont, brief: str, seed: int) -> None:
+    """Rendered, a stinger is 1–6 s long and its loudest 50 ms (RMS) falls in its first half: a
+    short pickup into the hit, which then rings out to the end."""
+    piece = P.compose(brief, seed=seed)
+    assert piece.plan.kind == "stinger"
+    audio = piece.audio(small_soundfont)
+    assert 1.0 <= len(audio) / 44100 <= 6.0 and len(audio) == round(piece.plan.duration_s * 44100)
+    window = 2205
+    windows = len(audio) // window
+    rms = np.sqrt((audio[: windows * window] ** 2).mean(axis=1).reshape(windows, window).mean(axis=1))
+    loudest_s = (int(rms.argmax()) + 0.5) * window / 44100
+    assert loudest_s < len(audio) / 44100 / 2, f"{where(piece)}: loudest at {loudest_s:.2f} s of {len(audio) / 44100:.2f}"
+
+
+# --- bass ----------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(brief=BRIEFS, seed=SEEDS)
+@example(brief="upbeat tiktok reel, 30 seconds", seed=1)
+def test_a_bass_note_outside_its_chord_is_an_approach_into_the_next(brief: str, seed: int) -> None:
+    """Outside the chord's tones the bass plays only approach notes: off the downbeat, in the
+    key's scale, a step (1–3 semitones) from the next bass note, which starts the next chord."""
+    piece = P.compose(brief, seed=seed)
+    bass = next((p for p in piece.parts if p.role.role == "bass"), None)
+    if bass is None:
+        return
+    for note, following in zip(bass.notes, bass.notes[1:]):
+        chord = chord_at(piece.chords, note.start_q)
+        if note.pitch % 12 in chord.pitch_classes:
+            continue
+        assert (note.start_q - piece.plan.pickup_q) % piece.plan.bar_q != 0, f"{where(piece)}: {note} on a downbeat"
+        assert following.start_q == note.end_q or following.start_q - note.start_q <= 1, where(piece)
+        assert chord_at(piece.chords, following.start_q) is not chord, f"{where(piece)}: {note} leads nowhere new"
+        assert 1 <= abs(following.pitch - note.pitch) <= 3, f"{where(piece)}: {note} → {following}"
+        assert note.pitch % 12 in scale_pitch_classes(*piece.plan.key_at(note.start_q)), where(piece)
+
+
+def test_a_driving_bass_steps_into_some_chord_changes() -> None:
+    approaches = 0
+    for seed in range(6):
+        piece = P.compose("upbeat tiktok reel, 30 seconds", seed=seed)
+        bass = next(p for p in piece.parts if p.role.role == "bass")
+        approaches += sum(1 for n in bass.notes if n.pitch % 12 not in chord_at(piece.chords, n.start_q).pitch_classes)
+    assert approaches >= 6

@@ -57,21 +57,26 @@ def test_no_click_at_start_or_end(small_soundfont):
     assert steps[:edge].max() <= typical and steps[-edge:].max() <= typical
 
 
-def test_a_loop_repeats_without_a_seam(small_soundfont):
+LOOPS = ["warm seamless loop for a podcast, 24 seconds", "playful e-learning bed, 40 seconds, loopable",
+         "game ambient loop, 30 seconds", "corporate background loop, 30 seconds"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("brief", LOOPS)
+def test_a_loop_repeats_without_a_seam(small_soundfont, brief, seed):
     """Played twice, the loop's seam sounds like any other bar line: its level (250 ms around it)
-    is within 1.5 dB of the level around it and of the loop's other downbeats, with no click."""
-    piece = compose("warm seamless loop for a podcast, 24 seconds", seed=6)
+    is within 1.5 dB of the level around the downbeats one and two bars either side of it, and
+    the step from its last sample to its first is no bigger than the music's own steps."""
+    piece = compose(brief, seed=seed)
     assert piece.plan.ending == "loop"
     audio = piece.audio(small_soundfont)
     twice = np.concatenate([audio, audio])
     seam = len(audio)
     half = round(0.125 * 44100)
-    at_seam = _rms_db(twice[seam - half : seam + half])
-    around = [_rms_db(twice[seam + k * half - half : seam + k * half + half]) for k in (-8, -4, 4, 8)]
-    assert abs(at_seam - float(np.mean(around))) < 1.5
     bar = round(piece.plan.seconds(piece.plan.bar_q) * 44100)
-    downbeats = [_rms_db(audio[i * bar - half : i * bar + half]) for i in range(1, piece.plan.bars)]
-    assert abs(at_seam - float(np.median(downbeats))) < 1.5
+    at_seam = _rms_db(twice[seam - half : seam + half])
+    around = [_rms_db(twice[seam + k * bar - half : seam + k * bar + half]) for k in (-2, -1, 1, 2)]
+    assert abs(at_seam - float(np.mean(around))) < 1.5, (at_seam, around)
     jump = np.abs(twice[seam] - twice[seam - 1]).max()
     assert jump <= np.percentile(np.abs(np.diff(audio, axis=0)), 99.9)
 
