@@ -633,11 +633,12 @@ def mean_polyphony(music: Music) -> float | None:
 
 def energy_per_bar(music: Music) -> tuple[float, ...]:
     """Velocity-weighted note onsets in each bar (velocity / 127 summed, drums included): how
-    much is played, and how hard, bar by bar."""
+    much is played, and how hard, bar by bar. A note played a hair before a bar line (a
+    player's push, within half of TOLERANCE_Q) belongs to the bar it leads into."""
     starts = bar_starts(music, music.end_q)
     energy = [0.0] * len(starts)
     for note in music.notes:
-        bar = bisect.bisect_right(starts, note.start_q + 1e-9) - 1
+        bar = bisect.bisect_right(starts, note.start_q + TOLERANCE_Q / 2) - 1
         if 0 <= bar < len(energy):
             energy[bar] += note.velocity / 127
     return tuple(round(e, 2) for e in energy)

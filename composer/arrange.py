@@ -30,6 +30,9 @@ from composer.tables import gm_ranges, table
 KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
+#: A pair of timpani tuned to the chord's root, as low as it goes (D2–A3).
+TIMPANI_RANGE = (38, 57)
+TIMPANI_ENTRY = 0.5
 #: Where an ambient texture's high tones float, above the pad (G4–G6).
 TEXTURE_RANGE = (67, 91)
 #: The bass line's register (E1..G3).
@@ -90,7 +93,7 @@ def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Rando
     """Notes for every role of the plan, in the plan's role order; then pedal, expression and
     micro-timing."""
     writers = {"pad": _pad, "bass": _bass, "melody": _melody, "counter": _counter, "ostinato": _ostinato,
-               "texture": _texture, "drums": _drums}
+               "texture": _texture, "timpani": _timpani, "drums": _drums}
     parts = []
     for role in plan.roles:
         part = PartSpec(role)
@@ -566,6 +569,43 @@ def _texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, 
                 continue
             busy_until[pitch] = at + length
             part.notes.append(NoteEvent(at, length, pitch, _velocity("texture", _energy(plan, at), rng)))
+
+
+def _timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+    """A trailer's timpani: the chord's root on each downbeat from TIMPANI_ENTRY, on beat three
+    too where the energy drives, a roll swelling over the last beat into each section that
+    arrives at least as strong, and the last chord's root as the final hit."""
+    starts = [c.start_q for c in chords]
+
+    def root_at(q: Fraction) -> int:
+        root = chords[max(0, bisect.bisect_right(starts, q) - 1)].root_pc
+        return TIMPANI_RANGE[0] + (root - TIMPANI_RANGE[0]) % 12
+
+    arrivals = {later.start_q for earlier, later in zip(plan.sections, plan.sections[1:]) if later.energy >= earlier.energy}
+    for bar in range(plan.bars):
+        start = plan.bar_start_q(bar)
+        energy = plan.bar_energy[bar]
+        if start >= plan.music_q or energy < TIMPANI_ENTRY:
+            continue
+        beats = [Fraction(0), Fraction(2)] if energy > PULSE_ENERGY and plan.bar_q == 4 else [Fraction(0)]
+        for beat in beats:
+            accent = 12 if start + beat in arrivals else 0
+            part.notes.append(NoteEvent(start + beat, Fraction(1), root_at(start + beat),
+                                        _velocity("timpani", energy, rng, accent)))
+        next_bar = start + plan.bar_q
+        if next_bar in arrivals:
+            roll_start = next_bar - 1
+            for index in range(4):  # sixteenths, swelling into the arrival
+                part.notes.append(NoteEvent(roll_start + index * SIXTEENTH, SIXTEENTH, root_at(roll_start),
+                                            _velocity("timpani", energy * (0.6 + 0.1 * index), rng)))
+    final = chords[-1]
+    if _is_final(plan, final) and plan.kind != "stinger" and plan.ending != "fade":
+        part.notes = [n for n in part.notes if n.start_q < final.start_q]
+        part.notes.append(NoteEvent(final.start_q, _release_end(plan, final.end_q) - final.start_q,
+                                    root_at(final.start_q), _velocity("timpani", 1.0, rng)))
+    if plan.kind == "stinger":
+        part.notes = [NoteEvent(plan.pickup_q, _release_end(plan, plan.end_q) - plan.pickup_q,
+                                root_at(plan.pickup_q), _velocity("timpani", 1.0, rng))]
 
 
 def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:

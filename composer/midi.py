@@ -17,7 +17,7 @@ import io
 from fractions import Fraction
 
 import mido
-from music21 import dynamics, expressions, instrument, key, meter, note, stream, tempo
+from music21 import chord, dynamics, expressions, instrument, key, meter, note, stream, tempo
 
 from composer.score import NUDGE_MS, end_quarters, swing
 from composer.tables import table
@@ -160,8 +160,10 @@ def _part_track(part: stream.Part, feel: _Feel) -> mido.MidiTrack:
     for element in part.notes:
         start_q = Fraction(element.offset)
         start, stop = feel.span(start_q, start_q + Fraction(element.quarterLength), _nudge(element))
-        for written in element.pitches:
-            played.setdefault(written.midi, []).append((start, stop, element.volume.velocity or 64))
+        # a chord's notes keep their own velocities (a kick and a hat struck together)
+        velocities = [n.volume.velocity for n in element.notes] if isinstance(element, chord.Chord) else [element.volume.velocity]
+        for written, velocity in zip(element.pitches, velocities):
+            played.setdefault(written.midi, []).append((start, stop, velocity or 64))
     for pitch, notes in played.items():
         notes.sort()
         for index, (start, stop, velocity) in enumerate(notes):

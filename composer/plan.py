@@ -27,7 +27,7 @@ pretty_midi = quiet_import("pretty_midi")
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
 #: General MIDI channel (0-based) per role; drums always on MIDI channel 10.
-ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "texture": 5, "drums": 9}
+ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "texture": 5, "timpani": 6, "drums": 9}
 #: The high bowed layer of an ambient cue whose preset names none (GM 92, bowed glass).
 AMBIENT_TEXTURE = 92
 #: An ambient bass is a held drone: a bass that cannot sustain (plucked, synth) gives way to a cello.
@@ -331,6 +331,7 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
         programs["melody"] = -1
     if "drums" in brief.exclude:
         drums = False
+    programs["timpani"] = int(preset.get("timpani", -1)) if drums else -1  # type: ignore[arg-type]
     roles = [Role(role, program, ROLE_CHANNELS[role]) for role, program in programs.items() if program >= 0]
     if not any(r.role == "pad" for r in roles):
         roles.insert(0, Role("pad", 89 if 89 not in excluded_programs else 48, ROLE_CHANNELS["pad"]))

@@ -45,7 +45,8 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
                 element.volume.velocity = events[0].velocity
             else:
                 element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=length)
-                element.volume.velocity = max(e.velocity for e in events)
+                for component, event in zip(element.notes, events):  # a kick and a hat struck together keep their own
+                    component.volume.velocity = event.velocity
             element.editorial[NUDGE_MS] = events[0].nudge_ms
             part.coreInsert(start, element)
         for at_q, value in spec.expression:  # the expression curve's points, as dynamics

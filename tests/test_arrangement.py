@@ -505,3 +505,26 @@ def test_a_driving_bass_steps_into_some_chord_changes() -> None:
         bass = next(p for p in piece.parts if p.role.role == "bass")
         approaches += sum(1 for n in bass.notes if n.pitch % 12 not in chord_at(piece.chords, n.start_q).pitch_classes)
     assert approaches >= 6
+
+
+# --- percussion ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_trailer_has_timpani_on_the_chord_roots(seed: int) -> None:
+    """The trailer palette's timpani: the root of the chord it sounds under, in the drums' range
+    D2–C4, louder at a section that arrives stronger than at the roll leading into it."""
+    piece = P.compose("epic trailer, 90 seconds, builds", seed=seed)
+    timpani = next(p for p in piece.parts if p.role.role == "timpani")
+    assert timpani.role.program == 47 and len(timpani.notes) >= 8
+    low, high = gm_ranges()[47]
+    for note in timpani.notes:
+        assert low <= note.pitch <= high
+        assert note.pitch % 12 == chord_at(piece.chords, note.start_q).root_pc, f"{where(piece)}: {note}"
+    assert max(n.velocity for n in timpani.notes) >= 100
+
+
+@pytest.mark.parametrize("brief", ["epic trailer, 60 seconds, no drums", "tense documentary underscore, 60 seconds",
+                                   "dark ambient soundscape, 1 minute", PRODUCT_VIDEO])
+def test_no_timpani_without_percussion_or_outside_the_trailer_palette(brief: str) -> None:
+    assert all(r.role != "timpani" for r in P.compose(brief, seed=1).roles)
