@@ -5,7 +5,9 @@ binding), at the asked sample rate and in the piece's room, writing float sample
 one preallocated buffer: the length in frames is ``round(duration × rate)`` by construction.
 Seconds become frames only here. Mastering is one gain to the loudness target (BS.1770, with
 pyloudnorm) and a look-ahead limiter on the 4× oversampled peaks (scipy), so the true peak
-stays under −1 dBTP without clipping. Stems render the same file with some messages left out.
+stays under −1 dBTP without clipping. Stems come from the same synth in the same pass: each
+MIDI channel plays into its own FluidSynth output group (with its own reverb and chorus), so the
+mix is exactly the sum of its stems.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +54,12 @@ FADE_OUT_S = 0.05
 #: Gain inside the synth: low enough that dense chords never clip before mastering.
 SYNTH_GAIN = 0.3
 
+#: FluidSynth's MIDI channels in a file, each of which can play into its own output group.
+MIDI_CHANNELS = 16
+
 Progress = Callable[[int, int], None]
-#: Which messages a partial render keeps: (track index, message) → keep it.
-MessageFilter = Callable[[int, mido.Message], bool]
+#: A stem's name and the MIDI channels (0-based) it plays.
+StemChannels = dict[str, frozenset[int]]
 
 
 @dataclass(frozen=True)
@@ -128,10 +134,12 @@ def read_midi(path: Path) -> mido.MidiFile:
 class _Synth:
     """One FluidSynth instance with a soundfont loaded, writing float stereo into numpy arrays."""
 
-    def __init__(self, soundfont: Path, sample_rate: int, space: Room) -> None:
+    def __init__(self, soundfont: Path, sample_rate: int, space: Room, groups: int = 1) -> None:
         check_sample_rate(sample_rate)
         fluidsynth = load_fluidsynth()
-        self.synth: Any = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate))
+        # MIDI channel c plays into output group c % groups, each with its own reverb and chorus
+        per_group = {"synth.audio-groups": groups, "synth.audio-channels": groups, "synth.effects-groups": groups}
+        self.synth: Any = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate), **per_group)
         self.synth.setting("synth.polyphony", 512)
         self.synth.setting("synth.cpu-cores", 1)
         if self.synth.sfload(str(soundfont), 1) < 0:
@@ -145,12 +153,30 @@ class _Synth:
         write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
                           ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
         self._write = write
+        process = fluidsynth._fl.fluid_synth_process
+        process.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                            ctypes.c_void_p]
+        self._process = process
+        #: Planar output per group (left, right); the group's reverb and chorus mix into the same rows.
+        self.planar = np.zeros((groups, 2, CHUNK_FRAMES), dtype=np.float32)
+        rows = [row.ctypes.data for group in self.planar for row in group]
+        self._dry = (ctypes.c_void_p * len(rows))(*rows)
+        self._effects = (ctypes.c_void_p * (2 * len(rows)))(*[row for pair in zip(rows[::2], rows[1::2])
+                                                            for row in (*pair, *pair)])  # reverb, chorus
 
     def fill(self, frames: np.ndarray) -> None:
         """Render ``len(frames)`` stereo frames into a C-contiguous float32 (frames × 2) view."""
         if len(frames):
             address = frames.ctypes.data
             self._write(self.synth.synth, len(frames), address, 0, 2, address, 1, 2)
+
+    def fill_groups(self, count: int) -> np.ndarray:
+        """Render ``count`` ≤ CHUNK_FRAMES frames per output group: a (groups × 2 × count) view,
+        valid until the next call."""
+        block = self.planar[:, :, :count]
+        block.fill(0.0)  # FluidSynth adds into the buffers
+        self._process(self.synth.synth, count, len(self._effects), self._effects, len(self._dry), self._dry)
+        return block
 
     def send(self, message: mido.Message) -> None:
         kind = message.type
@@ -178,66 +204,164 @@ def render_midi(
     fade_out_s: float = FADE_OUT_S,
     progress: Progress | None = None,
     space: Room | None = None,
-    keep: MessageFilter | None = None,
 ) -> np.ndarray:
     """Stereo float32 audio of ``midi``, exactly ``round(duration_s × sample_rate)`` frames.
 
     A loop renders a little past its end and folds that ring-out onto its start, so the file
     repeats without a seam; anything else fades in over 5 ms and out over ``fade_out_s``.
-    ``keep`` renders only some messages (a stem) on the same timeline: FluidSynth is
-    deterministic and its reverb and chorus are linear sends, so stems sum to the full render.
     """
-    frames = round(duration_s * sample_rate)
-    extra = round(LOOP_WRAP_S * sample_rate) if loop else 0
+    frames, extra = _frames(duration_s, sample_rate, loop)
     audio = np.zeros((frames + extra, 2), dtype=np.float32)
     synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM))
+
+    def advance(cursor: int, target: int) -> None:
+        synth.fill(audio[cursor:target])
+        if progress is not None:
+            progress(target, len(audio))
+
     try:
-        cursor = 0
-        for seconds, track, message in timed_messages(midi):
-            target = min(round(seconds * sample_rate), frames)
-            cursor = _advance(synth, audio, cursor, target, progress)
-            if target >= frames:
-                break
-            if keep is None or keep(track, message):
-                synth.send(message)
-        if loop:  # release everything at the loop point, then let it ring into the wrap
-            for channel in range(16):
-                synth.synth.cc(channel, 123, 0)
-        _advance(synth, audio, cursor, frames + extra, progress)
+        _play(midi, synth, sample_rate, frames, loop, advance, len(audio))
     finally:
         synth.close()
+    return _finish(audio, frames, sample_rate, loop, fade_out_s)
+
+
+def render_with_stems(
+    midi: mido.MidiFile,
+    soundfont: Path,
+    duration_s: float,
+    stems: StemChannels,
+    sample_rate: int = SAMPLE_RATE,
+    loop: bool = False,
+    fade_out_s: float = FADE_OUT_S,
+    progress: Progress | None = None,
+    space: Room | None = None,
+) -> tuple[np.ndarray, RenderedStems]:
+    """The mix of :func:`render_midi` and its stems, from one synth in one pass.
+
+    Each MIDI channel plays into an output group of its own stem, with that group's own reverb
+    and chorus (they are linear, so the groups' sum is the one-group render up to float
+    rounding): the mix is the sum of the stems, note for note, because the same synth allocated
+    the same voices for both. Stems wait in temporary files, so memory holds the mix alone.
+    """
+    frames, extra = _frames(duration_s, sample_rate, loop)
+    groups = output_groups(stems)
+    audio = np.zeros((frames + extra, 2), dtype=np.float32)
+    rendered = RenderedStems(list(stems), lambda alone: _finish(alone, frames, sample_rate, loop, fade_out_s))
+    owned = {name: sorted({channel % groups for channel in channels}) for name, channels in stems.items()}
+    synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM), groups)
+
+    def advance(cursor: int, target: int) -> None:
+        block = synth.fill_groups(target - cursor)
+        audio[cursor:target] = block.sum(axis=0).T
+        for name, indices in owned.items():
+            rendered.append(name, block[indices].sum(axis=0).T)
+        if progress is not None:
+            progress(target, len(audio))
+
+    try:
+        _play(midi, synth, sample_rate, frames, loop, advance, len(audio))
+    except BaseException:
+        rendered.close()
+        raise
+    finally:
+        synth.close()
+    return _finish(audio, frames, sample_rate, loop, fade_out_s), rendered
+
+
+class RenderedStems:
+    """Stems as one render played them, each in an anonymous temporary file (the system deletes
+    it when it is closed, or when the process ends however it ends) until it is read once."""
+
+    def __init__(self, names: list[str], finish: Callable[[np.ndarray], np.ndarray]) -> None:
+        self._files = {name: tempfile.TemporaryFile() for name in names}
+        self._finish = finish
+
+    def append(self, name: str, block: np.ndarray) -> None:
+        """Add ``block`` (frames × 2) to the end of stem ``name``."""
+        self._files[name].write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+
+    def scaled(self, gain_db: float) -> Iterator[tuple[str, np.ndarray]]:
+        """Each stem with the loop fold and fades of the mix, raised by ``gain_db``, one at a time;
+        each is read once and its file closed."""
+        gain = np.float32(10 ** (gain_db / 20))
+        try:
+            for name, file in self._files.items():
+                file.seek(0)
+                alone = np.fromfile(file, dtype=np.float32).reshape(-1, 2)
+                file.close()
+                alone = self._finish(alone)
+                alone *= gain
+                yield name, alone
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for file in self._files.values():
+            file.close()
+
+
+def output_groups(stems: StemChannels) -> int:
+    """The fewest FluidSynth output groups (MIDI channel c plays into group c % n) that keep
+    every stem's channels apart from every other stem's: fewer groups, fewer reverb units.
+
+    >>> output_groups({"pad": frozenset({0}), "bass": frozenset({1}), "drums": frozenset({9})})
+    5
+    """
+    for count in range(1, MIDI_CHANNELS + 1):
+        owner: dict[int, str] = {}
+        if all(owner.setdefault(channel % count, name) == name for name, channels in stems.items()
+               for channel in channels):
+            return count
+    raise ValueError(f"two stems share a MIDI channel: {stems}")
+
+
+def _frames(duration_s: float, sample_rate: int, loop: bool) -> tuple[int, int]:
+    """Frames in the file, and the extra frames a loop renders past its end to fold back."""
+    return round(duration_s * sample_rate), round(LOOP_WRAP_S * sample_rate) if loop else 0
+
+
+def _play(midi: mido.MidiFile, synth: _Synth, sample_rate: int, frames: int, loop: bool,
+          advance: Callable[[int, int], None], total: int) -> None:
+    """Send ``midi``'s messages to ``synth`` at their frames, rendering ``total`` frames by
+    ``advance(start, stop)`` in chunks of at most CHUNK_FRAMES (so progress can be shown)."""
+    cursor = 0
+
+    def until(target: int) -> int:
+        nonlocal cursor
+        while cursor < target:
+            step = min(CHUNK_FRAMES, target - cursor)
+            advance(cursor, cursor + step)
+            cursor += step
+        return cursor
+
+    for seconds, message in timed_messages(midi):
+        target = min(round(seconds * sample_rate), frames)
+        until(target)
+        if target >= frames:
+            break
+        synth.send(message)
+    if loop:  # release everything at the loop point, then let it ring into the wrap
+        for channel in range(MIDI_CHANNELS):
+            synth.synth.cc(channel, 123, 0)
+    until(total)
+
+
+def _finish(audio: np.ndarray, frames: int, sample_rate: int, loop: bool, fade_out_s: float) -> np.ndarray:
+    """A loop's ring-out folded onto its start; anything else faded at both ends (both linear,
+    so stems finished alike still sum to the finished mix)."""
     if loop:
+        extra = len(audio) - frames
         audio[: min(extra, frames)] += audio[frames : frames + min(extra, frames)]
         return np.ascontiguousarray(audio[:frames])
     _fade(audio, sample_rate, FADE_IN_S, fade_out_s)
     return audio
 
 
-def render_stems(
-    midi: mido.MidiFile,
-    soundfont: Path,
-    duration_s: float,
-    groups: dict[str, MessageFilter],
-    gain_db: float,
-    sample_rate: int = SAMPLE_RATE,
-    loop: bool = False,
-    fade_out_s: float = FADE_OUT_S,
-    space: Room | None = None,
-) -> Iterator[tuple[str, np.ndarray]]:
-    """Each group of messages rendered alone with the same settings as the mix and raised by the
-    mix's gain (no limiter), one at a time to keep memory flat: summed, they give back the mix
-    before its limiter."""
-    gain = np.float32(10 ** (gain_db / 20))
-    for name, keep in groups.items():
-        alone = render_midi(midi, soundfont, duration_s, sample_rate, loop, fade_out_s, space=space, keep=keep)
-        alone *= gain
-        yield name, alone
-
-
-def timed_messages(midi: mido.MidiFile) -> Iterator[tuple[float, int, mido.Message]]:
-    """Every channel message of ``midi`` in playing order, with its time in seconds and the index
-    of its track. Tracks merge as mido merges them (ties keep track order); each time comes from
-    the tempo map, not a running sum, so leaving messages out never moves the others."""
+def timed_messages(midi: mido.MidiFile) -> Iterator[tuple[float, mido.Message]]:
+    """Every channel message of ``midi`` in playing order, with its time in seconds. Tracks merge
+    as mido merges them (ties keep track order); each time comes from the tempo map, not a
+    running sum of rounded deltas."""
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
     for index, track in enumerate(midi.tracks):
         tick = 0
@@ -246,57 +370,51 @@ def timed_messages(midi: mido.MidiFile) -> Iterator[tuple[float, int, mido.Messa
             events.append((tick, index, message))
     events.sort(key=lambda event: event[0])
     tempo, change_tick, change_s = 500_000, 0, 0.0  # 120 BPM until a set_tempo says otherwise
-    for tick, index, message in events:
+    for tick, _index, message in events:
         seconds = change_s + mido.tick2second(tick - change_tick, midi.ticks_per_beat, tempo)
         if message.type == "set_tempo":
             tempo, change_tick, change_s = message.tempo, tick, seconds
         elif not message.is_meta and message.type != "sysex":
-            yield seconds, index, message
+            yield seconds, message
 
 
-def track_stems(midi: mido.MidiFile) -> dict[str, MessageFilter]:
+def track_stems(midi: mido.MidiFile) -> StemChannels:
     """One stem per track that plays, named by its track name (a type 0 file: one per channel).
+    Tracks that share a MIDI channel share its program and controllers, so they share a stem.
 
     >>> song = mido.MidiFile(type=1)
     >>> song.tracks = [mido.MidiTrack([mido.MetaMessage("track_name", name="Lead Vox"),
     ...                                mido.Message("note_on", note=60)]), mido.MidiTrack([])]
-    >>> list(track_stems(song))
-    ['lead-vox']
+    >>> track_stems(song)
+    {'lead-vox': frozenset({0})}
     """
-    playing: dict[str, MessageFilter] = {}
     if len(midi.tracks) == 1:
-        channels = sorted({m.channel for m in midi.tracks[0] if not m.is_meta and hasattr(m, "channel")})
-        for channel in channels:
-            playing[f"channel-{channel + 1}"] = on_channel(channel)
-        return playing
+        return {f"channel-{channel + 1}": frozenset({channel}) for channel in sorted(_channels(midi.tracks[0]))}
+    merged: list[tuple[list[str], set[int]]] = []  # (track names, their channels), in track order
     for index, track in enumerate(midi.tracks):
-        if not any(not m.is_meta and m.type != "sysex" for m in track):
+        channels = _channels(track)
+        if not channels:
             continue
-        base = stem_name(track.name) or f"track-{index + 1}"
-        name, count = base, 1
+        names, joined = [stem_name(track.name) or f"track-{index + 1}"], set(channels)
+        sharing = [position for position, group in enumerate(merged) if group[1] & channels]
+        for position in reversed(sharing):
+            earlier_names, earlier_channels = merged.pop(position)
+            names, joined = earlier_names + names, earlier_channels | joined
+        merged.insert(sharing[0] if sharing else len(merged), (names, joined))
+    playing: StemChannels = {}
+    for names, channels in merged:
+        base = name = "+".join(names)
+        count = 1
         while name in playing:
             count += 1
             name = f"{base}-{count}"
-        playing[name] = on_track(index)
+        playing[name] = frozenset(channels)
     return playing
 
 
-def on_channel(channel: int) -> MessageFilter:
-    """Keeps the messages of one MIDI channel (0-based)."""
-
-    def keep(_track: int, message: mido.Message) -> bool:
-        return bool(message.channel == channel)
-
-    return keep
-
-
-def on_track(index: int) -> MessageFilter:
-    """Keeps the messages of one track."""
-
-    def keep(track: int, _message: mido.Message) -> bool:
-        return track == index
-
-    return keep
+def _channels(track: mido.MidiTrack) -> set[int]:
+    """The MIDI channels a track's messages play on."""
+    return {message.channel for message in track if not message.is_meta and hasattr(message, "channel")}
 
 
 def stem_name(text: str) -> str:
@@ -306,17 +424,6 @@ def stem_name(text: str) -> str:
     'electric-bass-finger'
     """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-
-
-def _advance(synth: _Synth, audio: np.ndarray, cursor: int, target: int, progress: Progress | None) -> int:
-    """Render from frame ``cursor`` up to ``target``, in chunks so progress can be shown."""
-    while cursor < target:
-        step = min(CHUNK_FRAMES, target - cursor)
-        synth.fill(audio[cursor : cursor + step])
-        cursor += step
-        if progress is not None:
-            progress(cursor, len(audio))
-    return cursor
 
 
 def _fade(audio: np.ndarray, sample_rate: int, fade_in_s: float, fade_out_s: float) -> None:
