@@ -15,9 +15,10 @@ import pretty_midi
 import pyloudnorm
 import pytest
 import soundfile
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from mutagen.id3 import ID3
+from scipy.signal import resample_poly
 
 from composer import compose
 from composer import render as renderer
@@ -85,11 +86,68 @@ def test_the_ceiling_always_holds_and_a_missed_target_is_reported(crest_db, targ
     mastered_audio, mastered = renderer.master(audio, rate, target)
     measured = _loudness(mastered_audio, rate)
     assert renderer.true_peak_dbtp(mastered_audio) <= -1.0
-    assert mastered.loudness_lufs == pytest.approx(measured, abs=0.05)
+    assert mastered.loudness_lufs == pytest.approx(measured, abs=0.01)
     if mastered.shortfall_lu == 0:
         assert measured == pytest.approx(target, abs=0.5)
     else:
         assert mastered.shortfall_lu == pytest.approx(target - measured - renderer.LOUDNESS_TOLERANCE_LU, abs=0.05)
+
+
+def _bursty(seed: int, crest_db: float, seconds: float = 3.0, rate: int = 44100) -> np.ndarray:
+    """Noise and a tone near Nyquist (whose peaks fall between samples), with sharp bursts."""
+    generator = np.random.default_rng(seed)
+    frames = int(seconds * rate)
+    audio = 0.05 * generator.standard_normal((frames, 2))
+    audio += 0.1 * np.sin(np.arange(frames) * 2 * np.pi * 0.23 + generator.uniform(0, 6))[:, None]
+    for start in generator.integers(0, frames - 200, 6):
+        audio[start : start + 200] *= 10 ** (crest_db / 20)
+    return audio.astype(np.float32)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(crest_db=st.floats(0.0, 24.0), seed=st.integers(0, 1000))
+def test_the_true_peak_is_scipys_4x_oversampled_peak(crest_db, seed):
+    """The true peak oversamples only where a peak could be: it must read what oversampling
+    everything with scipy.signal.resample_poly (float64) reads."""
+    audio = _bursty(seed, crest_db)
+    reference = 20 * math.log10(float(np.max(np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)))))
+    assert renderer.true_peak_dbtp(audio) == pytest.approx(reference, abs=0.001)
+    envelope = renderer.PeakEnvelope(audio).at_least(0.0)  # exact everywhere
+    dense = np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)).max(axis=1).reshape(-1, 4).max(axis=1)
+    assert np.allclose(envelope, dense, rtol=1e-4, atol=1e-6)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(crest_db=st.floats(0.0, 24.0), seed=st.integers(0, 1000), seconds=st.floats(0.41, 4.0),
+       rate=st.sampled_from([44100, 48000]))
+def test_loudness_is_pyloudnorms(crest_db, seed, seconds, rate):
+    """BS.1770 loudness from per-frame K-weighted power agrees with pyloudnorm to 0.01 LU, and a
+    gain curve applied to that power reads what the audio times the curve reads."""
+    audio = _bursty(seed, crest_db, seconds, rate)
+    meter = renderer.Loudness(audio, rate)
+    assert meter.integrated() == pytest.approx(_loudness(audio, rate), abs=0.01)
+    curve = np.linspace(0.5, 2.0, len(audio), dtype=np.float32)  # a slow gain ramp
+    assert meter.integrated(curve) == pytest.approx(_loudness(audio * curve[:, None], rate), abs=0.01)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(crest_db=st.floats(6.0, 24.0), seed=st.integers(0, 1000), gain_db=st.floats(0.0, 20.0))
+def test_the_limited_peak_bound_is_never_under_the_peak(crest_db, seed, gain_db):
+    """Mastering reads the limited audio's true peak exactly only where its bound says a peak
+    could be: the bound must hold at every frame."""
+    audio = _bursty(seed, crest_db)
+    envelope = renderer.PeakEnvelope(audio)
+    reduction = renderer.limiter_gain_db(envelope.at_least(0.0), gain_db, -1.1, 44100)
+    assume(reduction is not None)
+    curve = renderer._gain_curve(gain_db, reduction)
+    bound = renderer._limited_peak_bound(envelope, curve)
+    exact = renderer.PeakEnvelope(audio * curve[:, None]).at_least(0.0)
+    assert np.all(bound >= exact * (1 - 1e-5))
+
+
+def test_loudness_of_a_render_is_pyloudnorms(small_soundfont):
+    audio = compose("upbeat tiktok reel", seed=3, duration=8.0).audio(small_soundfont)
+    assert renderer.integrated_loudness(audio, 44100) == pytest.approx(_loudness(audio, 44100), abs=0.01)
 
 
 def test_a_target_too_loud_for_the_ceiling_is_missed_and_said(small_soundfont):
