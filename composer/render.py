@@ -462,15 +462,12 @@ class PeakEnvelope:
 
     def __init__(self, audio: np.ndarray, bound: np.ndarray | None = None) -> None:
         """``bound``: a known upper bound per frame (kept and refined), instead of the phase
-        gain times the largest nearby |sample| (then kept as ``nearby``)."""
+        gain times the largest nearby |sample|."""
         self.audio = audio.reshape(len(audio), -1)
-        peaks = _frame_peaks(self.audio)
-        self.sample_peak = float(peaks.max()) if len(peaks) else 0.0
-        #: Per frame, the largest |sample| on any channel within _REACH frames.
-        self.nearby: np.ndarray | None = None
+        self.sample_peak = max(float(self.audio.max()), -float(self.audio.min())) if len(audio) else 0.0
         if bound is None:
-            self.nearby = sliding_extreme(peaks, _REACH, _REACH)
-            bound = self.nearby * np.float32(_PHASE_GAIN)
+            bound = nearby_peaks(self.audio)
+            bound *= np.float32(_PHASE_GAIN)
         self.values: np.ndarray = bound
         self._exact = np.zeros(len(audio), dtype=bool)
 
@@ -483,11 +480,27 @@ class PeakEnvelope:
 
     def peak(self) -> float:
         """The highest 4× oversampled |value| (0 for silence)."""
-        if self.sample_peak <= 0:
-            return 0.0
-        # phase 0 is the sample itself (its centre tap is 1.0006, its others 0), so the true
-        # peak is at least the sample peak: frames that cannot reach it need no oversampling
-        return float(self.at_least(0.99 * self.sample_peak).max())
+        return float(self.at_least(_PEAK_FLOOR * self.sample_peak).max()) if self.sample_peak > 0 else 0.0
+
+
+#: Phase 0 of the oversampling is the sample itself (its centre tap is 1.0006, its others 0), so
+#: the true peak is at least the sample peak: frames that cannot reach this much of it need no
+#: oversampling to find the true peak.
+_PEAK_FLOOR = 0.99
+
+
+def true_peak(audio: np.ndarray, chunk: int = 1 << 18) -> float:
+    """The highest 4× oversampled |value| of ``audio`` (0 for silence), chunk by chunk with no
+    per-frame envelope kept, oversampling only frames whose bound reaches the sample peak."""
+    audio = audio.reshape(len(audio), -1)
+    sample_peak = max(float(audio.max()), -float(audio.min())) if len(audio) else 0.0
+    peak = 0.0
+    for start in range(0, len(audio), chunk):
+        stop = min(len(audio), start + chunk)
+        bound = nearby_peaks(audio, start, stop) * np.float32(_PHASE_GAIN)
+        for first, last in _runs(bound >= _PEAK_FLOOR * sample_peak):
+            peak = max(peak, float(oversampled_peaks(audio, start + first, start + last).max()))
+    return peak
 
 
 def sliding_extreme(values: np.ndarray, before: int, after: int, pick: np.ufunc = np.maximum,
@@ -510,6 +523,19 @@ def sliding_extreme(values: np.ndarray, before: int, after: int, pick: np.ufunc 
         span *= 2
     extreme: np.ndarray = pick(spans[: len(values)], spans[width - span : width - span + len(values)])
     return extreme
+
+
+def nearby_peaks(audio: np.ndarray, start: int = 0, stop: int | None = None, chunk: int = 1 << 18) -> np.ndarray:
+    """For frames ``start`` to ``stop``, the largest |sample| on any channel within _REACH
+    frames (silence beyond the ends), chunk by chunk so memory stays flat."""
+    stop = len(audio) if stop is None else stop
+    nearby = np.empty(stop - start, dtype=np.float32)
+    for first in range(start, stop, chunk):
+        last = min(stop, first + chunk)
+        lo, hi = max(0, first - _REACH), min(len(audio), last + _REACH)
+        around = sliding_extreme(_frame_peaks(audio[lo:hi]), _REACH, _REACH)
+        nearby[first - start : last - start] = around[first - lo : last - lo]
+    return nearby
 
 
 def _frame_peaks(audio: np.ndarray) -> np.ndarray:
@@ -562,7 +588,7 @@ def true_peak_dbtp(audio: np.ndarray) -> float:
     >>> round(true_peak_dbtp(tone))  # samples at ±0.354, the wave peaks at 0.5 between them
     -6
     """
-    peak = PeakEnvelope(audio).peak()
+    peak = true_peak(audio)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -574,41 +600,56 @@ _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
 
 class Loudness:
     """ITU-R BS.1770 integrated loudness, with pyloudnorm's K-weighting filters and its gating
-    blocks, from each frame's K-weighted power: filtered once, in chunks (memory stays flat),
-    so a limiter's gain curve can be tried by weighting the power, without filtering again.
-    Agrees with ``pyloudnorm.Meter.integrated_loudness`` (tested to 0.01 LU)."""
+    blocks, K-weighted once, in chunks (memory stays flat). With ``per_frame``, each frame's
+    K-weighted power is kept, so a limiter's gain curve can be tried by weighting the power,
+    without filtering again. Agrees with ``pyloudnorm.Meter.integrated_loudness`` (tested to
+    0.01 LU)."""
 
-    def __init__(self, audio: np.ndarray, sample_rate: int, chunk_frames: int = 1 << 18) -> None:
+    def __init__(self, audio: np.ndarray, sample_rate: int, per_frame: bool = False,
+                 chunk_frames: int = 1 << 18) -> None:
         audio = audio.reshape(len(audio), -1)
+        self.sample_rate, self.frames = sample_rate, len(audio)
+        count = int(np.round((self.frames / sample_rate - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
+        block = np.arange(count if self.frames >= _BLOCK_S * sample_rate else 0)
+        self._lower = (_BLOCK_S * (block * _STEP) * sample_rate).astype(np.int64)  # pyloudnorm's block bounds
+        self._upper = np.minimum((_BLOCK_S * (block * _STEP + 1) * sample_rate).astype(np.int64), self.frames)
+        cuts = np.unique(np.concatenate(([0], self._lower, self._upper)))
+        #: Where the blocks' 100 ms pieces start; each block is a run of whole pieces.
+        self._cuts = cuts[cuts < self.frames]
+        self._pieces = np.zeros(len(self._cuts))  # K-weighted energy of each piece
+        self.power = np.empty(len(audio), dtype=np.float32) if per_frame else None
         filters = pyloudnorm.Meter(sample_rate)._filters.values()  # the K-weighting stages
         sos = np.array([[*(stage.passband_gain * stage.b), *stage.a] for stage in filters])
-        weights = _CHANNEL_WEIGHTS[: audio.shape[1]]
         state = np.zeros((len(sos), 2, audio.shape[1]))
-        self.power = np.empty(len(audio), dtype=np.float32)
         for start in range(0, len(audio), chunk_frames):
             weighted, state = sosfilt(sos, audio[start : start + chunk_frames], axis=0, zi=state)
-            power = self.power[start : start + len(weighted)]
-            power[:] = 0.0
-            for channel, weight in enumerate(weights):
+            power = np.zeros(len(weighted), dtype=np.float32)
+            for channel, weight in enumerate(_CHANNEL_WEIGHTS[: audio.shape[1]]):
                 power += np.float32(weight) * np.square(weighted[:, channel]).astype(np.float32)
-        self.sample_rate = sample_rate
+            if self.power is not None:
+                self.power[start : start + len(power)] = power
+            self._add_pieces(start, power)
+
+    def _add_pieces(self, start: int, power: np.ndarray) -> None:
+        """Add the power of frames from ``start`` to the pieces they fall in."""
+        first = int(np.searchsorted(self._cuts, start, side="right")) - 1
+        inside = self._cuts[(self._cuts > start) & (self._cuts < start + len(power))]
+        sums = np.add.reduceat(power, np.concatenate(([0], inside - start)), dtype=np.float64)
+        self._pieces[first : first + len(sums)] += sums
 
     def integrated(self, gain: np.ndarray | None = None) -> float:
-        """Integrated loudness in LUFS, of the audio times ``gain`` (per frame) if given; -inf
-        for silence or under one 400 ms block."""
-        frames, rate = len(self.power), self.sample_rate
-        count = int(np.round((frames / rate - _BLOCK_S) / (_BLOCK_S * _STEP))) + 1
-        if frames < _BLOCK_S * rate or count < 1:
+        """Integrated loudness in LUFS, of the audio times ``gain`` (per frame, needs
+        ``per_frame``) if given; -inf for silence or under one 400 ms block."""
+        if not len(self._lower):
             return -math.inf
-        block = np.arange(count)
-        lower = (_BLOCK_S * (block * _STEP) * rate).astype(np.int64)  # pyloudnorm's block bounds
-        upper = np.minimum((_BLOCK_S * (block * _STEP + 1) * rate).astype(np.int64), frames)
-        cuts = np.unique(np.concatenate(([0], lower, upper)))
-        cuts = cuts[cuts < frames]
-        power = self.power if gain is None else self.power * np.square(gain, dtype=np.float32)
-        summed = np.concatenate(([0.0], np.cumsum(np.add.reduceat(power, cuts, dtype=np.float64))))
-        ends = np.searchsorted(cuts, upper)  # == len(cuts) at the end
-        energy = (summed[ends] - summed[np.searchsorted(cuts, lower)]) / (_BLOCK_S * rate)
+        pieces = self._pieces
+        if gain is not None:
+            if self.power is None:
+                raise ValueError("a gain curve needs Loudness(..., per_frame=True)")
+            pieces = np.add.reduceat(self.power * np.square(gain, dtype=np.float32), self._cuts, dtype=np.float64)
+        summed = np.concatenate(([0.0], np.cumsum(pieces)))
+        ends = np.searchsorted(self._cuts, self._upper)  # == len(cuts) at the end
+        energy = (summed[ends] - summed[np.searchsorted(self._cuts, self._lower)]) / (_BLOCK_S * self.sample_rate)
         with np.errstate(divide="ignore"):
             levels = -0.691 + 10 * np.log10(energy)
         gated = energy[levels >= _ABSOLUTE_GATE_LUFS]
@@ -700,15 +741,16 @@ def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[n
     may take at most MAX_LIMITING_DB off a peak; where the target needs more, the ceiling wins
     and the result says how far the loudness fell short. Works in place (a long piece is large).
 
-    Audio is K-weighted once: each gain curve tried is measured by weighting that power (the
-    curve moves slowly against the K-filter's memory, so this is the limited audio's loudness to
-    about 0.001 LU; tested against pyloudnorm on the result). Peaks are oversampled only where
-    they could reach the ceiling, before and after the limiter. Audio too short for an integrated loudness (under 400 ms) is brought to the ceiling.
+    The limiter K-weights the audio once more, keeping each frame's power: each gain curve it
+    tries is measured by weighting that power (the curve moves slowly against the K-filter's
+    memory, so this is the limited audio's loudness to about 0.001 LU; tested against
+    pyloudnorm on the result). Peaks are oversampled only where they could reach the ceiling,
+    before and after the limiter. Audio too short for an integrated loudness (under 400 ms) is
+    brought to the ceiling.
     """
     meter = Loudness(audio, sample_rate)
     loudness = meter.integrated()
-    envelope = PeakEnvelope(audio)
-    peak = envelope.peak()
+    peak = true_peak(audio)
     if peak <= 0:
         return audio, Mastered(0.0, 0.0, loudness, -math.inf, loudness_lufs)
     peak_dbtp = 20 * math.log10(peak)
@@ -716,17 +758,20 @@ def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[n
     most_db = aim + MAX_LIMITING_DB - peak_dbtp
     gain_db = min(loudness_lufs - loudness if math.isfinite(loudness) else aim - peak_dbtp, most_db)
     reduction_db: np.ndarray | None = None
-    for _ in range(4):  # limiting lowers the loudness a little: raise the gain and limit again
+    envelope = None
+    if peak_dbtp + gain_db > aim:  # the limiter: peaks and power per frame (a plain gain needs neither)
+        envelope, meter = PeakEnvelope(audio), Loudness(audio, sample_rate, per_frame=True)
+    for attempt in range(4):  # limiting lowers the loudness a little: raise the gain and limit again
         reduction_db = (limiter_gain_db(envelope.at_least(10 ** ((aim - gain_db) / 20)), gain_db, aim, sample_rate)
-                        if peak_dbtp + gain_db > aim else None)
+                        if envelope is not None and peak_dbtp + gain_db > aim else None)
         if reduction_db is None:
             loudness = meter.integrated() + gain_db  # a plain gain moves loudness by exactly its decibels
             break
         missing = loudness_lufs - meter.integrated(_gain_curve(gain_db, reduction_db))
-        if abs(missing) < LOUDNESS_TOLERANCE_LU / 2 or (missing > 0 and gain_db >= most_db):
+        if abs(missing) < LOUDNESS_TOLERANCE_LU / 2 or (missing > 0 and gain_db >= most_db) or attempt == 3:
             break
         gain_db = min(gain_db + missing, most_db)
-    if reduction_db is None:  # a plain gain moves the true peak by exactly its decibels too
+    if reduction_db is None or envelope is None:  # a plain gain moves the true peak by exactly its decibels too
         audio *= np.float32(10 ** (gain_db / 20))
         return audio, Mastered(gain_db, 0.0, loudness, peak_dbtp + gain_db, loudness_lufs)
     curve = _gain_curve(gain_db, reduction_db)
@@ -749,17 +794,24 @@ def _gain_curve(gain_db: float, reduction_db: np.ndarray) -> np.ndarray:
     return curve
 
 
-def _limited_peak_bound(envelope: PeakEnvelope, curve: np.ndarray) -> np.ndarray:
+def _limited_peak_bound(envelope: PeakEnvelope, curve: np.ndarray, chunk: int = 1 << 18) -> np.ndarray:
     """Per frame, an upper bound of the 4× oversampled |value| of the audio times ``curve``.
 
     A frame's oversampled value is a weighted sum of the samples within _REACH, each times its
     own gain; with the frame's own gain g(t) instead, it is g(t) × the envelope. The difference
     is at most the phase gain × the largest change of the curve within _REACH × the largest
     |sample| there: where the curve holds still (almost everywhere) the bound is g(t) × envelope.
+    Chunk by chunk, so memory stays flat.
     """
-    change = np.maximum(sliding_extreme(curve, _REACH, _REACH, fill=None) - curve,
-                        curve - sliding_extreme(curve, _REACH, _REACH, np.minimum, fill=None))
-    if envelope.nearby is None:
-        raise ValueError("the envelope was made from a bound, not from its samples")
-    bound: np.ndarray = curve * envelope.values + np.float32(_PHASE_GAIN) * change * envelope.nearby
+    bound = np.empty(len(curve), dtype=np.float32)
+    for start in range(0, len(curve), chunk):
+        stop = min(len(curve), start + chunk)
+        lo, hi = max(0, start - _REACH), min(len(curve), stop + _REACH)
+        around = curve[lo:hi]
+        highest = sliding_extreme(around, _REACH, _REACH, fill=None)[start - lo : stop - lo]
+        lowest = sliding_extreme(around, _REACH, _REACH, np.minimum, fill=None)[start - lo : stop - lo]
+        gain = curve[start:stop]
+        change = np.maximum(highest - gain, gain - lowest)
+        bound[start:stop] = gain * envelope.values[start:stop]
+        bound[start:stop] += np.float32(_PHASE_GAIN) * change * nearby_peaks(envelope.audio, start, stop)
     return bound
