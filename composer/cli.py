@@ -380,8 +380,9 @@ def render(
     sample_rate: SampleRate = 44100,
     bit_depth: BitDepth = None,
     stems: Annotated[bool, typer.Option(
-        "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file), named by "
-                        "track name, into NAME-stems/: summed they give the mix before its limiter.")] = False,
+        "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file; tracks sharing "
+                        "a channel share one), named by track name, into NAME-stems/: summed they give the mix "
+                        "before its limiter.")] = False,
 ) -> None:
     """Render any MIDI file to audio with FluidSynth, at a target loudness, true peak at most -1 dBTP.
 
