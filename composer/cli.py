@@ -224,10 +224,10 @@ def compose(
             piece.written[path.suffix.lstrip(".")] = str(path)
         if audio_paths:
             with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
-                audio = piece.audio(font, loudness, sample_rate, progress=progress)
+                audio = piece.audio(font, loudness, sample_rate, progress=progress, stems=stems)
             for path, temporary in zip(audio_paths, audio_tmps):
                 piece.write_audio_file(temporary, path, audio, bit_depth)
-            del audio  # stems render one at a time; the mix need not stay in memory meanwhile
+            del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
             piece.write_stems(stem_tmps, stem_targets)
         json_tmp.write_text(piece.report_json(), "utf-8")
     report = piece.report()
@@ -380,8 +380,9 @@ def render(
     sample_rate: SampleRate = 44100,
     bit_depth: BitDepth = None,
     stems: Annotated[bool, typer.Option(
-        "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file), named by "
-                        "track name, into NAME-stems/: summed they give the mix before its limiter.")] = False,
+        "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file; tracks sharing "
+                        "a channel share one), named by track name, into NAME-stems/: summed they give the mix "
+                        "before its limiter.")] = False,
 ) -> None:
     """Render any MIDI file to audio with FluidSynth, at a target loudness, true peak at most -1 dBTP.
 
@@ -414,13 +415,17 @@ def render(
     tags = Provenance(title, version(), source=midi_file.name)
     space = renderer.room(renderer.DEFAULT_ROOM)
     with _progress(f"rendering {length:.1f} s") as progress:
-        audio = renderer.render_midi(midi, font, length, sample_rate, progress=progress, space=space)
+        if groups:
+            audio, rendered = renderer.render_with_stems(midi, font, length, groups, sample_rate, progress=progress,
+                                                         space=space)
+        else:
+            audio, rendered = renderer.render_midi(midi, font, length, sample_rate, progress=progress, space=space), None
     audio, mastered = renderer.master(audio, sample_rate, loudness)
     with stems_folder(stem_targets), staged([*targets, *stem_targets]) as temporaries:
         measured = [write_audio(temporary, audio, sample_rate, target.suffix.lower(), bit_depth, tags)
                     for target, temporary in zip(targets, temporaries)]
         del audio
-        alone = renderer.render_stems(midi, font, length, groups, mastered.gain_db, sample_rate, space=space)
+        alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
         for temporary, (group, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
             write_audio(temporary, stem, sample_rate, ".wav", provenance=Provenance(f"{title} ({group})", version(),
                         source=midi_file.name), subtype="FLOAT")

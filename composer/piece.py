@@ -66,6 +66,7 @@ class Piece:
     #: What each written audio file measures, read back from disk, by format ("wav", "mp3", …).
     measured: dict[str, FileMeasures] = field(default_factory=dict)
     stems_written: dict[str, str] = field(default_factory=dict)
+    _stems: renderer.RenderedStems | None = field(default=None, repr=False)
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -126,11 +127,18 @@ class Piece:
         loudness_lufs: float | None = None,
         sample_rate: int = renderer.SAMPLE_RATE,
         progress: renderer.Progress | None = None,
+        stems: bool = False,
     ) -> np.ndarray:
-        """The mastered stereo audio (frames × 2, float32), exactly the brief's length."""
+        """The mastered stereo audio (frames × 2, float32), exactly the brief's length. With
+        ``stems``, the same render also keeps each role's part for :meth:`stems`."""
         font = choose_soundfont(Path(soundfont) if soundfont else None)
-        raw = renderer.render_midi(self._midi_file(), font, self.plan.duration_s, sample_rate, progress=progress,
-                                   space=self.room, **self.render_options)
+        midi, options = self._midi_file(), {"space": self.room, "progress": progress, **self.render_options}
+        if stems:
+            channels = {spec.role.role: frozenset({spec.role.channel}) for spec in self.parts}
+            raw, self._stems = renderer.render_with_stems(midi, font, self.plan.duration_s, channels, sample_rate,
+                                                          **options)
+        else:
+            raw, self._stems = renderer.render_midi(midi, font, self.plan.duration_s, sample_rate, **options), None
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         mastered, self.mastered = renderer.master(raw, sample_rate, target)
         self.loudness_lufs, self.true_peak_dbtp = self.mastered.loudness_lufs, self.mastered.true_peak_dbtp
@@ -138,13 +146,13 @@ class Piece:
         return mastered
 
     def stems(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Each role rendered alone, with the mix's gain and no limiter, one at a time: summed they
-        give back the mix before its limiter. Call after ``audio()`` (it sets the gain)."""
-        if self.mastered is None or self.soundfont is None:
-            raise ValueError("render the mix with audio() first: stems take its gain")
-        groups = {spec.role.role: renderer.on_channel(spec.role.channel) for spec in self.parts}
-        yield from renderer.render_stems(self._midi_file(), self.soundfont, self.plan.duration_s, groups,
-                                         self.mastered.gain_db, self.sample_rate, space=self.room, **self.render_options)
+        """Each role's part of the mix, with the mix's gain and no limiter, one at a time: summed
+        they give back the mix before its limiter. Call after ``audio(stems=True)``; each is
+        given once."""
+        if self.mastered is None or self._stems is None:
+            raise ValueError("render the mix with audio(stems=True) first: stems come from its render")
+        rendered, self._stems = self._stems, None
+        yield from rendered.scaled(self.mastered.gain_db)
 
     def provenance(self) -> Provenance:
         """Title, brief, seed and version, and the statement that the piece is original and free to use."""
@@ -164,7 +172,7 @@ class Piece:
         tagged with its provenance; with ``stems``, also ``NAME-stems/<role>.wav`` beside it."""
         target = Path(path)
         audio_format_for(target)
-        audio = self.audio(soundfont, loudness_lufs, sample_rate, progress=progress)
+        audio = self.audio(soundfont, loudness_lufs, sample_rate, progress=progress, stems=stems)
         stem_targets = stem_paths(target.parent, target.stem, [p.role.role for p in self.parts]) if stems else []
         with stems_folder(stem_targets), staged([target, *stem_targets]) as (temporary, *stem_temporaries):
             self.write_audio_file(temporary, target, audio, bit_depth)
@@ -180,7 +188,7 @@ class Piece:
         self.written[suffix.lstrip(".")] = str(target)
 
     def write_stems(self, temporaries: list[Path], targets: list[Path]) -> None:
-        """Render and write each stem (float WAV, tagged) to its temporary path."""
+        """Write each stem of the last ``audio(stems=True)`` (float WAV, tagged) to its temporary path."""
         for temporary, target, (role, alone) in zip(temporaries, targets, self.stems()):  # none asked, none made
             tags = Provenance(f"{self.title} ({role})", version(), self.brief.text, self.seed)
             write_audio(temporary, alone, self.sample_rate, ".wav", provenance=tags, subtype="FLOAT")
