@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import soundfile  # noqa: E402
 
 from composer import compose  # noqa: E402
+from composer import master as mastering  # noqa: E402
 from composer import render as renderer  # noqa: E402
 from composer.soundfonts import bundled_soundfont  # noqa: E402
 
@@ -68,7 +69,7 @@ def speed(font: Path) -> None:
             return renderer.render_midi(renderer.read_midi(midi_path), font, seconds, space=piece.room)
 
         def ours_mastered() -> object:
-            return renderer.master(ours(), renderer.SAMPLE_RATE, piece.plan.loudness_lufs)
+            return mastering.master(ours(), renderer.SAMPLE_RATE, piece.plan.loudness_lufs)
 
         rows: list[tuple[str, float, float]] = []  # (label, best seconds, seconds of audio made)
         program = shutil.which("fluidsynth")

@@ -793,7 +793,7 @@ def rms_dbfs(block: np.ndarray) -> float | None:
 
 def evaluate_audio(path: Path) -> list[Measure]:
     """The technical measures of an audio file: length, loudness, peaks, range and edges."""
-    from composer.render import integrated_loudness, true_peak_dbtp
+    from composer.master import integrated_loudness, true_peak_dbtp
 
     audio, rate = read_audio(path)
     edge = max(1, round(EDGE_S * rate))

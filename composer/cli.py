@@ -390,6 +390,7 @@ def render(
 
     Example: composer render my-edit.mid --format wav,mp3 --sample-rate 48000 --bit-depth 24 --loudness -14 --stems
     """
+    from composer import master as mastering
     from composer import render as renderer
     from composer.brief import check_duration
     from composer.delivery import Provenance, audio_format_for, check_bit_depth, stems_folder, write_audio
@@ -420,7 +421,7 @@ def render(
                                                          space=space)
         else:
             audio, rendered = renderer.render_midi(midi, font, length, sample_rate, progress=progress, space=space), None
-    audio, mastered = renderer.master(audio, sample_rate, loudness)
+    audio, mastered = mastering.master(audio, sample_rate, loudness)
     with stems_folder(stem_targets), staged([*targets, *stem_targets]) as temporaries:
         measured = [write_audio(temporary, audio, sample_rate, target.suffix.lower(), bit_depth, tags)
                     for target, temporary in zip(targets, temporaries)]

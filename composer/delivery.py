@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from composer import render as renderer
+from composer import master as mastering
 from composer.errors import ComposerError
 
 #: soundfile format per audio file suffix, and its sample encoding when no bit depth is asked.
@@ -118,8 +118,8 @@ def measure_file(path: Path) -> FileMeasures:
     from composer.analysis import loudness_range
 
     audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return FileMeasures(len(audio), int(rate), int(audio.shape[1]), renderer.integrated_loudness(audio, rate),
-                        renderer.true_peak_dbtp(audio), loudness_range(audio, rate))
+    return FileMeasures(len(audio), int(rate), int(audio.shape[1]), mastering.integrated_loudness(audio, rate),
+                        mastering.true_peak_dbtp(audio), loudness_range(audio, rate))
 
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bit_depth: int | None = None,
@@ -137,7 +137,7 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
     for _ in range(LOSSY_RETRIES + 1):
         _write_tagged(path, level, sample_rate, audio_format, subtype, provenance)
         measures = measure_file(path)
-        over_db = measures.true_peak_dbtp - renderer.TRUE_PEAK_CEILING_DBTP
+        over_db = measures.true_peak_dbtp - mastering.TRUE_PEAK_CEILING_DBTP
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
             break
         level = level * np.float32(10 ** (-(over_db + 0.1) / 20))

@@ -22,6 +22,7 @@ import numpy as np
 from music21 import stream
 
 from composer import midi as midi_writer
+from composer import master as mastering
 from composer import render as renderer
 from composer import sheet
 from composer.arrange import PartSpec, arrange, fade_length_s
@@ -61,7 +62,7 @@ class Piece:
     loudness_lufs: float | None = None
     true_peak_dbtp: float | None = None
     written: dict[str, str] = field(default_factory=dict)
-    mastered: renderer.Mastered | None = None
+    mastered: mastering.Mastered | None = None
     sample_rate: int = renderer.SAMPLE_RATE
     #: What each written audio file measures, read back from disk, by format ("wav", "mp3", …).
     measured: dict[str, FileMeasures] = field(default_factory=dict)
@@ -140,7 +141,7 @@ class Piece:
         else:
             raw, self._stems = renderer.render_midi(midi, font, self.plan.duration_s, sample_rate, **options), None
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
-        mastered, self.mastered = renderer.master(raw, sample_rate, target)
+        mastered, self.mastered = mastering.master(raw, sample_rate, target)
         self.loudness_lufs, self.true_peak_dbtp = self.mastered.loudness_lufs, self.mastered.true_peak_dbtp
         self.soundfont, self.sample_rate = font, sample_rate
         return mastered

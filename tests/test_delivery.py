@@ -21,6 +21,7 @@ from mutagen.id3 import ID3
 from scipy.signal import resample_poly
 
 from composer import compose
+from composer import master as mastering
 from composer import render as renderer
 from composer.analysis import loudness_range
 from composer.brief import load_brief_file, presets
@@ -67,7 +68,7 @@ def test_every_score_meets_its_loudness_under_the_true_peak_ceiling(tmp_path, sm
         target = piece.plan.loudness_lufs
         report = piece.report()
         assert _loudness(audio, rate) == pytest.approx(target, abs=0.5), f"seed {seed}"
-        assert renderer.true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
+        assert mastering.true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
         # a stinger's hit is one big transient: the limiter may leave it a little short, and says so
         assert 0.0 <= report["loudness_shortfall_lu"] <= 0.5
         assert report["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
@@ -83,14 +84,14 @@ def test_the_ceiling_always_holds_and_a_missed_target_is_reported(crest_db, targ
     audio = (0.05 * generator.standard_normal((3 * rate, 2))).astype(np.float32)
     for start in generator.integers(0, len(audio) - 200, 6):
         audio[start : start + 200] *= np.float32(10 ** (crest_db / 20))
-    mastered_audio, mastered = renderer.master(audio, rate, target)
+    mastered_audio, mastered = mastering.master(audio, rate, target)
     measured = _loudness(mastered_audio, rate)
-    assert renderer.true_peak_dbtp(mastered_audio) <= -1.0
+    assert mastering.true_peak_dbtp(mastered_audio) <= -1.0
     assert mastered.loudness_lufs == pytest.approx(measured, abs=0.01)
     if mastered.shortfall_lu == 0:
         assert measured == pytest.approx(target, abs=0.5)
     else:
-        assert mastered.shortfall_lu == pytest.approx(target - measured - renderer.LOUDNESS_TOLERANCE_LU, abs=0.05)
+        assert mastered.shortfall_lu == pytest.approx(target - measured - mastering.LOUDNESS_TOLERANCE_LU, abs=0.05)
 
 
 def _bursty(seed: int, crest_db: float, seconds: float = 3.0, rate: int = 44100) -> np.ndarray:
@@ -111,8 +112,8 @@ def test_the_true_peak_is_scipys_4x_oversampled_peak(crest_db, seed):
     everything with scipy.signal.resample_poly (float64) reads."""
     audio = _bursty(seed, crest_db)
     reference = 20 * math.log10(float(np.max(np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)))))
-    assert renderer.true_peak_dbtp(audio) == pytest.approx(reference, abs=0.001)
-    envelope = renderer.PeakEnvelope(audio).at_least(0.0)  # exact everywhere
+    assert mastering.true_peak_dbtp(audio) == pytest.approx(reference, abs=0.001)
+    envelope = mastering.PeakEnvelope(audio).at_least(0.0)  # exact everywhere
     dense = np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)).max(axis=1).reshape(-1, 4).max(axis=1)
     assert np.allclose(envelope, dense, rtol=1e-4, atol=1e-6)
 
@@ -124,10 +125,10 @@ def test_loudness_is_pyloudnorms(crest_db, seed, seconds, rate):
     """BS.1770 loudness from per-frame K-weighted power agrees with pyloudnorm to 0.01 LU, and a
     gain curve applied to that power reads what the audio times the curve reads."""
     audio = _bursty(seed, crest_db, seconds, rate)
-    meter = renderer.Loudness(audio, rate, per_frame=True)
+    meter = mastering.Loudness(audio, rate, per_frame=True)
     assert meter.integrated() == pytest.approx(_loudness(audio, rate), abs=0.01)
     # filtered in chunks that cut across the gating blocks' 100 ms pieces: the same loudness
-    assert renderer.Loudness(audio, rate, chunk_frames=1234).integrated() == pytest.approx(meter.integrated(), abs=1e-4)
+    assert mastering.Loudness(audio, rate, chunk_frames=1234).integrated() == pytest.approx(meter.integrated(), abs=1e-4)
     curve = np.linspace(0.5, 2.0, len(audio), dtype=np.float32)  # a slow gain ramp
     assert meter.integrated(curve) == pytest.approx(_loudness(audio * curve[:, None], rate), abs=0.01)
 
@@ -138,28 +139,28 @@ def test_the_limited_peak_bound_is_never_under_the_peak(crest_db, seed, gain_db)
     """Mastering reads the limited audio's true peak exactly only where its bound says a peak
     could be: the bound must hold at every frame."""
     audio = _bursty(seed, crest_db)
-    envelope = renderer.PeakEnvelope(audio)
-    reduction = renderer.limiter_gain_db(envelope.at_least(0.0), gain_db, -1.1, 44100)
+    envelope = mastering.PeakEnvelope(audio)
+    reduction = mastering.limiter_gain_db(envelope.at_least(0.0), gain_db, -1.1, 44100)
     assume(reduction is not None)
-    curve = renderer._gain_curve(gain_db, reduction)
-    bound = renderer._limited_peak_bound(envelope, curve)
-    exact = renderer.PeakEnvelope(audio * curve[:, None]).at_least(0.0)
+    curve = mastering._gain_curve(gain_db, reduction)
+    bound = mastering._limited_peak_bound(envelope, curve)
+    exact = mastering.PeakEnvelope(audio * curve[:, None]).at_least(0.0)
     assert np.all(bound >= exact * (1 - 1e-5))
 
 
 def test_loudness_of_a_render_is_pyloudnorms(small_soundfont):
     audio = compose("upbeat tiktok reel", seed=3, duration=8.0).audio(small_soundfont)
-    assert renderer.integrated_loudness(audio, 44100) == pytest.approx(_loudness(audio, 44100), abs=0.01)
+    assert mastering.integrated_loudness(audio, 44100) == pytest.approx(_loudness(audio, 44100), abs=0.01)
 
 
 def test_a_target_too_loud_for_the_ceiling_is_missed_and_said(small_soundfont):
     piece = compose("punchy upbeat tiktok reel with big drums", seed=4, duration=6.0)
     audio = piece.audio(small_soundfont, loudness_lufs=-5.0)
-    assert renderer.true_peak_dbtp(audio) <= -1.0
+    assert mastering.true_peak_dbtp(audio) <= -1.0
     report = piece.report()
     assert report["loudness_shortfall_lu"] > 0
     assert report["loudness_lufs"] == pytest.approx(-5.0 - report["loudness_shortfall_lu"] - 0.1, abs=0.05)
-    assert report["limiter_reduction_db"] == pytest.approx(renderer.MAX_LIMITING_DB, abs=0.2)
+    assert report["limiter_reduction_db"] == pytest.approx(mastering.MAX_LIMITING_DB, abs=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +205,7 @@ def test_the_report_measures_the_written_files(delivered):
     for suffix, measured in report["audio_files"].items():
         audio, rate = soundfile.read(str(folder / f"reel.{suffix}"), dtype="float32", always_2d=True)
         assert measured["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
-        assert measured["true_peak_dbtp"] == pytest.approx(renderer.true_peak_dbtp(audio), abs=0.01)
+        assert measured["true_peak_dbtp"] == pytest.approx(mastering.true_peak_dbtp(audio), abs=0.01)
         assert measured["true_peak_dbtp"] <= -1.0
         assert measured["loudness_range_lu"] == pytest.approx(loudness_range(audio, rate), abs=0.01)
     wav = report["audio_files"]["wav"]
