@@ -27,7 +27,7 @@ from composer.plan import SUSTAINING_PROGRAMS, Plan, Role
 from composer.tables import gm_ranges, table
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
-KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, CRASH = 36, 37, 38, 42, 44, 49
+KICK, SIDE_STICK, SNARE, FLOOR_TOM, CLOSED_HAT, LOW_TOM, PEDAL_HAT, HIGH_TOM, CRASH = 36, 37, 38, 41, 42, 45, 44, 50, 49
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
 #: A pair of timpani tuned to the chord's root, as low as it goes (D2–A3).
@@ -609,12 +609,14 @@ def _timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, 
 
 
 def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
-    """A groove whose layers (shaker, kick, snare, hats) join with energy; a crash on arrivals
-    and a snare fill into each new section; a final kick and crash unless the piece fades or loops."""
+    """A groove whose layers join with energy (a pop kit's hats, kick and backbeat, or a trailer's
+    toms); a crash on arrivals and a fill into each new section; a final kick and crash unless
+    the piece fades or loops."""
     if plan.kind == "stinger":
         _stinger_drums(plan, part, rng)
         return
     low, high = arrangement_data()["velocity"]["drums"]
+    cinematic = plan.brief.preset in arrangement_data()["drums"]["cinematic_presets"]
     section_starts = {s.start_q for s in plan.sections[1:]}
     section_bars = sorted(s.start_q for s in plan.sections)
     for bar in range(plan.bars):
@@ -625,36 +627,61 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
             energy *= 0.7
         if energy < DRUMS_ENTRY:
             continue
-        hits: list[tuple[Fraction, int, int]] = []
         beats = int(plan.bar_q)
-        hat_step = SIXTEENTH if energy > PULSE_ENERGY else EIGHTH
-        hat = PEDAL_HAT if energy < 0.45 else CLOSED_HAT
-        t = Fraction(0)
-        while t < plan.bar_q:
-            accent = 12 if t % 1 == 0 else 0
-            hits.append((t, hat, 40 + accent + round(30 * energy)))
-            t += hat_step
-        if energy >= 0.45:
-            hits.append((Fraction(0), KICK, 95))
-            if beats == 4:
-                hits.append((Fraction(2), KICK, 85))
-                if energy > 0.6:
-                    hits.append((Fraction(5, 2), KICK, 70))
-            backbeat = SNARE if energy > 0.55 else SIDE_STICK
-            for beat in range(1, beats, 2):
-                hits.append((Fraction(beat), backbeat, 90))
+        hits = _cinematic_groove(plan, energy) if cinematic else _pop_groove(plan, energy)
         if start in section_starts and energy >= 0.5:
             hits.append((Fraction(0), CRASH, 100))
         next_start = plan.bar_start_q(bar + 1)
         if next_start in section_starts and energy >= 0.5 and beats >= 3:
             hits = [h for h in hits if h[0] < beats - 1 or h[1] in (CLOSED_HAT, PEDAL_HAT)]
-            for i in range(4):
-                hits.append((beats - 1 + i * SIXTEENTH, SNARE, 70 + 8 * i))
+            fill = (HIGH_TOM, HIGH_TOM, LOW_TOM, FLOOR_TOM) if cinematic else (SNARE,) * 4
+            for i, key in enumerate(fill):
+                hits.append((beats - 1 + i * SIXTEENTH, key, 70 + 8 * i))
         if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
             hits = [(Fraction(0), KICK, 100), (Fraction(0), CRASH, 105)]
         for offset, key, velocity in hits:
             level = velocity * (low + (high - low) * energy)
             part.notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
+
+
+def _pop_groove(plan: Plan, energy: float) -> list[tuple[Fraction, int, int]]:
+    """(offset, key, velocity) of one bar of a pop kit: hats from the start (pedal hat when calm,
+    sixteenths when driving), kick on one and three from 0.45, the backbeat on side stick, then snare."""
+    hits: list[tuple[Fraction, int, int]] = []
+    beats = int(plan.bar_q)
+    hat_step = SIXTEENTH if energy > PULSE_ENERGY else EIGHTH
+    hat = PEDAL_HAT if energy < 0.45 else CLOSED_HAT
+    t = Fraction(0)
+    while t < plan.bar_q:
+        accent = 12 if t % 1 == 0 else 0
+        hits.append((t, hat, 40 + accent + round(30 * energy)))
+        t += hat_step
+    if energy >= 0.45:
+        hits.append((Fraction(0), KICK, 95))
+        if beats == 4:
+            hits.append((Fraction(2), KICK, 85))
+            if energy > 0.6:
+                hits.append((Fraction(5, 2), KICK, 70))
+        backbeat = SNARE if energy > 0.55 else SIDE_STICK
+        for beat in range(1, beats, 2):
+            hits.append((Fraction(beat), backbeat, 90))
+    return hits
+
+
+def _cinematic_groove(plan: Plan, energy: float) -> list[tuple[Fraction, int, int]]:
+    """One bar of a trailer's drums, no hats: a floor-tom boom with the kick on each downbeat,
+    an ensemble-drum (taiko-like) figure on the toms from 0.45, and a big snare on the backbeat
+    with a sixteenth tom run into the next bar when driving."""
+    beats = int(plan.bar_q)
+    hits: list[tuple[Fraction, int, int]] = [(Fraction(0), KICK, 100), (Fraction(0), FLOOR_TOM, 96)]
+    if energy >= 0.45:
+        figure = ((Fraction(3, 2), LOW_TOM, 72), (Fraction(2), FLOOR_TOM, 90), (Fraction(2), KICK, 88),
+                  (Fraction(3), LOW_TOM, 80), (Fraction(7, 2), HIGH_TOM, 70))
+        hits += [hit for hit in figure if hit[0] < beats]
+    if energy > PULSE_ENERGY:
+        hits += [(Fraction(beat), SNARE, 100) for beat in range(1, beats, 2)]
+        hits += [(beats - 1 + i * SIXTEENTH, key, 64 + 6 * i) for i, key in enumerate((HIGH_TOM, HIGH_TOM, LOW_TOM, LOW_TOM))]
+    return hits
 
 
 def _stinger_drums(plan: Plan, part: PartSpec, rng: random.Random) -> None:

@@ -528,3 +528,17 @@ def test_a_trailer_has_timpani_on_the_chord_roots(seed: int) -> None:
                                    "dark ambient soundscape, 1 minute", PRODUCT_VIDEO])
 def test_no_timpani_without_percussion_or_outside_the_trailer_palette(brief: str) -> None:
     assert all(r.role != "timpani" for r in P.compose(brief, seed=1).roles)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_trailer_drums_are_toms_and_a_pop_kit_keeps_its_hats(seed: int) -> None:
+    """A trailer's kit booms on floor tom and kick and plays tom figures and fills, with no
+    hi-hat; a reel's pop kit keeps hats, kick and backbeat. Both crash on arrivals."""
+    keys = {}
+    for brief in ("epic trailer, 90 seconds, builds", "upbeat tiktok reel, 30 seconds"):
+        piece = P.compose(brief, seed=seed)
+        drums = next(p for p in piece.parts if p.is_drums)
+        keys[brief] = {n.pitch for n in drums.notes}
+    trailer, reel = keys.values()
+    assert {36, 41, 45, 50, 49} <= trailer and not trailer & {42, 44}, trailer
+    assert {36, 38, 42, 49} <= reel and not reel & {41, 45, 50}, reel
