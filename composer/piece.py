@@ -38,6 +38,9 @@ from composer.soundfonts import choose_soundfont
 
 __all__ = ["AUDIO_FORMATS", "Piece", "audio_format_for", "compose", "generator", "version", "write_audio"]
 
+#: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
+FADE_CLOSE_S = 1.0
+
 
 def version() -> str:
     """The installed composer version."""
@@ -116,10 +119,13 @@ class Piece:
 
     @property
     def render_options(self) -> dict[str, Any]:
-        """How the render ends: a loop folds its tail onto its start, a fade fades for 2–6 s."""
+        """How the render ends: a loop folds its tail onto its start. A fade ending is in the
+        MIDI itself (CC11 to zero over 2–6 s, falling evenly in decibels), so the audio only
+        closes its last second, where the reverb's tail must still reach silence; fading the
+        audio over the whole fade as well would halve the level twice."""
         fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
         if self.plan.ending == "fade":
-            fade = fade_length_s(self.plan)
+            fade = min(FADE_CLOSE_S, fade_length_s(self.plan))
         return {"loop": self.plan.ending == "loop", "fade_out_s": fade}
 
     def audio(

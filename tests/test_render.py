@@ -3,11 +3,13 @@ headroom, loudness, seamless loops, and the soundfont search order."""
 
 from __future__ import annotations
 
+import io
 import math
 import shutil
 from pathlib import Path
 
 import numpy as np
+import mido
 import pretty_midi
 import pytest
 import soundfile
@@ -16,6 +18,7 @@ from composer import compose
 from composer import master as mastering
 from composer import render as renderer
 from composer import soundfonts
+from composer.arrange import fade_length_s
 from composer.errors import ComposerError
 
 
@@ -151,3 +154,22 @@ def test_the_example_build_is_louder_in_its_final_20_seconds(small_soundfont):
 def test_twenty_minutes_of_audio_are_exactly_twenty_minutes(small_soundfont):
     audio = compose("steady warm podcast bed", seed=3, duration=1200.0).audio(small_soundfont)
     assert audio.shape == (1200 * 44100, 2)
+
+
+def test_a_fade_ending_is_faded_once_by_the_midi_and_closed_by_the_audio(small_soundfont):
+    """The fade is the MIDI's (CC11 falling to zero, evenly in decibels); the rendered audio
+    matches a render with no audio fade up to its last second, which closes the reverb's tail
+    to silence."""
+    piece = compose("dark ambient soundscape, 30 seconds", seed=2)
+    assert piece.plan.ending == "fade"
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    options = piece.render_options
+    faded = renderer.render_midi(midi, small_soundfont, 30.0, space=piece.room, **options)
+    options["fade_out_s"] = renderer.FADE_OUT_S
+    unfaded = renderer.render_midi(midi, small_soundfont, 30.0, space=piece.room, **options)
+    last_second = len(faded) - 44100
+    assert np.array_equal(faded[:last_second], unfaded[:last_second])
+    fade_start = len(faded) - round(fade_length_s(piece.plan) * 44100)
+    before, end = _rms_db(faded[fade_start - 22050 : fade_start]), _rms_db(faded[-2205:])
+    assert _rms_db(unfaded[last_second - 22050 : last_second]) < before - 12, "the MIDI itself fades"
+    assert end < before - 40
