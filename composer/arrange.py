@@ -352,7 +352,7 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
         final = _is_final(plan, chord)
         chord_end = chord.end_q if final else min(chord.end_q, plan.music_q)
         end = _release_end(plan, chord_end)
-        pitch = bass_pitch(chord, lowest)
+        pitch = _bass_pitch(chord, lowest)
         if plan.kind == "ambient":
             previous = part.notes[-1] if part.notes else None
             if previous is not None and previous.pitch == pitch and previous.end_q == chord.start_q:
@@ -377,7 +377,7 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
             part.notes.append(NoteEvent(onset, played, sounding, _velocity("bass", _energy(plan, onset), rng, accent)))
 
 
-def bass_pitch(chord: ChordSpan, lowest: int) -> int:
+def _bass_pitch(chord: ChordSpan, lowest: int) -> int:
     """The chord's bass, an octave up where it lies below the instrument's lowest note."""
     return chord.bass + 12 * max(0, -((chord.bass - lowest) // 12))
 
@@ -391,7 +391,7 @@ def _approach(plan: Plan, pitch: int, onsets: list[Fraction], following: ChordSp
     last = onsets[-1]
     if len(onsets) < 2 or onsets[-1] - onsets[-2] > 1 or (last - plan.pickup_q) % plan.bar_q == 0:
         return None
-    target = bass_pitch(following, lowest)
+    target = _bass_pitch(following, lowest)
     if target == pitch or rng.random() >= float(arrangement_data()["bass"]["approach_share"]):
         return None
     scale = scale_pitch_classes(*plan.key_at(last))
