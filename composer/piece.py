@@ -191,7 +191,7 @@ class Piece:
         record what the written file measures."""
         suffix = target.suffix.lower()
         self.measured[suffix.lstrip(".")] = write_audio(temporary, audio, self.sample_rate, suffix, bit_depth,
-                                                        self.provenance())
+                                                        self.provenance(), dither_seed=self.seed)
         self.written[suffix.lstrip(".")] = str(target)
 
     def write_stems(self, temporaries: list[Path], targets: list[Path]) -> None:

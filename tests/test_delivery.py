@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from mutagen.id3 import ID3
 from scipy.signal import resample_poly
 
-from composer import compose
+from composer import compose, delivery
 from composer import master as mastering
 from composer import render as renderer
 from composer.analysis import loudness_range
@@ -364,3 +364,30 @@ def test_a_run_interrupted_while_writing_stems_leaves_no_files(tmp_path, small_s
     process.wait(timeout=60)
     assert process.returncode != 0
     assert [p for p in out.rglob("*")] == []
+
+
+@pytest.mark.parametrize("dithered", [True, False])
+def test_a_16_bit_file_is_dithered_so_a_quiet_tone_leaves_no_distortion(tmp_path, dithered):
+    """A −80 dBFS tone is three 16-bit steps tall: quantized plainly, its error is a staircase
+    whose power sits at the tone's harmonics; dithered, the error is hiss spread over every
+    frequency. The same audio and seed give the same bytes; the 24-bit path stays undithered."""
+    seconds = np.arange(44100) / 44100
+    tone = (10 ** (-80 / 20) * np.sin(2 * np.pi * 1000 * seconds)).astype(np.float32)
+    path = tmp_path / "quiet.wav"
+    steps = delivery.DITHER_STEPS if dithered else {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(delivery, "DITHER_STEPS", steps)
+        delivery.write_audio(path, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
+    back, _ = soundfile.read(str(path), dtype="float64", always_2d=True)
+    error = back[:, 0] - tone
+    error -= error.mean()  # libsndfile's conversion leaves half a step of DC, which is not distortion
+    power = np.abs(np.fft.rfft(error)) ** 2
+    at_harmonics = power[[1000 * k for k in range(2, 21)]].sum() / power.sum()
+    if not dithered:
+        assert at_harmonics > 0.3, "the measure sees plain quantization's distortion"
+        return
+    assert at_harmonics < 0.01
+    assert 10 * np.log10(np.mean(error**2)) < -95  # TPDF's half-step RMS: −96 dBFS
+    again = tmp_path / "again.wav"
+    delivery.write_audio(again, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
+    assert again.read_bytes() == path.read_bytes()
