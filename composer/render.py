@@ -121,11 +121,11 @@ class _Synth:
     def __init__(self, soundfont: Path, sample_rate: int, space: Room, groups: int = 1) -> None:
         check_sample_rate(sample_rate)
         fluidsynth = load_fluidsynth()
-        # MIDI channel c plays into output group c % groups, each with its own reverb and chorus
-        per_group = {"synth.audio-groups": groups, "synth.audio-channels": groups, "synth.effects-groups": groups}
-        self.synth: Any = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate), **per_group)
-        self.synth.setting("synth.polyphony", 512)
-        self.synth.setting("synth.cpu-cores", 1)
+        # MIDI channel c plays into output group c % groups, each with its own reverb and chorus;
+        # settings are given at creation, as FluidSynth reads most of them only then
+        settings = {"synth.audio-groups": groups, "synth.audio-channels": groups, "synth.effects-groups": groups,
+                    "synth.polyphony": 512}
+        self.synth: Any = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate), **settings)
         if self.synth.sfload(str(soundfont), 1) < 0:
             self.synth.delete()
             raise ComposerError(f"FluidSynth could not load the soundfont {soundfont}", "try another .sf2 file")
