@@ -96,6 +96,7 @@ def _instrument(spec: PartSpec) -> instrument.Instrument:
     player.midiProgram = spec.role.program
     player.midiChannel = spec.role.channel
     player.partName = spec.role.name
+    player.instrumentName = spec.role.name  # music21 knows synth programs only as "Sampler"
     return player
 
 
