@@ -327,7 +327,8 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
 
     A phrase over the harmony of an earlier one sings it again, unless it is a build's or
     climax's phrase chosen to drive the motif in diminution; a phrase written afresh may end
-    its last statement in an extension.
+    its last statement in an extension, and is written again with its fragment where the
+    extension does not fit whole.
     """
     motif = make_motif(plan, rng)
     rules = harmony_data()["development"]
@@ -363,9 +364,12 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
             elif (develops and phrase_bars == 4 and (first_bar % 8 == 4 or section.name in rules["extension_sections"])
                     and rng.random() < float(rules["extension_share"])):
                 development = "extension"
-            written = len(line.notes)
-            slots = _phrase_slots(plan, variant, start, phrase_bars, rng, kind, development)
-            pitch = line.write(slots, (pitch + centre) // 2)  # each phrase leans back to the middle
+            written, state = len(line.notes), line.state()
+            lean = (pitch + centre) // 2  # each phrase leans back to the middle
+            pitch = line.write(_phrase_slots(plan, variant, start, phrase_bars, rng, kind, development), lean)
+            if development == "extension" and not any(k == "extension" for _, _, k in line.placed[state[1]:]):
+                line.restore(state)  # no extension fits the harmony: the phrase fragments the motif instead
+                pitch = line.write(_phrase_slots(plan, variant, start, phrase_bars, rng, kind), lean)
             tonic = scale_tonic(*plan.key_at(start))
             sung.setdefault(harmony, (start, written, len(line.notes) - written, tonic))
     size = len(motif.rhythm)
@@ -632,6 +636,15 @@ class _Line:
                         if earlier_q <= q < phrase_end]
         self.notes += notes
         return True
+
+    def state(self) -> tuple[int, int, int, int]:
+        """What ``restore`` needs to take back everything written after this call."""
+        return len(self.notes), len(self.placed), self.strong_beats, self.accented
+
+    def restore(self, state: tuple[int, int, int, int]) -> None:
+        """Take back the notes (and what they counted) written since ``state``."""
+        notes, placed, self.strong_beats, self.accented = state
+        del self.notes[notes:], self.placed[placed:]
 
     def _record(self, group: list[_Slot]) -> None:
         """Note a group placed whole: its statement, and the extension that carries it on (an
