@@ -3,7 +3,10 @@
 Each four-bar phrase states the motif, sequences it a step higher or lower over the next chord,
 fragments it, and breathes on a long, stable cadence tone. A contrast section answers with the
 motif inverted; a theme's ending broadens it (augmentation); a returning section brings back
-the first statement's phrases over their own harmony. The motif gives each note a wished-for
+the first statement's phrases over their own harmony. In a thematic piece, a build or climax
+may drive the motif at half its values (diminution) instead of fragmenting it, and a
+consequent phrase or the ending may carry its last statement on in sequence (extension); a
+tense motif may dip to a chromatic lower neighbour. The motif gives each note a wished-for
 scale step; the pitch actually written is the nearest one that keeps the rules:
 
 - strong beats sit on chord tones, cadences on the chord's root or third;
@@ -65,10 +68,13 @@ class MelodyNote:
 
 @dataclass(frozen=True)
 class Motif:
-    """The theme's cell: a rhythm (quarter-note lengths) and a contour (scale steps between notes)."""
+    """The theme's cell: a rhythm (quarter-note lengths) and a contour (scale steps between
+    notes); ``neighbours`` are the indices of notes sung a semitone below the chord tone they
+    leave and return to (a chromatic lower neighbour: its steps are -1 then +1)."""
 
     rhythm: tuple[Fraction, ...]
     steps: tuple[int, ...]
+    neighbours: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,10 @@ class Theme:
     motif: Motif
     notes: tuple[MelodyNote, ...]
     statements_q: tuple[Fraction, ...]
+    #: (onset, kind) of each development placed whole: "inversion", "augmentation" and
+    #: "diminution" (the whole contour, upside down, at double or at half values), and
+    #: "extension" (the notes that carry a statement on in sequence)
+    developments: tuple[tuple[Fraction, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,11 @@ class _Slot:
     anchor: int | None = None
     #: the first note of a statement of the motif (or of its fragment), placed as a whole
     statement: bool = False
+    #: how a statement's first note develops the motif ("inversion", "augmentation",
+    #: "diminution"; "" for the motif itself), or "extension" on an extension's first note
+    development: str = ""
+    #: a chromatic lower neighbour: a semitone below the note before it, which the next returns to
+    chromatic: bool = False
 
 
 def melody_range(plan: Plan) -> tuple[int, int]:
@@ -146,13 +161,26 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
         if is_strong(onset, rhythm[index], plan.bar_q):
             by_bar.setdefault(int(onset // plan.bar_q), []).append(index)
     strong = {index for indices in by_bar.values() for index in indices}
-    steps = _contour(len(rhythm) - 1, leaps, repeats, rng)
+    neighbour = _neighbour_at(onsets, strong, plan.bar_q, float(flavour.get("chromatic_neighbours", 0)), rng)
+    steps = _contour(len(rhythm) - 1, leaps, repeats, rng, neighbour)
     for _ in range(MOTIF_DRAWS):
         if (all(_fits_triads(steps, indices) for indices in by_bar.values()) and _step_share_suits(steps)
                 and _passing_tones_move_on(steps, strong)):
             break
-        steps = _contour(len(rhythm) - 1, leaps, repeats, rng)
-    return Motif(rhythm, tuple(steps))
+        steps = _contour(len(rhythm) - 1, leaps, repeats, rng, neighbour)
+    return Motif(rhythm, tuple(steps), () if neighbour is None else (neighbour,))
+
+
+def _neighbour_at(onsets: list[Fraction], strong: set[int], bar_q: Fraction, share: float,
+                  rng: random.Random) -> int | None:
+    """Where a motif dips to a chromatic lower neighbour (in ``share`` of motifs; none when
+    the share is 0, without drawing): a weak note between two notes, in the same bar as the
+    note it resolves to."""
+    if not share or rng.random() >= share:
+        return None
+    weak = [i for i in range(1, len(onsets) - 1)
+            if i not in strong and onsets[i] // bar_q == onsets[i + 1] // bar_q]
+    return rng.choice(weak) if weak else None
 
 
 def motif_flavour(plan: Plan) -> tuple[str, dict[str, Any]]:
@@ -191,9 +219,11 @@ def is_strong(offset_q: Fraction, length_q: Fraction, bar_q: Fraction) -> bool:
     return on_beat or length_q >= Fraction(3, 2)
 
 
-def _contour(moves: int, leaps: tuple[int, ...], repeats: int, rng: random.Random) -> list[int]:
+def _contour(moves: int, leaps: tuple[int, ...], repeats: int, rng: random.Random,
+             neighbour: int | None = None) -> list[int]:
     """Scale steps between the notes: steps and ``repeats`` in five repeated notes, and a leap
-    (one of ``leaps`` scale steps) turned back by a step."""
+    (one of ``leaps`` scale steps) turned back by a step; a step down to the ``neighbour``
+    note and back up."""
     steps: list[int] = []
     leap_at = rng.randrange(moves - 1) if moves >= 3 else -1  # longer cells get one leap for shape
     while len(steps) < moves:
@@ -204,7 +234,10 @@ def _contour(moves: int, leaps: tuple[int, ...], repeats: int, rng: random.Rando
             steps.append(rng.choice(STEP_CHOICES + (0,) * repeats))
     if steps and all(s == 0 for s in steps):
         steps[0] = 1
-    return _balanced(steps)
+    if neighbour is None:
+        return _balanced(steps)
+    steps[neighbour - 1 : neighbour + 1] = [-1, 1]
+    return _balanced(steps, keep={neighbour - 1, neighbour})
 
 
 def _fits_triads(steps: list[int], strong: list[int]) -> bool:
@@ -242,18 +275,19 @@ def _step_share_suits(steps: list[int]) -> bool:
     return 0.5 <= sum(1 for s in moving if abs(s) == 1) / len(moving) <= 5 / 6
 
 
-def _balanced(steps: list[int]) -> list[int]:
+def _balanced(steps: list[int], keep: frozenset[int] | set[int] = frozenset()) -> list[int]:
     """The contour with its net rise or fall cut to at most one step, by turning single steps
-    round (last first), so that repeating the motif does not climb out of the range.
+    round (last first, but none in ``keep``), so that repeating the motif does not climb out
+    of the range.
 
-    >>> _balanced([1, 1, 1, 1])
-    [1, 1, -1, -1]
+    >>> _balanced([1, 1, 1, 1]), _balanced([1, 1, -1, 1], keep={2, 3})
+    ([1, 1, -1, -1], [1, -1, -1, 1])
     """
     result = list(steps)
     for index in reversed(range(len(result))):
         if abs(sum(result)) <= 1:
             break
-        if abs(result[index]) == 1 and (result[index] > 0) == (sum(result) > 0):
+        if index not in keep and abs(result[index]) == 1 and (result[index] > 0) == (sum(result) > 0):
             result[index] = -result[index]
     return result
 
@@ -262,22 +296,25 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
     """The melody over ``chords``: silent in intros and stingers, motif-led everywhere else.
 
     Like a composer reading a draft back, it keeps the first draft whose moves are mostly, but
-    not only, steps (``STEPWISE_SHARE``) and, in a thematic piece, whose motif is heard whole
-    at least ``MOTIF_RETURNS`` times (as often as it has phrases, if fewer); after
-    ``THEME_DRAFTS`` drafts, the one nearest that.
+    not only, steps (``STEPWISE_SHARE``), whose every leap beyond a fifth turns back (a leap
+    the rules could not avoid, e.g. at a lift, may not), and, in a thematic piece, whose motif
+    is heard whole at least ``MOTIF_RETURNS`` times (as often as it has phrases, if fewer);
+    after ``THEME_DRAFTS`` drafts, the one nearest that.
     """
     if plan.kind == "stinger":
         return Theme(make_motif(plan, rng), _fanfare(plan, chords), ())
-    best: tuple[tuple[float, int, float], Theme] | None = None
+    best: tuple[tuple[float, float, int, float], Theme] | None = None
     low, high = STEPWISE_SHARE
     for _ in range(THEME_DRAFTS):
         theme, phrases = _draft_theme(plan, chords, rng)
-        share = melodic_motion([n.pitch for n in theme.notes])[0]
+        share, _, recovery = melodic_motion([n.pitch for n in theme.notes])
         returns = min(MOTIF_RETURNS, phrases) if plan.kind == "thematic" else 0
         outside = 0.0 if share is None else max(low - share, share - high, 0.0)
-        # ranked: the rule's band (the aim widened by ``STEPWISE_MARGIN``) first, then the motif's returns, then the aim
-        miss = (max(0.0, outside - STEPWISE_MARGIN), max(0, returns - len(theme.statements_q)), outside)
-        if miss == (0.0, 0, 0.0):
+        # ranked: the rule's band (the aim widened by ``STEPWISE_MARGIN``) first, then leaps
+        # that do not turn back, then the motif's returns, then the aim
+        miss = (max(0.0, outside - STEPWISE_MARGIN), 1.0 - (1.0 if recovery is None else recovery),
+                max(0, returns - len(theme.statements_q)), outside)
+        if miss == (0.0, 0.0, 0, 0.0):
             return theme
         if best is None or miss < best[0]:
             best = (miss, theme)
@@ -286,8 +323,16 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
 
 
 def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tuple[Theme, int]:
-    """One draft of the theme, and the number of phrases it sings."""
+    """One draft of the theme, and the number of phrases it sings.
+
+    A phrase over the harmony of an earlier one sings it again, unless it is a build's or
+    climax's phrase chosen to drive the motif in diminution; a phrase written afresh may end
+    its last statement in an extension, and is written again with its fragment where the
+    extension does not fit whole.
+    """
     motif = make_motif(plan, rng)
+    rules = harmony_data()["development"]
+    develops = plan.kind in rules["kinds"]
     low, high = melody_range(plan)
     line = _Line(plan, chords, low, high)
     phrases = 0
@@ -300,45 +345,74 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
         bars = int(section.length_q / plan.bar_q)
         # a contrast answers with the inversion only where the statement comes back after it
         returning = any(later.name == "statement" for later in plan.sections[index + 1:])
-        variant = developed(motif, section.name if returning or section.name != "contrast" else "", plan)
+        variant, kind = developed(motif, section.name if returning or section.name != "contrast" else "", plan)
         for first_bar in range(0, bars, 4):
             start = section.start_q + first_bar * plan.bar_q
             if int((start - plan.pickup_q) / plan.bar_q) in plan.voice_bars:
                 continue  # an underscore leaves every other phrase to the voice
-            end = start + min(4, bars - first_bar) * plan.bar_q
+            phrase_bars = min(4, bars - first_bar)
+            end = start + phrase_bars * plan.bar_q
             harmony = line.harmony_between(start, end)
             phrases += 1
-            if harmony in sung and line.repeat(*sung[harmony], start):
+            development = ""
+            if (develops and phrase_bars == 4 and section.name in rules["diminution_sections"]
+                    and diminishable(variant, plan) and rng.random() < float(rules["diminution_share"])):
+                development = "diminution"
+            elif harmony in sung and line.repeat(*sung[harmony], start):
                 pitch = line.notes[-1].pitch
                 continue
-            written, placed = len(line.notes), len(line.placed)
-            slots = _phrase_slots(plan, variant, start, min(4, bars - first_bar), rng)
-            pitch = line.write(slots, (pitch + centre) // 2)  # each phrase leans back to the middle
-            if variant.steps != motif.steps:
-                del line.placed[placed:]  # an inversion answers the motif; it is not a statement of it
+            elif (develops and phrase_bars == 4 and (first_bar % 8 == 4 or section.name in rules["extension_sections"])
+                    and rng.random() < float(rules["extension_share"])):
+                development = "extension"
+            written, state = len(line.notes), line.state()
+            lean = (pitch + centre) // 2  # each phrase leans back to the middle
+            pitch = line.write(_phrase_slots(plan, variant, start, phrase_bars, rng, kind, development), lean)
+            if development == "extension" and not any(k == "extension" for _, _, k in line.placed[state[1]:]):
+                line.restore(state)  # no extension fits the harmony: the phrase fragments the motif instead
+                pitch = line.write(_phrase_slots(plan, variant, start, phrase_bars, rng, kind), lean)
             tonic = scale_tonic(*plan.key_at(start))
             sung.setdefault(harmony, (start, written, len(line.notes) - written, tonic))
-    whole = tuple(q for q, size in line.placed if size == len(motif.rhythm))
-    return Theme(motif, tuple(line.notes), whole), phrases
+    size = len(motif.rhythm)
+    whole = tuple(q for q, count, kind in line.placed if not kind and count == size)
+    developments = tuple((q, kind) for q, count, kind in line.placed if kind and (count == size or kind == "extension"))
+    return Theme(motif, tuple(line.notes), whole, developments), phrases
 
 
-def developed(motif: Motif, section: str, plan: Plan) -> Motif:
-    """The motif as a section develops it: inverted in a contrast (its answer, the contour
-    upside down), augmented in a theme's ending (a one-bar motif broadened over two bars),
-    itself elsewhere.
+def diminishable(motif: Motif, plan: Plan) -> bool:
+    """Whether the motif's notes are long enough to be heard at half their values: each halved
+    value at least ``diminution_shortest_q`` (an eighth note) and ``diminution_shortest_s``.
 
     >>> from composer import compose
     >>> plan = compose("recurring melody theme for a video series, 60 seconds", seed=1).plan
-    >>> developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "contrast", plan).steps
-    (-2, 1)
-    >>> developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "ending", plan).rhythm
+    >>> diminishable(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), plan)
+    True
+    >>> diminishable(Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (2, -1, -1)), plan)
+    False
+    """
+    rules = harmony_data()["development"]
+    halved = min(motif.rhythm) / 2
+    return halved >= Fraction(rules["diminution_shortest_q"]) and plan.seconds(halved) >= float(rules["diminution_shortest_s"])
+
+
+def developed(motif: Motif, section: str, plan: Plan) -> tuple[Motif, str]:
+    """The motif as a section develops it, and the development's name: inverted in a contrast
+    (its answer, the contour upside down, where a lower neighbour becomes a diatonic upper
+    one), augmented in a theme's ending (a one-bar motif broadened over two bars), itself
+    elsewhere ("").
+
+    >>> from composer import compose
+    >>> plan = compose("recurring melody theme for a video series, 60 seconds", seed=1).plan
+    >>> inverted, kind = developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "contrast", plan)
+    >>> inverted.steps, kind
+    ((-2, 1), 'inversion')
+    >>> developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "ending", plan)[0].rhythm
     (Fraction(2, 1), Fraction(2, 1), Fraction(4, 1))
     """
     if section == "contrast":
-        return Motif(motif.rhythm, tuple(-step for step in motif.steps))
+        return Motif(motif.rhythm, tuple(-step for step in motif.steps)), "inversion"
     if section == "ending" and plan.kind == "thematic" and sum(motif.rhythm) == plan.bar_q:
-        return Motif(tuple(2 * length for length in motif.rhythm), motif.steps)
-    return motif
+        return dataclasses.replace(motif, rhythm=tuple(2 * length for length in motif.rhythm)), "augmentation"
+    return motif, ""
 
 
 def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
@@ -369,8 +443,12 @@ def _fanfare(plan: Plan, chords: list[ChordSpan]) -> tuple[MelodyNote, ...]:
     return tuple(MelodyNote(q, FANFARE_NOTE_Q, p) for q, p in zip(onsets, pitches))
 
 
-def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: random.Random) -> list[_Slot]:
-    """Statement, sequence, fragment at the phrase's high point, then a long cadence tone.
+def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: random.Random,
+                  kind: str = "", development: str = "") -> list[_Slot]:
+    """Statement, sequence, fragment at the phrase's high point, then a long cadence tone;
+    ``kind`` names how ``motif`` develops the theme's own. A ``development`` takes the
+    fragment's place: "diminution" drives the motif at half its values (twice over, the
+    second a sequence, for a one-bar motif), "extension" carries the last statement on.
 
     The bars' first notes follow an arch: the start, the sequence a step or two up, the climax
     three or four steps up, and home (or just below it) for the cadence.
@@ -387,6 +465,14 @@ def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: r
             # the phrase breathes after its cadence tone
             slots.append(_Slot(bar_q, length, 0, True, cadence=True, anchor=arch[3]))
             break
+        if bar == 2 and development == "diminution":
+            slots += _diminished_slots(plan, motif, bar_q, [arch[2], arch[2] + sequence_step])
+            bar += 1
+            continue
+        if bar == 2 and development == "extension":
+            slots += _extension_slots(plan, motif, bar_q, rng)
+            bar += 1
+            continue
         rhythm, steps = list(motif.rhythm), list(motif.steps)
         room = bars - bar - (1 if bars > 1 else 0)  # bars before the cadence
         if motif_bars > 1 and (bar >= 2 or room < motif_bars):  # the head: the motif's first bar
@@ -396,16 +482,53 @@ def _phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: r
             half = len(rhythm) // 2
             rhythm = rhythm[:half] + [sum(rhythm[half:], Fraction(0))]
             steps = steps[:half]
-        onset = bar_q
-        for index, length in enumerate(rhythm):
-            strong = is_strong(onset - plan.pickup_q, length, plan.bar_q)
-            if index == 0:
-                slots.append(_Slot(onset, length, 0, strong, anchor=arch[min(bar, 2)], statement=True))
-            else:
-                slots.append(_Slot(onset, length, steps[index - 1], strong))
-            onset += length
+        slots += _statement_slots(plan, dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)),
+                                  bar_q, arch[min(bar, 2)], kind)
         bar += int(sum(rhythm) / plan.bar_q)
     return slots
+
+
+def _statement_slots(plan: Plan, motif: Motif, onset: Fraction, anchor: int, kind: str) -> list[_Slot]:
+    """The slots of one statement of ``motif`` (or of its head) from ``onset``: the first
+    placed toward the arch's ``anchor``, the rest by the contour; a neighbour is chromatic
+    only where the note it returns to is in the statement."""
+    slots = []
+    for index, length in enumerate(motif.rhythm):
+        strong = is_strong(onset - plan.pickup_q, length, plan.bar_q)
+        if index == 0:
+            slots.append(_Slot(onset, length, 0, strong, anchor=anchor, statement=True, development=kind))
+        else:
+            chromatic = index in motif.neighbours and index + 1 < len(motif.rhythm)
+            slots.append(_Slot(onset, length, motif.steps[index - 1], strong, chromatic=chromatic))
+        onset += length
+    return slots
+
+
+def _diminished_slots(plan: Plan, motif: Motif, bar_q: Fraction, anchors: list[int]) -> list[_Slot]:
+    """One bar of the motif at half its values: a two-bar motif once, a one-bar motif twice,
+    the second time toward the next of ``anchors`` (a sequence)."""
+    halved = dataclasses.replace(motif, rhythm=tuple(length / 2 for length in motif.rhythm))
+    slots: list[_Slot] = []
+    onset = bar_q
+    for anchor in anchors[: max(1, int(plan.bar_q / sum(halved.rhythm)))]:
+        slots += _statement_slots(plan, halved, onset, anchor, "diminution")
+        onset += sum(halved.rhythm)
+    return slots
+
+
+def _extension_slots(plan: Plan, motif: Motif, bar_q: Fraction, rng: random.Random) -> list[_Slot]:
+    """One bar carrying the statement before it on in sequence: its last step (the last that
+    moves) taken again by one or two notes (``extension_notes``), the first held, a second one
+    ``extension_tail_q`` long. Not a statement: the write places it with the statement it
+    extends."""
+    rules = harmony_data()["development"]
+    step = next((s for s in reversed(motif.steps) if s), 1)
+    tail = Fraction(rules["extension_tail_q"])
+    lengths = [plan.bar_q] if rng.choice(rules["extension_notes"]) == 1 else [plan.bar_q - tail, tail]
+    onsets = itertools.accumulate(lengths[:-1], initial=bar_q)
+    return [_Slot(onset, length, step, is_strong(onset - plan.pickup_q, length, plan.bar_q),
+                  development="extension" if index == 0 else "")
+            for index, (onset, length) in enumerate(zip(onsets, lengths))]
 
 
 class _Line:
@@ -416,8 +539,9 @@ class _Line:
         self.starts = [c.start_q for c in chords]
         self.low, self.high = low, high
         self.plan = plan
-        #: (onset, notes) of every statement placed whole, so its shape is heard exactly
-        self.placed: list[tuple[Fraction, int]] = []
+        #: (onset, notes, development) of every statement (or extension) placed whole, so its
+        #: shape is heard exactly
+        self.placed: list[tuple[Fraction, int, str]] = []
         self.notes: list[MelodyNote] = []
         self.strong_beats = 0
         self.accented = 0
@@ -453,8 +577,9 @@ class _Line:
 
         A statement of the motif is placed whole: its contour moved up or down the scale to
         where its strong notes are chord tones and every move keeps the rules, so the listener
-        hears the same shape again. A two-bar motif that does not fit whole is placed bar by
-        bar; where no placement fits, its notes are chosen one by one.
+        hears the same shape again. An extension is placed with the statement it carries on. A
+        statement (with its extension) that does not fit whole is placed bar by bar, its last
+        bar cut off first; where no placement fits, its notes are chosen one by one.
         """
         home = previous
         position = 0
@@ -469,13 +594,13 @@ class _Line:
                     group.append(slots[position + len(group)])
             placed = self._place(group, target, slots[position + len(group):]) if slot.statement else None
             bars = [(m.start_q - self.plan.pickup_q) // self.plan.bar_q for m in group]
-            if placed is None and bars[-1] != bars[0]:
+            while placed is None and slot.statement and bars[-1] != bars[0]:
                 cut = bars.index(bars[-1])
                 slots[position + cut] = dataclasses.replace(slots[position + cut], statement=True)
-                group = group[:cut]
+                group, bars = group[:cut], bars[:cut]
                 placed = self._place(group, target, slots[position + cut:])
             if placed is not None:
-                self.placed.append((group[0].start_q, len(group)))
+                self._record(group)
             for index, member in enumerate(group):
                 self.strong_beats += member.strong
                 if placed is None:
@@ -507,9 +632,28 @@ class _Line:
             return False
         self.strong_beats += sum(slot.strong for slot in slots)
         phrase_end = earlier_q + (notes[-1].start_q - start_q) + notes[-1].length_q
-        self.placed += [(q - earlier_q + start_q, size) for q, size in self.placed if earlier_q <= q < phrase_end]
+        self.placed += [(q - earlier_q + start_q, size, kind) for q, size, kind in self.placed
+                        if earlier_q <= q < phrase_end]
         self.notes += notes
         return True
+
+    def state(self) -> tuple[int, int, int, int]:
+        """What ``restore`` needs to take back everything written after this call."""
+        return len(self.notes), len(self.placed), self.strong_beats, self.accented
+
+    def restore(self, state: tuple[int, int, int, int]) -> None:
+        """Take back the notes (and what they counted) written since ``state``."""
+        notes, placed, self.strong_beats, self.accented = state
+        del self.notes[notes:], self.placed[placed:]
+
+    def _record(self, group: list[_Slot]) -> None:
+        """Note a group placed whole: its statement, and the extension that carries it on (an
+        extension cut off from its statement is placed, but extends nothing)."""
+        extension = next((i for i, m in enumerate(group) if m.development == "extension"), len(group))
+        if extension:
+            self.placed.append((group[0].start_q, extension, group[0].development))
+        if 0 < extension < len(group):
+            self.placed.append((group[extension].start_q, len(group) - extension, "extension"))
 
     def _scale_at(self, slot: _Slot) -> list[int]:
         return self.scale_for(self.chord_at(slot.start_q))
@@ -550,6 +694,8 @@ class _Line:
             index = bisect.bisect_left(scale, previous)
             if slot.step == 0:
                 pitch = previous
+            elif slot.chromatic and slot.step == -1:
+                pitch = previous - 1  # the lower neighbour a semitone below, whatever the scale
             else:
                 on_scale = index < len(scale) and scale[index] == previous
                 index += slot.step - (1 if slot.step > 0 and not on_scale else 0)
@@ -570,6 +716,8 @@ class _Line:
                 chord = self.chord_at(slot.start_q)
                 if slot.strong and pitch % 12 not in chord.pitch_classes:
                     return False
+                if index and group[index - 1].chromatic and pitch % 12 not in chord.pitch_classes:
+                    return False  # a chromatic neighbour resolves to a chord tone
                 self._prepare(slot, (group[index + 1:] + rest))
                 if not self._all_rules(pitch, chord):
                     return False

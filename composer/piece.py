@@ -242,15 +242,19 @@ class Piece:
         }
 
     def _motif_report(self) -> dict[str, Any] | None:
-        """The theme's motif and where it is heard whole; None when no part plays the theme
-        (a bed or ambient cue has no melody, though the plan still drew one)."""
+        """The theme's motif, where it is heard whole, and where it is heard developed
+        (inverted, augmented, diminished, or a statement extended); None when no part plays
+        the theme (a bed or ambient cue has no melody, though the plan still drew one)."""
         if not any(r.role == "melody" for r in self.roles):
             return None
         return {
             "notes": self.motif_names(),
             "rhythm_q": [str(r) for r in self.theme.motif.rhythm],
             "steps": list(self.theme.motif.steps),
+            "chromatic_neighbours": list(self.theme.motif.neighbours),
             "statements_s": [round(self.plan.seconds(q), 3) for q in self.theme.statements_q],
+            "developments": [{"kind": kind, "start_s": round(self.plan.seconds(q), 3)}
+                             for q, kind in self.theme.developments],
         }
 
     def _loudness_report(self) -> dict[str, Any]:
