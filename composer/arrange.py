@@ -367,7 +367,7 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
             continue
         onsets = _pulsed(plan, _bar_onsets(plan, chord.start_q, chord_end), chord_end, _bass_pulse)
         following = chords[position + 1] if position + 1 < len(chords) else None
-        approach = _approach(plan, pitch, onsets, following, theme, lowest, rng) if following else None
+        approach = _approach(plan, chord, pitch, onsets, following, theme, lowest, rng) if following else None
         for index, onset in enumerate(onsets):
             until = onsets[index + 1] if index + 1 < len(onsets) else end
             length = until - onset
@@ -382,12 +382,12 @@ def _bass_pitch(chord: ChordSpan, lowest: int) -> int:
     return chord.bass + 12 * max(0, -((chord.bass - lowest) // 12))
 
 
-def _approach(plan: Plan, pitch: int, onsets: list[Fraction], following: ChordSpan, theme: Theme, lowest: int,
-              rng: random.Random) -> int | None:
+def _approach(plan: Plan, chord: ChordSpan, pitch: int, onsets: list[Fraction], following: ChordSpan, theme: Theme,
+              lowest: int, rng: random.Random) -> int | None:
     """A walking bass's approach note: where the bass plays at least every beat, its last note
     before a new bass note may step into it from the scale tone above or below (the one nearer),
-    on a weak beat, inside the range and without parallel fifths or octaves against the melody.
-    How often is data (arrangement.toml [bass])."""
+    on a weak beat, inside the range and without parallel fifths or octaves against the melody
+    or the pad's top voice. How often is data (arrangement.toml [bass])."""
     last = onsets[-1]
     if len(onsets) < 2 or onsets[-1] - onsets[-2] > 1 or (last - plan.pickup_q) % plan.bar_q == 0:
         return None
@@ -401,9 +401,10 @@ def _approach(plan: Plan, pitch: int, onsets: list[Fraction], following: ChordSp
     starts = [n.start_q for n in theme.notes]
     before, at, after = (_sounding(theme.notes, starts, q) for q in (onsets[-2], last, following.start_q))
     moves = [(pitch, before, choice, at), (choice, at, target, after)]
-    if not lowest <= choice <= BASS_RANGE[1] or choice == pitch or any(
-            a is not None and b is not None and parallel_perfect(low_a, a.pitch, low_b, b.pitch)
-            for low_a, a, low_b, b in moves):
+    melody_parallel = any(a is not None and b is not None and parallel_perfect(low_a, a.pitch, low_b, b.pitch)
+                          for low_a, a, low_b, b in moves)
+    pad_parallel = parallel_perfect(choice, max(chord.voicing), target, max(following.voicing))
+    if not lowest <= choice <= BASS_RANGE[1] or choice == pitch or melody_parallel or pad_parallel:
         return None
     return choice
 

@@ -482,7 +482,8 @@ def test_a_stinger_lasts_its_seconds_and_peaks_in_its_first_half(small_soundfont
 @example(brief="upbeat tiktok reel, 30 seconds", seed=1)
 def test_a_bass_note_outside_its_chord_is_an_approach_into_the_next(brief: str, seed: int) -> None:
     """Outside the chord's tones the bass plays only approach notes: off the downbeat, in the
-    key's scale, a step (1–3 semitones) from the next bass note, which starts the next chord."""
+    key's scale, a step (1–3 semitones) from the next bass note, which starts the next chord,
+    and not in parallel fifths or octaves with the pad's top voice."""
     piece = P.compose(brief, seed=seed)
     bass = next((p for p in piece.parts if p.role.role == "bass"), None)
     if bass is None:
@@ -496,6 +497,9 @@ def test_a_bass_note_outside_its_chord_is_an_approach_into_the_next(brief: str, 
         assert chord_at(piece.chords, following.start_q) is not chord, f"{where(piece)}: {note} leads nowhere new"
         assert 1 <= abs(following.pitch - note.pitch) <= 3, f"{where(piece)}: {note} → {following}"
         assert note.pitch % 12 in scale_pitch_classes(*piece.plan.key_at(note.start_q)), where(piece)
+        following_chord = chord_at(piece.chords, following.start_q)
+        assert not parallel_perfect(note.pitch, max(chord.voicing), following.pitch, max(following_chord.voicing)), (
+            f"{where(piece)}: {note} moves in parallel with the pad's top voice")
 
 
 def test_a_driving_bass_steps_into_some_chord_changes() -> None:
