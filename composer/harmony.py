@@ -62,6 +62,17 @@ def spell(figure: str, tonic: str, mode: str) -> tuple[tuple[int, ...], int, int
 
 
 @cache
+def chord_spelling(figure: str, tonic: str, mode: str) -> dict[int, str]:
+    """Pitch-class → note name as ``figure`` spells it in the key, e.g. the A-flat of C major's
+    borrowed iv, which the key alone would not name.
+
+    >>> chord_spelling("iv", "C", "major")[8], chord_spelling("V/V", "C", "major")[6]
+    ('A-', 'F#')
+    """
+    return {p.pitchClass: p.name for p in roman.RomanNumeral(figure, music21_key(tonic, mode)).pitches}
+
+
+@cache
 def scale_pitch_classes(tonic: str, mode: str) -> frozenset[int]:
     """The pitch classes of the key's scale.
 

@@ -80,7 +80,7 @@ class Piece:
     @cached_property
     def score(self) -> stream.Score:
         """The piece as a music21 Score, built on first use (analysis of the plan needs none)."""
-        return build_score(self.plan, self.parts, self.title)
+        return build_score(self.plan, self.parts, self.chords, self.title)
 
     @cached_property
     def midi_bytes(self) -> bytes:

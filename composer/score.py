@@ -7,13 +7,15 @@ from this score.
 
 from __future__ import annotations
 
+import bisect
 from fractions import Fraction
+from functools import partial
 from itertools import groupby
 
 from music21 import chord, dynamics, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
 from composer.arrange import PartSpec, swing_ratio
-from composer.harmony import spelling
+from composer.harmony import ChordSpan, chord_spelling, spelling
 from composer.plan import Plan, music21_key
 
 #: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
@@ -24,8 +26,10 @@ SWING = "composerSwing"
 NUDGE_MS = "nudge_ms"
 
 
-def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
-    """A music21 Score of ``parts`` with the plan's tempo, meter, key and section marks."""
+def build_score(plan: Plan, parts: list[PartSpec], chords: list[ChordSpan], title: str) -> stream.Score:
+    """A music21 Score of ``parts`` with the plan's tempo, meter, key and section marks. Notes
+    are spelled as the key names them, else as the chord sounding names them, else (a chromatic
+    passing or neighbour note) on the letter next to the note it moves to by a semitone."""
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
     score.metadata.addCustom(END_QUARTERS, str(plan.end_q))
@@ -36,12 +40,16 @@ def build_score(plan: Plan, parts: list[PartSpec], title: str) -> stream.Score:
         part.coreInsert(0, _instrument(spec))
         if index == 0:
             _conductor(plan, part)
-        for (start, length), group in groupby(spec.notes, key=lambda n: (n.start_q, n.length_q)):
-            events = list(group)
-            names = spelling(*plan.key_at(start))
+        groups = [list(group) for _, group in groupby(spec.notes, key=lambda n: (n.start_q, n.length_q))]
+        names_at = partial(_names_at, plan, chords, [c.start_q for c in chords])
+        for position, events in enumerate(groups):
+            start, length = events[0].start_q, events[0].length_q
+            names = names_at(start)
             element: note.Note | chord.Chord
             if len(events) == 1:
-                element = note.Note(spelled(events[0].pitch, names), quarterLength=length)
+                following = groups[position + 1] if position + 1 < len(groups) else []
+                toward = spelled(following[0].pitch, names_at(following[0].start_q)) if len(following) == 1 else None
+                element = note.Note(_melodic(events[0].pitch, names, toward), quarterLength=length)
                 element.volume.velocity = events[0].velocity
             else:
                 element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=length)
@@ -72,6 +80,33 @@ def swing(score: stream.Score) -> Fraction:
     """The score's swing ratio (1/2 when it has none: straight eighths)."""
     values = score.metadata.getCustom(SWING) if score.metadata is not None else []
     return Fraction(str(values[0])) if values else Fraction(1, 2)
+
+
+def _names_at(plan: Plan, chords: list[ChordSpan], starts: list[Fraction], at_q: Fraction) -> dict[int, str]:
+    """The key's note names at ``at_q``, with the sounding chord's names for its other tones
+    (``starts``: the chords' start times, for bisection)."""
+    key_names = spelling(*plan.key_at(at_q))
+    index = bisect.bisect_right(starts, at_q) - 1
+    if index < 0:
+        return key_names
+    return {**chord_spelling(chords[index].figure, *plan.key_at(chords[index].start_q)), **key_names}
+
+
+def _melodic(midi: int, names: dict[int, str], toward: pitch.Pitch | None) -> pitch.Pitch:
+    """``midi`` spelled by ``names``; a note they do not name that moves a semitone to ``toward``
+    is written on the letter next to it (D-sharp rising to E, E-flat falling to D).
+
+    >>> _melodic(63, {4: "E"}, pitch.Pitch("E4")).nameWithOctave, _melodic(63, {}, pitch.Pitch("D4")).nameWithOctave
+    ('D#4', 'E-4')
+    """
+    if midi % 12 in names or toward is None or abs(toward.midi - midi) != 1:
+        return spelled(midi, names)
+    letters = "CDEFGAB"
+    letter = letters[(letters.index(toward.step) + (-1 if midi < toward.midi else 1)) % 7]
+    alteration = (midi - pitch.Pitch(letter).pitchClass + 6) % 12 - 6
+    if alteration not in (-1, 1):
+        return spelled(midi, names)
+    return spelled(midi, {midi % 12: letter + ("#" if alteration == 1 else "-")})
 
 
 def spelled(midi: int, names: dict[int, str]) -> pitch.Pitch:

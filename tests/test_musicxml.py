@@ -3,6 +3,7 @@ key, meter and tempo, written in note values a player reads (no tuplets made of 
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from music21 import converter, expressions, key, meter, stream, tempo
+from music21 import note as note_module
+from music21 import pitch
 
 from composer import compose
 from composer.piece import Piece
@@ -133,3 +136,43 @@ def test_the_same_piece_gives_the_same_file_but_for_its_date(written: Written) -
     again = compose(*BRIEFS[written.path.stem]).musicxml_bytes()
     assert undated.sub(b"", again) == undated.sub(b"", written.path.read_bytes())
     assert b'<score-part id="P1">' in again
+
+
+SPELLING_BRIEFS = ["tense theme in A major, 60 seconds", "anxious theme in G major, 60 seconds",
+                   "bright theme for a 2-minute product video, builds in the final 40 seconds",
+                   "warm wedding theme in A major, 90 seconds"]
+
+
+def test_chromatic_notes_are_spelled_by_their_chord_or_where_they_lead() -> None:
+    """A note outside the key is written as the chord sounding spells it (the A-flat of a
+    borrowed iv in C, not G-sharp); a melody note outside both that moves a semitone to the next
+    is written on the letter next to it (D-sharp rising to E in A major, not E-flat) — unless that
+    letter would need a double sharp (G natural rising to G-sharp stays G)."""
+    from composer.harmony import chord_spelling, scale_pitch_classes
+
+    by_chord = by_resolution = 0
+    for brief in SPELLING_BRIEFS:
+        for seed in range(4):
+            piece = compose(brief, seed=seed)
+            starts = [c.start_q for c in piece.chords]
+            for part in piece.score.parts:
+                notes = [n for n in part.flatten().notes if isinstance(n, note_module.Note)]
+                for written, following in zip(notes, notes[1:] + [None]):
+                    at = Fraction(written.offset)
+                    tonic, mode = piece.plan.key_at(at)
+                    if written.pitch.pitchClass in scale_pitch_classes(tonic, mode) or mode == "minor":
+                        continue
+                    sounding = piece.chords[max(0, bisect.bisect_right(starts, at) - 1)]
+                    names = chord_spelling(sounding.figure, *piece.plan.key_at(sounding.start_q))
+                    if written.pitch.pitchClass in names:
+                        assert written.pitch.name == names[written.pitch.pitchClass], (brief, seed, written)
+                        by_chord += 1
+                    elif following is not None and following.pitch.midi - written.pitch.midi == 1:
+                        letters = "CDEFGAB"
+                        below = letters[letters.index(following.pitch.step) - 1]
+                        if (written.pitch.pitchClass - pitch.Pitch(below).pitchClass) % 12 == 1:
+                            assert written.pitch.step == below, (brief, seed, written, following)
+                            by_resolution += 1
+                        else:  # G to G-sharp: the letter below would need a double sharp
+                            assert written.pitch.accidental is None or written.pitch.accidental.alter == 0, written
+    assert by_chord >= 10 and by_resolution >= 3, (by_chord, by_resolution)
