@@ -15,8 +15,7 @@ import pretty_midi
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from music21 import chord, converter
-from music21.percussion import PercussionChord
+from music21 import converter
 
 from composer import compose
 
