@@ -123,9 +123,8 @@ def _velocity(role: str, energy: float, rng: random.Random, accent: int = 0) -> 
     """A velocity on the role's line from calm to full energy, varied by a few steps so that
     repeated notes are not identical."""
     data = arrangement_data()["velocity"]
-    low, high = data[role]
     jitter = round(int(data["jitter"]) * (0.5 + energy))  # a softer player varies less
-    return max(1, min(127, round(float(low) + (float(high) - float(low)) * energy) + accent + rng.randint(-jitter, jitter)))
+    return max(1, min(127, round(_along(data[role], energy)) + accent + rng.randint(-jitter, jitter)))
 
 
 def _release_end(plan: Plan, end_q: Fraction) -> Fraction:
@@ -167,6 +166,12 @@ def _is_final(plan: Plan, chord: ChordSpan) -> bool:
     return chord.end_q >= plan.music_q and plan.ending != "loop"
 
 
+def _chord_end(plan: Plan, chord: ChordSpan) -> Fraction:
+    """Where ``chord``'s notes stop: the final chord rings to its own end, any other stops at
+    the end of the music at the latest."""
+    return chord.end_q if _is_final(plan, chord) else min(chord.end_q, plan.music_q)
+
+
 # --- pad -----------------------------------------------------------------------------------
 
 
@@ -181,7 +186,7 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
         return
     for position, chord in enumerate(chords):
         final = _is_final(plan, chord)
-        chord_end = min(chord.end_q, plan.music_q) if not final else chord.end_q
+        chord_end = _chord_end(plan, chord)
         onsets = [chord.start_q] if final or plan.kind == "stinger" else _bar_onsets(plan, chord.start_q, chord_end)
         if not final and plan.kind != "stinger":
             onsets = _pulsed(plan, onsets, chord_end, _pad_pulse)
@@ -189,18 +194,16 @@ def _pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
         suspended = len(onsets) <= 2 and _suspension(plan, chord, following)
         for index, onset in enumerate(onsets):
             energy = _energy(plan, onset)
-            voicing = _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
+            voicing = _voicing(plan, chord, energy)
             end = onsets[index + 1] if index + 1 < len(onsets) else _release_end(plan, chord_end)
             if index + 1 == len(onsets) and _breathes(plan, onset, energy) and not final and end - onset > 1:
                 end -= 1  # breathe before the next phrase
             velocity = _velocity("pad", energy, rng)
             for pitch in voicing:
                 if suspended and index == 0 and (pitch - chord.root_pc) % 12 in (3, 4):
-                    fourth = pitch + 1 + (chord.root_pc + 5 - pitch - 1) % 12  # the 4th above, held over
                     half_q = (end - onset) / 2
-                    part.notes.append(NoteEvent(onset, half_q, fourth, velocity))
-                    # the resolution is a voice moving, not a new attack: softer
-                    part.notes.append(NoteEvent(onset + half_q, end - onset - half_q, pitch, max(1, velocity * 2 // 3)))
+                    part.notes.append(NoteEvent(onset, half_q, _suspended_fourth(pitch, chord.root_pc), velocity))
+                    part.notes.append(NoteEvent(onset + half_q, end - onset - half_q, pitch, _resolving(velocity)))
                 else:
                     part.notes.append(NoteEvent(onset, end - onset, pitch, velocity))
 
@@ -224,12 +227,11 @@ def _drifting_pad(plan: Plan, chords: list[ChordSpan], part: PartSpec, rng: rand
         held[pitch] = (at, _velocity("pad", _energy(plan, at), rng))
 
     for position, chord in enumerate(chords):
-        final = _is_final(plan, chord)
-        chord_end = chord.end_q if final else min(chord.end_q, plan.music_q)
+        chord_end = _chord_end(plan, chord)
         if chord.start_q >= chord_end:
             continue
         energy = _energy(plan, chord.start_q)
-        voicing = _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
+        voicing = _voicing(plan, chord, energy)
         following = chords[position + 1] if position + 1 < len(chords) else None
         suspended = _suspension(plan, chord, following)
         third = next((p for p in voicing if (p - chord.root_pc) % 12 in (3, 4)), None) if suspended else None
@@ -246,10 +248,9 @@ def _drifting_pad(plan: Plan, chords: list[ChordSpan], part: PartSpec, rng: rand
                 let_go(leaving[index], at)
             strike(pitch, at)
             if pitch == third:  # the fourth above held over, resolving down halfway through the chord
-                fourth = pitch + 1 + (chord.root_pc + 5 - pitch - 1) % 12
                 resolution = chord.start_q + chord.length_q / 2
-                part.notes.append(NoteEvent(at, resolution - at, fourth, held[pitch][1]))
-                held[pitch] = (resolution, max(1, held[pitch][1] * 2 // 3))
+                part.notes.append(NoteEvent(at, resolution - at, _suspended_fourth(pitch, chord.root_pc), held[pitch][1]))
+                held[pitch] = (resolution, _resolving(held[pitch][1]))
         for pitch in leaving[len(arriving):]:
             let_go(pitch, chord.start_q)
         arrivals = [chord.start_q + m for m in moments]
@@ -314,6 +315,11 @@ def _thin(plan: Plan, energy: float) -> bool:
     return energy < float(arrangement_data()["texture"]["thin_energy"]) and plan.kind != "bed"
 
 
+def _voicing(plan: Plan, chord: ChordSpan, energy: float) -> tuple[int, ...]:
+    """The pad's voicing of ``chord`` in a bar of ``energy``: three voices when calm."""
+    return _thinned(chord.voicing, chord.root_pc) if _thin(plan, energy) else chord.voicing
+
+
 def _thinned(voicing: tuple[int, ...], root_pc: int) -> tuple[int, ...]:
     """The voicing in three voices for calm bars: without the lower copy of a doubled pitch
     class, and a seventh chord without its fifth.
@@ -330,6 +336,20 @@ def _thinned(voicing: tuple[int, ...], root_pc: int) -> tuple[int, ...]:
     if len(result) > 3 and fifths:
         result.remove(fifths[0])
     return tuple(result)
+
+
+def _suspended_fourth(third: int, root_pc: int) -> int:
+    """The fourth above the root that a 4–3 suspension holds in place of ``third``.
+
+    >>> _suspended_fourth(64, 0), _suspended_fourth(59, 7)
+    (65, 60)
+    """
+    return third + 1 + (root_pc + 5 - third - 1) % 12
+
+
+def _resolving(velocity: int) -> int:
+    """A suspension's resolution is a voice moving, not a new attack: softer."""
+    return max(1, velocity * 2 // 3)
 
 
 def _suspension(plan: Plan, chord: ChordSpan, following: ChordSpan | None) -> bool:
@@ -350,7 +370,7 @@ def _bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
     lowest = gm_ranges()[part.role.program][0]
     for position, chord in enumerate(chords):
         final = _is_final(plan, chord)
-        chord_end = chord.end_q if final else min(chord.end_q, plan.music_q)
+        chord_end = _chord_end(plan, chord)
         end = _release_end(plan, chord_end)
         pitch = _bass_pitch(chord, lowest)
         if plan.kind == "ambient":
@@ -616,7 +636,7 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
     if plan.kind == "stinger":
         _stinger_drums(plan, part, rng)
         return
-    low, high = arrangement_data()["velocity"]["drums"]
+    levels = arrangement_data()["velocity"]["drums"]
     cinematic = plan.brief.preset in arrangement_data()["drums"]["cinematic_presets"]
     section_starts = {s.start_q for s in plan.sections[1:]}
     section_bars = sorted(s.start_q for s in plan.sections)
@@ -641,7 +661,7 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
         if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
             hits = [(Fraction(0), KICK, 100), (Fraction(0), CRASH, 105)]
         for offset, key, velocity in hits:
-            level = velocity * (low + (high - low) * energy)
+            level = velocity * _along(levels, energy)
             part.notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
 
 
