@@ -21,7 +21,7 @@ from fractions import Fraction
 from collections.abc import Callable
 from typing import Any
 
-from composer.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
+from composer.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
 from composer.melody import MelodyNote, Theme, melody_range
 from composer.plan import SUSTAINING_PROGRAMS, Plan, Role
 from composer.tables import gm_ranges, table
@@ -149,9 +149,7 @@ def _bar_onsets(plan: Plan, start_q: Fraction, end_q: Fraction) -> list[Fraction
 
 def _phrase_end(plan: Plan, q: Fraction) -> bool:
     """Whether ``q`` lies in the last bar of a four-bar phrase (counted from its section's start)."""
-    starts = [s.start_q for s in plan.sections]
-    section = plan.sections[max(0, bisect.bisect_right(starts, q) - 1)]
-    return int((q - section.start_q) / plan.bar_q) % 4 == 3
+    return int((q - plan.section_at(q).start_q) / plan.bar_q) % 4 == 3
 
 
 def _breathes(plan: Plan, q: Fraction, energy: float) -> bool:
@@ -494,7 +492,7 @@ def _counter(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, 
     previous: tuple[int, int, int] | None = None  # (counter pitch, melody pitch, bass) at the last slot
     q = plan.pickup_q
     while q + slot <= plan.music_q:
-        chord = chords[max(0, bisect.bisect_right(chord_starts, q) - 1)]
+        chord = chords[chord_index(chord_starts, q)]
         melody = _sounding(notes, starts, q)
         last_of_phrase = _phrase_end(plan, q) and q + slot >= plan.bar_start_q(int((q - plan.pickup_q) / plan.bar_q) + 1)
         if melody is None or _energy(plan, q) < entry or last_of_phrase or _is_final(plan, chord) and q >= chord.start_q:
@@ -573,7 +571,7 @@ def _texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, 
         bar_start = plan.bar_start_q(bar)
         count = round(_along(data["texture_notes"], _energy(plan, bar_start)))
         for at in sorted(bar_start + _free_moment(plan.bar_q, rng) for _ in range(count)):
-            index = bisect.bisect_right(starts, at) - 1
+            index = chord_index(starts, at)
             chord = chords[index]
             tones = {p % 12 for p in chord.voicing}
             candidates = [p for p in range(low, high + 1) if p % 12 in tones and busy_until.get(p, at) <= at]
@@ -599,7 +597,7 @@ def _timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, 
     starts = [c.start_q for c in chords]
 
     def root_at(q: Fraction) -> int:
-        root = chords[max(0, bisect.bisect_right(starts, q) - 1)].root_pc
+        root = chords[chord_index(starts, q)].root_pc
         return TIMPANI_RANGE[0] + (root - TIMPANI_RANGE[0]) % 12
 
     arrivals = {later.start_q for earlier, later in zip(plan.sections, plan.sections[1:]) if later.energy >= earlier.energy}
@@ -639,12 +637,10 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
     levels = arrangement_data()["velocity"]["drums"]
     cinematic = plan.brief.preset in arrangement_data()["drums"]["cinematic_presets"]
     section_starts = {s.start_q for s in plan.sections[1:]}
-    section_bars = sorted(s.start_q for s in plan.sections)
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
         energy = plan.bar_energy[bar]
-        section = plan.sections[bisect.bisect_right(section_bars, start) - 1]
-        if section.name == "intro" and bar < plan.bars - 1:
+        if plan.section_at(start).name == "intro" and bar < plan.bars - 1:
             energy *= 0.7
         if energy < DRUMS_ENTRY:
             continue

@@ -7,8 +7,10 @@ Each four-bar phrase walks tonic → predominant → dominant and closes on a ca
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -59,6 +61,15 @@ def spell(figure: str, tonic: str, mode: str) -> tuple[tuple[int, ...], int, int
     """
     chord = roman.RomanNumeral(figure, music21_key(tonic, mode))
     return tuple(p.pitchClass for p in chord.pitches), chord.root().pitchClass, chord.bass().pitchClass
+
+
+def chord_index(starts: Sequence[Fraction], quarters: Fraction) -> int:
+    """Index of the chord sounding at ``quarters``, from the chords' (sorted) start times.
+
+    >>> chord_index([Fraction(0), Fraction(4)], Fraction(4)), chord_index([Fraction(0), Fraction(4)], Fraction(3))
+    (1, 0)
+    """
+    return max(0, bisect.bisect_right(starts, quarters) - 1)
 
 
 @cache

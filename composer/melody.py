@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 from composer.analysis import melodic_motion
-from composer.harmony import ChordSpan, harmony_data, parallel_perfect, scale_pitch_classes
+from composer.harmony import ChordSpan, chord_index, harmony_data, parallel_perfect, scale_pitch_classes
 from composer.plan import Plan, music21_key
 from composer.tables import gm_ranges
 
@@ -549,7 +549,7 @@ class _Line:
         self.next_tones: set[int] | None = None
 
     def chord_at(self, q: Fraction) -> ChordSpan:
-        return self.chords[max(0, bisect.bisect_right(self.starts, q) - 1)]
+        return self.chords[chord_index(self.starts, q)]
 
     def harmony_between(self, start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:
         """The chords starting in a phrase as (onset from the phrase start, length, figure):

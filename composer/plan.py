@@ -7,6 +7,7 @@ exact ``Fraction`` quarter notes; seconds appear only where the brief speaks in 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import random
@@ -122,6 +123,11 @@ class Plan:
 
     def bar_start_q(self, bar: int) -> Fraction:
         return self.pickup_q + bar * self.bar_q
+
+    def section_at(self, quarters: Fraction) -> Section:
+        """The section playing at ``quarters``."""
+        starts = [s.start_q for s in self.sections]
+        return self.sections[max(0, bisect.bisect_right(starts, quarters) - 1)]
 
     def key_at(self, quarters: Fraction) -> tuple[str, str]:
         """(tonic, mode) in force at ``quarters``: the home key, or the lifted key after a lift."""

@@ -7,7 +7,6 @@ from this score.
 
 from __future__ import annotations
 
-import bisect
 from fractions import Fraction
 from functools import partial
 from itertools import groupby
@@ -15,7 +14,7 @@ from itertools import groupby
 from music21 import chord, dynamics, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
 from composer.arrange import PartSpec, swing_ratio
-from composer.harmony import ChordSpan, chord_spelling, spelling
+from composer.harmony import ChordSpan, chord_index, chord_spelling, spelling
 from composer.plan import Plan, music21_key
 
 #: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
@@ -85,11 +84,8 @@ def swing(score: stream.Score) -> Fraction:
 def _names_at(plan: Plan, chords: list[ChordSpan], starts: list[Fraction], at_q: Fraction) -> dict[int, str]:
     """The key's note names at ``at_q``, with the sounding chord's names for its other tones
     (``starts``: the chords' start times, for bisection)."""
-    key_names = spelling(*plan.key_at(at_q))
-    index = bisect.bisect_right(starts, at_q) - 1
-    if index < 0:
-        return key_names
-    return {**chord_spelling(chords[index].figure, *plan.key_at(chords[index].start_q)), **key_names}
+    chord = chords[chord_index(starts, at_q)]
+    return {**chord_spelling(chord.figure, *plan.key_at(chord.start_q)), **spelling(*plan.key_at(at_q))}
 
 
 def _melodic(midi: int, names: dict[int, str], toward: pitch.Pitch | None) -> pitch.Pitch:
