@@ -13,9 +13,8 @@ import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from music21 import key as m21key
 
@@ -341,7 +340,7 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
     roles = [Role(role, program, ROLE_CHANNELS[role]) for role, program in programs.items() if program >= 0]
     if not any(r.role == "pad" for r in roles):
         roles.insert(0, Role("pad", 89 if 89 not in excluded_programs else 48, ROLE_CHANNELS["pad"]))
-    counter = _counter_role(brief, roles)
+    counter = _counter_role(brief, roles, excluded_programs)
     if counter is not None:
         roles.insert(next(i for i, r in enumerate(roles) if r.role == "melody") + 1, counter)
     if drums:
@@ -349,7 +348,7 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
     return tuple(roles)
 
 
-def _counter_role(brief: Brief, roles: list[Role]) -> Role | None:
+def _counter_role(brief: Brief, roles: list[Role], excluded_programs: set[int | None]) -> Role | None:
     """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in
     arrangement.toml) with a melody, and a program for it that the brief does not exclude."""
     data = table("arrangement")["counter"]
@@ -360,8 +359,7 @@ def _counter_role(brief: Brief, roles: list[Role]) -> Role | None:
     program = int(data["programs"].get(brief.preset, -1))
     for colour in brief.colours:
         program = int(data["colours"].get(colour, program))
-    excluded = {lexicon()["instruments"].get(word) for word in brief.exclude}
-    if program < 0 or program in excluded or any(colour not in presets_colours() for colour in brief.colours):
+    if program < 0 or program in excluded_programs or any(colour not in presets_colours() for colour in brief.colours):
         return None
     return Role("counter", program, int(data["channel"]))
 
@@ -543,7 +541,6 @@ def _lift(plan: Plan, form: list[tuple[str, int]], rng: random.Random) -> tuple[
     if abs(m21key.Key(tonic.name, plan.mode).sharps) > 6:
         tonic = tonic.getEnharmonic() or tonic
     return bar, tonic.name.replace("-", "b")
-
 
 
 def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]:
