@@ -110,11 +110,12 @@ class FileMeasures:
 
     def report(self) -> dict[str, float | int | None]:
         return {"frames": self.frames, "sample_rate": self.sample_rate, "channels": self.channels,
-                "loudness_lufs": _rounded(self.loudness_lufs), "true_peak_dbtp": _rounded(self.true_peak_dbtp),
-                "loudness_range_lu": _rounded(self.loudness_range_lu)}
+                "loudness_lufs": rounded(self.loudness_lufs), "true_peak_dbtp": rounded(self.true_peak_dbtp),
+                "loudness_range_lu": rounded(self.loudness_range_lu)}
 
 
-def _rounded(value: float | None) -> float | None:
+def rounded(value: float | None) -> float | None:
+    """A measure as reported: to 0.01, or None where there is none (silence measures -inf)."""
     return round(float(value), 2) if value is not None and math.isfinite(value) else None
 
 

@@ -12,6 +12,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -27,13 +28,13 @@ from composer import render as renderer
 from composer import sheet
 from composer.arrange import PartSpec, arrange, fade_length_s
 from composer.brief import Brief, build_brief, presets
-from composer.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, stem_paths, stems_folder,
-                               write_audio)
+from composer.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, rounded, stem_paths,
+                               stems_folder, write_audio)
 from composer.files import staged
-from composer.harmony import ChordSpan, make_harmony, spelling
+from composer.harmony import ChordSpan, make_harmony
 from composer.melody import Theme, make_theme
 from composer.plan import Plan, Role, make_plan
-from composer.score import build_score, spelled
+from composer.score import build_score
 from composer.soundfonts import choose_soundfont
 
 __all__ = ["AUDIO_FORMATS", "Piece", "audio_format_for", "compose", "generator", "version", "write_audio"]
@@ -62,8 +63,6 @@ class Piece:
     parts: list[PartSpec]
     title: str
     soundfont: Path | None = None
-    loudness_lufs: float | None = None
-    true_peak_dbtp: float | None = None
     written: dict[str, str] = field(default_factory=dict)
     mastered: mastering.Mastered | None = None
     sample_rate: int = renderer.SAMPLE_RATE
@@ -74,8 +73,18 @@ class Piece:
 
     @property
     def roles(self) -> tuple[Role, ...]:
-        """The roles that play: the plan's, and any the arrangement added (a counter-line)."""
+        """The roles that play, in track order (the plan's: the arrangement writes a part for each)."""
         return tuple(part.role for part in self.parts)
+
+    @property
+    def loudness_lufs(self) -> float | None:
+        """Integrated loudness of the last mastered audio, or None before any."""
+        return self.mastered.loudness_lufs if self.mastered else None
+
+    @property
+    def true_peak_dbtp(self) -> float | None:
+        """True peak of the last mastered audio, or None before any."""
+        return self.mastered.true_peak_dbtp if self.mastered else None
 
     @cached_property
     def score(self) -> stream.Score:
@@ -148,7 +157,6 @@ class Piece:
             raw, self._stems = renderer.render_midi(midi, font, self.plan.duration_s, sample_rate, **options), None
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         mastered, self.mastered = mastering.master(raw, sample_rate, target)
-        self.loudness_lufs, self.true_peak_dbtp = self.mastered.loudness_lufs, self.mastered.true_peak_dbtp
         self.soundfont, self.sample_rate = font, sample_rate
         return mastered
 
@@ -266,34 +274,30 @@ class Piece:
         loudness = first.loudness_lufs if first else self.loudness_lufs
         return {
             "loudness_target_lufs": target,
-            "loudness_lufs": _rounded(loudness),
-            "true_peak_dbtp": _rounded(first.true_peak_dbtp if first else self.true_peak_dbtp),
-            "loudness_range_lu": _rounded(first.loudness_range_lu) if first else None,
-            "loudness_shortfall_lu": _rounded(mastered.shortfall_lu) if mastered else None,
-            "master_gain_db": _rounded(mastered.gain_db) if mastered else None,
-            "limiter_reduction_db": _rounded(mastered.limiter_reduction_db) if mastered else None,
+            "loudness_lufs": rounded(loudness),
+            "true_peak_dbtp": rounded(first.true_peak_dbtp if first else self.true_peak_dbtp),
+            "loudness_range_lu": rounded(first.loudness_range_lu) if first else None,
+            "loudness_shortfall_lu": rounded(mastered.shortfall_lu) if mastered else None,
+            "master_gain_db": rounded(mastered.gain_db) if mastered else None,
+            "limiter_reduction_db": rounded(mastered.limiter_reduction_db) if mastered else None,
             "sample_rate": self.sample_rate if mastered else None,
             "audio_files": {name: measures.report() for name, measures in self.measured.items()},
         }
 
     def motif_names(self) -> list[str]:
-        """The motif as first heard whole, as spelled note names with octaves (e.g. "F#5");
-        empty when the melody never states it whole (or there is no melody)."""
+        """The motif as first heard whole, named with octaves as the sheet music spells it
+        (e.g. "F#5"); empty when the melody never states it whole (or there is no melody)."""
         theme = self.theme
-        if not theme.statements_q:
+        melody = next((part for part in self.score.parts if part.id == "melody"), None)
+        if not theme.statements_q or melody is None:
             return []
         first = next(i for i, n in enumerate(theme.notes) if n.start_q == theme.statements_q[0])
         stated = theme.notes[first : first + len(theme.motif.rhythm)]
-        return [spelled(n.pitch, spelling(*self.plan.key_at(n.start_q))).nameWithOctave for n in stated]
+        written = {Fraction(n.offset): n for n in melody.flatten().notes}
+        return [written[n.start_q].pitches[0].nameWithOctave for n in stated]
 
     def report_json(self) -> str:
         return json.dumps(self.report(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _rounded(value: float | None) -> float | None:
-    if value is None or not np.isfinite(value):
-        return None
-    return round(float(value), 2)
 
 
 def generator(seed: int, brief: Brief) -> random.Random:
