@@ -393,7 +393,7 @@ def render(
     from composer import master as mastering
     from composer import render as renderer
     from composer.brief import check_duration
-    from composer.delivery import Provenance, audio_format_for, check_bit_depth, stems_folder, write_audio
+    from composer.delivery import Provenance, audio_format_for, check_bit_depth, stem_paths, stems_folder, write_audio
     from composer.files import prepare_folder, staged
     from composer.piece import version
     from composer.soundfonts import choose_soundfont
@@ -411,7 +411,7 @@ def render(
     length = duration if duration is not None else _natural_length(midi)
     length = check_duration(length)
     groups = renderer.track_stems(midi) if stems else {}
-    stem_targets = [folder / f"{first.stem}-stems" / f"{group}.wav" for group in groups]
+    stem_targets = stem_paths(folder, first.stem, list(groups))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
     tags = Provenance(title, version(), source=midi_file.name)
     space = renderer.room(renderer.DEFAULT_ROOM)
