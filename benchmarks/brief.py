@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from composer.brief import parse_text  # noqa: E402
+from composer.composition.brief import parse_text  # noqa: E402
 from tests.test_brief import PHRASINGS  # noqa: E402
 
 REPEATS = 200

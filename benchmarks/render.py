@@ -1,6 +1,6 @@
 """How fast composer renders audio, against the fluidsynth program's fast render of the same MIDI.
 
-composer drives FluidSynth in-process (composer.render.render_midi); the reference is
+composer drives FluidSynth in-process (composer.audio.render.render_midi); the reference is
 ``fluidsynth -F out.wav -r 44100 -ni SOUNDFONT in.mid``, the fastest way the fluidsynth program
 renders a file. Both load the soundfont and render the whole piece in one run, timed best of
 REPEATS; the ratio is composer's time over fluidsynth's (at most 1: no slower). composer renders
@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 import soundfile  # noqa: E402
 
 from composer import compose  # noqa: E402
-from composer import master as mastering  # noqa: E402
-from composer import render as renderer  # noqa: E402
-from composer.soundfonts import bundled_soundfont  # noqa: E402
+from composer.audio import master as mastering  # noqa: E402
+from composer.audio import render as renderer  # noqa: E402
+from composer.audio.soundfonts import bundled_soundfont  # noqa: E402
 
 BRIEF = ("bright, forward-moving background music for a 90-second product video, no vocals, "
          "builds slightly in the final 20 seconds")

@@ -6,7 +6,7 @@
 ('underscore', 30.0)
 """
 
-from composer.errors import ComposerError
+from composer.base.errors import ComposerError
 from composer.piece import Piece, compose, version
 
 __version__ = version()

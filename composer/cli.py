@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from composer.errors import ComposerError
+from composer.base.errors import ComposerError
 
 if TYPE_CHECKING:
     from composer.piece import Piece
@@ -97,7 +97,7 @@ class _Request:
 
 def _request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> _Request:
     """The brief text and the fields over it: the file's, then the flags' (flags win)."""
-    from composer.brief import load_brief_file
+    from composer.composition.brief import load_brief_file
 
     fields: dict[str, Any] = load_brief_file(file) if file else {}
     file_text, file_seed, file_name = fields.pop("brief", None), fields.pop("seed", None), fields.pop("name", None)
@@ -183,11 +183,11 @@ def compose(
 
     Sheet music and a picture too: composer compose "calm piano for a 60-second interview" --format wav,musicxml --plot
     """
-    from composer.delivery import audio_format_for, check_bit_depth, stem_paths, stems_folder
-    from composer.render import check_sample_rate
-    from composer.files import prepare_folder, staged
+    from composer.audio.delivery import audio_format_for, check_bit_depth, stem_paths, stems_folder
+    from composer.audio.render import check_sample_rate
+    from composer.base.files import prepare_folder, staged
     from composer.piece import compose as compose_piece
-    from composer.soundfonts import choose_soundfont
+    from composer.audio.soundfonts import choose_soundfont
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      loop=loop)
@@ -247,7 +247,7 @@ def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
     """The bytes of a file drawn from the piece rather than rendered: MusicXML or the PNG picture."""
     if suffix == ".musicxml":
         return piece.musicxml_bytes()
-    from composer.plot import png_bytes
+    from composer.measure.plot import png_bytes
 
     return png_bytes(piece.midi_bytes, piece.title)
 
@@ -269,9 +269,9 @@ def explain(
 
     Example: composer explain "tense documentary underscore, 2 minutes, gets quiet at 0:50" --json
     """
-    from composer.brief import build_brief
+    from composer.composition.brief import build_brief
     from composer.piece import generator
-    from composer.plan import make_plan, tempo_range
+    from composer.composition.plan import make_plan, tempo_range
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      loop=loop)
@@ -390,13 +390,13 @@ def render(
 
     Example: composer render my-edit.mid --format wav,mp3 --sample-rate 48000 --bit-depth 24 --loudness -14 --stems
     """
-    from composer import master as mastering
-    from composer import render as renderer
-    from composer.brief import check_duration
-    from composer.delivery import Provenance, audio_format_for, check_bit_depth, stem_paths, stems_folder, write_audio
-    from composer.files import prepare_folder, staged
+    from composer.audio import master as mastering
+    from composer.audio import render as renderer
+    from composer.composition.brief import check_duration
+    from composer.audio.delivery import Provenance, audio_format_for, check_bit_depth, stem_paths, stems_folder, write_audio
+    from composer.base.files import prepare_folder, staged
     from composer.piece import version
-    from composer.soundfonts import choose_soundfont
+    from composer.audio.soundfonts import choose_soundfont
 
     _check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)
@@ -464,8 +464,8 @@ def evaluate(
 
     Example: composer evaluate out/product-video.mid --json
     """
-    from composer.analysis import as_dict
-    from composer.analysis import evaluate as measure
+    from composer.measure.analysis import as_dict
+    from composer.measure.analysis import evaluate as measure
 
     measures = measure(file)
     if as_json:
@@ -507,7 +507,7 @@ def plot(
 
     Example: composer plot out/product-video.mid --out out/product-video.png
     """
-    from composer.plot import plot_midi
+    from composer.measure.plot import plot_midi
 
     out.print(str(plot_midi(midi_file, out_file)), markup=False)
 
@@ -515,7 +515,7 @@ def plot(
 @app.command()
 def soundfonts() -> None:
     """List the soundfonts composer can use, in the order it prefers them; the first is the default."""
-    from composer.soundfonts import check_soundfont, find_soundfonts
+    from composer.audio.soundfonts import check_soundfont, find_soundfonts
 
     found = find_soundfonts()
     if not found:
@@ -535,7 +535,7 @@ def soundfonts() -> None:
 @app.command()
 def presets() -> None:
     """List the use-case presets: the words that choose them, kind, tempo range, loudness and room."""
-    from composer.brief import presets as preset_table
+    from composer.composition.brief import presets as preset_table
 
     table = Table("preset", "kind", "tempo", "loudness", "room", "drums", "chosen by")
     for name, preset in preset_table().items():

@@ -22,20 +22,20 @@ import mido
 import numpy as np
 from music21 import stream
 
-from composer import midi as midi_writer
-from composer import master as mastering
-from composer import render as renderer
-from composer import sheet
-from composer.arrange import PartSpec, arrange, fade_length_s
-from composer.brief import Brief, build_brief, presets
-from composer.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, rounded, stem_paths,
+from composer.notation import midi as midi_writer
+from composer.audio import master as mastering
+from composer.audio import render as renderer
+from composer.notation import musicxml
+from composer.composition.arrange import PartSpec, arrange, fade_length_s
+from composer.composition.brief import Brief, build_brief
+from composer.audio.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, rounded, stem_paths,
                                stems_folder, write_audio)
-from composer.files import staged
-from composer.harmony import ChordSpan, make_harmony
-from composer.melody import Theme, make_theme
-from composer.plan import Plan, Role, make_plan
-from composer.score import build_score
-from composer.soundfonts import choose_soundfont
+from composer.base.files import staged
+from composer.composition.harmony import ChordSpan, make_harmony
+from composer.composition.melody import Theme, make_theme
+from composer.composition.plan import Plan, Role, make_plan
+from composer.notation.score import build_score
+from composer.audio.soundfonts import choose_soundfont
 
 __all__ = ["AUDIO_FORMATS", "Piece", "audio_format_for", "compose", "generator", "version", "write_audio"]
 
@@ -105,8 +105,8 @@ class Piece:
         return target
 
     def musicxml_bytes(self) -> bytes:
-        """The score as MusicXML sheet music (written note values, see composer.sheet)."""
-        return sheet.musicxml_bytes(self.score)
+        """The score as MusicXML sheet music (written note values, see composer.notation.musicxml)."""
+        return musicxml.musicxml_bytes(self.score)
 
     def write_musicxml(self, path: str | Path) -> Path:
         """Write the score as MusicXML (.musicxml), readable by MuseScore and music21, atomically;
@@ -121,7 +121,7 @@ class Piece:
     @property
     def room(self) -> renderer.Room:
         """The space the piece plays in: its preset's reverb and chorus (``data/rooms.toml``)."""
-        return renderer.room(str(presets()[self.plan.brief.preset].get("room", renderer.DEFAULT_ROOM)))
+        return renderer.room(self.plan.room)
 
     def _midi_file(self) -> mido.MidiFile:
         return mido.MidiFile(file=io.BytesIO(self.midi_bytes))
@@ -218,7 +218,7 @@ class Piece:
             "seed": self.seed,
             "version": version(),
             "kind": plan.kind,
-            "preset": plan.brief.preset,
+            "preset": plan.preset,
             "tempo_bpm": round(float(plan.tempo_bpm), 3),
             "key": plan.key,
             "lift": plan.lift_summary(),

@@ -84,7 +84,7 @@ def fingerprints() -> dict[str, dict[str, str]]:
     for label, arguments, extra in cases:
         for seed in SEEDS:
             if "file" in extra:
-                from composer.brief import load_brief_file
+                from composer.composition.brief import load_brief_file
 
                 fields = load_brief_file(extra["file"])  # type: ignore[arg-type]
                 text = str(fields.pop("brief"))

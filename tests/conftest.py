@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from composer.soundfonts import bundled_soundfont, find_soundfonts
+from composer.audio.soundfonts import bundled_soundfont, find_soundfonts
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -31,14 +31,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from composer import analysis
+from composer.measure import analysis
 from composer import piece as P
-from composer.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range, swing_ratio
-from composer.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
-from composer.midi import swung
-from composer.plan import SUSTAINING_PROGRAMS
-from composer.quiet import quiet_import
-from composer.tables import gm_ranges
+from composer.composition.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range
+from composer.composition.plan import plan_data
+from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
+from composer.notation.midi import swung
+from composer.composition.plan import SUSTAINING_PROGRAMS
+from composer.base.quiet import quiet_import
+from composer.base.tables import gm_ranges
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -174,7 +175,7 @@ def test_onsets_are_played_within_a_few_milliseconds_of_the_grid(brief: str) -> 
     """Every onset is within its role's limit (at most 10 ms; drums and bass tighter) of where
     it is written (swung, where the piece swings), and the offsets really vary."""
     piece = P.compose(brief, seed=4)
-    ratio = swing_ratio(piece.plan)
+    ratio = piece.plan.swing
     limits = arrangement_data()["timing_ms"]
     for part, onsets in zip(piece.parts, played_onsets(piece)):
         written = sorted({piece.plan.seconds(swung(n.start_q, ratio)) for n in part.notes})
@@ -189,9 +190,9 @@ def test_onsets_are_played_within_a_few_milliseconds_of_the_grid(brief: str) -> 
 def test_swing_moves_the_second_eighth_of_each_beat() -> None:
     """In a lo-fi piece the drums' off-beat eighths fall at the swing ratio in the data (0.62
     of the beat); in a product video on the half beat. Measured on the drum track of the file."""
-    for brief, expected in ((LOFI, float(arrangement_data()["swing"]["colours"]["lofi"])), (PRODUCT_VIDEO, 0.5)):
+    for brief, expected in ((LOFI, float(plan_data()["swing"]["colours"]["lofi"])), (PRODUCT_VIDEO, 0.5)):
         piece = P.compose(brief, seed=1)
-        assert float(swing_ratio(piece.plan)) == expected
+        assert float(piece.plan.swing) == expected
         beat_s = 60 / float(piece.plan.tempo_bpm)
         drums = next(i for i in pretty_midi.PrettyMIDI(io.BytesIO(piece.midi_bytes)).instruments if i.is_drum)
         phases = [(n.start / beat_s) % 1 for n in drums.notes]

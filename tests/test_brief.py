@@ -23,9 +23,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from composer.brief import KINDS, Brief, ShapeEvent, build_brief, lexicon, parse_text, presets
-from composer.errors import ComposerError
-from composer.plan import Plan, make_plan, tempo_range
+from composer.composition.brief import KINDS, Brief, ShapeEvent, build_brief, lexicon, parse_text, presets
+from composer.base.errors import ComposerError
+from composer.composition.plan import Plan, make_plan, tempo_range
 
 # --------------------------------------------------------------------------------------------
 # General MIDI program groups used by the instrument-colour cases ("acoustic", "electronic", ...)

@@ -16,7 +16,7 @@ import pretty_midi
 import pytest
 import soundfile
 
-from composer.files import staged
+from composer.base.files import staged
 from tests.conftest import PROJECT, run_composer
 
 EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
@@ -266,7 +266,7 @@ def test_a_brief_file_seed_must_be_a_whole_number(tmp_path):
 
 
 def test_several_formats_from_one_render(tmp_path):
-    from composer.soundfonts import bundled_soundfont
+    from composer.audio.soundfonts import bundled_soundfont
 
     result = run_composer("compose", "upbeat tiktok reel, 5 seconds", "--format", "wav,flac", "--format", "ogg,mp3",
                           "--soundfont", str(bundled_soundfont()), "--out", str(tmp_path), "--name", "r")

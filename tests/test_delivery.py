@@ -20,13 +20,14 @@ from hypothesis import strategies as st
 from mutagen.id3 import ID3
 from scipy.signal import resample_poly
 
-from composer import compose, delivery
-from composer import master as mastering
-from composer import render as renderer
-from composer.analysis import loudness_range
-from composer.brief import load_brief_file, presets
-from composer.delivery import ORIGINAL_STATEMENT
-from composer.tables import table
+from composer import compose
+from composer.audio import delivery
+from composer.audio import master as mastering
+from composer.audio import render as renderer
+from composer.audio.loudness import loudness_range
+from composer.composition.brief import load_brief_file, presets
+from composer.audio.delivery import ORIGINAL_STATEMENT
+from composer.base.tables import table
 from tests.conftest import PROJECT, run_composer
 
 #: The scores run 3 s to 2 min; rendering all of them × 3 seeds at full length takes minutes.
@@ -166,7 +167,7 @@ def test_a_target_too_loud_for_the_ceiling_is_missed_and_said(small_soundfont):
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory):
     """One `composer compose` at 48 kHz in all four formats, with stems."""
-    from composer.soundfonts import bundled_soundfont
+    from composer.audio.soundfonts import bundled_soundfont
 
     folder = tmp_path_factory.mktemp("delivered")
     brief = "upbeat tiktok reel — 0:06, ünïcode in the brief"

@@ -1,4 +1,4 @@
-"""`composer evaluate` and composer.analysis: objective measures of any MIDI or audio file.
+"""`composer evaluate` and composer.measure.analysis: objective measures of any MIDI or audio file.
 
 The measures are checked where their answer is known: on our own output (against what the
 composer itself reports), on music it did not make (a Bach chorale written out by music21),
@@ -17,9 +17,11 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from composer import analysis, compose
-from composer.errors import ComposerError
-from composer.soundfonts import bundled_soundfont
+from composer import compose
+from composer.measure import analysis
+from composer.base.errors import ComposerError
+from composer.audio.loudness import loudness_range
+from composer.audio.soundfonts import bundled_soundfont
 from tests.conftest import run_composer
 
 MIDI_MEASURES = {"duration_s", "tempo_bpm", "key", "key_correlation", "pitch_in_scale", "pitch_class_entropy",
@@ -231,7 +233,7 @@ def test_loudness_range_passes_the_ebu_tech_3342_test_signals(levels: tuple[int,
     rate = 48000
     t = np.arange(20 * rate) / rate
     audio = np.concatenate([10 ** (db / 20) * np.sin(2 * np.pi * 1000 * t) for db in levels]).astype(np.float32)
-    lra = analysis.loudness_range(np.stack([audio, audio], axis=1), rate)
+    lra = loudness_range(np.stack([audio, audio], axis=1), rate)
     assert lra == pytest.approx(expected, abs=1.0)
 
 

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import compose
-from composer.harmony import spelling
-from composer.plan import music21_key
+from composer.composition.harmony import spelling
+from composer.composition.plan import music21_key
 
 BUILDING = [
     "bright theme for a 2-minute product video, builds in the final 40 seconds",

@@ -25,9 +25,9 @@ from music21 import pitch
 
 from composer import compose
 from composer import piece as P
-from composer.harmony import ChordSpan
-from composer.melody import MelodyNote, diminishable, is_strong
-from composer.plan import music21_key
+from composer.composition.harmony import ChordSpan
+from composer.composition.melody import MelodyNote, diminishable, is_strong
+from composer.composition.plan import music21_key
 
 THEMES = [
     "recurring melody theme for a video series, 60 seconds",

@@ -26,10 +26,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from composer import piece as P
-from composer.brief import build_brief
-from composer.harmony import ChordSpan
-from composer.melody import MelodyNote
-from composer.plan import DRUM_CHANNEL, music21_key, tempo_range
+from composer.composition.brief import build_brief
+from composer.composition.harmony import ChordSpan
+from composer.composition.melody import MelodyNote
+from composer.composition.plan import DRUM_CHANNEL, music21_key, tempo_range
 
 BRIEFS = [
     "bright, forward-moving background music for a 90-second product video, no vocals, "
@@ -440,7 +440,7 @@ def test_different_seeds_give_different_music(brief: str) -> None:
 
 def test_mood_sets_the_melody_register_and_articulation() -> None:
     """Bright, energetic briefs sing higher and more detached than dark, calm ones."""
-    from composer.melody import melody_range
+    from composer.composition.melody import melody_range
 
     bright = compose("bright, energetic, joyful product launch, 60 seconds", 0)
     calm = compose("dark, sombre, slow theme for a film, 60 seconds", 0)
@@ -505,7 +505,7 @@ def test_ten_seeds_give_at_least_seven_progressions(brief: str) -> None:
 
 def test_every_note_is_in_its_instruments_range() -> None:
     for piece in corpus():
-        from composer.tables import gm_ranges
+        from composer.base.tables import gm_ranges
 
         for part in piece.parts:
             if part.is_drums:

@@ -16,11 +16,11 @@ import pytest
 from matplotlib.patches import StepPatch
 
 from composer import compose
-from composer.analysis import energy_per_bar, read_music
+from composer.measure.analysis import energy_per_bar, read_music
 from composer.cli import main
-from composer.errors import ComposerError
+from composer.base.errors import ComposerError
 from composer.piece import Piece
-from composer.plot import DPI, ENERGY_LABEL, figure_for_midi, plot_midi, read_timeline
+from composer.measure.plot import DPI, ENERGY_LABEL, figure_for_midi, plot_midi, read_timeline
 from tests.conftest import run_composer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -15,11 +15,11 @@ import pytest
 import soundfile
 
 from composer import compose
-from composer import master as mastering
-from composer import render as renderer
-from composer import soundfonts
-from composer.arrange import fade_length_s
-from composer.errors import ComposerError
+from composer.audio import master as mastering
+from composer.audio import render as renderer
+from composer.audio import soundfonts
+from composer.composition.arrange import fade_length_s
+from composer.base.errors import ComposerError
 
 
 def _rms_db(block: np.ndarray) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from composer import compose
-from composer.brief import KINDS, load_brief_file
+from composer.composition.brief import KINDS, load_brief_file
 from tests.conftest import PROJECT
 
 SCORES = sorted((PROJECT / "scores").glob("*.toml"))

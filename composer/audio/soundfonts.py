@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from composer.errors import ComposerError
+from composer.base.errors import ComposerError
 
-PROJECT_SOUNDFONTS = Path(__file__).resolve().parent.parent / "soundfonts"
+PROJECT_SOUNDFONTS = Path(__file__).resolve().parents[2] / "soundfonts"
 SYSTEM_SOUNDFONTS = (
     Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
     Path("/usr/share/soundfonts/FluidR3_GM.sf2"),

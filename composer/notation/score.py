@@ -13,9 +13,9 @@ from itertools import groupby
 
 from music21 import chord, dynamics, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
-from composer.arrange import PartSpec, swing_ratio
-from composer.harmony import ChordSpan, chord_index, chord_spelling, spelling
-from composer.plan import Plan, music21_key
+from composer.composition.arrange import PartSpec
+from composer.composition.harmony import ChordSpan, chord_index, chord_spelling, spelling
+from composer.composition.plan import Plan, music21_key
 
 #: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
 END_QUARTERS = "composerEndQuarters"
@@ -32,7 +32,7 @@ def build_score(plan: Plan, parts: list[PartSpec], chords: list[ChordSpan], titl
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
     score.metadata.addCustom(END_QUARTERS, str(plan.end_q))
-    score.metadata.addCustom(SWING, str(swing_ratio(plan)))
+    score.metadata.addCustom(SWING, str(plan.swing))
     for index, spec in enumerate(parts):
         part = stream.Part(id=spec.role.role)
         part.partName = spec.role.name

@@ -37,9 +37,11 @@ from typing import Any
 import mido
 import numpy as np
 
-from composer.errors import ComposerError
-from composer.quiet import quiet_import
-from composer.tables import gm_ranges
+from composer.base.errors import ComposerError
+from composer.base.quiet import quiet_import
+from composer.audio.loudness import loudness_range
+from composer.base.tables import gm_ranges
+from composer.base.theory import melodic_motion
 
 #: A measure's value: a number, a name (the key), a series (energy per bar), or None (not defined).
 Value = float | int | str | tuple[float, ...] | None
@@ -54,10 +56,6 @@ TOLERANCE_Q = 1 / 16
 METER_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)
 #: Onsets closer than this (seconds) are one onset for the inter-onset statistics.
 ONSET_CLUSTER_S = 0.03
-#: Largest step (semitones): a major second.
-STEP = 2
-#: A leap is larger than this many semitones (a perfect fifth), as in DESIGN.md's melody rule.
-LEAP = 7
 #: Notes in the (interval, duration-ratio) patterns whose recurrence marks a motif.
 MOTIF_LENGTH = 4
 #: Names that mark a track as the melody, before falling back to the highest part.
@@ -66,12 +64,6 @@ MELODY_NAMES = ("melody", "lead", "soprano", "theme", "tune", "vocal", "solo")
 CLIP_LEVEL = 0.999
 #: Window for the level at the start and end of an audio file (seconds).
 EDGE_S = 0.1
-#: EBU Tech 3342 loudness range: short-term window, hop, gates and percentiles.
-SHORT_TERM_S = 3.0
-SHORT_TERM_HOP_S = 0.1
-ABSOLUTE_GATE_LUFS = -70.0
-RELATIVE_GATE_LU = -20.0
-LRA_PERCENTILES = (10.0, 95.0)
 
 
 @dataclass(frozen=True)
@@ -529,25 +521,6 @@ def _near(positions: Sequence[float], q: float) -> bool:
     return i < len(positions) and positions[i] <= q + TOLERANCE_Q
 
 
-def melodic_motion(pitches: Sequence[int]) -> tuple[float | None, float | None, float | None]:
-    """(stepwise share, leap share, leap recovery) of a melody line's MIDI pitches.
-
-    Shares are over the moves that change pitch: a step is at most a major second, a leap is
-    larger than a perfect fifth. Recovery: of the leaps followed by another move, the share
-    whose next move goes the other way (DESIGN.md: "a leap larger than a fifth is followed by a
-    step back the other way"; a repeated note after the leap does not count as recovering).
-    """
-    moves = [b - a for a, b in zip(pitches, pitches[1:])]
-    changing = [m for m in moves if m]
-    if not changing:
-        return None, None, None
-    steps = sum(1 for m in changing if abs(m) <= STEP) / len(changing)
-    leaps = sum(1 for m in changing if abs(m) > LEAP) / len(changing)
-    followed = [(a, b) for a, b in zip(moves, moves[1:]) if abs(a) > LEAP]
-    recovery = sum(1 for a, b in followed if a * b < 0) / len(followed) if followed else None
-    return steps, leaps, recovery
-
-
 def parallel_perfects(music: Music) -> int:
     """Parallel fifths and octaves between the outer voices.
 
@@ -727,58 +700,6 @@ def read_audio(path: Path) -> tuple[np.ndarray, int]:
     return audio, int(rate)
 
 
-def k_weighted_power(audio: np.ndarray, sample_rate: int, block: int) -> np.ndarray:
-    """Mean square of the K-weighted signal (ITU-R BS.1770), channels weighted and summed, in
-    consecutive blocks of ``block`` frames. Filtered in chunks, so memory stays flat."""
-    from pyloudnorm.iirfilter import IIRfilter
-    from scipy.signal import sosfilt, sosfilt_zi, tf2sos
-
-    shelf = IIRfilter(4.0, 1 / math.sqrt(2), 1500.0, sample_rate, "high_shelf")
-    high_pass = IIRfilter(0.0, 0.5, 38.0, sample_rate, "high_pass")
-    sos = np.vstack([tf2sos(shelf.b, shelf.a), tf2sos(high_pass.b, high_pass.a)])
-    gains = (1.0, 1.0, 1.0, 1.41, 1.41)
-    blocks = len(audio) // block
-    power = np.zeros(blocks, dtype=np.float64)
-    chunk = block * max(1, (1 << 20) // block)
-    for channel in range(audio.shape[1]):
-        state = sosfilt_zi(sos) * 0.0
-        for start in range(0, blocks * block, chunk):
-            piece = audio[start : min(start + chunk, blocks * block), channel].astype(np.float64)
-            filtered, state = sosfilt(sos, piece, zi=state)
-            squares = (filtered**2).reshape(-1, block).mean(axis=1)
-            power[start // block : start // block + len(squares)] += gains[min(channel, 4)] * squares
-    return power
-
-
-def loudness_range(audio: np.ndarray, sample_rate: int) -> float | None:
-    """Loudness range in LU (EBU Tech 3342): the spread between the 10th and 95th percentiles of
-    the short-term loudness (3 s windows every 0.1 s), counting only windows above −70 LUFS and
-    no more than 20 LU below their mean power. None for audio under 3 s or silence.
-
-    >>> rate = 8000
-    >>> t = np.arange(10 * rate) / rate
-    >>> tone = np.sin(2 * np.pi * 1000 * t)[:, None].astype(np.float32)
-    >>> round(loudness_range(np.concatenate([0.1 * tone, 0.0316 * tone]), rate))
-    10
-    """
-    hop = max(1, round(SHORT_TERM_HOP_S * sample_rate))
-    window = round(SHORT_TERM_S / SHORT_TERM_HOP_S)
-    power = k_weighted_power(audio, sample_rate, hop)
-    if len(power) < window:
-        return None
-    sums = np.concatenate([[0.0], np.cumsum(power)])
-    short_term = (sums[window:] - sums[:-window]) / window
-    with np.errstate(divide="ignore"):
-        loudness = -0.691 + 10 * np.log10(short_term)
-    gated = loudness[loudness > ABSOLUTE_GATE_LUFS]
-    if not len(gated):
-        return None
-    relative = -0.691 + 10 * math.log10(float(np.mean(10 ** ((gated + 0.691) / 10)))) + RELATIVE_GATE_LU
-    gated = gated[gated > relative]
-    low, high = np.percentile(gated, LRA_PERCENTILES)
-    return float(high - low)
-
-
 def rms_dbfs(block: np.ndarray) -> float | None:
     """RMS level in dB relative to full scale (a full-scale square wave is 0), None for silence.
 
@@ -793,7 +714,7 @@ def rms_dbfs(block: np.ndarray) -> float | None:
 
 def evaluate_audio(path: Path) -> list[Measure]:
     """The technical measures of an audio file: length, loudness, peaks, range and edges."""
-    from composer.master import integrated_loudness, true_peak_dbtp
+    from composer.audio.master import integrated_loudness, true_peak_dbtp
 
     audio, rate = read_audio(path)
     edge = max(1, round(EDGE_S * rate))

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from composer import master as mastering
-from composer.errors import ComposerError
+from composer.audio import master as mastering
+from composer.base.errors import ComposerError
 
 #: soundfile format per audio file suffix, and its sample encoding when no bit depth is asked.
 AUDIO_FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_24"), ".ogg": ("OGG", "VORBIS"),
@@ -121,7 +121,7 @@ def rounded(value: float | None) -> float | None:
 
 def measure_file(path: Path) -> FileMeasures:
     """Loudness (BS.1770), 4× oversampled true peak and loudness range (EBU Tech 3342) of a file."""
-    from composer.analysis import loudness_range
+    from composer.audio.loudness import loudness_range
 
     audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     return FileMeasures(len(audio), int(rate), int(audio.shape[1]), mastering.integrated_loudness(audio, rate),
@@ -199,7 +199,7 @@ def stem_paths(folder: Path, name: str, roles: list[str]) -> list[Path]:
 def stems_folder(stem_targets: list[Path]) -> Iterator[None]:
     """The stems' folder, created for the block; removed again if the block fails and leaves it
     empty, so a failed run leaves nothing behind."""
-    from composer.files import prepare_folder
+    from composer.base.files import prepare_folder
 
     if not stem_targets:
         yield

@@ -18,9 +18,8 @@ from typing import Any
 
 from music21 import roman
 
-from composer.brief import presets
-from composer.plan import Plan, music21_key
-from composer.tables import table
+from composer.composition.plan import Plan, music21_key
+from composer.base.tables import table
 
 #: Range of the pad voicing (MIDI notes C3..E5) and of the bass line (E1..G3).
 PAD_RANGE = (48, 76)
@@ -134,8 +133,7 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
     if plan.kind == "stinger":
         return _stinger(plan, grammar, rng)
     slow = plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70
-    preset = presets()[plan.brief.preset]
-    idioms = [i.split() for i in data["idioms"].get(preset.get("idiom", ""), {}).get(plan.mode, [])]
+    idioms = [i.split() for i in data["idioms"].get(plan.idiom, {}).get(plan.mode, [])]
     chords: list[tuple[Fraction, Fraction, str, str, str]] = []
     colour = _Colour(grammar, plan)
     theme: list[list[tuple[str, str, int, str]]] = []  # the first statement's phrases, to return
@@ -160,7 +158,7 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
             elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
                   and colour.allows([figure for figure, *_ in returning])):
                 phrase = returning
-            elif not last_phrase and length == 4 and idioms and rng.random() < float(preset["idiom_share"]):
+            elif not last_phrase and length == 4 and idioms and rng.random() < plan.idiom_share:
                 phrase = _idiom(grammar, idioms, opening, rng)
             else:
                 if last_section and last_phrase:

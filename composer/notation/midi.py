@@ -19,8 +19,8 @@ from fractions import Fraction
 import mido
 from music21 import chord, dynamics, expressions, instrument, key, meter, note, stream, tempo
 
-from composer.score import NUDGE_MS, end_quarters, swing
-from composer.tables import table
+from composer.notation.score import NUDGE_MS, end_quarters, swing
+from composer.base.tables import table
 
 TICKS_PER_BEAT = 960
 #: How often a changing expression curve is sent, in ticks (a sixteenth note).

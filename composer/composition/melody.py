@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from composer.analysis import melodic_motion
-from composer.harmony import ChordSpan, chord_index, harmony_data, parallel_perfect, scale_pitch_classes
-from composer.plan import Plan, music21_key
-from composer.tables import gm_ranges
+from composer.composition.harmony import ChordSpan, chord_index, harmony_data, parallel_perfect, scale_pitch_classes
+from composer.composition.plan import Plan, music21_key
+from composer.base.tables import gm_ranges
+from composer.base.theory import melodic_motion
 
 #: Melody ranges (MIDI notes): above the speaking voice (G3–C5) for underscores, else D4–A5.
 MELODY_RANGE = {"underscore": (74, 88)}
@@ -117,7 +117,7 @@ def melody_range(plan: Plan) -> tuple[int, int]:
     if plan.kind in MELODY_RANGE:
         low, high = MELODY_RANGE[plan.kind]
     else:
-        shift = max(-4, min(4, round(2 * plan.brief.valence + 2 * plan.brief.arousal)))
+        shift = max(-4, min(4, round(2 * plan.valence + 2 * plan.arousal)))
         low, high = DEFAULT_MELODY_RANGE[0] + shift, DEFAULT_MELODY_RANGE[1] + shift
     player = melody_program(plan)
     if player is None:
@@ -145,7 +145,7 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
     """
     rhythms = harmony_data()["rhythms"]
     cells = rhythms.get(str(plan.bar_q), rhythms["4"])
-    arousal = plan.brief.arousal
+    arousal = plan.arousal
     mood = "calm" if arousal < -0.3 or plan.kind == "underscore" else ("lively" if arousal > 0.45 else "moving")
     flavour_name, flavour = motif_flavour(plan)
     if flavour_name in cells and plan.kind != "underscore":
@@ -184,14 +184,10 @@ def _neighbour_at(onsets: list[Fraction], strong: set[int], bar_q: Fraction, sha
 
 
 def motif_flavour(plan: Plan) -> tuple[str, dict[str, Any]]:
-    """The motif's character from the brief's first mood word that names one (``harmony.toml``
-    [motif_flavours]: playful, epic, tense), or ("", {}) for the plain one."""
+    """The plan's motif flavour and its rhythms and leaps (``harmony.toml`` [motif_flavours]:
+    playful, epic, tense), or ("", {}) for the plain one."""
     flavours: dict[str, dict[str, Any]] = harmony_data()["motif_flavours"]
-    for word in plan.brief.mood_words:
-        for name, flavour in flavours.items():
-            if word in flavour["words"]:
-                return name, flavour
-    return "", {}
+    return (plan.motif_flavour, flavours[plan.motif_flavour]) if plan.motif_flavour else ("", {})
 
 
 def scale_tonic(tonic: str, mode: str) -> int:

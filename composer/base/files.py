@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from composer.errors import ComposerError
+from composer.base.errors import ComposerError
 
 
 def prepare_folder(folder: Path) -> Path:

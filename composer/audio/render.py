@@ -23,9 +23,9 @@ from typing import Any
 import mido
 import numpy as np
 
-from composer.errors import ComposerError
-from composer.quiet import quiet_import
-from composer.tables import table
+from composer.base.errors import ComposerError
+from composer.base.quiet import quiet_import
+from composer.base.tables import table
 
 SAMPLE_RATE = 44100
 #: The rates FluidSynth renders at directly (48 kHz is what video editors use).

@@ -21,10 +21,10 @@ from fractions import Fraction
 from collections.abc import Callable
 from typing import Any
 
-from composer.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
-from composer.melody import MelodyNote, Theme, melody_range
-from composer.plan import SUSTAINING_PROGRAMS, Plan, Role
-from composer.tables import gm_ranges, table
+from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
+from composer.composition.melody import MelodyNote, Theme, melody_range
+from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
+from composer.base.tables import gm_ranges, table
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
 KICK, SIDE_STICK, SNARE, FLOOR_TOM, CLOSED_HAT, LOW_TOM, PEDAL_HAT, HIGH_TOM, CRASH = 36, 37, 38, 41, 42, 45, 44, 50, 49
@@ -433,7 +433,7 @@ def _approach(plan: Plan, chord: ChordSpan, pitch: int, onsets: list[Fraction], 
 def articulation(plan: Plan) -> Fraction:
     """The share of its written length a short note sounds: detached for lively and playful
     moods, legato for calm ones."""
-    arousal = plan.brief.arousal
+    arousal = plan.arousal
     return Fraction(3, 4) if arousal > 0.45 else Fraction(9, 10) if arousal > 0 else Fraction(1)
 
 
@@ -635,7 +635,7 @@ def _drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rn
         _stinger_drums(plan, part, rng)
         return
     levels = arrangement_data()["velocity"]["drums"]
-    cinematic = plan.brief.preset in arrangement_data()["drums"]["cinematic_presets"]
+    cinematic = plan.drum_style == "cinematic"
     section_starts = {s.start_q for s in plan.sections[1:]}
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
@@ -803,17 +803,3 @@ def _humanize(part: PartSpec, rng: random.Random) -> None:
     part.notes = [NoteEvent(n.start_q, n.length_q, n.pitch, n.velocity, offsets[n.start_q]) for n in part.notes]
 
 
-def swing_ratio(plan: Plan) -> Fraction:
-    """The share of each beat the first of two eighths takes: 1/2 (straight) unless the brief's
-    colour or mood swings (``arrangement.toml`` [swing]); compound meters never swing.
-
-    >>> from composer.piece import compose
-    >>> swing_ratio(compose("lo-fi study beat, 30 seconds", seed=1).plan)
-    Fraction(31, 50)
-    """
-    if plan.meter[1] != 4:
-        return Fraction(1, 2)
-    data = arrangement_data()["swing"]
-    ratios = [data["colours"].get(c) for c in plan.brief.colours] + [data["moods"].get(w) for w in plan.brief.mood_words]
-    found = [Fraction(str(r)) for r in ratios if r is not None]
-    return max(found, default=Fraction(1, 2))

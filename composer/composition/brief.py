@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from composer.errors import ComposerError
-from composer.tables import table
+from composer.base.errors import ComposerError
+from composer.base.tables import table
 
 KINDS = ("underscore", "bed", "stinger", "thematic", "ambient")
 DEFAULT_DURATION_S = {"underscore": 60.0, "bed": 120.0, "stinger": 3.0, "thematic": 90.0, "ambient": 120.0}

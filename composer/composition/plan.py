@@ -18,9 +18,9 @@ from typing import Any
 
 from music21 import key as m21key
 
-from composer.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
-from composer.quiet import quiet_import
-from composer.tables import table
+from composer.composition.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
+from composer.base.quiet import quiet_import
+from composer.base.tables import table
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -67,39 +67,15 @@ class Role:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """Every decision the later stages need, and nothing they decide themselves."""
+class Timing:
+    """When the music happens: tempo, meter, whole bars after a pickup, and the release after
+    them, fitted so that the piece ends exactly at the asked second."""
 
-    brief: Brief
     tempo_bpm: Fraction
-    tonic: str
-    mode: str
     meter: tuple[int, int]
     bars: int
     pickup_q: Fraction
     tail_s: Fraction
-    sections: tuple[Section, ...]
-    bar_energy: tuple[float, ...]
-    roles: tuple[Role, ...]
-    ending: str
-    loudness_lufs: float
-    #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
-    lift_bar: int | None = None
-    lift_tonic: str = ""
-    #: Bars left to the speaking voice over an underscore (every other phrase): no melody there.
-    voice_bars: frozenset[int] = frozenset()
-
-    @property
-    def kind(self) -> str:
-        return self.brief.kind
-
-    @property
-    def duration_s(self) -> float:
-        return self.brief.duration_s
-
-    @property
-    def key(self) -> str:
-        return f"{self.tonic} {self.mode}"
 
     @property
     def bar_q(self) -> Fraction:
@@ -122,6 +98,48 @@ class Plan:
 
     def bar_start_q(self, bar: int) -> Fraction:
         return self.pickup_q + bar * self.bar_q
+
+
+@dataclass(frozen=True)
+class Plan(Timing):
+    """Every decision the later stages need, and nothing they decide themselves: no stage
+    after the plan reads the Brief or the presets."""
+
+    kind: str
+    duration_s: float
+    #: The use-case preset the brief chose (presets.toml), for the report; its values are below.
+    preset: str
+    #: The mood: valence (dark −1 … bright 1) and arousal (calm −1 … energetic 1).
+    valence: float
+    arousal: float
+    tempo_range: tuple[int, int]
+    tonic: str
+    mode: str
+    sections: tuple[Section, ...]
+    bar_energy: tuple[float, ...]
+    roles: tuple[Role, ...]
+    ending: str
+    loudness_lufs: float
+    #: The space it plays in (a name in rooms.toml).
+    room: str
+    #: The family of four-chord loops harmony leans on (harmony.toml [idioms]), and how often.
+    idiom: str
+    idiom_share: float
+    #: The motif's character (harmony.toml [motif_flavours]); "" for the plain one.
+    motif_flavour: str
+    #: The share of each beat the first of two eighths takes: 1/2 plays straight.
+    swing: Fraction
+    #: "pop" (hats, kick, backbeat) or "cinematic" (a trailer's toms).
+    drum_style: str
+    #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
+    lift_bar: int | None = None
+    lift_tonic: str = ""
+    #: Bars left to the speaking voice over an underscore (every other phrase): no melody there.
+    voice_bars: frozenset[int] = frozenset()
+
+    @property
+    def key(self) -> str:
+        return f"{self.tonic} {self.mode}"
 
     def section_at(self, quarters: Fraction) -> Section:
         """The section playing at ``quarters``."""
@@ -152,43 +170,78 @@ class Plan:
 
 
 def make_plan(brief: Brief, rng: random.Random) -> Plan:
-    """Decide tempo, key, meter and form for ``brief``; the seed only picks among equals."""
+    """Decide tempo, key, meter, form and sound for ``brief``, in one pass; the seed only picks
+    among equals."""
     preset = presets()[brief.preset]
+    ending = brief.ending or _default_ending(brief)
+    timing = _timing(brief, preset, ending)
+    tonic, mode = _key(brief, rng)
+    form = [] if brief.kind == "stinger" else _form(brief, timing)
+    bar_energy = _bar_energy(brief, timing, form)
+    lift = None if brief.kind == "stinger" else _lift(brief.kind, timing, tonic, mode, ending, form, rng)
+    lift_bar, lift_tonic = lift if lift else (None, "")
+    return Plan(
+        **timing.__dict__,
+        kind=brief.kind,
+        duration_s=brief.duration_s,
+        preset=brief.preset,
+        valence=brief.valence,
+        arousal=brief.arousal,
+        tempo_range=tempo_range(brief),
+        tonic=tonic,
+        mode=mode,
+        sections=_sections(brief.kind, timing, form, bar_energy),
+        bar_energy=bar_energy,
+        roles=_roles(brief, preset),
+        ending=ending,
+        loudness_lufs=float(preset["loudness"]) - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
+        room=str(preset["room"]),
+        idiom=str(preset.get("idiom", "")),
+        idiom_share=float(preset["idiom_share"]),
+        motif_flavour=_motif_flavour(brief),
+        swing=_swing(brief, timing.meter),
+        drum_style="cinematic" if brief.preset in plan_data()["drums"]["cinematic_presets"] else "pop",
+        lift_bar=lift_bar,
+        lift_tonic=lift_tonic,
+        voice_bars=_voice_bars(brief.kind, form),
+    )
+
+
+def _timing(brief: Brief, preset: dict[str, Any], ending: str) -> Timing:
+    """Tempo, meter, bars, pickup and release fitted to the brief's exact duration."""
     meter = brief.meter or (int(preset["meter"][0]), int(preset["meter"][1]))
     low, high = tempo_range(brief)
     wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
     duration = Fraction(brief.duration_s)  # exact: a float is a binary fraction
-    ending = brief.ending or _default_ending(brief)
     if brief.kind == "stinger":
-        bars = 0
         tempo, pickup_q, tail = _fit_stinger(duration, wanted)
-    else:
-        fixed = brief.tempo_bpm is not None
-        tempo, bars, tail, meter = _fit_form(duration, wanted, low, high, meter, ending == "loop", fixed)
-        pickup_q = Fraction(0)
-    tonic, mode = _key(brief, rng)
-    plan = Plan(
-        brief=brief,
-        tempo_bpm=tempo,
-        tonic=tonic,
-        mode=mode,
-        meter=meter,
-        bars=bars,
-        pickup_q=pickup_q,
-        tail_s=tail,
-        sections=(),
-        bar_energy=(),
-        roles=_roles(brief, preset),
-        ending=ending,
-        loudness_lufs=float(preset["loudness"]) - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
-    )
-    form = [] if brief.kind == "stinger" else _form(plan)
-    bar_energy = _bar_energy(plan, form)
-    sections = _sections(plan, form, bar_energy)
-    lift = None if brief.kind == "stinger" else _lift(plan, form, rng)
-    lift_bar, lift_tonic = lift if lift else (None, "")
-    return Plan(**{**plan.__dict__, "bar_energy": bar_energy, "sections": sections,
-                   "lift_bar": lift_bar, "lift_tonic": lift_tonic, "voice_bars": _voice_bars(plan, form)})
+        return Timing(tempo, meter, 0, pickup_q, tail)
+    fixed = brief.tempo_bpm is not None
+    tempo, bars, tail, meter = _fit_form(duration, wanted, low, high, meter, ending == "loop", fixed)
+    return Timing(tempo, meter, bars, Fraction(0), tail)
+
+
+def _motif_flavour(brief: Brief) -> str:
+    """The motif's character from the brief's first mood word that names one (plan.toml
+    [motif_flavours]: playful, epic, tense), or "" for the plain one."""
+    flavours: dict[str, list[str]] = plan_data()["motif_flavours"]
+    for word in brief.mood_words:
+        for name, words in flavours.items():
+            if word in words:
+                return name
+    return ""
+
+
+def _swing(brief: Brief, meter: tuple[int, int]) -> Fraction:
+    """The share of each beat the first of two eighths takes: 1/2 (straight) unless the brief's
+    colour or mood swings (plan.toml [swing], the largest found wins); compound meters never
+    swing."""
+    if meter[1] != 4:
+        return Fraction(1, 2)
+    data = plan_data()["swing"]
+    ratios = [data["colours"].get(c) for c in brief.colours] + [data["moods"].get(w) for w in brief.mood_words]
+    found = [Fraction(str(r)) for r in ratios if r is not None]
+    return max(found, default=Fraction(1, 2))
 
 
 def tempo_range(brief: Brief) -> tuple[int, int]:
@@ -293,13 +346,13 @@ def _fit_stinger(duration: Fraction, wanted: Fraction) -> tuple[Fraction, Fracti
 
 
 def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
-    """The brief's key, or a mode from its mood (``harmony.toml`` [[mode_regions]]) on a
+    """The brief's key, or a mode from its mood (``plan.toml`` [[mode_regions]]) on a
     comfortable tonic."""
     if brief.key:
         tonic, mode = brief.key.split()
         return tonic, mode
     mode = "major" if brief.valence >= 0 else "minor"
-    for region in table("harmony")["mode_regions"]:
+    for region in plan_data()["mode_regions"]:
         (v_low, v_high), (a_low, a_high) = region["valence"], region["arousal"]
         if v_low <= brief.valence <= v_high and a_low <= brief.arousal <= a_high:
             mode = rng.choice(region["modes"])
@@ -350,8 +403,8 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
 
 def _counter_role(brief: Brief, roles: list[Role], excluded_programs: set[int | None]) -> Role | None:
     """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in
-    arrangement.toml) with a melody, and a program for it that the brief does not exclude."""
-    data = table("arrangement")["counter"]
+    plan.toml) with a melody, and a program for it that the brief does not exclude."""
+    data = plan_data()["counter"]
     if brief.kind not in data["kinds"] and brief.preset not in data["presets"]:
         return None
     if not any(r.role == "melody" for r in roles) or "counter" in brief.exclude:
@@ -370,15 +423,15 @@ def _placed(wanted: list[int], program: int) -> set[str]:
     return {"melody"} if earlier else set()
 
 
-def _bar_energy(plan: Plan, form: list[tuple[str, int]]) -> tuple[float, ...]:
+def _bar_energy(brief: Brief, timing: Timing, form: list[tuple[str, int]]) -> tuple[float, ...]:
     """Energy 0..1 at each bar's middle: a level from the mood, shaped by the brief's events
     and by the form (a quieter intro, a stronger climax)."""
-    base = 0.45 + 0.25 * plan.brief.arousal
-    base *= {"underscore": 0.8, "ambient": 0.7, "bed": 0.85}.get(plan.kind, 1.0)
-    duration = plan.duration_s
+    base = 0.45 + 0.25 * brief.arousal
+    base *= {"underscore": 0.8, "ambient": 0.7, "bed": 0.85}.get(brief.kind, 1.0)
+    duration = brief.duration_s
     amount_per_verb = float(lexicon()["shape"]["build_amount"])
     drop_level = float(lexicon()["shape"]["drop_level"])
-    events = sorted(plan.brief.shape, key=lambda e: (_event_start(e, duration) or 0.0))
+    events = sorted(brief.shape, key=lambda e: (_event_start(e, duration) or 0.0))
 
     def level(t: float) -> float:
         value = base
@@ -386,16 +439,16 @@ def _bar_energy(plan: Plan, form: list[tuple[str, int]]) -> tuple[float, ...]:
             value = _apply(event, value, t, duration, base, amount_per_verb, drop_level, events)
         return max(0.05, min(1.0, value))
 
-    if plan.kind == "stinger":
-        return (round(level(plan.seconds(plan.pickup_q)), 3),)
+    if brief.kind == "stinger":
+        return (round(level(timing.seconds(timing.pickup_q)), 3),)
     # "steady" means no form dynamics, and a loop has none either: its end leads into its start,
     # so a quieter intro would be a dip at every repeat
-    steady = any(event.verb == "steady" for event in plan.brief.shape) or plan.brief.loop
-    section_energy = {} if steady else form_data()["section_energy"]
+    steady = any(event.verb == "steady" for event in brief.shape) or brief.loop
+    section_energy = {} if steady else plan_data()["form"]["section_energy"]
     names = [name for name, bars in form for _ in range(bars)]
     result = []
-    for bar in range(plan.bars):
-        middle = plan.seconds(plan.bar_start_q(bar) + plan.bar_q / 2)
+    for bar in range(timing.bars):
+        middle = timing.seconds(timing.bar_start_q(bar) + timing.bar_q / 2)
         shaped = level(middle) + float(section_energy.get(names[bar], 0.0))
         result.append(round(max(0.05, min(1.0, shaped)), 3))
     return tuple(result)
@@ -444,15 +497,15 @@ def _apply(
     return value
 
 
-def _form(plan: Plan) -> list[tuple[str, int]]:
+def _form(brief: Brief, timing: Timing) -> list[tuple[str, int]]:
     """(section name, bars): phrases of four bars grouped into intro, statement, contrast,
     build, climax and ending sections.
 
     Bars that do not fill a four-bar phrase lengthen the intro (a vamp), where a listener
     expects waiting, rather than cutting a phrase short.
     """
-    bars = plan.bars
-    form = form_data()
+    bars = timing.bars
+    form = plan_data()["form"]
     lengths: list[tuple[str, int]] = []
     if bars < 8:
         lengths = [("statement", bars)]
@@ -460,7 +513,7 @@ def _form(plan: Plan) -> list[tuple[str, int]]:
         intro = 4 + bars % 4 if bars >= 16 else bars % 4
         ending = 4 if bars >= 16 else 0
         middle = bars - intro - ending
-        names = ("drift", "drift") if plan.kind == "ambient" else ("statement", "contrast")
+        names = ("drift", "drift") if brief.kind == "ambient" else ("statement", "contrast")
         if intro:
             lengths.append(("intro", intro))
         index = 0
@@ -471,7 +524,7 @@ def _form(plan: Plan) -> list[tuple[str, int]]:
             index += 1
         if ending:
             lengths.append(("ending", ending))
-    build_from = _build_bar(plan)
+    build_from = _build_bar(brief, timing)
     if build_from is not None:
         lengths = _split_at(lengths, build_from)
         start_bars = list(itertools.accumulate([0] + [n for _, n in lengths]))
@@ -484,36 +537,36 @@ def _form(plan: Plan) -> list[tuple[str, int]]:
                 lengths[last : last + 1] = [("build", lengths[last][1] - 4), ("climax", 4)]
             else:
                 lengths[last] = ("climax", lengths[last][1])
-    elif plan.kind in form["climax_kinds"] and bars >= int(form["climax_min_bars"]):
+    elif brief.kind in form["climax_kinds"] and bars >= int(form["climax_min_bars"]):
         middles = [i for i, (name, _) in enumerate(lengths) if name in ("statement", "contrast")]
         if len(middles) >= 3:
             lengths[middles[-1]] = ("climax", lengths[middles[-1]][1])
     return lengths
 
 
-def _sections(plan: Plan, form: list[tuple[str, int]], bar_energy: tuple[float, ...]) -> tuple[Section, ...]:
+def _sections(kind: str, timing: Timing, form: list[tuple[str, int]], bar_energy: tuple[float, ...]) -> tuple[Section, ...]:
     """The form as timed sections, each with its mean energy."""
-    if plan.kind == "stinger":
-        hit = plan.pickup_q
+    if kind == "stinger":
+        hit = timing.pickup_q
         return (
             Section("pickup", Fraction(0), hit, bar_energy[0] * 0.8),
-            Section("hit", hit, plan.end_q - hit, bar_energy[0]),
+            Section("hit", hit, timing.end_q - hit, bar_energy[0]),
         )
     sections = []
     start_bar = 0
     for name, length in form:
         energies = bar_energy[start_bar : start_bar + length]
         sections.append(
-            Section(name, plan.bar_start_q(start_bar), length * plan.bar_q, round(sum(energies) / len(energies), 3))
+            Section(name, timing.bar_start_q(start_bar), length * timing.bar_q, round(sum(energies) / len(energies), 3))
         )
         start_bar += length
     return tuple(sections)
 
 
-def _voice_bars(plan: Plan, form: list[tuple[str, int]]) -> frozenset[int]:
+def _voice_bars(kind: str, form: list[tuple[str, int]]) -> frozenset[int]:
     """The bars of every other four-bar phrase of each section after the intro, which an
     underscore leaves to the speaking voice."""
-    if plan.kind != "underscore":
+    if kind != "underscore":
         return frozenset()
     bars: set[int] = set()
     start = 0
@@ -524,23 +577,24 @@ def _voice_bars(plan: Plan, form: list[tuple[str, int]]) -> frozenset[int]:
     return frozenset(bars)
 
 
-def _lift(plan: Plan, form: list[tuple[str, int]], rng: random.Random) -> tuple[int, str] | None:
+def _lift(kind: str, timing: Timing, tonic: str, mode: str, ending: str, form: list[tuple[str, int]],
+          rng: random.Random) -> tuple[int, str] | None:
     """(first bar, new tonic) of a lift up a step into the climax or the build's last phrase, or None."""
-    data = form_data()
+    data = plan_data()["form"]
     names = [name for name, _ in form]
-    if plan.kind not in data["lift_kinds"] or plan.mode not in data["lift_modes"] or plan.ending == "loop":
+    if kind not in data["lift_kinds"] or mode not in data["lift_modes"] or ending == "loop":
         return None
     target = "climax" if "climax" in names else "build" if "build" in names else None
     if target is None or rng.random() >= float(data["lift_share"]):
         return None
     index = len(names) - 1 - names[::-1].index(target)
     bar = sum(n for _, n in form[:index])
-    if plan.bars < int(data["lift_min_bars"]) or bar < plan.bars // 2:
+    if timing.bars < int(data["lift_min_bars"]) or bar < timing.bars // 2:
         return None  # a lift is a late event in a piece long enough to have settled its key
-    tonic = music21_key(plan.tonic, plan.mode).tonic.transpose(data["lift_interval"])
-    if abs(m21key.Key(tonic.name, plan.mode).sharps) > 6:
-        tonic = tonic.getEnharmonic() or tonic
-    return bar, tonic.name.replace("-", "b")
+    lifted = music21_key(tonic, mode).tonic.transpose(data["lift_interval"])
+    if abs(m21key.Key(lifted.name, mode).sharps) > 6:
+        lifted = lifted.getEnharmonic() or lifted
+    return bar, lifted.name.replace("-", "b")
 
 
 def _split_at(lengths: list[tuple[str, int]], bar: int) -> list[tuple[str, int]]:
@@ -567,16 +621,15 @@ def music21_key(tonic: str, mode: str) -> m21key.Key:
     return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
 
 
-def form_data() -> dict[str, Any]:
-    """How sections shape energy, where climaxes stand and when builds lift (``harmony.toml`` [form])."""
-    form: dict[str, Any] = table("harmony")["form"]
-    return form
+def plan_data() -> dict[str, Any]:
+    """The plan's own data (``plan.toml``): mode regions, form, motif flavours, swing, counter-line, drums."""
+    return table("plan")
 
 
-def _build_bar(plan: Plan) -> int | None:
+def _build_bar(brief: Brief, timing: Timing) -> int | None:
     """The first bar of a timed build in the brief ("builds in the final 20 seconds"), if any."""
-    for event in plan.brief.shape:
+    for event in brief.shape:
         if event.verb == "build" and event.from_end_s is not None:
-            start_s = plan.duration_s - event.from_end_s
-            return math.ceil(start_s * float(plan.tempo_bpm) / 60 / float(plan.bar_q))
+            start_s = brief.duration_s - event.from_end_s
+            return math.ceil(start_s * float(timing.tempo_bpm) / 60 / float(timing.bar_q))
     return None

@@ -1,0 +1,4 @@
+"""Measuring files a person hands over — MIDI or audio, composer's or anyone's — and drawing them.
+
+Reads files only: never imports ``composition`` or ``notation``.
+"""
