@@ -190,7 +190,7 @@ def test_onsets_are_played_within_a_few_milliseconds_of_the_grid(brief: str) -> 
 def test_swing_moves_the_second_eighth_of_each_beat() -> None:
     """In a lo-fi piece the drums' off-beat eighths fall at the swing ratio in the data (0.62
     of the beat); in a product video on the half beat. Measured on the drum track of the file."""
-    for brief, expected in ((LOFI, float(plan_data()["swing"]["colours"]["lofi"])), (PRODUCT_VIDEO, 0.5)):
+    for brief, expected in ((LOFI, float(plan_data().swing.colours["lofi"])), (PRODUCT_VIDEO, 0.5)):
         piece = P.compose(brief, seed=1)
         assert float(piece.plan.swing) == expected
         beat_s = 60 / float(piece.plan.tempo_bpm)

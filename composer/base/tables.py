@@ -15,7 +15,7 @@ from typing import Any
 def table(name: str) -> dict[str, Any]:
     """The TOML table ``composer/data/<name>.toml``.
 
-    >>> "major" in table("harmony")
+    >>> "grammar" in table("harmony")
     True
     """
     return tomllib.loads(resources.files("composer").joinpath(f"data/{name}.toml").read_text("utf-8"))

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
-from typing import Any
 
 from music21 import roman
 
+from composer.composition.grammar import FUNCTIONS, Grammar, harmony_data
 from composer.composition.plan import Plan, music21_key
-from composer.base.tables import table
 
 #: Range of the pad voicing (MIDI notes C3..E5) and of the bass line (E1..G3).
 PAD_RANGE = (48, 76)
@@ -44,11 +43,6 @@ class ChordSpan:
     @property
     def end_q(self) -> Fraction:
         return self.start_q + self.length_q
-
-
-def harmony_data() -> dict[str, Any]:
-    """Progression grammar (``data/harmony.toml``)."""
-    return table("harmony")
 
 
 @cache
@@ -129,11 +123,11 @@ def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
 def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
     """(start, length, figure, function, cadence) for every chord, phrase by phrase."""
     data = harmony_data()
-    grammar = data[plan.mode]
+    grammar = data.grammar[plan.mode]
     if plan.kind == "stinger":
         return _stinger(plan, grammar, rng)
     slow = plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70
-    idioms = [i.split() for i in data["idioms"].get(plan.idiom, {}).get(plan.mode, [])]
+    idioms = [i.split() for i in data.idioms.get(plan.idiom, {}).get(plan.mode, ())]
     chords: list[tuple[Fraction, Fraction, str, str, str]] = []
     colour = _Colour(grammar, plan)
     theme: list[list[tuple[str, str, int, str]]] = []  # the first statement's phrases, to return
@@ -154,7 +148,7 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
             returning = _returning_phrase(plan, section.name, theme, length, last_phrase, phrase_index) if later else None
             if length < 4 and section.name == "intro":
                 # the vamp before the first phrase rests on the tonic
-                phrase = [(grammar["T"][0], "T", length, "")]
+                phrase = [(grammar.T[0], "T", length, "")]
             elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
                   and colour.allows([figure for figure, *_ in returning])):
                 phrase = returning
@@ -166,9 +160,9 @@ def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, s
                 else:
                     cadence = "authentic" if last_phrase else "half"
                 inner = not (last_section and last_phrase)
-                if inner and cadence == "half" and "T_deceptive" in grammar and rng.random() < DECEPTIVE_SHARE:
+                if inner and cadence == "half" and grammar.T_deceptive and rng.random() < DECEPTIVE_SHARE:
                     cadence = "deceptive"
-                phrase = _phrase(grammar, data["phrases"], cadence, _slot_bars(length, slow), opening,
+                phrase = _phrase(grammar, data.phrases, cadence, _slot_bars(length, slow), opening,
                                  plan.ending == "loop", previous, colour, rng)
             if section_index == first_statement:
                 theme.append(phrase)
@@ -209,7 +203,7 @@ class _Colour:
     """Decides when a slot takes a colour chord: now and then, and chromatic ones (outside the
     key and its usual borrowings) rarely enough that the harmony stays in its key."""
 
-    def __init__(self, grammar: dict[str, list[str]], plan: Plan) -> None:
+    def __init__(self, grammar: Grammar, plan: Plan) -> None:
         self.grammar = grammar
         self.plan = plan
         self.chords = 0
@@ -217,7 +211,7 @@ class _Colour:
 
     def pick(self, function: str, following: str, previous: str, rng: random.Random) -> str | None:
         """A colour chord for this slot, or None for a plain one."""
-        options = [c for c in self.grammar.get(f"{function}_colour", [])
+        options = [c for c in self.grammar.colours(function)
                    if c != previous and (following == "D" or not _needs_dominant(c))]
         if not options or rng.random() >= COLOUR_SHARE:
             return None
@@ -247,8 +241,8 @@ def is_borrowed(figure: str, plan: Plan) -> bool:
 
 
 def _phrase(
-    grammar: dict[str, list[str]],
-    phrases: dict[str, list[str]],
+    grammar: Grammar,
+    phrases: dict[str, tuple[str, ...]],
     cadence: str,
     slot_bars: list[int],
     opening: bool,
@@ -272,7 +266,7 @@ def _phrase(
         approach = slot == len(functions) - 2 and cadence in ("authentic", "deceptive")
         cadential = (last_slot and bool(cadence)) or approach
         if last_slot and cadence == "deceptive":
-            figure = grammar["T_deceptive"][0]
+            figure = grammar.T_deceptive[0]
         elif not cadential and not (opening and slot == 0) and (tint := colour.pick(function, following, previous, rng)):
             figure = tint
         else:
@@ -283,34 +277,34 @@ def _phrase(
 
 
 def _idiom(
-    grammar: dict[str, list[str]], idioms: list[list[str]], opening: bool, rng: random.Random
+    grammar: Grammar, idioms: list[list[str]], opening: bool, rng: random.Random
 ) -> list[tuple[str, str, int, str]]:
     """A four-chord loop of the style (one bar each), opening a period whose second phrase cadences."""
-    tonic = grammar["T"][0]
+    tonic = grammar.T[0]
     options = [i for i in idioms if i[0] == tonic] if opening else idioms
     chosen = rng.choice(options or idioms)
     return [(figure, _function_of(grammar, figure), 1, "") for figure in chosen]
 
 
-def _function_of(grammar: dict[str, list[str]], figure: str) -> str:
+def _function_of(grammar: Grammar, figure: str) -> str:
     """The harmonic function a figure serves in this grammar (tonic if it is not listed)."""
-    for function in ("T", "PD", "D"):
-        lists = (grammar[function], grammar.get(f"{function}_cadence", []), grammar.get(f"{function}_colour", []))
+    for function in FUNCTIONS:
+        lists = (grammar.chords(function), grammar.cadence_chords(function), grammar.colours(function))
         if any(figure in chords for chords in lists):
             return function
     return "T"
 
 
-def _stinger(plan: Plan, grammar: dict[str, list[str]], rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
+def _stinger(plan: Plan, grammar: Grammar, rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
     """A pickup of one or two chords into the hit on the tonic, which rings to the end."""
-    pickup = rng.choice(harmony_data()["stinger"][plan.mode]).split()
+    pickup = rng.choice(harmony_data().stinger[plan.mode]).split()
     if plan.pickup_q < 2:
         pickup = pickup[-1:]
     chords = []
     length = plan.pickup_q / len(pickup)
     for index, figure in enumerate(pickup):
         chords.append((index * length, length, figure, _function_of(grammar, figure), ""))
-    chords.append((plan.pickup_q, plan.end_q - plan.pickup_q, grammar["T_cadence"][0], "T", "authentic"))
+    chords.append((plan.pickup_q, plan.end_q - plan.pickup_q, grammar.T_cadence[0], "T", "authentic"))
     return chords
 
 
@@ -327,7 +321,7 @@ def _slot_bars(phrase_bars: int, slow: bool) -> list[int]:
 
 
 def _phrase_functions(
-    slots: int, cadence: str, opening: bool, rng: random.Random, phrases: dict[str, list[str]]
+    slots: int, cadence: str, opening: bool, rng: random.Random, phrases: dict[str, tuple[str, ...]]
 ) -> list[str]:
     """Harmonic functions for one phrase, ending in the cadence the form asks for; the piece's
     opening phrase starts on the tonic wherever the phrase is long enough to."""
@@ -338,7 +332,7 @@ def _phrase_functions(
 
 
 def _choose(
-    grammar: dict[str, list[str]],
+    grammar: Grammar,
     function: str,
     following: str,
     previous: str,
@@ -353,8 +347,9 @@ def _choose(
     chosen when one follows.
     """
     if opening and function == "T":
-        return grammar["T"][0]
-    pool = grammar.get(f"{function}_cadence", grammar[function]) if cadential else grammar[function]
+        return grammar.T[0]
+    plain = grammar.chords(function)
+    pool = (grammar.cadence_chords(function) or plain) if cadential else plain
     choices = [c for c in pool if c != previous and (following == "D" or not _needs_dominant(c))] or pool[:1]
     weights = [1.0 / (1 + i) for i in range(len(choices))]
     return rng.choices(choices, weights)[0]

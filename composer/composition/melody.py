@@ -22,11 +22,12 @@ import bisect
 import dataclasses
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
-from composer.composition.harmony import ChordSpan, chord_index, harmony_data, parallel_perfect, scale_pitch_classes
+from composer.composition.grammar import Flavour, harmony_data
+from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
 from composer.composition.plan import Plan, music21_key
 from composer.base.tables import gm_ranges
 from composer.base.theory import melodic_motion
@@ -143,14 +144,14 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
     cells are also held to between half and five sixths steps, the motif's share of the
     two-thirds steps a melody wants.
     """
-    rhythms = harmony_data()["rhythms"]
+    rhythms = harmony_data().rhythms
     cells = rhythms.get(str(plan.bar_q), rhythms["4"])
     arousal = plan.arousal
     mood = "calm" if arousal < -0.3 or plan.kind == "underscore" else ("lively" if arousal > 0.45 else "moving")
     flavour_name, flavour = motif_flavour(plan)
     if flavour_name in cells and plan.kind != "underscore":
         mood = flavour_name
-    leaps, repeats = tuple(flavour.get("leaps", DEFAULT_LEAPS)), int(flavour.get("repeats", 1))
+    leaps, repeats = flavour.leaps, flavour.repeats
     rhythm = _cell(cells[mood], plan.bar_q, rng)
     if len(rhythm) < MOTIF_NOTES:  # too few notes to be remembered: a second bar makes it a two-bar idea
         fuller = [c for c in cells[mood] if len(c) >= MOTIF_NOTES - len(rhythm)]
@@ -161,7 +162,7 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
         if is_strong(onset, rhythm[index], plan.bar_q):
             by_bar.setdefault(int(onset // plan.bar_q), []).append(index)
     strong = {index for indices in by_bar.values() for index in indices}
-    neighbour = _neighbour_at(onsets, strong, plan.bar_q, float(flavour.get("chromatic_neighbours", 0)), rng)
+    neighbour = _neighbour_at(onsets, strong, plan.bar_q, flavour.chromatic_neighbours, rng)
     steps = _contour(len(rhythm) - 1, leaps, repeats, rng, neighbour)
     for _ in range(MOTIF_DRAWS):
         if (all(_fits_triads(steps, indices) for indices in by_bar.values()) and _step_share_suits(steps)
@@ -183,11 +184,12 @@ def _neighbour_at(onsets: list[Fraction], strong: set[int], bar_q: Fraction, sha
     return rng.choice(weak) if weak else None
 
 
-def motif_flavour(plan: Plan) -> tuple[str, dict[str, Any]]:
-    """The plan's motif flavour and its rhythms and leaps (``harmony.toml`` [motif_flavours]:
-    playful, epic, tense), or ("", {}) for the plain one."""
-    flavours: dict[str, dict[str, Any]] = harmony_data()["motif_flavours"]
-    return (plan.motif_flavour, flavours[plan.motif_flavour]) if plan.motif_flavour else ("", {})
+def motif_flavour(plan: Plan) -> tuple[str, Flavour]:
+    """The plan's motif flavour and its leaps (``harmony.toml`` [motif_flavours]: playful, epic,
+    tense; its rhythm cells share its name), or "" and the plain motif's leaps."""
+    if not plan.motif_flavour:
+        return "", Flavour(DEFAULT_LEAPS)
+    return plan.motif_flavour, harmony_data().motif_flavours[plan.motif_flavour]
 
 
 def scale_tonic(tonic: str, mode: str) -> int:
@@ -199,9 +201,9 @@ def scale_tonic(tonic: str, mode: str) -> int:
     return int(music21_key(tonic, mode).tonic.pitchClass)
 
 
-def _cell(cells: list[list[float]], bar_q: Fraction, rng: random.Random) -> tuple[Fraction, ...]:
+def _cell(cells: Sequence[tuple[Fraction, ...]], bar_q: Fraction, rng: random.Random) -> tuple[Fraction, ...]:
     """One bar's rhythm from the mood's cells; even beats where the meter has no cells."""
-    rhythm = tuple(Fraction(x).limit_denominator(16) for x in rng.choice(cells))
+    rhythm = rng.choice(cells)
     return rhythm if sum(rhythm) == bar_q else (Fraction(1),) * max(1, int(bar_q))
 
 
@@ -327,8 +329,8 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
     extension does not fit whole.
     """
     motif = make_motif(plan, rng)
-    rules = harmony_data()["development"]
-    develops = plan.kind in rules["kinds"]
+    rules = harmony_data().development
+    develops = plan.kind in rules.kinds
     low, high = melody_range(plan)
     line = _Line(plan, chords, low, high)
     phrases = 0
@@ -351,14 +353,14 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
             harmony = line.harmony_between(start, end)
             phrases += 1
             development = ""
-            if (develops and phrase_bars == 4 and section.name in rules["diminution_sections"]
-                    and diminishable(variant, plan) and rng.random() < float(rules["diminution_share"])):
+            if (develops and phrase_bars == 4 and section.name in rules.diminution_sections
+                    and diminishable(variant, plan) and rng.random() < rules.diminution_share):
                 development = "diminution"
             elif harmony in sung and line.repeat(*sung[harmony], start):
                 pitch = line.notes[-1].pitch
                 continue
-            elif (develops and phrase_bars == 4 and (first_bar % 8 == 4 or section.name in rules["extension_sections"])
-                    and rng.random() < float(rules["extension_share"])):
+            elif (develops and phrase_bars == 4 and (first_bar % 8 == 4 or section.name in rules.extension_sections)
+                    and rng.random() < rules.extension_share):
                 development = "extension"
             written, state = len(line.notes), line.state()
             lean = (pitch + centre) // 2  # each phrase leans back to the middle
@@ -385,9 +387,9 @@ def diminishable(motif: Motif, plan: Plan) -> bool:
     >>> diminishable(Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (2, -1, -1)), plan)
     False
     """
-    rules = harmony_data()["development"]
+    rules = harmony_data().development
     halved = min(motif.rhythm) / 2
-    return halved >= Fraction(rules["diminution_shortest_q"]) and plan.seconds(halved) >= float(rules["diminution_shortest_s"])
+    return halved >= rules.diminution_shortest_q and plan.seconds(halved) >= rules.diminution_shortest_s
 
 
 def developed(motif: Motif, section: str, plan: Plan) -> tuple[Motif, str]:
@@ -517,10 +519,10 @@ def _extension_slots(plan: Plan, motif: Motif, bar_q: Fraction, rng: random.Rand
     moves) taken again by one or two notes (``extension_notes``), the first held, a second one
     ``extension_tail_q`` long. Not a statement: the write places it with the statement it
     extends."""
-    rules = harmony_data()["development"]
+    rules = harmony_data().development
     step = next((s for s in reversed(motif.steps) if s), 1)
-    tail = Fraction(rules["extension_tail_q"])
-    lengths = [plan.bar_q] if rng.choice(rules["extension_notes"]) == 1 else [plan.bar_q - tail, tail]
+    tail = rules.extension_tail_q
+    lengths = [plan.bar_q] if rng.choice(rules.extension_notes) == 1 else [plan.bar_q - tail, tail]
     onsets = itertools.accumulate(lengths[:-1], initial=bar_q)
     return [_Slot(onset, length, step, is_strong(onset - plan.pickup_q, length, plan.bar_q),
                   development="extension" if index == 0 else "")

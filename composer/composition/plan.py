@@ -20,6 +20,7 @@ from music21 import key as m21key
 
 from composer.composition.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
 from composer.base.quiet import quiet_import
+from composer.base.records import record
 from composer.base.tables import table
 
 pretty_midi = quiet_import("pretty_midi")
@@ -200,7 +201,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         idiom_share=float(preset["idiom_share"]),
         motif_flavour=_motif_flavour(brief),
         swing=_swing(brief, timing.meter),
-        drum_style="cinematic" if brief.preset in plan_data()["drums"]["cinematic_presets"] else "pop",
+        drum_style="cinematic" if brief.preset in plan_data().drums.cinematic_presets else "pop",
         lift_bar=lift_bar,
         lift_tonic=lift_tonic,
         voice_bars=_voice_bars(brief.kind, form),
@@ -224,9 +225,8 @@ def _timing(brief: Brief, preset: dict[str, Any], ending: str) -> Timing:
 def _motif_flavour(brief: Brief) -> str:
     """The motif's character from the brief's first mood word that names one (plan.toml
     [motif_flavours]: playful, epic, tense), or "" for the plain one."""
-    flavours: dict[str, list[str]] = plan_data()["motif_flavours"]
     for word in brief.mood_words:
-        for name, words in flavours.items():
+        for name, words in plan_data().motif_flavours.items():
             if word in words:
                 return name
     return ""
@@ -238,10 +238,9 @@ def _swing(brief: Brief, meter: tuple[int, int]) -> Fraction:
     swing."""
     if meter[1] != 4:
         return Fraction(1, 2)
-    data = plan_data()["swing"]
-    ratios = [data["colours"].get(c) for c in brief.colours] + [data["moods"].get(w) for w in brief.mood_words]
-    found = [Fraction(str(r)) for r in ratios if r is not None]
-    return max(found, default=Fraction(1, 2))
+    swing = plan_data().swing
+    ratios = [swing.colours.get(c) for c in brief.colours] + [swing.moods.get(w) for w in brief.mood_words]
+    return max((r for r in ratios if r is not None), default=Fraction(1, 2))
 
 
 def tempo_range(brief: Brief) -> tuple[int, int]:
@@ -352,10 +351,10 @@ def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
         tonic, mode = brief.key.split()
         return tonic, mode
     mode = "major" if brief.valence >= 0 else "minor"
-    for region in plan_data()["mode_regions"]:
-        (v_low, v_high), (a_low, a_high) = region["valence"], region["arousal"]
+    for region in plan_data().mode_regions:
+        (v_low, v_high), (a_low, a_high) = region.valence, region.arousal
         if v_low <= brief.valence <= v_high and a_low <= brief.arousal <= a_high:
-            mode = rng.choice(region["modes"])
+            mode = rng.choice(region.modes)
             break
     family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
     if brief.kind == "stinger":
@@ -404,17 +403,17 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
 def _counter_role(brief: Brief, roles: list[Role], excluded_programs: set[int | None]) -> Role | None:
     """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in
     plan.toml) with a melody, and a program for it that the brief does not exclude."""
-    data = plan_data()["counter"]
-    if brief.kind not in data["kinds"] and brief.preset not in data["presets"]:
+    data = plan_data().counter
+    if brief.kind not in data.kinds and brief.preset not in data.presets:
         return None
     if not any(r.role == "melody" for r in roles) or "counter" in brief.exclude:
         return None
-    program = int(data["programs"].get(brief.preset, -1))
+    program = data.programs.get(brief.preset, -1)
     for colour in brief.colours:
-        program = int(data["colours"].get(colour, program))
+        program = data.colours.get(colour, program)
     if program < 0 or program in excluded_programs or any(colour not in presets_colours() for colour in brief.colours):
         return None
-    return Role("counter", program, int(data["channel"]))
+    return Role("counter", program, data.channel)
 
 
 def _placed(wanted: list[int], program: int) -> set[str]:
@@ -444,12 +443,12 @@ def _bar_energy(brief: Brief, timing: Timing, form: list[tuple[str, int]]) -> tu
     # "steady" means no form dynamics, and a loop has none either: its end leads into its start,
     # so a quieter intro would be a dip at every repeat
     steady = any(event.verb == "steady" for event in brief.shape) or brief.loop
-    section_energy = {} if steady else plan_data()["form"]["section_energy"]
+    section_energy = {} if steady else plan_data().form.section_energy
     names = [name for name, bars in form for _ in range(bars)]
     result = []
     for bar in range(timing.bars):
         middle = timing.seconds(timing.bar_start_q(bar) + timing.bar_q / 2)
-        shaped = level(middle) + float(section_energy.get(names[bar], 0.0))
+        shaped = level(middle) + section_energy.get(names[bar], 0.0)
         result.append(round(max(0.05, min(1.0, shaped)), 3))
     return tuple(result)
 
@@ -505,7 +504,7 @@ def _form(brief: Brief, timing: Timing) -> list[tuple[str, int]]:
     expects waiting, rather than cutting a phrase short.
     """
     bars = timing.bars
-    form = plan_data()["form"]
+    form = plan_data().form
     lengths: list[tuple[str, int]] = []
     if bars < 8:
         lengths = [("statement", bars)]
@@ -537,7 +536,7 @@ def _form(brief: Brief, timing: Timing) -> list[tuple[str, int]]:
                 lengths[last : last + 1] = [("build", lengths[last][1] - 4), ("climax", 4)]
             else:
                 lengths[last] = ("climax", lengths[last][1])
-    elif brief.kind in form["climax_kinds"] and bars >= int(form["climax_min_bars"]):
+    elif brief.kind in form.climax_kinds and bars >= form.climax_min_bars:
         middles = [i for i, (name, _) in enumerate(lengths) if name in ("statement", "contrast")]
         if len(middles) >= 3:
             lengths[middles[-1]] = ("climax", lengths[middles[-1]][1])
@@ -580,18 +579,18 @@ def _voice_bars(kind: str, form: list[tuple[str, int]]) -> frozenset[int]:
 def _lift(kind: str, timing: Timing, tonic: str, mode: str, ending: str, form: list[tuple[str, int]],
           rng: random.Random) -> tuple[int, str] | None:
     """(first bar, new tonic) of a lift up a step into the climax or the build's last phrase, or None."""
-    data = plan_data()["form"]
+    data = plan_data().form
     names = [name for name, _ in form]
-    if kind not in data["lift_kinds"] or mode not in data["lift_modes"] or ending == "loop":
+    if kind not in data.lift_kinds or mode not in data.lift_modes or ending == "loop":
         return None
     target = "climax" if "climax" in names else "build" if "build" in names else None
-    if target is None or rng.random() >= float(data["lift_share"]):
+    if target is None or rng.random() >= data.lift_share:
         return None
     index = len(names) - 1 - names[::-1].index(target)
     bar = sum(n for _, n in form[:index])
-    if timing.bars < int(data["lift_min_bars"]) or bar < timing.bars // 2:
+    if timing.bars < data.lift_min_bars or bar < timing.bars // 2:
         return None  # a lift is a late event in a piece long enough to have settled its key
-    lifted = music21_key(tonic, mode).tonic.transpose(data["lift_interval"])
+    lifted = music21_key(tonic, mode).tonic.transpose(data.lift_interval)
     if abs(m21key.Key(lifted.name, mode).sharps) > 6:
         lifted = lifted.getEnharmonic() or lifted
     return bar, lifted.name.replace("-", "b")
@@ -621,9 +620,74 @@ def music21_key(tonic: str, mode: str) -> m21key.Key:
     return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
 
 
-def plan_data() -> dict[str, Any]:
-    """The plan's own data (``plan.toml``): mode regions, form, motif flavours, swing, counter-line, drums."""
-    return table("plan")
+@dataclass(frozen=True)
+class ModeRegion:
+    """Moods in a (valence, arousal) box take one of ``modes`` (repeats weight the choice)."""
+
+    name: str
+    valence: tuple[float, float]
+    arousal: tuple[float, float]
+    modes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormRules:
+    """How sections shape the energy, where a climax stands and when a build lifts the key."""
+
+    climax_kinds: tuple[str, ...]
+    climax_min_bars: int
+    section_energy: dict[str, float]
+    lift_kinds: tuple[str, ...]
+    lift_modes: tuple[str, ...]
+    lift_share: float
+    lift_min_bars: int
+    lift_interval: str
+
+
+@dataclass(frozen=True)
+class SwingRules:
+    """Swing ratios by colour and by mood word (the largest found wins)."""
+
+    colours: dict[str, Fraction]
+    moods: dict[str, Fraction]
+
+
+@dataclass(frozen=True)
+class CounterRules:
+    """Which cues get a counter-line, on which channel and program (-1: none)."""
+
+    kinds: tuple[str, ...]
+    presets: tuple[str, ...]
+    channel: int
+    programs: dict[str, int]
+    colours: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DrumRules:
+    cinematic_presets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """``plan.toml``: the plan's decisions that are data."""
+
+    mode_regions: tuple[ModeRegion, ...]
+    form: FormRules
+    motif_flavours: dict[str, tuple[str, ...]]
+    swing: SwingRules
+    counter: CounterRules
+    drums: DrumRules
+
+
+@cache
+def plan_data() -> PlanData:
+    """The plan's own data (``plan.toml``), checked when first read.
+
+    >>> plan_data().form.lift_interval
+    'M2'
+    """
+    return record(PlanData, table("plan"), "plan.toml")
 
 
 def _build_bar(brief: Brief, timing: Timing) -> int | None:
