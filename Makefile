@@ -7,8 +7,8 @@ BIN := .venv/bin
 help:
 	@echo "make setup  install libfluidsynth, a GM soundfont and .venv (idempotent, fast when done)"
 	@echo "make demo   compose scores/product-video.toml into out/"
-	@echo "make test   run the tests (pytest)"
-	@echo "make check  type-check (mypy --strict)"
+	@echo "make test   type-check (mypy --strict), then run the tests (pytest); what CI runs"
+	@echo "make check  type-check only (mypy --strict)"
 	@echo "make bench  benchmarks: compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F"
 	@echo "make clean  remove out/"
 
@@ -19,6 +19,7 @@ demo: setup
 	$(BIN)/composer compose --brief-file scores/product-video.toml --out out --name product-video
 
 test: setup
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 check: setup
