@@ -120,64 +120,101 @@ def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
     return spans
 
 
-def _figures(plan: Plan, rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
-    """(start, length, figure, function, cadence) for every chord, phrase by phrase."""
+#: A phrase as written: (figure, function, bars, cadence) per chord.
+Phrase = list[tuple[str, str, int, str]]
+#: A chord as timed: (start, length, figure, function, cadence).
+TimedChord = tuple[Fraction, Fraction, str, str, str]
+
+
+def _figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
+    """(start, length, figure, function, cadence) for every chord, phrase by phrase; the last
+    chord rings to the end unless the piece loops."""
     data = harmony_data()
     grammar = data.grammar[plan.mode]
     if plan.kind == "stinger":
         return _stinger(plan, grammar, rng)
-    slow = plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70
-    idioms = [i.split() for i in data.idioms.get(plan.idiom, {}).get(plan.mode, ())]
-    chords: list[tuple[Fraction, Fraction, str, str, str]] = []
-    colour = _Colour(grammar, plan)
-    theme: list[list[tuple[str, str, int, str]]] = []  # the first statement's phrases, to return
-    first_statement = next((i for i, s in enumerate(plan.sections) if s.name == "statement"), None)
+    writer = _PhraseWriter(plan, grammar)
     for section_index, section in enumerate(plan.sections):
-        bars = int(section.length_q / plan.bar_q)
-        phrase_bars = [4] * (bars // 4) + ([bars % 4] if bars % 4 else [])
-        if bars % 4 and section.name == "intro":
-            phrase_bars = [bars % 4] + [4] * (bars // 4)  # the vamp comes first
         start = section.start_q
-        last_section = section_index == len(plan.sections) - 1
-        for phrase_index, length in enumerate(phrase_bars):
-            last_phrase = phrase_index == len(phrase_bars) - 1
-            opening = not chords
-            previous = chords[-1][2] if chords else ""
-            colour.chords = len(chords)
-            later = first_statement is not None and section_index > first_statement
-            returning = _returning_phrase(plan, section.name, theme, length, last_phrase, phrase_index) if later else None
-            if length < 4 and section.name == "intro":
-                # the vamp before the first phrase rests on the tonic
-                phrase = [(grammar.T[0], "T", length, "")]
-            elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
-                  and colour.allows([figure for figure, *_ in returning])):
-                phrase = returning
-            elif not last_phrase and length == 4 and idioms and rng.random() < plan.idiom_share:
-                phrase = _idiom(grammar, idioms, opening, rng)
-            else:
-                if last_section and last_phrase:
-                    cadence = "half" if plan.ending == "loop" else "authentic"
-                else:
-                    cadence = "authentic" if last_phrase else "half"
-                inner = not (last_section and last_phrase)
-                if inner and cadence == "half" and grammar.T_deceptive and rng.random() < DECEPTIVE_SHARE:
-                    cadence = "deceptive"
-                phrase = _phrase(grammar, data.phrases, cadence, _slot_bars(length, slow), opening,
-                                 plan.ending == "loop", previous, colour, rng)
-            if section_index == first_statement:
-                theme.append(phrase)
+        lengths = _phrase_lengths(section.name, int(section.length_q / plan.bar_q))
+        for phrase_index, length in enumerate(lengths):
+            last = (section_index == len(plan.sections) - 1, phrase_index == len(lengths) - 1)
+            phrase = writer.phrase(section_index, section.name, phrase_index, length, last, rng)
             for figure, function, slot_bars, cadence in phrase:
-                chords.append((start, slot_bars * plan.bar_q, figure, function, cadence))
+                writer.chords.append((start, slot_bars * plan.bar_q, figure, function, cadence))
                 start += slot_bars * plan.bar_q
+    chords = writer.chords
     if plan.ending != "loop" and plan.tail_s > 0:
         start, _, figure, function, cadence = chords[-1]
         chords[-1] = (start, plan.end_q - start, figure, function, cadence)
     return chords
 
 
-def _returning_phrase(
-    plan: Plan, section: str, theme: list[list[tuple[str, str, int, str]]], bars: int, last: bool, index: int
-) -> list[tuple[str, str, int, str]] | None:
+def _phrase_lengths(section: str, bars: int) -> list[int]:
+    """Bars per phrase of a section: fours, with the odd bars last, or first in an intro (the
+    vamp before the first phrase).
+
+    >>> _phrase_lengths("statement", 10), _phrase_lengths("intro", 6)
+    ([4, 4, 2], [2, 4])
+    """
+    if bars % 4 and section == "intro":
+        return [bars % 4] + [4] * (bars // 4)
+    return [4] * (bars // 4) + ([bars % 4] if bars % 4 else [])
+
+
+class _PhraseWriter:
+    """Chooses each phrase in turn: the intro's tonic vamp, a returning phrase of the first
+    statement, one of the style's idioms, or a phrase from the functional grammar."""
+
+    def __init__(self, plan: Plan, grammar: Grammar) -> None:
+        data = harmony_data()
+        self.plan, self.grammar, self.phrases = plan, grammar, data.phrases
+        self.slow = plan.kind in ("ambient", "bed") or plan.tempo_bpm < 70
+        self.idioms = [i.split() for i in data.idioms.get(plan.idiom, {}).get(plan.mode, ())]
+        self.colour = _Colour(grammar, plan)
+        self.chords: list[TimedChord] = []
+        #: The first statement's phrases, to return later.
+        self.theme: list[Phrase] = []
+        self.first_statement = next((i for i, s in enumerate(plan.sections) if s.name == "statement"), None)
+
+    def phrase(self, section_index: int, section: str, index: int, length: int, last: tuple[bool, bool],
+               rng: random.Random) -> Phrase:
+        """The phrase of ``length`` bars at ``index`` in its section; ``last`` says whether the
+        section is the piece's last and the phrase its section's last."""
+        last_section, last_phrase = last
+        plan, grammar = self.plan, self.grammar
+        opening = not self.chords
+        previous = self.chords[-1][2] if self.chords else ""
+        self.colour.chords = len(self.chords)
+        later = self.first_statement is not None and section_index > self.first_statement
+        returning = _returning_phrase(plan, section, self.theme, length, last_phrase, index) if later else None
+        if length < 4 and section == "intro":
+            phrase: Phrase = [(grammar.T[0], "T", length, "")]  # the vamp rests on the tonic
+        elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
+              and self.colour.allows([figure for figure, *_ in returning])):
+            phrase = returning
+        elif not last_phrase and length == 4 and self.idioms and rng.random() < plan.idiom_share:
+            phrase = _idiom(grammar, self.idioms, opening, rng)
+        else:
+            cadence = self._cadence(last_section and last_phrase, last_phrase, rng)
+            phrase = _phrase(grammar, self.phrases, cadence, _slot_bars(length, self.slow), opening,
+                             plan.ending == "loop", previous, self.colour, rng)
+        if section_index == self.first_statement:
+            self.theme.append(phrase)
+        return phrase
+
+    def _cadence(self, final: bool, section_end: bool, rng: random.Random) -> str:
+        """The piece's last phrase closes authentically (on a half cadence in a loop, leading
+        back to the start); a section's last phrase authentically, others on a half cadence,
+        now and then deceptively instead."""
+        if final:
+            return "half" if self.plan.ending == "loop" else "authentic"
+        if section_end:
+            return "authentic"
+        return "deceptive" if self.grammar.T_deceptive and rng.random() < DECEPTIVE_SHARE else "half"
+
+
+def _returning_phrase(plan: Plan, section: str, theme: list[Phrase], bars: int, last: bool, index: int) -> Phrase | None:
     """In a thematic piece, the first statement's phrase that a later statement, the climax or
     the ending (all after the first statement) brings back (the A section returning), or None.
 
@@ -250,7 +287,7 @@ def _phrase(
     previous: str,
     colour: _Colour,
     rng: random.Random,
-) -> list[tuple[str, str, int, str]]:
+) -> Phrase:
     """One phrase from the functional grammar: (figure, function, bars, cadence) per chord.
 
     A deceptive cadence follows an authentic phrase shape but lands on the tonic's stand-in.
@@ -278,7 +315,7 @@ def _phrase(
 
 def _idiom(
     grammar: Grammar, idioms: list[list[str]], opening: bool, rng: random.Random
-) -> list[tuple[str, str, int, str]]:
+) -> Phrase:
     """A four-chord loop of the style (one bar each), opening a period whose second phrase cadences."""
     tonic = grammar.T[0]
     options = [i for i in idioms if i[0] == tonic] if opening else idioms
@@ -295,7 +332,7 @@ def _function_of(grammar: Grammar, figure: str) -> str:
     return "T"
 
 
-def _stinger(plan: Plan, grammar: Grammar, rng: random.Random) -> list[tuple[Fraction, Fraction, str, str, str]]:
+def _stinger(plan: Plan, grammar: Grammar, rng: random.Random) -> list[TimedChord]:
     """A pickup of one or two chords into the hit on the tonic, which rings to the end."""
     pickup = rng.choice(harmony_data().stinger[plan.mode]).split()
     if plan.pickup_q < 2:
