@@ -1,0 +1,286 @@
+"""The line: slots written as pitches one after another, each the nearest to what the motif
+wishes that keeps the melodic rules.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from fractions import Fraction
+
+from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
+from composer.composition.melody.notes import MelodyNote, is_strong, scale_tonic
+from composer.composition.melody.phrases import Slot
+from composer.composition.plan import Plan
+
+TRITONE = 6
+LARGE_LEAP = 7
+#: Semitones a leap into a statement weighs, against the distance from the arch's point.
+JOIN_LEAP_COST = 2
+
+
+class Line:
+    """Writes slots as pitches one after another, keeping the melodic rules."""
+
+    def __init__(self, plan: Plan, chords: list[ChordSpan], low: int, high: int) -> None:
+        self.chords = chords
+        self.starts = [c.start_q for c in chords]
+        self.low, self.high = low, high
+        self.plan = plan
+        #: (onset, notes, development) of every statement (or extension) placed whole, so its
+        #: shape is heard exactly
+        self.placed: list[tuple[Fraction, int, str]] = []
+        self.notes: list[MelodyNote] = []
+        self.strong_beats = 0
+        self.accented = 0
+        #: chord tones under the next note, so a non-chord tone is only written where it can resolve
+        self.next_tones: set[int] | None = None
+
+    def chord_at(self, q: Fraction) -> ChordSpan:
+        return self.chords[chord_index(self.starts, q)]
+
+    def harmony_between(self, start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:
+        """The chords starting in a phrase as (onset from the phrase start, length, figure):
+        equal for a phrase that brings back an earlier one's harmony, in whatever key."""
+        first, last = bisect.bisect_left(self.starts, start_q), bisect.bisect_left(self.starts, end_q)
+        return tuple((c.start_q - start_q, c.length_q, c.figure) for c in self.chords[first:last])
+
+    def diatonic(self, chord: ChordSpan) -> frozenset[int]:
+        """The scale of the key in force under ``chord`` (the lifted key after a lift)."""
+        return scale_pitch_classes(*self.plan.key_at(chord.start_q))
+
+    def scale_for(self, chord: ChordSpan) -> list[int]:
+        """The key's scale with the chord's own tones: a chromatic chord tone (the raised leading
+        tone in minor, a borrowed flat sixth) replaces the scale notes a semitone from it."""
+        diatonic = self.diatonic(chord)
+        pcs = set(diatonic)
+        for tone in chord.pitch_classes:
+            if tone not in diatonic:
+                pcs -= {(tone - 1) % 12, (tone + 1) % 12} - set(chord.pitch_classes)
+                pcs.add(tone)
+        return [p for p in range(self.low - 2, self.high + 3) if p % 12 in pcs]
+
+    def write(self, slots: list[Slot], previous: int) -> int:
+        """Write one phrase's slots, starting near ``previous``; returns the last pitch.
+
+        A statement of the motif is placed whole: its contour moved up or down the scale to
+        where its strong notes are chord tones and every move keeps the rules, so the listener
+        hears the same shape again. An extension is placed with the statement it carries on. A
+        statement (with its extension) that does not fit whole is placed bar by bar, its last
+        bar cut off first; where no placement fits, its notes are chosen one by one.
+        """
+        home = previous
+        position = 0
+        slots = list(slots)
+        while position < len(slots):
+            slot = slots[position]
+            target = self._wished(slot, previous, home)
+            group = [slot]
+            if slot.statement:
+                while position + len(group) < len(slots) and not (
+                        slots[position + len(group)].statement or slots[position + len(group)].cadence):
+                    group.append(slots[position + len(group)])
+            placed = self._place(group, target, slots[position + len(group):]) if slot.statement else None
+            bars = [(m.start_q - self.plan.pickup_q) // self.plan.bar_q for m in group]
+            while placed is None and slot.statement and bars[-1] != bars[0]:
+                cut = bars.index(bars[-1])
+                slots[position + cut] = dataclasses.replace(slots[position + cut], statement=True)
+                group, bars = group[:cut], bars[:cut]
+                placed = self._place(group, target, slots[position + cut:])
+            if placed is not None:
+                self._record(group)
+            for index, member in enumerate(group):
+                self.strong_beats += member.strong
+                if placed is None:
+                    self._prepare(member, slots[position + index + 1:])
+                    wished = target if index == 0 else self._wished(member, previous, home)
+                    pitch = self._choose(member, self.chord_at(member.start_q), self._scale_at(member), wished)
+                else:
+                    pitch = placed[index]
+                self.notes.append(MelodyNote(member.start_q, member.length_q, pitch))
+                if member.anchor == 0:
+                    home = pitch  # the arch is measured from where the phrase really began
+                previous = pitch
+            position += len(group)
+        return previous
+
+    def repeat(self, earlier_q: Fraction, first: int, count: int, tonic_pc: int, start_q: Fraction) -> bool:
+        """Sing again, from ``start_q``, the ``count`` notes from index ``first`` that an earlier
+        phrase over the same chords sang at ``earlier_q`` (moved into the key in force, e.g.
+        after a lift), if every rule still holds at the join; the motif's statements in it are
+        heard again too. False, and nothing written, otherwise."""
+        shift = (scale_tonic(*self.plan.key_at(start_q)) - tonic_pc + 6) % 12 - 6
+        notes = [MelodyNote(n.start_q - earlier_q + start_q, n.length_q, n.pitch + shift)
+                 for n in self.notes[first : first + count]]
+        if not notes or not all(self.low <= n.pitch <= self.high for n in notes):
+            return False
+        slots = [Slot(n.start_q, n.length_q, 0, is_strong(n.start_q - self.plan.pickup_q, n.length_q, self.plan.bar_q))
+                 for n in notes]
+        if not self._keeps_rules(slots, [n.pitch for n in notes], []):
+            return False
+        self.strong_beats += sum(slot.strong for slot in slots)
+        phrase_end = earlier_q + (notes[-1].start_q - start_q) + notes[-1].length_q
+        self.placed += [(q - earlier_q + start_q, size, kind) for q, size, kind in self.placed
+                        if earlier_q <= q < phrase_end]
+        self.notes += notes
+        return True
+
+    def state(self) -> tuple[int, int, int, int]:
+        """What ``restore`` needs to take back everything written after this call."""
+        return len(self.notes), len(self.placed), self.strong_beats, self.accented
+
+    def restore(self, state: tuple[int, int, int, int]) -> None:
+        """Take back the notes (and what they counted) written since ``state``."""
+        notes, placed, self.strong_beats, self.accented = state
+        del self.notes[notes:], self.placed[placed:]
+
+    def _record(self, group: list[Slot]) -> None:
+        """Note a group placed whole: its statement, and the extension that carries it on (an
+        extension cut off from its statement is placed, but extends nothing)."""
+        extension = next((i for i, m in enumerate(group) if m.development == "extension"), len(group))
+        if extension:
+            self.placed.append((group[0].start_q, extension, group[0].development))
+        if 0 < extension < len(group):
+            self.placed.append((group[extension].start_q, len(group) - extension, "extension"))
+
+    def _scale_at(self, slot: Slot) -> list[int]:
+        return self.scale_for(self.chord_at(slot.start_q))
+
+    def _prepare(self, slot: Slot, rest: list[Slot]) -> None:
+        """Note the chord tones under the following note, which a non-chord tone must reach by step."""
+        self.next_tones = set(self.chord_at(rest[0].start_q).pitch_classes) if rest else None
+
+    def _wished(self, slot: Slot, previous: int, home: int) -> int:
+        """The pitch the motif and the phrase's arch ask for, before the rules have their say."""
+        scale = self._scale_at(slot)
+        if slot.anchor is not None:  # toward the arch's point, at most two steps at a time
+            here = bisect.bisect_left(scale, previous)
+            index = here + max(-2, min(2, bisect.bisect_left(scale, home) + slot.anchor - here))
+        else:
+            index = bisect.bisect_left(scale, previous) + slot.step
+        return scale[max(0, min(len(scale) - 1, index))]
+
+    def _place(self, group: list[Slot], target: int, rest: list[Slot]) -> list[int] | None:
+        """Pitches for a whole statement: the motif's contour from the chord tone nearest
+        ``target`` that lets every note keep the rules, or None if none does."""
+        chord = self.chord_at(group[0].start_q)
+        starts = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
+        previous = self.notes[-1].pitch if self.notes else target
+        # nearest the arch's point, but a join by step keeps the line singing: a leap costs more
+        for start in sorted(starts, key=lambda p: (abs(p - target) + (JOIN_LEAP_COST if abs(p - previous) > 2 else 0), p)):
+            pitches = self._contour(start, group)
+            if pitches is not None and self._keeps_rules(group, pitches, rest):
+                return pitches
+        return None
+
+    def _contour(self, start: int, group: list[Slot]) -> list[int] | None:
+        """The motif's scale steps walked from ``start`` (through each note's own scale)."""
+        pitches = [start]
+        for slot in group[1:]:
+            scale = self._scale_at(slot)
+            previous = pitches[-1]
+            index = bisect.bisect_left(scale, previous)
+            if slot.step == 0:
+                pitch = previous
+            elif slot.chromatic and slot.step == -1:
+                pitch = previous - 1  # the lower neighbour a semitone below, whatever the scale
+            else:
+                on_scale = index < len(scale) and scale[index] == previous
+                index += slot.step - (1 if slot.step > 0 and not on_scale else 0)
+                if not 0 <= index < len(scale):
+                    return None
+                pitch = scale[index]
+            if not self.low <= pitch <= self.high:
+                return None
+            pitches.append(pitch)
+        return pitches
+
+    def _keeps_rules(self, group: list[Slot], pitches: list[int], rest: list[Slot]) -> bool:
+        """Whether the statement keeps every rule: strong notes on chord tones, and each move
+        as the note-by-note writer requires. Tried on the line, then taken back."""
+        written = len(self.notes)
+        try:
+            for index, (slot, pitch) in enumerate(zip(group, pitches)):
+                chord = self.chord_at(slot.start_q)
+                if slot.strong and pitch % 12 not in chord.pitch_classes:
+                    return False
+                if index and group[index - 1].chromatic and pitch % 12 not in chord.pitch_classes:
+                    return False  # a chromatic neighbour resolves to a chord tone
+                self._prepare(slot, (group[index + 1:] + rest))
+                if not self._all_rules(pitch, chord):
+                    return False
+                self.notes.append(MelodyNote(slot.start_q, slot.length_q, pitch))
+            return True
+        finally:
+            del self.notes[written:]
+
+    def _choose(self, slot: Slot, chord: ChordSpan, scale: list[int], wished: int) -> int:
+        if self._appoggiatura_allowed(slot, chord, wished):
+            return wished
+        if slot.cadence:
+            tones = {chord.root_pc, chord.pitch_classes[1] if len(chord.pitch_classes) > 1 else chord.root_pc}
+        elif slot.strong:
+            tones = set(chord.pitch_classes)
+        else:
+            tones = {p % 12 for p in scale}
+        candidates = [p for p in range(self.low, self.high + 1) if p % 12 in tones]
+        chord_tones = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
+        scale_tones = [p for p in scale if self.low <= p <= self.high]
+        # a cadence may end on the fifth when the root and third cannot be reached smoothly; a
+        # strong beat may fall back to any scale tone rather than break an essential rule
+        pools = ((candidates, True), (chord_tones, True), (candidates, False), (chord_tones, False),
+                 (scale_tones, False))
+        for pool, strict in pools:
+            allowed = [p for p in pool if (self._all_rules(p, chord) if strict else self._essential_rules(p, chord))]
+            if allowed:
+                return min(allowed, key=lambda p: (abs(p - wished), p))
+        return self.notes[-1].pitch  # held over: oblique motion breaks none of the rules
+
+    def _appoggiatura_allowed(self, slot: Slot, chord: ChordSpan, wished: int) -> bool:
+        """A strong-beat step onto a non-chord tone (appoggiatura or accented passing tone) is
+        allowed while fewer than one strong beat in ten carries one; it must resolve by step,
+        which the next note's rules then require."""
+        if not slot.strong or slot.cadence or not self.notes or wished % 12 in chord.pitch_classes:
+            return False
+        if not 0 < abs(wished - self.notes[-1].pitch) <= 2 or not self.low <= wished <= self.high:
+            return False
+        if self.notes[-1].pitch % 12 not in self.chord_at(self.notes[-1].start_q).pitch_classes:
+            return False  # never two non-chord tones in a row
+        if (self.accented + 1) / self.strong_beats > 0.1 or not self._all_rules(wished, chord):
+            return False
+        self.accented += 1
+        return True
+
+    def _essential_rules(self, pitch: int, chord: ChordSpan) -> bool:
+        """Never a tritone or an augmented second, never beyond an octave, never parallel
+        fifths or octaves with the bass."""
+        if not self.notes:
+            return True
+        previous = self.notes[-1]
+        move = abs(pitch - previous.pitch)
+        diatonic = self.diatonic(chord)
+        chromatic = pitch % 12 not in diatonic or previous.pitch % 12 not in diatonic
+        parallel = parallel_perfect(self.chord_at(previous.start_q).bass, previous.pitch, chord.bass, pitch)
+        return move != TRITONE and move <= 12 and not (move == 3 and chromatic) and not parallel
+
+    def _all_rules(self, pitch: int, chord: ChordSpan) -> bool:
+        """The essential rules, no leap beyond a fifth, a non-chord tone only where the next
+        chord lets it resolve by step, a non-chord tone left by step, and a large leap (where
+        one was unavoidable) turned back."""
+        if not self._essential_rules(pitch, chord) or not self.notes:
+            return self._essential_rules(pitch, chord)
+        if pitch % 12 not in chord.pitch_classes and self.next_tones is not None:
+            if not any((pitch + move) % 12 in self.next_tones and self.low <= pitch + move <= self.high
+                       for move in (-2, -1, 1, 2)):
+                return False
+        previous = self.notes[-1]
+        move = pitch - previous.pitch
+        if abs(move) > LARGE_LEAP:  # leaps beyond a fifth only when nothing else fits
+            return False
+        if previous.pitch % 12 not in self.chord_at(previous.start_q).pitch_classes and not 0 < abs(move) <= 2:
+            return False
+        if len(self.notes) >= 2:
+            leap = previous.pitch - self.notes[-2].pitch
+            if abs(leap) > LARGE_LEAP and not (move * leap < 0 and abs(move) <= 4):
+                return False
+        return True

@@ -1,0 +1,160 @@
+"""A phrase's shape as slots to fill: statement, sequence, fragment or development, cadence tone;
+and the developments of the motif (inversion, augmentation, diminution, extension).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+from composer.composition.grammar import harmony_data
+from composer.composition.melody.notes import Motif, is_strong
+from composer.composition.plan import Plan
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A note to write: when, how long, the scale step wished from the previous note, and its role."""
+
+    start_q: Fraction
+    length_q: Fraction
+    step: int
+    strong: bool
+    cadence: bool = False
+    #: where the phrase's arch wants this note: scale steps above the phrase's first note
+    anchor: int | None = None
+    #: the first note of a statement of the motif (or of its fragment), placed as a whole
+    statement: bool = False
+    #: how a statement's first note develops the motif ("inversion", "augmentation",
+    #: "diminution"; "" for the motif itself), or "extension" on an extension's first note
+    development: str = ""
+    #: a chromatic lower neighbour: a semitone below the note before it, which the next returns to
+    chromatic: bool = False
+
+
+def diminishable(motif: Motif, plan: Plan) -> bool:
+    """Whether the motif's notes are long enough to be heard at half their values: each halved
+    value at least ``diminution_shortest_q`` (an eighth note) and ``diminution_shortest_s``.
+
+    >>> from composer import compose
+    >>> plan = compose("recurring melody theme for a video series, 60 seconds", seed=1).plan
+    >>> diminishable(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), plan)
+    True
+    >>> diminishable(Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (2, -1, -1)), plan)
+    False
+    """
+    rules = harmony_data().development
+    halved = min(motif.rhythm) / 2
+    return halved >= rules.diminution_shortest_q and plan.seconds(halved) >= rules.diminution_shortest_s
+
+
+def developed(motif: Motif, section: str, plan: Plan) -> tuple[Motif, str]:
+    """The motif as a section develops it, and the development's name: inverted in a contrast
+    (its answer, the contour upside down, where a lower neighbour becomes a diatonic upper
+    one), augmented in a theme's ending (a one-bar motif broadened over two bars), itself
+    elsewhere ("").
+
+    >>> from composer import compose
+    >>> plan = compose("recurring melody theme for a video series, 60 seconds", seed=1).plan
+    >>> inverted, kind = developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "contrast", plan)
+    >>> inverted.steps, kind
+    ((-2, 1), 'inversion')
+    >>> developed(Motif((Fraction(1), Fraction(1), Fraction(2)), (2, -1)), "ending", plan)[0].rhythm
+    (Fraction(2, 1), Fraction(2, 1), Fraction(4, 1))
+    """
+    if section == "contrast":
+        return Motif(motif.rhythm, tuple(-step for step in motif.steps)), "inversion"
+    if section == "ending" and plan.kind == "thematic" and sum(motif.rhythm) == plan.bar_q:
+        return dataclasses.replace(motif, rhythm=tuple(2 * length for length in motif.rhythm)), "augmentation"
+    return motif, ""
+
+
+def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: random.Random,
+                  kind: str = "", development: str = "") -> list[Slot]:
+    """Statement, sequence, fragment at the phrase's high point, then a long cadence tone;
+    ``kind`` names how ``motif`` develops the theme's own. A ``development`` takes the
+    fragment's place: "diminution" drives the motif at half its values (twice over, the
+    second a sequence, for a one-bar motif), "extension" carries the last statement on.
+
+    The bars' first notes follow an arch: the start, the sequence a step or two up, the climax
+    three or four steps up, and home (or just below it) for the cadence.
+    """
+    slots: list[Slot] = []
+    sequence_step = rng.choice((1, 2, -1))
+    arch = (0, sequence_step, rng.choice((3, 4)), rng.choice((0, -1, -2)))
+    motif_bars = int(sum(motif.rhythm) / plan.bar_q)
+    bar = 0
+    while bar < bars:
+        bar_q = start_q + bar * plan.bar_q
+        if bar == bars - 1 and bars > 1:
+            length = plan.bar_q if plan.kind == "underscore" or plan.bar_q <= 3 else plan.bar_q - 1
+            # the phrase breathes after its cadence tone
+            slots.append(Slot(bar_q, length, 0, True, cadence=True, anchor=arch[3]))
+            break
+        if bar == 2 and development == "diminution":
+            slots += _diminished_slots(plan, motif, bar_q, [arch[2], arch[2] + sequence_step])
+            bar += 1
+            continue
+        if bar == 2 and development == "extension":
+            slots += _extension_slots(plan, motif, bar_q, rng)
+            bar += 1
+            continue
+        rhythm, steps = list(motif.rhythm), list(motif.steps)
+        room = bars - bar - (1 if bars > 1 else 0)  # bars before the cadence
+        if motif_bars > 1 and (bar >= 2 or room < motif_bars):  # the head: the motif's first bar
+            head = sum(1 for onset in itertools.accumulate(rhythm[:-1], initial=Fraction(0)) if onset < plan.bar_q)
+            rhythm, steps = rhythm[:head], steps[: head - 1]
+        elif bar == 2 and len(rhythm) > 2:  # fragmentation: the head of the motif, then a held tone
+            half = len(rhythm) // 2
+            rhythm = rhythm[:half] + [sum(rhythm[half:], Fraction(0))]
+            steps = steps[:half]
+        slots += _statement_slots(plan, dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)),
+                                  bar_q, arch[min(bar, 2)], kind)
+        bar += int(sum(rhythm) / plan.bar_q)
+    return slots
+
+
+def _statement_slots(plan: Plan, motif: Motif, onset: Fraction, anchor: int, kind: str) -> list[Slot]:
+    """The slots of one statement of ``motif`` (or of its head) from ``onset``: the first
+    placed toward the arch's ``anchor``, the rest by the contour; a neighbour is chromatic
+    only where the note it returns to is in the statement."""
+    slots = []
+    for index, length in enumerate(motif.rhythm):
+        strong = is_strong(onset - plan.pickup_q, length, plan.bar_q)
+        if index == 0:
+            slots.append(Slot(onset, length, 0, strong, anchor=anchor, statement=True, development=kind))
+        else:
+            chromatic = index in motif.neighbours and index + 1 < len(motif.rhythm)
+            slots.append(Slot(onset, length, motif.steps[index - 1], strong, chromatic=chromatic))
+        onset += length
+    return slots
+
+
+def _diminished_slots(plan: Plan, motif: Motif, bar_q: Fraction, anchors: list[int]) -> list[Slot]:
+    """One bar of the motif at half its values: a two-bar motif once, a one-bar motif twice,
+    the second time toward the next of ``anchors`` (a sequence)."""
+    halved = dataclasses.replace(motif, rhythm=tuple(length / 2 for length in motif.rhythm))
+    slots: list[Slot] = []
+    onset = bar_q
+    for anchor in anchors[: max(1, int(plan.bar_q / sum(halved.rhythm)))]:
+        slots += _statement_slots(plan, halved, onset, anchor, "diminution")
+        onset += sum(halved.rhythm)
+    return slots
+
+
+def _extension_slots(plan: Plan, motif: Motif, bar_q: Fraction, rng: random.Random) -> list[Slot]:
+    """One bar carrying the statement before it on in sequence: its last step (the last that
+    moves) taken again by one or two notes (``extension_notes``), the first held, a second one
+    ``extension_tail_q`` long. Not a statement: the write places it with the statement it
+    extends."""
+    rules = harmony_data().development
+    step = next((s for s in reversed(motif.steps) if s), 1)
+    tail = rules.extension_tail_q
+    lengths = [plan.bar_q] if rng.choice(rules.extension_notes) == 1 else [plan.bar_q - tail, tail]
+    onsets = itertools.accumulate(lengths[:-1], initial=bar_q)
+    return [Slot(onset, length, step, is_strong(onset - plan.pickup_q, length, plan.bar_q),
+                  development="extension" if index == 0 else "")
+            for index, (onset, length) in enumerate(zip(onsets, lengths))]
