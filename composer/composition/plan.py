@@ -498,48 +498,59 @@ def _apply(
 
 def _form(brief: Brief, timing: Timing) -> list[tuple[str, int]]:
     """(section name, bars): phrases of four bars grouped into intro, statement, contrast,
-    build, climax and ending sections.
-
-    Bars that do not fill a four-bar phrase lengthen the intro (a vamp), where a listener
-    expects waiting, rather than cutting a phrase short.
-    """
-    bars = timing.bars
-    form = plan_data().form
-    lengths: list[tuple[str, int]] = []
-    if bars < 8:
-        lengths = [("statement", bars)]
-    else:
-        intro = 4 + bars % 4 if bars >= 16 else bars % 4
-        ending = 4 if bars >= 16 else 0
-        middle = bars - intro - ending
-        names = ("drift", "drift") if brief.kind == "ambient" else ("statement", "contrast")
-        if intro:
-            lengths.append(("intro", intro))
-        index = 0
-        while middle > 0:
-            size = min(8, middle) if middle != 12 else 4
-            lengths.append((names[index % 2], size))
-            middle -= size
-            index += 1
-        if ending:
-            lengths.append(("ending", ending))
+    build, climax and ending sections."""
+    lengths = _phrases_in_sections(brief.kind, timing.bars)
     build_from = _build_bar(brief, timing)
     if build_from is not None:
-        lengths = _split_at(lengths, build_from)
-        start_bars = list(itertools.accumulate([0] + [n for _, n in lengths]))
-        lengths = [("build" if start >= build_from and name != "ending" else name, n)
-                   for (name, n), start in zip(lengths, start_bars)]
-        building = [i for i, (name, _) in enumerate(lengths) if name == "build"]
-        if building and sum(lengths[i][1] for i in building) >= 8:
-            last = building[-1]
-            if lengths[last][1] > 4:  # the build's last phrase is its climax
-                lengths[last : last + 1] = [("build", lengths[last][1] - 4), ("climax", 4)]
-            else:
-                lengths[last] = ("climax", lengths[last][1])
-    elif brief.kind in form.climax_kinds and bars >= form.climax_min_bars:
+        return _with_build(lengths, build_from)
+    rules = plan_data().form
+    if brief.kind in rules.climax_kinds and timing.bars >= rules.climax_min_bars:
         middles = [i for i, (name, _) in enumerate(lengths) if name in ("statement", "contrast")]
         if len(middles) >= 3:
             lengths[middles[-1]] = ("climax", lengths[middles[-1]][1])
+    return lengths
+
+
+def _phrases_in_sections(kind: str, bars: int) -> list[tuple[str, int]]:
+    """An intro, middle sections of up to eight bars (statement and contrast in turn, or an
+    ambient cue's drifts) and a four-bar ending; short pieces are one statement.
+
+    Bars that do not fill a four-bar phrase lengthen the intro (a vamp), where a listener
+    expects waiting, rather than cutting a phrase short.
+
+    >>> _phrases_in_sections("thematic", 30)
+    [('intro', 6), ('statement', 8), ('contrast', 4), ('statement', 8), ('ending', 4)]
+    """
+    if bars < 8:
+        return [("statement", bars)]
+    intro = 4 + bars % 4 if bars >= 16 else bars % 4
+    ending = 4 if bars >= 16 else 0
+    middle = bars - intro - ending
+    names = ("drift", "drift") if kind == "ambient" else ("statement", "contrast")
+    lengths: list[tuple[str, int]] = [("intro", intro)] if intro else []
+    index = 0
+    while middle > 0:
+        size = min(8, middle) if middle != 12 else 4
+        lengths.append((names[index % 2], size))
+        middle -= size
+        index += 1
+    return lengths + ([("ending", ending)] if ending else [])
+
+
+def _with_build(lengths: list[tuple[str, int]], build_from: int) -> list[tuple[str, int]]:
+    """The form with every section from ``build_from`` (cut at a phrase boundary) to the ending
+    a build, whose last phrase is the climax when the build lasts eight bars or more."""
+    lengths = _split_at(lengths, build_from)
+    start_bars = list(itertools.accumulate([0] + [n for _, n in lengths]))
+    lengths = [("build" if start >= build_from and name != "ending" else name, n)
+               for (name, n), start in zip(lengths, start_bars)]
+    building = [i for i, (name, _) in enumerate(lengths) if name == "build"]
+    if building and sum(lengths[i][1] for i in building) >= 8:
+        last = building[-1]
+        if lengths[last][1] > 4:  # the build's last phrase is its climax
+            lengths[last : last + 1] = [("build", lengths[last][1] - 4), ("climax", 4)]
+        else:
+            lengths[last] = ("climax", lengths[last][1])
     return lengths
 
 
