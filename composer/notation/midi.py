@@ -19,8 +19,8 @@ from fractions import Fraction
 import mido
 from music21 import chord, dynamics, expressions, instrument, key, meter, note, stream, tempo
 
+from composer.composition.arrange import arrangement_data
 from composer.notation.score import NUDGE_MS, end_quarters, swing
-from composer.base.tables import table
 
 TICKS_PER_BEAT = 960
 #: How often a changing expression curve is sent, in ticks (a sixteenth note).
@@ -152,7 +152,7 @@ def _part_track(part: stream.Part, feel: _Feel) -> mido.MidiTrack:
     ]
     if channel != 9:
         events.append((0, PROGRAM, mido.Message("program_change", channel=channel, program=player.midiProgram or 0)))
-    level = int(table("arrangement")["mix"].get(str(part.id), 100))
+    level = arrangement_data().mix.get(str(part.id), 100)
     events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=level)))
     events += _expression(part, channel, feel)
     events += _pedal(part, channel, feel)

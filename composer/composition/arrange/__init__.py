@@ -22,15 +22,16 @@ from composer.composition.arrange.bass import bass
 from composer.composition.arrange.lines import counter, counter_range, melody
 from composer.composition.arrange.mallets import ostinato, texture
 from composer.composition.arrange.pads import pad
-from composer.composition.arrange.parts import NoteEvent, PartSpec, arrangement_data
+from composer.composition.arrange.data import ArrangementData, arrangement_data, load_arrangement_data
+from composer.composition.arrange.parts import NoteEvent, PartSpec
 from composer.composition.arrange.percussion import BUTTON_Q, button, drums, timpani
 from composer.composition.arrange.performance import PIANOS, expression, fade_length_s, humanize, pedal
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan
 
-__all__ = ["BUTTON_Q", "PIANOS", "NoteEvent", "PartSpec", "arrange", "arrangement_data", "counter_range",
-           "fade_length_s"]
+__all__ = ["BUTTON_Q", "PIANOS", "ArrangementData", "NoteEvent", "PartSpec", "arrange", "arrangement_data",
+           "counter_range", "fade_length_s", "load_arrangement_data"]
 
 #: A player: writes the notes of one role's part.
 Player = Callable[[Plan, list[ChordSpan], Theme, PartSpec, random.Random], None]

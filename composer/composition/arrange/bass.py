@@ -7,9 +7,9 @@ import random
 from fractions import Fraction
 
 from composer.base.tables import gm_ranges
+from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import sounding
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, PartSpec, arrangement_data,
-                                                bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, PartSpec, bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
 from composer.composition.melody import Theme
@@ -84,7 +84,7 @@ def approach(plan: Plan, chord: ChordSpan, pitch: int, onsets: list[Fraction], f
     if len(onsets) < 2 or onsets[-1] - onsets[-2] > 1 or (last - plan.pickup_q) % plan.bar_q == 0:
         return None
     target = bass_pitch(following, lowest)
-    if target == pitch or rng.random() >= float(arrangement_data()["bass"]["approach_share"]):
+    if target == pitch or rng.random() >= arrangement_data().approach_share:
         return None
     scale = scale_pitch_classes(*plan.key_at(last))
     below = next(p for p in range(target - 1, target - 4, -1) if p % 12 in scale)

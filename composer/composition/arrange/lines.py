@@ -8,8 +8,9 @@ import random
 from fractions import Fraction
 
 from composer.base.tables import gm_ranges
-from composer.composition.arrange.parts import (NoteEvent, PartSpec, arrangement_data, energy_at, is_final,
-                                                is_phrase_end, release_end, velocity_for)
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.arrange.parts import (NoteEvent, PartSpec, energy_at, is_final, is_phrase_end,
+                                                release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect
 from composer.composition.melody import MelodyNote, Theme, melody_range
 from composer.composition.plan import Plan
@@ -77,7 +78,7 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
     (half bars in even meters, else bars), moving against the melody (contrary motion) or
     holding while it moves (oblique), never in parallel fifths or octaves with the melody or
     the bass; silent where the melody rests, and breathing at phrase ends."""
-    entry = float(arrangement_data()["counter"]["entry"])
+    entry = arrangement_data().counter_entry
     low, high = counter_range(plan, part.role.program)
     notes = theme.notes
     starts = [n.start_q for n in notes]

@@ -7,9 +7,10 @@ import random
 from fractions import Fraction
 
 from composer.base.tables import gm_ranges
+from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
-from composer.composition.arrange.parts import (EIGHTH, NoteEvent, PartSpec, along, arrangement_data, breathes,
-                                                energy_at, free_moment, release_end, velocity_for)
+from composer.composition.arrange.parts import (EIGHTH, NoteEvent, PartSpec, breathes, energy_at, free_moment,
+                                                release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan
@@ -50,7 +51,7 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
     """An ambient cue's evolving layer: single high tones of the chord sounding, each entering at
     its own free moment and held for a few beats, overlapping, never past a chord that does not
     hold it. More of them the higher the energy; none at the calmest."""
-    data = arrangement_data()["ambient"]
+    data = arrangement_data().ambient
     low, high = gm_ranges()[part.role.program]
     low, high = max(low, TEXTURE_RANGE[0]), min(high, TEXTURE_RANGE[1])
     starts = [c.start_q for c in chords]
@@ -58,7 +59,7 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
     last_q = release_end(plan, plan.music_q)
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
-        count = round(along(data["texture_notes"], energy_at(plan, bar_start)))
+        count = round(data.texture_notes.at(energy_at(plan, bar_start)))
         for at in sorted(bar_start + free_moment(plan.bar_q, rng) for _ in range(count)):
             index = chord_index(starts, at)
             chord = chords[index]
@@ -68,7 +69,7 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
                 continue
             pitch = rng.choice(candidates)
             until = _held_until(chords, index, pitch)
-            length = min(Fraction(rng.randint(*data["texture_beats"])), min(until, last_q) - at)
+            length = min(Fraction(rng.randint(*data.texture_beats)), min(until, last_q) - at)
             if length <= 0:
                 continue
             busy_until[pitch] = at + length

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, PartSpec, along, arrangement_data,
-                                                bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
+from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, PartSpec, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
                                                 is_final, pulsed, release_end, velocity_for)
+from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan
@@ -56,7 +56,7 @@ def voicing(plan: Plan, chord: ChordSpan, energy: float) -> tuple[int, ...]:
 
 def _thin(plan: Plan, energy: float) -> bool:
     """Whether the pad plays three voices: in calm bars, except in a bed, whose pad is its body."""
-    return energy < float(arrangement_data()["texture"]["thin_energy"]) and plan.kind != "bed"
+    return energy < arrangement_data().texture.thin_energy and plan.kind != "bed"
 
 
 def thinned(voicing: tuple[int, ...], root_pc: int) -> tuple[int, ...]:
@@ -188,7 +188,7 @@ class _Drift:
     def _moments(self, chord: ChordSpan, count: int) -> list[Fraction]:
         """When each of ``count`` voices moving into ``chord`` enters, from the change: the
         first at the change itself, the others at free moments over its first beats."""
-        spread = min(chord.length_q / 2, Fraction(int(arrangement_data()["ambient"]["spread_beats"])))
+        spread = min(chord.length_q / 2, Fraction(arrangement_data().ambient.spread_beats))
         return [Fraction(0)] + sorted(free_moment(spread, self.rng) for _ in range(count - 1))
 
     def _suspend(self, third: int, chord: ChordSpan, at: Fraction) -> None:
@@ -202,12 +202,12 @@ class _Drift:
         """Inside ``chord`` (until ``stop``), voices struck again at free moments, so that each
         bar has as many moves as its energy asks for (the chord change's arrivals count)."""
         plan = self.plan
-        moves_line = arrangement_data()["ambient"]["pad_moves"]
+        moves_line = arrangement_data().ambient.pad_moves
         for bar in range(int((chord.start_q - plan.pickup_q) / plan.bar_q), plan.bars):
             bar_start = plan.bar_start_q(bar)
             if bar_start >= stop:
                 break
-            wanted = round(along(moves_line, energy_at(plan, bar_start)))
+            wanted = round(moves_line.at(energy_at(plan, bar_start)))
             moves = wanted - sum(1 for a in arrivals if bar_start <= a < bar_start + plan.bar_q)
             for at in sorted(bar_start + free_moment(plan.bar_q, self.rng) for _ in range(max(0, moves))):
                 ready = [p for p in sorted(self.held) if self.held[p][0] < at]

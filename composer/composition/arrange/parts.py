@@ -7,9 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
-
-from composer.base.tables import table
+from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.plan import Plan, Role
 
@@ -53,11 +51,6 @@ class PartSpec:
         return self.role.role == "drums"
 
 
-def arrangement_data() -> dict[str, Any]:
-    """Velocities, timing, mix, swing and counter-line settings (``data/arrangement.toml``)."""
-    return table("arrangement")
-
-
 def energy_at(plan: Plan, q: Fraction) -> float:
     """The planned energy of the bar ``q`` lies in (the first bar's during a pickup)."""
     if not plan.bar_energy:
@@ -69,18 +62,9 @@ def energy_at(plan: Plan, q: Fraction) -> float:
 def velocity_for(role: str, energy: float, rng: random.Random, accent: int = 0) -> int:
     """A velocity on the role's line from calm to full energy, varied by a few steps so that
     repeated notes are not identical."""
-    data = arrangement_data()["velocity"]
-    jitter = round(int(data["jitter"]) * (0.5 + energy))  # a softer player varies less
-    return max(1, min(127, round(along(data[role], energy)) + accent + rng.randint(-jitter, jitter)))
-
-
-def along(line: list[float], energy: float) -> float:
-    """The value at ``energy`` on a data line [at energy 0, at energy 1].
-
-    >>> along([20, 100], 0.25)
-    40.0
-    """
-    return float(line[0]) + (float(line[1]) - float(line[0])) * energy
+    data = arrangement_data().velocity
+    jitter = round(data.jitter * (0.5 + energy))  # a softer player varies less
+    return max(1, min(127, round(data.roles[role].at(energy)) + accent + rng.randint(-jitter, jitter)))
 
 
 def release_end(plan: Plan, end_q: Fraction) -> Fraction:
@@ -134,7 +118,7 @@ def is_phrase_end(plan: Plan, q: Fraction) -> bool:
 def breathes(plan: Plan, q: Fraction, energy: float) -> bool:
     """Whether the texture breathes at ``q``: in the last bar of a calm phrase, except in beds
     and ambient cues, which are steady and continuous (and a loop's seam must not dip)."""
-    calm = energy < float(arrangement_data()["texture"]["breath_energy"])
+    calm = energy < arrangement_data().texture.breath_energy
     return calm and plan.kind not in ("bed", "ambient") and plan.ending != "loop" and is_phrase_end(plan, q)
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, PartSpec, along,
-                                                arrangement_data, is_final, release_end, velocity_for)
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, PartSpec, is_final,
+                                                release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan
@@ -70,7 +71,7 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
     if plan.kind == "stinger":
         part.notes += stinger_drums(plan, rng)
         return
-    levels = arrangement_data()["velocity"]["drums"]
+    levels = arrangement_data().velocity.drums
     section_starts = {s.start_q for s in plan.sections[1:]}
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
@@ -80,7 +81,7 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
         if energy < DRUMS_ENTRY:
             continue
         for offset, key, velocity in _bar_hits(plan, bar, energy, section_starts):
-            level = velocity * along(levels, energy)
+            level = velocity * levels.at(energy)
             part.notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
 
 

@@ -8,7 +8,8 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.lines import articulation
-from composer.composition.arrange.parts import NoteEvent, PartSpec, arrangement_data, energy_at
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.arrange.parts import NoteEvent, PartSpec, energy_at
 from composer.composition.harmony import ChordSpan
 from composer.composition.plan import SUSTAINING_PROGRAMS, Plan
 
@@ -94,7 +95,7 @@ def value_at(points: list[tuple[Fraction, int]], q: Fraction) -> int:
 def humanize(part: PartSpec, rng: random.Random) -> None:
     """Micro-timing: each onset of the part (a chord's notes together) gets its own offset of
     up to the role's limit in milliseconds, smaller offsets likelier than large ones."""
-    limit = int(arrangement_data()["timing_ms"][part.role.role])
+    limit = arrangement_data().timing_ms[part.role.role]
     offsets: dict[Fraction, int] = {}
     for note in part.notes:
         if note.start_q not in offsets:
