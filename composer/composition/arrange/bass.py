@@ -9,31 +9,32 @@ from fractions import Fraction
 from composer.base.tables import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import sounding
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, PartSpec, bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
 from composer.composition.melody import Theme
-from composer.composition.plan import Plan
+from composer.composition.plan import Plan, Role
 
 #: The bass line's register (E1..G3).
 BASS_RANGE = (28, 55)
 
 
-def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """Chord roots (or the inversion's bass), struck at each barline: held when calm, on half
     bars, beats and then eighths as the energy rises, stepping into some chord changes from the
     scale tone next to the new bass (``approach``). An ambient bass is a drone: each tone
     held through its chord and on through the next ones that keep it, struck only when it moves."""
-    lowest = gm_ranges()[part.role.program][0]
+    lowest = gm_ranges()[role.program][0]
+    notes: list[NoteEvent] = []
     for position, chord in enumerate(chords):
         stop = chord_stop(plan, chord)
         end = release_end(plan, stop)
         pitch = bass_pitch(chord, lowest)
         if plan.kind == "ambient":
-            _drone(plan, part, chord.start_q, end, pitch, rng)
+            _drone(plan, notes, chord.start_q, end, pitch, rng)
         elif is_final(plan, chord) or plan.kind == "stinger":
             velocity = velocity_for("bass", energy_at(plan, chord.start_q), rng, 8)
-            part.notes.append(NoteEvent(chord.start_q, end - chord.start_q, pitch, velocity))
+            notes.append(NoteEvent(chord.start_q, end - chord.start_q, pitch, velocity))
         else:
             onsets = pulsed(plan, bar_onsets(plan, chord.start_q, stop), stop, bass_pulse)
             following = chords[position + 1] if position + 1 < len(chords) else None
@@ -44,18 +45,20 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng:
                 accent = 8 if (onset - plan.pickup_q) % plan.bar_q == 0 else 0
                 played = length * Fraction(9, 10) if length < 2 else length
                 sounding_pitch = step_in if step_in is not None and index == len(onsets) - 1 else pitch
-                part.notes.append(NoteEvent(onset, played, sounding_pitch,
-                                            velocity_for("bass", energy_at(plan, onset), rng, accent)))
+                notes.append(NoteEvent(onset, played, sounding_pitch,
+                                       velocity_for("bass", energy_at(plan, onset), rng, accent)))
+    return notes
 
 
-def _drone(plan: Plan, part: PartSpec, start_q: Fraction, end_q: Fraction, pitch: int, rng: random.Random) -> None:
-    """An ambient bass tone from ``start_q`` to ``end_q``: the sounding one held on where it
-    does not move, else struck anew."""
-    previous = part.notes[-1] if part.notes else None
+def _drone(plan: Plan, notes: list[NoteEvent], start_q: Fraction, end_q: Fraction, pitch: int,
+           rng: random.Random) -> None:
+    """An ambient bass tone from ``start_q`` to ``end_q`` added to ``notes``: the sounding one
+    held on where it does not move, else struck anew."""
+    previous = notes[-1] if notes else None
     if previous is not None and previous.pitch == pitch and previous.end_q == start_q:
-        part.notes[-1] = NoteEvent(previous.start_q, end_q - previous.start_q, pitch, previous.velocity)
+        notes[-1] = NoteEvent(previous.start_q, end_q - previous.start_q, pitch, previous.velocity)
     else:
-        part.notes.append(NoteEvent(start_q, end_q - start_q, pitch, velocity_for("bass", energy_at(plan, start_q), rng)))
+        notes.append(NoteEvent(start_q, end_q - start_q, pitch, velocity_for("bass", energy_at(plan, start_q), rng)))
 
 
 def bass_pulse(plan: Plan, energy: float) -> Fraction:

@@ -9,11 +9,11 @@ from fractions import Fraction
 
 from composer.base.tables import gm_ranges
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (NoteEvent, PartSpec, energy_at, is_final, is_phrase_end,
+from composer.composition.arrange.parts import (NoteEvent, energy_at, is_final, is_phrase_end,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect
 from composer.composition.melody import MelodyNote, Theme, melody_range
-from composer.composition.plan import Plan
+from composer.composition.plan import Plan, Role
 
 #: A stinger's climb into its hit: the velocity of its first note and the one it rises toward.
 FANFARE_VELOCITY = (28, 56)
@@ -26,19 +26,21 @@ def articulation(plan: Plan) -> Fraction:
     return Fraction(3, 4) if arousal > 0.45 else Fraction(9, 10) if arousal > 0 else Fraction(1)
 
 
-def melody(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def melody(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """The theme, softer for an underscore; a stinger's melody climbs into the hit's top note.
     Notes of a beat or less are shortened by the mood's articulation."""
-    role = "underscore_melody" if plan.kind == "underscore" else "melody"
+    line = "underscore_melody" if plan.kind == "underscore" else "melody"
     detached = articulation(plan)
+    notes = []
     for index, note in enumerate(theme.notes):
         length = note.length_q * detached if note.length_q <= 1 else note.length_q
-        velocity = velocity_for(role, energy_at(plan, note.start_q), rng)
+        velocity = velocity_for(line, energy_at(plan, note.start_q), rng)
         if plan.kind == "stinger":  # the climb swells into the hit and never outweighs it
             velocity = FANFARE_VELOCITY[0] + (FANFARE_VELOCITY[1] - FANFARE_VELOCITY[0]) * index // len(theme.notes)
-        part.notes.append(NoteEvent(note.start_q, length, note.pitch, velocity))
+        notes.append(NoteEvent(note.start_q, length, note.pitch, velocity))
     if plan.kind == "stinger":
-        part.notes.append(_stinger_top(plan, chords[-1], theme, part.role.program))
+        notes.append(_stinger_top(plan, chords[-1], theme, role.program))
+    return notes
 
 
 def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> NoteEvent:
@@ -73,22 +75,22 @@ def sounding(notes: tuple[MelodyNote, ...], starts: list[Fraction], q: Fraction)
     return None
 
 
-def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """A second voice under the melody in the fuller bars: a chord tone on each strong beat
     (half bars in even meters, else bars), moving against the melody (contrary motion) or
     holding while it moves (oblique), never in parallel fifths or octaves with the melody or
     the bass; silent where the melody rests, and breathing at phrase ends."""
     entry = arrangement_data().counter_entry
-    low, high = counter_range(plan, part.role.program)
-    notes = theme.notes
-    starts = [n.start_q for n in notes]
+    low, high = counter_range(plan, role.program)
+    notes: list[NoteEvent] = []
+    starts = [n.start_q for n in theme.notes]
     chord_starts = [c.start_q for c in chords]
     slot = plan.bar_q / 2 if plan.bar_q % 2 == 0 and plan.bar_q >= 4 else plan.bar_q
     previous: tuple[int, int, int] | None = None  # (counter pitch, melody pitch, bass) at the last slot
     q = plan.pickup_q
     while q + slot <= plan.music_q:
         chord = chords[chord_index(chord_starts, q)]
-        melody_note = sounding(notes, starts, q)
+        melody_note = sounding(theme.notes, starts, q)
         last_of_phrase = is_phrase_end(plan, q) and q + slot >= plan.bar_start_q(int((q - plan.pickup_q) / plan.bar_q) + 1)
         if (melody_note is None or energy_at(plan, q) < entry or last_of_phrase
                 or is_final(plan, chord) and q >= chord.start_q):
@@ -97,11 +99,12 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
             continue
         pitch = counter_pitch(chord, melody_note.pitch, previous, low, high)
         if pitch is not None:
-            part.notes.append(NoteEvent(q, slot, pitch, velocity_for("counter", energy_at(plan, q), rng)))
+            notes.append(NoteEvent(q, slot, pitch, velocity_for("counter", energy_at(plan, q), rng)))
             previous = (pitch, melody_note.pitch, chord.bass)
         else:
             previous = None
         q += slot
+    return notes
 
 
 def counter_pitch(chord: ChordSpan, melody: int, previous: tuple[int, int, int] | None, low: int,

@@ -9,11 +9,11 @@ from fractions import Fraction
 from composer.base.tables import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
-from composer.composition.arrange.parts import (EIGHTH, NoteEvent, PartSpec, breathes, energy_at, free_moment,
+from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, free_moment,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
-from composer.composition.plan import Plan
+from composer.composition.plan import Plan, Role
 
 #: Ostinato register (MIDI notes G3..C6).
 OSTINATO_RANGE = (55, 84)
@@ -23,11 +23,12 @@ OSTINATO_ENTRY = 0.35
 TEXTURE_RANGE = (67, 91)
 
 
-def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """An arpeggio over the pad's voicing, in quarters or eighths by energy, entering with
     energy and resting on the last beat of a calm phrase."""
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
     length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
+    notes = []
     for chord in chords:
         if chord.start_q >= plan.music_q:
             continue
@@ -41,21 +42,23 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, 
             resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
             if energy >= OSTINATO_ENTRY and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
-                part.notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
-                                            velocity_for("ostinato", energy, rng)))
+                notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
+                                       velocity_for("ostinato", energy, rng)))
             onset += step
             index += 1
+    return notes
 
 
-def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """An ambient cue's evolving layer: single high tones of the chord sounding, each entering at
     its own free moment and held for a few beats, overlapping, never past a chord that does not
     hold it. More of them the higher the energy; none at the calmest."""
     data = arrangement_data().ambient
-    low, high = gm_ranges()[part.role.program]
+    low, high = gm_ranges()[role.program]
     low, high = max(low, TEXTURE_RANGE[0]), min(high, TEXTURE_RANGE[1])
     starts = [c.start_q for c in chords]
     busy_until: dict[int, Fraction] = {}
+    notes = []
     last_q = release_end(plan, plan.music_q)
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
@@ -73,7 +76,8 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
             if length <= 0:
                 continue
             busy_until[pitch] = at + length
-            part.notes.append(NoteEvent(at, length, pitch, velocity_for("texture", energy_at(plan, at), rng)))
+            notes.append(NoteEvent(at, length, pitch, velocity_for("texture", energy_at(plan, at), rng)))
+    return notes
 
 
 def _held_until(chords: list[ChordSpan], index: int, pitch: int) -> Fraction:

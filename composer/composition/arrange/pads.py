@@ -6,23 +6,23 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, PartSpec, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
+from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
                                                 is_final, pulsed, release_end, velocity_for)
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
-from composer.composition.plan import Plan
+from composer.composition.plan import Plan, Role
 
 
-def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """Sustained voicings, struck again at each barline; with rising energy on each half bar
     (above 0.6) and each beat (above 0.68), the pulsing pad of a build. Calm bars drop a doubled
     voice; at a phrase's end the pad lets go a beat early so the texture breathes. A sustained
     dominant before an authentic cadence holds a 4–3 suspension. An ambient pad drifts instead
     (``drifting_pad``)."""
     if plan.kind == "ambient":
-        drifting_pad(plan, chords, part, rng)
-        return
+        return drifting_pad(plan, chords, rng)
+    notes: list[NoteEvent] = []
     for position, chord in enumerate(chords):
         final = is_final(plan, chord)
         stop = chord_stop(plan, chord)
@@ -39,9 +39,10 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: 
             velocity = velocity_for("pad", energy, rng)
             for pitch in voicing(plan, chord, energy):
                 if suspended and index == 0 and _is_third(pitch, chord):
-                    part.notes += _suspended(onset, end - onset, pitch, chord.root_pc, velocity)
+                    notes += _suspended(onset, end - onset, pitch, chord.root_pc, velocity)
                 else:
-                    part.notes.append(NoteEvent(onset, end - onset, pitch, velocity))
+                    notes.append(NoteEvent(onset, end - onset, pitch, velocity))
+    return notes
 
 
 def pad_pulse(plan: Plan, energy: float) -> Fraction:
@@ -119,7 +120,7 @@ def _suspended(onset: Fraction, length: Fraction, third: int, root_pc: int, velo
 # --- the drifting (ambient) pad --------------------------------------------------------------
 
 
-def drifting_pad(plan: Plan, chords: list[ChordSpan], part: PartSpec, rng: random.Random) -> None:
+def drifting_pad(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> list[NoteEvent]:
     """An ambient pad, with no beat to follow: tones common to two chords are held across the
     change; the others move one by one, each at its own free moment over the first beats of the
     new chord (the first at the change itself), the old tone letting go as the new one enters; a
@@ -138,7 +139,7 @@ def drifting_pad(plan: Plan, chords: list[ChordSpan], part: PartSpec, rng: rando
         last_q = release_end(plan, stop)
         drift.stir(chord, stop, arrivals, last_q)
     drift.release_all(last_q)
-    part.notes += drift.notes
+    return drift.notes
 
 
 class _Drift:

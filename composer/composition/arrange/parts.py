@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
+from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
 
 #: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
@@ -21,34 +22,34 @@ DRIFT_GRID = Fraction(1, 6)
 
 @dataclass(frozen=True)
 class NoteEvent:
-    """One note: onset and length in quarter notes, MIDI pitch and velocity (1..127), and how
-    many milliseconds the player is behind (positive) or ahead of (negative) the beat."""
+    """One note as written: onset and length in quarter notes, MIDI pitch and velocity (1..127).
+    How far the player is off the beat is the performance's (``Performance``)."""
 
     start_q: Fraction
     length_q: Fraction
     pitch: int
     velocity: int
-    nudge_ms: int = 0
 
     @property
     def end_q(self) -> Fraction:
         return self.start_q + self.length_q
 
 
-@dataclass
+@dataclass(frozen=True)
 class PartSpec:
-    """A part of the arrangement: its role, General MIDI program and channel, its notes, the
-    spans (start, end in quarter notes) its sustain pedal is down, and its expression curve as
-    (quarter notes, CC11 value) points joined by straight lines."""
+    """A part of the arrangement as written: its role (General MIDI program and channel) and
+    its notes, in order of onset, then pitch."""
 
     role: Role
-    notes: list[NoteEvent] = field(default_factory=list)
-    pedal_q: list[tuple[Fraction, Fraction]] = field(default_factory=list)
-    expression: list[tuple[Fraction, int]] = field(default_factory=list)
+    notes: tuple[NoteEvent, ...]
 
     @property
     def is_drums(self) -> bool:
         return self.role.role == "drums"
+
+
+#: A player: the notes of one role's part, from the plan, the chords and the theme.
+Player = Callable[[Plan, list[ChordSpan], Theme, Role, random.Random], list[NoteEvent]]
 
 
 def energy_at(plan: Plan, q: Fraction) -> float:

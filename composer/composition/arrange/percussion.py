@@ -7,11 +7,11 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, PartSpec, is_final,
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, is_final,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
-from composer.composition.plan import Plan
+from composer.composition.plan import Plan, Role
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
 KICK, SIDE_STICK, SNARE, FLOOR_TOM, CLOSED_HAT, LOW_TOM, PEDAL_HAT, HIGH_TOM, CRASH = 36, 37, 38, 41, 42, 45, 44, 50, 49
@@ -27,7 +27,7 @@ BUTTON_Q = Fraction(1, 2)
 Hit = tuple[Fraction, int, int]
 
 
-def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """A trailer's timpani: the chord's root on each downbeat from TIMPANI_ENTRY, on beat three
     too where the energy drives, a roll swelling over the last beat into each section that
     arrives at least as strong, and the last chord's root as the final hit."""
@@ -37,6 +37,7 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
         root = chords[chord_index(starts, q)].root_pc
         return TIMPANI_RANGE[0] + (root - TIMPANI_RANGE[0]) % 12
 
+    notes: list[NoteEvent] = []
     arrivals = {later.start_q for earlier, later in zip(plan.sections, plan.sections[1:]) if later.energy >= earlier.energy}
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
@@ -46,31 +47,32 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, r
         beats = [Fraction(0), Fraction(2)] if energy > PULSE_ENERGY and plan.bar_q == 4 else [Fraction(0)]
         for beat in beats:
             accent = 12 if start + beat in arrivals else 0
-            part.notes.append(NoteEvent(start + beat, Fraction(1), root_at(start + beat),
-                                        velocity_for("timpani", energy, rng, accent)))
+            notes.append(NoteEvent(start + beat, Fraction(1), root_at(start + beat),
+                                   velocity_for("timpani", energy, rng, accent)))
         next_bar = start + plan.bar_q
         if next_bar in arrivals:
             roll_start = next_bar - 1
             for index in range(4):  # sixteenths, swelling into the arrival
-                part.notes.append(NoteEvent(roll_start + index * SIXTEENTH, SIXTEENTH, root_at(roll_start),
-                                            velocity_for("timpani", energy * (0.6 + 0.1 * index), rng)))
+                notes.append(NoteEvent(roll_start + index * SIXTEENTH, SIXTEENTH, root_at(roll_start),
+                                       velocity_for("timpani", energy * (0.6 + 0.1 * index), rng)))
     final = chords[-1]
     if is_final(plan, final) and plan.kind != "stinger" and plan.ending != "fade":
-        part.notes = [n for n in part.notes if n.start_q < final.start_q]
-        part.notes.append(NoteEvent(final.start_q, release_end(plan, final.end_q) - final.start_q,
-                                    root_at(final.start_q), velocity_for("timpani", 1.0, rng)))
+        notes = [n for n in notes if n.start_q < final.start_q]
+        notes.append(NoteEvent(final.start_q, release_end(plan, final.end_q) - final.start_q,
+                               root_at(final.start_q), velocity_for("timpani", 1.0, rng)))
     if plan.kind == "stinger":
-        part.notes = [NoteEvent(plan.pickup_q, release_end(plan, plan.end_q) - plan.pickup_q,
-                                root_at(plan.pickup_q), velocity_for("timpani", 1.0, rng))]
+        notes = [NoteEvent(plan.pickup_q, release_end(plan, plan.end_q) - plan.pickup_q,
+                           root_at(plan.pickup_q), velocity_for("timpani", 1.0, rng))]
+    return notes
 
 
-def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng: random.Random) -> None:
+def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """A groove whose layers join with energy (a pop kit's hats, kick and backbeat, or a trailer's
     toms); a crash on arrivals and a fill into each new section; a final kick and crash unless
     the piece fades or loops."""
     if plan.kind == "stinger":
-        part.notes += stinger_drums(plan, rng)
-        return
+        return stinger_drums(plan, rng)
+    notes = []
     levels = arrangement_data().velocity.drums
     section_starts = {s.start_q for s in plan.sections[1:]}
     for bar in range(plan.bars):
@@ -82,7 +84,8 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, part: PartSpec, rng
             continue
         for offset, key, velocity in _bar_hits(plan, bar, energy, section_starts):
             level = velocity * levels.at(energy)
-            part.notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
+            notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
+    return notes
 
 
 def _bar_hits(plan: Plan, bar: int, energy: float, section_starts: set[Fraction]) -> list[Hit]:
@@ -157,10 +160,10 @@ def stinger_drums(plan: Plan, rng: random.Random) -> list[NoteEvent]:
     return notes
 
 
-def button(plan: Plan, final: ChordSpan, part: PartSpec) -> None:
-    """A button ending: every part's notes stop where the final chord starts, where the part
+def button(final: ChordSpan, notes: list[NoteEvent]) -> list[NoteEvent]:
+    """A button ending: a part's notes stop where the final chord starts, where the part
     plays one short, accented hit on it (the drums add kick and crash)."""
     kept = [n if n.end_q <= final.start_q else NoteEvent(n.start_q, final.start_q - n.start_q, n.pitch, n.velocity)
-            for n in part.notes if n.start_q < final.start_q]
-    hits = {n.pitch: n for n in part.notes if n.start_q == final.start_q}
-    part.notes = kept + [NoteEvent(final.start_q, BUTTON_Q, n.pitch, min(127, n.velocity + 12)) for n in hits.values()]
+            for n in notes if n.start_q < final.start_q]
+    hits = {n.pitch: n for n in notes if n.start_q == final.start_q}
+    return kept + [NoteEvent(final.start_q, BUTTON_Q, n.pitch, min(127, n.velocity + 12)) for n in hits.values()]

@@ -1,20 +1,72 @@
-"""How the parts are played beyond their notes: the sustain pedal, expression (CC11) curves,
-a fade ending, and the players' micro-timing."""
+"""How the parts are played beyond their written notes, kept beside the score in a typed
+record: swing, the exact end, and per part its mix level, expression (CC11) curve, sustain
+pedal and the players' micro-timing. The MIDI writer reads it; the score never carries it."""
 
 from __future__ import annotations
 
 import bisect
 import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import NoteEvent, PartSpec, energy_at
+from composer.composition.arrange.lines import articulation
+from composer.composition.arrange.parts import PartSpec, energy_at
 from composer.composition.harmony import ChordSpan
-from composer.composition.plan import SUSTAINING_PROGRAMS, Plan
+from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
 
 #: Pianos (GM programs 0-7, acoustic and electric): the parts that use the sustain pedal.
 PIANOS = range(0, 8)
+
+
+@dataclass(frozen=True)
+class PartPerformance:
+    """How one part is played: its mix level (CC7); its expression curve as (quarter notes,
+    CC11 value) points joined by straight lines; the spans (start, end in quarter notes) its
+    sustain pedal holds; and how many milliseconds the player is behind (positive) or ahead of
+    (negative) the beat at each onset, the notes struck together sharing one."""
+
+    part_id: str
+    mix_level: int
+    expression: tuple[tuple[Fraction, int], ...]
+    pedal: tuple[tuple[Fraction, Fraction], ...]
+    nudges_ms: Mapping[Fraction, int]
+
+
+@dataclass(frozen=True)
+class Performance:
+    """How the whole arrangement is played: the swing ratio (the share of a beat its first
+    eighth takes; 1/2 is straight), the exact end of the piece in quarter notes (music plus
+    release) and each part's performance, in track order, under the score part's id (its role)."""
+
+    swing: Fraction
+    end_q: Fraction
+    parts: tuple[PartPerformance, ...]
+
+    def part(self, part_id: str) -> PartPerformance:
+        """The performance of the part whose id is ``part_id``.
+
+        >>> pad = PartPerformance("pad", 100, (), (), {})
+        >>> Performance(Fraction(1, 2), Fraction(16), (pad,)).part("pad").mix_level
+        100
+        """
+        for played in self.parts:
+            if played.part_id == part_id:
+                return played
+        raise KeyError(part_id)
+
+
+def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng: random.Random) -> Performance:
+    """How ``parts`` are played: mix, expression, pedal and micro-timing per part, in order
+    (the micro-timing draws from ``rng``, after every note is written, so it never changes
+    what is played)."""
+    played = []
+    for part in parts:
+        played.append(PartPerformance(part.role.role, arrangement_data().mix[part.role.role],
+                                      tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
+                                      humanize(part, rng)))
+    return Performance(plan.swing, plan.end_q, tuple(played))
 
 
 def fade_length_s(plan: Plan) -> float:
@@ -25,9 +77,7 @@ def fade_length_s(plan: Plan) -> float:
 def pedal(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fraction, Fraction]]:
     """Sustain-pedal spans for a piano: down through each chord it plays in, lifted at the
     change. A detached melody stays unpedalled, or the pedal would undo its articulation."""
-    if part.role.program not in PIANOS or part.is_drums:
-        return []
-    if part.role.role in ("melody", "counter") and articulation(plan) < 1:
+    if not _pedalled(plan, part.role):
         return []
     starts = [n.start_q for n in part.notes]
     spans = []
@@ -36,6 +86,13 @@ def pedal(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fra
         if first < len(starts) and starts[first] < chord.end_q:
             spans.append((chord.start_q, min(chord.end_q, plan.end_q)))
     return spans
+
+
+def _pedalled(plan: Plan, role: Role) -> bool:
+    """Whether ``role`` uses the sustain pedal: a piano, unless it plays a detached line."""
+    if role.program not in PIANOS or role.role == "drums":
+        return False
+    return role.role not in ("melody", "counter") or articulation(plan) >= 1
 
 
 def expression(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fraction, int]]:
@@ -92,7 +149,7 @@ def value_at(points: list[tuple[Fraction, int]], q: Fraction) -> int:
     return round(v0 + (v1 - v0) * (q - q0) / (q1 - q0))
 
 
-def humanize(part: PartSpec, rng: random.Random) -> None:
+def humanize(part: PartSpec, rng: random.Random) -> dict[Fraction, int]:
     """Micro-timing: each onset of the part (a chord's notes together) gets its own offset of
     up to the role's limit in milliseconds, smaller offsets likelier than large ones."""
     limit = arrangement_data().timing_ms[part.role.role]
@@ -100,4 +157,5 @@ def humanize(part: PartSpec, rng: random.Random) -> None:
     for note in part.notes:
         if note.start_q not in offsets:
             offsets[note.start_q] = round(rng.triangular(-limit, limit, 0))
-    part.notes = [NoteEvent(n.start_q, n.length_q, n.pitch, n.velocity, offsets[n.start_q]) for n in part.notes]
+    return offsets
+
