@@ -111,7 +111,7 @@ def load_arrangement_data(path: Traversable) -> ArrangementData:
         velocity=Velocity(velocity.integer("jitter", 0, 127),
                           {role: velocity.line(role, 1, 127) for role in VELOCITY_ROLES},
                           velocity.line("drums", 0, 2)),
-        timing_ms=top.table("timing_ms").per_role(0, 10),
+        timing_ms=top.table("timing_ms").per_role(0, 10),  # human feel is at most 10 ms off the grid
         mix=top.table("mix").per_role(0, 127),
         counter_entry=top.table("counter").number("entry", 0, 1),
         texture=Texture(texture.number("thin_energy", 0, 1), texture.number("breath_energy", 0, 1)),

@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
