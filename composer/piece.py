@@ -26,7 +26,7 @@ from composer.notation import midi as midi_writer
 from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.notation import musicxml
-from composer.composition.arrange import PartSpec, arrange, fade_length_s
+from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s
 from composer.composition.brief import Brief, build_brief
 from composer.audio.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, rounded, stem_paths,
                                stems_folder, write_audio)
@@ -60,7 +60,8 @@ class Piece:
     plan: Plan
     chords: list[ChordSpan]
     theme: Theme
-    parts: list[PartSpec]
+    parts: tuple[PartSpec, ...]
+    performance: Performance
     title: str
     soundfont: Path | None = None
     written: dict[str, str] = field(default_factory=dict)
@@ -89,12 +90,12 @@ class Piece:
     @cached_property
     def score(self) -> stream.Score:
         """The piece as a music21 Score, built on first use (analysis of the plan needs none)."""
-        return build_score(self.plan, self.parts, self.chords, self.title)
+        return build_score(self.plan, self.parts, self.chords, self.title, self.performance)
 
     @cached_property
     def midi_bytes(self) -> bytes:
         """The Standard MIDI File: same brief and seed, same bytes."""
-        return midi_writer.midi_bytes(self.score)
+        return midi_writer.midi_bytes(self.score, self.performance)
 
     def write_midi(self, path: str | Path) -> Path:
         """Write the MIDI file atomically; returns its path."""
@@ -327,5 +328,6 @@ def compose(
     plan = make_plan(parsed, rng)
     chords = make_harmony(plan, rng)
     theme = make_theme(plan, chords, rng)
-    parts = arrange(plan, chords, theme, rng)
-    return Piece(parsed, seed, plan, chords, theme, parts, title or parsed.text[:60])
+    arrangement = arrange(plan, chords, theme, rng)
+    return Piece(parsed, seed, plan, chords, theme, arrangement.parts, arrangement.performance,
+                 title or parsed.text[:60])

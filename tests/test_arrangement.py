@@ -24,6 +24,7 @@ import bisect
 import io
 import statistics
 from fractions import Fraction
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -33,7 +34,8 @@ from hypothesis import strategies as st
 
 from composer.measure import analysis
 from composer import piece as P
-from composer.composition.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range
+from composer.base.errors import ComposerError
+from composer.composition.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range, load_arrangement_data
 from composer.composition.plan import plan_data
 from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
 from composer.notation.midi import swung
@@ -176,12 +178,12 @@ def test_onsets_are_played_within_a_few_milliseconds_of_the_grid(brief: str) -> 
     it is written (swung, where the piece swings), and the offsets really vary."""
     piece = P.compose(brief, seed=4)
     ratio = piece.plan.swing
-    limits = arrangement_data()["timing_ms"]
+    limits = arrangement_data().timing_ms
     for part, onsets in zip(piece.parts, played_onsets(piece)):
         written = sorted({piece.plan.seconds(swung(n.start_q, ratio)) for n in part.notes})
         assert len(written) == len(set(onsets)), part.role.role
         offsets_ms = [1000 * (played - due) for played, due in zip(sorted(set(onsets)), written)]
-        limit = int(limits[part.role.role])
+        limit = limits[part.role.role]
         assert limit <= 10
         assert max(abs(o) for o in offsets_ms) <= limit + 1, f"{part.role.role}: {max(offsets_ms, key=abs):.1f} ms"
         assert statistics.pstdev(offsets_ms) > limit / 6, f"{part.role.role}: offsets barely vary"
@@ -251,7 +253,7 @@ def test_a_piano_uses_the_sustain_pedal_changing_with_the_chords() -> None:
 def test_sustained_parts_swell_with_the_energy_and_every_part_has_its_mix_level() -> None:
     piece = P.compose(PRODUCT_VIDEO, seed=1)
     midi = pretty_midi.PrettyMIDI(io.BytesIO(piece.midi_bytes))
-    mix = arrangement_data()["mix"]
+    mix = arrangement_data().mix
     sustaining = 0
     for part, instrument in zip(piece.parts, midi.instruments):
         volumes = [c.value for c in instrument.control_changes if c.number == 7]
@@ -302,7 +304,7 @@ def melody_at(piece: P.Piece, q: Fraction) -> int | None:
 def test_the_counter_line_moves_against_the_melody_on_chord_tones_below_it(brief: str, seed: int) -> None:
     piece = P.compose(brief, seed=seed)
     counter = next((p for p in piece.parts if p.role.role == "counter"), None)
-    full = [b for b, e in enumerate(piece.plan.bar_energy) if e >= float(arrangement_data()["counter"]["entry"])]
+    full = [b for b, e in enumerate(piece.plan.bar_energy) if e >= arrangement_data().counter_entry]
     if counter is None:
         assert "counter" not in {r.role for r in piece.roles}
         return
@@ -363,7 +365,7 @@ def test_calm_phrases_breathe_at_their_ends() -> None:
     and no ostinato note sounds there."""
     piece = P.compose("calm corporate explainer, 60 seconds", seed=2)
     plan = piece.plan
-    breath = float(arrangement_data()["texture"]["breath_energy"])
+    breath = arrangement_data().texture.breath_energy
     checked = 0
     for section in plan.sections:
         for bar in range(3, int(section.length_q / plan.bar_q), 4):
@@ -547,3 +549,42 @@ def test_trailer_drums_are_toms_and_a_pop_kit_keeps_its_hats(seed: int) -> None:
     trailer, reel = keys.values()
     assert {36, 41, 45, 50, 49} <= trailer and not trailer & {42, 44}, trailer
     assert {36, 38, 42, 49} <= reel and not reel & {41, 45, 50}, reel
+
+
+# --- the arrangement's data ------------------------------------------------------------------
+
+
+DATA_FILE = Path(__file__).resolve().parent.parent / "composer" / "data" / "arrangement.toml"
+
+
+def test_the_packaged_data_loads_into_typed_records() -> None:
+    data = load_arrangement_data(DATA_FILE)
+    assert data == arrangement_data()
+    assert set(data.timing_ms) == set(data.mix) == {"pad", "bass", "melody", "counter", "ostinato", "texture",
+                                                    "timpani", "drums"}
+    assert 0 < data.velocity.roles["underscore_melody"].full < data.velocity.roles["melody"].full <= 127
+
+
+@pytest.mark.parametrize(("line", "replacement", "named"), [
+    ("pad = [20, 100]", "pad = [20]", ("velocity.pad", "[20]", "two numbers")),
+    ("pad = [20, 100]", "pad = [20, 300]", ("velocity.pad", "from 1 to 127")),
+    ("drums = 4\n", "", ("timing_ms.drums", "missing")),
+    ("melody = 110", "melody = \"loud\"", ("mix.melody", "'loud'", "whole number")),
+    ("breath_energy = 0.6", "breath_enrgy = 0.6", ("texture.breath_energy", "missing")),
+    ("entry = 0.6", "entry = 0.6\nexit = 0.2", ("counter.exit", "not a setting")),
+    ("texture_beats = [3, 8]", "texture_beats = [8, 3]", ("ambient.texture_beats", "[fewest, most]")),
+    ("[bass]", "[bas]", ("bass", "missing")),
+    ("jitter = 4", "jitter = [4", ("cannot be read as TOML",)),
+])
+def test_a_malformed_data_file_fails_at_load_naming_the_file_the_key_and_the_problem(
+        tmp_path: Path, line: str, replacement: str, named: tuple[str, ...]) -> None:
+    text = DATA_FILE.read_text("utf-8")
+    assert line in text
+    broken = tmp_path / "arrangement.toml"
+    broken.write_text(text.replace(line, replacement, 1), "utf-8")
+    with pytest.raises(ComposerError) as failure:
+        load_arrangement_data(broken)
+    message = str(failure.value)
+    assert str(broken) in message
+    for word in named:
+        assert word in message, message

@@ -107,7 +107,8 @@ def test_energy_per_bar_counts_each_note_in_the_bar_it_is_written_in() -> None:
         for note in part.notes:
             if note.start_q < plan.end_q and int(note.start_q // plan.bar_q) < plan.bars:
                 written[int(note.start_q // plan.bar_q)] += note.velocity / 127
-    pushed = sum(1 for part in piece.parts for n in part.notes if n.start_q % plan.bar_q == 0 and n.nudge_ms < 0)
+    pushed = sum(1 for part in piece.parts for n in part.notes
+                 if n.start_q % plan.bar_q == 0 and piece.performance.part(part.role.role).nudges_ms[n.start_q] < 0)
     assert pushed > 0, "some downbeat is played early"
     measured = analysis.as_dict(analysis.evaluate_midi_bytes(piece.midi_bytes))["energy_per_bar"]
     assert measured[: plan.bars] == pytest.approx(written, abs=0.006)

@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 from collections import Counter
+from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import mido
@@ -15,9 +17,10 @@ import pretty_midi
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from music21 import converter
+from music21 import converter, dynamics
 
 from composer import compose
+from composer.notation.midi import midi_bytes, quarters_to_ticks, swung
 
 EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
            "builds slightly in the final 20 seconds")
@@ -138,6 +141,38 @@ def test_score_is_a_music21_score_with_the_parts(piece):
     pad = piece.score.parts[0]
     assert pad.getInstrument().midiProgram == piece.roles[0].program
     assert sum(len(n.pitches) for n in pad.notes) == len(piece.parts[0].notes)
+
+
+def test_the_score_is_the_written_music_and_the_performance_lies_beside_it(piece):
+    """Nothing of how the piece is played travels through music21: no micro-timing in the
+    notes' editorial fields, no swing or end in custom metadata, no dynamics standing in for
+    CC11. The performance holds them, a nudge for every onset of every part."""
+    score = piece.score
+    assert {name for name, _ in score.metadata.all()} <= {"title", "composer", "software"}
+    for part, spec in zip(score.parts, piece.parts):
+        assert not part.recurse().getElementsByClass(dynamics.Dynamic)
+        assert all(len(element.editorial) == 0 for element in part.notes)
+        played = piece.performance.part(str(part.id))
+        assert set(played.nudges_ms) == {n.start_q for n in spec.notes}
+        assert played.nudges_ms and any(played.nudges_ms.values())
+    assert piece.performance.swing == piece.plan.swing and piece.performance.end_q == piece.plan.end_q
+
+
+def test_the_midi_plays_the_score_as_the_performance_says(piece):
+    """The same score played with no micro-timing and a 2:1 swing: every note starts exactly
+    where it is written, swung; the mix level of each track is the performance's."""
+    swing = Fraction(2, 3)
+    still = replace(piece.performance, swing=swing, parts=tuple(
+        replace(played, mix_level=played.mix_level - 1, nudges_ms=dict.fromkeys(played.nudges_ms, 0))
+        for played in piece.performance.parts))
+    midi = mido.MidiFile(file=io.BytesIO(midi_bytes(piece.score, still)))
+    notes = _notes_from_mido(midi)
+    for track, (spec, played) in enumerate(zip(piece.parts, still.parts), start=1):
+        onsets = {start for index, _, _, start, _ in notes if index == track}
+        assert onsets == {quarters_to_ticks(swung(n.start_q, swing)) for n in spec.notes}, spec.role.role
+        volumes = [m.value for m in midi.tracks[track] if m.type == "control_change" and m.control == 7]
+        assert volumes == [played.mix_level]
+    assert midi_bytes(piece.score, piece.performance) == piece.midi_bytes
 
 
 MUSESCORE = shutil.which("mscore3") or shutil.which("mscore") or shutil.which("musescore")

@@ -1,9 +1,10 @@
-"""MIDI: a music21 Score written as a type-1 Standard MIDI File with mido.
+"""MIDI: a music21 Score, played as its ``Performance`` says, written as a type-1 Standard
+MIDI File with mido.
 
-Track 0 is the conductor (title, tempo, meter, key, a marker per section, and the end of the
-piece); then one named track per part with its General MIDI program on its own channel, drums
-on channel 10, its mix level (CC7), its expression curve (CC11, from the part's dynamics) and,
-for pianos, the sustain pedal (CC64, from its pedal marks).
+Track 0 is the conductor (title, tempo, meter, key and a marker per section, from the score,
+and the performance's end of the piece); then one named track per part with its General MIDI
+program on its own channel, drums on channel 10, and from the part's performance its mix level
+(CC7), its expression curve (CC11) and, for pianos, the sustain pedal (CC64).
 
 Times stay exact (``Fraction`` quarter notes) until they become ticks here, and this is where
 the performance is added: swing moves the second eighth of each beat later, and each onset is
@@ -14,13 +15,14 @@ after it, so the first and last notes stay exactly on the start and end.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from fractions import Fraction
 
 import mido
-from music21 import chord, dynamics, expressions, instrument, key, meter, note, stream, tempo
+from music21 import chord, expressions, instrument, key, meter, stream, tempo
 
-from composer.notation.score import NUDGE_MS, end_quarters, swing
-from composer.base.tables import table
+from composer.composition.arrange import PartPerformance, Performance
+from composer.notation.score import pedalled_notes
 
 TICKS_PER_BEAT = 960
 #: How often a changing expression curve is sent, in ticks (a sixteenth note).
@@ -61,21 +63,21 @@ def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
     return beat + ratio + (within - Fraction(1, 2)) * 2 * (1 - ratio)
 
 
-def score_to_midi(score: stream.Score) -> mido.MidiFile:
-    """The Standard MIDI File for ``score``; same score, same bytes."""
+def score_to_midi(score: stream.Score, performance: Performance) -> mido.MidiFile:
+    """The Standard MIDI File for ``score`` played as ``performance`` says; same score and
+    performance, same bytes."""
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     parts = list(score.parts)
-    end = end_quarters(score)
     last_note = max((_end_of_last_note(p) for p in parts), default=Fraction(0))
-    end_tick = quarters_to_ticks(max(end or Fraction(0), last_note))
+    end_tick = quarters_to_ticks(max(performance.end_q, last_note))
     title = score.metadata.title if score.metadata and score.metadata.title else "composer"
     first = parts[0] if parts else stream.Part()
     midi.tracks.append(_conductor_track(first, title, end_tick))
     marks = first.getElementsByClass(tempo.MetronomeMark)
     bpm = (marks[0].getQuarterBPM() if marks else None) or 120.0
-    feel = _Feel(swing(score), bpm, end_tick)
+    feel = _Feel(performance.swing, bpm, end_tick)  # micro-timing at the tempo the file plays
     for part in parts:
-        midi.tracks.append(_part_track(part, feel))
+        midi.tracks.append(_part_track(part, performance.part(str(part.id)), feel))
     return midi
 
 
@@ -103,10 +105,10 @@ class _Feel:
         return played_start, max(played_start + 1, played_stop)
 
 
-def midi_bytes(score: stream.Score) -> bytes:
+def midi_bytes(score: stream.Score, performance: Performance) -> bytes:
     """The MIDI file's bytes, ready to be written atomically."""
     buffer = io.BytesIO()
-    score_to_midi(score).save(file=buffer)
+    score_to_midi(score, performance).save(file=buffer)
     return buffer.getvalue()
 
 
@@ -144,7 +146,7 @@ def _conductor_track(first: stream.Part, title: str, end_tick: int) -> mido.Midi
     return _timed(events, end_tick)
 
 
-def _part_track(part: stream.Part, feel: _Feel) -> mido.MidiTrack:
+def _part_track(part: stream.Part, played: PartPerformance, feel: _Feel) -> mido.MidiTrack:
     player = part.getInstrument(returnDefault=True) or instrument.Instrument()
     channel = player.midiChannel if player.midiChannel is not None else 0
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
@@ -152,19 +154,18 @@ def _part_track(part: stream.Part, feel: _Feel) -> mido.MidiTrack:
     ]
     if channel != 9:
         events.append((0, PROGRAM, mido.Message("program_change", channel=channel, program=player.midiProgram or 0)))
-    level = int(table("arrangement")["mix"].get(str(part.id), 100))
-    events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=level)))
-    events += _expression(part, channel, feel)
-    events += _pedal(part, channel, feel)
-    played: dict[int, list[tuple[int, int, int]]] = {}
+    events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=played.mix_level)))
+    events += _expression(played.expression, channel, feel)
+    events += _pedal(part, played.pedal, channel, feel)
+    sounding: dict[int, list[tuple[int, int, int]]] = {}
     for element in part.notes:
         start_q = Fraction(element.offset)
-        start, stop = feel.span(start_q, start_q + Fraction(element.quarterLength), _nudge(element))
+        start, stop = feel.span(start_q, start_q + Fraction(element.quarterLength), played.nudges_ms[start_q])
         # a chord's notes keep their own velocities (a kick and a hat struck together)
         velocities = [n.volume.velocity for n in element.notes] if isinstance(element, chord.Chord) else [element.volume.velocity]
         for written, velocity in zip(element.pitches, velocities):
-            played.setdefault(written.midi, []).append((start, stop, velocity or 64))
-    for pitch, notes in played.items():
+            sounding.setdefault(written.midi, []).append((start, stop, velocity or 64))
+    for pitch, notes in sounding.items():
         notes.sort()
         for index, (start, stop, velocity) in enumerate(notes):
             if index + 1 < len(notes):  # a timing offset never lets a note overlap its own repeat
@@ -174,16 +175,10 @@ def _part_track(part: stream.Part, feel: _Feel) -> mido.MidiTrack:
     return _timed(events, feel.end_tick)
 
 
-def _nudge(element: note.GeneralNote) -> int:
-    value = element.editorial.get(NUDGE_MS, 0)
-    return int(value) if isinstance(value, int) else 0
-
-
-def _expression(part: stream.Part, channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
-    """CC11 along the straight lines between the part's dynamics, a value each sixteenth while
-    it changes."""
-    points = [(feel.tick(Fraction(d.offset)), round(127 * (d.volumeScalar or 0)))
-              for d in part.getElementsByClass(dynamics.Dynamic)]
+def _expression(curve: Sequence[tuple[Fraction, int]], channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
+    """CC11 along the straight lines between the expression ``curve``'s (quarter notes, value)
+    points, a value each sixteenth while it changes."""
+    points = [(feel.tick(at_q), value) for at_q, value in curve]
     events: list[tuple[int, int, mido.Message]] = []
     last = None
     for index, (tick, value) in enumerate(points):
@@ -202,16 +197,19 @@ def _expression(part: stream.Part, channel: int, feel: _Feel) -> list[tuple[int,
     return events
 
 
-def _pedal(part: stream.Part, channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
-    """CC64 from the part's pedal marks: down just after the mark's first note, up at the
-    next mark when it follows within a beat (the change at a new chord), else where its last
-    note ends; the last mark holds to the end of the piece."""
+def _pedal(part: stream.Part, pedal: Sequence[tuple[Fraction, Fraction]], channel: int,
+           feel: _Feel) -> list[tuple[int, int, mido.Message]]:
+    """CC64 for the part's ``pedal`` spans, each played over the notes it sustains: down just
+    after the first of them, up at the next span's first note when it follows within a beat
+    (the change at a new chord), else where its last note ends; the last span holds to the end
+    of the piece."""
+    notes = list(part.notes)
     spans = []
-    for mark in part.spanners.getElementsByClass(expressions.PedalMark):
-        notes = mark.getSpannedElements()
-        if notes:
-            spans.append((min(Fraction(n.offset) for n in notes),
-                          max(Fraction(n.offset) + Fraction(n.quarterLength) for n in notes)))
+    for start_q, end_q in pedal:
+        spanned = pedalled_notes(notes, start_q, end_q)
+        if spanned:
+            spans.append((min(Fraction(n.offset) for n in spanned),
+                          max(Fraction(n.offset) + Fraction(n.quarterLength) for n in spanned)))
     spans.sort()
     events: list[tuple[int, int, mido.Message]] = []
     for index, (start, last_end) in enumerate(spans):

@@ -1,38 +1,32 @@
-"""Score: the arrangement as a music21 ``Score``, the single written form of the piece.
+"""Score: the arrangement's parts as a music21 ``Score``, the written music of the piece.
 
 Each part carries its General MIDI program and channel on its ``Instrument``; the first part
-carries tempo, meter, key and a rehearsal mark per section. MIDI and MusicXML are written
-from this score.
+carries tempo, meter, key and a rehearsal mark per section; a piano part carries its pedal
+marks. MusicXML is written from this score, MIDI from it and the arrangement's
+``Performance`` (swing, micro-timing, expression, mix), which never goes into the score.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from functools import partial
 from itertools import groupby
 
-from music21 import chord, dynamics, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
+from music21 import chord, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
-from composer.composition.arrange import PartSpec
+from composer.composition.arrange import PartSpec, Performance
 from composer.composition.harmony import ChordSpan, chord_index, chord_spelling, spelling
 from composer.composition.plan import Plan, music21_key
 
-#: Metadata key where the score keeps its exact end (music plus release), in quarter notes.
-END_QUARTERS = "composerEndQuarters"
-#: Metadata key for the swing ratio (share of a beat the first of two eighths takes), applied in MIDI.
-SWING = "composerSwing"
-#: Editorial key on a note or chord for its micro-timing offset in milliseconds, applied in MIDI.
-NUDGE_MS = "nudge_ms"
-
-
-def build_score(plan: Plan, parts: list[PartSpec], chords: list[ChordSpan], title: str) -> stream.Score:
-    """A music21 Score of ``parts`` with the plan's tempo, meter, key and section marks. Notes
-    are spelled as the key names them, else as the chord sounding names them, else (a chromatic
-    passing or neighbour note) on the letter next to the note it moves to by a semitone."""
+def build_score(plan: Plan, parts: Sequence[PartSpec], chords: list[ChordSpan], title: str,
+                performance: Performance) -> stream.Score:
+    """A music21 Score of ``parts`` with the plan's tempo, meter, key and section marks, and
+    the pedal marks of ``performance``'s pedal spans. Notes are spelled as the key names them,
+    else as the chord sounding names them, else (a chromatic passing or neighbour note) on the
+    letter next to the note it moves to by a semitone."""
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
-    score.metadata.addCustom(END_QUARTERS, str(plan.end_q))
-    score.metadata.addCustom(SWING, str(plan.swing))
     for index, spec in enumerate(parts):
         part = stream.Part(id=spec.role.role)
         part.partName = spec.role.name
@@ -54,31 +48,28 @@ def build_score(plan: Plan, parts: list[PartSpec], chords: list[ChordSpan], titl
                 element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=length)
                 for component, event in zip(element.notes, events):  # a kick and a hat struck together keep their own
                     component.volume.velocity = event.velocity
-            element.editorial[NUDGE_MS] = events[0].nudge_ms
             part.coreInsert(start, element)
-        for at_q, value in spec.expression:  # the expression curve's points, as dynamics
-            part.coreInsert(at_q, dynamics.Dynamic(value / 127))
         part.coreElementsChanged()
-        _pedal_marks(part, spec)
+        _pedal_marks(part, performance.part(spec.role.role).pedal)
         score.insert(0, part)
     return score
 
 
-def _pedal_marks(part: stream.Part, spec: PartSpec) -> None:
-    """A sustain-pedal mark over the notes of each of the part's pedal spans."""
+def _pedal_marks(part: stream.Part, spans: Sequence[tuple[Fraction, Fraction]]) -> None:
+    """A sustain-pedal mark over the notes of each pedal span (start, end in quarter notes)."""
     notes = list(part.notes)
-    for start, end in spec.pedal_q:
-        spanned = [n for n in notes if start <= n.offset < end]
+    for start, end in spans:
+        spanned = pedalled_notes(notes, start, end)
         if spanned:
             mark = expressions.PedalMark(spanned)
             mark.pedalType = expressions.PedalType.Sustain
             part.insert(0, mark)
 
 
-def swing(score: stream.Score) -> Fraction:
-    """The score's swing ratio (1/2 when it has none: straight eighths)."""
-    values = score.metadata.getCustom(SWING) if score.metadata is not None else []
-    return Fraction(str(values[0])) if values else Fraction(1, 2)
+def pedalled_notes(notes: Sequence[note.GeneralNote], start_q: Fraction, end_q: Fraction) -> list[note.GeneralNote]:
+    """The notes (and chords) a pedal held from ``start_q`` to ``end_q`` sustains: those struck
+    while it is down."""
+    return [n for n in notes if start_q <= n.offset < end_q]
 
 
 def _names_at(plan: Plan, chords: list[ChordSpan], starts: list[Fraction], at_q: Fraction) -> dict[int, str]:
@@ -145,11 +136,3 @@ def _conductor(plan: Plan, part: stream.Part) -> None:
         part.coreInsert(plan.lift_q, key.Key(music21_key(plan.lift_tonic, plan.mode).tonic.name, plan.mode))
     for section in plan.sections:
         part.coreInsert(section.start_q, expressions.RehearsalMark(section.name))
-
-
-def end_quarters(score: stream.Score) -> Fraction | None:
-    """The exact end of the piece in quarter notes, if the score was made by composer."""
-    if score.metadata is None:
-        return None
-    values = score.metadata.getCustom(END_QUARTERS)
-    return Fraction(str(values[0])) if values else None

@@ -1,0 +1,63 @@
+"""Arrangement: roles turned into notes, with layers, velocity and density following energy,
+and how those notes are played.
+
+Arrangement → [PartSpec] + Performance. Every part is a frozen ``PartSpec`` of ``NoteEvent``s in
+exact quarter-note time: the written music. Energy (0..1 per bar, from the plan) decides which
+layers play, how hard and how busily: that is what makes a build audible. Every layer that
+plays in a bar is heard in it (a chord held across bars is struck again), so the notes played
+per bar, weighted by velocity, rise and fall with the planned energy. Beside the parts, the
+``Performance`` says how they are played: swing, the exact end, and per part its mix,
+expression, pedal and micro-timing.
+
+One module per player family: ``pads``, ``bass``, ``lines`` (melody and counter-line),
+``mallets`` (ostinato and ambient texture), ``percussion`` (timpani, drums, a button ending);
+``parts`` holds what they share, ``performance`` how the parts are played, and ``data`` the
+arrangement data (velocities, timing, mix, texture: ``data/arrangement.toml``).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from composer.composition.arrange.bass import bass
+from composer.composition.arrange.data import ArrangementData, arrangement_data, load_arrangement_data
+from composer.composition.arrange.lines import counter, counter_range, melody
+from composer.composition.arrange.mallets import ostinato, texture
+from composer.composition.arrange.pads import pad
+from composer.composition.arrange.parts import NoteEvent, PartSpec, Player
+from composer.composition.arrange.percussion import BUTTON_Q, button, drums, timpani
+from composer.composition.arrange.performance import PIANOS, PartPerformance, Performance, fade_length_s, perform
+from composer.composition.harmony import ChordSpan
+from composer.composition.melody import Theme
+from composer.composition.plan import Plan, Role
+
+__all__ = ["BUTTON_Q", "PIANOS", "Arrangement", "ArrangementData", "NoteEvent", "PartPerformance", "PartSpec",
+           "Performance", "arrange", "arrangement_data", "counter_range", "fade_length_s", "load_arrangement_data"]
+
+#: The player of each role.
+PLAYERS: dict[str, Player] = {"pad": pad, "bass": bass, "melody": melody, "counter": counter, "ostinato": ostinato,
+                              "texture": texture, "timpani": timpani, "drums": drums}
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """The written parts, in the plan's role order, and how they are played."""
+
+    parts: tuple[PartSpec, ...]
+    performance: Performance
+
+
+def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Random) -> Arrangement:
+    """Notes for every role of the plan, in the plan's role order; then how they are played
+    (pedal, expression, micro-timing)."""
+    parts = tuple(_part(plan, chords, theme, role, rng) for role in plan.roles)
+    return Arrangement(parts, perform(plan, chords, parts, rng))
+
+
+def _part(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> PartSpec:
+    """The part ``role``'s player writes, cut to a button ending's final hit where the piece has one."""
+    notes = PLAYERS[role.role](plan, chords, theme, role, rng)
+    if plan.ending == "button" and plan.kind != "stinger" and role.role != "drums":
+        notes = button(chords[-1], notes)
+    return PartSpec(role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))

@@ -1,0 +1,129 @@
+"""The lines: the theme as the melody plays it (its articulation, a stinger's climb into the
+hit), and a counter-line below it in the fuller bars."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from fractions import Fraction
+
+from composer.base.tables import gm_ranges
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.arrange.parts import (NoteEvent, energy_at, is_final, is_phrase_end,
+                                                release_end, velocity_for)
+from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect
+from composer.composition.melody import MelodyNote, Theme, melody_range
+from composer.composition.plan import Plan, Role
+
+#: A stinger's climb into its hit: the velocity of its first note and the one it rises toward.
+FANFARE_VELOCITY = (28, 56)
+
+
+def articulation(plan: Plan) -> Fraction:
+    """The share of its written length a short note sounds: detached for lively and playful
+    moods, legato for calm ones."""
+    arousal = plan.arousal
+    return Fraction(3, 4) if arousal > 0.45 else Fraction(9, 10) if arousal > 0 else Fraction(1)
+
+
+def melody(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
+    """The theme, softer for an underscore; a stinger's melody climbs into the hit's top note.
+    Notes of a beat or less are shortened by the mood's articulation."""
+    line = "underscore_melody" if plan.kind == "underscore" else "melody"
+    detached = articulation(plan)
+    notes = []
+    for index, note in enumerate(theme.notes):
+        length = note.length_q * detached if note.length_q <= 1 else note.length_q
+        velocity = velocity_for(line, energy_at(plan, note.start_q), rng)
+        if plan.kind == "stinger":  # the climb swells into the hit and never outweighs it
+            velocity = FANFARE_VELOCITY[0] + (FANFARE_VELOCITY[1] - FANFARE_VELOCITY[0]) * index // len(theme.notes)
+        notes.append(NoteEvent(note.start_q, length, note.pitch, velocity))
+    if plan.kind == "stinger":
+        notes.append(_stinger_top(plan, chords[-1], theme, role.program))
+    return notes
+
+
+def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> NoteEvent:
+    """The hit's top: its root, an octave over the pad where the player reaches, above the
+    fanfare's last note."""
+    low, high = gm_ranges()[program]
+    tops = [p for p in range(low, min(high, max(hit.voicing) + 12) + 1) if p % 12 == hit.root_pc]
+    climbed = [p for p in tops if theme.notes and p > theme.notes[-1].pitch]  # the fanfare lands above
+    top = climbed[0] if climbed else tops[-1] if tops else max(hit.voicing)
+    return NoteEvent(hit.start_q, release_end(plan, hit.end_q) - hit.start_q, top, 110)
+
+
+def counter_range(plan: Plan, program: int) -> tuple[int, int]:
+    """Below the melody: from a seventh under the melody's lowest note to a fifth above it,
+    inside the instrument's comfortable range (at least an octave)."""
+    melody_low, _ = melody_range(plan)
+    low, high = gm_ranges()[program]
+    low, high = max(low, melody_low - 10), min(high, melody_low + 7)
+    return (low, high) if high - low >= 12 else (high - 12, high)
+
+
+def sounding(notes: tuple[MelodyNote, ...], starts: list[Fraction], q: Fraction) -> MelodyNote | None:
+    """The melody note sounding at ``q``, if any (``starts``: the notes' onsets, for bisection).
+
+    >>> note = MelodyNote(Fraction(1), Fraction(2), 60)
+    >>> sounding((note,), [Fraction(1)], Fraction(2)) == note, sounding((note,), [Fraction(1)], Fraction(3))
+    (True, None)
+    """
+    index = bisect.bisect_right(starts, q) - 1
+    if index >= 0 and notes[index].start_q + notes[index].length_q > q:
+        return notes[index]
+    return None
+
+
+def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
+    """A second voice under the melody in the fuller bars: a chord tone on each strong beat
+    (half bars in even meters, else bars), moving against the melody (contrary motion) or
+    holding while it moves (oblique), never in parallel fifths or octaves with the melody or
+    the bass; silent where the melody rests, and breathing at phrase ends."""
+    entry = arrangement_data().counter_entry
+    low, high = counter_range(plan, role.program)
+    notes: list[NoteEvent] = []
+    starts = [n.start_q for n in theme.notes]
+    chord_starts = [c.start_q for c in chords]
+    slot = plan.bar_q / 2 if plan.bar_q % 2 == 0 and plan.bar_q >= 4 else plan.bar_q
+    previous: tuple[int, int, int] | None = None  # (counter pitch, melody pitch, bass) at the last slot
+    q = plan.pickup_q
+    while q + slot <= plan.music_q:
+        chord = chords[chord_index(chord_starts, q)]
+        melody_note = sounding(theme.notes, starts, q)
+        last_of_phrase = is_phrase_end(plan, q) and q + slot >= plan.bar_start_q(int((q - plan.pickup_q) / plan.bar_q) + 1)
+        if (melody_note is None or energy_at(plan, q) < entry or last_of_phrase
+                or is_final(plan, chord) and q >= chord.start_q):
+            previous = None
+            q += slot
+            continue
+        pitch = counter_pitch(chord, melody_note.pitch, previous, low, high)
+        if pitch is not None:
+            notes.append(NoteEvent(q, slot, pitch, velocity_for("counter", energy_at(plan, q), rng)))
+            previous = (pitch, melody_note.pitch, chord.bass)
+        else:
+            previous = None
+        q += slot
+    return notes
+
+
+def counter_pitch(chord: ChordSpan, melody: int, previous: tuple[int, int, int] | None, low: int,
+                  high: int) -> int | None:
+    """The chord tone for the counter-line: at least a minor third under the melody, in
+    contrary or oblique motion to the melody (None, a rest, where only similar motion fits),
+    then the smallest move."""
+    candidates = [p for p in range(low, high + 1) if p % 12 in chord.pitch_classes and 3 <= melody - p <= 19]
+    if previous is None:
+        return min(candidates, key=lambda p: (abs(melody - 9 - p), p)) if candidates else None
+    last, last_melody, last_bass = previous
+    melody_move = melody - last_melody
+
+    def cost(p: int) -> tuple[int, int, int]:
+        move = p - last
+        similar = move != 0 and melody_move != 0 and (move > 0) == (melody_move > 0)
+        return (2 * similar + (abs(move) > 5), abs(move), p)
+
+    allowed = [p for p in candidates if not parallel_perfect(last, last_melody, p, melody)
+               and not parallel_perfect(last_bass, last, chord.bass, p)]
+    best = min(allowed, key=cost) if allowed else None
+    return None if best is None or cost(best)[0] >= 2 else best  # rather a rest than following the melody

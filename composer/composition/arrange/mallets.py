@@ -1,0 +1,90 @@
+"""The moving layers above the pad: an ostinato arpeggiating its voicing in a pulse, and an
+ambient cue's texture of single high tones entering at free moments."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from composer.base.tables import gm_ranges
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.arrange.lines import articulation
+from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, free_moment,
+                                                release_end, velocity_for)
+from composer.composition.harmony import ChordSpan, chord_index
+from composer.composition.melody import Theme
+from composer.composition.plan import Plan, Role
+
+#: Ostinato register (MIDI notes G3..C6).
+OSTINATO_RANGE = (55, 84)
+#: An ostinato joins once a bar's energy reaches this level.
+OSTINATO_ENTRY = 0.35
+#: Where an ambient texture's high tones float, above the pad (G4–G6).
+TEXTURE_RANGE = (67, 91)
+
+
+def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
+    """An arpeggio over the pad's voicing, in quarters or eighths by energy, entering with
+    energy and resting on the last beat of a calm phrase."""
+    pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
+    length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
+    notes = []
+    for chord in chords:
+        if chord.start_q >= plan.music_q:
+            continue
+        voicing = sorted(p + 12 if p < OSTINATO_RANGE[0] else p for p in chord.voicing)
+        end = min(chord.end_q, plan.music_q)
+        onset, index = chord.start_q, 0
+        while onset < end:
+            energy = energy_at(plan, onset)
+            step = EIGHTH if energy >= 0.5 else Fraction(1)
+            bar_end = plan.bar_start_q(int((onset - plan.pickup_q) / plan.bar_q) + 1)
+            resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
+            if energy >= OSTINATO_ENTRY and not resting:
+                pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
+                notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
+                                       velocity_for("ostinato", energy, rng)))
+            onset += step
+            index += 1
+    return notes
+
+
+def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
+    """An ambient cue's evolving layer: single high tones of the chord sounding, each entering at
+    its own free moment and held for a few beats, overlapping, never past a chord that does not
+    hold it. More of them the higher the energy; none at the calmest."""
+    data = arrangement_data().ambient
+    low, high = gm_ranges()[role.program]
+    low, high = max(low, TEXTURE_RANGE[0]), min(high, TEXTURE_RANGE[1])
+    starts = [c.start_q for c in chords]
+    busy_until: dict[int, Fraction] = {}
+    notes = []
+    last_q = release_end(plan, plan.music_q)
+    for bar in range(plan.bars):
+        bar_start = plan.bar_start_q(bar)
+        count = round(data.texture_notes.at(energy_at(plan, bar_start)))
+        for at in sorted(bar_start + free_moment(plan.bar_q, rng) for _ in range(count)):
+            index = chord_index(starts, at)
+            chord = chords[index]
+            tones = {p % 12 for p in chord.voicing}
+            candidates = [p for p in range(low, high + 1) if p % 12 in tones and busy_until.get(p, at) <= at]
+            if not candidates:
+                continue
+            pitch = rng.choice(candidates)
+            until = _held_until(chords, index, pitch)
+            length = min(Fraction(rng.randint(*data.texture_beats)), min(until, last_q) - at)
+            if length <= 0:
+                continue
+            busy_until[pitch] = at + length
+            notes.append(NoteEvent(at, length, pitch, velocity_for("texture", energy_at(plan, at), rng)))
+    return notes
+
+
+def _held_until(chords: list[ChordSpan], index: int, pitch: int) -> Fraction:
+    """The end of chord ``index`` and of the chords after it that keep ``pitch``'s pitch class."""
+    until = chords[index].end_q
+    for following in chords[index + 1:]:
+        if pitch % 12 not in {p % 12 for p in following.voicing}:
+            break
+        until = following.end_q
+    return until

@@ -1,0 +1,135 @@
+"""What every player shares: the note and part records, and how energy, phrases and the
+ending shape a note (its velocity, where it lets go, where a held layer is struck again)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.harmony import ChordSpan
+from composer.composition.melody import Theme
+from composer.composition.plan import Plan, Role
+
+#: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
+PULSE_ENERGY = 0.68
+EIGHTH = Fraction(1, 2)
+SIXTEENTH = Fraction(1, 4)
+#: Ambient cues place their entries on a sixth of a beat (triplet sixteenths): no pulse is heard.
+DRIFT_GRID = Fraction(1, 6)
+
+
+@dataclass(frozen=True)
+class NoteEvent:
+    """One note as written: onset and length in quarter notes, MIDI pitch and velocity (1..127).
+    How far the player is off the beat is the performance's (``Performance``)."""
+
+    start_q: Fraction
+    length_q: Fraction
+    pitch: int
+    velocity: int
+
+    @property
+    def end_q(self) -> Fraction:
+        return self.start_q + self.length_q
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """A part of the arrangement as written: its role (General MIDI program and channel) and
+    its notes, in order of onset, then pitch."""
+
+    role: Role
+    notes: tuple[NoteEvent, ...]
+
+    @property
+    def is_drums(self) -> bool:
+        return self.role.role == "drums"
+
+
+#: A player: the notes of one role's part, from the plan, the chords and the theme.
+Player = Callable[[Plan, list[ChordSpan], Theme, Role, random.Random], list[NoteEvent]]
+
+
+def energy_at(plan: Plan, q: Fraction) -> float:
+    """The planned energy of the bar ``q`` lies in (the first bar's during a pickup)."""
+    if not plan.bar_energy:
+        return 0.5
+    bar = int((q - plan.pickup_q) / plan.bar_q) if q >= plan.pickup_q else 0
+    return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
+
+
+def velocity_for(role: str, energy: float, rng: random.Random, accent: int = 0) -> int:
+    """A velocity on the role's line from calm to full energy, varied by a few steps so that
+    repeated notes are not identical."""
+    data = arrangement_data().velocity
+    jitter = round(data.jitter * (0.5 + energy))  # a softer player varies less
+    return max(1, min(127, round(data.roles[role].at(energy)) + accent + rng.randint(-jitter, jitter)))
+
+
+def release_end(plan: Plan, end_q: Fraction) -> Fraction:
+    """Where a note ending at ``end_q`` lets go: at the very end of a loop or a fade, else a
+    little before the end of the piece so the instrument's own release rings out inside the file."""
+    if end_q < plan.end_q or plan.ending in ("loop", "fade"):
+        return end_q
+    release_q = min(plan.tail_s, Fraction(3, 4)) * plan.tempo_bpm / 60
+    return end_q - release_q
+
+
+def bar_onsets(plan: Plan, start_q: Fraction, end_q: Fraction) -> list[Fraction]:
+    """``start_q`` and every barline after it before ``end_q``: where a held layer is struck
+    again so that it is heard in every bar it plays in."""
+    onsets = [start_q]
+    bar = plan.pickup_q + ((start_q - plan.pickup_q) // plan.bar_q + 1) * plan.bar_q
+    while bar < end_q:
+        onsets.append(bar)
+        bar += plan.bar_q
+    return onsets
+
+
+def half_bar(plan: Plan) -> Fraction:
+    """Half a bar in an even meter; a whole bar in an odd one, which has no middle beat."""
+    return plan.bar_q / 2 if plan.bar_q % 2 == 0 else plan.bar_q
+
+
+def pulsed(plan: Plan, onsets: list[Fraction], end_q: Fraction, pulse: Callable[[Plan, float], Fraction]) -> list[Fraction]:
+    """The onsets with more between them where the bar's energy asks for a faster pulse."""
+    result = []
+    for index, onset in enumerate(onsets):
+        until = onsets[index + 1] if index + 1 < len(onsets) else end_q
+        step = pulse(plan, energy_at(plan, onset))
+        t = onset
+        while t < until:
+            result.append(t)
+            t += step
+    return result
+
+
+def free_moment(within_q: Fraction, rng: random.Random) -> Fraction:
+    """A moment in ``[0, within_q)`` on a grid of a sixth of a beat, far finer than any pulse."""
+    return DRIFT_GRID * rng.randrange(max(1, int(within_q / DRIFT_GRID)))
+
+
+def is_phrase_end(plan: Plan, q: Fraction) -> bool:
+    """Whether ``q`` lies in the last bar of a four-bar phrase (counted from its section's start)."""
+    return int((q - plan.section_at(q).start_q) / plan.bar_q) % 4 == 3
+
+
+def breathes(plan: Plan, q: Fraction, energy: float) -> bool:
+    """Whether the texture breathes at ``q``: in the last bar of a calm phrase, except in beds
+    and ambient cues, which are steady and continuous (and a loop's seam must not dip)."""
+    calm = energy < arrangement_data().texture.breath_energy
+    return calm and plan.kind not in ("bed", "ambient") and plan.ending != "loop" and is_phrase_end(plan, q)
+
+
+def is_final(plan: Plan, chord: ChordSpan) -> bool:
+    """The last chord of a piece that ends (rings, buttons or fades) rather than loops."""
+    return chord.end_q >= plan.music_q and plan.ending != "loop"
+
+
+def chord_stop(plan: Plan, chord: ChordSpan) -> Fraction:
+    """Where ``chord``'s notes stop: the final chord rings to its own end, any other stops at
+    the end of the music at the latest."""
+    return chord.end_q if is_final(plan, chord) else min(chord.end_q, plan.music_q)

@@ -1,0 +1,161 @@
+"""How the parts are played beyond their written notes, kept beside the score in a typed
+record: swing, the exact end, and per part its mix level, expression (CC11) curve, sustain
+pedal and the players' micro-timing. The MIDI writer reads it; the score never carries it."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from composer.composition.arrange.data import arrangement_data
+from composer.composition.arrange.lines import articulation
+from composer.composition.arrange.parts import PartSpec, energy_at
+from composer.composition.harmony import ChordSpan
+from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
+
+#: Pianos (GM programs 0-7, acoustic and electric): the parts that use the sustain pedal.
+PIANOS = range(0, 8)
+
+
+@dataclass(frozen=True)
+class PartPerformance:
+    """How one part is played: its mix level (CC7); its expression curve as (quarter notes,
+    CC11 value) points joined by straight lines; the spans (start, end in quarter notes) its
+    sustain pedal holds; and how many milliseconds the player is behind (positive) or ahead of
+    (negative) the beat at each onset, the notes struck together sharing one."""
+
+    part_id: str
+    mix_level: int
+    expression: tuple[tuple[Fraction, int], ...]
+    pedal: tuple[tuple[Fraction, Fraction], ...]
+    nudges_ms: Mapping[Fraction, int]
+
+
+@dataclass(frozen=True)
+class Performance:
+    """How the whole arrangement is played: the swing ratio (the share of a beat its first
+    eighth takes; 1/2 is straight), the exact end of the piece in quarter notes (music plus
+    release) and each part's performance, in track order, under the score part's id (its role)."""
+
+    swing: Fraction
+    end_q: Fraction
+    parts: tuple[PartPerformance, ...]
+
+    def part(self, part_id: str) -> PartPerformance:
+        """The performance of the part whose id is ``part_id``.
+
+        >>> pad = PartPerformance("pad", 100, (), (), {})
+        >>> Performance(Fraction(1, 2), Fraction(16), (pad,)).part("pad").mix_level
+        100
+        """
+        for played in self.parts:
+            if played.part_id == part_id:
+                return played
+        raise KeyError(part_id)
+
+
+def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng: random.Random) -> Performance:
+    """How ``parts`` are played: mix, expression, pedal and micro-timing per part, in order
+    (the micro-timing draws from ``rng``, after every note is written, so it never changes
+    what is played)."""
+    played = []
+    for part in parts:
+        played.append(PartPerformance(part.role.role, arrangement_data().mix[part.role.role],
+                                      tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
+                                      humanize(part, rng)))
+    return Performance(plan.swing, plan.end_q, tuple(played))
+
+
+def fade_length_s(plan: Plan) -> float:
+    """How long a fade ending takes: a tenth of the piece, 2 to 6 s, at most half of it."""
+    return min(6.0, max(2.0, plan.duration_s * 0.1), plan.duration_s / 2)
+
+
+def pedal(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fraction, Fraction]]:
+    """Sustain-pedal spans for a piano: down through each chord it plays in, lifted at the
+    change. A detached melody stays unpedalled, or the pedal would undo its articulation."""
+    if not _pedalled(plan, part.role):
+        return []
+    starts = [n.start_q for n in part.notes]
+    spans = []
+    for chord in chords:
+        first = bisect.bisect_left(starts, chord.start_q)
+        if first < len(starts) and starts[first] < chord.end_q:
+            spans.append((chord.start_q, min(chord.end_q, plan.end_q)))
+    return spans
+
+
+def _pedalled(plan: Plan, role: Role) -> bool:
+    """Whether ``role`` uses the sustain pedal: a piano, unless it plays a detached line."""
+    if role.program not in PIANOS or role.role == "drums":
+        return False
+    return role.role not in ("melody", "counter") or articulation(plan) >= 1
+
+
+def expression(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tuple[Fraction, int]]:
+    """CC11 points. Sustaining instruments (strings, pads, organs) follow the energy bar by bar,
+    swell over the bar before a section that arrives at least as strong, and in ambient cues
+    breathe in and out over each chord. A fade ending takes every part down to silence."""
+    points: list[tuple[Fraction, int]] = []
+    if part.role.program in SUSTAINING_PROGRAMS and not part.is_drums and part.notes:
+        points = _energy_curve(plan, chords)
+    if plan.ending == "fade":
+        fade_q = Fraction(fade_length_s(plan)).limit_denominator(1000) * plan.tempo_bpm / 60
+        fade_start = max(Fraction(0), plan.end_q - fade_q)
+        held = value_at(sorted(points), fade_start) if points else 127
+        points = [p for p in points if p[0] < fade_start] + [(fade_start, held), (plan.end_q, 0)]
+    return sorted(dict(points).items())
+
+
+def _energy_curve(plan: Plan, chords: list[ChordSpan]) -> list[tuple[Fraction, int]]:
+    """A sustaining part's expression points, unsorted: the energy bar by bar, a swell into
+    each arrival, and in ambient cues a breath over each long chord."""
+
+    def level(q: Fraction) -> int:
+        return round(127 * (0.8 + 0.2 * energy_at(plan, q)))
+
+    points = []
+    for bar in range(max(1, plan.bars)):
+        start = plan.bar_start_q(bar) if plan.bars else Fraction(0)
+        points.append((start, level(start)))
+    for previous, section in zip(plan.sections, plan.sections[1:]):
+        before = section.start_q - min(plan.bar_q, section.length_q, previous.length_q)
+        if section.energy >= previous.energy and before >= 0:
+            points.append((before, level(before)))
+            points.append((section.start_q - Fraction(1, 8), min(127, level(before) + 16)))
+    if plan.kind == "ambient":
+        for chord in chords:
+            if chord.length_q >= 2 * plan.bar_q:
+                middle = chord.start_q + chord.length_q / 2
+                points.append((middle, min(127, level(middle) + 14)))
+    return points
+
+
+def value_at(points: list[tuple[Fraction, int]], q: Fraction) -> int:
+    """The expression value at ``q`` on the straight lines between ``points`` (sorted).
+
+    >>> value_at([(Fraction(0), 100), (Fraction(4), 120)], Fraction(1))
+    105
+    """
+    index = bisect.bisect_right([p[0] for p in points], q)
+    if index == 0:
+        return points[0][1]
+    if index == len(points):
+        return points[-1][1]
+    (q0, v0), (q1, v1) = points[index - 1], points[index]
+    return round(v0 + (v1 - v0) * (q - q0) / (q1 - q0))
+
+
+def humanize(part: PartSpec, rng: random.Random) -> dict[Fraction, int]:
+    """Micro-timing: each onset of the part (a chord's notes together) gets its own offset of
+    up to the role's limit in milliseconds, smaller offsets likelier than large ones."""
+    limit = arrangement_data().timing_ms[part.role.role]
+    offsets: dict[Fraction, int] = {}
+    for note in part.notes:
+        if note.start_q not in offsets:
+            offsets[note.start_q] = round(rng.triangular(-limit, limit, 0))
+    return offsets
+
