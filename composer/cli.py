@@ -539,7 +539,7 @@ def presets() -> None:
 
     table = Table("preset", "kind", "tempo", "loudness", "room", "drums", "chosen by")
     for name, preset in preset_table().items():
-        table.add_row(name, preset["kind"], f"{preset['tempo'][0]}–{preset['tempo'][1]} BPM",
-                      f"{preset['loudness']:g} LUFS", preset["room"], "yes" if preset["drums"] else "no",
-                      ", ".join(preset["words"][:6]))
+        table.add_row(name, preset.kind, f"{preset.tempo[0]}–{preset.tempo[1]} BPM",
+                      f"{preset.loudness:g} LUFS", preset.room, "yes" if preset.drums else "no",
+                      ", ".join(preset.words[:6]))
     out.print(table)

@@ -559,14 +559,13 @@ def test_only_unknown_words_gives_a_reported_default(text: str) -> None:
 def _vocabulary() -> list[str]:
     lex = lexicon()
     words: set[str] = set()
-    for table in ("moods", "modifiers", "kinds", "families", "instruments", "numbers", "loop_words"):
-        words |= set(lex[table])
-    for verb, phrases in lex["shape"].items():
-        if isinstance(phrases, list):
-            words |= set(phrases)
-    words |= set(lex["exclusion_words"]["prefixes"]) | set(lex["filler"]["words"])
+    for table in (lex.moods, lex.modifiers, lex.kinds, lex.families, lex.instruments, lex.numbers, lex.loop_words):
+        words |= set(table)
+    for phrases in lex.shape.verbs.values():
+        words |= set(phrases)
+    words |= set(lex.exclusion_prefixes) | set(lex.filler)
     for preset in presets().values():
-        words |= set(preset["words"])
+        words |= set(preset.words)
     words |= {
         "in", "at", "the final", "the last", "the first", "over the last", "for the first", "key of",
         "major", "minor", "maj", "min", "m", "dorian", "sharp", "flat", "#", "b", "♭", "♯",

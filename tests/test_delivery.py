@@ -294,7 +294,7 @@ def test_help_shows_the_delivery_options_with_examples(command):
 def test_every_preset_plays_in_a_room_that_exists():
     rooms = table("rooms")
     for name, preset in presets().items():
-        assert preset["room"] in rooms, name
+        assert preset.room in rooms, name
     assert {renderer.room(name).name for name in rooms} == set(rooms)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from music21 import key as m21key
 
-from composer.composition.brief import Brief, ShapeEvent, lexicon, presets, presets_colours
+from composer.composition.brief import Brief, Preset, ShapeEvent, lexicon, presets, presets_colours
 from composer.base.quiet import quiet_import
 from composer.base.records import record
 from composer.base.tables import table
@@ -195,10 +195,10 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         bar_energy=bar_energy,
         roles=_roles(brief, preset),
         ending=ending,
-        loudness_lufs=float(preset["loudness"]) - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
-        room=str(preset["room"]),
-        idiom=str(preset.get("idiom", "")),
-        idiom_share=float(preset["idiom_share"]),
+        loudness_lufs=preset.loudness - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
+        room=preset.room,
+        idiom=preset.idiom,
+        idiom_share=preset.idiom_share,
         motif_flavour=_motif_flavour(brief),
         swing=_swing(brief, timing.meter),
         drum_style="cinematic" if brief.preset in plan_data().drums.cinematic_presets else "pop",
@@ -208,9 +208,9 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     )
 
 
-def _timing(brief: Brief, preset: dict[str, Any], ending: str) -> Timing:
+def _timing(brief: Brief, preset: Preset, ending: str) -> Timing:
     """Tempo, meter, bars, pickup and release fitted to the brief's exact duration."""
-    meter = brief.meter or (int(preset["meter"][0]), int(preset["meter"][1]))
+    meter = brief.meter or preset.meter
     low, high = tempo_range(brief)
     wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
     duration = Fraction(brief.duration_s)  # exact: a float is a binary fraction
@@ -244,7 +244,7 @@ def _swing(brief: Brief, meter: tuple[int, int]) -> Fraction:
 
 
 def tempo_range(brief: Brief) -> tuple[int, int]:
-    low, high = presets()[brief.preset]["tempo"]
+    low, high = presets()[brief.preset].tempo
     if brief.kind == "ambient":
         return min(low, 50), min(high, 70)
     return int(low), int(high)
@@ -362,24 +362,24 @@ def _key(brief: Brief, rng: random.Random) -> tuple[str, str]:
     return rng.choice(COMFORTABLE_TONICS[family]), mode
 
 
-def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tuple[Role, ...]:
+def _roles(brief: Brief, preset: Preset) -> tuple[Role, ...]:
     """Which roles play and on which General MIDI programs: the preset's, then the brief's wishes."""
-    programs: dict[str, int] = {r: int(preset[r]) for r in ("pad", "bass", "melody", "ostinato")}  # type: ignore[arg-type]
-    programs["texture"] = int(preset.get("texture", AMBIENT_TEXTURE)) if brief.kind == "ambient" else -1  # type: ignore[arg-type]
+    programs: dict[str, int] = dict(preset.programs)
+    programs["texture"] = (AMBIENT_TEXTURE if preset.texture is None else preset.texture) if brief.kind == "ambient" else -1
     for colour in brief.colours:
         spec = presets_colours()[colour]
         for role in programs:
-            if role in spec and (not spec["synthetic_only"] or programs[role] in SYNTHETIC_PROGRAMS):
-                programs[role] = int(spec[role])
+            if role in spec.programs and (not spec.synthetic_only or programs[role] in SYNTHETIC_PROGRAMS):
+                programs[role] = spec.programs[role]
     wanted = list(brief.instruments)
     for program in wanted:
         target = "pad" if program in SUSTAINING_PROGRAMS else ("melody" if "melody" not in _placed(wanted, program) else "ostinato")
         programs[target] = program
-    excluded_programs = {lexicon()["instruments"].get(word) for word in brief.exclude}
+    excluded_programs = {lexicon().instruments.get(word) for word in brief.exclude}
     for role, program in list(programs.items()):
         if program in excluded_programs or role in brief.exclude:
             programs[role] = -1
-    drums = bool(preset["drums"]) and brief.kind in ("thematic", "bed", "stinger")
+    drums = preset.drums and brief.kind in ("thematic", "bed", "stinger")
     if brief.kind == "ambient":
         programs["melody"] = programs["ostinato"] = -1
         if programs["bass"] >= 0 and programs["bass"] not in SUSTAINING_PROGRAMS:
@@ -388,7 +388,7 @@ def _roles(brief: Brief, preset: dict[str, int | bool | list[int] | str]) -> tup
         programs["melody"] = -1
     if "drums" in brief.exclude:
         drums = False
-    programs["timpani"] = int(preset.get("timpani", -1)) if drums else -1  # type: ignore[arg-type]
+    programs["timpani"] = preset.timpani if drums else -1
     roles = [Role(role, program, ROLE_CHANNELS[role]) for role, program in programs.items() if program >= 0]
     if not any(r.role == "pad" for r in roles):
         roles.insert(0, Role("pad", 89 if 89 not in excluded_programs else 48, ROLE_CHANNELS["pad"]))
@@ -428,8 +428,8 @@ def _bar_energy(brief: Brief, timing: Timing, form: list[tuple[str, int]]) -> tu
     base = 0.45 + 0.25 * brief.arousal
     base *= {"underscore": 0.8, "ambient": 0.7, "bed": 0.85}.get(brief.kind, 1.0)
     duration = brief.duration_s
-    amount_per_verb = float(lexicon()["shape"]["build_amount"])
-    drop_level = float(lexicon()["shape"]["drop_level"])
+    amount_per_verb = lexicon().shape.build_amount
+    drop_level = lexicon().shape.drop_level
     events = sorted(brief.shape, key=lambda e: (_event_start(e, duration) or 0.0))
 
     def level(t: float) -> float:

@@ -1,0 +1,63 @@
+"""Who plays, as the brief asks: the instruments it names, what it excludes ("no drums",
+"without piano"), the palette colours ("acoustic", "electronic") and notes on the families it
+mentions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from composer.composition.brief.data import lexicon
+from composer.composition.brief.words import Meaning
+
+_NO_VOCALS = "no vocals: composer writes instrumental music only"
+
+
+def instruments(meanings: Sequence[Meaning]) -> tuple[int, ...]:
+    """The General MIDI programs of the instruments named, each once, in order.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> instruments(read_words(Reader("cello and harp, no piano, two cellos")).meanings)
+    (42, 46)
+    """
+    return tuple(dict.fromkeys(lexicon().instruments[m.value] for m in meanings if m.category == "instruments"))
+
+
+def exclusions(meanings: Sequence[Meaning]) -> tuple[str, ...]:
+    """The families and instruments excluded ("no drums", "without piano"), each once; vocals are
+    never written, so excluding them changes nothing.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> exclusions(read_words(Reader("no vocals, without drums, minus piano")).meanings)
+    ('drums', 'piano')
+    """
+    return tuple(dict.fromkeys(m.value for m in meanings if m.category == "exclude" and m.value != "vocals"))
+
+
+def colours(meanings: Sequence[Meaning]) -> tuple[str, ...]:
+    """The palette colours named, each once, in order.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> colours(read_words(Reader("lo-fi chill bed, acoustic")).meanings)
+    ('lofi', 'acoustic')
+    """
+    return tuple(dict.fromkeys(m.value for m in meanings if m.category == "colours"))
+
+
+def family_notes(meanings: Sequence[Meaning]) -> list[str]:
+    """What the report says about the families the brief mentions, in order.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> family_notes(read_words(Reader("with percussion, no vocals")).meanings)
+    ["'percussion' noted: drums play where the style uses them", 'no vocals: composer writes instrumental music only']
+    """
+    notes = []
+    for meaning in meanings:
+        if meaning.category in ("exclude", "families") and meaning.value == "vocals":
+            notes.append(_NO_VOCALS)
+        elif meaning.category == "families":
+            notes.append(f"'{meaning.phrase}' noted: {meaning.value} play where the style uses them")
+    return notes

@@ -1,0 +1,55 @@
+"""What the music is for: the use-case preset and the cue kind (underscore, bed, stinger,
+thematic, ambient), and whether it loops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from composer.composition.brief.data import Preset, lexicon
+from composer.composition.brief.words import Meaning
+
+
+def preset_name(meanings: Sequence[Meaning]) -> str:
+    """The first use case the brief names, or "general".
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> preset_name(read_words(Reader("calm underscore for a documentary interview")).meanings)
+    'documentary'
+    """
+    return next((m.value for m in meanings if m.category == "preset"), "general")
+
+
+def asks_loop(meanings: Sequence[Meaning]) -> bool:
+    """Whether a kind word asks for a seamless loop.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> asks_loop(read_words(Reader("warm seamless loop for a podcast")).meanings)
+    True
+    """
+    return any(m.category == "kinds" and m.phrase in lexicon().loop_words for m in meanings)
+
+
+def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool) -> str:
+    """The first kind the brief names; else a bed for a loop; else a weak kind ("background")
+    when no use case is named; else the preset's kind. A loop word names a bed only through
+    ``loop``, so "a looping theme" is a thematic loop.
+
+    >>> from composer.composition.brief.data import presets
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [cue_kind(read_words(Reader(text)).meanings, presets()[preset], loop)
+    ...  for text, preset, loop in [("looping theme", "general", True), ("background music", "general", False),
+    ...                              ("background music", "product", False)]]
+    ['thematic', 'bed', 'thematic']
+    """
+    named = [m.value for m in meanings if m.category == "kinds" and (m.value != "bed" or not loop)]
+    if named:
+        return named[0]
+    if loop:
+        return "bed"
+    weak = [m.value for m in meanings if m.category == "weak_kinds"]
+    if weak and preset.name == "general":
+        return weak[0]
+    return preset.kind

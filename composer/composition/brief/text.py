@@ -1,0 +1,73 @@
+"""A plain-language brief read into a ``Brief``: the figures first (times, tempo, meter, key,
+length), then the words through the lexicon, then each field from what they mean."""
+
+from __future__ import annotations
+
+from composer.base.errors import ComposerError
+from composer.composition.brief.checks import check_duration
+from composer.composition.brief.data import presets
+from composer.composition.brief.duration import find_duration
+from composer.composition.brief.ensemble import colours, exclusions, family_notes, instruments
+from composer.composition.brief.key import find_key
+from composer.composition.brief.kind import asks_loop, cue_kind, preset_name
+from composer.composition.brief.meter import find_meter, meter_word
+from composer.composition.brief.model import DEFAULT_DURATION_S, Brief
+from composer.composition.brief.mood import contradiction, mood, mood_words
+from composer.composition.brief.reader import Reader
+from composer.composition.brief.shape import ending, find_shape
+from composer.composition.brief.tempo import find_tempo
+from composer.composition.brief.times import find_cue_times, find_windows
+from composer.composition.brief.words import read_words
+
+
+def parse_text(text: str) -> Brief:
+    """Read a plain-language brief.
+
+    The extractors take their phrases in a fixed order (spans and moments, tempo, meter, key,
+    length, then words), so a phrase one has read is not read again by the next.
+
+    >>> b = parse_text("bright, forward-moving background music for a 90-second product video, "
+    ...                "no vocals, builds slightly in the final 20 seconds")
+    >>> (b.kind, b.preset, b.duration_s, b.shape[0].verb, b.shape[0].from_end_s)
+    ('thematic', 'product', 90.0, 'build', 20.0)
+    """
+    if not text or not text.strip():
+        raise ComposerError("the brief is empty", 'describe the music, e.g. "calm piano for a 60-second interview"')
+    reader = Reader(text)
+    windows = find_windows(reader)
+    cue_times = find_cue_times(reader)
+    tempo = find_tempo(reader)
+    meter = find_meter(reader)
+    key = find_key(reader)
+    duration = find_duration(reader)
+    words = read_words(reader)
+    meanings = words.meanings
+    preset = presets()[preset_name(meanings)]
+    loop = asks_loop(meanings)
+    kind = cue_kind(meanings, preset, loop)
+    moods = mood_words(meanings)
+    valence, arousal = mood(preset.mood, moods)
+    notes = [*family_notes(meanings), *contradiction(moods)]
+    if duration is None:
+        notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
+    return Brief(
+        text=text.strip(),
+        kind=kind,
+        preset=preset.name,
+        duration_s=check_duration(DEFAULT_DURATION_S[kind] if duration is None else duration),
+        valence=valence,
+        arousal=arousal,
+        tempo_bpm=tempo,
+        key=key,
+        meter=meter or meter_word(meanings),
+        instruments=instruments(meanings),
+        exclude=exclusions(meanings),
+        loop=loop,
+        shape=find_shape(meanings, windows, cue_times),
+        ending=ending(meanings, loop),
+        notes=tuple(dict.fromkeys(notes)),
+        ignored_words=words.ignored,
+        mood_words=tuple(w.word for w in moods),
+        duration_given=duration is not None,
+        colours=colours(meanings),
+    )
