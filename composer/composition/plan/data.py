@@ -1,0 +1,81 @@
+"""The plan's own data (``plan.toml``) as typed records, checked when first read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+
+from composer.base.records import record
+from composer.base.tables import table
+
+
+@dataclass(frozen=True)
+class ModeRegion:
+    """Moods in a (valence, arousal) box take one of ``modes`` (repeats weight the choice)."""
+
+    name: str
+    valence: tuple[float, float]
+    arousal: tuple[float, float]
+    modes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormRules:
+    """How sections shape the energy, where a climax stands and when a build lifts the key."""
+
+    climax_kinds: tuple[str, ...]
+    climax_min_bars: int
+    section_energy: dict[str, float]
+    lift_kinds: tuple[str, ...]
+    lift_modes: tuple[str, ...]
+    lift_share: float
+    lift_min_bars: int
+    lift_interval: str
+
+
+@dataclass(frozen=True)
+class SwingRules:
+    """Swing ratios by colour and by mood word (the largest found wins)."""
+
+    colours: dict[str, Fraction]
+    moods: dict[str, Fraction]
+
+
+@dataclass(frozen=True)
+class CounterRules:
+    """Which cues get a counter-line, on which channel and program (-1: none)."""
+
+    kinds: tuple[str, ...]
+    presets: tuple[str, ...]
+    channel: int
+    programs: dict[str, int]
+    colours: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DrumRules:
+    cinematic_presets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """``plan.toml``: the plan's decisions that are data."""
+
+    mode_regions: tuple[ModeRegion, ...]
+    form: FormRules
+    motif_flavours: dict[str, tuple[str, ...]]
+    swing: SwingRules
+    counter: CounterRules
+    drums: DrumRules
+
+
+@cache
+def plan_data() -> PlanData:
+    """The plan's own data (``plan.toml``), checked when first read.
+
+    >>> plan_data().form.lift_interval
+    'M2'
+    """
+    return record(PlanData, table("plan"), "plan.toml")

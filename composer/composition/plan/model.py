@@ -1,0 +1,157 @@
+"""What the plan decides: its timing, sections and roles, and the Plan itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+from music21 import key as m21key
+
+from composer.base.quiet import quiet_import
+
+
+pretty_midi = quiet_import("pretty_midi")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of the form, in quarter notes from the start, with its mean energy (0..1)."""
+
+    name: str
+    start_q: Fraction
+    length_q: Fraction
+    energy: float
+
+    @property
+    def end_q(self) -> Fraction:
+        return self.start_q + self.length_q
+
+
+@dataclass(frozen=True)
+class Role:
+    """One part of the arrangement: what it does and which General MIDI program plays it."""
+
+    role: str
+    program: int
+    channel: int
+
+    @property
+    def name(self) -> str:
+        return "Drums" if self.role == "drums" else str(pretty_midi.program_to_instrument_name(self.program))
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When the music happens: tempo, meter, whole bars after a pickup, and the release after
+    them, fitted so that the piece ends exactly at the asked second."""
+
+    tempo_bpm: Fraction
+    meter: tuple[int, int]
+    bars: int
+    pickup_q: Fraction
+    tail_s: Fraction
+
+    @property
+    def bar_q(self) -> Fraction:
+        """Quarter notes per bar: 4 in 4/4, 3 in 3/4, 3 in 6/8."""
+        return Fraction(4 * self.meter[0], self.meter[1])
+
+    @property
+    def music_q(self) -> Fraction:
+        """Length of the written music in quarter notes (pickup plus whole bars)."""
+        return self.pickup_q + self.bars * self.bar_q
+
+    @property
+    def end_q(self) -> Fraction:
+        """The requested end, in quarter notes at the plan's tempo (music plus release)."""
+        return self.music_q + self.tail_s * self.tempo_bpm / 60
+
+    def seconds(self, quarters: Fraction) -> float:
+        """Seconds from the start at ``quarters`` quarter notes (one tempo throughout)."""
+        return float(quarters * 60 / self.tempo_bpm)
+
+    def bar_start_q(self, bar: int) -> Fraction:
+        return self.pickup_q + bar * self.bar_q
+
+
+@dataclass(frozen=True)
+class Plan(Timing):
+    """Every decision the later stages need, and nothing they decide themselves: no stage
+    after the plan reads the Brief or the presets."""
+
+    kind: str
+    duration_s: float
+    #: The use-case preset the brief chose (presets.toml), for the report; its values are below.
+    preset: str
+    #: The mood: valence (dark −1 … bright 1) and arousal (calm −1 … energetic 1).
+    valence: float
+    arousal: float
+    tempo_range: tuple[int, int]
+    tonic: str
+    mode: str
+    sections: tuple[Section, ...]
+    bar_energy: tuple[float, ...]
+    roles: tuple[Role, ...]
+    ending: str
+    loudness_lufs: float
+    #: The space it plays in (a name in rooms.toml).
+    room: str
+    #: The family of four-chord loops harmony leans on (harmony.toml [idioms]), and how often.
+    idiom: str
+    idiom_share: float
+    #: The motif's character (harmony.toml [motif_flavours]); "" for the plain one.
+    motif_flavour: str
+    #: The share of each beat the first of two eighths takes: 1/2 plays straight.
+    swing: Fraction
+    #: "pop" (hats, kick, backbeat) or "cinematic" (a trailer's toms).
+    drum_style: str
+    #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
+    lift_bar: int | None = None
+    lift_tonic: str = ""
+    #: Bars left to the speaking voice over an underscore (every other phrase): no melody there.
+    voice_bars: frozenset[int] = frozenset()
+
+    @property
+    def key(self) -> str:
+        return f"{self.tonic} {self.mode}"
+
+    def section_at(self, quarters: Fraction) -> Section:
+        """The section playing at ``quarters``."""
+        starts = [s.start_q for s in self.sections]
+        return self.sections[max(0, bisect.bisect_right(starts, quarters) - 1)]
+
+    def key_at(self, quarters: Fraction) -> tuple[str, str]:
+        """(tonic, mode) in force at ``quarters``: the home key, or the lifted key after a lift."""
+        if self.lift_bar is not None and quarters >= self.bar_start_q(self.lift_bar):
+            return self.lift_tonic, self.mode
+        return self.tonic, self.mode
+
+    @property
+    def lift_q(self) -> Fraction | None:
+        """Where the lift starts, in quarter notes, or None."""
+        return None if self.lift_bar is None else self.bar_start_q(self.lift_bar)
+
+    def lift_summary(self) -> dict[str, Any] | None:
+        """The lift as JSON data (first bar counted from 1, start in seconds, new key), or None."""
+        if self.lift_bar is None or self.lift_q is None:
+            return None
+        return {"bar": self.lift_bar + 1, "start_s": round(self.seconds(self.lift_q), 3),
+                "key": f"{self.lift_tonic} {self.mode}"}
+
+    def energy_curve(self) -> list[tuple[float, float]]:
+        """The energy curve as [seconds, level] points, one per bar start."""
+        return [(round(self.seconds(self.bar_start_q(b)), 3), e) for b, e in enumerate(self.bar_energy)]
+
+
+@cache
+def music21_key(tonic: str, mode: str) -> m21key.Key:
+    """The music21 Key of a tonic as composer writes it ("Bb") and a mode.
+
+    >>> music21_key("Bb", "minor").sharps
+    -5
+    """
+    return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)

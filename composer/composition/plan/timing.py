@@ -1,0 +1,120 @@
+"""Timing fitted to the exact duration: whole bars at a tempo inside the use case's range, then a
+release ("tail") that ends exactly at the requested second; a stinger's pickup into its hit.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from composer.composition.brief import Brief, Preset, presets
+from composer.composition.plan.model import Timing
+
+
+def fit_timing(brief: Brief, preset: Preset, ending: str) -> Timing:
+    """Tempo, meter, bars, pickup and release fitted to the brief's exact duration."""
+    meter = brief.meter or preset.meter
+    low, high = tempo_range(brief)
+    wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
+    duration = Fraction(brief.duration_s)  # exact: a float is a binary fraction
+    if brief.kind == "stinger":
+        tempo, pickup_q, tail = _fit_stinger(duration, wanted)
+        return Timing(tempo, meter, 0, pickup_q, tail)
+    fixed = brief.tempo_bpm is not None
+    tempo, bars, tail, meter = _fit_form(duration, wanted, low, high, meter, ending == "loop", fixed)
+    return Timing(tempo, meter, bars, Fraction(0), tail)
+
+
+def tempo_range(brief: Brief) -> tuple[int, int]:
+    low, high = presets()[brief.preset].tempo
+    if brief.kind == "ambient":
+        return min(low, 50), min(high, 70)
+    return int(low), int(high)
+
+
+def _tempo_from_arousal(brief: Brief, low: int, high: int) -> Fraction:
+    position = (brief.arousal + 1) / 2
+    return Fraction(round(low + position * (high - low)))
+
+
+def _fit_form(
+    duration: Fraction, wanted: Fraction, low: int, high: int, meter: tuple[int, int], loop: bool, tempo_fixed: bool
+) -> tuple[Fraction, int, Fraction, tuple[int, int]]:
+    """Tempo, bar count, release and meter so that the piece ends exactly at ``duration`` seconds.
+
+    The asked meter is tried first; when no whole number of its bars fits inside the tempo range
+    (very short pieces, short loops) the bar is halved, down to a single beat, rather than
+    pushing the tempo out of its range. Only when even that fails does the tempo bend.
+    """
+    for candidate in _shorter_meters(meter):
+        fit = _fit_bars(duration, wanted, low, high, Fraction(4 * candidate[0], candidate[1]), loop, tempo_fixed)
+        if fit is not None:
+            return (*fit, candidate)
+    beat = (1, meter[1])
+    beat_q = Fraction(4, meter[1])
+    if loop:
+        return 60 * beat_q / duration, 1, Fraction(0), beat
+    release = min(Fraction(1), duration / 8)
+    return 60 * beat_q / (duration - release), 1, release, beat
+
+
+def _shorter_meters(meter: tuple[int, int]) -> list[tuple[int, int]]:
+    """The meter, then bars of half its length (while whole), then one beat.
+
+    >>> _shorter_meters((4, 4)), _shorter_meters((6, 8))
+    ([(4, 4), (2, 4), (1, 4)], [(6, 8), (3, 8), (1, 8)])
+    """
+    result = [meter]
+    beats = meter[0]
+    while beats % 2 == 0 and beats > 2:
+        beats //= 2
+        result.append((beats, meter[1]))
+    if beats > 1:
+        result.append((2, meter[1]) if beats % 2 == 0 else (1, meter[1]))
+    return list(dict.fromkeys(result + [(1, meter[1])]))
+
+
+def _fit_bars(
+    duration: Fraction, wanted: Fraction, low: int, high: int, bar_q: Fraction, loop: bool, tempo_fixed: bool
+) -> tuple[Fraction, int, Fraction] | None:
+    """Tempo, bars and release for bars of ``bar_q`` quarters, or None if none fits the range.
+
+    A loop has no release: whole bars fill the duration, so the tempo bends (within the range)
+    to fit. Otherwise the tempo is a whole BPM near the wanted one and the final chord rings for
+    up to about 3 s (longer when bars are long) to the end.
+    """
+    if loop:
+        estimate = max(1, round(duration * wanted / (60 * bar_q)))
+        if tempo_fixed:
+            return 60 * bar_q * estimate / duration, estimate, Fraction(0)
+        fits = [n for n in range(1, estimate * 2 + 2) if low <= 60 * bar_q * n / duration <= high]
+        if not fits:
+            return None
+        bars = min(fits, key=lambda n: abs(60 * bar_q * n / duration - wanted))
+        return 60 * bar_q * bars / duration, bars, Fraction(0)
+    min_tail = min(Fraction(1), duration / 8)
+    candidates = [wanted] if tempo_fixed else sorted(range(low, high + 1), key=lambda t: (abs(t - wanted), t))
+    for tempo in candidates:
+        bar_s = 60 * bar_q / Fraction(tempo)
+        bars = math.floor((duration - min_tail) / bar_s)
+        tail = duration - bars * bar_s
+        if bars >= 1 and tail <= max(Fraction(3), bar_s / 2 + min_tail):
+            return Fraction(tempo), bars, tail
+    return None
+
+
+def _fit_stinger(duration: Fraction, wanted: Fraction) -> tuple[Fraction, Fraction, Fraction]:
+    """A stinger is a short pickup into one hit that rings to the exact end.
+
+    The pickup takes about a third of the length in whole beats (at most two fifths), so the
+    hit, the loudest moment, lands in the first half. Returns (tempo, pickup quarters, ring
+    seconds).
+    """
+    beat_s = Fraction(60) / wanted
+    latest_hit = duration * Fraction(2, 5)
+    beats = max(1, round(duration / 3 / beat_s))
+    while beats > 1 and beats * beat_s > latest_hit:
+        beats -= 1
+    pickup_q = Fraction(beats)
+    tempo = wanted if beat_s <= latest_hit else 60 / latest_hit  # only a very short sting bends
+    return tempo, pickup_q, duration - pickup_q * 60 / tempo
