@@ -35,11 +35,11 @@ from composer.measure import analysis
 from composer import piece as P
 from composer.composition.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range
 from composer.composition.plan import plan_data
-from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
+from composer.composition.harmony import ChordSpan
 from composer.notation.midi import swung
 from composer.composition.plan import SUSTAINING_PROGRAMS
 from composer.base.quiet import quiet_import
-from composer.base.tables import gm_ranges
+from composer.base.theory import gm_ranges, parallel_perfect, scale_pitch_classes
 
 pretty_midi = quiet_import("pretty_midi")
 

@@ -21,10 +21,11 @@ from fractions import Fraction
 from collections.abc import Callable
 from typing import Any
 
-from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
+from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
 from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
-from composer.base.tables import gm_ranges, table
+from composer.base.tables import table
+from composer.base.theory import BASS_RANGE, gm_ranges, parallel_perfect, scale_pitch_classes
 
 #: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
 KICK, SIDE_STICK, SNARE, FLOOR_TOM, CLOSED_HAT, LOW_TOM, PEDAL_HAT, HIGH_TOM, CRASH = 36, 37, 38, 41, 42, 45, 44, 50, 49
@@ -35,8 +36,6 @@ TIMPANI_RANGE = (38, 57)
 TIMPANI_ENTRY = 0.5
 #: Where an ambient texture's high tones float, above the pad (G4–G6).
 TEXTURE_RANGE = (67, 91)
-#: The bass line's register (E1..G3).
-BASS_RANGE = (28, 55)
 #: An ostinato or drum layer joins once a bar's energy reaches this level.
 OSTINATO_ENTRY = 0.35
 DRUMS_ENTRY = 0.3

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from composer.composition.harmony import ChordSpan, chord_index, harmony_data, parallel_perfect, scale_pitch_classes
+from composer.composition.harmony import ChordSpan, chord_index, harmony_data
 from composer.composition.plan import Plan, music21_key
-from composer.base.tables import gm_ranges
-from composer.base.theory import melodic_motion
+from composer.base.theory import gm_ranges, melodic_motion, parallel_perfect, scale_pitch_classes
 
 #: Melody ranges (MIDI notes): above the speaking voice (G3–C5) for underscores, else D4–A5.
 MELODY_RANGE = {"underscore": (74, 88)}

@@ -40,8 +40,7 @@ import numpy as np
 from composer.base.errors import ComposerError
 from composer.base.quiet import quiet_import
 from composer.audio.loudness import loudness_range
-from composer.base.tables import gm_ranges
-from composer.base.theory import melodic_motion
+from composer.base.theory import MODE_STEPS, gm_ranges, key_pitch_classes, melodic_motion, parallel_perfect, pitch_class
 
 #: A measure's value: a number, a name (the key), a series (energy per bar), or None (not defined).
 Value = float | int | str | tuple[float, ...] | None
@@ -364,22 +363,22 @@ def coefficient_of_variation(values: Sequence[float]) -> float | None:
     return float(array.std() / array.mean())
 
 
-def scale_steps(pitches: Iterable[int], tonic: int, mode: str) -> list[int]:
+def scale_steps(pitches: Iterable[int], tonic: str, mode: str) -> list[int]:
     """Each pitch as a step number in the key's seven-note scale (natural minor in minor), so
     intervals can be counted in scale steps; a note outside the scale counts as the step below
     it (G# in A minor is a G, as its letter name says).
 
-    >>> scale_steps([60, 62, 64, 65, 67, 72], 0, "major")
+    >>> scale_steps([60, 62, 64, 65, 67, 72], "C", "major")
     [35, 36, 37, 38, 39, 42]
-    >>> scale_steps([68, 69], 9, "minor")
+    >>> scale_steps([68, 69], "A", "minor")
     [34, 35]
     """
-    shape = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
+    shape, root = MODE_STEPS[mode], pitch_class(tonic)
     result = []
     for pitch in pitches:
-        above_tonic = (pitch - tonic) % 12
+        above_tonic = (pitch - root) % 12
         degree = max(i for i, s in enumerate(shape) if s <= above_tonic)
-        result.append((pitch - tonic - above_tonic) // 12 * 7 + degree)
+        result.append((pitch - root - above_tonic) // 12 * 7 + degree)
     return result
 
 
@@ -428,8 +427,8 @@ def recurrence(items: Sequence[Any]) -> tuple[float, int] | None:
 # --- musical measures --------------------------------------------------------------------
 
 
-def detect_key(notes: Sequence[Note]) -> tuple[str, int, str, float] | None:
-    """(name, tonic pitch class, mode, correlation) of music21's key analysis (``analyze('key')``,
+def detect_key(notes: Sequence[Note]) -> tuple[str, str, str, float] | None:
+    """(name, tonic, mode, correlation) of music21's key analysis (``analyze('key')``,
     the Aarden–Essen profiles) over the notes' pitch classes weighted by duration in quarter notes.
 
     Only the duration per pitch class matters to that analysis, so it is given one note per pitch
@@ -445,23 +444,13 @@ def detect_key(notes: Sequence[Note]) -> tuple[str, int, str, float] | None:
     if total <= 0:
         return None
     summary: stream.Stream[Any] = stream.Stream()
-    for pitch_class, weight in enumerate(weights):
+    for above_c, weight in enumerate(weights):
         quarters = round(weight / total * 64 * 16) / 16
         if quarters > 0:
-            summary.append(m21note.Note(60 + pitch_class, quarterLength=quarters))
+            summary.append(m21note.Note(60 + above_c, quarterLength=quarters))
     found = summary.analyze("key")
-    name = f"{found.tonic.name.replace('-', 'b')} {found.mode}"
-    return name, int(found.tonic.pitchClass), str(found.mode), float(found.correlationCoefficient)
-
-
-def scale_pitch_classes(tonic: int, mode: str) -> set[int]:
-    """The key's scale; in minor also the raised sixth and seventh (melodic and harmonic minor).
-
-    >>> sorted(scale_pitch_classes(9, "minor"))
-    [0, 2, 4, 5, 6, 7, 8, 9, 11]
-    """
-    steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 9, 10, 11)
-    return {(tonic + s) % 12 for s in steps}
+    tonic = found.tonic.name.replace("-", "b")
+    return f"{tonic} {found.mode}", tonic, str(found.mode), float(found.correlationCoefficient)
 
 
 #: Chords a melody note can belong to, as semitones above the root: the four triads and five
@@ -526,8 +515,7 @@ def parallel_perfects(music: Music) -> int:
 
     At each onset (notes starting together grouped), the outer voices are the lowest and highest
     pitched notes sounding just after it. A parallel is two consecutive onsets, each with at least
-    two different pitches sounding, where both outer voices move and form the same perfect
-    interval class (unison/octave, or fifth) before and after.
+    two different pitches sounding, whose outer voices move as :func:`parallel_perfect` forbids.
     """
     pitched = music.pitched
     groups = onset_groups(pitched)
@@ -541,10 +529,7 @@ def parallel_perfects(music: Music) -> int:
             continue
         outer = (min(pitches), max(pitches))
         if previous is not None:
-            (low_a, high_a), (low_b, high_b) = previous, outer
-            interval = (high_b - low_b) % 12
-            if low_a != low_b and high_a != high_b and interval == (high_a - low_a) % 12 and interval in (0, 7):
-                count += 1
+            count += parallel_perfect(*previous, *outer)
         previous = outer
     return count
 
@@ -556,7 +541,7 @@ def outside_ranges(music: Music) -> int:
     for part in music.parts:
         if part.drum:
             continue
-        low, high = ranges.get(part.program, (0, 127))
+        low, high = ranges[part.program]
         count += sum(1 for n in part.notes if not low <= n.pitch <= high)
     return count
 
@@ -640,7 +625,7 @@ def measure_music(music: Music) -> list[Measure]:
     key = detect_key(pitched)
     in_scale = None
     if key is not None and pitched:
-        scale = scale_pitch_classes(key[1], key[2])
+        scale = key_pitch_classes(key[1], key[2])
         in_scale = sum(1 for n in pitched if n.pitch % 12 in scale) / len(pitched)
     tones, judged = strong_beat_chord_tones(music)
     line = melody(music)
