@@ -39,7 +39,7 @@ import numpy as np
 
 from composer.base.errors import ComposerError
 from composer.base.quiet import quiet_import
-from composer.audio.loudness import loudness_range
+from composer.audio.loudness import integrated_loudness, loudness_range, true_peak_dbtp
 from composer.base.theory import MODE_STEPS, gm_ranges, key_pitch_classes, melodic_motion, parallel_perfect, pitch_class
 
 #: A measure's value: a number, a name (the key), a series (energy per bar), or None (not defined).
@@ -699,8 +699,6 @@ def rms_dbfs(block: np.ndarray) -> float | None:
 
 def evaluate_audio(path: Path) -> list[Measure]:
     """The technical measures of an audio file: length, loudness, peaks, range and edges."""
-    from composer.audio.master import integrated_loudness, true_peak_dbtp
-
     audio, rate = read_audio(path)
     edge = max(1, round(EDGE_S * rate))
     return [
