@@ -407,4 +407,3 @@ def _voice(
         return movement + penalty + drift + doubling, voicing
 
     return min(candidates, key=cost)[0]
-

@@ -1,5 +1,6 @@
 """Measures of time in a MIDI file: rests, polyphony, energy bar by bar and the regularity of
-onsets. Drums count here: they are timing and energy, if not pitch.
+onsets. Drums count for rests, energy and onsets (they are timing, if not pitch), not for
+polyphony.
 """
 
 from __future__ import annotations
