@@ -3,7 +3,7 @@
 Real music comes from music21's corpus: Bach chorales (four voices, the textbook of harmony and
 voice leading) and folk melodies from the Essen collection (one line, the textbook of how tunes
 move). Each is written to MIDI by music21 — with its pickup bar padded, so the file's bar lines
-are the music's — and measured by ``composer.measure.analysis.evaluate`` exactly as any user's file
+are the music's — and measured by ``composer.measure.evaluate.evaluate`` exactly as any user's file
 would be. Ours are composed from one brief per kind of cue, several seeds each. Every column
 shows the median over its pieces (energy per bar: the median of the mean bar).
 Run: .venv/bin/python benchmarks/reference.py
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mido  # noqa: E402
 
 from composer import compose  # noqa: E402
-from composer.measure.analysis import Value, as_dict, evaluate  # noqa: E402
+from composer.measure.evaluate import Value, as_dict, evaluate  # noqa: E402
 
 CHORALES = ("bach/bwv66.6", "bach/bwv269", "bach/bwv347", "bach/bwv153.1", "bach/bwv86.6", "bach/bwv40.8")
 FOLK_SONGS = (("essenFolksong/altdeu10", 1), ("essenFolksong/altdeu10", 4), ("essenFolksong/erk5", 1),

@@ -464,8 +464,8 @@ def evaluate(
 
     Example: composer evaluate out/product-video.mid --json
     """
-    from composer.measure.analysis import as_dict
-    from composer.measure.analysis import evaluate as measure
+    from composer.measure.evaluate import as_dict
+    from composer.measure.evaluate import evaluate as measure
 
     measures = measure(file)
     if as_json:

@@ -32,16 +32,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from composer.measure import analysis
+from composer.measure.music import read_music
+from composer.measure.time_measures import ONSET_CLUSTER_S, mean_polyphony
 from composer import piece as P
 from composer.base.errors import ComposerError
 from composer.composition.arrange import BUTTON_Q, PIANOS, arrangement_data, counter_range, load_arrangement_data
 from composer.composition.plan import plan_data
-from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
+from composer.composition.harmony import ChordSpan
 from composer.notation.midi import swung
 from composer.composition.plan import SUSTAINING_PROGRAMS
 from composer.base.quiet import quiet_import
-from composer.base.tables import gm_ranges
+from composer.base.theory import gm_ranges, parallel_perfect, scale_pitch_classes
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -354,7 +355,7 @@ def test_the_texture_is_not_thicker_than_it_needs_to_be() -> None:
     """Mean polyphony (pitched notes sounding at once, from the MIDI file) near a four-part
     chorale's ~4: median at most 5.2 over these briefs, none above 6.5 (it was 5-6.4 when every
     layer played full chords all the time)."""
-    polyphony = [analysis.mean_polyphony(analysis.read_music(P.compose(b, seed=s).midi_bytes, b))
+    polyphony = [mean_polyphony(read_music(P.compose(b, seed=s).midi_bytes, b))
                  for b in TEXTURE_BRIEFS for s in (1, 2)]
     assert statistics.median(p for p in polyphony if p) <= 5.2, polyphony
     assert max(p for p in polyphony if p) <= 6.5, polyphony
@@ -419,10 +420,10 @@ GROOVE = "upbeat tiktok reel, 30 seconds"
 
 def onset_intervals_s(data: bytes) -> list[float]:
     """Seconds between the onsets read back from a MIDI file (all parts; onsets closer than the
-    analysis module's cluster width counted once)."""
+    evaluator's cluster width counted once)."""
     onsets: list[float] = []
-    for start in sorted(n.start_s for n in analysis.read_music(data, "piece").notes):
-        if not onsets or start - onsets[-1] > analysis.ONSET_CLUSTER_S:
+    for start in sorted(n.start_s for n in read_music(data, "piece").notes):
+        if not onsets or start - onsets[-1] > ONSET_CLUSTER_S:
             onsets.append(start)
     return [b - a for a, b in zip(onsets, onsets[1:])]
 

@@ -24,7 +24,7 @@ from composer import compose
 from composer.audio import delivery
 from composer.audio import master as mastering
 from composer.audio import render as renderer
-from composer.audio.loudness import loudness_range
+from composer.audio.loudness import Loudness, PeakEnvelope, integrated_loudness, loudness_range, true_peak_dbtp
 from composer.composition.brief import load_brief_file, presets
 from composer.audio.delivery import ORIGINAL_STATEMENT
 from composer.base.tables import table
@@ -69,7 +69,7 @@ def test_every_score_meets_its_loudness_under_the_true_peak_ceiling(tmp_path, sm
         target = piece.plan.loudness_lufs
         report = piece.report()
         assert _loudness(audio, rate) == pytest.approx(target, abs=0.5), f"seed {seed}"
-        assert mastering.true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
+        assert true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
         # a stinger's hit is one big transient: the limiter may leave it a little short, and says so
         assert 0.0 <= report["loudness_shortfall_lu"] <= 0.5
         assert report["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
@@ -87,7 +87,7 @@ def test_the_ceiling_always_holds_and_a_missed_target_is_reported(crest_db, targ
         audio[start : start + 200] *= np.float32(10 ** (crest_db / 20))
     mastered_audio, mastered = mastering.master(audio, rate, target)
     measured = _loudness(mastered_audio, rate)
-    assert mastering.true_peak_dbtp(mastered_audio) <= -1.0
+    assert true_peak_dbtp(mastered_audio) <= -1.0
     assert mastered.loudness_lufs == pytest.approx(measured, abs=0.01)
     if mastered.shortfall_lu == 0:
         assert measured == pytest.approx(target, abs=0.5)
@@ -113,8 +113,8 @@ def test_the_true_peak_is_scipys_4x_oversampled_peak(crest_db, seed):
     everything with scipy.signal.resample_poly (float64) reads."""
     audio = _bursty(seed, crest_db)
     reference = 20 * math.log10(float(np.max(np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)))))
-    assert mastering.true_peak_dbtp(audio) == pytest.approx(reference, abs=0.001)
-    envelope = mastering.PeakEnvelope(audio).at_least(0.0)  # exact everywhere
+    assert true_peak_dbtp(audio) == pytest.approx(reference, abs=0.001)
+    envelope = PeakEnvelope(audio).at_least(0.0)  # exact everywhere
     dense = np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)).max(axis=1).reshape(-1, 4).max(axis=1)
     assert np.allclose(envelope, dense, rtol=1e-4, atol=1e-6)
 
@@ -126,10 +126,10 @@ def test_loudness_is_pyloudnorms(crest_db, seed, seconds, rate):
     """BS.1770 loudness from per-frame K-weighted power agrees with pyloudnorm to 0.01 LU, and a
     gain curve applied to that power reads what the audio times the curve reads."""
     audio = _bursty(seed, crest_db, seconds, rate)
-    meter = mastering.Loudness(audio, rate, per_frame=True)
+    meter = Loudness(audio, rate, per_frame=True)
     assert meter.integrated() == pytest.approx(_loudness(audio, rate), abs=0.01)
     # filtered in chunks that cut across the gating blocks' 100 ms pieces: the same loudness
-    assert mastering.Loudness(audio, rate, chunk_frames=1234).integrated() == pytest.approx(meter.integrated(), abs=1e-4)
+    assert Loudness(audio, rate, chunk_frames=1234).integrated() == pytest.approx(meter.integrated(), abs=1e-4)
     curve = np.linspace(0.5, 2.0, len(audio), dtype=np.float32)  # a slow gain ramp
     assert meter.integrated(curve) == pytest.approx(_loudness(audio * curve[:, None], rate), abs=0.01)
 
@@ -140,24 +140,24 @@ def test_the_limited_peak_bound_is_never_under_the_peak(crest_db, seed, gain_db)
     """Mastering reads the limited audio's true peak exactly only where its bound says a peak
     could be: the bound must hold at every frame."""
     audio = _bursty(seed, crest_db)
-    envelope = mastering.PeakEnvelope(audio)
+    envelope = PeakEnvelope(audio)
     reduction = mastering.limiter_gain_db(envelope.at_least(0.0), gain_db, -1.1, 44100)
     assume(reduction is not None)
     curve = mastering._gain_curve(gain_db, reduction)
     bound = mastering._limited_peak_bound(envelope, curve)
-    exact = mastering.PeakEnvelope(audio * curve[:, None]).at_least(0.0)
+    exact = PeakEnvelope(audio * curve[:, None]).at_least(0.0)
     assert np.all(bound >= exact * (1 - 1e-5))
 
 
 def test_loudness_of_a_render_is_pyloudnorms(small_soundfont):
     audio = compose("upbeat tiktok reel", seed=3, duration=8.0).audio(small_soundfont)
-    assert mastering.integrated_loudness(audio, 44100) == pytest.approx(_loudness(audio, 44100), abs=0.01)
+    assert integrated_loudness(audio, 44100) == pytest.approx(_loudness(audio, 44100), abs=0.01)
 
 
 def test_a_target_too_loud_for_the_ceiling_is_missed_and_said(small_soundfont):
     piece = compose("punchy upbeat tiktok reel with big drums", seed=4, duration=6.0)
     audio = piece.audio(small_soundfont, loudness_lufs=-5.0)
-    assert mastering.true_peak_dbtp(audio) <= -1.0
+    assert true_peak_dbtp(audio) <= -1.0
     report = piece.report()
     assert report["loudness_shortfall_lu"] > 0
     assert report["loudness_lufs"] == pytest.approx(-5.0 - report["loudness_shortfall_lu"] - 0.1, abs=0.05)
@@ -206,7 +206,7 @@ def test_the_report_measures_the_written_files(delivered):
     for suffix, measured in report["audio_files"].items():
         audio, rate = soundfile.read(str(folder / f"reel.{suffix}"), dtype="float32", always_2d=True)
         assert measured["loudness_lufs"] == pytest.approx(_loudness(audio, rate), abs=0.01)
-        assert measured["true_peak_dbtp"] == pytest.approx(mastering.true_peak_dbtp(audio), abs=0.01)
+        assert measured["true_peak_dbtp"] == pytest.approx(true_peak_dbtp(audio), abs=0.01)
         assert measured["true_peak_dbtp"] <= -1.0
         assert measured["loudness_range_lu"] == pytest.approx(loudness_range(audio, rate), abs=0.01)
     wav = report["audio_files"]["wav"]

@@ -1,4 +1,4 @@
-"""`composer evaluate` and composer.measure.analysis: objective measures of any MIDI or audio file.
+"""`composer evaluate` and composer.measure.evaluate: objective measures of any MIDI or audio file.
 
 The measures are checked where their answer is known: on our own output (against what the
 composer itself reports), on music it did not make (a Bach chorale written out by music21),
@@ -18,7 +18,7 @@ import pretty_midi
 import pytest
 
 from composer import compose
-from composer.measure import analysis
+from composer.measure.evaluate import Value, as_dict, evaluate, evaluate_midi_bytes
 from composer.base.errors import ComposerError
 from composer.audio.loudness import loudness_range
 from composer.audio.soundfonts import bundled_soundfont
@@ -33,12 +33,12 @@ AUDIO_MEASURES = {"length_s", "frames", "sample_rate", "channels", "loudness_luf
 THEMATIC = "recurring melody theme for a video series, 60 seconds"
 
 
-def measures(path: Path) -> dict[str, analysis.Value]:
-    return analysis.as_dict(analysis.evaluate(path))
+def measures(path: Path) -> dict[str, Value]:
+    return as_dict(evaluate(path))
 
 
-def measures_of(midi_bytes: bytes) -> dict[str, analysis.Value]:
-    return analysis.as_dict(analysis.evaluate_midi_bytes(midi_bytes))
+def measures_of(midi_bytes: bytes) -> dict[str, Value]:
+    return as_dict(evaluate_midi_bytes(midi_bytes))
 
 
 def write(pm: pretty_midi.PrettyMIDI, path: Path) -> Path:
@@ -110,14 +110,14 @@ def test_energy_per_bar_counts_each_note_in_the_bar_it_is_written_in() -> None:
     pushed = sum(1 for part in piece.parts for n in part.notes
                  if n.start_q % plan.bar_q == 0 and piece.performance.part(part.role.role).nudges_ms[n.start_q] < 0)
     assert pushed > 0, "some downbeat is played early"
-    measured = analysis.as_dict(analysis.evaluate_midi_bytes(piece.midi_bytes))["energy_per_bar"]
+    measured = as_dict(evaluate_midi_bytes(piece.midi_bytes))["energy_per_bar"]
     assert measured[: plan.bars] == pytest.approx(written, abs=0.006)
 
 
 def test_measures_of_memory_and_file_are_the_same(tmp_path: Path) -> None:
     piece = compose("calm reflective underscore for a 30-second documentary interview", seed=2)
     from_file = measures(piece.write_midi(tmp_path / "u.mid"))
-    assert analysis.as_dict(analysis.evaluate_midi_bytes(piece.midi_bytes)) == from_file
+    assert as_dict(evaluate_midi_bytes(piece.midi_bytes)) == from_file
 
 
 def test_a_bach_chorale_has_plausible_figures(chorale: Path) -> None:
@@ -286,4 +286,4 @@ def test_a_truncated_midi_file_is_a_composer_error(tmp_path: Path) -> None:
     for cut in (10, 30, len(data) // 2):
         (tmp_path / "cut.mid").write_bytes(data[:cut])
         with pytest.raises(ComposerError):
-            analysis.evaluate(tmp_path / "cut.mid")
+            evaluate(tmp_path / "cut.mid")

@@ -505,7 +505,7 @@ def test_ten_seeds_give_at_least_seven_progressions(brief: str) -> None:
 
 def test_every_note_is_in_its_instruments_range() -> None:
     for piece in corpus():
-        from composer.base.tables import gm_ranges
+        from composer.base.theory import gm_ranges
 
         for part in piece.parts:
             if part.is_drums:

@@ -148,7 +148,8 @@ def test_chromatic_notes_are_spelled_by_their_chord_or_where_they_lead() -> None
     borrowed iv in C, not G-sharp); a melody note outside both that moves a semitone to the next
     is written on the letter next to it (D-sharp rising to E in A major, not E-flat) — unless that
     letter would need a double sharp (G natural rising to G-sharp stays G)."""
-    from composer.composition.harmony import chord_spelling, scale_pitch_classes
+    from composer.base.theory import scale_pitch_classes
+    from composer.composition.harmony import chord_spelling
 
     by_chord = by_resolution = 0
     for brief in SPELLING_BRIEFS:

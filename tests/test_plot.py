@@ -16,7 +16,8 @@ import pytest
 from matplotlib.patches import StepPatch
 
 from composer import compose
-from composer.measure.analysis import energy_per_bar, read_music
+from composer.measure.music import read_music
+from composer.measure.time_measures import energy_per_bar
 from composer.cli import main
 from composer.base.errors import ComposerError
 from composer.piece import Piece

@@ -15,8 +15,8 @@ import pytest
 import soundfile
 
 from composer import compose
-from composer.audio import master as mastering
 from composer.audio import render as renderer
+from composer.audio.loudness import integrated_loudness, true_peak_dbtp
 from composer.audio import soundfonts
 from composer.composition.arrange import fade_length_s
 from composer.base.errors import ComposerError
@@ -40,14 +40,14 @@ def test_audio_is_music_not_silence_and_has_headroom(small_soundfont):
     middle = audio[len(audio) // 4 : 3 * len(audio) // 4]
     assert _rms_db(middle) > -40
     assert np.max(np.abs(audio)) < 1.0
-    assert mastering.true_peak_dbtp(audio) <= -1.0 + 1e-6
+    assert true_peak_dbtp(audio) <= -1.0 + 1e-6
     assert piece.true_peak_dbtp is not None and piece.true_peak_dbtp <= -1.0
 
 
 def test_loudness_meets_its_target_when_the_peak_allows(small_soundfont):
     piece = compose("calm piano underscore for an interview, 30 seconds", seed=5)
     audio = piece.audio(small_soundfont, loudness_lufs=-24.0)
-    measured = mastering.integrated_loudness(audio, 44100)
+    measured = integrated_loudness(audio, 44100)
     assert measured == pytest.approx(-24.0, abs=0.5)
     assert piece.loudness_lufs == pytest.approx(measured, abs=1e-6)
 
@@ -146,8 +146,8 @@ def test_the_example_build_is_louder_in_its_final_20_seconds(small_soundfont):
     example = ("bright, forward-moving background music for a 90-second product video, no vocals, "
                "builds slightly in the final 20 seconds")
     audio = compose(example, seed=1).audio(small_soundfont)
-    final = mastering.integrated_loudness(audio[70 * 44100 :], 44100)
-    before = mastering.integrated_loudness(audio[30 * 44100 : 70 * 44100], 44100)
+    final = integrated_loudness(audio[70 * 44100 :], 44100)
+    before = integrated_loudness(audio[30 * 44100 : 70 * 44100], 44100)
     assert final >= before + 0.5, f"final 20 s {final:.2f} LUFS, the 40 s before {before:.2f} LUFS"
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import soundfile
 
 from composer.audio import master as mastering
+from composer.audio.loudness import integrated_loudness, loudness_range, true_peak_dbtp
 from composer.base.errors import ComposerError
 
 #: soundfile format per audio file suffix, and its sample encoding when no bit depth is asked.
@@ -121,11 +122,9 @@ def rounded(value: float | None) -> float | None:
 
 def measure_file(path: Path) -> FileMeasures:
     """Loudness (BS.1770), 4× oversampled true peak and loudness range (EBU Tech 3342) of a file."""
-    from composer.audio.loudness import loudness_range
-
     audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return FileMeasures(len(audio), int(rate), int(audio.shape[1]), mastering.integrated_loudness(audio, rate),
-                        mastering.true_peak_dbtp(audio), loudness_range(audio, rate))
+    return FileMeasures(len(audio), int(rate), int(audio.shape[1]), integrated_loudness(audio, rate),
+                        true_peak_dbtp(audio), loudness_range(audio, rate))
 
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bit_depth: int | None = None,

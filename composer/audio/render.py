@@ -14,10 +14,12 @@ import ctypes
 import math
 import re
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import mido
@@ -25,7 +27,7 @@ import numpy as np
 
 from composer.base.errors import ComposerError
 from composer.base.quiet import quiet_import
-from composer.base.tables import table
+from composer.base.tables import bounds, data_file, read_toml, record
 
 SAMPLE_RATE = 44100
 #: The rates FluidSynth renders at directly (48 kHz is what video editors use).
@@ -49,17 +51,18 @@ StemChannels = dict[str, frozenset[int]]
 @dataclass(frozen=True)
 class Room:
     """FluidSynth's own reverb and chorus for a render (``data/rooms.toml``): the space the
-    instruments play in, so a render does not sound like a dry General MIDI demo."""
+    instruments play in, so a render does not sound like a dry General MIDI demo. Each value
+    is bounded as FluidSynth bounds its setting."""
 
     name: str
-    reverb_room_size: float
-    reverb_damping: float
-    reverb_width: float
-    reverb_level: float
-    chorus_voices: int
-    chorus_level: float
-    chorus_speed_hz: float
-    chorus_depth_ms: float
+    reverb_room_size: float = field(metadata=bounds(0, 1))
+    reverb_damping: float = field(metadata=bounds(0, 1))
+    reverb_width: float = field(metadata=bounds(0, 100))
+    reverb_level: float = field(metadata=bounds(0, 1))
+    chorus_voices: int = field(metadata=bounds(0, 99))
+    chorus_level: float = field(metadata=bounds(0, 10))
+    chorus_speed_hz: float = field(metadata=bounds(0.1, 5))
+    chorus_depth_ms: float = field(metadata=bounds(0, 256))
 
 
 def room(name: str) -> Room:
@@ -68,10 +71,22 @@ def room(name: str) -> Room:
     >>> room("studio").name
     'studio'
     """
-    rooms = table("rooms")
-    if name not in rooms:
-        raise ComposerError(f"unknown room {name!r}", f"use one of: {', '.join(rooms)}")
-    return Room(name=name, **rooms[name])
+    known = rooms()
+    if name not in known:
+        raise ComposerError(f"unknown room {name!r}", f"use one of: {', '.join(known)}")
+    return known[name]
+
+
+@cache
+def rooms() -> Mapping[str, Room]:
+    """Every room of ``data/rooms.toml``, by name."""
+    return read_rooms(data_file("rooms"))
+
+
+def read_rooms(path: Path | Traversable) -> Mapping[str, Room]:
+    """The rooms of a rooms file, by name; a malformed one is a ComposerError naming the key."""
+    return MappingProxyType({name: record(Room, values, path, name, name=name)
+                             for name, values in read_toml(path).items()})
 
 
 DEFAULT_ROOM = "studio"

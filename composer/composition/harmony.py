@@ -19,11 +19,10 @@ from music21 import roman
 
 from composer.composition.grammar import FUNCTIONS, Grammar, harmony_data
 from composer.composition.plan import Plan, music21_key
+from composer.base.theory import BASS_RANGE, parallel_perfect, scale_pitch_classes
 
-#: Range of the pad voicing (MIDI notes C3..E5) and of the bass line (E1..G3).
+#: Range of the pad voicing (MIDI notes C3..E5).
 PAD_RANGE = (48, 76)
-BASS_RANGE = (28, 55)
-PERFECT = (0, 7)
 
 
 @dataclass(frozen=True)
@@ -74,16 +73,6 @@ def chord_spelling(figure: str, tonic: str, mode: str) -> dict[int, str]:
     ('A-', 'F#')
     """
     return {p.pitchClass: p.name for p in roman.RomanNumeral(figure, music21_key(tonic, mode)).pitches}
-
-
-@cache
-def scale_pitch_classes(tonic: str, mode: str) -> frozenset[int]:
-    """The pitch classes of the key's scale.
-
-    >>> sorted(scale_pitch_classes("D", "dorian"))
-    [0, 2, 4, 5, 7, 9, 11]
-    """
-    return frozenset(p.pitchClass for p in music21_key(tonic, mode).getPitches())
 
 
 @cache
@@ -272,7 +261,7 @@ class _Colour:
 def is_borrowed(figure: str, plan: Plan) -> bool:
     """Whether a chord is diatonic or a deliberate borrowing (iv, bVI, bVII in major)."""
     pcs = set(spell(figure, plan.tonic, plan.mode)[0])
-    scale = {p.pitchClass for p in music21_key(plan.tonic, plan.mode).getPitches()}
+    scale = scale_pitch_classes(plan.tonic, plan.mode)
     borrowed = {"iv", "bVI", "bVII"} if plan.mode == "major" else set()
     return pcs <= scale or figure in borrowed
 
@@ -450,17 +439,3 @@ def _voice(
         return movement + penalty + drift + doubling, voicing
 
     return min(candidates, key=cost)[0]
-
-
-def parallel_perfect(bass_a: int, top_a: int, bass_b: int, top_b: int) -> bool:
-    """True when bass and an upper voice both move, from a perfect fifth or octave into the
-    same again (used for the pad's top voice here and for the melody in melody.py).
-
-    >>> parallel_perfect(48, 67, 50, 69)   # C–G to D–A: parallel fifths
-    True
-    >>> parallel_perfect(48, 67, 50, 67)   # oblique motion
-    False
-    """
-    interval_a, interval_b = (top_a - bass_a) % 12, (top_b - bass_b) % 12
-    moving = bass_a != bass_b and top_a != top_b
-    return moving and interval_a == interval_b and interval_b in PERFECT

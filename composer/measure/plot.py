@@ -2,9 +2,9 @@
 
 So that a piece can be judged at a glance — where the sections turn, which parts play when,
 whether the build really builds — for composer's MIDI and for anyone else's. Parts are the
-file's instruments as :func:`composer.measure.analysis.read_music` reads them (one lane each, named by
+file's instruments as :func:`composer.measure.music.read_music` reads them (one lane each, named by
 the track, else by the General MIDI program); sections are the file's marker meta messages
-(composer writes one per section); energy is :func:`composer.measure.analysis.energy_per_bar`. Time
+(composer writes one per section); energy is :func:`composer.measure.time_measures.energy_per_bar`. Time
 runs in seconds, as on a video editor's timeline.
 
 matplotlib is imported by this module only, and draws on its non-interactive Agg canvas, so
@@ -25,10 +25,11 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from composer.measure.analysis import Music, Part, bar_starts, energy_per_bar, read_music
 from composer.base.errors import ComposerError
 from composer.base.files import prepare_folder, staged
 from composer.base.quiet import quiet_import
+from composer.measure.music import Music, Part, bar_starts, read_music
+from composer.measure.time_measures import energy_per_bar
 
 WIDTH_IN = 12.0
 LANE_HEIGHT_IN = 1.1
@@ -133,7 +134,7 @@ def _piano_roll(lane: Axes, part: Part, colour: str) -> None:
 
 
 def _energy(lane: Axes, music: Music, timeline: Timeline) -> None:
-    """The analysis module's energy per bar as steps over the bars' times."""
+    """The evaluator's energy per bar as steps over the bars' times."""
     energy = energy_per_bar(music)
     starts_q = bar_starts(music, music.end_q)
     if energy:

@@ -6,17 +6,14 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from composer.base.tables import gm_ranges
+from composer.base.theory import BASS_RANGE, gm_ranges, parallel_perfect, scale_pitch_classes
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import sounding
 from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
                                                 release_end, velocity_for)
-from composer.composition.harmony import ChordSpan, parallel_perfect, scale_pitch_classes
+from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
-
-#: The bass line's register (E1..G3).
-BASS_RANGE = (28, 55)
 
 
 def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:

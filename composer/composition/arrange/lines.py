@@ -7,11 +7,11 @@ import bisect
 import random
 from fractions import Fraction
 
-from composer.base.tables import gm_ranges
+from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.parts import (NoteEvent, energy_at, is_final, is_phrase_end,
                                                 release_end, velocity_for)
-from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect
+from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
 from composer.composition.plan import Plan, Role
 

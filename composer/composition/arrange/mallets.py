@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from composer.base.tables import gm_ranges
+from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, free_moment,

@@ -8,8 +8,9 @@ import bisect
 import dataclasses
 from fractions import Fraction
 
-from composer.composition.harmony import ChordSpan, chord_index, parallel_perfect, scale_pitch_classes
-from composer.composition.melody.notes import MelodyNote, is_strong, scale_tonic
+from composer.base.theory import parallel_perfect, pitch_class, scale_pitch_classes
+from composer.composition.harmony import ChordSpan, chord_index
+from composer.composition.melody.notes import MelodyNote, is_strong
 from composer.composition.melody.phrases import Slot
 from composer.composition.plan import Plan
 
@@ -109,7 +110,7 @@ class Line:
         phrase over the same chords sang at ``earlier_q`` (moved into the key in force, e.g.
         after a lift), if every rule still holds at the join; the motif's statements in it are
         heard again too. False, and nothing written, otherwise."""
-        shift = (scale_tonic(*self.plan.key_at(start_q)) - tonic_pc + 6) % 12 - 6
+        shift = (pitch_class(self.plan.key_at(start_q)[0]) - tonic_pc + 6) % 12 - 6
         notes = [MelodyNote(n.start_q - earlier_q + start_q, n.length_q, n.pitch + shift)
                  for n in self.notes[first : first + count]]
         if not notes or not all(self.low <= n.pitch <= self.high for n in notes):

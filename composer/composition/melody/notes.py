@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.base.tables import gm_ranges
-from composer.composition.plan import Plan, music21_key
+from composer.base.theory import gm_ranges
+from composer.composition.plan import Plan
 
 #: Melody ranges (MIDI notes): above the speaking voice (G3–C5) for underscores, else D4–A5.
 MELODY_RANGE = {"underscore": (74, 88)}
@@ -68,15 +68,6 @@ def melody_range(plan: Plan) -> tuple[int, int]:
 def melody_program(plan: Plan) -> int | None:
     """The General MIDI program that plays the melody, or None when no part does."""
     return next((r.program for r in plan.roles if r.role == "melody"), None)
-
-
-def scale_tonic(tonic: str, mode: str) -> int:
-    """The pitch class of a key's tonic.
-
-    >>> scale_tonic("Bb", "major")
-    10
-    """
-    return int(music21_key(tonic, mode).tonic.pitchClass)
 
 
 def is_strong(offset_q: Fraction, length_q: Fraction, bar_q: Fraction) -> bool:

@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.base.tables import gm_ranges
-from composer.base.theory import melodic_motion
+from composer.base.theory import gm_ranges, melodic_motion, parallel_perfect, pitch_class
 from composer.composition.grammar import harmony_data
-from composer.composition.harmony import ChordSpan, parallel_perfect
+from composer.composition.harmony import ChordSpan
 from composer.composition.melody.line import LARGE_LEAP, TRITONE, Line
 from composer.composition.melody.motif import make_motif
-from composer.composition.melody.notes import MelodyNote, Motif, Theme, melody_program, melody_range, scale_tonic
+from composer.composition.melody.notes import MelodyNote, Motif, Theme, melody_program, melody_range
 from composer.composition.melody.phrases import developed, diminishable, phrase_slots
 from composer.composition.plan import Plan
 
@@ -100,7 +99,7 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
             development = "extension" if _extends(plan, spot, rng) else ""
         written = len(line.notes)
         pitch = _write_phrase(plan, line, spot, development, (pitch + centre) // 2, rng)
-        tonic = scale_tonic(*plan.key_at(spot.start_q))
+        tonic = pitch_class(plan.key_at(spot.start_q)[0])
         sung.setdefault(harmony, (spot.start_q, written, len(line.notes) - written, tonic))
     size = len(motif.rhythm)
     whole = tuple(q for q, count, kind in line.placed if not kind and count == size)
