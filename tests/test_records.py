@@ -28,19 +28,19 @@ def test_the_shipped_files_load() -> None:
 
 @pytest.mark.parametrize(("file", "kind", "change", "message"), [
     ("plan.toml", PlanData, lambda d: d["form"].pop("lift_share"),
-     "composer/data/plan.toml is malformed at form.lift_share: missing"),
+     "form.lift_share: missing"),
     ("plan.toml", PlanData, lambda d: d["counter"]["programs"].update(social="synth"),
-     "composer/data/plan.toml is malformed at counter.programs.social: 'synth' is not a whole number"),
+     "counter.programs.social: expected int, found 'synth'"),
     ("plan.toml", PlanData, lambda d: d["mode_regions"][2].update(valence=[0.1]),
-     "composer/data/plan.toml is malformed at mode_regions[2].valence: [0.1] is not a list of 2"),
+     "mode_regions[2].valence: expected a list of 2, found [0.1]"),
     ("plan.toml", PlanData, lambda d: d["swing"]["moods"].update(jazzy="lots"),
-     "composer/data/plan.toml is malformed at swing.moods.jazzy: 'lots' is not a number or a fraction"),
+     "swing.moods.jazzy: expected a number or a fraction like \"1/2\", found 'lots'"),
     ("harmony.toml", HarmonyData, lambda d: d["grammar"]["major"].update(TT=["I"]),
-     "composer/data/harmony.toml is malformed at grammar.major.TT: unknown key"),
+     "grammar.major.TT: unknown key"),
     ("harmony.toml", HarmonyData, lambda d: d["rhythms"]["4"].update(calm=[[2, 2], 4]),
-     "composer/data/harmony.toml is malformed at rhythms.4.calm[1]: 4 is not a list"),
+     "rhythms.4.calm[1]: expected a list, found 4"),
     ("harmony.toml", HarmonyData, lambda d: d["development"].update(kinds="thematic"),
-     "composer/data/harmony.toml is malformed at development.kinds: 'thematic' is not a list"),
+     "development.kinds: expected a list, found 'thematic'"),
 ])
 def test_a_malformed_file_names_the_file_the_key_and_the_problem(file: str, kind: type, change: Any,
                                                                   message: str) -> None:
@@ -48,5 +48,4 @@ def test_a_malformed_file_names_the_file_the_key_and_the_problem(file: str, kind
     change(broken)
     with pytest.raises(ComposerError) as raised:
         record(kind, broken, file)
-    assert str(raised.value).startswith(message)
-    assert str(raised.value).endswith(": fix the file or reinstall composer")
+    assert str(raised.value).startswith(f"{file}: {message}")

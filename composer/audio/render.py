@@ -27,7 +27,8 @@ import numpy as np
 
 from composer.base.errors import ComposerError
 from composer.base.quiet import quiet_import
-from composer.base.tables import bounds, data_file, read_toml, record
+from composer.base.records import bounds, record
+from composer.base.tables import data_file, read_toml
 
 SAMPLE_RATE = 44100
 #: The rates FluidSynth renders at directly (48 kHz is what video editors use).

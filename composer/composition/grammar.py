@@ -11,7 +11,7 @@ from fractions import Fraction
 from functools import cache
 
 from composer.base.records import record
-from composer.base.tables import table
+from composer.base.tables import data_file, table
 
 #: The harmonic functions of the grammar: tonic, predominant, dominant.
 FUNCTIONS = ("T", "PD", "D")
@@ -95,4 +95,4 @@ def harmony_data() -> HarmonyData:
     >>> harmony_data().rhythms["4"]["calm"][3]
     (Fraction(3, 2), Fraction(1, 2), Fraction(2, 1))
     """
-    return record(HarmonyData, table("harmony"), "harmony.toml")
+    return record(HarmonyData, table("harmony"), data_file("harmony"))

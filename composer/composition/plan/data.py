@@ -8,7 +8,7 @@ from fractions import Fraction
 from functools import cache
 
 from composer.base.records import record
-from composer.base.tables import table
+from composer.base.tables import data_file, table
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,4 @@ def plan_data() -> PlanData:
     >>> plan_data().form.lift_interval
     'M2'
     """
-    return record(PlanData, table("plan"), "plan.toml")
+    return record(PlanData, table("plan"), data_file("plan"))
