@@ -29,31 +29,31 @@ def _rms_db(block: np.ndarray) -> float:
 @pytest.mark.parametrize("seconds", [1.0, 2.5, 7.3, 16.0])
 def test_audio_has_exactly_the_asked_number_of_frames(seconds, small_soundfont):
     piece = compose("bright product video", seed=2, duration=seconds)
-    audio = piece.audio(small_soundfont)
+    audio, _ = piece.audio(small_soundfont)
     assert audio.shape == (round(seconds * 44100), 2)
     assert audio.dtype == np.float32
 
 
 def test_audio_is_music_not_silence_and_has_headroom(small_soundfont):
     piece = compose("warm corporate explainer, 20 seconds", seed=4)
-    audio = piece.audio(small_soundfont)
+    audio, delivered = piece.audio(small_soundfont)
     middle = audio[len(audio) // 4 : 3 * len(audio) // 4]
     assert _rms_db(middle) > -40
     assert np.max(np.abs(audio)) < 1.0
     assert mastering.true_peak_dbtp(audio) <= -1.0 + 1e-6
-    assert piece.true_peak_dbtp is not None and piece.true_peak_dbtp <= -1.0
+    assert delivered.mastered.true_peak_dbtp <= -1.0
 
 
 def test_loudness_meets_its_target_when_the_peak_allows(small_soundfont):
     piece = compose("calm piano underscore for an interview, 30 seconds", seed=5)
-    audio = piece.audio(small_soundfont, loudness_lufs=-24.0)
+    audio, delivered = piece.audio(small_soundfont, loudness_lufs=-24.0)
     measured = mastering.integrated_loudness(audio, 44100)
     assert measured == pytest.approx(-24.0, abs=0.5)
-    assert piece.loudness_lufs == pytest.approx(measured, abs=1e-6)
+    assert delivered.mastered.loudness_lufs == pytest.approx(measured, abs=1e-6)
 
 
 def test_no_click_at_start_or_end(small_soundfont):
-    audio = compose("upbeat tiktok reel, 12 seconds", seed=3).audio(small_soundfont)
+    audio, _ = compose("upbeat tiktok reel, 12 seconds", seed=3).audio(small_soundfont)
     assert np.all(np.abs(audio[0]) < 1e-3) and np.all(np.abs(audio[-1]) < 1e-3)
     edge = round(0.002 * 44100)  # inside the 5 ms fade-in and the 50 ms fade-out
     steps = np.abs(np.diff(audio, axis=0))
@@ -73,7 +73,7 @@ def test_a_loop_repeats_without_a_seam(small_soundfont, brief, seed):
     the step from its last sample to its first is no bigger than the music's own steps."""
     piece = compose(brief, seed=seed)
     assert piece.plan.ending == "loop"
-    audio = piece.audio(small_soundfont)
+    audio, _ = piece.audio(small_soundfont)
     twice = np.concatenate([audio, audio])
     seam = len(audio)
     half = round(0.125 * 44100)
@@ -100,14 +100,14 @@ def test_render_any_midi_file_exactly(tmp_path, small_soundfont):
 
 def test_written_wav_reads_back_with_rate_channels_and_length(tmp_path, small_soundfont):
     piece = compose("logo sting", seed=1, duration=2.0)
-    path = piece.render(tmp_path / "sting.wav", soundfont=small_soundfont)
+    path = piece.render(tmp_path / "sting.wav", soundfont=small_soundfont).files["wav"]
     info = soundfile.info(str(path))
     assert (info.samplerate, info.channels, info.frames) == (44100, 2, 88200)
 
 
 def test_default_soundfont_renders(default_soundfont):
     """Whatever the machine offers first (Debian's FluidR3_GM after `make setup`) really renders."""
-    audio = compose("gentle documentary underscore", seed=1, duration=4.0).audio(default_soundfont)
+    audio, _ = compose("gentle documentary underscore", seed=1, duration=4.0).audio(default_soundfont)
     assert audio.shape == (4 * 44100, 2) and _rms_db(audio) > -60
 
 
@@ -145,14 +145,14 @@ def test_the_example_build_is_louder_in_its_final_20_seconds(small_soundfont):
     """"builds slightly in the final 20 seconds": the last 20 s measure louder than the 40 s before."""
     example = ("bright, forward-moving background music for a 90-second product video, no vocals, "
                "builds slightly in the final 20 seconds")
-    audio = compose(example, seed=1).audio(small_soundfont)
+    audio, _ = compose(example, seed=1).audio(small_soundfont)
     final = mastering.integrated_loudness(audio[70 * 44100 :], 44100)
     before = mastering.integrated_loudness(audio[30 * 44100 : 70 * 44100], 44100)
     assert final >= before + 0.5, f"final 20 s {final:.2f} LUFS, the 40 s before {before:.2f} LUFS"
 
 
 def test_twenty_minutes_of_audio_are_exactly_twenty_minutes(small_soundfont):
-    audio = compose("steady warm podcast bed", seed=3, duration=1200.0).audio(small_soundfont)
+    audio, _ = compose("steady warm podcast bed", seed=3, duration=1200.0).audio(small_soundfont)
     assert audio.shape == (1200 * 44100, 2)
 
 
@@ -163,10 +163,11 @@ def test_a_fade_ending_is_faded_once_by_the_midi_and_closed_by_the_audio(small_s
     piece = compose("dark ambient soundscape, 30 seconds", seed=2)
     assert piece.plan.ending == "fade"
     midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
-    options = piece.render_options
-    faded = renderer.render_midi(midi, small_soundfont, 30.0, space=piece.room, **options)
-    options["fade_out_s"] = renderer.FADE_OUT_S
-    unfaded = renderer.render_midi(midi, small_soundfont, 30.0, space=piece.room, **options)
+    ending = piece.ending
+    faded = renderer.render_midi(midi, small_soundfont, 30.0, loop=ending.loop, fade_out_s=ending.fade_out_s,
+                                 space=piece.room)
+    unfaded = renderer.render_midi(midi, small_soundfont, 30.0, loop=ending.loop, fade_out_s=renderer.FADE_OUT_S,
+                                   space=piece.room)
     last_second = len(faded) - 44100
     assert np.array_equal(faded[:last_second], unfaded[:last_second])
     fade_start = len(faded) - round(fade_length_s(piece.plan) * 44100)
