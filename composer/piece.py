@@ -141,11 +141,13 @@ class Piece:
         loudness_lufs: float | None = None,
         sample_rate: int = renderer.SAMPLE_RATE,
         progress: renderer.Progress | None = None,
-    ) -> tuple[np.ndarray, Delivered]:
+    ) -> np.ndarray:
         """The mastered stereo audio (frames × 2, float32), exactly the brief's length, kept in
-        memory, and what mastering did (a :class:`Delivered` with no files, for :meth:`report`)."""
+        memory. What mastering did comes with it from ``mix(piece.rendering(...))`` (see
+        composer.audio.deliver), and with the files from :meth:`render`."""
         font = choose_soundfont(Path(soundfont) if soundfont else None)
-        return mix(self.rendering(font, loudness_lufs, sample_rate), progress)
+        audio, _ = mix(self.rendering(font, loudness_lufs, sample_rate), progress)
+        return audio
 
     def render(
         self,

@@ -466,7 +466,7 @@ def test_a_stinger_lasts_its_seconds_and_peaks_in_its_first_half(small_soundfont
     short pickup into the hit, which then rings out to the end."""
     piece = P.compose(brief, seed=seed)
     assert piece.plan.kind == "stinger"
-    audio, _ = piece.audio(small_soundfont)
+    audio = piece.audio(small_soundfont)
     assert 1.0 <= len(audio) / 44100 <= 6.0 and len(audio) == round(piece.plan.duration_s * 44100)
     window = 2205
     windows = len(audio) // window
