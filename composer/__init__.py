@@ -6,8 +6,9 @@
 ('underscore', 30.0)
 """
 
+from composer.audio.deliver import Delivered
 from composer.base.errors import ComposerError
 from composer.piece import Piece, compose, version
 
 __version__ = version()
-__all__ = ["ComposerError", "Piece", "compose", "__version__"]
+__all__ = ["ComposerError", "Delivered", "Piece", "compose", "__version__"]

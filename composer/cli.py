@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +20,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from composer.audio.deliver import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
 from composer.base.errors import ComposerError
 
 if TYPE_CHECKING:
+    from composer.audio.deliver import Delivered
     from composer.piece import Piece
 
 app = typer.Typer(
@@ -40,7 +42,6 @@ out = Console(highlight=False)
 AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
 #: Formats written from the score rather than rendered: sheet music.
 SCORE_CHOICES = ("musicxml",)
-MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS = -40.0, -5.0
 
 BriefText = Annotated[Optional[str], typer.Argument(
     help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end".',
@@ -61,7 +62,8 @@ Loop = Annotated[Optional[bool], typer.Option(
 Soundfont = Annotated[Optional[Path], typer.Option(
     help="A General MIDI .sf2/.sf3 to render with (default: see `composer soundfonts`).", show_default=False)]
 Loudness = Annotated[Optional[float], typer.Option(
-    help="Integrated loudness target in LUFS, -40 to -5, e.g. --loudness -16 (default per use).",
+    help=f"Integrated loudness target in LUFS, {MIN_LOUDNESS_LUFS:g} to {MAX_LOUDNESS_LUFS:g}, "
+         f"e.g. --loudness {DEFAULT_LOUDNESS_LUFS:g} (default per use).",
     show_default=False)]
 Formats = Annotated[list[str], typer.Option(
     "--format", help="Audio format(s): wav, flac, ogg, mp3; repeat or comma-separate, e.g. --format wav,flac. "
@@ -115,12 +117,6 @@ def _request(brief: str | None, file: Path | None, seed: int | None, **flags: An
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "piece"
-
-
-def _check_loudness(loudness: float | None) -> None:
-    if loudness is not None and not MIN_LOUDNESS_LUFS <= loudness <= MAX_LOUDNESS_LUFS:
-        raise ComposerError(f"loudness {loudness:g} LUFS is outside -40…-5 LUFS",
-                            "use e.g. -14 (social), -16 (web), -23 (broadcast)")
 
 
 def _check_formats(formats: list[str]) -> list[str]:
@@ -183,15 +179,16 @@ def compose(
 
     Sheet music and a picture too: composer compose "calm piano for a 60-second interview" --format wav,musicxml --plot
     """
-    from composer.audio.delivery import audio_format_for, check_bit_depth, stem_paths, stems_folder
+    from composer.audio.deliver import check_loudness, deliver
+    from composer.audio.delivery import check_bit_depth
     from composer.audio.render import check_sample_rate
-    from composer.base.files import prepare_folder, staged
-    from composer.piece import compose as compose_piece
     from composer.audio.soundfonts import choose_soundfont
+    from composer.base.files import prepare_folder
+    from composer.piece import compose as compose_piece
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      loop=loop)
-    _check_loudness(loudness)
+    check_loudness(loudness)
     check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
     if stems and midi_only:
@@ -207,30 +204,22 @@ def compose(
     piece = compose_piece(asked.text, seed=asked.seed, title=base, **asked.fields)
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
     audio_paths = [folder / f"{base}.{f}" for f in formats]
-    for path in audio_paths:
-        audio_format_for(path)
     sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
-    stem_targets = stem_paths(folder, base, [part.role.role for part in piece.parts]) if stems else []
-    targets = [midi_path, *audio_paths, *stem_targets, json_path, *sheet_paths]
-    with stems_folder(stem_targets), staged(targets) as temporaries:
-        midi_tmp, json_tmp = temporaries[0], temporaries[1 + len(audio_paths) + len(stem_targets)]
-        audio_tmps = temporaries[1 : 1 + len(audio_paths)]
-        stem_tmps = temporaries[1 + len(audio_paths) : 1 + len(audio_paths) + len(stem_targets)]
-        sheet_tmps = temporaries[len(temporaries) - len(sheet_paths):]
-        midi_tmp.write_bytes(piece.midi_bytes)
-        piece.written["midi"] = str(midi_path)
-        for path, temporary in zip(sheet_paths, sheet_tmps):
-            temporary.write_bytes(_sheet_bytes(piece, path.suffix))
-            piece.written[path.suffix.lstrip(".")] = str(path)
-        if audio_paths:
-            with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
-                audio = piece.audio(font, loudness, sample_rate, progress=progress, stems=stems)
-            for path, temporary in zip(audio_paths, audio_tmps):
-                piece.write_audio_file(temporary, path, audio, bit_depth)
-            del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
-            piece.write_stems(stem_tmps, stem_targets)
-        json_tmp.write_text(piece.report_json(), "utf-8")
-    report = piece.report()
+    made = {midi_path: piece.midi_bytes, **{path: _sheet_bytes(piece, path.suffix) for path in sheet_paths}}
+    files = {"midi": midi_path, **{path.suffix.lstrip("."): path for path in sheet_paths}}
+
+    def report_bytes(delivered: Delivered | None) -> bytes:
+        return piece.report_json(delivered, files).encode("utf-8")
+
+    delivered = None
+    if font is not None:
+        with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
+            delivered = deliver(piece.rendering(font, loudness, sample_rate), audio_paths, piece.provenance(),
+                                stems=piece.stem_channels if stems else None, bit_depth=bit_depth, progress=progress,
+                                beside={**made, json_path: report_bytes})
+    else:
+        _write_together({**made, json_path: report_bytes(None)})
+    report = piece.report(delivered, files)
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
               f"{report['duration_s']:g} s", markup=False)
     if report["loudness_lufs"] is not None:
@@ -239,8 +228,18 @@ def compose(
                   f"{f', {shortfall:g} LU short: the -1 dBTP ceiling wins' if shortfall else ''}) · "
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
-    for path in [midi_path, *audio_paths, *stem_targets, *sheet_paths, json_path]:
+    stem_paths = list(delivered.stems.values()) if delivered else []
+    for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, json_path]:
         out.print(str(path), markup=False)
+
+
+def _write_together(files: Mapping[Path, bytes]) -> None:
+    """Write every file under a temporary name, then rename them all into place (or none)."""
+    from composer.base.files import staged
+
+    with staged(list(files)) as temporaries:
+        for temporary, data in zip(temporaries, files.values()):
+            temporary.write_bytes(data)
 
 
 def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
@@ -270,39 +269,13 @@ def explain(
     Example: composer explain "tense documentary underscore, 2 minutes, gets quiet at 0:50" --json
     """
     from composer.composition.brief import build_brief
-    from composer.piece import generator
-    from composer.composition.plan import make_plan, tempo_range
+    from composer.composition.plan import make_plan
+    from composer.piece import explanation, generator
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      loop=loop)
     parsed = build_brief(asked.text, asked.fields)
-    plan = make_plan(parsed, generator(asked.seed, parsed))
-    low, high = tempo_range(parsed)
-    data = {
-        "brief": parsed.text,
-        "kind": parsed.kind,
-        "preset": parsed.preset,
-        "duration_s": parsed.duration_s,
-        "mood": {"valence": parsed.valence, "arousal": parsed.arousal, "words": list(parsed.mood_words)},
-        "tempo_range": [low, high],
-        "tempo_bpm": round(float(plan.tempo_bpm), 3),
-        "key": plan.key,
-        "lift": plan.lift_summary(),
-        "mode": plan.mode,
-        "meter": f"{plan.meter[0]}/{plan.meter[1]}",
-        "bars": plan.bars,
-        "instruments": [{"role": r.role, "name": r.name, "program": r.program} for r in plan.roles],
-        "exclude": list(parsed.exclude),
-        "loop": plan.ending == "loop",
-        "ending": plan.ending,
-        "sections": [{"name": s.name, "start_s": round(plan.seconds(s.start_q), 3), "energy": s.energy}
-                     for s in plan.sections],
-        "energy": plan.energy_curve(),
-        "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
-                 for e in parsed.shape],
-        "notes": list(parsed.notes),
-        "ignored_words": list(parsed.ignored_words),
-    }
+    data = explanation(parsed, make_plan(parsed, generator(asked.seed, parsed)))
     if as_json:
         out.print(json.dumps(data, ensure_ascii=False), markup=False, soft_wrap=True)
         return
@@ -375,7 +348,8 @@ def render(
     duration: Annotated[Optional[float], typer.Option(
         help="Exact length in seconds (default: the MIDI's own length, plus 2 s to ring out if it stops "
              "with its last note).", show_default=False)] = None,
-    loudness: Annotated[float, typer.Option(help="Integrated loudness target in LUFS, e.g. --loudness -16")] = -16.0,
+    loudness: Annotated[float, typer.Option(
+        help=f"Integrated loudness target in LUFS, e.g. --loudness {DEFAULT_LOUDNESS_LUFS:g}")] = DEFAULT_LOUDNESS_LUFS,
     audio_format: Formats = [],  # noqa: B006
     sample_rate: SampleRate = 44100,
     bit_depth: BitDepth = None,
@@ -390,15 +364,15 @@ def render(
 
     Example: composer render my-edit.mid --format wav,mp3 --sample-rate 48000 --bit-depth 24 --loudness -14 --stems
     """
-    from composer.audio import master as mastering
     from composer.audio import render as renderer
-    from composer.composition.brief import check_duration
-    from composer.audio.delivery import Provenance, audio_format_for, check_bit_depth, stem_paths, stems_folder, write_audio
-    from composer.base.files import prepare_folder, staged
-    from composer.piece import version
+    from composer.audio.deliver import Rendering, check_loudness, deliver
+    from composer.audio.delivery import Provenance, audio_format_for, check_bit_depth
     from composer.audio.soundfonts import choose_soundfont
+    from composer.base.files import prepare_folder
+    from composer.composition.brief import check_duration
+    from composer.piece import version
 
-    _check_loudness(loudness)
+    check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
     midi = renderer.read_midi(midi_file)
@@ -407,35 +381,22 @@ def render(
     for target in targets:
         audio_format_for(target)
     font = choose_soundfont(soundfont)
-    folder = prepare_folder(first.parent if str(first.parent) else Path("."))
-    length = duration if duration is not None else _natural_length(midi)
-    length = check_duration(length)
-    groups = renderer.track_stems(midi) if stems else {}
-    stem_targets = stem_paths(folder, first.stem, list(groups))
+    prepare_folder(first.parent if str(first.parent) else Path("."))
+    length = check_duration(duration if duration is not None else _natural_length(midi))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
-    tags = Provenance(title, version(), source=midi_file.name)
-    space = renderer.room(renderer.DEFAULT_ROOM)
+    rendering = Rendering(midi, length, font, renderer.room(renderer.DEFAULT_ROOM), loudness_lufs=loudness,
+                          sample_rate=sample_rate)
     with _progress(f"rendering {length:.1f} s") as progress:
-        if groups:
-            audio, rendered = renderer.render_with_stems(midi, font, length, groups, sample_rate, progress=progress,
-                                                         space=space)
-        else:
-            audio, rendered = renderer.render_midi(midi, font, length, sample_rate, progress=progress, space=space), None
-    audio, mastered = mastering.master(audio, sample_rate, loudness)
-    with stems_folder(stem_targets), staged([*targets, *stem_targets]) as temporaries:
-        measured = [write_audio(temporary, audio, sample_rate, target.suffix.lower(), bit_depth, tags)
-                    for target, temporary in zip(targets, temporaries)]
-        del audio
-        alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
-        for temporary, (group, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
-            write_audio(temporary, stem, sample_rate, ".wav", provenance=Provenance(f"{title} ({group})", version(),
-                        source=midi_file.name), subtype="FLOAT")
+        delivered = deliver(rendering, targets, Provenance(title, version(), source=midi_file.name),
+                            stems=renderer.track_stems(midi) if stems else None, bit_depth=bit_depth,
+                            progress=progress)
+    mastered = delivered.mastered
     short = f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}" if mastered.shortfall_lu else ""
-    for target, measures in zip(targets, measured):
+    for target, measures in zip(targets, delivered.measures.values()):
         out.print(f"{target}  ({length:.3f} s, {measures.sample_rate} Hz, {measures.loudness_lufs:.1f} LUFS{short}, "
                   f"{measures.true_peak_dbtp:.1f} dBTP, {font.name})", markup=False)
-    for target in stem_targets:
-        out.print(str(target), markup=False)
+    for path in delivered.stems.values():
+        out.print(str(path), markup=False)
 
 
 def _natural_length(midi: Any) -> float:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import json
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from importlib import metadata
@@ -22,23 +22,26 @@ import mido
 import numpy as np
 from music21 import stream
 
-from composer.notation import midi as midi_writer
-from composer.audio import master as mastering
 from composer.audio import render as renderer
-from composer.notation import musicxml
+from composer.audio.deliver import Delivered, Ending, Rendering, deliver, mix
+from composer.audio.delivery import Provenance, rounded
+from composer.audio.soundfonts import choose_soundfont
+from composer.base.files import write_bytes
 from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s
 from composer.composition.brief import Brief, build_brief
-from composer.audio.delivery import (AUDIO_FORMATS, FileMeasures, Provenance, audio_format_for, rounded, stem_paths,
-                               stems_folder, write_audio)
-from composer.base.files import staged
 from composer.composition.harmony import ChordSpan, make_harmony
 from composer.composition.melody import Theme, make_theme
 from composer.composition.plan import Plan, Role, make_plan
+from composer.notation import midi as midi_writer
+from composer.notation import musicxml
 from composer.notation.score import build_score
-from composer.audio.soundfonts import choose_soundfont
 
-__all__ = ["AUDIO_FORMATS", "Piece", "audio_format_for", "compose", "generator", "version", "write_audio"]
+__all__ = ["Piece", "compose", "explanation", "generator", "understood", "version"]
 
+#: The fields `composer explain` shows, in its order (the report shows most of them in its own).
+EXPLAINED = ("brief", "kind", "preset", "duration_s", "mood", "tempo_range", "tempo_bpm", "key", "lift", "mode",
+             "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues", "notes",
+             "ignored_words")
 #: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
 FADE_CLOSE_S = 1.0
 
@@ -51,9 +54,11 @@ def version() -> str:
         return "0+unknown"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Piece:
-    """A composed piece: every stage's result, and the ways to write it out."""
+    """A composed piece: every stage's result. Frozen: writing or rendering it returns what was
+    made (a path, a :class:`Delivered`) and changes nothing, so one piece can be delivered many
+    ways; :meth:`report` describes the piece with whatever was made of it."""
 
     brief: Brief
     seed: int
@@ -63,29 +68,11 @@ class Piece:
     parts: tuple[PartSpec, ...]
     performance: Performance
     title: str
-    soundfont: Path | None = None
-    written: dict[str, str] = field(default_factory=dict)
-    mastered: mastering.Mastered | None = None
-    sample_rate: int = renderer.SAMPLE_RATE
-    #: What each written audio file measures, read back from disk, by format ("wav", "mp3", …).
-    measured: dict[str, FileMeasures] = field(default_factory=dict)
-    stems_written: dict[str, str] = field(default_factory=dict)
-    _stems: renderer.RenderedStems | None = field(default=None, repr=False)
 
     @property
     def roles(self) -> tuple[Role, ...]:
         """The roles that play, in track order (the plan's: the arrangement writes a part for each)."""
         return tuple(part.role for part in self.parts)
-
-    @property
-    def loudness_lufs(self) -> float | None:
-        """Integrated loudness of the last mastered audio, or None before any."""
-        return self.mastered.loudness_lufs if self.mastered else None
-
-    @property
-    def true_peak_dbtp(self) -> float | None:
-        """True peak of the last mastered audio, or None before any."""
-        return self.mastered.true_peak_dbtp if self.mastered else None
 
     @cached_property
     def score(self) -> stream.Score:
@@ -100,9 +87,7 @@ class Piece:
     def write_midi(self, path: str | Path) -> Path:
         """Write the MIDI file atomically; returns its path."""
         target = Path(path)
-        with staged([target]) as (temporary,):
-            temporary.write_bytes(self.midi_bytes)
-        self.written["midi"] = str(target)
+        write_bytes(target, self.midi_bytes)
         return target
 
     def musicxml_bytes(self) -> bytes:
@@ -113,10 +98,7 @@ class Piece:
         """Write the score as MusicXML (.musicxml), readable by MuseScore and music21, atomically;
         returns its path."""
         target = Path(path)
-        data = self.musicxml_bytes()
-        with staged([target]) as (temporary,):
-            temporary.write_bytes(data)
-        self.written["musicxml"] = str(target)
+        write_bytes(target, self.musicxml_bytes())
         return target
 
     @property
@@ -124,19 +106,35 @@ class Piece:
         """The space the piece plays in: its preset's reverb and chorus (``data/rooms.toml``)."""
         return renderer.room(self.plan.room)
 
-    def _midi_file(self) -> mido.MidiFile:
-        return mido.MidiFile(file=io.BytesIO(self.midi_bytes))
-
     @property
-    def render_options(self) -> dict[str, Any]:
+    def ending(self) -> Ending:
         """How the render ends: a loop folds its tail onto its start. A fade ending is in the
         MIDI itself (CC11 to zero over 2–6 s, falling evenly in decibels), so the audio only
         closes its last second, where the reverb's tail must still reach silence; fading the
         audio over the whole fade as well would halve the level twice."""
-        fade = 0.0 if self.plan.ending == "loop" else renderer.FADE_OUT_S
+        if self.plan.ending == "loop":
+            return Ending(loop=True, fade_out_s=0.0)
         if self.plan.ending == "fade":
-            fade = min(FADE_CLOSE_S, fade_length_s(self.plan))
-        return {"loop": self.plan.ending == "loop", "fade_out_s": fade}
+            return Ending(fade_out_s=min(FADE_CLOSE_S, fade_length_s(self.plan)))
+        return Ending()
+
+    @property
+    def stem_channels(self) -> dict[str, frozenset[int]]:
+        """One stem per role, named by it, playing its MIDI channel."""
+        return {spec.role.role: frozenset({spec.role.channel}) for spec in self.parts}
+
+    def rendering(self, soundfont: Path, loudness_lufs: float | None = None,
+                  sample_rate: int = renderer.SAMPLE_RATE) -> Rendering:
+        """How this piece is rendered with ``soundfont`` (already chosen and checked): exactly
+        the brief's length, in its room, ended as its plan says, mastered to ``loudness_lufs``
+        or else its use case's target."""
+        target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
+        midi = mido.MidiFile(file=io.BytesIO(self.midi_bytes))
+        return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate)
+
+    def provenance(self) -> Provenance:
+        """Title, brief, seed and version, and the statement that the piece is original and free to use."""
+        return Provenance(self.title, version(), self.brief.text, self.seed)
 
     def audio(
         self,
@@ -144,111 +142,71 @@ class Piece:
         loudness_lufs: float | None = None,
         sample_rate: int = renderer.SAMPLE_RATE,
         progress: renderer.Progress | None = None,
-        stems: bool = False,
     ) -> np.ndarray:
-        """The mastered stereo audio (frames × 2, float32), exactly the brief's length. With
-        ``stems``, the same render also keeps each role's part for :meth:`stems`."""
+        """The mastered stereo audio (frames × 2, float32), exactly the brief's length, kept in
+        memory. What mastering did comes with it from ``mix(piece.rendering(...))`` (see
+        composer.audio.deliver), and with the files from :meth:`render`."""
         font = choose_soundfont(Path(soundfont) if soundfont else None)
-        midi, options = self._midi_file(), {"space": self.room, "progress": progress, **self.render_options}
-        if stems:
-            channels = {spec.role.role: frozenset({spec.role.channel}) for spec in self.parts}
-            raw, self._stems = renderer.render_with_stems(midi, font, self.plan.duration_s, channels, sample_rate,
-                                                          **options)
-        else:
-            raw, self._stems = renderer.render_midi(midi, font, self.plan.duration_s, sample_rate, **options), None
-        target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
-        mastered, self.mastered = mastering.master(raw, sample_rate, target)
-        self.soundfont, self.sample_rate = font, sample_rate
-        return mastered
-
-    def stems(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Each role's part of the mix, with the mix's gain and no limiter, one at a time: summed
-        they give back the mix before its limiter. Call after ``audio(stems=True)``; each is
-        given once."""
-        if self.mastered is None or self._stems is None:
-            raise ValueError("render the mix with audio(stems=True) first: stems come from its render")
-        rendered, self._stems = self._stems, None
-        yield from rendered.scaled(self.mastered.gain_db)
-
-    def provenance(self) -> Provenance:
-        """Title, brief, seed and version, and the statement that the piece is original and free to use."""
-        return Provenance(self.title, version(), self.brief.text, self.seed)
+        audio, _ = mix(self.rendering(font, loudness_lufs, sample_rate), progress)
+        return audio
 
     def render(
         self,
-        path: str | Path,
+        *paths: str | Path,
         soundfont: str | Path | None = None,
         loudness_lufs: float | None = None,
-        progress: renderer.Progress | None = None,
         sample_rate: int = renderer.SAMPLE_RATE,
         bit_depth: int | None = None,
         stems: bool = False,
-    ) -> Path:
-        """Render and write the audio file (format from the suffix: .wav, .flac, .ogg, .mp3),
-        tagged with its provenance; with ``stems``, also ``NAME-stems/<role>.wav`` beside it."""
-        target = Path(path)
-        audio_format_for(target)
-        audio = self.audio(soundfont, loudness_lufs, sample_rate, progress=progress, stems=stems)
-        stem_targets = stem_paths(target.parent, target.stem, [p.role.role for p in self.parts]) if stems else []
-        with stems_folder(stem_targets), staged([target, *stem_targets]) as (temporary, *stem_temporaries):
-            self.write_audio_file(temporary, target, audio, bit_depth)
-            self.write_stems(stem_temporaries, stem_targets)
-        return target
+        progress: renderer.Progress | None = None,
+    ) -> Delivered:
+        """Render once and write each audio file (format from the suffix: .wav, .flac, .ogg,
+        .mp3), tagged with its provenance; with ``stems``, also ``NAME-stems/<role>.wav`` beside
+        the first. All or nothing; returns what was delivered, for :meth:`report`."""
+        font = choose_soundfont(Path(soundfont) if soundfont else None)
+        return deliver(self.rendering(font, loudness_lufs, sample_rate), [Path(p) for p in paths], self.provenance(),
+                       stems=self.stem_channels if stems else None, bit_depth=bit_depth, progress=progress)
 
-    def write_audio_file(self, temporary: Path, target: Path, audio: np.ndarray, bit_depth: int | None) -> None:
-        """Write the mastered ``audio`` to ``temporary`` (renamed to ``target`` by the caller) and
-        record what the written file measures."""
-        suffix = target.suffix.lower()
-        self.measured[suffix.lstrip(".")] = write_audio(temporary, audio, self.sample_rate, suffix, bit_depth,
-                                                        self.provenance(), dither_seed=self.seed)
-        self.written[suffix.lstrip(".")] = str(target)
-
-    def write_stems(self, temporaries: list[Path], targets: list[Path]) -> None:
-        """Write each stem of the last ``audio(stems=True)`` (float WAV, tagged) to its temporary path."""
-        for temporary, target, (role, alone) in zip(temporaries, targets, self.stems()):  # none asked, none made
-            tags = Provenance(f"{self.title} ({role})", version(), self.brief.text, self.seed)
-            write_audio(temporary, alone, self.sample_rate, ".wav", provenance=tags, subtype="FLOAT")
-            self.stems_written[role] = str(target)
-
-    def report(self) -> dict[str, Any]:
-        """Everything a user or a test needs to know about the piece, as plain JSON data."""
-        plan = self.plan
+    def report(self, delivered: Delivered | None = None,
+               files: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
+        """Everything a user or a test needs to know about the piece, as plain JSON data: the
+        plan and the music, and what was made of it: ``files`` written by kind (e.g. "midi",
+        "musicxml") and the ``delivered`` audio, measured on its first written file."""
+        plan = understood(self.brief, self.plan)
+        written = {**(files or {}), **(delivered.files if delivered else {})}
         return {
             "title": self.title,
-            "brief": self.brief.text,
+            "brief": plan["brief"],
             "seed": self.seed,
             "version": version(),
-            "kind": plan.kind,
-            "preset": plan.preset,
-            "tempo_bpm": round(float(plan.tempo_bpm), 3),
-            "key": plan.key,
-            "lift": plan.lift_summary(),
-            "meter": f"{plan.meter[0]}/{plan.meter[1]}",
-            "duration_s": plan.duration_s,
-            "bars": plan.bars,
-            "ending": plan.ending,
-            "sections": [
-                {"name": s.name, "start_s": round(plan.seconds(s.start_q), 3),
-                 "end_s": round(min(plan.seconds(s.end_q), plan.duration_s), 3), "energy": s.energy}
-                for s in plan.sections
-            ],
-            "energy": plan.energy_curve(),
+            "kind": plan["kind"],
+            "preset": plan["preset"],
+            "tempo_bpm": plan["tempo_bpm"],
+            "key": plan["key"],
+            "lift": plan["lift"],
+            "meter": plan["meter"],
+            "duration_s": plan["duration_s"],
+            "bars": plan["bars"],
+            "ending": plan["ending"],
+            "sections": plan["sections"],
+            "energy": plan["energy"],
             "progression": [c.figure for c in self.chords],
             "motif": self._motif_report(),
-            "instruments": [
-                {"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1}
-                for r in self.roles
-            ],
-            "soundfont": str(self.soundfont) if self.soundfont else None,
-            "room": self.room.name,
-            **self._loudness_report(),
-            "mood": {"valence": self.brief.valence, "arousal": self.brief.arousal, "words": list(self.brief.mood_words)},
-            "notes": list(self.brief.notes),
-            "ignored_words": list(self.brief.ignored_words),
-            "files": dict(self.written),
-            "stems": dict(self.stems_written),
+            "instruments": plan["instruments"],
+            "soundfont": str(delivered.soundfont) if delivered else None,
+            "room": self.plan.room,
+            **_loudness_report(self.plan, delivered),
+            "mood": plan["mood"],
+            "notes": plan["notes"],
+            "ignored_words": plan["ignored_words"],
+            "files": {kind: str(path) for kind, path in written.items()},
+            "stems": {name: str(path) for name, path in delivered.stems.items()} if delivered else {},
             "provenance": self.provenance().statement,
         }
+
+    def report_json(self, delivered: Delivered | None = None, files: Mapping[str, str | Path] | None = None) -> str:
+        """:meth:`report` as the text of NAME.json."""
+        return json.dumps(self.report(delivered, files), indent=2, ensure_ascii=False) + "\n"
 
     def _motif_report(self) -> dict[str, Any] | None:
         """The theme's motif, where it is heard whole, and where it is heard developed
@@ -266,25 +224,6 @@ class Piece:
                              for q, kind in self.theme.developments],
         }
 
-    def _loudness_report(self) -> dict[str, Any]:
-        """Loudness, true peak and loudness range as measured on the first written audio file
-        (on the mastered audio when none was written), and per file under ``audio_files``."""
-        first = next(iter(self.measured.values()), None)
-        mastered = self.mastered
-        target = mastered.target_lufs if mastered else self.plan.loudness_lufs
-        loudness = first.loudness_lufs if first else self.loudness_lufs
-        return {
-            "loudness_target_lufs": target,
-            "loudness_lufs": rounded(loudness),
-            "true_peak_dbtp": rounded(first.true_peak_dbtp if first else self.true_peak_dbtp),
-            "loudness_range_lu": rounded(first.loudness_range_lu) if first else None,
-            "loudness_shortfall_lu": rounded(mastered.shortfall_lu) if mastered else None,
-            "master_gain_db": rounded(mastered.gain_db) if mastered else None,
-            "limiter_reduction_db": rounded(mastered.limiter_reduction_db) if mastered else None,
-            "sample_rate": self.sample_rate if mastered else None,
-            "audio_files": {name: measures.report() for name, measures in self.measured.items()},
-        }
-
     def motif_names(self) -> list[str]:
         """The motif as first heard whole, named with octaves as the sheet music spells it
         (e.g. "F#5"); empty when the melody never states it whole (or there is no melody)."""
@@ -297,8 +236,77 @@ class Piece:
         written = {Fraction(n.offset): n for n in melody.flatten().notes}
         return [written[n.start_q].pitches[0].nameWithOctave for n in stated]
 
-    def report_json(self) -> str:
-        return json.dumps(self.report(), indent=2, ensure_ascii=False) + "\n"
+
+def _loudness_report(plan: Plan, delivered: Delivered | None) -> dict[str, Any]:
+    """Loudness, true peak and loudness range as measured on the first written audio file (on
+    the mastered audio when none was written), and per file under ``audio_files``; the plan's
+    target and nothing measured before any audio."""
+    if delivered is None:
+        return {"loudness_target_lufs": plan.loudness_lufs, "loudness_lufs": None, "true_peak_dbtp": None,
+                "loudness_range_lu": None, "loudness_shortfall_lu": None, "master_gain_db": None,
+                "limiter_reduction_db": None, "sample_rate": None, "audio_files": {}}
+    mastered = delivered.mastered
+    first = next(iter(delivered.measures.values()), None)
+    return {
+        "loudness_target_lufs": mastered.target_lufs,
+        "loudness_lufs": rounded(first.loudness_lufs if first else mastered.loudness_lufs),
+        "true_peak_dbtp": rounded(first.true_peak_dbtp if first else mastered.true_peak_dbtp),
+        "loudness_range_lu": rounded(first.loudness_range_lu) if first else None,
+        "loudness_shortfall_lu": rounded(mastered.shortfall_lu),
+        "master_gain_db": rounded(mastered.gain_db),
+        "limiter_reduction_db": rounded(mastered.limiter_reduction_db),
+        "sample_rate": delivered.sample_rate,
+        "audio_files": {name: measures.report() for name, measures in delivered.measures.items()},
+    }
+
+
+def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
+    """What the brief asked and the plan decided, as JSON data: the one serialiser of the plan
+    behind both the report and `composer explain`, which each show these fields in their order.
+
+    >>> brief = build_brief("calm piano for a 20-second interview", {})
+    >>> fields = understood(brief, make_plan(brief, generator(3, brief)))
+    >>> fields["kind"], fields["preset"], fields["duration_s"], fields["meter"]
+    ('underscore', 'interview', 20.0, '4/4')
+    >>> [instrument["name"] for instrument in fields["instruments"]]
+    ['Pad 2 (warm)', 'Acoustic Bass', 'Acoustic Grand Piano']
+    """
+    return {
+        "brief": brief.text,
+        "kind": plan.kind,
+        "preset": plan.preset,
+        "duration_s": plan.duration_s,
+        "mood": {"valence": plan.valence, "arousal": plan.arousal, "words": list(brief.mood_words)},
+        "tempo_range": list(plan.tempo_range),
+        "tempo_bpm": round(float(plan.tempo_bpm), 3),
+        "key": plan.key,
+        "lift": plan.lift_summary(),
+        "mode": plan.mode,
+        "meter": f"{plan.meter[0]}/{plan.meter[1]}",
+        "bars": plan.bars,
+        "instruments": [{"role": r.role, "name": r.name, "program": r.program, "channel": r.channel + 1}
+                        for r in plan.roles],
+        "exclude": list(brief.exclude),
+        "loop": plan.ending == "loop",
+        "ending": plan.ending,
+        "sections": [{"name": s.name, "start_s": round(plan.seconds(s.start_q), 3),
+                      "end_s": round(min(plan.seconds(s.end_q), plan.duration_s), 3), "energy": s.energy}
+                     for s in plan.sections],
+        "energy": plan.energy_curve(),
+        "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
+                 for e in brief.shape],
+        "notes": list(brief.notes),
+        "ignored_words": list(brief.ignored_words),
+    }
+
+
+def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:
+    """`composer explain`'s fields: :func:`understood` before anything is composed, with the
+    sections by their starts and the instruments without channels."""
+    fields = understood(brief, plan)
+    fields["instruments"] = [{key: i[key] for key in ("role", "name", "program")} for i in fields["instruments"]]
+    fields["sections"] = [{key: s[key] for key in ("name", "start_s", "energy")} for s in fields["sections"]]
+    return {name: fields[name] for name in EXPLAINED}
 
 
 def generator(seed: int, brief: Brief) -> random.Random:

@@ -258,6 +258,23 @@ def test_explain_plans_what_compose_writes(tmp_path):
         assert explained[field] == composed[field], field
 
 
+def test_explain_and_the_report_serialise_the_plan_alike():
+    """One serialiser behind both: every plan field the report shares with `composer explain`
+    reads the same, explain's sections and instruments being the report's without ends and
+    channels."""
+    from composer import compose
+    from composer.piece import explanation
+
+    piece = compose("tense documentary underscore, 40 seconds, gets quiet at 0:20", seed=2)
+    explained, report = explanation(piece.brief, piece.plan), piece.report()
+    shared = set(explained) & set(report) - {"sections", "instruments"}
+    assert shared == {"brief", "kind", "preset", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
+                      "ending", "energy", "notes", "ignored_words"}
+    assert all(explained[field] == report[field] for field in shared)
+    assert explained["sections"] == [{k: s[k] for k in ("name", "start_s", "energy")} for s in report["sections"]]
+    assert explained["instruments"] == [{k: i[k] for k in ("role", "name", "program")} for i in report["instruments"]]
+
+
 def test_a_brief_file_seed_must_be_a_whole_number(tmp_path):
     brief = tmp_path / "b.toml"
     brief.write_text('brief = "warm podcast bed"\nseed = "three"\n')

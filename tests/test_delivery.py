@@ -4,6 +4,7 @@ ready-made brief, provenance tags, stems that sum to the mix, and the room each 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -26,7 +27,10 @@ from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.loudness import Loudness, PeakEnvelope, integrated_loudness, loudness_range, true_peak_dbtp
 from composer.composition.brief import load_brief_file, presets
-from composer.audio.delivery import ORIGINAL_STATEMENT
+from composer.audio.deliver import (MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS, Delivered, Rendering, check_loudness,
+                                    deliver, mix)
+from composer.audio.delivery import ORIGINAL_STATEMENT, Provenance
+from composer.base.errors import ComposerError
 from composer.base.tables import table
 from tests.conftest import PROJECT, run_composer
 
@@ -49,7 +53,8 @@ def _loudness(audio: np.ndarray, rate: int) -> float:
 def test_lossless_files_have_exactly_the_asked_frames_rate_and_depth(tmp_path, small_soundfont, rate, suffix, bits,
                                                                      subtype):
     piece = compose("bright product video", seed=2, duration=3.3)
-    path = piece.render(tmp_path / f"cue{suffix}", soundfont=small_soundfont, sample_rate=rate, bit_depth=bits)
+    path = piece.render(tmp_path / f"cue{suffix}", soundfont=small_soundfont, sample_rate=rate,
+                        bit_depth=bits).files[suffix.lstrip(".")]
     info = soundfile.info(str(path))
     assert (info.samplerate, info.channels, info.frames, info.subtype) == (rate, 2, round(3.3 * rate), subtype)
 
@@ -64,10 +69,10 @@ def test_every_score_meets_its_loudness_under_the_true_peak_ceiling(tmp_path, sm
     fields["duration"] = min(float(fields.get("duration", LOUDNESS_CHECK_S)), LOUDNESS_CHECK_S)
     for seed in (1, 2, 3):
         piece = compose(text, seed=seed, **fields)
-        path = piece.render(tmp_path / f"{seed}.flac", soundfont=small_soundfont)
-        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        delivered = piece.render(tmp_path / f"{seed}.flac", soundfont=small_soundfont)
+        audio, rate = soundfile.read(str(delivered.files["flac"]), dtype="float32", always_2d=True)
         target = piece.plan.loudness_lufs
-        report = piece.report()
+        report = piece.report(delivered)
         assert _loudness(audio, rate) == pytest.approx(target, abs=0.5), f"seed {seed}"
         assert true_peak_dbtp(audio) <= -1.0, f"seed {seed}"
         # a stinger's hit is one big transient: the limiter may leave it a little short, and says so
@@ -156,9 +161,9 @@ def test_loudness_of_a_render_is_pyloudnorms(small_soundfont):
 
 def test_a_target_too_loud_for_the_ceiling_is_missed_and_said(small_soundfont):
     piece = compose("punchy upbeat tiktok reel with big drums", seed=4, duration=6.0)
-    audio = piece.audio(small_soundfont, loudness_lufs=-5.0)
+    audio, delivered = mix(piece.rendering(small_soundfont, loudness_lufs=-5.0))
     assert true_peak_dbtp(audio) <= -1.0
-    report = piece.report()
+    report = piece.report(delivered)
     assert report["loudness_shortfall_lu"] > 0
     assert report["loudness_lufs"] == pytest.approx(-5.0 - report["loudness_shortfall_lu"] - 0.1, abs=0.05)
     assert report["limiter_reduction_db"] == pytest.approx(mastering.MAX_LIMITING_DB, abs=0.2)
@@ -229,8 +234,8 @@ def test_stems_sum_to_the_mix_before_its_limiter(delivered, small_soundfont):
     summed = np.sum([audio for audio, _ in stems], axis=0)
     piece = compose(report["brief"], seed=5, duration=6.0, title="reel")
     midi = mido.MidiFile(str(folder / "reel.mid"))
-    mix = renderer.render_midi(midi, small_soundfont, 6.0, 48000, space=renderer.room(report["room"]),
-                               **piece.render_options)
+    mix = renderer.render_midi(midi, small_soundfont, 6.0, 48000, loop=piece.ending.loop,
+                               fade_out_s=piece.ending.fade_out_s, space=renderer.room(report["room"]))
     mix *= np.float32(10 ** (report["master_gain_db"] / 20))
     assert _rms_dbfs(mix) > -30
     for (audio, _), role in zip(stems, roles):  # each stem is its own part, not the mix or silence
@@ -337,11 +342,13 @@ def test_tracks_that_share_a_channel_share_a_stem():
 
 
 def test_file_order_and_existing_render_api_are_unchanged(tmp_path, small_soundfont):
-    """`Piece.render` with only a path still writes a 44.1 kHz file and records it."""
+    """`Piece.render` with only a path still writes a 44.1 kHz file, and the report of what it
+    delivered names it."""
     piece = compose("logo sting", seed=1, duration=2.0)
-    path = piece.render(tmp_path / "sting.ogg", soundfont=small_soundfont)
+    delivered = piece.render(tmp_path / "sting.ogg", soundfont=small_soundfont)
+    path = delivered.files["ogg"]
     assert soundfile.info(str(path)).samplerate == 44100
-    assert piece.report()["files"]["ogg"] == str(path) and Path(path).is_file()
+    assert piece.report(delivered)["files"]["ogg"] == str(path) and Path(path).is_file()
 
 
 def test_a_run_interrupted_while_writing_stems_leaves_no_files(tmp_path, small_soundfont):
@@ -392,3 +399,95 @@ def test_a_16_bit_file_is_dithered_so_a_quiet_tone_leaves_no_distortion(tmp_path
     again = tmp_path / "again.wav"
     delivery.write_audio(again, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
     assert again.read_bytes() == path.read_bytes()
+
+
+# --- one delivery path ---------------------------------------------------------------------
+
+
+def _duet() -> mido.MidiFile:
+    """Two tracks made elsewhere: a flute line and a cello line, 2 s."""
+    song = pretty_midi.PrettyMIDI()
+    for name, program, pitches in (("Flute", 73, [72, 74, 76, 77]), ("Cello", 42, [48, 43, 45, 41])):
+        player = pretty_midi.Instrument(program=program, name=name)
+        for i, pitch in enumerate(pitches):
+            player.notes.append(pretty_midi.Note(velocity=90, pitch=pitch, start=i * 0.4, end=i * 0.4 + 0.35))
+        song.instruments.append(player)
+    buffer = io.BytesIO()
+    song.write(buffer)
+    return mido.MidiFile(file=io.BytesIO(buffer.getvalue()))
+
+
+def _duet_rendering(soundfont: Path) -> Rendering:
+    return Rendering(_duet(), 2.0, soundfont, renderer.room("studio"), loudness_lufs=-20.0)
+
+
+def test_one_delivery_writes_each_format_each_stem_and_a_file_made_from_what_was_delivered(tmp_path, small_soundfont):
+    """One render of someone else's MIDI: a file per format, each measured as read back; a stem
+    per track; and beside them a file made from the Delivered record, all in one step."""
+    midi = _duet()
+    summary = tmp_path / "duet.txt"
+    delivered = deliver(_duet_rendering(small_soundfont), [tmp_path / "duet.wav", tmp_path / "duet.flac"],
+                        Provenance("duet", "0", source="duet.mid"), stems=renderer.track_stems(midi),
+                        beside={summary: lambda done: json.dumps(sorted(done.files)).encode(), tmp_path / "x": b"x"})
+    assert delivered.files == {"wav": tmp_path / "duet.wav", "flac": tmp_path / "duet.flac"}
+    assert delivered.stems == {"flute": tmp_path / "duet-stems" / "flute.wav",
+                               "cello": tmp_path / "duet-stems" / "cello.wav"}
+    assert delivered.soundfont == small_soundfont and delivered.sample_rate == 44100
+    assert delivered.mastered.target_lufs == -20.0
+    for name, path in delivered.files.items():
+        audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        assert len(audio) == 2 * 44100 == delivered.measures[name].frames
+        assert delivered.measures[name].loudness_lufs == pytest.approx(_loudness(audio, rate), abs=0.01)
+    assert json.loads(summary.read_text()) == ["flac", "wav"] and (tmp_path / "x").read_bytes() == b"x"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cello.wav", "duet-stems", "duet.flac", "duet.txt",
+                                                          "duet.wav", "flute.wav", "x"]
+
+
+def test_a_delivery_that_fails_at_its_last_file_leaves_nothing(tmp_path, small_soundfont):
+    """Every audio file and stem is written when the file beside them fails to be made: none of
+    them is left behind, nor the stems' folder."""
+
+    def failing(delivered: Delivered) -> bytes:
+        raise RuntimeError("the report could not be made")
+
+    midi = _duet()
+    with pytest.raises(RuntimeError, match="report"):
+        deliver(_duet_rendering(small_soundfont), [tmp_path / "duet.wav", tmp_path / "duet.mp3"],
+                Provenance("duet", "0"), stems=renderer.track_stems(midi), beside={tmp_path / "duet.json": failing})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_file_per_format(tmp_path, small_soundfont):
+    with pytest.raises(ComposerError, match="one file per format"):
+        deliver(_duet_rendering(small_soundfont), [tmp_path / "a.wav", tmp_path / "b.WAV"], Provenance("a", "0"))
+    with pytest.raises(ComposerError, match="unknown audio format"):
+        deliver(_duet_rendering(small_soundfont), [tmp_path / "a.aiff"], Provenance("a", "0"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_piece_is_frozen_and_delivering_it_changes_only_what_the_report_says_was_made(tmp_path, small_soundfont):
+    """Rendering a piece returns what was delivered and leaves the piece as it was; its report
+    with that delivery differs from the plain one in the audio fields alone."""
+    piece = compose("logo sting", seed=1, duration=2.0)
+    plain = piece.report()
+    delivered = piece.render(tmp_path / "s.wav", tmp_path / "s.mp3", soundfont=small_soundfont, stems=True)
+    assert piece.report() == plain
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        piece.title = "another"  # type: ignore[misc]
+    report = piece.report(delivered, {"midi": piece.write_midi(tmp_path / "s.mid")})
+    assert report["files"] == {"midi": str(tmp_path / "s.mid"), "wav": str(tmp_path / "s.wav"),
+                               "mp3": str(tmp_path / "s.mp3")}
+    assert report["stems"] == {role.role: str(tmp_path / "s-stems" / f"{role.role}.wav") for role in piece.roles}
+    assert list(report["audio_files"]) == ["wav", "mp3"] and report["soundfont"] == str(small_soundfont)
+    changed = {name for name in report if report[name] != plain[name]}
+    assert {"soundfont", "loudness_lufs", "true_peak_dbtp", "sample_rate", "audio_files", "files", "stems"} <= changed
+    assert changed <= {"soundfont", "loudness_lufs", "true_peak_dbtp", "loudness_range_lu", "loudness_shortfall_lu",
+                       "master_gain_db", "limiter_reduction_db", "sample_rate", "audio_files", "files", "stems"}
+
+
+def test_a_loudness_target_is_checked_against_one_pair_of_bounds():
+    for bound in (MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, None):
+        assert check_loudness(bound) == bound
+    for outside in (MIN_LOUDNESS_LUFS - 0.5, MAX_LOUDNESS_LUFS + 0.5):
+        with pytest.raises(ComposerError, match="outside -40…-5 LUFS"):
+            check_loudness(outside)

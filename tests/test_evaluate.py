@@ -215,11 +215,11 @@ def test_a_file_without_notes_measures_without_failing(tmp_path: Path) -> None:
 
 def test_our_render_measures_as_the_composer_reported(tmp_path: Path) -> None:
     piece = compose("bright product video, 60 seconds", seed=1)
-    found = measures(piece.render(tmp_path / "x.wav", soundfont=bundled_soundfont()))
+    delivered = piece.render(tmp_path / "x.wav", soundfont=bundled_soundfont())
+    found = measures(delivered.files["wav"])
     assert set(found) == AUDIO_MEASURES
-    assert piece.loudness_lufs is not None and piece.true_peak_dbtp is not None
-    assert found["loudness_lufs"] == pytest.approx(piece.loudness_lufs, abs=0.1)
-    assert found["true_peak_dbtp"] == pytest.approx(piece.true_peak_dbtp, abs=0.1)
+    assert found["loudness_lufs"] == pytest.approx(delivered.mastered.loudness_lufs, abs=0.1)
+    assert found["true_peak_dbtp"] == pytest.approx(delivered.mastered.true_peak_dbtp, abs=0.1)
     assert found["length_s"] == 60.0 and found["frames"] == 60 * 44100
     assert found["sample_rate"] == 44100 and found["channels"] == 2 and found["clipped_samples"] == 0
     assert 0 < found["loudness_range_lu"] < 20

@@ -74,7 +74,7 @@ def test_the_file_is_musicxml_without_tuplets(written: Written) -> None:
     data = written.path.read_bytes()
     assert data.startswith(b"<?xml") and b"<score-partwise" in data
     assert b"<time-modification>" not in data  # no 10:9 or 160:153 tuplets from gated lengths
-    assert written.piece.written["musicxml"] == str(written.path)
+    assert written.piece.report(files={"musicxml": written.path})["files"]["musicxml"] == str(written.path)
 
 
 def test_same_parts_and_notes_as_the_score(written: Written) -> None:

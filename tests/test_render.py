@@ -18,6 +18,7 @@ from composer import compose
 from composer.audio import render as renderer
 from composer.audio.loudness import integrated_loudness, true_peak_dbtp
 from composer.audio import soundfonts
+from composer.audio.deliver import mix
 from composer.composition.arrange import fade_length_s
 from composer.base.errors import ComposerError
 
@@ -36,20 +37,20 @@ def test_audio_has_exactly_the_asked_number_of_frames(seconds, small_soundfont):
 
 def test_audio_is_music_not_silence_and_has_headroom(small_soundfont):
     piece = compose("warm corporate explainer, 20 seconds", seed=4)
-    audio = piece.audio(small_soundfont)
+    audio, delivered = mix(piece.rendering(small_soundfont))
     middle = audio[len(audio) // 4 : 3 * len(audio) // 4]
     assert _rms_db(middle) > -40
     assert np.max(np.abs(audio)) < 1.0
     assert true_peak_dbtp(audio) <= -1.0 + 1e-6
-    assert piece.true_peak_dbtp is not None and piece.true_peak_dbtp <= -1.0
+    assert delivered.mastered.true_peak_dbtp <= -1.0
 
 
 def test_loudness_meets_its_target_when_the_peak_allows(small_soundfont):
     piece = compose("calm piano underscore for an interview, 30 seconds", seed=5)
-    audio = piece.audio(small_soundfont, loudness_lufs=-24.0)
+    audio, delivered = mix(piece.rendering(small_soundfont, loudness_lufs=-24.0))
     measured = integrated_loudness(audio, 44100)
     assert measured == pytest.approx(-24.0, abs=0.5)
-    assert piece.loudness_lufs == pytest.approx(measured, abs=1e-6)
+    assert delivered.mastered.loudness_lufs == pytest.approx(measured, abs=1e-6)
 
 
 def test_no_click_at_start_or_end(small_soundfont):
@@ -100,7 +101,7 @@ def test_render_any_midi_file_exactly(tmp_path, small_soundfont):
 
 def test_written_wav_reads_back_with_rate_channels_and_length(tmp_path, small_soundfont):
     piece = compose("logo sting", seed=1, duration=2.0)
-    path = piece.render(tmp_path / "sting.wav", soundfont=small_soundfont)
+    path = piece.render(tmp_path / "sting.wav", soundfont=small_soundfont).files["wav"]
     info = soundfile.info(str(path))
     assert (info.samplerate, info.channels, info.frames) == (44100, 2, 88200)
 
@@ -163,10 +164,11 @@ def test_a_fade_ending_is_faded_once_by_the_midi_and_closed_by_the_audio(small_s
     piece = compose("dark ambient soundscape, 30 seconds", seed=2)
     assert piece.plan.ending == "fade"
     midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
-    options = piece.render_options
-    faded = renderer.render_midi(midi, small_soundfont, 30.0, space=piece.room, **options)
-    options["fade_out_s"] = renderer.FADE_OUT_S
-    unfaded = renderer.render_midi(midi, small_soundfont, 30.0, space=piece.room, **options)
+    ending = piece.ending
+    faded = renderer.render_midi(midi, small_soundfont, 30.0, loop=ending.loop, fade_out_s=ending.fade_out_s,
+                                 space=piece.room)
+    unfaded = renderer.render_midi(midi, small_soundfont, 30.0, loop=ending.loop, fade_out_s=renderer.FADE_OUT_S,
+                                   space=piece.room)
     last_second = len(faded) - 44100
     assert np.array_equal(faded[:last_second], unfaded[:last_second])
     fade_start = len(faded) - round(fade_length_s(piece.plan) * 44100)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from composer import compose
+from composer.audio.deliver import mix
 from composer.composition.brief import KINDS, load_brief_file
 from tests.conftest import PROJECT
 
@@ -31,9 +32,9 @@ def test_there_is_a_brief_for_every_kind_and_the_named_use_cases():
 @pytest.mark.parametrize("path", SCORES, ids=[p.stem for p in SCORES])
 def test_each_score_composes_and_renders(path, small_soundfont):
     piece = _compose(path)
-    audio = piece.audio(small_soundfont)
+    audio, delivered = mix(piece.rendering(small_soundfont))
     assert audio.shape == (round(piece.plan.duration_s * 44100), 2)
-    report = piece.report()
+    report = piece.report(delivered)
     assert report["instruments"] and all(0 <= i["program"] <= 127 for i in report["instruments"])
     assert {i["role"] for i in report["instruments"]} >= {"pad"}
     assert report["true_peak_dbtp"] <= -1.0

@@ -1,5 +1,6 @@
 """Audio files as delivered: format, sample rate and bit depth, provenance tags, stems, and what
-each written file measures (loudness, true peak, loudness range), read back from the file.
+each written file measures (loudness, true peak, loudness range), read back from the file. The
+one path from a MIDI file to these files (render, master, write, measure) is deliver.py's.
 
 soundfile (libsndfile) writes every format and its tags: RIFF INFO in WAV, Vorbis comments in
 FLAC and OGG. Its MP3 encoder writes ID3 tags as Latin-1 and drops some fields, so MP3 tags are

@@ -1,0 +1,157 @@
+"""One delivery path: a MIDI file (composer's or anyone's) rendered once, mastered, written in
+every asked format and as stems, all or nothing, each written file measured as it is written.
+
+`composer compose`, `composer render` and ``Piece.render`` all deliver through :func:`deliver`;
+:func:`mix` is its first half, the mastered audio kept in memory. One written file's format,
+tags and measures are delivery.py's; the loudness targets live here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mido
+import numpy as np
+
+from composer.audio import master as mastering
+from composer.audio import render as renderer
+from composer.audio.delivery import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
+                                     stems_folder, write_audio)
+from composer.base.errors import ComposerError
+from composer.base.files import staged
+
+#: The loudness targets a user may ask for, in LUFS: quieter is lost under any dialogue, louder
+#: cannot keep its true peak under the ceiling. A composed piece's default is its plan's (per use).
+MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS = -40.0, -5.0
+#: The target for a MIDI file with no use case (`composer render`): web video's.
+DEFAULT_LOUDNESS_LUFS = -16.0
+
+def check_loudness(loudness_lufs: float | None) -> float | None:
+    """``loudness_lufs`` if audio can be mastered to it, else a clear error.
+
+    >>> check_loudness(-14.0)
+    -14.0
+    """
+    if loudness_lufs is not None and not MIN_LOUDNESS_LUFS <= loudness_lufs <= MAX_LOUDNESS_LUFS:
+        bounds = f"{MIN_LOUDNESS_LUFS:g}…{MAX_LOUDNESS_LUFS:g} LUFS"
+        raise ComposerError(f"loudness {loudness_lufs:g} LUFS is outside {bounds}",
+                            "use e.g. -14 (social), -16 (web), -23 (broadcast)")
+    return loudness_lufs
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the render ends: a loop renders past its end and folds that ring-out onto its start,
+    so it repeats without a seam; anything else fades in over 5 ms and out over ``fade_out_s``."""
+
+    loop: bool = False
+    fade_out_s: float = renderer.FADE_OUT_S
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """How a MIDI file becomes mastered audio: played for exactly ``duration_s`` with
+    ``soundfont`` (chosen and checked by the caller) in ``room``, ended as ``ending`` says, at
+    ``sample_rate``, then mastered to ``loudness_lufs`` with its true peak under −1 dBTP."""
+
+    midi: mido.MidiFile
+    duration_s: float
+    soundfont: Path
+    room: renderer.Room
+    loudness_lufs: float = DEFAULT_LOUDNESS_LUFS
+    ending: Ending = Ending()
+    sample_rate: int = renderer.SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What a delivery made: the soundfont and rate it rendered with and what mastering did;
+    per format (e.g. "wav"), the file written and what it measures read back from disk; per
+    stem, its file. No files where the audio stayed in memory (:func:`mix`)."""
+
+    soundfont: Path
+    sample_rate: int
+    mastered: mastering.Mastered
+    files: Mapping[str, Path] = field(default_factory=dict)
+    measures: Mapping[str, FileMeasures] = field(default_factory=dict)
+    stems: Mapping[str, Path] = field(default_factory=dict)
+
+
+#: A file to write beside the audio: its bytes, or a function of what was delivered (a report).
+Beside = bytes | Callable[[Delivered], bytes]
+
+
+def mix(rendering: Rendering, progress: renderer.Progress | None = None) -> tuple[np.ndarray, Delivered]:
+    """The mastered stereo mix (frames × 2, float32, exactly ``round(duration × rate)`` frames),
+    kept in memory, and what mastering did; nothing is written."""
+    audio, mastered, _ = _mastered(rendering, None, progress)
+    return audio, Delivered(rendering.soundfont, rendering.sample_rate, mastered)
+
+
+def deliver(
+    rendering: Rendering,
+    targets: Sequence[Path],
+    provenance: Provenance,
+    *,
+    stems: renderer.StemChannels | None = None,
+    bit_depth: int | None = None,
+    progress: renderer.Progress | None = None,
+    beside: Mapping[Path, Beside] | None = None,
+) -> Delivered:
+    """Render once, master, and write the mix to each target (one per format, the format from
+    its suffix: .wav, .flac, .ogg, .mp3), tagged with ``provenance``; with ``stems`` (name →
+    MIDI channels), each stem as a float WAV in ``NAME-stems/`` beside the first target, with the
+    mix's gain and no limiter; then each file of ``beside``, which may be made from what was
+    delivered (the report of it). All or nothing: every file is written under a temporary name
+    and all are renamed into place together, or none is. A 16-bit file is dithered with noise
+    seeded by the provenance's seed, so the same piece always gives the same bytes."""
+    if not targets:
+        raise ComposerError("no audio file to deliver", "name at least one, e.g. cue.wav")
+    formats = [_format(target) for target in targets]
+    if len(set(formats)) < len(formats):
+        raise ComposerError(f"audio targets {[str(t) for t in targets]} need one file per format",
+                            "name one file per format, e.g. cue.wav and cue.mp3")
+    extra = dict(beside or {})
+    stem_targets = stem_paths(targets[0].parent, targets[0].stem, list(stems or {}))
+    with stems_folder(stem_targets), staged([*targets, *stem_targets, *extra]) as temporaries:
+        audio, mastered, rendered = _mastered(rendering, stems, progress)
+        rate = rendering.sample_rate
+        measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
+                                      dither_seed=provenance.seed or 0)
+                    for name, target, temporary in zip(formats, targets, temporaries)}
+        del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
+        alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
+        for temporary, (name, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
+            tags = dataclasses.replace(provenance, title=f"{provenance.title} ({name})")
+            write_audio(temporary, stem, rate, ".wav", provenance=tags, subtype=STEM_SUBTYPE)
+        delivered = Delivered(rendering.soundfont, rate, mastered, dict(zip(formats, targets)), measures,
+                              dict(zip(stems or {}, stem_targets)))
+        for temporary, content in zip(temporaries[len(targets) + len(stem_targets) :], extra.values()):
+            temporary.write_bytes(content if isinstance(content, bytes) else content(delivered))
+    return delivered
+
+
+def _format(target: Path) -> str:
+    """The format a target is written in, by its suffix ("wav"), or a clear error."""
+    audio_format_for(target)
+    return target.suffix.lower().lstrip(".")
+
+
+def _mastered(
+    rendering: Rendering, stems: renderer.StemChannels | None, progress: renderer.Progress | None
+) -> tuple[np.ndarray, mastering.Mastered, renderer.RenderedStems | None]:
+    """The rendered mix mastered (in place), and with ``stems`` the stems of the same render."""
+    played = (rendering.midi, rendering.soundfont, rendering.duration_s)
+    rate, loop, fade_out_s, space = (rendering.sample_rate, rendering.ending.loop, rendering.ending.fade_out_s,
+                                     rendering.room)
+    rendered: renderer.RenderedStems | None = None
+    if stems:
+        raw, rendered = renderer.render_with_stems(*played, stems, rate, loop=loop, fade_out_s=fade_out_s,
+                                                   progress=progress, space=space)
+    else:
+        raw = renderer.render_midi(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=progress, space=space)
+    audio, mastered = mastering.master(raw, rate, rendering.loudness_lufs)
+    return audio, mastered, rendered
