@@ -180,7 +180,7 @@ def compose(
     Sheet music and a picture too: composer compose "calm piano for a 60-second interview" --format wav,musicxml --plot
     """
     from composer.audio.deliver import check_loudness, deliver
-    from composer.audio.delivery import check_bit_depth
+    from composer.audio.formats import check_bit_depth
     from composer.audio.render import check_sample_rate
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import prepare_folder
@@ -366,7 +366,7 @@ def render(
     """
     from composer.audio import render as renderer
     from composer.audio.deliver import Rendering, check_loudness, deliver
-    from composer.audio.delivery import Provenance, audio_format_for, check_bit_depth
+    from composer.audio.formats import Provenance, audio_format_for, check_bit_depth
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import prepare_folder
     from composer.composition.brief import check_duration

@@ -24,7 +24,7 @@ from music21 import stream
 
 from composer.audio import render as renderer
 from composer.audio.deliver import Delivered, Ending, Rendering, deliver, mix
-from composer.audio.delivery import Provenance, rounded
+from composer.audio.formats import Provenance, rounded
 from composer.audio.soundfonts import choose_soundfont
 from composer.base.files import write_bytes
 from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s

@@ -22,14 +22,14 @@ from mutagen.id3 import ID3
 from scipy.signal import resample_poly
 
 from composer import compose
-from composer.audio import delivery
+from composer.audio import formats
 from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.loudness import Loudness, PeakEnvelope, integrated_loudness, loudness_range, true_peak_dbtp
 from composer.composition.brief import load_brief_file, presets
 from composer.audio.deliver import (MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS, Delivered, Rendering, check_loudness,
                                     deliver, mix)
-from composer.audio.delivery import ORIGINAL_STATEMENT, Provenance
+from composer.audio.formats import ORIGINAL_STATEMENT, Provenance
 from composer.base.errors import ComposerError
 from composer.base.tables import table
 from tests.conftest import PROJECT, run_composer
@@ -382,10 +382,10 @@ def test_a_16_bit_file_is_dithered_so_a_quiet_tone_leaves_no_distortion(tmp_path
     seconds = np.arange(44100) / 44100
     tone = (10 ** (-80 / 20) * np.sin(2 * np.pi * 1000 * seconds)).astype(np.float32)
     path = tmp_path / "quiet.wav"
-    steps = delivery.DITHER_STEPS if dithered else {}
+    steps = formats.DITHER_STEPS if dithered else {}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(delivery, "DITHER_STEPS", steps)
-        delivery.write_audio(path, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
+        patch.setattr(formats, "DITHER_STEPS", steps)
+        formats.write_audio(path, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
     back, _ = soundfile.read(str(path), dtype="float64", always_2d=True)
     error = back[:, 0] - tone
     error -= error.mean()  # libsndfile's conversion leaves half a step of DC, which is not distortion
@@ -397,7 +397,7 @@ def test_a_16_bit_file_is_dithered_so_a_quiet_tone_leaves_no_distortion(tmp_path
     assert at_harmonics < 0.01
     assert 10 * np.log10(np.mean(error**2)) < -95  # TPDF's half-step RMS: −96 dBFS
     again = tmp_path / "again.wav"
-    delivery.write_audio(again, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
+    formats.write_audio(again, np.stack([tone, tone], axis=1), 44100, ".wav", dither_seed=3)
     assert again.read_bytes() == path.read_bytes()
 
 

@@ -3,7 +3,7 @@ every asked format and as stems, all or nothing, each written file measured as i
 
 `composer compose`, `composer render` and ``Piece.render`` all deliver through :func:`deliver`;
 :func:`mix` is its first half, the mastered audio kept in memory. One written file's format,
-tags and measures are delivery.py's; the loudness targets live here.
+tags and measures are formats.py's; the loudness targets live here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 
 from composer.audio import master as mastering
 from composer.audio import render as renderer
-from composer.audio.delivery import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
+from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
                                      stems_folder, write_audio)
 from composer.base.errors import ComposerError
 from composer.base.files import staged
