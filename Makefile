@@ -7,7 +7,7 @@ BIN := .venv/bin
 help:
 	@echo "make setup  install libfluidsynth, a GM soundfont and .venv (idempotent, fast when done)"
 	@echo "make demo   compose scores/product-video.toml into out/"
-	@echo "make test   type-check (mypy --strict), then run the tests (pytest); what CI runs"
+	@echo "make test   type-check (mypy --strict), then run the tests (pytest, one worker per core); what CI runs"
 	@echo "make check  type-check only (mypy --strict)"
 	@echo "make bench  benchmarks: compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F"
 	@echo "make clean  remove out/"
@@ -20,7 +20,7 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 check: setup
 	$(BIN)/python -m mypy
