@@ -71,14 +71,14 @@ def choose_roles(brief: Brief, preset: Preset) -> Casting:
     ("trio") keeps that many. Exclusions win throughout."""
     excluded = {lexicon().instruments.get(word) for word in brief.exclude}
     cast, notes = _cast_named(brief, excluded)
-    drums = _drums(brief, preset)
-    band = {} if brief.alone or brief.ensemble else _band(brief, preset, cast, excluded, drums)
     if brief.alone or brief.ensemble:
-        drums = bool(brief.ensemble) and ensembles().ensemble(brief.ensemble).drums and "drums" not in brief.exclude
-    programs = {**band, **cast}
-    if brief.part_count is not None and not brief.alone and not brief.ensemble:
-        programs, drums, counted = _to_count(brief.part_count, cast, programs, drums)
-        notes += counted
+        programs, drums = cast, _ensemble_drums(brief)
+    else:
+        drums = _drums(brief, preset)
+        programs = {**_band(brief, preset, cast, excluded, drums), **cast}
+        if brief.part_count is not None:
+            programs, drums, counted = _to_count(brief.part_count, cast, programs, drums)
+            notes += counted
     roles = [Role(role, programs[role], _channel(role), asked=cast.get(role) == programs[role])
              for role in ROLE_ORDER if role in programs]
     if drums:
@@ -133,6 +133,12 @@ def _offered(kind: str, roles: tuple[str, ...]) -> tuple[str, ...]:
 def _drums(brief: Brief, preset: Preset) -> bool:
     """Whether the preset's kit plays: in the kinds that have percussion, unless excluded."""
     return preset.drums and brief.kind in ("thematic", "bed", "stinger") and "drums" not in brief.exclude
+
+
+def _ensemble_drums(brief: Brief) -> bool:
+    """Whether a kit plays with instruments that play alone: only as a player of the named
+    ensemble ("jazz trio"), unless excluded."""
+    return bool(brief.ensemble) and ensembles().ensemble(brief.ensemble).drums and "drums" not in brief.exclude
 
 
 def _band(brief: Brief, preset: Preset, cast: dict[str, int], excluded: set[int | None],
