@@ -9,9 +9,12 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
+from composer.base.quiet import quiet_import
 from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours
 from composer.composition.plan.data import plan_data
-from composer.composition.plan.model import Role, pretty_midi
+from composer.composition.plan.model import Role
+
+pretty_midi = quiet_import("pretty_midi")
 
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
