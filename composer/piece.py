@@ -295,7 +295,7 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "energy": plan.energy_curve(),
         "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
                  for e in brief.shape],
-        "notes": list(brief.notes),
+        "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (NoteEvent, energy_at, is_final, is_phrase_end,
+from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
@@ -80,7 +80,7 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     (half bars in even meters, else bars), moving against the melody (contrary motion) or
     holding while it moves (oblique), never in parallel fifths or octaves with the melody or
     the bass; silent where the melody rests, and breathing at phrase ends."""
-    entry = arrangement_data().counter_entry
+    entry = entry_energy(plan, role, arrangement_data().counter_entry)
     low, high = counter_range(plan, role.program)
     notes: list[NoteEvent] = []
     starts = [n.start_q for n in theme.notes]

@@ -9,7 +9,7 @@ from fractions import Fraction
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
-from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, free_moment,
+from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, entry_energy, free_moment,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
@@ -28,6 +28,7 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
     energy and resting on the last beat of a calm phrase."""
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
     length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
+    entry = entry_energy(plan, role, OSTINATO_ENTRY)
     notes = []
     for chord in chords:
         if chord.start_q >= plan.music_q:
@@ -40,7 +41,7 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             step = EIGHTH if energy >= 0.5 else Fraction(1)
             bar_end = plan.bar_start_q(int((onset - plan.pickup_q) / plan.bar_q) + 1)
             resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
-            if energy >= OSTINATO_ENTRY and not resting:
+            if energy >= entry and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
                 notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
                                        velocity_for("ostinato", energy, rng)))
@@ -62,7 +63,7 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     last_q = release_end(plan, plan.music_q)
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
-        count = round(data.texture_notes.at(energy_at(plan, bar_start)))
+        count = max(round(data.texture_notes.at(energy_at(plan, bar_start))), int(role.asked))
         for at in sorted(bar_start + free_moment(plan.bar_q, rng) for _ in range(count)):
             index = chord_index(starts, at)
             chord = chords[index]

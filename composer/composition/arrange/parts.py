@@ -61,6 +61,12 @@ def energy_at(plan: Plan, q: Fraction) -> float:
     return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
 
 
+def entry_energy(plan: Plan, role: Role, entry: float) -> float:
+    """The energy from which a layer plays: its own ``entry``; for an instrument the brief
+    named, no higher than the piece's peak, so that it is always heard."""
+    return min(entry, max(plan.bar_energy, default=entry)) if role.asked else entry
+
+
 def velocity_for(role: str, energy: float, rng: random.Random, accent: int = 0) -> int:
     """A velocity on the role's line from calm to full energy, varied by a few steps so that
     repeated notes are not identical."""

@@ -7,7 +7,7 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, is_final,
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, entry_energy, is_final,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
@@ -38,11 +38,12 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
         return TIMPANI_RANGE[0] + (root - TIMPANI_RANGE[0]) % 12
 
     notes: list[NoteEvent] = []
+    entry = entry_energy(plan, role, TIMPANI_ENTRY)
     arrivals = {later.start_q for earlier, later in zip(plan.sections, plan.sections[1:]) if later.energy >= earlier.energy}
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
         energy = plan.bar_energy[bar]
-        if start >= plan.music_q or energy < TIMPANI_ENTRY:
+        if start >= plan.music_q or energy < entry:
             continue
         beats = [Fraction(0), Fraction(2)] if energy > PULSE_ENERGY and plan.bar_q == 4 else [Fraction(0)]
         for beat in beats:

@@ -1,7 +1,7 @@
 """Brief: what the user asked for, read from plain text, a TOML brief file and flags.
 
-The reading is table-driven: every word it knows lives in ``data/lexicon.toml`` and
-``data/presets.toml`` (loaded into typed records by ``data``). Words it could not use are kept
+The reading is table-driven: every word it knows lives in ``data/lexicon.toml``,
+``data/presets.toml`` and ``data/ensembles.toml`` (loaded into typed records by ``data``). Words it could not use are kept
 in ``ignored_words`` so nothing a user wrote is silently dropped.
 
 One module per concern: ``model`` (the Brief), ``data`` (lexicon and presets), ``reader`` (the
@@ -12,7 +12,8 @@ word-reader the extractors share), one extractor module per field (``times``, ``
 """
 
 from composer.composition.brief.checks import check_duration, check_kind, check_tempo
-from composer.composition.brief.data import Colour, Lexicon, Preset, lexicon, presets, presets_colours
+from composer.composition.brief.data import (Colour, Ensemble, Ensembles, Family, Lexicon, Preset, ensembles, lexicon,
+                                             presets, presets_colours)
 from composer.composition.brief.key import parse_key
 from composer.composition.brief.model import DEFAULT_DURATION_S, ENDINGS, KINDS, Brief, ShapeEvent
 from composer.composition.brief.overrides import build_brief, load_brief_file
@@ -20,7 +21,7 @@ from composer.composition.brief.reader import normalise
 from composer.composition.brief.text import parse_text
 
 __all__ = [
-    "DEFAULT_DURATION_S", "ENDINGS", "KINDS", "Brief", "Colour", "Lexicon", "Preset", "ShapeEvent", "build_brief",
-    "check_duration", "check_kind", "check_tempo", "lexicon", "load_brief_file", "normalise", "parse_key",
-    "parse_text", "presets", "presets_colours",
+    "DEFAULT_DURATION_S", "ENDINGS", "KINDS", "Brief", "Colour", "Ensemble", "Ensembles", "Family", "Lexicon",
+    "Preset", "ShapeEvent", "build_brief", "check_duration", "check_kind", "check_tempo", "ensembles", "lexicon",
+    "load_brief_file", "normalise", "parse_key", "parse_text", "presets", "presets_colours",
 ]

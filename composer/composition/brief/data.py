@@ -1,7 +1,8 @@
-"""The brief's two data files as typed records, checked as they load.
+"""The brief's data files as typed records, checked as they load.
 
 ``data/lexicon.toml`` holds every word the reader knows; ``data/presets.toml`` the use-case
-presets and the palette colours. A malformed file fails at load with a ``ComposerError`` that
+presets and the palette colours; ``data/ensembles.toml`` the words that ask for a solo, a count
+or a named ensemble, and which roles each family of instruments suits (read by the plan). A malformed file fails at load with a ``ComposerError`` that
 names the file, the key and the problem, rather than as a ``KeyError`` deep inside a parse.
 """
 
@@ -19,6 +20,8 @@ from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
 
 from composer.base.errors import ComposerError
+from composer.base.records import record
+from composer.base.tables import data_error, data_file, read_toml
 from composer.composition.brief.model import KINDS, MAX_TEMPO_BPM, MIN_TEMPO_BPM
 
 #: The roles a preset gives a General MIDI program (-1 leaves the role out), in playing order.
@@ -27,6 +30,9 @@ ROLES = ("pad", "bass", "melody", "ostinato")
 COLOUR_ROLES = (*ROLES, "texture")
 #: The energy-shape verbs of ``[shape]``, in the order the reader looks them up.
 SHAPE_VERBS = ("build", "drop", "fade", "button", "ring", "steady", "big_finish", "starts_quiet")
+
+#: The roles a named instrument can take (the drum kit is the style's, not an instrument's).
+PART_ROLES = ("melody", "counter", "ostinato", "pad", "bass", "texture", "timpani")
 
 _METER_TEXT = re.compile(r"([1-9]\d?)/(1|2|4|8|16)")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -122,6 +128,57 @@ class PresetTable:
     colours: Mapping[str, Colour]
 
 
+
+@dataclass(frozen=True)
+class Family:
+    """A family of General MIDI programs and the roles it suits, in order of preference."""
+
+    name: str
+    #: [first, last] program of the family, 0-based.
+    programs: tuple[int, int]
+    roles: tuple[str, ...]
+    #: The role it takes when it plays alone.
+    solo: str
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """A named ensemble ("string quartet"): the words that name it and who plays which role."""
+
+    name: str
+    words: tuple[str, ...]
+    #: General MIDI program by role.
+    parts: dict[str, int]
+    #: Whether a drum kit is one of its players.
+    drums: bool = False
+
+
+@dataclass(frozen=True)
+class Ensembles:
+    """``data/ensembles.toml``: solo and count words, named ensembles, and the roles families suit."""
+
+    solo_words: tuple[str, ...]
+    only_words: tuple[str, ...]
+    counts: dict[str, int]
+    families: tuple[Family, ...]
+    #: Per kind of cue, the roles taken instead of one it has no place for.
+    kind_roles: dict[str, dict[str, tuple[str, ...]]]
+    fallback: tuple[str, ...]
+    fill_order: tuple[str, ...]
+    ensembles: tuple[Ensemble, ...]
+
+    def family(self, program: int) -> Family:
+        """The family of ``program``.
+
+        >>> ensembles().family(42).name, ensembles().family(12).roles
+        ('cello', ('melody', 'ostinato'))
+        """
+        return next(f for f in self.families if f.programs[0] <= program <= f.programs[1])
+
+    def ensemble(self, name: str) -> Ensemble:
+        return next(e for e in self.ensembles if e.name == name)
+
+
 @cache
 def lexicon() -> Lexicon:
     """The brief vocabulary (``data/lexicon.toml``).
@@ -153,6 +210,37 @@ def presets_colours() -> Mapping[str, Colour]:
     ('lo-fi', 'lofi')
     """
     return _preset_table().colours
+
+
+
+@cache
+def ensembles() -> Ensembles:
+    """Solo and count words, named ensembles and the roles of each family (``data/ensembles.toml``).
+
+    >>> ensembles().counts["trio"], ensembles().ensemble("string quartet").parts["pad"]
+    (3, 41)
+    """
+    return load_ensembles(data_file("ensembles"))
+
+
+def load_ensembles(file: Traversable) -> Ensembles:
+    """Read and check an ensembles file: the families cover programs 0..127 once each, and every
+    role named is one a part can take."""
+    data = record(Ensembles, read_toml(file), file)
+    covered = sorted(p for f in data.families for p in range(f.programs[0], f.programs[1] + 1))
+    if covered != list(range(128)):
+        raise data_error(file, "families", "must cover programs 0..127, each once")
+    roles = [("families", r) for f in data.families for r in (*f.roles, f.solo)]
+    roles += [("kind_roles", r) for table in data.kind_roles.values() for key, rs in table.items() for r in (key, *rs)]
+    roles += [("fallback", r) for r in data.fallback] + [("ensembles", r) for e in data.ensembles for r in e.parts]
+    roles += [("fill_order", r) for r in data.fill_order if r != "drums"]
+    for key, role in roles:
+        if role not in PART_ROLES:
+            raise data_error(file, key, f"{role!r} is not a role (roles: {', '.join(PART_ROLES)})")
+    for ensemble in data.ensembles:
+        if not all(0 <= p <= 127 for p in ensemble.parts.values()):
+            raise data_error(file, f"ensembles.{ensemble.name}", "programs must lie in 0..127")
+    return data
 
 
 def _package_file(name: str) -> Traversable:

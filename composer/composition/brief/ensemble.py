@@ -1,12 +1,13 @@
-"""Who plays, as the brief asks: the instruments it names, what it excludes ("no drums",
-"without piano"), the palette colours ("acoustic", "electronic") and notes on the families it
-mentions."""
+"""Who plays, as the brief asks: the instruments it names, whether they play alone ("solo
+cello", "just piano"), a named ensemble ("string quartet") or a count of parts ("trio"), what
+it excludes ("no drums", "without piano"), the palette colours ("acoustic", "electronic") and
+notes on the families it mentions. Which role each plays is the plan's decision."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from composer.composition.brief.data import lexicon
+from composer.composition.brief.data import ensembles, lexicon
 from composer.composition.brief.words import Meaning
 
 _NO_VOCALS = "no vocals: composer writes instrumental music only"
@@ -21,6 +22,55 @@ def instruments(meanings: Sequence[Meaning]) -> tuple[int, ...]:
     (42, 46)
     """
     return tuple(dict.fromkeys(lexicon().instruments[m.value] for m in meanings if m.category == "instruments"))
+
+
+def alone(meanings: Sequence[Meaning]) -> bool:
+    """Whether the named instruments play alone: an only word beside one of them ("just piano
+    and strings"), or a solo word beside the one instrument named ("solo cello").
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [alone(read_words(Reader(text)).meanings) for text in ("sad solo cello", "piano only, with strings",
+    ...                                                         "a solo horn, then strings", "cello")]
+    [True, True, False, False]
+    """
+    if any(m.category == "only" for m in meanings):
+        return True
+    named = instruments(meanings)
+    return len(named) == 1 and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
+
+
+def featured(meanings: Sequence[Meaning]) -> tuple[int, ...]:
+    """The programs a solo word names ("a solo horn"), each once: they lead.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> featured(read_words(Reader("a solo horn, then strings and brass")).meanings)
+    (60,)
+    """
+    return tuple(dict.fromkeys(lexicon().instruments[m.value] for m in meanings if m.category == "solo"))
+
+
+def ensemble(meanings: Sequence[Meaning]) -> str:
+    """The named ensemble the brief asks for ("jazz trio"), or "".
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> ensemble(read_words(Reader("romantic string quartet")).meanings)
+    'string quartet'
+    """
+    return next((m.value for m in meanings if m.category == "ensembles"), "")
+
+
+def part_count(meanings: Sequence[Meaning]) -> int | None:
+    """How many parts a count word asks for ("duo", "trio"), or None.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> part_count(read_words(Reader("cello and piano duo")).meanings)
+    2
+    """
+    return next((ensembles().counts[m.value] for m in meanings if m.category == "counts"), None)
 
 
 def exclusions(meanings: Sequence[Meaning]) -> tuple[str, ...]:

@@ -54,3 +54,11 @@ class Brief:
     mood_words: tuple[str, ...] = ()
     duration_given: bool = True
     colours: tuple[str, ...] = ()
+    #: The named instruments play alone, nothing added ("solo cello", "just piano and strings").
+    alone: bool = False
+    #: Programs asked to lead among other instruments ("a solo horn, then full strings").
+    featured: tuple[int, ...] = ()
+    #: A named ensemble of ``data/ensembles.toml`` ("string quartet"); "" for none.
+    ensemble: str = ""
+    #: How many parts play ("a trio"), drums counted; None when the brief does not say.
+    part_count: int | None = None

@@ -7,7 +7,8 @@ from composer.base.errors import ComposerError
 from composer.composition.brief.checks import check_duration
 from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
-from composer.composition.brief.ensemble import colours, exclusions, family_notes, instruments
+from composer.composition.brief.ensemble import (alone, colours, ensemble, exclusions, family_notes, featured,
+                                                 instruments, part_count)
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, preset_name
 from composer.composition.brief.meter import find_meter, meter_word
@@ -70,4 +71,8 @@ def parse_text(text: str) -> Brief:
         mood_words=tuple(w.word for w in moods),
         duration_given=duration is not None,
         colours=colours(meanings),
+        alone=alone(meanings),
+        featured=featured(meanings),
+        ensemble=ensemble(meanings),
+        part_count=part_count(meanings),
     )

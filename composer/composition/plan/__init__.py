@@ -30,6 +30,8 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     bar_energy = energy_per_bar(brief, timing, form)
     lift = None if brief.kind == "stinger" else choose_lift(brief.kind, timing, tonic, mode, ending, form, rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
+    casting = choose_roles(brief, preset)
+    accompanied = sum(r.role != "drums" for r in casting.roles) > 1  # a lone melody has no bars to leave to a voice
     return Plan(
         **timing.__dict__,
         kind=brief.kind,
@@ -42,7 +44,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         mode=mode,
         sections=timed_sections(brief.kind, timing, form, bar_energy),
         bar_energy=bar_energy,
-        roles=choose_roles(brief, preset),
+        roles=casting.roles,
         ending=ending,
         loudness_lufs=preset.loudness - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
         room=preset.room,
@@ -53,7 +55,8 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         drum_style="cinematic" if brief.preset in plan_data().drums.cinematic_presets else "pop",
         lift_bar=lift_bar,
         lift_tonic=lift_tonic,
-        voice_bars=voice_bars(brief.kind, form),
+        voice_bars=voice_bars(brief.kind, form) if accompanied else frozenset(),
+        notes=casting.notes,
     )
 
 

@@ -38,6 +38,9 @@ class Role:
     role: str
     program: int
     channel: int
+    #: The brief named this instrument: it is heard even in a cue whose energy never reaches
+    #: the entry of its layer (an ostinato, a counter-line).
+    asked: bool = False
 
     @property
     def name(self) -> str:
@@ -114,6 +117,8 @@ class Plan(Timing):
     lift_tonic: str = ""
     #: Bars left to the speaking voice over an underscore (every other phrase): no melody there.
     voice_bars: frozenset[int] = frozenset()
+    #: What the plan could not do as the brief asked (an instrument with no part free), for the report.
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

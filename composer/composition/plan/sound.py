@@ -1,21 +1,29 @@
-"""The sound: key and mode from the mood, the roles and their General MIDI programs, the motif's
-flavour and the swing.
+"""The sound: key and mode from the mood, the roles and their General MIDI programs (who plays
+what: the named instruments in the roles their families suit, ``data/ensembles.toml``), the
+motif's flavour and the swing.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.composition.brief import Brief, Preset, lexicon, presets_colours
+from composer.base.quiet import quiet_import
+from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Role
+
+pretty_midi = quiet_import("pretty_midi")
 
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
 
-#: General MIDI channel (0-based) per role; drums always on MIDI channel 10.
+#: General MIDI channel (0-based) per role; drums always on MIDI channel 10 (the counter-line's is plan data).
 ROLE_CHANNELS = {"pad": 0, "bass": 1, "melody": 2, "ostinato": 3, "texture": 5, "timpani": 6, "drums": 9}
+
+#: The order the parts are listed, written and mixed in (the kit last).
+ROLE_ORDER = ("pad", "bass", "melody", "counter", "ostinato", "texture", "timpani")
 
 #: The high bowed layer of an ambient cue whose preset names none (GM 92, bowed glass).
 AMBIENT_TEXTURE = 92
@@ -51,8 +59,119 @@ def choose_key(brief: Brief, rng: random.Random) -> tuple[str, str]:
     return rng.choice(COMFORTABLE_TONICS[family]), mode
 
 
-def choose_roles(brief: Brief, preset: Preset) -> tuple[Role, ...]:
-    """Which roles play and on which General MIDI programs: the preset's, then the brief's wishes."""
+@dataclass(frozen=True)
+class Casting:
+    """Who plays which role, and what the plan could not do as the brief asked."""
+
+    roles: tuple[Role, ...]
+    notes: tuple[str, ...] = ()
+
+
+def choose_roles(brief: Brief, preset: Preset) -> Casting:
+    """Which roles play and on which General MIDI programs. The instruments the brief names (and
+    its named ensemble) come first, each in the role its family suits; then, unless they are to
+    play alone, the preset's roles around them as the cue's kind plays them; then a count
+    ("trio") keeps that many. Exclusions win throughout."""
+    excluded = {lexicon().instruments.get(word) for word in brief.exclude}
+    cast, notes = _cast_named(brief, excluded)
+    if brief.alone or brief.ensemble:
+        programs, drums = cast, _ensemble_drums(brief)
+    else:
+        drums = _drums(brief, preset)
+        programs = {**_band(brief, preset, cast, excluded, drums), **cast}
+        if brief.part_count is not None:
+            programs, drums, counted = _to_count(brief.part_count, cast, programs, drums)
+            notes += counted
+    roles = [Role(role, programs[role], _channel(role), asked=cast.get(role) == programs[role])
+             for role in ROLE_ORDER if role in programs]
+    if drums:
+        roles.append(Role("drums", 0, DRUM_CHANNEL))
+    return Casting(tuple(roles), tuple(notes))
+
+
+def _cast_named(brief: Brief, excluded: set[int | None]) -> tuple[dict[str, int], list[str]]:
+    """The roles of the named ensemble and instruments (the leading ones first), each in the
+    first free role its family suits that the kind has a place for; a note for any that finds
+    none."""
+    cast: dict[str, int] = {}
+    notes: list[str] = []
+    wanted: list[tuple[int, tuple[str, ...]]] = []
+    if brief.ensemble:
+        wanted += [(program, (role,)) for role, program in ensembles().ensemble(brief.ensemble).parts.items()]
+    solo = brief.alone and len(brief.instruments) == 1 and not brief.ensemble
+    leading = [p for p in brief.featured if p in brief.instruments]
+    for program in [*leading, *(p for p in brief.instruments if p not in leading)]:
+        family = ensembles().family(program)
+        wanted.append((program, (family.solo, *family.roles) if solo or program in leading else family.roles))
+    for program, preferences in wanted:
+        if program in excluded:
+            continue
+        role = _free_role(brief, preferences, cast)
+        if role is None:
+            notes.append(f"{_name(program)} has no free part to play (named instruments take the roles their "
+                         "families suit, one each): it is left out")
+        else:
+            cast[role] = program
+    return cast, notes
+
+
+def _free_role(brief: Brief, preferences: tuple[str, ...], cast: dict[str, int]) -> str | None:
+    """The first role of ``preferences`` (then of the fallback roles) that the cue's kind has a
+    place for, the brief does not exclude and no named instrument holds yet."""
+    offered = _offered(brief.kind, (*preferences, *ensembles().fallback))
+    return next((role for role in offered if role not in cast and role not in brief.exclude), None)
+
+
+def _offered(kind: str, roles: tuple[str, ...]) -> tuple[str, ...]:
+    """``roles`` as a cue of ``kind`` offers them: each that has no place in it replaced by the
+    roles it takes instead (ensembles.toml [kind_roles]), each once.
+
+    >>> _offered("ambient", ("melody", "ostinato", "pad")), _offered("bed", ("melody", "pad"))
+    (('texture', 'pad'), ('ostinato', 'melody', 'pad'))
+    """
+    instead = ensembles().kind_roles.get(kind, {})
+    return tuple(dict.fromkeys(r for role in roles for r in instead.get(role, (role,))))
+
+
+def _drums(brief: Brief, preset: Preset) -> bool:
+    """Whether the preset's kit plays: in the kinds that have percussion, unless excluded."""
+    return preset.drums and brief.kind in ("thematic", "bed", "stinger") and "drums" not in brief.exclude
+
+
+def _ensemble_drums(brief: Brief) -> bool:
+    """Whether a kit plays with instruments that play alone: only as a player of the named
+    ensemble ("jazz trio"), unless excluded."""
+    return bool(brief.ensemble) and ensembles().ensemble(brief.ensemble).drums and "drums" not in brief.exclude
+
+
+def _band(brief: Brief, preset: Preset, cast: dict[str, int], excluded: set[int | None],
+          drums: bool) -> dict[str, int]:
+    """The preset's roles the named instruments leave free, recoloured, as the kind plays them:
+    an ambient cue has no melody or ostinato and holds its bass as a drone; a bed with an
+    ostinato has no melody of its own; a kit brings the preset's timpani; a pad always plays;
+    a thematic cue adds a counter-line."""
+    programs = _coloured(brief, preset)
+    programs["timpani"] = preset.timpani if drums else -1
+    band = {role: program for role, program in programs.items()
+            if program >= 0 and program not in excluded and role not in brief.exclude and role not in cast}
+    if brief.kind == "ambient":
+        band.pop("melody", None)
+        band.pop("ostinato", None)
+        if "bass" in band and band["bass"] not in SUSTAINING_PROGRAMS:
+            band["bass"] = AMBIENT_DRONE
+    if brief.kind == "bed" and ("ostinato" in band or "ostinato" in cast):
+        band.pop("melody", None)
+    if "pad" not in band and "pad" not in cast:
+        band["pad"] = 89 if 89 not in excluded else 48
+    counter = _counter_program(brief, {**band, **cast}, excluded)
+    if counter is not None and "counter" not in cast:
+        band["counter"] = counter
+    return band
+
+
+def _coloured(brief: Brief, preset: Preset) -> dict[str, int]:
+    """The preset's program per role (-1: none), with an ambient cue's texture, recoloured by
+    the brief's colours ("acoustic", "electronic")."""
     programs: dict[str, int] = dict(preset.programs)
     programs["texture"] = (AMBIENT_TEXTURE if preset.texture is None else preset.texture) if brief.kind == "ambient" else -1
     for colour in brief.colours:
@@ -60,55 +179,55 @@ def choose_roles(brief: Brief, preset: Preset) -> tuple[Role, ...]:
         for role in programs:
             if role in spec.programs and (not spec.synthetic_only or programs[role] in SYNTHETIC_PROGRAMS):
                 programs[role] = spec.programs[role]
-    wanted = list(brief.instruments)
-    for program in wanted:
-        target = "pad" if program in SUSTAINING_PROGRAMS else ("melody" if "melody" not in _placed(wanted, program) else "ostinato")
-        programs[target] = program
-    excluded_programs = {lexicon().instruments.get(word) for word in brief.exclude}
-    for role, program in list(programs.items()):
-        if program in excluded_programs or role in brief.exclude:
-            programs[role] = -1
-    drums = preset.drums and brief.kind in ("thematic", "bed", "stinger")
-    if brief.kind == "ambient":
-        programs["melody"] = programs["ostinato"] = -1
-        if programs["bass"] >= 0 and programs["bass"] not in SUSTAINING_PROGRAMS:
-            programs["bass"] = AMBIENT_DRONE
-    if brief.kind == "bed" and programs["ostinato"] >= 0:
-        programs["melody"] = -1
-    if "drums" in brief.exclude:
-        drums = False
-    programs["timpani"] = preset.timpani if drums else -1
-    roles = [Role(role, program, ROLE_CHANNELS[role]) for role, program in programs.items() if program >= 0]
-    if not any(r.role == "pad" for r in roles):
-        roles.insert(0, Role("pad", 89 if 89 not in excluded_programs else 48, ROLE_CHANNELS["pad"]))
-    counter = _counter_role(brief, roles, excluded_programs)
-    if counter is not None:
-        roles.insert(next(i for i, r in enumerate(roles) if r.role == "melody") + 1, counter)
-    if drums:
-        roles.append(Role("drums", 0, DRUM_CHANNEL))
-    return tuple(roles)
+    return programs
 
 
-def _counter_role(brief: Brief, roles: list[Role], excluded_programs: set[int | None]) -> Role | None:
-    """The counter-line's role, if the cue wants one: a thematic cue (or a preset named in
+def _counter_program(brief: Brief, programs: dict[str, int], excluded: set[int | None]) -> int | None:
+    """The counter-line's program, if the cue wants one: a thematic cue (or a preset named in
     plan.toml) with a melody, and a program for it that the brief does not exclude."""
     data = plan_data().counter
     if brief.kind not in data.kinds and brief.preset not in data.presets:
         return None
-    if not any(r.role == "melody" for r in roles) or "counter" in brief.exclude:
+    if "melody" not in programs or "counter" in brief.exclude:
         return None
     program = data.programs.get(brief.preset, -1)
     for colour in brief.colours:
         program = data.colours.get(colour, program)
-    if program < 0 or program in excluded_programs or any(colour not in presets_colours() for colour in brief.colours):
+    if program < 0 or program in excluded or any(colour not in presets_colours() for colour in brief.colours):
         return None
-    return Role("counter", program, data.channel)
+    return program
 
 
-def _placed(wanted: list[int], program: int) -> set[str]:
-    """Roles already taken by the non-sustaining instruments asked for before ``program``."""
-    earlier = [p for p in wanted[: wanted.index(program)] if p not in SUSTAINING_PROGRAMS]
-    return {"melody"} if earlier else set()
+def _to_count(count: int, cast: dict[str, int], programs: dict[str, int],
+              drums: bool) -> tuple[dict[str, int], bool, list[str]]:
+    """The roles kept for a count of parts ("trio"), the kit counted as one: every named
+    instrument, then the cue's own roles in ensembles.toml's fill order. Named instruments are
+    never left out: more of them than the count all play, and a note says so."""
+    kept = dict(cast)
+    keep_drums = False
+    for role in ensembles().fill_order:
+        if len(kept) + keep_drums >= count:
+            break
+        if role == "drums":
+            keep_drums = drums
+        elif role in programs:
+            kept[role] = programs[role]
+    notes = [f"{len(cast)} instruments named for {count} parts: all of them play"] if len(cast) > count else []
+    return kept, keep_drums, notes
+
+
+def _channel(role: str) -> int:
+    """The MIDI channel (0-based) of a role: the counter-line's is plan data."""
+    return plan_data().counter.channel if role == "counter" else ROLE_CHANNELS[role]
+
+
+def _name(program: int) -> str:
+    """A program's General MIDI name in plain words, as a brief would write it.
+
+    >>> _name(42), _name(0)
+    ('cello', 'acoustic grand piano')
+    """
+    return str(pretty_midi.program_to_instrument_name(program)).lower()
 
 
 def motif_flavour(brief: Brief) -> str:
