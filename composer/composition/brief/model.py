@@ -54,3 +54,7 @@ class Brief:
     mood_words: tuple[str, ...] = ()
     duration_given: bool = True
     colours: tuple[str, ...] = ()
+    #: The style the brief names (a name in styles.toml) and the words that named it; None for
+    #: the use case's own.
+    style: str | None = None
+    style_words: tuple[str, ...] = ()

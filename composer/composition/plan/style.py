@@ -1,0 +1,40 @@
+"""The style the plan plays: the one the brief names, else its kind's or use case's
+(``plan.toml`` [styles]). A named style's kit brings drums to the kinds that have them, even where
+the use case has none; a style without a kit plays without; "no drums" still wins.
+"""
+
+from __future__ import annotations
+
+from composer.composition.brief import Brief
+from composer.composition.plan.data import plan_data
+from composer.composition.plan.model import Role
+from composer.composition.plan.sound import DRUM_CHANNEL
+from composer.composition.styles import Style, styles
+
+#: The kinds of cue a named style's kit plays in (an underscore or ambient cue keeps to its use case).
+DRUM_KINDS = ("thematic", "bed", "stinger")
+
+
+def choose_style(brief: Brief) -> Style:
+    """The brief's style, or the one its kind or use case plays by default.
+
+    >>> from composer.composition.brief import parse_text
+    >>> briefs = ("reggae for a travel vlog", "tense trailer", "calm interview")
+    >>> [choose_style(parse_text(text)).name for text in briefs]
+    ['reggae', 'trailer hybrid', 'pop']
+    """
+    if brief.style:
+        return styles()[brief.style]
+    rules = plan_data().styles
+    return styles()[rules.kinds.get(brief.kind) or rules.presets.get(brief.preset, rules.default)]
+
+
+def with_style_drums(roles: tuple[Role, ...], brief: Brief, style: Style) -> tuple[Role, ...]:
+    """``roles`` with drums where the style wants them: none for a style without a kit, and a
+    kit for a named style's in the kinds that have drums unless the brief excludes them."""
+    has_drums = any(role.role == "drums" for role in roles)
+    if style.drums is None:
+        return tuple(role for role in roles if role.role != "drums")
+    if brief.style and not has_drums and brief.kind in DRUM_KINDS and "drums" not in brief.exclude:
+        return (*roles, Role("drums", 0, DRUM_CHANNEL))
+    return roles
