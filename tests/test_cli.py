@@ -268,7 +268,7 @@ def test_explain_and_the_report_serialise_the_plan_alike():
     piece = compose("tense documentary underscore, 40 seconds, gets quiet at 0:20", seed=2)
     explained, report = explanation(piece.brief, piece.plan), piece.report()
     shared = set(explained) & set(report) - {"sections", "instruments"}
-    assert shared == {"brief", "kind", "preset", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
+    assert shared == {"brief", "kind", "preset", "style", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
                       "ending", "energy", "notes", "ignored_words"}
     assert all(explained[field] == report[field] for field in shared)
     assert explained["sections"] == [{k: s[k] for k in ("name", "start_s", "energy")} for s in report["sections"]]

@@ -1,13 +1,16 @@
 """The style a brief names ("lo-fi hip hop", "bossa nova", "80s synthwave", "reggae"), read
 longest phrase first, and the style a flag or brief file names.
 
-The extractor takes nothing from the reader: a style's word may mean something more ("jazz" is
-a mood, "techno" a colour, "waltz" a meter) and the lexicon still reads it. The chosen style's
-words the lexicon does not know leave ``ignored_words``, as every used word does.
+It runs before the length and takes from the reader only a phrase with a figure in it, an era
+("80s synthwave", "90s hip hop") the length would misread as seconds. Other words it leaves: a
+style's word may mean something more ("jazz" is a mood, "techno" a colour, "waltz" a meter) and
+the lexicon still reads it. The chosen style's words the lexicon does not know leave
+``ignored_words``, as every used word does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,30 +57,37 @@ def find_style(reader: Reader) -> NamedStyle:
 
     >>> find_style(Reader("chill lo-fi hip hop beat for studying")).name
     'lo-fi hip hop'
-    >>> found = find_style(Reader("an 80s synthwave drive, then some jazz"))
-    >>> found.name, found.words, found.others
-    ('synthwave', ('80s synthwave',), ('jazz swing',))
+    >>> reader = Reader("an 80s synthwave drive, then some jazz")
+    >>> found = find_style(reader)
+    >>> found.name, found.words, found.others, [word for _, word in reader.untaken_words()][:2]
+    ('synthwave', ('80s synthwave',), ('jazz swing',), ['an', 'drive'])
     >>> find_style(Reader("calm piano for an interview")).name is None
     True
     """
     table = style_words()
     longest = max(len(phrase.split()) for phrase in table)
-    words = [word for _, word in reader.untaken_words()]
-    found: list[tuple[str, str]] = []
+    tokens = reader.untaken_words()
+    words = [word for _, word in tokens]
+    found: list[tuple[str, str, int]] = []  # (phrase, style, index of its first word)
     i = 0
     while i < len(words):
         phrase = next((" ".join(words[i : i + n]) for n in range(min(longest, len(words) - i), 0, -1)
                        if " ".join(words[i : i + n]) in table), "")
         if phrase:
-            found.append((phrase, table[phrase]))
+            found.append((phrase, table[phrase], i))
             i += len(phrase.split())
         else:
             i += 1
     if not found:
         return NamedStyle()
-    name = found[0][1]
-    others = tuple(dict.fromkeys(style for _, style in found if style != name))
-    return NamedStyle(name, (found[0][0],), others)
+    phrase, name, first = found[0]
+    if any(c.isdigit() for c in phrase):
+        for position, word in tokens[first : first + len(phrase.split())]:
+            match = re.compile(re.escape(word)).match(reader.text, position)
+            if match:
+                reader.take(match)
+    others = tuple(dict.fromkeys(style for _, style, _ in found if style != name))
+    return NamedStyle(name, (phrase,), others)
 
 
 def style_named(text: str) -> str:

@@ -25,8 +25,9 @@ def parse_text(text: str) -> Brief:
     """Read a plain-language brief.
 
     The extractors take their phrases in a fixed order (spans and moments, tempo, meter, key,
-    length, then words), so a phrase one has read is not read again by the next; the style is
-    read from the words too, and its own words leave the ignored ones.
+    style, length, then words), so a phrase one has read is not read again by the next (the
+    style takes only an era, "80s synthwave", which the length would misread; its other words
+    the lexicon reads too, and they leave the ignored ones).
 
     >>> b = parse_text("bright, forward-moving background music for a 90-second product video, "
     ...                "no vocals, builds slightly in the final 20 seconds")
@@ -41,8 +42,8 @@ def parse_text(text: str) -> Brief:
     tempo = find_tempo(reader)
     meter = find_meter(reader)
     key = find_key(reader)
-    duration = find_duration(reader)
     named_style = find_style(reader)
+    duration = find_duration(reader)
     words = read_words(reader)
     meanings = words.meanings
     preset = presets()[preset_name(meanings)]

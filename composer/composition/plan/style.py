@@ -1,6 +1,6 @@
 """The style the plan plays: the one the brief names, else its kind's or use case's
-(``plan.toml`` [styles]). A named style's kit brings drums to the kinds that have them, even where
-the use case has none; a style without a kit plays without; "no drums" still wins.
+(``plan.toml`` [styles]). A named style's kit brings drums to every kind with a pulse, even
+where the use case has none; a style without a kit plays without; "no drums" still wins.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from composer.composition.plan.model import Role
 from composer.composition.plan.sound import DRUM_CHANNEL
 from composer.composition.styles import Style, styles
 
-#: The kinds of cue a named style's kit plays in (an underscore or ambient cue keeps to its use case).
-DRUM_KINDS = ("thematic", "bed", "stinger")
+#: The kinds of cue a named style's kit plays in: all but ambient, which has no pulse. An
+#: underscore's drums follow its low energy (a groove's first level, or rest below it), so
+#: "techno, 128 bpm", read as an underscore for want of a use case, still has its kick.
+DRUM_KINDS = ("thematic", "bed", "stinger", "underscore")
 
 
 def choose_style(brief: Brief) -> Style:
