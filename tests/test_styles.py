@@ -4,6 +4,7 @@ is heard in the written MIDI (read back with mido) over a few seeds of short cue
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 
@@ -13,8 +14,8 @@ import pytest
 from composer import compose
 from composer.base.errors import ComposerError
 from composer.composition.brief import build_brief, parse_text
-from composer.composition.plan import make_plan, plan_data
-from composer.composition.styles import Groove, Level, StyleLibrary, _check, style_library, style_words, styles
+from composer.composition.plan import Plan, make_plan, plan_data
+from composer.composition.styles import Groove, Level, StyleLibrary, check_library, style_library, style_words, styles
 from composer.piece import explanation, generator
 
 SEEDS = (1, 2)
@@ -55,9 +56,9 @@ def _on(hits: list[tuple[float, int]], beat: int, keys: set[int]) -> bool:
     return any(abs(q - (beat - 1)) < NEAR_Q and key in keys for q, key in hits)
 
 
-def _share(bars: list[list[tuple[float, int]]], test: object) -> float:
+def _share(bars: list[list[tuple[float, int]]], test: Callable[[list[tuple[float, int]]], bool]) -> float:
     assert bars, "no body bars with drums"
-    return sum(1 for hits in bars if test(hits)) / len(bars)  # type: ignore[operator]
+    return sum(1 for hits in bars if test(hits)) / len(bars)
 
 
 # --- the library ------------------------------------------------------------------------------
@@ -83,10 +84,10 @@ def test_a_grid_that_does_not_fill_its_bar_is_a_data_error() -> None:
     short = replace(pop.drums, levels={"calm": Level(0.3, {"kick": (100, 0, 0)})})
     broken = StyleLibrary(library.drum_keys, {**library.styles, "pop": replace(pop, drums=short)})
     with pytest.raises(ComposerError, match=r"styles\.pop\.drums\.levels\.calm\.steps\.kick: expected 16 steps"):
-        _check(broken)
+        check_library(broken)
     unknown = replace(pop.drums, fill={"cowbel": (1, 2, 3, 4)})
     with pytest.raises(ComposerError, match="unknown drum voice"):
-        _check(StyleLibrary(library.drum_keys, {"pop": replace(pop, drums=unknown)}))
+        check_library(StyleLibrary(library.drum_keys, {"pop": replace(pop, drums=unknown)}))
 
 
 def test_a_groove_rests_below_its_first_level() -> None:
@@ -137,7 +138,7 @@ def test_a_flag_or_file_names_a_style() -> None:
 
 
 def test_a_named_style_sets_tempo_meter_swing_and_drums() -> None:
-    def plan(text: str):  # type: ignore[no-untyped-def]
+    def plan(text: str) -> Plan:
         brief = parse_text(text)
         return make_plan(brief, generator(3, brief))
 

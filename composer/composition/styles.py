@@ -98,7 +98,7 @@ def style_library() -> StyleLibrary:
     styles = {name: record(Style, values, source, f"styles.{name}", name=name)
               for name, values in raw.get("styles", {}).items()}
     library = record(StyleLibrary, {"drum_keys": raw.get("drum_keys")}, source, styles=styles)
-    _check(library)
+    check_library(library)
     return library
 
 
@@ -130,7 +130,7 @@ def drum_key(voice: str) -> int:
     return style_library().drum_keys[voice]
 
 
-def _check(library: StyleLibrary) -> None:
+def check_library(library: StyleLibrary) -> None:
     """What the records cannot say alone: the grids fit the style's bar and name known voices,
     the feel is known and agrees with the swing, words are unique, levels rise."""
     source = data_file("styles")
