@@ -207,7 +207,7 @@ def test_an_interrupted_run_leaves_no_files(tmp_path):
     assert not out.exists() or list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["compose", "explain", "render", "soundfonts", "presets"])
+@pytest.mark.parametrize("command", ["compose", "explain", "render", "soundfonts", "presets", "styles"])
 def test_help_explains_each_command_with_an_example(command):
     result = run_composer(command, "--help")
     assert result.code == 0

@@ -204,3 +204,21 @@ def test_styles_without_a_kit_play_no_drums(words: str) -> None:
 def test_every_style_word_is_known_once() -> None:
     words = [word for style in styles().values() for word in style.words]
     assert len(words) == len(set(words)) == len(style_words())
+
+
+def test_the_command_lists_styles_and_explain_takes_a_style_flag() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from composer.cli import app
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["styles"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0
+    assert all(name in listed.stdout for name in styles())
+    explained = runner.invoke(app, ["explain", "calm music for a video", "--style", "reggae", "--json"])
+    assert explained.exit_code == 0
+    assert json.loads(explained.stdout)["style"] == {"name": "reggae", "words": ["reggae"]}
+    unknown = runner.invoke(app, ["explain", "calm music", "--style", "polka-step"])
+    assert unknown.exit_code != 0
