@@ -1,4 +1,4 @@
-"""The ``composer`` command: compose, explain, render, evaluate, plot, soundfonts, presets.
+"""The ``composer`` command: compose, explain, render, evaluate, plot, soundfonts, presets, styles.
 
 Every problem a user can cause ends as one line on stderr naming the problem and the fix,
 with exit status 2 — never a traceback.
@@ -57,6 +57,8 @@ Duration = Annotated[Optional[float], typer.Option(
 Tempo = Annotated[Optional[float], typer.Option(help="Tempo in BPM, 20 to 300, e.g. --tempo 128", show_default=False)]
 Key = Annotated[Optional[str], typer.Option(help='Key and mode, e.g. --key "D minor"', show_default=False)]
 Meter = Annotated[Optional[str], typer.Option(help='Time signature, e.g. --meter 3/4', show_default=False)]
+StyleName = Annotated[Optional[str], typer.Option(
+    "--style", help='A style by name or word (see `composer styles`), e.g. --style "bossa nova"', show_default=False)]
 Loop = Annotated[Optional[bool], typer.Option(
     "--loop/--no-loop", help="Make it loop seamlessly (no tail), e.g. for a podcast bed.", show_default=False)]
 Soundfont = Annotated[Optional[Path], typer.Option(
@@ -153,6 +155,7 @@ def compose(
     tempo: Tempo = None,
     key: Key = None,
     meter: Meter = None,
+    style: StyleName = None,
     loop: Loop = None,
     audio_format: Annotated[list[str], typer.Option(
         "--format", help="Output format(s): wav, flac, ogg, mp3 (audio, all from one render) and musicxml (sheet "
@@ -187,7 +190,7 @@ def compose(
     from composer.piece import compose as compose_piece
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
-                     loop=loop)
+                     style=style, loop=loop)
     check_loudness(loudness)
     check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
@@ -262,6 +265,7 @@ def explain(
     tempo: Tempo = None,
     key: Key = None,
     meter: Meter = None,
+    style: StyleName = None,
     loop: Loop = None,
 ) -> None:
     """Show how a brief is understood (kind, preset, mood, length, tempo, key, form) without composing.
@@ -273,7 +277,7 @@ def explain(
     from composer.piece import explanation, generator
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
-                     loop=loop)
+                     style=style, loop=loop)
     parsed = build_brief(asked.text, asked.fields)
     data = explanation(parsed, make_plan(parsed, generator(asked.seed, parsed)))
     if as_json:
@@ -310,6 +314,9 @@ def _readable(field_name: str, value: Any) -> str:
         return f"up to {value['key']} at {_clock(value['start_s'])} (bar {value['bar']})" if value else "none"
     if field_name == "tempo_range":
         return f"{value[0]}–{value[1]} BPM"
+    if field_name == "style":
+        chosen = f"named by: {', '.join(value['words'])}" if value["words"] else "the use case's"
+        return f"{value['name']} ({chosen})"
     if field_name == "cues":
         return "; ".join(_describe_cue(cue) for cue in value) or "none"
     if isinstance(value, list):
@@ -503,4 +510,22 @@ def presets() -> None:
         table.add_row(name, preset.kind, f"{preset.tempo[0]}–{preset.tempo[1]} BPM",
                       f"{preset.loudness:g} LUFS", preset.room, "yes" if preset.drums else "no",
                       ", ".join(preset.words[:6]))
+    out.print(table)
+
+
+@app.command()
+def styles() -> None:
+    """List the styles: the words that choose them, tempo range, feel, meters and drum kit.
+
+    Example: composer explain "lo-fi hip hop bed for a study stream" shows the style a brief chose.
+    """
+    from composer.composition.styles import styles as style_table
+
+    table = Table("style", "tempo", "feel", "meter", "kit", "chosen by")
+    table.columns[0].min_width = max(map(len, style_table()))  # a narrow terminal wraps the words, not a name
+    for name, style in style_table().items():
+        feel = f"{style.feel} {float(style.swing):.2f}" if style.swing != 1 / 2 else style.feel
+        table.add_row(name, f"{style.tempo[0]}–{style.tempo[1]} BPM", feel,
+                      ", ".join(f"{beats}/{unit}" for beats, unit in style.meters),
+                      style.drums.kit if style.drums else "none", ", ".join(style.words[:6]))
     out.print(table)

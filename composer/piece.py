@@ -39,8 +39,8 @@ from composer.notation.score import build_score
 __all__ = ["Piece", "compose", "explanation", "generator", "understood", "version"]
 
 #: The fields `composer explain` shows, in its order (the report shows most of them in its own).
-EXPLAINED = ("brief", "kind", "preset", "duration_s", "mood", "tempo_range", "tempo_bpm", "key", "lift", "mode",
-             "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues", "notes",
+EXPLAINED = ("brief", "kind", "preset", "style", "duration_s", "mood", "tempo_range", "tempo_bpm", "key", "lift",
+             "mode", "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues", "notes",
              "ignored_words")
 #: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
 FADE_CLOSE_S = 1.0
@@ -181,6 +181,7 @@ class Piece:
             "version": version(),
             "kind": plan["kind"],
             "preset": plan["preset"],
+            "style": plan["style"],
             "tempo_bpm": plan["tempo_bpm"],
             "key": plan["key"],
             "lift": plan["lift"],
@@ -266,8 +267,8 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
 
     >>> brief = build_brief("calm piano for a 20-second interview", {})
     >>> fields = understood(brief, make_plan(brief, generator(3, brief)))
-    >>> fields["kind"], fields["preset"], fields["duration_s"], fields["meter"]
-    ('underscore', 'interview', 20.0, '4/4')
+    >>> fields["kind"], fields["preset"], fields["duration_s"], fields["meter"], fields["style"]
+    ('underscore', 'interview', 20.0, '4/4', {'name': 'pop', 'words': []})
     >>> [instrument["name"] for instrument in fields["instruments"]]
     ['Pad 2 (warm)', 'Acoustic Bass', 'Acoustic Grand Piano']
     """
@@ -275,6 +276,7 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "brief": brief.text,
         "kind": plan.kind,
         "preset": plan.preset,
+        "style": {"name": plan.style, "words": list(brief.style_words)},
         "duration_s": plan.duration_s,
         "mood": {"valence": plan.valence, "arousal": plan.arousal, "words": list(brief.mood_words)},
         "tempo_range": list(plan.tempo_range),

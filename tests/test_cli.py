@@ -207,7 +207,7 @@ def test_an_interrupted_run_leaves_no_files(tmp_path):
     assert not out.exists() or list(out.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["compose", "explain", "render", "soundfonts", "presets"])
+@pytest.mark.parametrize("command", ["compose", "explain", "render", "soundfonts", "presets", "styles"])
 def test_help_explains_each_command_with_an_example(command):
     result = run_composer(command, "--help")
     assert result.code == 0
@@ -268,7 +268,7 @@ def test_explain_and_the_report_serialise_the_plan_alike():
     piece = compose("tense documentary underscore, 40 seconds, gets quiet at 0:20", seed=2)
     explained, report = explanation(piece.brief, piece.plan), piece.report()
     shared = set(explained) & set(report) - {"sections", "instruments"}
-    assert shared == {"brief", "kind", "preset", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
+    assert shared == {"brief", "kind", "preset", "style", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
                       "ending", "energy", "notes", "ignored_words"}
     assert all(explained[field] == report[field] for field in shared)
     assert explained["sections"] == [{k: s[k] for k in ("name", "start_s", "energy")} for s in report["sections"]]

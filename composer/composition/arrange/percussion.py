@@ -1,5 +1,6 @@
-"""The struck parts: a trailer's timpani, the drum kit's grooves and fills, a stinger's roll
-into its hit, and a button ending's final hit for every part."""
+"""The struck parts: a trailer's timpani, the drum kit playing the style's groove (data, in
+styles.toml, carried by the Plan) with its fills, a stinger's roll into its hit, and a button
+ending's final hit for every part."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, SIXTEENTH, NoteEvent, entry_energy, is_final,
-                                                release_end, velocity_for)
+from composer.composition.arrange.parts import (PULSE_ENERGY, SIXTEENTH, NoteEvent, entry_energy, is_final, release_end,
+                                                velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
+from composer.composition.styles import STEPS_PER_BEAT, Groove, drum_key
 
-#: General MIDI percussion keys (channel 10); all in MuseScore's default drum set, so they survive import.
-KICK, SIDE_STICK, SNARE, FLOOR_TOM, CLOSED_HAT, LOW_TOM, PEDAL_HAT, HIGH_TOM, CRASH = 36, 37, 38, 41, 42, 45, 44, 50, 49
+#: General MIDI percussion keys (channel 10) of the hits every style shares: a stinger's roll
+#: and hit, the final hit and the crash on arrivals (the grooves name theirs in styles.toml).
+KICK, SNARE, CRASH = 36, 38, 49
+#: The voices that keep time through a fill: closed and pedal hi-hat, ride.
+TIMEKEEPERS = (42, 44, 51)
+#: A crash and a fill mark a new section from this bar energy.
+FILL_ENERGY = 0.5
 #: A pair of timpani tuned to the chord's root, as low as it goes (D2–A3).
 TIMPANI_RANGE = (38, 57)
 TIMPANI_ENTRY = 0.5
-#: A drum layer joins once a bar's energy reaches this level.
-DRUMS_ENTRY = 0.3
 #: Length of a button ending's final hit, in quarter notes.
 BUTTON_Q = Fraction(1, 2)
 
@@ -68,11 +73,15 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
 
 
 def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
-    """A groove whose layers join with energy (a pop kit's hats, kick and backbeat, or a trailer's
-    toms); a crash on arrivals and a fill into each new section; a final kick and crash unless
-    the piece fades or loops."""
+    """The plan's groove, its level chosen by each bar's energy (an intro's a little softer),
+    from the groove's first level up; a crash on arrivals and a fill into each new section; a
+    final kick and crash unless the piece fades or loops. Each hit's velocity follows the
+    energy, varied a little, as a drummer's does."""
     if plan.kind == "stinger":
         return stinger_drums(plan, rng)
+    groove = plan.groove
+    if groove is None:
+        return []
     notes = []
     levels = arrangement_data().velocity.drums
     section_starts = {s.start_q for s in plan.sections[1:]}
@@ -81,69 +90,48 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ra
         energy = plan.bar_energy[bar]
         if plan.section_at(start).name == "intro" and bar < plan.bars - 1:
             energy *= 0.7
-        if energy < DRUMS_ENTRY:
+        if energy < groove.entry:
             continue
-        for offset, key, velocity in _bar_hits(plan, bar, energy, section_starts):
+        for offset, key, velocity in _bar_hits(plan, groove, bar, energy, section_starts):
             level = velocity * levels.at(energy)
             notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
     return notes
 
 
-def _bar_hits(plan: Plan, bar: int, energy: float, section_starts: set[Fraction]) -> list[Hit]:
-    """The hits of one bar: the style's groove, a crash where a section starts, a fill into the
-    next section, the final kick and crash of a piece that rings or buttons."""
+def _bar_hits(plan: Plan, groove: Groove, bar: int, energy: float, section_starts: set[Fraction]) -> list[Hit]:
+    """The hits of one bar: the groove's level for its energy, a crash where a section starts,
+    the fill into the next section (the hats and ride keep time through it), the final kick
+    and crash of a piece that rings or buttons."""
     if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
         return [(Fraction(0), KICK, 100), (Fraction(0), CRASH, 105)]
-    cinematic = plan.drum_style == "cinematic"
-    beats = int(plan.bar_q)
-    hits = cinematic_groove(plan, energy) if cinematic else pop_groove(plan, energy)
-    if plan.bar_start_q(bar) in section_starts and energy >= 0.5:
-        hits.append((Fraction(0), CRASH, 100))
-    if plan.bar_start_q(bar + 1) in section_starts and energy >= 0.5 and beats >= 3:
-        hits = [h for h in hits if h[0] < beats - 1 or h[1] in (CLOSED_HAT, PEDAL_HAT)]
-        fill = (HIGH_TOM, HIGH_TOM, LOW_TOM, FLOOR_TOM) if cinematic else (SNARE,) * 4
-        for i, key in enumerate(fill):
-            hits.append((beats - 1 + i * SIXTEENTH, key, 70 + 8 * i))
+    level = groove.level_at(energy)
+    hits = [] if level is None else grid_hits(level.steps, plan.bar_q, groove.rise, energy)
+    if plan.bar_start_q(bar) in section_starts and energy >= FILL_ENERGY:
+        hits.append((Fraction(0), CRASH, groove.crash))
+    if plan.bar_start_q(bar + 1) in section_starts and energy >= FILL_ENERGY and plan.bar_q >= 3:
+        fill_q = Fraction(len(next(iter(groove.fill.values()))), STEPS_PER_BEAT)
+        fill_start = max(Fraction(0), plan.bar_q - fill_q)
+        hits = [h for h in hits if h[0] < fill_start or h[1] in TIMEKEEPERS]
+        hits += [(fill_start + offset, key, velocity) for offset, key, velocity in grid_hits(groove.fill, fill_q)]
     return hits
 
 
-def pop_groove(plan: Plan, energy: float) -> list[Hit]:
-    """(offset, key, velocity) of one bar of a pop kit: hats from the start (pedal hat when calm,
-    sixteenths when driving), kick on one and three from 0.45, the backbeat on side stick, then snare."""
+def grid_hits(steps: dict[str, tuple[int, ...]], bar_q: Fraction, rise: dict[str, int] | None = None,
+              energy: float = 0.0) -> list[Hit]:
+    """The hits of a grid over a bar of ``bar_q`` quarter notes, voice by voice in the grid's
+    order: each sixteenth with a velocity sounds, the grid repeating where the bar is longer and
+    cut where it is shorter; a voice's ``rise`` adds velocity with the energy.
+
+    >>> grid_hits({"kick": (90, 0, 0, 0, 80, 0, 0, 0), "snare": (0, 0, 0, 0, 0, 0, 70, 0)}, Fraction(3))
+    [(Fraction(0, 1), 36, 90), (Fraction(1, 1), 36, 80), (Fraction(2, 1), 36, 90), (Fraction(3, 2), 38, 70)]
+    """
     hits: list[Hit] = []
-    beats = int(plan.bar_q)
-    hat_step = SIXTEENTH if energy > PULSE_ENERGY else EIGHTH
-    hat = PEDAL_HAT if energy < 0.45 else CLOSED_HAT
-    t = Fraction(0)
-    while t < plan.bar_q:
-        accent = 12 if t % 1 == 0 else 0
-        hits.append((t, hat, 40 + accent + round(30 * energy)))
-        t += hat_step
-    if energy >= 0.45:
-        hits.append((Fraction(0), KICK, 95))
-        if beats == 4:
-            hits.append((Fraction(2), KICK, 85))
-            if energy > 0.6:
-                hits.append((Fraction(5, 2), KICK, 70))
-        backbeat = SNARE if energy > 0.55 else SIDE_STICK
-        for beat in range(1, beats, 2):
-            hits.append((Fraction(beat), backbeat, 90))
-    return hits
-
-
-def cinematic_groove(plan: Plan, energy: float) -> list[Hit]:
-    """One bar of a trailer's drums, no hats: a floor-tom boom with the kick on each downbeat,
-    an ensemble-drum (taiko-like) figure on the toms from 0.45, and a big snare on the backbeat
-    with a sixteenth tom run into the next bar when driving."""
-    beats = int(plan.bar_q)
-    hits: list[Hit] = [(Fraction(0), KICK, 100), (Fraction(0), FLOOR_TOM, 96)]
-    if energy >= 0.45:
-        figure = ((Fraction(3, 2), LOW_TOM, 72), (Fraction(2), FLOOR_TOM, 90), (Fraction(2), KICK, 88),
-                  (Fraction(3), LOW_TOM, 80), (Fraction(7, 2), HIGH_TOM, 70))
-        hits += [hit for hit in figure if hit[0] < beats]
-    if energy > PULSE_ENERGY:
-        hits += [(Fraction(beat), SNARE, 100) for beat in range(1, beats, 2)]
-        hits += [(beats - 1 + i * SIXTEENTH, key, 64 + 6 * i) for i, key in enumerate((HIGH_TOM, HIGH_TOM, LOW_TOM, LOW_TOM))]
+    for voice, velocities in steps.items():
+        gain = round((rise or {}).get(voice, 0) * energy)
+        for step in range(int(bar_q * STEPS_PER_BEAT)):
+            velocity = velocities[step % len(velocities)]
+            if velocity:
+                hits.append((Fraction(step, STEPS_PER_BEAT), drum_key(voice), velocity + gain))
     return hits
 
 

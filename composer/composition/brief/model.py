@@ -62,3 +62,7 @@ class Brief:
     ensemble: str = ""
     #: How many parts play ("a trio"), drums counted; None when the brief does not say.
     part_count: int | None = None
+    #: The style the brief names (a name in styles.toml) and the words that named it; None for
+    #: the use case's own.
+    style: str | None = None
+    style_words: tuple[str, ...] = ()

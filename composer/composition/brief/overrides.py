@@ -16,11 +16,12 @@ from composer.composition.brief.key import parse_key
 from composer.composition.brief.meter import parse_meter
 from composer.composition.brief.model import DEFAULT_DURATION_S, ENDINGS, Brief
 from composer.composition.brief.reader import normalise
+from composer.composition.brief.style import style_named
 from composer.composition.brief.text import parse_text
 
 #: The fields a brief file may hold.
 BRIEF_FILE_FIELDS = ("brief", "kind", "duration", "tempo", "key", "meter", "loop", "seed", "name", "preset",
-                     "instruments", "exclude", "ending")
+                     "instruments", "exclude", "ending", "style")
 
 
 def load_brief_file(path: Path) -> dict[str, Any]:
@@ -59,6 +60,8 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
         changes["key"] = parse_key(str(overrides["key"]))
     if overrides.get("meter") is not None:
         changes["meter"] = parse_meter(str(overrides["meter"]))
+    if overrides.get("style") is not None:
+        changes["style"], changes["style_words"] = style_named(str(overrides["style"])), (str(overrides["style"]),)
     changes |= _ending(brief, overrides)
     if overrides.get("exclude"):
         changes["exclude"] = tuple(dict.fromkeys([*brief.exclude, *overrides["exclude"]]))

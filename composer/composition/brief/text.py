@@ -16,6 +16,7 @@ from composer.composition.brief.model import DEFAULT_DURATION_S, Brief
 from composer.composition.brief.mood import contradiction, mood, mood_words
 from composer.composition.brief.reader import Reader
 from composer.composition.brief.shape import ending, find_shape
+from composer.composition.brief.style import find_style
 from composer.composition.brief.tempo import find_tempo
 from composer.composition.brief.times import find_cue_times, find_windows
 from composer.composition.brief.words import read_words
@@ -25,7 +26,9 @@ def parse_text(text: str) -> Brief:
     """Read a plain-language brief.
 
     The extractors take their phrases in a fixed order (spans and moments, tempo, meter, key,
-    length, then words), so a phrase one has read is not read again by the next.
+    style, length, then words), so a phrase one has read is not read again by the next (the
+    style takes only an era, "80s synthwave", which the length would misread; its other words
+    the lexicon reads too, and they leave the ignored ones).
 
     >>> b = parse_text("bright, forward-moving background music for a 90-second product video, "
     ...                "no vocals, builds slightly in the final 20 seconds")
@@ -40,6 +43,7 @@ def parse_text(text: str) -> Brief:
     tempo = find_tempo(reader)
     meter = find_meter(reader)
     key = find_key(reader)
+    named_style = find_style(reader)
     duration = find_duration(reader)
     words = read_words(reader)
     meanings = words.meanings
@@ -48,7 +52,7 @@ def parse_text(text: str) -> Brief:
     kind = cue_kind(meanings, preset, loop)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
-    notes = [*family_notes(meanings), *contradiction(moods)]
+    notes = [*family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
     return Brief(
@@ -67,7 +71,7 @@ def parse_text(text: str) -> Brief:
         shape=find_shape(meanings, windows, cue_times),
         ending=ending(meanings, loop),
         notes=tuple(dict.fromkeys(notes)),
-        ignored_words=words.ignored,
+        ignored_words=named_style.unused(words.ignored),
         mood_words=tuple(w.word for w in moods),
         duration_given=duration is not None,
         colours=colours(meanings),
@@ -75,4 +79,6 @@ def parse_text(text: str) -> Brief:
         featured=featured(meanings),
         ensemble=ensemble(meanings),
         part_count=part_count(meanings),
+        style=named_style.name,
+        style_words=named_style.words,
     )

@@ -1,6 +1,6 @@
 """Plan: the brief turned into musical decisions — tempo, key, meter, form, energy, roles.
 
-The form is fitted to the exact duration: whole bars at a tempo inside the preset's range,
+The form is fitted to the exact duration: whole bars at a tempo inside the style's or preset's range,
 then a release ("tail") that ends exactly at the requested second. Musical time is kept as
 exact ``Fraction`` quarter notes; seconds appear only where the brief speaks in seconds.
 """
@@ -16,6 +16,7 @@ from composer.composition.plan.form import (choose_lift, default_ending, energy_
 from composer.composition.plan.model import Plan, Role, Section, Timing, music21_key
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
                                              swing)
+from composer.composition.plan.style import choose_style, with_style_drums
 from composer.composition.plan.timing import fit_timing, tempo_range
 
 
@@ -23,6 +24,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     """Decide tempo, key, meter, form and sound for ``brief``, in one pass; the seed only picks
     among equals."""
     preset = presets()[brief.preset]
+    style = choose_style(brief)
     ending = brief.ending or default_ending(brief)
     timing = fit_timing(brief, preset, ending)
     tonic, mode = choose_key(brief, rng)
@@ -44,7 +46,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         mode=mode,
         sections=timed_sections(brief.kind, timing, form, bar_energy),
         bar_energy=bar_energy,
-        roles=casting.roles,
+        roles=with_style_drums(casting.roles, brief, style),
         ending=ending,
         loudness_lufs=preset.loudness - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
         room=preset.room,
@@ -52,7 +54,8 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         idiom_share=preset.idiom_share,
         motif_flavour=motif_flavour(brief),
         swing=swing(brief, timing.meter),
-        drum_style="cinematic" if brief.preset in plan_data().drums.cinematic_presets else "pop",
+        style=style.name,
+        groove=style.drums,
         lift_bar=lift_bar,
         lift_tonic=lift_tonic,
         voice_bars=voice_bars(brief.kind, form) if accompanied else frozenset(),

@@ -55,8 +55,12 @@ class CounterRules:
 
 
 @dataclass(frozen=True)
-class DrumRules:
-    cinematic_presets: tuple[str, ...]
+class StyleRules:
+    """The style a brief that names none plays: its kind's, else its use case's, else ``default``."""
+
+    default: str
+    kinds: dict[str, str]
+    presets: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class PlanData:
     motif_flavours: dict[str, tuple[str, ...]]
     swing: SwingRules
     counter: CounterRules
-    drums: DrumRules
+    styles: StyleRules
 
 
 @cache

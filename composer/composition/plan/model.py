@@ -12,6 +12,7 @@ from typing import Any
 from music21 import key as m21key
 
 from composer.base.quiet import quiet_import
+from composer.composition.styles import Groove
 
 
 pretty_midi = quiet_import("pretty_midi")
@@ -110,8 +111,9 @@ class Plan(Timing):
     motif_flavour: str
     #: The share of each beat the first of two eighths takes: 1/2 plays straight.
     swing: Fraction
-    #: "pop" (hats, kick, backbeat) or "cinematic" (a trailer's toms).
-    drum_style: str
+    #: The style it plays (a name in styles.toml) and that style's drum groove (None: no kit).
+    style: str
+    groove: Groove | None
     #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
     lift_bar: int | None = None
     lift_tonic: str = ""

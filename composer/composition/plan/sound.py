@@ -13,6 +13,7 @@ from composer.base.quiet import quiet_import
 from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Role
+from composer.composition.styles import styles
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -241,11 +242,13 @@ def motif_flavour(brief: Brief) -> str:
 
 
 def swing(brief: Brief, meter: tuple[int, int]) -> Fraction:
-    """The share of each beat the first of two eighths takes: 1/2 (straight) unless the brief's
-    colour or mood swings (plan.toml [swing], the largest found wins); compound meters never
-    swing."""
+    """The share of each beat the first of two eighths takes: the named style's swing where it
+    swings, else 1/2 (straight) unless the brief's colour or mood swings (plan.toml [swing], the
+    largest found wins); compound meters never swing."""
     if meter[1] != 4:
         return Fraction(1, 2)
+    if brief.style and styles()[brief.style].swing != Fraction(1, 2):
+        return styles()[brief.style].swing
     swing = plan_data().swing
     ratios = [swing.colours.get(c) for c in brief.colours] + [swing.moods.get(w) for w in brief.mood_words]
     return max((r for r in ratios if r is not None), default=Fraction(1, 2))

@@ -9,11 +9,13 @@ from fractions import Fraction
 
 from composer.composition.brief import Brief, Preset, presets
 from composer.composition.plan.model import Timing
+from composer.composition.styles import styles
 
 
 def fit_timing(brief: Brief, preset: Preset, ending: str) -> Timing:
-    """Tempo, meter, bars, pickup and release fitted to the brief's exact duration."""
-    meter = brief.meter or preset.meter
+    """Tempo, meter, bars, pickup and release fitted to the brief's exact duration: the brief's
+    meter, else its named style's, else the use case's."""
+    meter = brief.meter or (styles()[brief.style].meter if brief.style else preset.meter)
     low, high = tempo_range(brief)
     wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
     duration = Fraction(brief.duration_s)  # exact: a float is a binary fraction
@@ -26,7 +28,13 @@ def fit_timing(brief: Brief, preset: Preset, ending: str) -> Timing:
 
 
 def tempo_range(brief: Brief) -> tuple[int, int]:
-    low, high = presets()[brief.preset].tempo
+    """The tempo range: the named style's, else the use case's; an ambient cue's slower still.
+
+    >>> from composer.composition.brief import parse_text
+    >>> tempo_range(parse_text("reggae for a product video")), tempo_range(parse_text("a product video"))
+    ((66, 84), (120, 140))
+    """
+    low, high = styles()[brief.style].tempo if brief.style else presets()[brief.preset].tempo
     if brief.kind == "ambient":
         return min(low, 50), min(high, 70)
     return int(low), int(high)

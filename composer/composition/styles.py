@@ -1,0 +1,177 @@
+"""The style library (``data/styles.toml``) as typed records, checked when first read.
+
+A style is what a genre sounds like, as data: the words that name it, its tempo range, feel and
+meters, and its drum groove as step grids per energy level. The brief reads its words, the plan
+its tempo, meter, swing and groove; the arrangement plays the groove the Plan carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cache
+
+from composer.base.records import bounds, record
+from composer.base.tables import data_error, data_file, table
+
+#: How a style's eighths sit: straight, swung or shuffled (the first of two eighths longer), or
+#: half-time (the backbeat on three).
+FEELS = ("straight", "swing", "shuffle", "half-time")
+#: Steps of a groove's grid per quarter note: sixteenths. Swing is the Plan's, applied where the
+#: MIDI is written, so a swung groove is written straight, as swung music is.
+STEPS_PER_BEAT = 4
+#: GM percussion keys stop here (channel 10, General MIDI level 1).
+DRUM_KEYS = (35, 81)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One energy level of a groove: from bar energy ``energy`` up to the next level's, each
+    voice's velocity on every sixteenth of the bar (0: silent; ghost notes are low velocities).
+    Voices play in the order written, each from the bar's start."""
+
+    energy: float = field(metadata=bounds(0, 1))
+    steps: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Groove:
+    """A style's drum kit and how it plays: its levels by rising energy, a fill over the bar's
+    last beat(s) into each new section, a crash on each section's start, and the velocity each
+    voice gains per unit of energy (``rise``)."""
+
+    kit: str
+    levels: dict[str, Level]
+    fill: dict[str, tuple[int, ...]]
+    crash: int = field(metadata=bounds(1, 127))
+    rise: dict[str, int] = field(default_factory=dict)
+
+    def level_at(self, energy: float) -> Level | None:
+        """The level playing at bar energy ``energy``: the highest whose energy it reaches, or
+        None below the first (the drums rest)."""
+        reached = [level for level in self.levels.values() if level.energy <= energy]
+        return reached[-1] if reached else None
+
+    @property
+    def entry(self) -> float:
+        """The bar energy from which the drums play."""
+        return next(iter(self.levels.values())).energy
+
+
+@dataclass(frozen=True)
+class Style:
+    """A genre as data: the words that name it, its tempo range, feel and swing ratio (the
+    share of a beat the first of two eighths takes; 1/2 plays straight), its meters (the first
+    is its own) and its drum groove, or None for a style played without a kit."""
+
+    name: str
+    words: tuple[str, ...]
+    tempo: tuple[int, int]
+    feel: str
+    meters: tuple[tuple[int, int], ...]
+    swing: Fraction = Fraction(1, 2)
+    drums: Groove | None = None
+
+    @property
+    def meter(self) -> tuple[int, int]:
+        return self.meters[0]
+
+
+@dataclass(frozen=True)
+class StyleLibrary:
+    """``styles.toml``: the GM key of each drum voice, and the styles by name."""
+
+    drum_keys: dict[str, int]
+    styles: dict[str, Style]
+
+
+@cache
+def style_library() -> StyleLibrary:
+    """The style library, checked when first read: every grid a whole bar of the style's own
+    meter, every voice a known drum key, every word naming one style only.
+
+    >>> style_library().styles["reggae"].drums.levels["full"].steps["kick"][8] > 0
+    True
+    """
+    source = data_file("styles")
+    raw = table("styles")
+    styles = {name: record(Style, values, source, f"styles.{name}", name=name)
+              for name, values in raw.get("styles", {}).items()}
+    library = record(StyleLibrary, {"drum_keys": raw.get("drum_keys")}, source, styles=styles)
+    check_library(library)
+    return library
+
+
+def styles() -> dict[str, Style]:
+    """Every style, by name, in the order of the file.
+
+    >>> styles()["jazz swing"].swing, styles()["waltz"].meter
+    (Fraction(2, 3), (3, 4))
+    """
+    return style_library().styles
+
+
+@cache
+def style_words() -> dict[str, str]:
+    """Every word or phrase that names a style, with the style's name.
+
+    >>> style_words()["bossa"], style_words()["lo-fi hip hop"]
+    ('bossa nova', 'lo-fi hip hop')
+    """
+    return {word: style.name for style in styles().values() for word in style.words}
+
+
+def drum_key(voice: str) -> int:
+    """The General MIDI percussion key of a drum voice.
+
+    >>> drum_key("kick"), drum_key("snare")
+    (36, 38)
+    """
+    return style_library().drum_keys[voice]
+
+
+def check_library(library: StyleLibrary) -> None:
+    """What the records cannot say alone: the grids fit the style's bar and name known voices,
+    the feel is known and agrees with the swing, words are unique, levels rise."""
+    source = data_file("styles")
+    for voice, key in library.drum_keys.items():
+        if not DRUM_KEYS[0] <= key <= DRUM_KEYS[1]:
+            raise data_error(source, f"drum_keys.{voice}", f"{key} is not a General MIDI percussion key (35–81)")
+    named: dict[str, str] = {}
+    for style in library.styles.values():
+        where = f"styles.{style.name}"
+        if style.feel not in FEELS:
+            raise data_error(source, f"{where}.feel", f"unknown feel {style.feel!r} (known: {', '.join(FEELS)})")
+        if (style.swing > Fraction(1, 2)) != (style.feel in ("swing", "shuffle")) or not 0 < style.swing < 1:
+            raise data_error(source, f"{where}.swing", f"{style.swing} does not fit the feel {style.feel!r}")
+        if not style.meters or style.tempo[0] > style.tempo[1]:
+            raise data_error(source, where, "needs a meter and a tempo range [low, high]")
+        for word in style.words:
+            if named.setdefault(word, style.name) != style.name:
+                raise data_error(source, f"{where}.words", f"{word!r} already names {named[word]!r}")
+        if style.drums is not None:
+            _check_groove(library, style, where)
+
+
+def _check_groove(library: StyleLibrary, style: Style, where: str) -> None:
+    source = data_file("styles")
+    groove = style.drums
+    assert groove is not None
+    bar_steps = int(Fraction(4 * style.meter[0], style.meter[1]) * STEPS_PER_BEAT)
+    grids = [(f"levels.{name}.steps", level.steps) for name, level in groove.levels.items()] + [("fill", groove.fill)]
+    for key, grid in grids:
+        for voice, steps in grid.items():
+            at = f"{where}.drums.{key}.{voice}"
+            if voice not in library.drum_keys:
+                raise data_error(source, at, f"unknown drum voice (known: {', '.join(library.drum_keys)})")
+            if key == "fill":
+                whole, expected = 0 < len(steps) <= bar_steps and len(steps) % STEPS_PER_BEAT == 0, "whole beats"
+            else:
+                whole, expected = len(steps) == bar_steps, f"{bar_steps} steps"
+            if not whole or any(not 0 <= v <= 127 for v in steps):
+                raise data_error(source, at, f"expected {expected} of velocity 0–127")
+    if len({len(steps) for steps in groove.fill.values()}) != 1:
+        raise data_error(source, f"{where}.drums.fill", "every voice of a fill spans the same beats")
+    energies = [level.energy for level in groove.levels.values()]
+    if not energies or energies != sorted(energies):
+        raise data_error(source, f"{where}.drums.levels", "needs levels, in rising energy")
