@@ -225,12 +225,21 @@ def compose(
     if report["loudness_lufs"] is not None:
         shortfall = report["loudness_shortfall_lu"]
         out.print(f"{report['loudness_lufs']:g} LUFS (target {report['loudness_target_lufs']:g}"
-                  f"{f', {shortfall:g} LU short: the -1 dBTP ceiling wins' if shortfall else ''}) · "
+                  f"{f', {shortfall:g} LU short: {_held_by(delivered)}' if shortfall else ''}) · "
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
     stem_paths = list(delivered.stems.values()) if delivered else []
     for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, json_path]:
         out.print(str(path), markup=False)
+
+
+def _held_by(delivered: Delivered | None) -> str:
+    """What held the loudness short of its target: the true-peak ceiling, or the gain cap."""
+    from composer.audio.master import MAX_GAIN_DB
+
+    if delivered is not None and delivered.mastered.gain_capped:
+        return f"the gain is capped at +{MAX_GAIN_DB:g} dB (the audio is nearly silent)"
+    return "the -1 dBTP ceiling wins"
 
 
 def _write_together(files: Mapping[Path, bytes]) -> None:
@@ -375,7 +384,7 @@ def render(
     check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
-    midi = renderer.read_midi(midi_file)
+    midi = renderer.check_playable(renderer.read_midi(midi_file), midi_file)
     first = out_file or midi_file.with_suffix(".wav")
     targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
     for target in targets:
@@ -391,7 +400,8 @@ def render(
                             stems=renderer.track_stems(midi) if stems else None, bit_depth=bit_depth,
                             progress=progress)
     mastered = delivered.mastered
-    short = f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}" if mastered.shortfall_lu else ""
+    short = (f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}: {_held_by(delivered)}"
+             if mastered.shortfall_lu else "")
     for target, measures in zip(targets, delivered.measures.values()):
         out.print(f"{target}  ({length:.3f} s, {measures.sample_rate} Hz, {measures.loudness_lufs:.1f} LUFS{short}, "
                   f"{measures.true_peak_dbtp:.1f} dBTP, {font.name})", markup=False)
