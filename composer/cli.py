@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
 SCORE_CHOICES = ("musicxml",)
 
 BriefText = Annotated[Optional[str], typer.Argument(
-    help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end".',
+    help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end". '
+         'A brief that starts with "-" goes after "--" (the end of the options), e.g. '
+         'composer compose --seed 2 -- "-- calm piano, 30 s"',
     show_default=False)]
 BriefFile = Annotated[Optional[Path], typer.Option(
     "--brief-file", help="A TOML brief, e.g. scores/podcast-bed.toml; its fields win over the text.",
@@ -109,10 +112,42 @@ def _request(brief: str | None, file: Path | None, seed: int | None, **flags: An
     text = brief if brief is not None else file_text
     if text is None:
         raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
-    if seed is None and file_seed is not None and not isinstance(file_seed, int):
-        raise ComposerError(f"seed {file_seed!r} in {file} is not a whole number", "write e.g. seed = 3")
     chosen_seed = seed if seed is not None else file_seed if file_seed is not None else 1
-    return _Request(str(text), fields, chosen_seed, str(file_name) if file_name else None)
+    if file_name is not None:
+        check_name(file_name, f"name in {file}", 'write e.g. name = "launch-v1"')
+    return _Request(text, fields, chosen_seed, file_name or None)
+
+
+#: The longest base name of the files, in UTF-8 bytes: with its longest suffix (".musicxml",
+#: "-stems") and a temporary file's prefix and suffix it stays within the 255 bytes file systems allow.
+MAX_NAME_BYTES = 120
+
+
+def check_name(name: str, given_as: str = "--name", fix: str = "give e.g. --name launch-v1") -> str:
+    """``name`` if it is a plain file name, so every file lands in the output folder: no folder
+    separators, not "." or "..", no control characters, at most MAX_NAME_BYTES bytes of UTF-8;
+    else a clear error (folders go in --out).
+
+    >>> check_name("launch-v1 🎵")
+    'launch-v1 🎵'
+    >>> check_name("../x")
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: --name '../x' is not a plain file name (it holds a folder separator): give e.g. --name launch-v1, and the folder with --out
+    """
+    if not name.strip():
+        why = "it is empty"
+    elif name in (".", ".."):
+        why = "it names a folder"
+    elif "/" in name or "\\" in name:
+        why = "it holds a folder separator"
+    elif any(unicodedata.category(character) in ("Cc", "Cs", "Zl", "Zp") for character in name):
+        why = "it holds a control character"
+    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        why = f"it is longer than {MAX_NAME_BYTES} bytes"
+    else:
+        return name
+    shown = repr(name) if len(name) <= 60 else f"{name[:60]!r}…"
+    raise ComposerError(f"{given_as} {shown} is not a plain file name ({why})", f"{fix}, and the folder with --out")
 
 
 def _slug(text: str) -> str:
@@ -184,6 +219,7 @@ def compose(
     from composer.audio.render import check_sample_rate
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import prepare_folder
+    from composer.composition.brief import build_brief
     from composer.piece import compose as compose_piece
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
@@ -199,9 +235,13 @@ def compose(
     if stems and not formats:
         raise ComposerError("--stems needs audio but --format names none", "add an audio format, e.g. --format wav")
     font = choose_soundfont(soundfont) if formats else None
+    if name is not None:
+        check_name(name)
+    base = name or asked.name or check_name(f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}",
+                                            "the default name", "give a shorter --seed or a --name")
+    parsed = build_brief(asked.text, asked.fields)  # a brief that cannot be read leaves no --out folder behind
     folder = prepare_folder(out_dir)
-    base = name or asked.name or f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}"
-    piece = compose_piece(asked.text, seed=asked.seed, title=base, **asked.fields)
+    piece = compose_piece(parsed, seed=asked.seed, title=base)
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
     audio_paths = [folder / f"{base}.{f}" for f in formats]
     sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
