@@ -12,7 +12,7 @@ from typing import Any
 from composer.base.errors import ComposerError
 from composer.composition.brief.checks import check_duration, check_kind, check_stinger, check_tempo, check_times
 from composer.composition.brief.data import lexicon, presets
-from composer.composition.brief.key import parse_key
+from composer.composition.brief.key import spell_key
 from composer.composition.brief.meter import parse_meter
 from composer.composition.brief.model import DEFAULT_DURATION_S, ENDINGS, Brief
 from composer.composition.brief.reader import normalise
@@ -115,7 +115,9 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
     if overrides.get("tempo") is not None:
         changes["tempo_bpm"] = check_tempo(_number(overrides["tempo"], "tempo"))
     if overrides.get("key") is not None:
-        changes["key"] = parse_key(str(overrides["key"]))
+        changes["key"], respelled = spell_key(str(overrides["key"]))
+        if respelled:
+            changes["notes"] = (*changes.get("notes", brief.notes), respelled)
     if overrides.get("meter") is not None:
         changes["meter"] = parse_meter(str(overrides["meter"]))
     changes |= _ending(brief, overrides)
@@ -142,11 +144,16 @@ def _duration(brief: Brief, overrides: Mapping[str, Any], kind: str | None) -> d
 
 
 def _ending(brief: Brief, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """``loop`` and ``ending`` from a file or flags; an asked ending wins over the loop's."""
+    """``loop`` and ``ending`` from a file or flags; an asked ending wins over the loop's, and
+    ``loop = false`` undoes a loop the words asked for.
+
+    >>> _ending(build_brief("seamless loop for a podcast", {}), {"loop": False})
+    {'loop': False, 'ending': None}
+    """
     changes: dict[str, Any] = {}
     if overrides.get("loop") is not None:
         changes["loop"] = overrides["loop"]
-        changes["ending"] = "loop" if overrides["loop"] else brief.ending
+        changes["ending"] = "loop" if overrides["loop"] else None if brief.ending == "loop" else brief.ending
     if overrides.get("ending") is not None:
         if overrides["ending"] not in ENDINGS:
             raise ComposerError(f"unknown ending {overrides['ending']!r}", f"use one of: {', '.join(ENDINGS)}")
