@@ -263,6 +263,18 @@ def test_render_refuses_a_midi_file_it_cannot_play(tmp_path: Path, midi_type: in
     assert not (tmp_path / "out.wav").exists()
 
 
+@pytest.mark.parametrize("command", ["evaluate", "plot"])
+def test_evaluate_and_plot_refuse_a_midi_file_without_ticks_per_beat(tmp_path: Path, command: str) -> None:
+    source = _midi_file(tmp_path / "in.mid", 1, 0, True)
+    assert "0 ticks per beat" in str(_error_of(command, str(source)))
+
+
+def test_a_seed_too_long_for_the_default_name_is_one_clear_line(tmp_path: Path) -> None:
+    error = _error_of("compose", "calm piano, 3 seconds", "--midi-only", "--out", str(tmp_path / "out"),
+                      "--seed", "9" * 130)
+    assert "default name" in str(error) and not (tmp_path / "out").exists()
+
+
 def test_render_of_a_folder_is_one_clear_line(tmp_path: Path) -> None:
     assert "is a folder" in str(_error_of("render", str(tmp_path)))
 
