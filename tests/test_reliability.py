@@ -386,9 +386,14 @@ TOML_SCALARS = st.one_of(
     st.integers(-2**63, 2**63 - 1), st.floats(), st.booleans(),
     st.dates(), st.datetimes(), st.times(),
 )
-TOML_VALUES = st.recursive(TOML_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                                st.dictionaries(st.sampled_from(["a", "b"]), inner,
-                                                                                max_size=2)), max_leaves=6)
+
+
+def _toml_containers(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Arrays and inline tables of ``inner`` values."""
+    return st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2)
+
+
+TOML_VALUES = st.recursive(TOML_SCALARS, _toml_containers, max_leaves=6)
 FIELDS = st.sampled_from(["brief", "kind", "duration", "tempo", "key", "meter", "loop", "seed", "name", "preset",
                           "instruments", "exclude", "ending", "style", "Brief"])
 
