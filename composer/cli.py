@@ -182,7 +182,9 @@ def compose(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files, created if missing, e.g. --out out")] = Path("out"),
     name: Annotated[Optional[str], typer.Option(
         help="Base name of the files, e.g. --name launch-v1 writes launch-v1.mid/.wav/.json "
-             "(default: the brief's first words and the seed).", show_default=False)] = None,
+             "(default: the brief's first words and the seed): a plain file name in any script, at most "
+             f"{MAX_NAME_BYTES} bytes, no folders (those go in --out). It is also the title in the MIDI file "
+             "(as UTF-8) and the audio tags.", show_default=False)] = None,
     kind: Kind = None,
     duration: Duration = None,
     tempo: Tempo = None,
@@ -430,8 +432,8 @@ def render(
     for target in targets:
         audio_format_for(target)
     font = choose_soundfont(soundfont)
-    prepare_folder(first.parent if str(first.parent) else Path("."))
     length = check_duration(duration if duration is not None else _natural_length(midi))
+    prepare_folder(first.parent if str(first.parent) else Path("."))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
     rendering = Rendering(midi, length, font, renderer.room(renderer.DEFAULT_ROOM), loudness_lufs=loudness,
                           sample_rate=sample_rate)
