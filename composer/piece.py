@@ -342,7 +342,7 @@ def compose(
 
 
 def default_title(text: str) -> str:
-    """A piece's title when none is given: the brief's first 60 characters on one line (its text
+    r"""A piece's title when none is given: the brief's first 60 characters on one line (its text
     may hold any characters: MIDI text is written as UTF-8).
 
     >>> default_title("tense cue —\n  for a\tchase")
