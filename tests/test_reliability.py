@@ -167,13 +167,23 @@ def test_impossible_lengths_are_one_clear_line(text: str, mentions: str) -> None
     ("calm piano, 2 minutes, quiet at 5:00", {}),
     ("calm piano, 2 minutes, quiet at 2:00", {}),
     ("calm piano, quiet at 1:30, lifts at 1:50", {"duration": 60}),
-    ("calm piano, 30 seconds, builds in the final 40 seconds", {}),
-    ("calm piano, 30 seconds, quiet for the first minute", {}),
 ])
 def test_a_change_past_the_end_is_refused_not_kept(text: str, overrides: dict[str, Any]) -> None:
     with pytest.raises(ComposerError) as error:
         build_brief(text, overrides)
     assert "piece" in str(error.value) and "longer length" in error.value.fix
+
+
+@pytest.mark.parametrize(("text", "overrides", "field"), [
+    ("calm piano, 30 seconds, builds in the final 40 seconds", {}, "from_end_s"),
+    ("calm piano, 30 seconds, quiet for the first minute", {}, "end_s"),
+    ("bright product video, builds slightly in the final 20 seconds", {"duration": 6}, "from_end_s"),
+])
+def test_a_span_longer_than_the_piece_is_the_whole_piece_with_a_note(text: str, overrides: dict[str, Any],
+                                                                    field: str) -> None:
+    brief = build_brief(text, overrides)
+    assert getattr(brief.shape[0], field) == brief.duration_s
+    assert any("read as the whole piece" in note for note in brief.notes)
 
 
 def test_a_change_inside_the_piece_is_kept() -> None:

@@ -79,26 +79,33 @@ def check_stinger(brief: Brief, kind_asked: bool) -> Brief:
 
 
 def check_times(brief: Brief) -> Brief:
-    """``brief`` if every change of energy it asks for falls inside the piece, else a clear
-    error: a moment at or past the end, or a span longer than the piece, is never kept silently.
+    """``brief`` with every change of energy it asks for inside the piece. A moment at or past
+    the end is a clear error, never kept silently; a span longer than the piece ("builds in the
+    final 20 seconds" of a 6-second cut) is the whole piece, and the notes say so.
 
     >>> from composer.composition.brief.text import parse_text
     >>> check_times(parse_text("calm piano, 2 minutes, quiet at 5:00"))
     Traceback (most recent call last):
     composer.base.errors.ComposerError: the change at 5:00 is at or past the end of the 2:00 piece: \
 give a time before 2:00, or a longer length
+    >>> capped = check_times(parse_text("calm piano, 10 seconds, builds in the final 20 seconds"))
+    >>> capped.shape[0].from_end_s, capped.notes
+    (10.0, ('the final 20 s is longer than the 0:10 piece: read as the whole piece',))
     """
     length = _clock(brief.duration_s)
+    events, notes = [], list(brief.notes)
     for event in brief.shape:
         if event.start_s is not None and event.start_s >= brief.duration_s:
             raise ComposerError(f"the change at {_clock(event.start_s)} is at or past the end of the {length} piece",
                                 f"give a time before {length}, or a longer length")
-        span = event.from_end_s if event.from_end_s is not None else event.end_s
-        if span is not None and span > brief.duration_s:
-            where = "final" if event.from_end_s is not None else "first"
-            raise ComposerError(f"the {where} {span:g} s is longer than the {length} piece",
-                                "give a shorter span, or a longer length")
-    return brief
+        if event.from_end_s is not None and event.from_end_s > brief.duration_s:
+            notes.append(f"the final {event.from_end_s:g} s is longer than the {length} piece: read as the whole piece")
+            event = replace(event, from_end_s=brief.duration_s)
+        elif event.end_s is not None and event.end_s > brief.duration_s:
+            notes.append(f"the first {event.end_s:g} s is longer than the {length} piece: read as the whole piece")
+            event = replace(event, end_s=brief.duration_s)
+        events.append(event)
+    return replace(brief, shape=tuple(events), notes=tuple(dict.fromkeys(notes)))
 
 
 def _clock(seconds: float) -> str:
