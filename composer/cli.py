@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +45,9 @@ AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
 SCORE_CHOICES = ("musicxml",)
 
 BriefText = Annotated[Optional[str], typer.Argument(
-    help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end".',
+    help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end". '
+         'A brief that starts with "-" goes after "--" (the end of the options), e.g. '
+         'composer compose --seed 2 -- "-- calm piano, 30 s"',
     show_default=False)]
 BriefFile = Annotated[Optional[Path], typer.Option(
     "--brief-file", help="A TOML brief, e.g. scores/podcast-bed.toml; its fields win over the text.",
@@ -111,10 +114,42 @@ def _request(brief: str | None, file: Path | None, seed: int | None, **flags: An
     text = brief if brief is not None else file_text
     if text is None:
         raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
-    if seed is None and file_seed is not None and not isinstance(file_seed, int):
-        raise ComposerError(f"seed {file_seed!r} in {file} is not a whole number", "write e.g. seed = 3")
     chosen_seed = seed if seed is not None else file_seed if file_seed is not None else 1
-    return _Request(str(text), fields, chosen_seed, str(file_name) if file_name else None)
+    if file_name is not None:
+        check_name(file_name, f"name in {file}", 'write e.g. name = "launch-v1"')
+    return _Request(text, fields, chosen_seed, file_name or None)
+
+
+#: The longest base name of the files, in UTF-8 bytes: with its longest suffix (".musicxml",
+#: "-stems") and a temporary file's prefix and suffix it stays within the 255 bytes file systems allow.
+MAX_NAME_BYTES = 120
+
+
+def check_name(name: str, given_as: str = "--name", fix: str = "give e.g. --name launch-v1") -> str:
+    """``name`` if it is a plain file name, so every file lands in the output folder: no folder
+    separators, not "." or "..", no control characters, at most MAX_NAME_BYTES bytes of UTF-8;
+    else a clear error (folders go in --out).
+
+    >>> check_name("launch-v1 🎵")
+    'launch-v1 🎵'
+    >>> check_name("../x")
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: --name '../x' is not a plain file name (it holds a folder separator): give e.g. --name launch-v1, and the folder with --out
+    """
+    if not name.strip():
+        why = "it is empty"
+    elif name in (".", ".."):
+        why = "it names a folder"
+    elif "/" in name or "\\" in name:
+        why = "it holds a folder separator"
+    elif any(unicodedata.category(character) in ("Cc", "Cs", "Zl", "Zp") for character in name):
+        why = "it holds a control character"
+    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        why = f"it is longer than {MAX_NAME_BYTES} bytes"
+    else:
+        return name
+    shown = repr(name) if len(name) <= 60 else f"{name[:60]!r}…"
+    raise ComposerError(f"{given_as} {shown} is not a plain file name ({why})", f"{fix}, and the folder with --out")
 
 
 def _slug(text: str) -> str:
@@ -149,7 +184,9 @@ def compose(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files, created if missing, e.g. --out out")] = Path("out"),
     name: Annotated[Optional[str], typer.Option(
         help="Base name of the files, e.g. --name launch-v1 writes launch-v1.mid/.wav/.json "
-             "(default: the brief's first words and the seed).", show_default=False)] = None,
+             "(default: the brief's first words and the seed): a plain file name in any script, at most "
+             f"{MAX_NAME_BYTES} bytes, no folders (those go in --out). It is also the title in the MIDI file "
+             "(as UTF-8) and the audio tags.", show_default=False)] = None,
     kind: Kind = None,
     duration: Duration = None,
     tempo: Tempo = None,
@@ -187,6 +224,7 @@ def compose(
     from composer.audio.render import check_sample_rate
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import prepare_folder
+    from composer.composition.brief import build_brief
     from composer.piece import compose as compose_piece
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
@@ -202,9 +240,13 @@ def compose(
     if stems and not formats:
         raise ComposerError("--stems needs audio but --format names none", "add an audio format, e.g. --format wav")
     font = choose_soundfont(soundfont) if formats else None
+    if name is not None:
+        check_name(name)
+    base = name or asked.name or check_name(f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}",
+                                            "the default name", "give a shorter --seed or a --name")
+    parsed = build_brief(asked.text, asked.fields)  # a brief that cannot be read leaves no --out folder behind
     folder = prepare_folder(out_dir)
-    base = name or asked.name or f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}"
-    piece = compose_piece(asked.text, seed=asked.seed, title=base, **asked.fields)
+    piece = compose_piece(parsed, seed=asked.seed, title=base)
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
     audio_paths = [folder / f"{base}.{f}" for f in formats]
     sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
@@ -228,12 +270,21 @@ def compose(
     if report["loudness_lufs"] is not None:
         shortfall = report["loudness_shortfall_lu"]
         out.print(f"{report['loudness_lufs']:g} LUFS (target {report['loudness_target_lufs']:g}"
-                  f"{f', {shortfall:g} LU short: the -1 dBTP ceiling wins' if shortfall else ''}) · "
+                  f"{f', {shortfall:g} LU short: {_held_by(delivered)}' if shortfall else ''}) · "
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
     stem_paths = list(delivered.stems.values()) if delivered else []
     for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, json_path]:
-        out.print(str(path), markup=False)
+        out.print(str(path), markup=False, soft_wrap=True)  # a path is never broken across lines
+
+
+def _held_by(delivered: Delivered | None) -> str:
+    """What held the loudness short of its target: the true-peak ceiling, or the gain cap."""
+    from composer.audio.master import MAX_GAIN_DB
+
+    if delivered is not None and delivered.mastered.gain_capped:
+        return f"the gain is capped at +{MAX_GAIN_DB:g} dB (the audio is nearly silent)"
+    return "the -1 dBTP ceiling wins"
 
 
 def _write_together(files: Mapping[Path, bytes]) -> None:
@@ -382,14 +433,14 @@ def render(
     check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
-    midi = renderer.read_midi(midi_file)
+    midi = renderer.check_playable(renderer.read_midi(midi_file), midi_file)
     first = out_file or midi_file.with_suffix(".wav")
     targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
     for target in targets:
         audio_format_for(target)
     font = choose_soundfont(soundfont)
-    prepare_folder(first.parent if str(first.parent) else Path("."))
     length = check_duration(duration if duration is not None else _natural_length(midi))
+    prepare_folder(first.parent if str(first.parent) else Path("."))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
     rendering = Rendering(midi, length, font, renderer.room(renderer.DEFAULT_ROOM), loudness_lufs=loudness,
                           sample_rate=sample_rate)
@@ -398,12 +449,13 @@ def render(
                             stems=renderer.track_stems(midi) if stems else None, bit_depth=bit_depth,
                             progress=progress)
     mastered = delivered.mastered
-    short = f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}" if mastered.shortfall_lu else ""
+    short = (f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}: {_held_by(delivered)}"
+             if mastered.shortfall_lu else "")
     for target, measures in zip(targets, delivered.measures.values()):
         out.print(f"{target}  ({length:.3f} s, {measures.sample_rate} Hz, {measures.loudness_lufs:.1f} LUFS{short}, "
-                  f"{measures.true_peak_dbtp:.1f} dBTP, {font.name})", markup=False)
+                  f"{measures.true_peak_dbtp:.1f} dBTP, {font.name})", markup=False, soft_wrap=True)
     for path in delivered.stems.values():
-        out.print(str(path), markup=False)
+        out.print(str(path), markup=False, soft_wrap=True)
 
 
 def _natural_length(midi: Any) -> float:
@@ -477,7 +529,7 @@ def plot(
     """
     from composer.measure.plot import plot_midi
 
-    out.print(str(plot_midi(midi_file, out_file)), markup=False)
+    out.print(str(plot_midi(midi_file, out_file)), markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -129,7 +129,7 @@ class Piece:
         the brief's length, in its room, ended as its plan says, mastered to ``loudness_lufs``
         or else its use case's target."""
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
-        midi = mido.MidiFile(file=io.BytesIO(self.midi_bytes))
+        midi = mido.MidiFile(file=io.BytesIO(self.midi_bytes), charset=midi_writer.TEXT_CHARSET)
         return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate)
 
     def provenance(self) -> Provenance:
@@ -340,4 +340,14 @@ def compose(
     theme = make_theme(plan, chords, rng)
     arrangement = arrange(plan, chords, theme, rng)
     return Piece(parsed, seed, plan, chords, theme, arrangement.parts, arrangement.performance,
-                 title or parsed.text[:60])
+                 title or default_title(parsed.text))
+
+
+def default_title(text: str) -> str:
+    r"""A piece's title when none is given: the brief's first 60 characters on one line (its text
+    may hold any characters: MIDI text is written as UTF-8).
+
+    >>> default_title("tense cue —\n  for a\tchase")
+    'tense cue — for a chase'
+    """
+    return " ".join(text.split())[:60]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import re
 import statistics
 from fractions import Fraction
 from pathlib import Path
@@ -57,11 +58,21 @@ USES = ["product video", "corporate explainer", "documentary interview", "podcas
 SHAPES = ["", ", builds in the final 20 seconds", ", starts quiet and swells", ", builds",
           ", gets quiet at 0:20 then lifts again at 0:35", ", steady", ", fades out", ", big finish", ", ends on a hit"]
 LENGTHS = [20, 30, 45, 60, 90]
+
+
+def _within(shape: str, seconds: int) -> str:
+    """``shape`` if every moment it names falls inside the piece, else no shape: a change at or
+    past the end is a user's error, refused (issue 16), not a brief to compose."""
+    return shape if all(int(m) * 60 + int(s) < seconds for m, s in re.findall(r"(\d+):(\d\d)", shape)) else ""
+
+
 #: Any brief these words make: every kind, use, mood, shape and ending.
-BRIEFS = st.builds(lambda mood, kind, use, shape, seconds: f"{mood} {kind} music for a {seconds}-second {use}{shape}",
+BRIEFS = st.builds(lambda mood, kind, use, shape, seconds:
+                   f"{mood} {kind} music for a {seconds}-second {use}{_within(shape, seconds)}",
                    st.sampled_from(MOODS), st.sampled_from(KINDS), st.sampled_from(USES), st.sampled_from(SHAPES),
                    st.sampled_from(LENGTHS))
-THEMATIC_BRIEFS = st.builds(lambda mood, use, shape, seconds: f"{mood} thematic music for a {seconds}-second {use}{shape}",
+THEMATIC_BRIEFS = st.builds(lambda mood, use, shape, seconds:
+                            f"{mood} thematic music for a {seconds}-second {use}{_within(shape, seconds)}",
                             st.sampled_from(MOODS), st.sampled_from(USES), st.sampled_from(SHAPES),
                             st.sampled_from(LENGTHS))
 
@@ -412,7 +423,8 @@ def test_a_ring_ending_holds_the_final_chord_into_its_release() -> None:
 # --- kinds: ambient and stinger ------------------------------------------------------------
 
 
-AMBIENT_BRIEFS = st.builds(lambda mood, use, shape, seconds: f"{mood} ambient music for a {seconds}-second {use}{shape}",
+AMBIENT_BRIEFS = st.builds(lambda mood, use, shape, seconds:
+                           f"{mood} ambient music for a {seconds}-second {use}{_within(shape, seconds)}",
                            st.sampled_from(MOODS), st.sampled_from(USES), st.sampled_from(SHAPES),
                            st.sampled_from(LENGTHS))
 GROOVE = "upbeat tiktok reel, 30 seconds"

@@ -90,7 +90,7 @@ BAD_INPUTS = {
     "ten hours in words": (["compose", "calm piano for a 10-hour stream"], ["60 minutes"]),
     "zero seconds in words": (["compose", "calm piano for a 0-second clip"], ["duration"]),
     "unknown key": (["compose", "calm piano", "--key", "H-major"], ["key", "H-major"]),
-    "unknown key in the text": (["compose", "calm piano in H major, 20 s"], ["key"]),
+    "negative length in the text": (["compose", "calm piano, -5 seconds"], ["length", "negative"]),
     "tempo too fast": (["compose", "calm piano", "--tempo", "900"], ["tempo", "20–300"]),
     "tempo too slow": (["compose", "calm piano", "--tempo", "10"], ["tempo"]),
     "tempo too fast in words": (["compose", "calm piano at 900 bpm"], ["tempo"]),

@@ -3,7 +3,9 @@
 One gain to the target (integrated loudness per ITU-R BS.1770, measured by the meter in
 loudness.py), then a look-ahead limiter on the 4× oversampled peaks, never clipping. Where the
 target would need more limiting than MAX_LIMITING_DB, the ceiling wins and the result says how
-far the loudness fell short.
+far the loudness fell short. The gain is capped at MAX_GAIN_DB: near-silence (a MIDI file whose
+notes are inaudible, a synth's residue) stays near-silent rather than raised into loud noise,
+and the result says the cap held it short.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ LIMITER_LOOKAHEAD_S = 0.005
 LIMITER_RELEASE_DB_PER_S = 20.0
 #: The most the limiter may take off a peak; past that, the ceiling wins and loudness falls short.
 MAX_LIMITING_DB = 6.0
+#: The most gain mastering applies: composed pieces need about +20 dB, a quiet DAW export more;
+#: past this the audio is near-silence (a synth's residue at −150 dBFS) and stays so.
+MAX_GAIN_DB = 40.0
 #: Loudness is within this of its target once mastered (the contract is ±0.5 LU).
 LOUDNESS_TOLERANCE_LU = 0.1
 
@@ -94,6 +99,12 @@ class Mastered:
             return 0.0
         return max(0.0, self.target_lufs - self.loudness_lufs - LOUDNESS_TOLERANCE_LU)
 
+    @property
+    def gain_capped(self) -> bool:
+        """Whether MAX_GAIN_DB, not the true-peak ceiling, held the loudness short of its target."""
+        short = self.shortfall_lu > 0 or not math.isfinite(self.loudness_lufs)  # all of it under the gate
+        return short and self.gain_db >= MAX_GAIN_DB - 1e-6
+
 
 def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[np.ndarray, Mastered]:
     """Bring ``audio`` to ``loudness_lufs`` with its true peak under −1 dBTP: one gain to the
@@ -106,7 +117,12 @@ def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[n
     memory, so this is the limited audio's loudness to about 0.001 LU; tested against
     pyloudnorm on the result). Peaks are oversampled only where they could reach the ceiling,
     before and after the limiter. Audio too short for an integrated loudness (under 400 ms) is
-    brought to the ceiling.
+    brought to the ceiling. No gain exceeds MAX_GAIN_DB.
+
+    >>> residue = np.random.default_rng(1).normal(0, 1e-7, (44100, 2)).astype(np.float32)  # −140 dBFS
+    >>> _, done = master(residue, 44100, -16.0)
+    >>> done.gain_db, done.gain_capped, bool(done.true_peak_dbtp < -80)
+    (40.0, True, True)
     """
     meter = Loudness(audio, sample_rate)
     loudness = meter.integrated()
@@ -115,7 +131,7 @@ def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[n
         return audio, Mastered(0.0, 0.0, loudness, -math.inf, loudness_lufs)
     peak_dbtp = 20 * math.log10(peak)
     aim = TRUE_PEAK_CEILING_DBTP - LIMITER_MARGIN_DB
-    most_db = aim + MAX_LIMITING_DB - peak_dbtp
+    most_db = min(aim + MAX_LIMITING_DB - peak_dbtp, MAX_GAIN_DB)
     gain_db = min(loudness_lufs - loudness if math.isfinite(loudness) else aim - peak_dbtp, most_db)
     reduction_db: np.ndarray | None = None
     envelope = None

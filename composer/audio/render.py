@@ -120,15 +120,37 @@ def check_sample_rate(sample_rate: int) -> int:
 
 
 def read_midi(path: Path) -> mido.MidiFile:
-    """A MIDI file from disk, or a clear error for a missing, corrupt or non-MIDI file."""
+    """A MIDI file from disk that can be played, or a clear error for a missing, corrupt or
+    non-MIDI file, a type 2 file (independent patterns, not one piece) or one with no ticks per
+    beat. Text (title, track names) is read as UTF-8, as composer writes it, else as Latin-1."""
+    if path.is_dir():
+        raise ComposerError(f"{path} is a folder, not a MIDI file", "give a Standard MIDI File (.mid)")
     try:
-        return mido.MidiFile(str(path))
+        try:
+            midi = mido.MidiFile(str(path), charset="utf-8")
+        except UnicodeDecodeError:
+            midi = mido.MidiFile(str(path), charset="latin1")
     except FileNotFoundError:
         raise ComposerError(f"MIDI file {path} does not exist", "check the path") from None
-    except (OSError, EOFError, ValueError, KeyError, IndexError, mido.KeySignatureError) as error:
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, mido.KeySignatureError) as error:
         raise ComposerError(
             f"{path} is not a readable MIDI file ({error})", "give a Standard MIDI File (.mid) exported from a DAW"
         ) from None
+    if midi.type == 2:
+        raise ComposerError(f"{path} is a type 2 MIDI file (separate patterns, not one piece)",
+                            "export it from your DAW as a type 0 or type 1 Standard MIDI File")
+    if midi.ticks_per_beat <= 0:
+        raise ComposerError(f"{path} gives {midi.ticks_per_beat} ticks per beat, so its notes have no times",
+                            "export it again from your DAW as a Standard MIDI File")
+    return midi
+
+
+def check_playable(midi: mido.MidiFile, path: Path) -> mido.MidiFile:
+    """``midi`` if it plays at least one note, else a clear error: an empty file renders only the
+    synth's residue, which no loudness target should be raised from."""
+    if not any(message.type == "note_on" and message.velocity > 0 for track in midi.tracks for message in track):
+        raise ComposerError(f"{path} plays no notes", "give a MIDI file with notes in it")
+    return midi
 
 
 class _Synth:

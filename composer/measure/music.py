@@ -95,6 +95,8 @@ def read_music(data: bytes, label: str) -> Music:
         midi = mido.MidiFile(file=io.BytesIO(data))
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, mido.KeySignatureError) as error:
         raise ComposerError(f"{label} is not a readable MIDI file ({error_reason(error)})", fix) from None
+    if midi.ticks_per_beat <= 0:  # its notes have no times
+        raise ComposerError(f"{label} is not a readable MIDI file (0 ticks per beat)", fix)
     try:
         duration_s = float(midi.length)  # to the end of the last track; before pretty_midi edits times
     except (TypeError, ValueError):  # a type-2 file has no single timeline

@@ -40,6 +40,23 @@ MINOR_BY_SHARPS = {-7: "Abm", -6: "Ebm", -5: "Bbm", -4: "Fm", -3: "Cm", -2: "Gm"
                    1: "Em", 2: "Bm", 3: "F#m", 4: "C#m", 5: "G#m", 6: "D#m", 7: "A#m"}
 
 
+#: MIDI text (the title, track names, section markers) is written as UTF-8, as today's DAWs read
+#: it: any title, in any script, survives; plain ASCII is the same bytes either way.
+TEXT_CHARSET = "utf-8"
+
+
+def key_signature(sharps: int, minor: bool) -> str:
+    """The key signature mido writes for a key with ``sharps`` sharps (negative: flats); a key
+    past seven is written as its enharmonic twin (8 sharps as 4 flats), the same sound.
+
+    >>> key_signature(8, minor=False), key_signature(-2, minor=True)
+    ('Ab', 'Gm')
+    """
+    if abs(sharps) > 7:
+        sharps -= 12 if sharps > 0 else -12
+    return (MINOR_BY_SHARPS if minor else MAJOR_BY_SHARPS)[sharps]
+
+
 def quarters_to_ticks(quarters: Fraction, ticks_per_beat: int = TICKS_PER_BEAT) -> int:
     """Ticks at ``quarters`` quarter notes from the start.
 
@@ -66,7 +83,7 @@ def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
 def score_to_midi(score: stream.Score, performance: Performance) -> mido.MidiFile:
     """The Standard MIDI File for ``score`` played as ``performance`` says; same score and
     performance, same bytes."""
-    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT, charset=TEXT_CHARSET)
     parts = list(score.parts)
     last_note = max((_end_of_last_note(p) for p in parts), default=Fraction(0))
     end_tick = quarters_to_ticks(max(performance.end_q, last_note))
@@ -139,8 +156,8 @@ def _conductor_track(first: stream.Part, title: str, end_tick: int) -> mido.Midi
             events.append((tick, 2, mido.MetaMessage("time_signature", numerator=element.numerator,
                                                      denominator=element.denominator)))
         elif isinstance(element, key.KeySignature):
-            names = MINOR_BY_SHARPS if getattr(element, "mode", "major") == "minor" else MAJOR_BY_SHARPS
-            events.append((tick, 3, mido.MetaMessage("key_signature", key=names[element.sharps])))
+            minor = getattr(element, "mode", "major") == "minor"
+            events.append((tick, 3, mido.MetaMessage("key_signature", key=key_signature(element.sharps, minor))))
         else:
             events.append((tick, 4, mido.MetaMessage("marker", text=str(element.content))))
     return _timed(events, end_tick)

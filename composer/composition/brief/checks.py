@@ -3,8 +3,15 @@ returns the value or raises a one-line ``ComposerError`` that says how to fix it
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from composer.base.errors import ComposerError
-from composer.composition.brief.model import KINDS, MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM
+from composer.composition.brief.model import (KINDS, MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM,
+                                              Brief)
+
+#: The longest stinger: a short pickup into one hit that rings out. A longer cue is no stinger
+#: ("a hit at 1:15" in a 3-minute trailer is an event of a longer cue).
+MAX_STINGER_S = 6.0
 
 
 def check_duration(seconds: float) -> float:
@@ -44,3 +51,67 @@ def check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise ComposerError(f"unknown kind {kind!r}", f"use one of: {', '.join(KINDS)}")
     return kind
+
+
+def check_stinger(brief: Brief, kind_asked: bool) -> Brief:
+    """``brief``, unless it is a stinger longer than MAX_STINGER_S. A stinger asked for by
+    ``--kind`` (``kind_asked``) is then a clear error; one the words chose ("logo stinger, 10
+    minutes", "product reveal, 20 seconds") gives way to the length asked: the cue becomes a
+    bed when it loops, else its use case's kind (thematic when that is a stinger too), and
+    the notes say so.
+
+    >>> from composer.composition.brief.text import parse_text
+    >>> cue = check_stinger(parse_text("logo stinger, 10 minutes"), kind_asked=False)
+    >>> cue.kind, cue.duration_s, cue.notes
+    ('thematic', 600.0, ('a stinger lasts at most 6 s, but 600 s was asked: composed as a thematic cue',))
+    """
+    if brief.kind != "stinger" or brief.duration_s <= MAX_STINGER_S:
+        return brief
+    if kind_asked:
+        raise ComposerError(f"a stinger lasts at most {MAX_STINGER_S:g} s, but {brief.duration_s:g} s was asked",
+                            f"ask for {MAX_STINGER_S:g} s or less, or another kind, e.g. --kind thematic")
+    from composer.composition.brief.data import presets
+
+    preset_kind = presets()[brief.preset].kind
+    kind = "bed" if brief.loop else preset_kind if preset_kind != "stinger" else "thematic"
+    note = f"a stinger lasts at most {MAX_STINGER_S:g} s, but {brief.duration_s:g} s was asked: composed as a {kind} cue"
+    return replace(brief, kind=kind, notes=(*brief.notes, note))
+
+
+def check_times(brief: Brief) -> Brief:
+    """``brief`` with every change of energy it asks for inside the piece. A moment at or past
+    the end is a clear error, never kept silently; a span longer than the piece ("builds in the
+    final 20 seconds" of a 6-second cut) is the whole piece, and the notes say so.
+
+    >>> from composer.composition.brief.text import parse_text
+    >>> check_times(parse_text("calm piano, 2 minutes, quiet at 5:00"))
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: the change at 5:00 is at or past the end of the 2:00 piece: \
+give a time before 2:00, or a longer length
+    >>> capped = check_times(parse_text("calm piano, 10 seconds, builds in the final 20 seconds"))
+    >>> capped.shape[0].from_end_s, capped.notes
+    (10.0, ('the final 20 s is longer than the 0:10 piece: read as the whole piece',))
+    """
+    length = _clock(brief.duration_s)
+    events, notes = [], list(brief.notes)
+    for event in brief.shape:
+        if event.start_s is not None and event.start_s >= brief.duration_s:
+            raise ComposerError(f"the change at {_clock(event.start_s)} is at or past the end of the {length} piece",
+                                f"give a time before {length}, or a longer length")
+        if event.from_end_s is not None and event.from_end_s > brief.duration_s:
+            notes.append(f"the final {event.from_end_s:g} s is longer than the {length} piece: read as the whole piece")
+            event = replace(event, from_end_s=brief.duration_s)
+        elif event.end_s is not None and event.end_s > brief.duration_s:
+            notes.append(f"the first {event.end_s:g} s is longer than the {length} piece: read as the whole piece")
+            event = replace(event, end_s=brief.duration_s)
+        events.append(event)
+    return replace(brief, shape=tuple(events), notes=tuple(dict.fromkeys(notes)))
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as m:ss, as a brief writes times.
+
+    >>> _clock(90), _clock(59.5)
+    ('1:30', '0:59')
+    """
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"

@@ -1,11 +1,14 @@
-"""The length a brief asks for, in figures ("90 seconds", "1:30", "2m 15s") or in words
-("a minute and a half", "thirty seconds")."""
+"""The length a brief asks for, in figures ("90 seconds", "1:30", "1:00:00", "2m 15s", "½
+minute", "1,000 seconds") or in words ("a minute and a half", "thirty seconds"). A length
+written with a minus sign is refused, not read as its size."""
 
 from __future__ import annotations
 
 import re
 
-from composer.composition.brief.reader import CLOCK, HOURS, MINUTES, NUMBER, SECONDS, Reader, number_words, seconds
+from composer.base.errors import ComposerError
+from composer.composition.brief.reader import (CLOCK, HOURS, MINUTES, NUMBER, SECONDS, Reader, clock_seconds, figure,
+                                               negative, number_words, seconds)
 
 _MINUTES_AND_SECONDS = (
     # "1m30s", "2m 15s"
@@ -18,7 +21,7 @@ _ONE_UNIT = (
     re.compile(rf"\b({NUMBER})\s*-?\s*{MINUTES}"),
     re.compile(rf"\b({NUMBER})\s*-?\s*{SECONDS}"),
 )
-_ON_THE_CLOCK = re.compile(rf"(?<![\d:])\b{CLOCK}\b")
+_ON_THE_CLOCK = re.compile(rf"\b{CLOCK}\b")
 _WORD_DURATION = re.compile(rf"\b((?:[a-z-]+\s+)?(?:and\s+a\s+half|[a-z-]+))\s+(?:{MINUTES}|{SECONDS})")
 _AND_A_HALF = re.compile(rf"\b([a-z-]+)\s+({MINUTES}|{HOURS})\s+and\s+a\s+half\b")
 
@@ -38,17 +41,28 @@ def find_duration(reader: Reader) -> float | None:
 
 
 def _in_figures(reader: Reader) -> float | None:
-    """ "1m30s", "2 minutes and 10 seconds", "1.5 hours", "3 minutes", "90 s", "1:30"."""
+    """ "1m30s", "2 minutes and 10 seconds", "1.5 hours", "3 minutes", "90 s", "1:30", "1:00:00".
+
+    >>> [_in_figures(Reader(text)) for text in ("1:00:00", "1,000 seconds", "1/2 minute", "30-45 seconds")]
+    [3600, 1000.0, 30.0, 45.0]
+    >>> _in_figures(Reader("calm, -5 seconds"))
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: the length -5 seconds is negative: give a length such as 90 s or 1:30
+    """
     for pattern in (*_MINUTES_AND_SECONDS, *_ONE_UNIT, _ON_THE_CLOCK):
         for match in pattern.finditer(reader.text):
             if not reader.free(match):
                 continue
+            first = match.start(2) if pattern is _ON_THE_CLOCK and match.group(1) is None else match.start(1)
+            if negative(reader.text, first):
+                raise ComposerError(f"the length -{reader.text[first : match.end()]} is negative",
+                                    "give a length such as 90 s or 1:30")
             reader.take(match)
             groups = match.groups()
             if pattern in _MINUTES_AND_SECONDS:
-                return float(groups[0]) * 60 + float(groups[1])
+                return float(figure(groups[0]) * 60 + figure(groups[1]))
             if pattern is _ON_THE_CLOCK:
-                return int(groups[0]) * 60 + int(groups[1])
+                return clock_seconds(*groups)
             unit = reader.text[match.start(1) + len(groups[0]) : match.end()].strip(" -")
             return seconds(groups[0], unit)
     return None

@@ -10,41 +10,101 @@ from pathlib import Path
 from typing import Any
 
 from composer.base.errors import ComposerError
-from composer.composition.brief.checks import check_duration, check_kind, check_tempo
+from composer.composition.brief.checks import check_duration, check_kind, check_stinger, check_tempo, check_times
 from composer.composition.brief.data import lexicon, presets
-from composer.composition.brief.key import parse_key
+from composer.composition.brief.key import spell_key
 from composer.composition.brief.meter import parse_meter
 from composer.composition.brief.model import DEFAULT_DURATION_S, ENDINGS, Brief
 from composer.composition.brief.reader import normalise
 from composer.composition.brief.style import style_named
 from composer.composition.brief.text import parse_text
 
-#: The fields a brief file may hold.
-BRIEF_FILE_FIELDS = ("brief", "kind", "duration", "tempo", "key", "meter", "loop", "seed", "name", "preset",
-                     "instruments", "exclude", "ending", "style")
+#: The fields a brief file may hold, each with what it must be and an example of it written in TOML.
+FIELD_SCHEMA: dict[str, tuple[str, str]] = {
+    "brief": ("text", 'brief = "calm piano for a 60-second interview"'),
+    "kind": ("text", 'kind = "bed"'),
+    "duration": ("number", "duration = 90"),
+    "tempo": ("number", "tempo = 96"),
+    "key": ("text", 'key = "D minor"'),
+    "meter": ("text", 'meter = "3/4"'),
+    "loop": ("true or false", "loop = true"),
+    "seed": ("whole number", "seed = 3"),
+    "name": ("text", 'name = "launch-v1"'),
+    "preset": ("text", 'preset = "podcast"'),
+    "instruments": ("list of text", 'instruments = ["piano", "cello"]'),
+    "exclude": ("list of text", 'exclude = ["drums"]'),
+    "ending": ("text", 'ending = "fade"'),
+    "style": ("text", 'style = "bossa nova"'),
+}
+BRIEF_FILE_FIELDS = tuple(FIELD_SCHEMA)
 
 
 def load_brief_file(path: Path) -> dict[str, Any]:
-    """Fields of a TOML brief file (``brief = "…"``, ``duration``, ``kind``, ``tempo``, ``key``, …)."""
+    """Fields of a TOML brief file (``brief = "…"``, ``duration``, ``kind``, ``tempo``, ``key``, …),
+    each of the type its field takes."""
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise ComposerError(f"brief file {path} does not exist", "check the path, e.g. scores/product-video.toml")
+    except IsADirectoryError:
+        raise ComposerError(f"brief file {path} is a folder", "give a .toml file, e.g. scores/product-video.toml")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ComposerError(f"brief file {path} is not valid TOML ({error})", "fix the file, see scores/ for examples")
+    except OSError as error:
+        raise ComposerError(f"cannot read brief file {path} ({error.strerror})", "check the path and its permissions")
     known = set(BRIEF_FILE_FIELDS)
     unknown = sorted(set(data) - known)
     if unknown:
         raise ComposerError(f"brief file {path} has unknown fields {unknown}", f"use only: {', '.join(sorted(known))}")
-    return data
+    return check_fields(data, f"brief file {path}")
+
+
+def check_fields(fields: Mapping[str, Any], source: str = "") -> dict[str, Any]:
+    """``fields`` (a brief file's or the Python API's overrides) if each has its field's type
+    (``FIELD_SCHEMA``), else a clear error naming the field and showing how it is written. A
+    number may be given as text ("90"); a list of text may be one text ("drums").
+
+    >>> check_fields({"loop": True, "exclude": "drums"}, "brief file a.toml")
+    {'loop': True, 'exclude': ['drums']}
+    >>> check_fields({"loop": "no"}, "brief file a.toml")
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: brief file a.toml: loop 'no' is not true or false: write e.g. loop = true
+    """
+    checked = dict(fields)
+    for field, value in fields.items():
+        if field not in FIELD_SCHEMA or value is None:
+            continue
+        kind, example = FIELD_SCHEMA[field]
+        if kind == "list of text" and isinstance(value, str):
+            checked[field] = value = [value]
+        if not _is(kind, value):
+            article = "a " if kind in ("number", "whole number") else ""
+            raise ComposerError(f"{source + ': ' if source else ''}{field} {_shown(value)} is not {article}{kind}",
+                                f"write e.g. {example}")
+    return checked
+
+
+def _is(kind: str, value: Any) -> bool:
+    """Whether ``value`` is of the schema's ``kind``."""
+    if isinstance(value, bool):
+        return kind == "true or false"
+    if kind == "number":
+        return isinstance(value, (int, float, str))  # text is read as a number, or refused, by _number
+    if kind == "whole number":
+        return isinstance(value, int)
+    if kind == "list of text":
+        return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+    return isinstance(value, str) if kind == "text" else False
 
 
 def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
-    """The brief from text, then each override (file fields, then flags) laid over it.
+    """The brief from text, then each override (file fields, then flags) laid over it, then
+    checked whole: a stinger no longer than a stinger, every asked change inside the piece.
 
     >>> build_brief("calm piano for an interview", {"duration": 45, "key": "d minor"}).key
     'D minor'
     """
+    overrides = check_fields(overrides)
     brief = parse_text(text or "")
     changes: dict[str, Any] = {}
     if overrides.get("kind") is not None:
@@ -57,7 +117,9 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
     if overrides.get("tempo") is not None:
         changes["tempo_bpm"] = check_tempo(_number(overrides["tempo"], "tempo"))
     if overrides.get("key") is not None:
-        changes["key"] = parse_key(str(overrides["key"]))
+        changes["key"], respelled = spell_key(str(overrides["key"]))
+        if respelled:
+            changes["notes"] = (*changes.get("notes", brief.notes), respelled)
     if overrides.get("meter") is not None:
         changes["meter"] = parse_meter(str(overrides["meter"]))
     if overrides.get("style") is not None:
@@ -68,7 +130,7 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
     if overrides.get("instruments"):
         programs = [_instrument_program(name) for name in overrides["instruments"]]
         changes["instruments"] = tuple(dict.fromkeys([*brief.instruments, *programs]))
-    return replace(brief, **changes)
+    return check_times(check_stinger(replace(brief, **changes), kind_asked=overrides.get("kind") is not None))
 
 
 def _duration(brief: Brief, overrides: Mapping[str, Any], kind: str | None) -> dict[str, Any]:
@@ -86,11 +148,16 @@ def _duration(brief: Brief, overrides: Mapping[str, Any], kind: str | None) -> d
 
 
 def _ending(brief: Brief, overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """``loop`` and ``ending`` from a file or flags; an asked ending wins over the loop's."""
+    """``loop`` and ``ending`` from a file or flags; an asked ending wins over the loop's, and
+    ``loop = false`` undoes a loop the words asked for.
+
+    >>> _ending(build_brief("seamless loop for a podcast", {}), {"loop": False})
+    {'loop': False, 'ending': None}
+    """
     changes: dict[str, Any] = {}
     if overrides.get("loop") is not None:
-        changes["loop"] = bool(overrides["loop"])
-        changes["ending"] = "loop" if overrides["loop"] else brief.ending
+        changes["loop"] = overrides["loop"]
+        changes["ending"] = "loop" if overrides["loop"] else None if brief.ending == "loop" else brief.ending
     if overrides.get("ending") is not None:
         if overrides["ending"] not in ENDINGS:
             raise ComposerError(f"unknown ending {overrides['ending']!r}", f"use one of: {', '.join(ENDINGS)}")
@@ -102,8 +169,20 @@ def _number(value: Any, field: str) -> float:
     """A number from a flag or a brief file, or a clear error naming the field."""
     try:
         return float(value)
-    except (TypeError, ValueError):
-        raise ComposerError(f"{field} {value!r} is not a number", f"give {field} as a number, e.g. 90") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ComposerError(f"{field} {_shown(value)} is not a number", f"give {field} as a number, e.g. 90") from None
+
+
+def _shown(value: Any) -> str:
+    """A value as a one-line error shows it: its repr, cut short.
+
+    >>> _shown("x" * 50), _shown(10**5000)
+    ("'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…", 'of more than 40 digits')
+    """
+    if isinstance(value, int) and abs(value) >= 10**40:  # repr of a huge int is slow, or refused
+        return "of more than 40 digits"
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:40]}…"
 
 
 def _instrument_program(name: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from composer.composition.brief.checks import check_tempo
-from composer.composition.brief.reader import NUMBER, Reader
+from composer.composition.brief.reader import NUMBER, Reader, figure
 
 _TEMPO = re.compile(rf"\b(?:at\s+)?({NUMBER})\s*-?\s*bpm\b")
 
@@ -20,4 +20,4 @@ def find_tempo(reader: Reader) -> float | None:
     if match is None:
         return None
     reader.take(match)
-    return check_tempo(float(match.group(1)))
+    return check_tempo(float(figure(match.group(1))))

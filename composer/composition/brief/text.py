@@ -52,7 +52,7 @@ def parse_text(text: str) -> Brief:
     kind = cue_kind(meanings, preset, loop)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
-    notes = [*family_notes(meanings), *contradiction(moods), *named_style.notes]
+    notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
     return Brief(

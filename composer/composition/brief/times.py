@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from composer.composition.brief.reader import CLOCK, MINUTES, NUMBER, SECONDS, Reader, number_words, seconds
+from composer.composition.brief.reader import CLOCK, MINUTES, NUMBER, SECONDS, Reader, clock_seconds, number_words, seconds
 
 _WINDOW = re.compile(
     rf"\b(?:in|over|for|during|across)\s+the\s+(final|last|closing|first|opening)\s+"
@@ -57,12 +57,14 @@ def find_cue_times(reader: Reader) -> list[CueTime]:
 
     >>> find_cue_times(Reader("gets quiet at 0:50, then lifts again at 1:10"))
     [CueTime(position=11, seconds=50), CueTime(position=37, seconds=70)]
+    >>> find_cue_times(Reader("quiet at 0:10:30, lifts at 1,000 s"))
+    [CueTime(position=6, seconds=630), CueTime(position=24, seconds=1000.0)]
     """
     cue_times = []
     for match in _AT_TIME.finditer(reader.text):
         if not reader.free(match):
             continue
         reader.take(match)
-        at = int(match.group(1)) * 60 + int(match.group(2)) if match.group(1) else float(match.group(3))
+        at = clock_seconds(*match.groups()[:3]) if match.group(2) else seconds(match.group(4), "s")
         cue_times.append(CueTime(match.start(), at))
     return cue_times
