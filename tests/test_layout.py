@@ -73,3 +73,33 @@ def test_a_wrong_import_is_caught(tmp_path: Path) -> None:
         "composer/composition/melody.py imports composer.measure",
         "composer/measure/plot.py imports composer.composition",
     ]
+
+
+#: The stages after the plan, which read the Plan and never the Brief it was made from.
+AFTER_THE_PLAN = ("composition/harmony.py", "composition/grammar.py", "composition/melody", "composition/arrange",
+                  "notation")
+
+
+def brief_imports(source: str) -> bool:
+    """Whether a module's source imports the brief stage.
+
+    >>> brief_imports("from composer.composition.brief import Brief"), brief_imports("from composer.composition import plan")
+    (True, False)
+    """
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            named = [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            named = [alias.name for alias in node.names]
+        else:
+            continue
+        if any(name.startswith("composer.composition.brief") for name in named):
+            return True
+    return False
+
+
+def test_no_stage_after_the_plan_reads_the_brief() -> None:
+    modules = [m for place in AFTER_THE_PLAN for m in
+               ([PACKAGE / place] if place.endswith(".py") else sorted((PACKAGE / place).rglob("*.py")))]
+    assert len(modules) > 10
+    assert [str(m.relative_to(PACKAGE)) for m in modules if brief_imports(m.read_text("utf-8"))] == []
