@@ -74,7 +74,9 @@ def check_stinger(brief: Brief, kind_asked: bool) -> Brief:
 
     preset_kind = presets()[brief.preset].kind
     kind = "bed" if brief.loop else preset_kind if preset_kind != "stinger" else "thematic"
-    note = f"a stinger lasts at most {MAX_STINGER_S:g} s, but {brief.duration_s:g} s was asked: composed as a {kind} cue"
+    article = "an" if kind[0] in "aeiou" else "a"
+    note = (f"a stinger lasts at most {MAX_STINGER_S:g} s, but {brief.duration_s:g} s was asked: "
+            f"composed as {article} {kind} cue")
     return replace(brief, kind=kind, notes=(*brief.notes, note))
 
 
