@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from composer.audio.soundfonts import bundled_soundfont, find_soundfonts
+from composer.base.tables import data_file
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +53,13 @@ def run_composer(*args: str, cwd: Path | None = None, env: dict[str, str] | None
 @pytest.fixture
 def composer_cli():
     return run_composer
+
+
+def broken_data_copy(folder: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the package's ``data/<name>.toml`` in ``folder`` with the first passage ``old``
+    replaced by ``new``: a malformed data file for a loader to refuse."""
+    text = data_file(name).read_text("utf-8")
+    assert old in text, f"{old!r} is not in {name}.toml"
+    path = folder / f"{name}.toml"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    return path

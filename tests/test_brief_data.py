@@ -4,27 +4,15 @@ with one ComposerError that names the file, the key and the problem (issue 13)."
 from __future__ import annotations
 
 import dataclasses
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from composer.base.errors import ComposerError
+from composer.base.tables import data_file
 from composer.composition.brief import KINDS, lexicon, presets, presets_colours
 from composer.composition.brief.data import Lexicon, PresetTable, load_lexicon, load_presets
-
-
-def _package_text(name: str) -> str:
-    return resources.files("composer").joinpath(f"data/{name}.toml").read_text("utf-8")
-
-
-def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    """The package's data file with one passage changed, written to ``tmp_path``."""
-    text = _package_text(name)
-    assert text.count(old) == 1, f"{old!r} should occur once in {name}.toml"
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text.replace(old, new), "utf-8")
-    return path
+from tests.conftest import broken_data_copy
 
 
 def test_the_package_files_load_as_typed_records(tmp_path: Path) -> None:
@@ -41,8 +29,8 @@ def test_the_package_files_load_as_typed_records(tmp_path: Path) -> None:
     assert presets()["meditation"].texture == 94 and presets()["general"].texture is None
     assert presets_colours()["acoustic"].synthetic_only
     # an unchanged copy loads to the same records: the loaders read any path
-    assert load_lexicon(_broken_copy(tmp_path, "lexicon", "\n[moods]", "\n[moods]")) == lex
-    copy = load_presets(_broken_copy(tmp_path, "presets", "[general]", "[general]"))
+    assert load_lexicon(broken_data_copy(tmp_path, "lexicon", "\n[moods]", "\n[moods]")) == lex
+    copy = load_presets(broken_data_copy(tmp_path, "presets", "[general]", "[general]"))
     assert copy == PresetTable(presets(), presets_colours())
 
 
@@ -74,7 +62,7 @@ def test_the_records_are_frozen() -> None:
 def test_a_broken_lexicon_fails_naming_the_file_key_and_problem(
     tmp_path: Path, old: str, new: str, key: str, problem: str
 ) -> None:
-    path = _broken_copy(tmp_path, "lexicon", old, new)
+    path = broken_data_copy(tmp_path, "lexicon", old, new)
     with pytest.raises(ComposerError) as caught:
         load_lexicon(path)
     message = str(caught.value)
@@ -103,7 +91,7 @@ def test_a_broken_lexicon_fails_naming_the_file_key_and_problem(
 def test_broken_presets_fail_naming_the_file_key_and_problem(
     tmp_path: Path, old: str, new: str, key: str, problem: str
 ) -> None:
-    path = _broken_copy(tmp_path, "presets", old, new)
+    path = broken_data_copy(tmp_path, "presets", old, new)
     with pytest.raises(ComposerError) as caught:
         load_presets(path)
     message = str(caught.value)
@@ -114,7 +102,7 @@ def test_broken_presets_fail_naming_the_file_key_and_problem(
 @pytest.mark.parametrize("name", ["lexicon", "presets"])
 def test_a_data_file_that_is_not_toml_fails_naming_it(tmp_path: Path, name: str) -> None:
     path = tmp_path / f"{name}.toml"
-    path.write_text(_package_text(name) + "\n[unclosed\n", "utf-8")
+    path.write_text(data_file(name).read_text("utf-8") + "\n[unclosed\n", "utf-8")
     load = load_lexicon if name == "lexicon" else load_presets
     with pytest.raises(ComposerError, match=f"data file {path} is not valid TOML"):
         load(path)  # type: ignore[operator]

@@ -10,17 +10,8 @@ import pytest
 
 from composer.audio.render import Room, read_rooms, rooms
 from composer.base.errors import ComposerError
-from composer.base.tables import data_file
 from composer.base.theory import read_gm_ranges
-
-
-def broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
-    """A copy of ``data/<name>.toml`` with one ``old`` text replaced by ``new``."""
-    text = data_file(name).read_text("utf-8")
-    assert old in text
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text.replace(old, new, 1), "utf-8")
-    return path
+from tests.conftest import broken_data_copy
 
 
 @pytest.mark.parametrize(("old", "new", "key", "problem"), [
@@ -37,7 +28,7 @@ def broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
 ])
 def test_a_malformed_ranges_file_names_the_key_and_the_problem(
         tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
-    path = broken_copy(tmp_path, "ranges", old, new)
+    path = broken_data_copy(tmp_path, "ranges", old, new)
     with pytest.raises(ComposerError, match=re.escape(str(path))) as caught:
         read_gm_ranges(path)
     assert key in str(caught.value) and problem in str(caught.value)
@@ -54,7 +45,7 @@ def test_a_malformed_ranges_file_names_the_key_and_the_problem(
 ])
 def test_a_malformed_rooms_file_names_the_key_and_the_problem(
         tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
-    path = broken_copy(tmp_path, "rooms", old, new)
+    path = broken_data_copy(tmp_path, "rooms", old, new)
     with pytest.raises(ComposerError, match=re.escape(str(path))) as caught:
         read_rooms(path)
     assert f": {key}: {problem}" in str(caught.value)
