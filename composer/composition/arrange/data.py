@@ -11,11 +11,11 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import NoReturn
 
 from composer.base.errors import ComposerError
+from composer.base.tables import data_file
 
 #: The roles the arrangement plays: each has a micro-timing limit and a mix level.
 ROLES = ("pad", "bass", "melody", "counter", "ostinato", "texture", "timpani", "drums")
@@ -93,7 +93,7 @@ def arrangement_data() -> ArrangementData:
     >>> arrangement_data().mix["melody"]
     110
     """
-    return load_arrangement_data(resources.files("composer").joinpath("data/arrangement.toml"))
+    return load_arrangement_data(data_file("arrangement"))
 
 
 def load_arrangement_data(path: Traversable) -> ArrangementData:

@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
@@ -186,12 +185,12 @@ def lexicon() -> Lexicon:
     >>> lexicon().instruments["cello"], lexicon().moods["calm"]
     (42, (0.2, -0.7))
     """
-    return load_lexicon(_package_file("lexicon"))
+    return load_lexicon(data_file("lexicon"))
 
 
 @cache
 def _preset_table() -> PresetTable:
-    return load_presets(_package_file("presets"))
+    return load_presets(data_file("presets"))
 
 
 def presets() -> Mapping[str, Preset]:
@@ -241,10 +240,6 @@ def load_ensembles(file: Traversable) -> Ensembles:
         if not all(0 <= p <= 127 for p in ensemble.parts.values()):
             raise data_error(file, f"ensembles.{ensemble.name}", "programs must lie in 0..127")
     return data
-
-
-def _package_file(name: str) -> Traversable:
-    return resources.files("composer").joinpath(f"data/{name}.toml")
 
 
 def load_lexicon(file: Traversable) -> Lexicon:
