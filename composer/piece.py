@@ -7,7 +7,6 @@ this fixed order.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from collections.abc import Mapping
@@ -18,7 +17,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import mido
 import numpy as np
 from music21 import stream
 
@@ -27,6 +25,7 @@ from composer.audio.deliver import Delivered, Ending, Rendering, deliver, mix
 from composer.audio.formats import Provenance, rounded
 from composer.audio.soundfonts import choose_soundfont
 from composer.base.files import write_bytes
+from composer.base.midi_text import decoded_midi
 from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s
 from composer.composition.brief import Brief, build_brief
 from composer.composition.harmony import ChordSpan, make_harmony
@@ -129,7 +128,7 @@ class Piece:
         the brief's length, in its room, ended as its plan says, mastered to ``loudness_lufs``
         or else its use case's target."""
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
-        midi = mido.MidiFile(file=io.BytesIO(self.midi_bytes), charset=midi_writer.TEXT_CHARSET)
+        midi = decoded_midi(self.midi_bytes)
         return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate)
 
     def provenance(self) -> Provenance:

@@ -164,3 +164,20 @@ def test_the_command_reports_bad_input_in_one_line(tmp_path: Path, monkeypatch: 
     stderr = capsys.readouterr().err
     assert stderr.count("\n") == 1 and stderr.startswith("composer: error:")
     assert "does not exist" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "latin1"])
+def test_track_and_marker_names_read_back_as_written(charset: str) -> None:
+    """Names written as UTF-8 (as composer writes them) or Latin-1 (as older DAWs do) are read
+    as written by the measures and the plot, as by render."""
+    midi = mido.MidiFile(type=1, charset=charset)
+    midi.tracks.append(mido.MidiTrack([mido.MetaMessage("marker", text="Refrain für Köln", time=0)]))
+    midi.tracks.append(mido.MidiTrack([mido.MetaMessage("track_name", name="Gitarre ö"),
+                                       mido.Message("program_change", program=24),
+                                       mido.Message("note_on", note=60, velocity=80),
+                                       mido.Message("note_off", note=60, time=480)]))
+    buffer = io.BytesIO()
+    midi.save(file=buffer)
+    data = buffer.getvalue()
+    assert [part.name for part in read_music(data, "test").parts] == ["Gitarre ö"]
+    assert [text for _, text in read_timeline(data).markers] == ["Refrain für Köln"]

@@ -26,6 +26,7 @@ import mido
 import numpy as np
 
 from composer.base.errors import ComposerError
+from composer.base.midi_text import decoded_midi
 from composer.base.quiet import quiet_import
 from composer.base.records import bounds, record
 from composer.base.tables import data_file, read_toml
@@ -126,10 +127,7 @@ def read_midi(path: Path) -> mido.MidiFile:
     if path.is_dir():
         raise ComposerError(f"{path} is a folder, not a MIDI file", "give a Standard MIDI File (.mid)")
     try:
-        try:
-            midi = mido.MidiFile(str(path), charset="utf-8")
-        except UnicodeDecodeError:
-            midi = mido.MidiFile(str(path), charset="latin1")
+        midi = decoded_midi(path.read_bytes())
     except FileNotFoundError:
         raise ComposerError(f"MIDI file {path} does not exist", "check the path") from None
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, mido.KeySignatureError) as error:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mido
 
 from composer.base.errors import ComposerError
+from composer.base.midi_text import decoded_midi
 from composer.base.quiet import quiet_import
 
 #: Onsets closer than this (quarter notes, a 64th note) are one onset; also how far past an
@@ -92,7 +92,7 @@ def read_music(data: bytes, label: str) -> Music:
     pretty_midi = quiet_import("pretty_midi")
     fix = "give a Standard MIDI File (.mid), e.g. one written by composer or exported from a DAW"
     try:
-        midi = mido.MidiFile(file=io.BytesIO(data))
+        midi = decoded_midi(data)
     except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError, mido.KeySignatureError) as error:
         raise ComposerError(f"{label} is not a readable MIDI file ({error_reason(error)})", fix) from None
     if midi.ticks_per_beat <= 0:  # its notes have no times

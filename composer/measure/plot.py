@@ -26,6 +26,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from composer.base.errors import ComposerError
+from composer.base.midi_text import decoded_midi
 from composer.base.files import prepare_folder, staged
 from composer.base.quiet import quiet_import
 from composer.measure.music import Music, Part, bar_starts, read_music
@@ -63,7 +64,7 @@ class Timeline:
 
 def read_timeline(data: bytes) -> Timeline:
     """The markers and tempo map of MIDI bytes already read by ``read_music`` (so they parse)."""
-    midi = mido.MidiFile(file=io.BytesIO(data))
+    midi = decoded_midi(data)
     ticks = seconds = 0.0
     tempo = 500_000  # 120 BPM, the Standard MIDI File default
     markers: list[tuple[float, str]] = []
