@@ -34,7 +34,6 @@ def test_a_malformed_ranges_file_names_the_key_and_the_problem(
     assert key in str(caught.value) and problem in str(caught.value)
 
 
-
 @pytest.mark.parametrize(("old", "new", "key", "problem"), [
     ("reverb_level = 0.3\n", "reverb_level = 1.5\n", "studio.reverb_level", "1.5 is outside 0–1"),
     ("reverb_level = 0.3\n", "reverb_level = \"wet\"\n", "studio.reverb_level", "expected float, found 'wet'"),

@@ -43,7 +43,7 @@ def test_the_shipped_files_load() -> None:
      "development.kinds: expected a list, found 'thematic'"),
 ])
 def test_a_malformed_file_names_the_file_the_key_and_the_problem(file: str, kind: type, change: Any,
-                                                                  message: str) -> None:
+                                                                 message: str) -> None:
     broken = copy.deepcopy(_parsed(file))
     change(broken)
     with pytest.raises(ComposerError) as raised:

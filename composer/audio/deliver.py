@@ -19,7 +19,7 @@ import numpy as np
 from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
-                                     stems_folder, write_audio)
+                                    stems_folder, write_audio)
 from composer.base.errors import ComposerError
 from composer.base.files import staged
 
@@ -28,6 +28,7 @@ from composer.base.files import staged
 MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS = -40.0, -5.0
 #: The target for a MIDI file with no use case (`composer render`): web video's.
 DEFAULT_LOUDNESS_LUFS = -16.0
+
 
 def check_loudness(loudness_lufs: float | None) -> float | None:
     """``loudness_lufs`` if audio can be mastered to it, else a clear error.

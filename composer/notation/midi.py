@@ -239,4 +239,3 @@ def _pedal(part: stream.Part, pedal: Sequence[tuple[Fraction, Fraction]], channe
         events.append((down, PEDAL_DOWN, mido.Message("control_change", channel=channel, control=64, value=127)))
         events.append((up, PEDAL_UP, mido.Message("control_change", channel=channel, control=64, value=0)))
     return events
-

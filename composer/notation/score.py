@@ -19,6 +19,7 @@ from composer.composition.arrange import PartSpec, Performance
 from composer.composition.harmony import ChordSpan, chord_index, chord_spelling, spelling
 from composer.composition.plan import Plan, music21_key
 
+
 def build_score(plan: Plan, parts: Sequence[PartSpec], chords: list[ChordSpan], title: str,
                 performance: Performance) -> stream.Score:
     """A music21 Score of ``parts`` with the plan's tempo, meter, key and section marks, and

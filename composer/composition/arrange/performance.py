@@ -158,4 +158,3 @@ def humanize(part: PartSpec, rng: random.Random) -> dict[Fraction, int]:
         if note.start_q not in offsets:
             offsets[note.start_q] = round(rng.triangular(-limit, limit, 0))
     return offsets
-

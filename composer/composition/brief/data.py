@@ -127,7 +127,6 @@ class PresetTable:
     colours: Mapping[str, Colour]
 
 
-
 @dataclass(frozen=True)
 class Family:
     """A family of General MIDI programs and the roles it suits, in order of preference."""
@@ -209,7 +208,6 @@ def presets_colours() -> Mapping[str, Colour]:
     ('lo-fi', 'lofi')
     """
     return _preset_table().colours
-
 
 
 @cache

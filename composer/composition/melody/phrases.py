@@ -73,7 +73,7 @@ def developed(motif: Motif, section: str, plan: Plan) -> tuple[Motif, str]:
 
 
 def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: random.Random,
-                  kind: str = "", development: str = "") -> list[Slot]:
+                 kind: str = "", development: str = "") -> list[Slot]:
     """Statement, sequence, fragment at the phrase's high point, then a long cadence tone;
     ``kind`` names how ``motif`` develops the theme's own. A ``development`` takes the
     fragment's place: "diminution" drives the motif at half its values (twice over, the
@@ -156,5 +156,5 @@ def _extension_slots(plan: Plan, motif: Motif, bar_q: Fraction, rng: random.Rand
     lengths = [plan.bar_q] if rng.choice(rules.extension_notes) == 1 else [plan.bar_q - tail, tail]
     onsets = itertools.accumulate(lengths[:-1], initial=bar_q)
     return [Slot(onset, length, step, is_strong(onset - plan.pickup_q, length, plan.bar_q),
-                  development="extension" if index == 0 else "")
+                 development="extension" if index == 0 else "")
             for index, (onset, length) in enumerate(zip(onsets, lengths))]

@@ -218,7 +218,7 @@ def voice_bars(kind: str, form: list[tuple[str, int]]) -> frozenset[int]:
 
 
 def choose_lift(kind: str, timing: Timing, tonic: str, mode: str, ending: str, form: list[tuple[str, int]],
-          rng: random.Random) -> tuple[int, str] | None:
+                rng: random.Random) -> tuple[int, str] | None:
     """(first bar, new tonic) of a lift up a step into the climax or the build's last phrase, or None."""
     data = plan_data().form
     names = [name for name, _ in form]
