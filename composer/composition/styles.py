@@ -22,6 +22,17 @@ FEELS = ("straight", "swing", "shuffle", "half-time")
 STEPS_PER_BEAT = 4
 #: GM percussion keys stop here (channel 10, General MIDI level 1).
 DRUM_KEYS = (35, 81)
+#: How a style's bass plays (arrange/bass.py): "held" is the plain bass of chord roots.
+BASS_PATTERNS = ("held", "root_fifth", "walking", "octave_pump", "one_drop", "tumbao", "boom_bap", "glide_808",
+                 "oom_pah", "drone")
+#: How a style's chord player comps (arrange/pads.py), each played in its instrument's own way
+#: (a guitar strums what a piano blocks): "sustain" is the plain held pad.
+COMPING_PATTERNS = ("sustain", "block", "broken", "alberti", "strum", "travis", "skank", "oom_pah_pah", "stabs",
+                    "arpeggio")
+#: The chords a style speaks in (harmony.py): "triads" is the plain diatonic vocabulary.
+HARMONY_VOCABULARIES = ("triads", "sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop")
+#: The roles a style's palette may name (plan/sound.py casts them).
+PALETTE_ROLES = ("pad", "bass", "melody", "counter", "ostinato", "texture", "timpani")
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,13 @@ class Style:
     meters: tuple[tuple[int, int], ...]
     swing: Fraction = Fraction(1, 2)
     drums: Groove | None = None
+    #: General MIDI programs per role, its own first, then alternatives; a role it does not
+    #: name is the use case's.
+    palette: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Its bass pattern, comping pattern and harmonic vocabulary (the tuples above).
+    bass: str = "held"
+    comping: str = "sustain"
+    harmony: str = "triads"
 
     @property
     def meter(self) -> tuple[int, int]:
@@ -149,6 +167,16 @@ def check_library(library: StyleLibrary) -> None:
         for word in style.words:
             if named.setdefault(word, style.name) != style.name:
                 raise data_error(source, f"{where}.words", f"{word!r} already names {named[word]!r}")
+        for field_name, value, known in (("bass", style.bass, BASS_PATTERNS),
+                                         ("comping", style.comping, COMPING_PATTERNS),
+                                         ("harmony", style.harmony, HARMONY_VOCABULARIES)):
+            if value not in known:
+                raise data_error(source, f"{where}.{field_name}",
+                                 f"unknown {field_name} {value!r} (known: {', '.join(known)})")
+        for role, programs in style.palette.items():
+            if role not in PALETTE_ROLES or not programs or any(not 0 <= p <= 127 for p in programs):
+                raise data_error(source, f"{where}.palette.{role}",
+                                 f"expected a role of {', '.join(PALETTE_ROLES)} with General MIDI programs 0–127")
         if style.drums is not None:
             _check_groove(library, style, where)
 

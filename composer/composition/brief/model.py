@@ -4,6 +4,7 @@ brief must keep."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 #: The five cue kinds: what the music is for, which sets its form and ending.
 KINDS = ("underscore", "bed", "stinger", "thematic", "ambient")
@@ -14,6 +15,8 @@ MAX_DURATION_S = 3600.0
 MIN_TEMPO_BPM = 20.0
 MAX_TEMPO_BPM = 300.0
 ENDINGS = ("ring", "button", "fade", "loop")
+#: What the picture can ask of the music at a time (see ``CueEvent``).
+EVENT_KINDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade_in", "fade_out", "button", "tempo")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,44 @@ class ShapeEvent:
     start_s: float | None = None
     end_s: float | None = None
     from_end_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CueEvent:
+    """One thing the picture asks of the music at a moment, in exact seconds from the start.
+
+    - ``hit``: a tutti accent landing on a downbeat at ``at_s``.
+    - ``stop``: silence from ``at_s`` for ``length_s``, then the music resumes.
+    - ``dip``: from ``at_s`` for ``length_s`` only the ``keep`` layers (roles; none: the thinnest
+      texture) play, the melody resting.
+    - ``build``: rises in level, density and register over ``length_s`` into ``at_s`` (0: the
+      planner chooses how long).
+    - ``swell``: a crescendo over ``length_s`` from ``at_s``.
+    - ``turn``: a new section at ``at_s``, in ``mode`` ("major", "minor"; "": the same mode).
+    - ``fade_in`` / ``fade_out``: over ``length_s`` from ``at_s``.
+    - ``button``: a short final chord on the downbeat at ``at_s``; the music ends there.
+    - ``tempo``: the tempo becomes ``tempo_bpm`` at ``at_s``.
+
+    ``label`` is the name the editor gave it (a marker's name), ``source`` where it came from
+    ("brief", "flag", "timeline", "markers").
+
+    >>> CueEvent("hit", Fraction(75)).end_s
+    Fraction(75, 1)
+    """
+
+    kind: str
+    at_s: Fraction
+    length_s: Fraction = Fraction(0)
+    keep: tuple[str, ...] = ()
+    mode: str = ""
+    tempo_bpm: Fraction | None = None
+    label: str = ""
+    source: str = "brief"
+
+    @property
+    def end_s(self) -> Fraction:
+        """Where the event's span ends (its moment, for an event without length)."""
+        return self.at_s + self.length_s
 
 
 @dataclass(frozen=True)
@@ -66,3 +107,5 @@ class Brief:
     #: the use case's own.
     style: str | None = None
     style_words: tuple[str, ...] = ()
+    #: What the picture asks at given times (hits, stops, dips, turns …), in time order.
+    events: tuple[CueEvent, ...] = ()

@@ -114,6 +114,11 @@ class Plan(Timing):
     #: The style it plays (a name in styles.toml) and that style's drum groove (None: no kit).
     style: str
     groove: Groove | None
+    #: How the style's bass and chord player play and which chords it speaks in (styles.py
+    #: BASS_PATTERNS, COMPING_PATTERNS, HARMONY_VOCABULARIES).
+    bass_pattern: str = "held"
+    comping: str = "sustain"
+    harmony_vocabulary: str = "triads"
     #: First bar of a lift (the key up a step to the end) and its tonic; None and "" for none.
     lift_bar: int | None = None
     lift_tonic: str = ""
