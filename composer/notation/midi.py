@@ -3,7 +3,8 @@ MIDI File with mido.
 
 Track 0 is the conductor (title, tempo, meter, key and a marker per section, from the score,
 and the performance's end of the piece); then one named track per part with its General MIDI
-program on its own channel, drums on channel 10, and from the part's performance its mix level
+program on its own channel, drums on channel 10 (with their GM2 kit's program unless it is the
+standard kit), and from the part's performance its mix level
 (CC7), its expression curve (CC11) and, for pianos, the sustain pedal (CC64).
 
 Times stay exact (``Fraction`` quarter notes) until they become ticks here, and this is where
@@ -169,7 +170,7 @@ def _part_track(part: stream.Part, played: PartPerformance, feel: _Feel) -> mido
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
         (0, NAME, mido.MetaMessage("track_name", name=part.partName or player.instrumentName or "part")),
     ]
-    if channel != 9:
+    if channel != 9 or player.midiProgram:  # channel 10 plays the standard kit unless told another
         events.append((0, PROGRAM, mido.Message("program_change", channel=channel, program=player.midiProgram or 0)))
     events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=played.mix_level)))
     events += _expression(played.expression, channel, feel)

@@ -113,6 +113,7 @@ def _instrument(spec: PartSpec) -> instrument.Instrument:
     if spec.is_drums:
         kit = instrument.UnpitchedPercussion()
         kit.midiChannel = spec.role.channel
+        kit.midiProgram = spec.role.program or None  # a GM2 kit (bank 128); None: the standard kit
         kit.partName = spec.role.name
         return kit
     player = instrument.instrumentFromMidiProgram(spec.role.program)

@@ -1,8 +1,9 @@
 """The brief's data files as typed records, checked as they load.
 
 ``data/lexicon.toml`` holds every word the reader knows; ``data/presets.toml`` the use-case
-presets and the palette colours; ``data/ensembles.toml`` the words that ask for a solo, a count
-or a named ensemble, and which roles each family of instruments suits (read by the plan). A malformed file fails at load with a ``ComposerError`` that
+presets and the palette colours; ``data/ensembles.toml`` the words that ask for a solo, a count,
+a named ensemble or a drum kit, which roles each family of instruments suits and the kits'
+programs (read by the plan). A malformed file fails at load with a ``ComposerError`` that
 names the file, the key and the problem, rather than as a ``KeyError`` deep inside a parse.
 """
 
@@ -164,6 +165,10 @@ class Ensembles:
     fallback: tuple[str, ...]
     fill_order: tuple[str, ...]
     ensembles: tuple[Ensemble, ...]
+    #: General MIDI 2 drum kit programs (bank 128), by kit name.
+    kits: dict[str, int]
+    #: Words that name a kit ("brushes"), with the kit's name.
+    kit_words: dict[str, str]
 
     def family(self, program: int) -> Family:
         """The family of ``program``.
@@ -212,10 +217,11 @@ def presets_colours() -> Mapping[str, Colour]:
 
 @cache
 def ensembles() -> Ensembles:
-    """Solo and count words, named ensembles and the roles of each family (``data/ensembles.toml``).
+    """Solo and count words, named ensembles, the roles of each family and the drum kits
+    (``data/ensembles.toml``).
 
-    >>> ensembles().counts["trio"], ensembles().ensemble("string quartet").parts["pad"]
-    (3, 41)
+    >>> ensembles().counts["trio"], ensembles().ensemble("string quartet").parts["pad"], ensembles().kits["brush"]
+    (3, 41, 40)
     """
     return load_ensembles(data_file("ensembles"))
 
@@ -237,6 +243,11 @@ def load_ensembles(file: Traversable) -> Ensembles:
     for ensemble in data.ensembles:
         if not all(0 <= p <= 127 for p in ensemble.parts.values()):
             raise data_error(file, f"ensembles.{ensemble.name}", "programs must lie in 0..127")
+    if not all(0 <= p <= 127 for p in data.kits.values()):
+        raise data_error(file, "kits", "programs must lie in 0..127")
+    for word, kit in data.kit_words.items():
+        if kit not in data.kits:
+            raise data_error(file, f"kit_words.{word}", f"{kit!r} is not a kit (kits: {', '.join(data.kits)})")
     return data
 
 

@@ -1,7 +1,8 @@
 """Who plays, as the brief asks: the instruments it names, whether they play alone ("solo
-cello", "just piano"), a named ensemble ("string quartet") or a count of parts ("trio"), what
-it excludes ("no drums", "without piano"), the palette colours ("acoustic", "electronic") and
-notes on the families it mentions. Which role each plays is the plan's decision."""
+cello", "just piano"), a named ensemble ("string quartet"), a count of parts ("trio"), the
+drums or a kit ("brushes"), what it excludes ("no drums", "without piano"), the palette
+colours ("acoustic", "electronic") and notes on the families it mentions. Which role each
+plays is the plan's decision."""
 
 from __future__ import annotations
 
@@ -25,19 +26,34 @@ def instruments(meanings: Sequence[Meaning]) -> tuple[int, ...]:
 
 
 def alone(meanings: Sequence[Meaning]) -> bool:
-    """Whether the named instruments play alone: an only word beside one of them ("just piano
-    and strings"), or a solo word beside the one instrument named ("solo cello").
+    """Whether the named instruments (and drums, if named) play alone: an only word beside one of
+    them ("just piano and strings", "drums only"), or a solo word beside the one instrument
+    named ("solo cello", "solo piano with drums") or beside the drums ("a drum solo").
 
     >>> from composer.composition.brief.words import read_words
     >>> from composer.composition.brief.reader import Reader
     >>> [alone(read_words(Reader(text)).meanings) for text in ("sad solo cello", "piano only, with strings",
-    ...                                                         "a solo horn, then strings", "cello")]
-    [True, True, False, False]
+    ...                                                         "a solo horn, then strings", "cello", "drum solo")]
+    [True, True, False, False, True]
     """
     if any(m.category == "only" for m in meanings):
         return True
-    named = instruments(meanings)
-    return len(named) == 1 and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
+    pitched = len(instruments(meanings))
+    one = pitched == 1 or (pitched == 0 and names_drums(meanings))
+    return one and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
+
+
+def names_drums(meanings: Sequence[Meaning]) -> bool:
+    """Whether the brief asks for drums: the word ("piano and drums", "a steady beat") or a kit
+    ("brushes"); "no drums" is an exclusion, not this.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [names_drums(read_words(Reader(text)).meanings) for text in ("just piano and drums", "jazz with brushes",
+    ...                                                               "calm piano, no drums")]
+    [True, True, False]
+    """
+    return any(m.category == "kits" or (m.category, m.value) == ("families", "drums") for m in meanings)
 
 
 def featured(meanings: Sequence[Meaning]) -> tuple[int, ...]:
@@ -48,7 +64,8 @@ def featured(meanings: Sequence[Meaning]) -> tuple[int, ...]:
     >>> featured(read_words(Reader("a solo horn, then strings and brass")).meanings)
     (60,)
     """
-    return tuple(dict.fromkeys(lexicon().instruments[m.value] for m in meanings if m.category == "solo"))
+    words = lexicon().instruments
+    return tuple(dict.fromkeys(words[m.value] for m in meanings if m.category == "solo" and m.value in words))
 
 
 def ensemble(meanings: Sequence[Meaning]) -> str:
@@ -71,6 +88,17 @@ def part_count(meanings: Sequence[Meaning]) -> int | None:
     2
     """
     return next((ensembles().counts[m.value] for m in meanings if m.category == "counts"), None)
+
+
+def kit(meanings: Sequence[Meaning]) -> str:
+    """The drum kit the brief names ("with brushes"), or "" for the style's own.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> kit(read_words(Reader("happy jazz trio with brushes")).meanings), kit(read_words(Reader("jazz trio")).meanings)
+    ('brush', '')
+    """
+    return next((m.value for m in meanings if m.category == "kits"), "")
 
 
 def exclusions(meanings: Sequence[Meaning]) -> tuple[str, ...]:

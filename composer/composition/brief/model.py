@@ -103,6 +103,11 @@ class Brief:
     ensemble: str = ""
     #: How many parts play ("a trio"), drums counted; None when the brief does not say.
     part_count: int | None = None
+    #: The brief names drums ("piano and drums", "brushes"): a kit plays where the kind has a
+    #: pulse, even beside instruments that play alone ("just piano and drums").
+    names_drums: bool = False
+    #: The drum kit the brief names (a kit of ``data/ensembles.toml``: "brush"); "" for the style's.
+    kit: str = ""
     #: The style the brief names (a name in styles.toml) and the words that named it; None for
     #: the use case's own.
     style: str | None = None

@@ -8,7 +8,8 @@ from composer.composition.brief.checks import check_duration
 from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
 from composer.composition.brief.ensemble import (alone, colours, ensemble, exclusions, family_notes, featured,
-                                                 instruments, part_count)
+                                                 instruments, kit, names_drums,
+                                                 part_count)
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, preset_name
 from composer.composition.brief.meter import find_meter, meter_word
@@ -79,6 +80,8 @@ def parse_text(text: str) -> Brief:
         featured=featured(meanings),
         ensemble=ensemble(meanings),
         part_count=part_count(meanings),
+        kit=kit(meanings),
+        names_drums=names_drums(meanings),
         style=named_style.name,
         style_words=named_style.words,
     )

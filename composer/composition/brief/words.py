@@ -29,10 +29,10 @@ _SCALES_VERB_WITHIN = 12
 Entries = list[tuple[str, str]]
 #: What may stand between a solo word and its instrument: spaces, a hyphen, an article.
 _BESIDE = re.compile(r"(?:\s|-|\b(?:a|an|the)\b)*")
-#: The meanings the words inside a named ensemble ("jazz trio") keep: not as instruments or
-#: counts, since the ensemble says who plays.
+#: The meanings the words inside a named ensemble ("jazz trio") or kit ("jazz drums") keep: not
+#: as instruments or counts, since the ensemble or kit says who plays.
 _NOT_INSIDE_ENSEMBLES = frozenset({"instruments", "families", "filler", "exclude", "modifiers", "solo", "only",
-                                   "counts", "ensembles"})
+                                   "counts", "ensembles", "kits"})
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ class Meaning:
     """One thing a phrase of the brief says.
 
     ``category`` is a lexicon table ("moods", "instruments", "kinds", …), "preset", "colours",
-    "shape", "filler", "exclude" for what an exclusion word took, "ensembles" and "counts"
-    (``data/ensembles.toml``), or "solo" and "only" for a solo word beside an instrument, whose
+    "shape", "filler", "exclude" for what an exclusion word took, "ensembles", "counts" and
+    "kits" (``data/ensembles.toml``), or "solo" and "only" for a solo word beside an instrument, whose
     value is that instrument's phrase. ``value`` is the name the phrase stands for (a kind,
     preset, colour, shape verb or family); for the words whose lexicon value is a number (moods,
     modifiers, instruments, meters, counts) it is the word itself.
@@ -102,7 +102,7 @@ def read_words(reader: Reader) -> Words:
                 intensity = 1.0
         else:
             meanings += [Meaning(position, phrase, category, value, intensity) for category, value in entries]
-            if "ensembles" in categories:
+            if "ensembles" in categories or "kits" in categories:
                 meanings += _inside_ensemble(position, phrase)
             intensity = 1.0
         excluding = False
@@ -112,7 +112,8 @@ def read_words(reader: Reader) -> Words:
 
 
 def _inside_ensemble(position: int, phrase: str) -> list[Meaning]:
-    """The meanings the words of a named ensemble keep ("jazz" of "jazz trio" is still a mood)."""
+    """The meanings the words of a named ensemble or kit keep ("jazz" of "jazz trio" is still a
+    mood, "electronic" of "electronic drums" a colour)."""
     table, _ = _phrase_table()
     return [Meaning(position, word, category, value) for word in phrase.split()
             for category, value in table.get(word, []) if category not in _NOT_INSIDE_ENSEMBLES]
@@ -135,8 +136,9 @@ def _solo_words(text: str, meanings: list[Meaning], ends: dict[int, int]) -> tup
 
 
 def _instrument_beside(text: str, meanings: list[Meaning], ends: dict[int, int], word: Meaning) -> Meaning | None:
-    """The instrument right after ``word`` ("solo cello"), else right before it ("piano only"),
-    with nothing but spaces, a hyphen or an article between them."""
+    """The instrument (or the drums, or a kit) right after ``word`` ("solo cello"), else right
+    before it ("piano only", "drums only"), with nothing but spaces, a hyphen or an article
+    between them."""
     words = [m for m in meanings if m.category != "filler"]
     after = [m for m in words if m.position > word.position]
     before = [m for m in words if m.position < word.position]
@@ -148,7 +150,8 @@ def _instrument_beside(text: str, meanings: list[Meaning], ends: dict[int, int],
         last = max(m.position for m in before)
         neighbours.append((ends[last], word.position, [m for m in before if m.position == last]))
     for start, end, candidates in neighbours:
-        instrument = next((m for m in candidates if m.category == "instruments"), None)
+        instrument = next((m for m in candidates if m.category in ("instruments", "kits")
+                           or (m.category, m.value) == ("families", "drums")), None)
         if instrument is not None and _BESIDE.fullmatch(text[start:end]):
             return instrument
     return None
@@ -243,6 +246,7 @@ def _vocabulary() -> Iterator[tuple[str, str, str]]:
     for ensemble in players.ensembles:
         yield from ((word, "ensembles", ensemble.name) for word in ensemble.words)
     yield from ((word, "counts", word) for word in players.counts)
+    yield from ((word, "kits", kit) for word, kit in players.kit_words.items())
     yield from ((word, "solo", word) for word in players.solo_words)
     yield from ((word, "only", word) for word in players.only_words)
     for verb, phrases in lex.shape.verbs.items():

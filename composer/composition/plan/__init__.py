@@ -32,7 +32,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     bar_energy = energy_per_bar(brief, timing, form)
     lift = None if brief.kind == "stinger" else choose_lift(brief.kind, timing, tonic, mode, ending, form, rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
-    casting = choose_roles(brief, preset)
+    casting = choose_roles(brief, preset, style)
     accompanied = sum(r.role != "drums" for r in casting.roles) > 1  # a lone melody has no bars to leave to a voice
     return Plan(
         **timing.__dict__,

@@ -13,7 +13,7 @@ from composer.base.quiet import quiet_import
 from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Role
-from composer.composition.styles import styles
+from composer.composition.styles import Style, styles
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -33,6 +33,11 @@ AMBIENT_TEXTURE = 92
 AMBIENT_DRONE = 42
 
 DRUM_CHANNEL = 9
+
+#: The kinds of cue a named style's kit (or named drums) plays in: all but ambient, which has no
+#: pulse. An underscore's drums follow its low energy (a groove's first level, or rest below
+#: it), so "techno, 128 bpm", read as an underscore for want of a use case, still has its kick.
+DRUM_KINDS = ("thematic", "bed", "stinger", "underscore")
 
 #: Synthesizers and electric instruments, which an "acoustic" or "orchestral" brief replaces.
 SYNTHETIC_PROGRAMS = frozenset({2, 3, 4, 5, 16, 17, 18, *range(26, 32), *range(33, 40), 50, 51, 62, 63,
@@ -68,18 +73,20 @@ class Casting:
     notes: tuple[str, ...] = ()
 
 
-def choose_roles(brief: Brief, preset: Preset) -> Casting:
+def choose_roles(brief: Brief, preset: Preset, style: Style) -> Casting:
     """Which roles play and on which General MIDI programs. The instruments the brief names (and
     its named ensemble) come first, each in the role its family suits; then, unless they are to
-    play alone, the preset's roles around them as the cue's kind plays them; then a count
-    ("trio") keeps that many. Exclusions win throughout."""
+    play alone, the preset's roles around them as the cue's kind plays them, each on the style's
+    palette program where it names one; then a count ("trio") keeps that many. A kit plays where
+    the use case, a named style, the named ensemble or the brief's own word ("and drums") asks
+    for one. Exclusions win throughout."""
     excluded = {lexicon().instruments.get(word) for word in brief.exclude}
     cast, notes = _cast_named(brief, excluded)
     if brief.alone or brief.ensemble:
-        programs, drums = cast, _ensemble_drums(brief)
+        programs, drums = cast, _ensemble_drums(brief) or _asked_drums(brief, style, named=brief.names_drums)
     else:
-        drums = _drums(brief, preset)
-        programs = {**_band(brief, preset, cast, excluded, drums), **cast}
+        drums = _drums(brief, preset) or _asked_drums(brief, style, named=bool(brief.style or brief.names_drums))
+        programs = {**_band(brief, preset, style, cast, excluded, drums), **cast}
         if brief.part_count is not None:
             programs, drums, counted = _to_count(brief.part_count, cast, programs, drums)
             notes += counted
@@ -139,20 +146,25 @@ def _drums(brief: Brief, preset: Preset) -> bool:
     return preset.drums and brief.kind in ("thematic", "bed", "stinger") and "drums" not in brief.exclude
 
 
+def _asked_drums(brief: Brief, style: Style, named: bool) -> bool:
+    """Whether a kit plays because the brief asks for it, by naming a style with a kit or the
+    drums themselves: in the kinds with a pulse, unless excluded."""
+    return named and style.drums is not None and brief.kind in DRUM_KINDS and "drums" not in brief.exclude
+
+
 def _ensemble_drums(brief: Brief) -> bool:
-    """Whether a kit plays with instruments that play alone: only as a player of the named
-    ensemble ("jazz trio"), unless excluded."""
+    """Whether a kit plays as a player of the named ensemble ("jazz trio"), unless excluded."""
     return bool(brief.ensemble) and ensembles().ensemble(brief.ensemble).drums and "drums" not in brief.exclude
 
 
-def _band(brief: Brief, preset: Preset, cast: dict[str, int], excluded: set[int | None],
+def _band(brief: Brief, preset: Preset, style: Style, cast: dict[str, int], excluded: set[int | None],
           drums: bool) -> dict[str, int]:
-    """The preset's roles the named instruments leave free, recoloured, as the kind plays them:
-    an ambient cue has no melody or ostinato and holds its bass as a drone; a bed with an
-    ostinato has no melody of its own; a kit brings the preset's timpani; a pad always plays;
-    a thematic cue adds a counter-line."""
-    programs = _coloured(brief, preset)
-    programs["timpani"] = preset.timpani if drums else -1
+    """The preset's roles the named instruments leave free, in the style's sound, recoloured, as
+    the kind plays them: an ambient cue has no melody or ostinato and holds its bass as a drone;
+    a bed with an ostinato has no melody of its own; a kit brings the preset's timpani; a pad
+    always plays; a thematic cue adds a counter-line."""
+    programs = _coloured(brief, preset, style, excluded)
+    programs["timpani"] = _in_palette(style, "timpani", preset.timpani, excluded) if drums else -1
     band = {role: program for role, program in programs.items()
             if program >= 0 and program not in excluded and role not in brief.exclude and role not in cast}
     if brief.kind == "ambient":
@@ -164,17 +176,19 @@ def _band(brief: Brief, preset: Preset, cast: dict[str, int], excluded: set[int 
         band.pop("melody", None)
     if "pad" not in band and "pad" not in cast:
         band["pad"] = 89 if 89 not in excluded else 48
-    counter = _counter_program(brief, {**band, **cast}, excluded)
+    counter = _counter_program(brief, style, {**band, **cast}, excluded)
     if counter is not None and "counter" not in cast:
         band["counter"] = counter
     return band
 
 
-def _coloured(brief: Brief, preset: Preset) -> dict[str, int]:
-    """The preset's program per role (-1: none), with an ambient cue's texture, recoloured by
-    the brief's colours ("acoustic", "electronic")."""
+def _coloured(brief: Brief, preset: Preset, style: Style, excluded: set[int | None]) -> dict[str, int]:
+    """The preset's program per role (-1: none), with an ambient cue's texture, each role on
+    the style's palette program where it names one (the use case says which roles play, the
+    style how they sound), then recoloured by the brief's colours ("acoustic", "electronic")."""
     programs: dict[str, int] = dict(preset.programs)
     programs["texture"] = (AMBIENT_TEXTURE if preset.texture is None else preset.texture) if brief.kind == "ambient" else -1
+    programs = {role: _in_palette(style, role, program, excluded) for role, program in programs.items()}
     for colour in brief.colours:
         spec = presets_colours()[colour]
         for role in programs:
@@ -183,20 +197,35 @@ def _coloured(brief: Brief, preset: Preset) -> dict[str, int]:
     return programs
 
 
-def _counter_program(brief: Brief, programs: dict[str, int], excluded: set[int | None]) -> int | None:
+def _counter_program(brief: Brief, style: Style, programs: dict[str, int], excluded: set[int | None]) -> int | None:
     """The counter-line's program, if the cue wants one: a thematic cue (or a preset named in
-    plan.toml) with a melody, and a program for it that the brief does not exclude."""
+    plan.toml) with a melody, and a program for it (the style's where it names one) that the
+    brief does not exclude."""
     data = plan_data().counter
     if brief.kind not in data.kinds and brief.preset not in data.presets:
         return None
     if "melody" not in programs or "counter" in brief.exclude:
         return None
-    program = data.programs.get(brief.preset, -1)
+    program = _in_palette(style, "counter", data.programs.get(brief.preset, -1), excluded)
     for colour in brief.colours:
         program = data.colours.get(colour, program)
     if program < 0 or program in excluded or any(colour not in presets_colours() for colour in brief.colours):
         return None
     return program
+
+
+def _in_palette(style: Style, role: str, program: int, excluded: set[int | None]) -> int:
+    """The program ``role`` plays in ``style``: where the use case gives it one (``program`` ≥
+    0), the first of the style's palette for it that the brief does not exclude; else
+    ``program``.
+
+    >>> rock = styles()["rock"]
+    >>> _in_palette(rock, "melody", 0, set()), _in_palette(rock, "melody", 0, {30}), _in_palette(rock, "melody", -1, set())
+    (30, 29, -1)
+    """
+    if program < 0:
+        return program
+    return next((p for p in style.palette.get(role, ()) if p not in excluded), program)
 
 
 def _to_count(count: int, cast: dict[str, int], programs: dict[str, int],

@@ -1,20 +1,17 @@
 """The style the plan plays: the one the brief names, else its kind's or use case's
-(``plan.toml`` [styles]). A named style's kit brings drums to every kind with a pulse, even
-where the use case has none; a style without a kit plays without; "no drums" still wins.
+(``plan.toml`` [styles]). A style without a kit plays without drums; the drums play the
+style's GM2 kit ("power" for rock), or the one the brief names ("brushes"). Whether drums play
+at all is the casting's (``sound.choose_roles``).
 """
 
 from __future__ import annotations
 
-from composer.composition.brief import Brief
+from composer.base.errors import ComposerError
+from composer.composition.brief import Brief, ensembles
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Role
 from composer.composition.plan.sound import DRUM_CHANNEL
 from composer.composition.styles import Style, styles
-
-#: The kinds of cue a named style's kit plays in: all but ambient, which has no pulse. An
-#: underscore's drums follow its low energy (a groove's first level, or rest below it), so
-#: "techno, 128 bpm", read as an underscore for want of a use case, still has its kick.
-DRUM_KINDS = ("thematic", "bed", "stinger", "underscore")
 
 
 def choose_style(brief: Brief) -> Style:
@@ -32,14 +29,22 @@ def choose_style(brief: Brief) -> Style:
 
 
 def with_style_drums(roles: tuple[Role, ...], brief: Brief, style: Style) -> tuple[Role, ...]:
-    """``roles`` with drums where the style wants them: none for a style without a kit, and a
-    kit for a named style's in the kinds that have drums unless the brief excludes them or fixes
-    who plays (a solo, a named ensemble, a count of parts)."""
-    has_drums = any(role.role == "drums" for role in roles)
+    """``roles`` with the drums on the kit the brief names ("brushes"), else the style's: its
+    General MIDI 2 program (``ensembles.toml`` [kits]) is the drum Role's; a style without a
+    kit plays without drums."""
     if style.drums is None:
         return tuple(role for role in roles if role.role != "drums")
-    cast_fixed = brief.alone or bool(brief.ensemble) or brief.part_count is not None
-    if (brief.style and not has_drums and not cast_fixed and brief.kind in DRUM_KINDS
-            and "drums" not in brief.exclude):
-        return (*roles, Role("drums", 0, DRUM_CHANNEL))
-    return roles
+    kit = Role("drums", kit_program(brief.kit or style.drums.kit), DRUM_CHANNEL)
+    return tuple(kit if role.role == "drums" else role for role in roles)
+
+
+def kit_program(kit: str) -> int:
+    """The General MIDI 2 program (bank 128) of a drum kit named in ``ensembles.toml`` [kits].
+
+    >>> kit_program("standard"), kit_program("brush"), kit_program("tr-808")
+    (0, 40, 25)
+    """
+    kits = ensembles().kits
+    if kit not in kits:
+        raise ComposerError(f"unknown drum kit {kit!r} (in styles.toml or a brief)", f"use one of: {', '.join(kits)}")
+    return kits[kit]
