@@ -87,13 +87,13 @@ class Sevenths:
 
 @dataclass(frozen=True)
 class JazzKey:
-    """A mode's jazz chords: its tonic, the ii–V of its cadences, the tritone substitute of
-    that V, and the two-bar phrase openings."""
+    """A mode's jazz chords: its tonic, the ii–V of its cadences, the spellings of that V's
+    tritone substitute, and the two-bar phrase openings."""
 
     tonic: str
     predominant: str
     dominant: str
-    substitute: str
+    substitute: tuple[str, ...]
     openings: tuple[str, ...]
 
 

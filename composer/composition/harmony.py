@@ -109,7 +109,7 @@ def make_harmony(plan: Plan, rng: random.Random) -> list[ChordSpan]:
         if plan.kind == "ambient" and tonic_pc in pcs:
             bass_pc = tonic_pc  # ambient drifts over a tonic pedal wherever the chord holds it
         bass = _place_bass(bass_pc, previous_bass)
-        voicing = _voice(pcs, root, bass, previous_voicing, previous_bass, previous_seventh)
+        voicing = _voice(pcs, root, bass, previous_voicing, previous_bass, previous_seventh, extended)
         spans.append(ChordSpan(start, length, figure, function, pcs, root, bass, voicing, cadence))
         previous_bass, previous_voicing = bass, voicing
         previous_seventh = seventh_of(pcs, root) if extended else None
@@ -442,6 +442,8 @@ def _needs_dominant(figure: str) -> bool:
 
 #: What a voicing pays for a seventh that neither holds nor falls by step (in semitones moved).
 UNRESOLVED_SEVENTH = 4.0
+#: What a seventh or ninth chord's voicing pays for its fifth on top (in semitones moved).
+FIFTH_ON_TOP = 3.0
 
 
 def _place_bass(pitch_class: int, previous: int | None) -> int:
@@ -452,9 +454,12 @@ def _place_bass(pitch_class: int, previous: int | None) -> int:
 
 
 @cache
-def _candidate_voicings(pitch_classes: tuple[int, ...], root: int) -> tuple[tuple[tuple[int, ...], float], ...]:
+def _candidate_voicings(pitch_classes: tuple[int, ...], root: int,
+                        extended: bool = False) -> tuple[tuple[tuple[int, ...], float], ...]:
     """Four-voice voicings in the pad range holding every chord tone, spaced like a real pad,
-    each with a small cost for a less usual doubling (the fifth rather than the root)."""
+    each with a small cost for a less usual doubling (the fifth rather than the root). In an
+    ``extended`` vocabulary a seventh or ninth chord also pays for its fifth on top: the
+    fifth is the tone a calm pad leaves out, and the top voice should stay the one heard."""
     wanted = set(pitch_classes)
     fifth = (root + 7) % 12
     pool = [p for p in range(PAD_RANGE[0], PAD_RANGE[1] + 1) if p % 12 in wanted]
@@ -471,6 +476,8 @@ def _candidate_voicings(pitch_classes: tuple[int, ...], root: int) -> tuple[tupl
             if doubled not in (root, fifth):
                 continue  # never double the third: it thickens and, on V, doubles the leading tone
             doubling = 0.0 if doubled == root else 1.5
+        elif extended and combo[-1] % 12 == fifth:
+            doubling = FIFTH_ON_TOP
         result.append((combo, doubling))
     return tuple(result)
 
@@ -482,11 +489,12 @@ def _voice(
     previous: tuple[int, ...] | None,
     previous_bass: int | None,
     previous_seventh: int | None = None,
+    extended: bool = False,
 ) -> tuple[int, ...]:
     """The voicing nearest the previous one: common tones held, others by the smallest step,
     no parallel fifths or octaves between the bass and the top voice, and the previous chord's
     seventh (``previous_seventh``) held or resolving down by step."""
-    candidates = _candidate_voicings(pitch_classes, root)
+    candidates = _candidate_voicings(pitch_classes, root, extended)
     if previous is None:
         return min(candidates, key=lambda c: (abs(c[0][-1] - 67) + abs(c[0][0] - 55) + c[1], c[0]))[0]
 
@@ -509,7 +517,16 @@ def _voice(
 
 #: A phrase as a vocabulary writes it: (figure, function, length in bars, cadence) per chord.
 BarPhrase = list[tuple[str, str, Fraction, str]]
-HALF = Fraction(1, 2)
+
+
+def split_bar(meter: tuple[int, int]) -> tuple[Fraction, Fraction]:
+    """How a bar shared by two chords divides (shares of the bar): in halves, but 2 + 1 beats
+    in 3/4, where a change on the second beat's offbeat would limp.
+
+    >>> split_bar((4, 4)), split_bar((3, 4)), split_bar((6, 8))
+    ((Fraction(1, 2), Fraction(1, 2)), (Fraction(2, 3), Fraction(1, 3)), (Fraction(1, 2), Fraction(1, 2)))
+    """
+    return (Fraction(2, 3), Fraction(1, 3)) if meter == (3, 4) else (Fraction(1, 2), Fraction(1, 2))
 
 
 def _vocabulary_figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
@@ -522,6 +539,9 @@ def _vocabulary_figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
         return _with_sevenths(plan, _figures(plan, rng), rng, ninths=True)
     if plan.kind == "stinger":
         chords = _figures(plan, rng)
+        if vocabulary == "blues":  # the hit on the blues' own dominant-seventh tonic
+            start, length, _, function, cadence = chords[-1]
+            chords[-1] = (start, length, harmony_data().vocabularies.blues.chords[plan.mode]["I"], function, cadence)
         return _with_sevenths(plan, chords, rng, ninths=False) if vocabulary in ("jazz", "blues") else chords
     if vocabulary == "blues":
         chords = _blues(plan, rng)
@@ -551,6 +571,18 @@ def _with_sevenths(plan: Plan, chords: list[TimedChord], rng: random.Random, nin
                 seventh = ninth
         result.append((start, length, seventh, function, cadence))
     return result
+
+
+def plainest(figures: Sequence[str], tonic: str, mode: str) -> str:
+    """Of spellings of one chord, the one whose root the key names with fewest accidentals.
+
+    >>> plainest(["V7/bV", "V7/#IV"], "C", "major"), plainest(["V7/bV", "V7/#IV"], "Bb", "major")
+    ('V7/bV', 'V7/#IV')
+    """
+    def accidentals(figure: str) -> int:
+        _, root, _ = spell(figure, tonic, mode)
+        return len(chord_spelling(figure, tonic, mode)[root]) - 1
+    return min(figures, key=accidentals)
 
 
 def _vocabulary_phrase_lengths(section: str, bars: int) -> list[int]:
@@ -620,14 +652,18 @@ class _JazzWriter:
         key, rng = self.key, self.rng
         dominant = key.dominant
         if cadence == "authentic" and not final and rng.random() < self.data.substitution_share:
-            dominant = key.substitute
+            dominant = plainest(key.substitute, self.plan.tonic, self.plan.mode)
+        first, second = split_bar(self.plan.meter)
+        if bars == 1:  # the cadence alone, in one bar
+            if cadence == "authentic":
+                return [(key.predominant, "PD", first / 2, ""), (dominant, "D", first / 2, ""),
+                        (key.tonic, "T", second, cadence)]
+            return [(key.predominant, "PD", first, ""), (dominant, "D", second, cadence)]
         if cadence == "authentic":
-            close: BarPhrase = [(key.predominant, "PD", HALF, ""), (dominant, "D", HALF, ""),
+            close: BarPhrase = [(key.predominant, "PD", first, ""), (dominant, "D", second, ""),
                                 (key.tonic, "T", Fraction(1), cadence)]
         else:
             close = [(key.predominant, "PD", Fraction(1), ""), (dominant, "D", Fraction(1), cadence)]
-        if bars == 1:
-            return [(f, fn, length / 2, c) for f, fn, length, c in close[-2:]]
         openings = [o.split() for o in key.openings]
         if opening:
             openings = [o for o in openings if o[0] == key.tonic] or openings
@@ -724,7 +760,8 @@ def _blues(plan: Plan, rng: random.Random) -> list[TimedChord]:
     if plan.ending != "loop" and written:
         if len(written) > 1:
             degree, function, _, cadence = written[-2]
-            written[-2:-1] = [(degree, functions[degree], HALF, ""), ("V", "D", HALF, "")]
+            first, second = split_bar(plan.meter)
+            written[-2:-1] = [(degree, functions[degree], first, ""), ("V", "D", second, "")]
         written[-1] = ("I", "T", Fraction(1), "authentic")
     chords: list[TimedChord] = []
     start = plan.pickup_q
