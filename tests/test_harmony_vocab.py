@@ -349,6 +349,24 @@ def test_the_score_spells_seventh_chords_in_thirds() -> None:
     assert sevenths >= 20, sevenths
 
 
+def test_a_tritone_substitute_is_written_as_its_own_chord() -> None:
+    """A tritone substitute's tones are written as the chord spells them where the key would
+    spell them otherwise: E7 in E-flat major has G-sharp, B7 in B-flat major D-sharp."""
+    checked = 0
+    for seed, (tonic, mode), written in ((1, ("Eb", "major"), {8: "G#"}), (3, ("Bb", "major"), {3: "D#"})):
+        piece = composed(BRIEFS[0], seed, "jazz")
+        assert piece.plan.key_at(Fraction(0)) == (tonic, mode), where(piece)
+        substitutes = [c for c in piece.chords if c.function == "D" and degree(piece, c) == 1]
+        pad = next(p for p in piece.score.parts if p.id == "pad")
+        for element in pad.flatten().notes:
+            if any(c.start_q <= Fraction(element.offset) < c.end_q for c in substitutes):
+                for pitch in element.pitches:
+                    if pitch.pitchClass in written:
+                        checked += 1
+                        assert pitch.name == written[pitch.pitchClass], f"{where(piece)}: {pitch} at {element.offset}"
+    assert checked >= 2, checked
+
+
 def test_chord_symbols_name_the_chords() -> None:
     symbols = [chord_symbol(f, "C", "major") for f in ("I7", "ii7", "iii7", "IV7", "V7", "vi7", "viiø7", "I9")]
     assert symbols == ["Cmaj7", "Dm7", "Em7", "Fmaj7", "G7", "Am7", "Bø7", "Cmaj9"]
