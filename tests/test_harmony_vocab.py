@@ -251,7 +251,8 @@ def test_modal_vamps_hold_two_chords_and_sound_the_modes_colour() -> None:
         colour = next(c for c in piece.chords if degree(piece, c) != 0)
         wanted = (tonic_pc(piece, colour.start_q) + CHARACTERISTIC[degree(piece, colour)]) % 12
         assert wanted in colour.pitch_classes, where(piece)
-        assert any(n.pitch % 12 == wanted for n in heard(brief, MIDI_SEEDS[0], "modal_vamp")), f"{where(piece)}: no {wanted} heard"
+        notes = heard(brief, MIDI_SEEDS[0], "modal_vamp")
+        assert any(n.pitch % 12 == wanted for n in notes), f"{where(piece)}: no {wanted} heard"
 
 
 # --- aeolian loops ----------------------------------------------------------------------
@@ -303,7 +304,8 @@ def test_rules_hold_in_every_vocabulary(vocabulary: str) -> None:
         for a, b in zip(notes, notes[1:]):
             low_a, low_b = chord_at(chords, a.start_q).bass, chord_at(chords, b.start_q).bass
             assert not parallel_perfect(low_a, a.pitch, low_b, b.pitch), f"{where(piece)}: melody at {b.start_q}"
-        strong = [n for n in notes if (n.start_q - plan.pickup_q) % plan.bar_q in ((0, 2) if plan.meter == (4, 4) else (0,))]
+        beats = (0, 2) if plan.meter == (4, 4) else (0,)
+        strong = [n for n in notes if (n.start_q - plan.pickup_q) % plan.bar_q in beats]
         tones = sum(1 for n in strong if n.pitch % 12 in chord_at(chords, n.start_q).pitch_classes)
         all_tones, all_strong = all_tones + tones, all_strong + len(strong)
         if len(strong) >= 8:

@@ -1,7 +1,8 @@
 """The harmony and motif grammar (``data/harmony.toml``) as typed records, checked when read.
 
-Harmony reads the chord grammar per mode, the idioms, the stinger pickups and the phrase
-shapes; melody reads the rhythm cells, the motif flavours and the development rules.
+Harmony reads the chord grammar per mode, the idioms, the stinger pickups, the phrase shapes
+and the vocabularies beyond triads (sevenths, jazz, blues, modal vamps, aeolian loops);
+melody reads the rhythm cells, the motif flavours and the development rules.
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ class Vocabularies:
 class HarmonyData:
     """``harmony.toml``: grammar per mode, idioms per family and mode, stinger pickups per mode,
     phrase shapes per cadence and length, rhythm cells per beats-per-bar and character, motif
-    flavours and development rules."""
+    flavours, development rules and the harmonic vocabularies beyond triads."""
 
     grammar: dict[str, Grammar]
     idioms: dict[str, dict[str, tuple[str, ...]]]

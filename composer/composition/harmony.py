@@ -3,6 +3,12 @@
 Each four-bar phrase walks tonic → predominant → dominant and closes on a cadence: authentic
 (V–I) at the end of a section, half (on V) inside one. Chord choices per function are data
 (``data/harmony.toml``); music21's ``RomanNumeral`` spells them in the key.
+
+The plan's harmonic vocabulary (styles.HARMONY_VOCABULARIES) says which chords: "triads" is
+that grammar as it is; "sevenths" gives its chords their sevenths (and now and then a ninth);
+"jazz", "blues", "modal_vamp" and "aeolian_loop" write their own phrases (ii–V–I cadences,
+twelve-bar choruses, two-chord vamps, four-chord loops). Outside the triads a ChordSpan's
+pitch classes are stacked in thirds from the root (root, third, fifth, seventh, ninth).
 """
 
 from __future__ import annotations
