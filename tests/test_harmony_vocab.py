@@ -91,6 +91,23 @@ def sounding_at(notes: tuple[Note, ...], q: float) -> list[Note]:
     return [n for n in notes if n.start_q <= probe < n.end_q]
 
 
+# --- triads ----------------------------------------------------------------------------
+
+
+def test_triads_speak_only_the_plain_grammar() -> None:
+    """The "triads" vocabulary is the functional grammar as it was: every chord a figure of the
+    grammar, its idioms or its stinger pickups, and no chord beyond a seventh (the grammar's
+    own ii7, V7, iv7, viio7). The fingerprint (scripts/fingerprint.py) holds it byte-identical."""
+    data = harmony_data()
+    known = {f for g in data.grammar.values() for field in ("T", "PD", "D", "T_cadence", "D_cadence", "PD_colour",
+                                                            "D_colour", "T_deceptive") for f in getattr(g, field)}
+    known |= {f for family in data.idioms.values() for loops in family.values() for loop in loops for f in loop.split()}
+    known |= {f for pickups in data.stinger.values() for pickup in pickups for f in pickup.split()}
+    for piece in pieces("triads", BRIEFS + ("epic logo sting, 3 seconds",), SEEDS[:3]):
+        assert {c.figure for c in piece.chords} <= known, where(piece)
+        assert all(len(set(c.pitch_classes)) <= 4 for c in piece.chords), where(piece)
+
+
 # --- sevenths ---------------------------------------------------------------------------
 
 
