@@ -16,7 +16,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -561,16 +562,34 @@ def _vocabulary_figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
     return chords
 
 
+#: A Roman numeral seventh chord in root position ("ii7", "bVI7"), which can take its ninth.
+ROOT_POSITION_SEVENTH = re.compile(r"[b#]?(?:[iv]+|[IV]+)7")
+
+
+def seventh_figure(figure: str, listed: Mapping[str, str]) -> str:
+    """The figure with its seventh: as ``listed`` (inversions, altered chords), else "7"
+    added to a root-position triad or a secondary dominant's V; a figure that has its
+    figured bass already (a seventh, an inversion) is kept.
+
+    >>> [seventh_figure(f, {"V6": "V65"}) for f in ("ii", "V6", "V7", "V/V", "bVI")]
+    ['ii7', 'V65', 'V7', 'V7/V', 'bVI7']
+    """
+    if figure in listed:
+        return listed[figure]
+    if figure[-1].isdigit():
+        return figure
+    return "V7/" + figure[2:] if figure.startswith("V/") else figure + "7"
+
+
 def _with_sevenths(plan: Plan, chords: list[TimedChord], rng: random.Random, ninths: bool) -> list[TimedChord]:
     """The chords with their diatonic sevenths; with ``ninths``, now and then a tonic or
     predominant away from a cadence with its (major) ninth as colour."""
     data = harmony_data().vocabularies.sevenths
     result = []
     for start, length, figure, function, cadence in chords:
-        seventh = data.figures.get(figure) or (figure if figure[-1].isdigit() else
-                                                "V7/" + figure[2:] if figure.startswith("V/") else figure + "7")
-        if (ninths and not cadence and function in data.ninth_functions and seventh.endswith("7")
-                and seventh.strip("biv#IV") == "7" and rng.random() < data.ninth_share):
+        seventh = seventh_figure(figure, data.figures)
+        if (ninths and not cadence and function in data.ninth_functions
+                and ROOT_POSITION_SEVENTH.fullmatch(seventh) and rng.random() < data.ninth_share):
             ninth = seventh[:-1] + "9"
             pcs, root, _ = spell(ninth, *plan.key_at(start))
             if (root + 2) % 12 in pcs and (root + 1) % 12 not in pcs:
