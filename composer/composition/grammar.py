@@ -1,17 +1,20 @@
 """The harmony and motif grammar (``data/harmony.toml``) as typed records, checked when read.
 
-Harmony reads the chord grammar per mode, the idioms, the stinger pickups and the phrase
-shapes; melody reads the rhythm cells, the motif flavours and the development rules.
+Harmony reads the chord grammar per mode, the idioms, the stinger pickups, the phrase shapes
+and the vocabularies beyond triads (sevenths, jazz, blues, modal vamps, aeolian loops);
+melody reads the rhythm cells, the motif flavours and the development rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 
-from composer.base.records import record
-from composer.base.tables import data_file, table
+from composer.base.records import bounds, record
+from composer.base.tables import data_error, data_file, table
+from composer.base.theory import MODE_STEPS
 
 #: The harmonic functions of the grammar: tonic, predominant, dominant.
 FUNCTIONS = ("T", "PD", "D")
@@ -74,10 +77,77 @@ class Development:
 
 
 @dataclass(frozen=True)
+class Sevenths:
+    """The "sevenths" vocabulary: the seventh of each grammar figure where adding "7" does not
+    make it, and how often which functions take their ninth as colour."""
+
+    figures: dict[str, str]
+    ninth_share: float = field(metadata=bounds(0, 1))
+    ninth_functions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JazzKey:
+    """A mode's jazz chords: its tonic, the ii–V of its cadences, the spellings of that V's
+    tritone substitute, and the two-bar phrase openings."""
+
+    tonic: str
+    predominant: str
+    dominant: str
+    substitute: tuple[str, ...]
+    openings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Jazz:
+    substitution_share: float = field(metadata=bounds(0, 1))
+    keys: dict[str, JazzKey] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Blues:
+    """The twelve-bar form as degrees ("I", "IV", "V"), how often the quick change, and each
+    mode's dominant seventh on each degree."""
+
+    form: tuple[str, ...]
+    quick_change_share: float = field(metadata=bounds(0, 1))
+    chords: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModalVamp:
+    """Two-chord vamps per mode ("tonic other"), each chord held ``bars``."""
+
+    bars: int = field(metadata=bounds(1, 8))
+    vamps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AeolianLoop:
+    """Four-chord loops per mode, the chords that end a piece after the loop's first chord,
+    and each mode's tonic (the first chord of a piece)."""
+
+    loops: dict[str, tuple[str, ...]]
+    endings: dict[str, str]
+    tonics: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """Every harmonic vocabulary beyond the plain triads (styles.HARMONY_VOCABULARIES)."""
+
+    sevenths: Sevenths
+    jazz: Jazz
+    blues: Blues
+    modal_vamp: ModalVamp
+    aeolian_loop: AeolianLoop
+
+
+@dataclass(frozen=True)
 class HarmonyData:
     """``harmony.toml``: grammar per mode, idioms per family and mode, stinger pickups per mode,
     phrase shapes per cadence and length, rhythm cells per beats-per-bar and character, motif
-    flavours and development rules."""
+    flavours, development rules and the harmonic vocabularies beyond triads."""
 
     grammar: dict[str, Grammar]
     idioms: dict[str, dict[str, tuple[str, ...]]]
@@ -86,6 +156,7 @@ class HarmonyData:
     rhythms: dict[str, dict[str, tuple[tuple[Fraction, ...], ...]]]
     motif_flavours: dict[str, Flavour]
     development: Development
+    vocabularies: Vocabularies
 
 
 @cache
@@ -95,4 +166,24 @@ def harmony_data() -> HarmonyData:
     >>> harmony_data().rhythms["4"]["calm"][3]
     (Fraction(3, 2), Fraction(1, 2), Fraction(2, 1))
     """
-    return record(HarmonyData, table("harmony"), data_file("harmony"))
+    data = record(HarmonyData, table("harmony"), data_file("harmony"))
+    _check_vocabularies(data.vocabularies)
+    return data
+
+
+def _check_vocabularies(vocabularies: Vocabularies) -> None:
+    """Every vocabulary speaks in every mode, and the blues names a chord for each degree of
+    its form, which has twelve bars."""
+    blues = vocabularies.blues
+    loop = vocabularies.aeolian_loop
+    rows: dict[str, Mapping[str, object]] = {
+        "jazz.keys": vocabularies.jazz.keys, "blues.chords": blues.chords,
+        "modal_vamp.vamps": vocabularies.modal_vamp.vamps, "aeolian_loop.loops": loop.loops,
+        "aeolian_loop.endings": loop.endings, "aeolian_loop.tonics": loop.tonics}
+    for where, row in rows.items():
+        missing = [mode for mode in MODE_STEPS if mode not in row]
+        if missing:
+            raise data_error(data_file("harmony"), f"vocabularies.{where}", f"no entry for {', '.join(missing)}")
+    if len(blues.form) != 12 or any(set(blues.form) - set(chords) for chords in blues.chords.values()):
+        raise data_error(data_file("harmony"), "vocabularies.blues",
+                         "the form needs twelve bars, each a degree every mode's chords name")

@@ -74,10 +74,16 @@ def pedalled_notes(notes: Sequence[note.GeneralNote], start_q: Fraction, end_q: 
 
 
 def _names_at(plan: Plan, chords: list[ChordSpan], starts: list[Fraction], at_q: Fraction) -> dict[int, str]:
-    """The key's note names at ``at_q``, with the sounding chord's names for its other tones
-    (``starts``: the chords' start times, for bisection)."""
+    """The key's note names at ``at_q``, with the sounding chord's names for its other tones,
+    and for all of them where the chord is a seventh chord outside the key (a tritone
+    substitute B7 in B-flat keeps its D-sharp, not the key's E-flat), so it is written in
+    thirds (``starts``: the chords' start times, for bisection)."""
     chord = chords[chord_index(starts, at_q)]
-    return {**chord_spelling(chord.figure, *plan.key_at(chord.start_q)), **spelling(*plan.key_at(at_q))}
+    own = chord_spelling(chord.figure, *plan.key_at(chord.start_q))
+    key = spelling(*plan.key_at(at_q))
+    if len(own) >= 4 and not set(own) <= set(key):
+        return {**key, **own}
+    return {**own, **key}
 
 
 def _melodic(midi: int, names: dict[int, str], toward: pitch.Pitch | None) -> pitch.Pitch:
