@@ -30,7 +30,7 @@ from composer.composition.arrange import PartSpec, Performance, arrange, fade_le
 from composer.composition.brief import Brief, build_brief
 from composer.composition.harmony import ChordSpan, make_harmony
 from composer.composition.melody import Theme, make_theme
-from composer.composition.plan import Plan, Role, make_plan
+from composer.composition.plan import PlacedEvent, Plan, Role, make_plan
 from composer.notation import midi as midi_writer
 from composer.notation import musicxml
 from composer.notation.score import build_score
@@ -39,8 +39,8 @@ __all__ = ["Piece", "compose", "explanation", "generator", "understood", "versio
 
 #: The fields `composer explain` shows, in its order (the report shows most of them in its own).
 EXPLAINED = ("brief", "kind", "preset", "style", "duration_s", "mood", "tempo_range", "tempo_bpm", "key", "lift",
-             "mode", "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues", "notes",
-             "ignored_words")
+             "mode", "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues",
+             "events", "tempo_map", "key_changes", "notes", "ignored_words")
 #: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
 FADE_CLOSE_S = 1.0
 
@@ -296,9 +296,34 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "energy": plan.energy_curve(),
         "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
                  for e in brief.shape],
+        "events": [_event_fields(plan, event) for event in plan.events],
+        "tempo_map": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan_bar(plan, at_q), "bpm": round(float(bpm), 3)}
+                      for at_q, bpm in plan.tempo_map()] if plan.tempo_changes else [],
+        "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan_bar(plan, at_q), "key": f"{tonic} {mode}"}
+                        for at_q, tonic, mode in plan.key_changes],
         "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }
+
+
+def _event_fields(plan: Plan, event: PlacedEvent) -> dict[str, Any]:
+    """An event as JSON data: what was asked, and where the music lands it (to the millisecond)."""
+    landed = plan.exact_seconds(event.moment_q)
+    fields: dict[str, Any] = {
+        "kind": event.kind, "asked_s": round(float(event.asked_s), 3), "landed_s": round(float(landed), 3),
+        "off_ms": round(float(landed - event.asked_s) * 1000, 3), "bar": plan_bar(plan, event.moment_q),
+        "source": event.source,
+    }
+    if event.end_q != event.at_q:
+        fields["span_s"] = [round(plan.seconds(event.at_q), 3), round(plan.seconds(event.end_q), 3)]
+    fields.update({name: value for name, value in (("keep", list(event.keep)), ("mode", event.mode),
+                                                   ("label", event.label)) if value})
+    return fields
+
+
+def plan_bar(plan: Plan, quarters: Fraction) -> int:
+    """The bar ``quarters`` falls in, counted from 1 as a score counts them."""
+    return int((quarters - plan.pickup_q) // plan.bar_q) + 1
 
 
 def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:

@@ -1,0 +1,286 @@
+"""Timing and form cut to the picture: the moments a brief's events name (a hit, a turn, the
+edges of a stop or a drop-out, a build's arrival, a tempo change, a button) fall on downbeats.
+
+Film composers pick a tempo so that hits fall on bar lines; where one tempo cannot catch every
+hit they change it between hits. Here the time between two such moments is filled with whole
+bars at the tempo nearest the style's, so each span may take its own tempo (a tempo map whose
+changes fall on the moments themselves). Tempos are whole microseconds per quarter note, as a
+MIDI file stores them, each chosen to absorb the rounding of the ones before: what the file plays
+is what the plan says, to the microsecond.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from composer.composition.brief import CueEvent
+from composer.composition.plan.model import PlacedEvent, Timing
+
+#: Events whose moment lands on a downbeat (a button's is the final chord's, where the music ends).
+ON_DOWNBEAT = ("hit", "turn", "tempo")
+#: Events whose span starts and ends on downbeats.
+SPAN_ON_DOWNBEATS = ("stop", "dip")
+#: A span between two moments is given whole bars within this share of the wanted tempo, or its
+#: later moment is left to land where the music reaches it (two moments too close to bar).
+MAX_TEMPO_BEND = Fraction(1, 2)
+#: A build with no length named rises over this many bars into its moment (less if the music
+#: before it is shorter).
+BUILD_BARS = 8
+MICROSECONDS = 60_000_000
+#: How far the common tempo may move from the style's to catch the moments, in steps of a
+#: twentieth of a BPM.
+TEMPO_SEARCH = Fraction(8, 100)
+TEMPO_STEP = Fraction(1, 20)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The music between two moments: its first bar, its bars, and what it is (``stop``,
+    ``dip`` or ``play``)."""
+
+    start_bar: int
+    bars: int
+    what: str
+
+
+@dataclass(frozen=True)
+class CutTiming:
+    """A timing fitted to the picture, with the segments between its moments."""
+
+    timing: Timing
+    segments: tuple[Segment, ...]
+
+
+def moments(events: Sequence[CueEvent], duration_s: Fraction) -> list[tuple[Fraction, str]]:
+    """(seconds, what follows) for every moment the music must reach on a downbeat, in order,
+    strictly inside the piece; what follows is "stop" or "dip" inside one, else "play".
+
+    >>> hit, stop = CueEvent("hit", Fraction(20)), CueEvent("stop", Fraction(30), Fraction(2))
+    >>> moments([hit, stop], Fraction(60))
+    [(Fraction(20, 1), 'play'), (Fraction(30, 1), 'stop'), (Fraction(32, 1), 'play')]
+    """
+    times = {e.at_s for e in events if e.kind in ON_DOWNBEAT or e.kind == "build"}
+    times |= {t for e in events if e.kind in SPAN_ON_DOWNBEATS for t in (e.at_s, e.end_s)}
+    spans = [e for e in events if e.kind in SPAN_ON_DOWNBEATS]
+
+    def following(at_s: Fraction) -> str:
+        inside = [e.kind for e in spans if e.at_s <= at_s < e.end_s]
+        return "stop" if "stop" in inside else inside[0] if inside else "play"
+
+    return [(at, following(at)) for at in sorted(times) if 0 < at < duration_s]
+
+
+def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: Fraction, meter: tuple[int, int],
+                  ending: str) -> CutTiming:
+    """Whole bars between the events' moments, each span at the tempo nearest ``wanted_bpm``
+    (a ``tempo`` event's own after it), then the end: bars and a release of about a second, a
+    loop's whole bars, or a button's final beat.
+
+    >>> cut = fit_to_events([CueEvent("hit", Fraction(75))], Fraction(90), Fraction(90), (4, 4), "ring")
+    >>> round(float(cut.timing.exact_seconds(cut.timing.bar_start_q(cut.segments[1].start_bar))), 4)
+    75.0
+    """
+    bar_q = Fraction(4 * meter[0], meter[1])
+    tempo_at = _tempo_events(events)
+    button_s = _early_button(events, duration_s, wanted_bpm, meter)
+    marks = moments(events, button_s or duration_s) + ([(button_s, "play")] if button_s else [])
+    marks = _reachable(marks, wanted_bpm, tempo_at, bar_q)
+    tempo = _common_tempo(marks, wanted_bpm, tempo_at, bar_q)
+    spans: list[tuple[int, Fraction]] = []  # (bars, microseconds per quarter) per segment
+    segments: list[Segment] = []
+    now_s, what, bar = Fraction(0), "play", 0
+    for at_s, following in marks:
+        bars = max(1, round((at_s - now_s) * _wanted(tempo_at, now_s, tempo) / 60 / bar_q))
+        micro = Fraction(round((at_s - now_s) * 1_000_000 / (bars * bar_q)))
+        spans.append((bars, micro))
+        segments.append(Segment(bar, bars, what))
+        now_s += bars * bar_q * micro / 1_000_000
+        bar, what = bar + bars, following
+    last_wanted = _wanted(tempo_at, now_s, tempo)
+    if button_s is not None and marks and marks[-1][0] == button_s:  # the music ends on it; the rest rings
+        last_bars, last_micro, tail_s = 0, Fraction(round(MICROSECONDS / last_wanted)), duration_s - now_s
+    else:
+        last_bars, last_micro, tail_s = _end(duration_s - now_s, last_wanted, bar_q, meter, ending)
+    spans.append((last_bars, last_micro))
+    segments.append(Segment(bar, last_bars, what))
+    tempos = [MICROSECONDS / micro for _, micro in spans]
+    changes: list[tuple[Fraction, Fraction]] = []
+    start_q, playing = Fraction(0), tempos[0]
+    for (bars, _), tempo in zip(spans, tempos):
+        if tempo != playing:
+            changes.append((start_q, tempo))
+            playing = tempo
+        start_q += bars * bar_q
+    timing = Timing(tempos[0], meter, bar + last_bars, Fraction(0), tail_s,
+                    tempo_changes=tuple(changes))
+    return CutTiming(timing, tuple(s for s in segments if s.bars))
+
+
+def _early_button(events: Sequence[CueEvent], duration_s: Fraction, wanted: Fraction,
+                  meter: tuple[int, int]) -> Fraction | None:
+    """The time of a button that ends the music more than a beat before the file ends (the
+    rest is its ring), or None: a button at the end lands on the final beat instead."""
+    beat_s = 60 * Fraction(4, meter[1]) / wanted
+    buttons = [e.at_s for e in events if e.kind == "button" and e.at_s < duration_s - beat_s]
+    return min(buttons) if buttons else None
+
+
+def _end(remaining_s: Fraction, wanted: Fraction, bar_q: Fraction, meter: tuple[int, int],
+         ending: str) -> tuple[int, Fraction, Fraction]:
+    """(bars, microseconds per quarter, release seconds) after the last moment: whole bars and a
+    release of about a second (none for a loop; one beat for a button, the final chord's); a
+    moment too near the end for a bar leaves only the release."""
+    held = MICROSECONDS / Fraction(round(MICROSECONDS / wanted))
+    bar_s = 60 * bar_q / held
+    if ending not in ("loop", "button"):  # the tempo held, and a release of one to three seconds
+        release_s = min(Fraction(1), remaining_s / 8)
+        bars = math.floor((remaining_s - release_s) / bar_s)
+        if bars >= 1 and remaining_s - bars * bar_s <= max(Fraction(3), bar_s / 2 + release_s):
+            return bars, MICROSECONDS / held, remaining_s - bars * bar_s
+    release_q = Fraction(4, meter[1]) if ending == "button" else Fraction(0)
+    if ending not in ("loop", "button"):
+        release_q = min(Fraction(1), remaining_s / 8) * wanted / 60
+    bars = round((remaining_s * wanted / 60 - release_q) / bar_q)
+    if bars < 1:
+        return 0, MICROSECONDS / held, remaining_s
+    micro = Fraction(round(remaining_s * 1_000_000 / (bars * bar_q + release_q)))
+    return bars, micro, remaining_s - bars * bar_q * micro / 1_000_000
+
+
+def _common_tempo(marks: list[tuple[Fraction, str]], wanted: Fraction, tempo_at: dict[Fraction, Fraction],
+                  bar_q: Fraction) -> Fraction:
+    """The one tempo, within ±TEMPO_SEARCH of ``wanted``, that puts the moments nearest to whole
+    bars apart (what a sequencer's "find tempo for hit points" does): the spans between them then
+    bend least from it, each by the least it takes to land exactly. Spans after a ``tempo`` event
+    keep the event's tempo; the span into a stop plays nothing and is not counted.
+
+    >>> _common_tempo([(Fraction(10), "play"), (Fraction(21), "play")], Fraction(100), {}, Fraction(4))
+    Fraction(92, 1)
+    """
+    timed = [(at_s, now, what) for (at_s, _), (now, what) in zip(marks, [(Fraction(0), "play"), *marks])
+             if what != "stop" and not any(t <= now for t in tempo_at)]
+    if not timed:
+        return wanted
+
+    def bend(tempo: Fraction) -> Fraction:
+        worst = Fraction(0)
+        for at_s, now, _ in timed:
+            exact = (at_s - now) * tempo / 60 / bar_q
+            worst = max(worst, abs(max(1, round(exact)) - exact) / exact)
+        return worst
+
+    steps = int(wanted * TEMPO_SEARCH / TEMPO_STEP)
+    candidates = [wanted + k * TEMPO_STEP for k in range(-steps, steps + 1)]
+    return min(candidates, key=lambda t: (bend(t), abs(t - wanted)))
+
+
+def _reachable(marks: list[tuple[Fraction, str]], wanted: Fraction, tempo_at: dict[Fraction, Fraction],
+               bar_q: Fraction) -> list[tuple[Fraction, str]]:
+    """The moments, less any that would need a span's tempo to bend more than MAX_TEMPO_BEND
+    (two hits a fraction of a bar apart): the span into a stop plays nothing, any tempo does."""
+    kept: list[tuple[Fraction, str]] = []
+    now, what = Fraction(0), "play"
+    for at_s, following in marks:
+        target = _wanted(tempo_at, now, wanted)
+        exact = (at_s - now) * target / 60 / bar_q
+        bars = max(1, round(exact))
+        if what == "stop" or abs(bars - exact) <= MAX_TEMPO_BEND * exact:
+            kept.append((at_s, following))
+            now, what = at_s, following
+    return kept
+
+
+def _tempo_events(events: Sequence[CueEvent]) -> dict[Fraction, Fraction]:
+    return {e.at_s: e.tempo_bpm for e in events if e.kind == "tempo" and e.tempo_bpm}
+
+
+def _wanted(tempo_at: dict[Fraction, Fraction], at_s: Fraction, wanted: Fraction) -> Fraction:
+    """The tempo wanted from ``at_s``: the latest tempo event's at or before it, else ``wanted``."""
+    earlier = [t for t in tempo_at if t <= at_s]
+    return tempo_at[max(earlier)] if earlier else wanted
+
+
+def place(events: Sequence[CueEvent], timing: Timing) -> tuple[PlacedEvent, ...]:
+    """Each event at the quarter note it lands on: a moment on its downbeat (the nearest bar line,
+    exact where the timing was cut to it), anything else where its time falls.
+
+    >>> cut = fit_to_events([CueEvent("hit", Fraction(75))], Fraction(90), Fraction(90), (4, 4), "ring")
+    >>> placed = place([CueEvent("hit", Fraction(75))], cut.timing)[0]
+    >>> placed.kind, round(float(cut.timing.exact_seconds(placed.at_q)), 4)
+    ('hit', 75.0)
+    """
+    placed = []
+    for event in events:
+        at_q = timing.quarters_at(event.at_s)
+        end_q = timing.quarters_at(event.end_s)
+        if event.kind == "button":
+            at_q = timing.music_q
+        elif event.kind in ON_DOWNBEAT or event.kind in SPAN_ON_DOWNBEATS or event.kind == "build":
+            at_q = _nearest_bar(timing, at_q)
+        if event.kind in SPAN_ON_DOWNBEATS:
+            end_q = max(at_q + timing.bar_q, _nearest_bar(timing, end_q))
+        elif event.kind == "build":
+            earlier = [q for e in events if e is not event and e.kind != "build"
+                       for q in (_nearest_bar(timing, timing.quarters_at(e.at_s)),
+                                 _nearest_bar(timing, timing.quarters_at(e.end_s))) if q < at_q]
+            start_q = _nearest_bar(timing, timing.quarters_at(event.at_s - event.length_s)) if event.length_s else (
+                max([at_q - BUILD_BARS * timing.bar_q, Fraction(0), *earlier]))
+            at_q, end_q = start_q, at_q
+        elif event.kind in ON_DOWNBEAT or event.kind == "button":
+            end_q = at_q
+        placed.append(PlacedEvent(event.kind, event.at_s, event.length_s, at_q, end_q, event.keep, event.mode,
+                                  event.label, event.source))
+    return tuple(placed)
+
+
+def _nearest_bar(timing: Timing, quarters: Fraction) -> Fraction:
+    bar = min(max(0, round((quarters - timing.pickup_q) / timing.bar_q)), timing.bars)
+    return timing.bar_start_q(bar)
+
+
+def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEvent],
+             timing: Timing) -> list[tuple[str, int]]:
+    """(section name, bars) with a section starting at every moment: the first span opens with
+    an intro, the last closes with an ending, a stop and a drop-out are sections of their own,
+    the music rising into a build's moment is a build, and the rest are statements and contrasts
+    in turn, of four-bar phrases up to eight bars long.
+
+    >>> cut_form("thematic", [Segment(0, 12, "play"), Segment(12, 1, "stop"), Segment(13, 12, "play")], [],
+    ...          Timing(Fraction(120), (4, 4), 25, Fraction(0), Fraction(1)))
+    [('intro', 4), ('statement', 8), ('stop', 1), ('contrast', 8), ('ending', 4)]
+    """
+    builds = [(e.at_q, e.end_q) for e in events if e.kind == "build"]
+    form: list[tuple[str, int]] = []
+    turn = 0
+    for index, segment in enumerate(segments):
+        if segment.what in ("stop", "dip"):
+            form.append((segment.what, segment.bars))
+            continue
+        bars = segment.bars
+        head = 0 if index else 4 + bars % 4 if bars >= 12 else bars % 4 if bars >= 8 else 0
+        tail = 4 if index == len(segments) - 1 and bars - head >= 12 else 0
+        if head:
+            form.append(("intro", head))
+        middle = bars - head - tail
+        end_bar = segment.start_bar + bars - tail
+        build_from = next((_bar_of(timing, start) for start, end in builds
+                           if _bar_of(timing, end) == end_bar and start < end), None)
+        building = max(0, min(middle, end_bar - build_from)) if build_from is not None else 0
+        middle -= building
+        while middle > 0:
+            size = middle if middle < 12 else 4 if middle == 12 else 8
+            form.append((("statement", "contrast")[turn % 2], size))
+            middle -= size
+            turn += 1
+        if building:
+            form.append(("build", building))
+        if tail:
+            form.append(("ending", tail))
+    return form
+
+
+def _bar_of(timing: Timing, quarters: Fraction) -> int:
+    return math.floor((quarters - timing.pickup_q) / timing.bar_q)
