@@ -189,6 +189,9 @@ class Piece:
             "bars": plan["bars"],
             "ending": plan["ending"],
             "sections": plan["sections"],
+            "events": plan["events"],
+            "tempo_map": plan["tempo_map"],
+            "key_changes": plan["key_changes"],
             "energy": plan["energy"],
             "progression": [c.figure for c in self.chords],
             "motif": self._motif_report(),
@@ -234,7 +237,8 @@ class Piece:
         first = next(i for i, n in enumerate(theme.notes) if n.start_q == theme.statements_q[0])
         stated = theme.notes[first : first + len(theme.motif.rhythm)]
         written = {Fraction(n.offset): n for n in melody.flatten().notes}
-        return [written[n.start_q].pitches[0].nameWithOctave for n in stated]
+        # a hit's breath may take a note of the statement: the motif is named as it is heard
+        return [written[n.start_q].pitches[0].nameWithOctave for n in stated if n.start_q in written]
 
 
 def _loudness_report(plan: Plan, delivered: Delivered | None) -> dict[str, Any]:

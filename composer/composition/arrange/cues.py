@@ -42,17 +42,24 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
         elif event.kind == "dip":
             kept = _dip_layers(event, result)
             result = [part if part.role.role in kept else _silenced(part, event.at_q, event.end_q) for part in result]
-    for event in plan.events:
-        if event.kind == "hit":
-            chord = chords[chord_index([c.start_q for c in chords], event.at_q)]
-            result = [_accented(part, chord, event.at_q, plan) for part in result]
+    for at_q in sorted(tutti(plan)):
+        chord = chords[chord_index([c.start_q for c in chords], at_q)]
+        result = [_accented(part, chord, at_q, plan) for part in result]
     return tuple(result)
 
 
+def tutti(plan: Plan) -> frozenset[Fraction]:
+    """Where every part strikes together: each hit, and a button ending's final chord."""
+    hits = {e.at_q for e in plan.events if e.kind == "hit"}
+    if plan.ending == "button" and plan.kind != "stinger" and plan.tail_s > 0:
+        hits.add(plan.music_q)
+    return frozenset(hits)
+
+
 def exact_onsets(plan: Plan) -> frozenset[Fraction]:
-    """The onsets players strike exactly on time, with no micro-timing: hits, and the entries
-    where the music resumes after a stop or a drop-out."""
-    return frozenset(e.at_q if e.kind == "hit" else e.end_q for e in plan.events if e.kind in ("hit", "stop", "dip"))
+    """The onsets players strike exactly on time, with no micro-timing: hits and a button, and
+    the entries where the music resumes after a stop or a drop-out."""
+    return tutti(plan) | {e.end_q for e in plan.events if e.kind in ("stop", "dip")}
 
 
 def _dip_layers(event: PlacedEvent, parts: Sequence[PartSpec]) -> tuple[str, ...]:
