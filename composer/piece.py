@@ -129,7 +129,17 @@ class Piece:
         or else its use case's target."""
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         midi = decoded_midi(self.midi_bytes)
-        return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate)
+        return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate,
+                         self.cue_points())
+
+    def cue_points(self) -> tuple[tuple[float, str], ...]:
+        """The markers a WAV carries: every event and section where the music has them, when the
+        piece was cut to picture (a piece without events carries none)."""
+        if not self.plan.events:
+            return ()
+        from composer.notation.markers import marks
+
+        return tuple((float(mark.start_s), mark.name) for mark in marks(self.plan))
 
     def provenance(self) -> Provenance:
         """Title, brief, seed and version, and the statement that the piece is original and free to use."""

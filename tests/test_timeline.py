@@ -168,3 +168,40 @@ def test_events_are_heard_in_the_audio(small_soundfont) -> None:
     assert level(60, 64) >= level(44, 48) + 3
     assert level(64, 64.5) > level(62, 64)
     assert level(0, 1) <= level(7, 8) - 10
+
+
+def test_markers_read_back_in_opentimelineio_csv_and_the_wav_cue_chunk(small_soundfont, tmp_path) -> None:
+    """The marker files an editor imports: OTIO read by opentimelineio itself, the CSV by the
+    csv module, and the WAV's cue chunk walked as RIFF: each names the hit at its landed time."""
+    import csv
+    import struct
+
+    import opentimelineio as otio
+
+    from composer.notation.markers import markers_csv, markers_otio
+
+    piece = compose(with_events("uplifting corporate music, 20 seconds", CueEvent("hit", Fraction(12))), seed=1)
+    timeline = otio.adapters.read_from_string(markers_otio(piece.plan, "cue", "cue.wav").decode(), "otio_json")
+    found = {m.name: m.marked_range.start_time.to_seconds() for m in timeline.tracks.markers}
+    assert found["hit 0:12"] == pytest.approx(12, abs=0.001)
+    assert timeline.tracks[0][0].media_reference.target_url == "cue.wav"
+    assert timeline.duration().to_seconds() == pytest.approx(20)
+    rows = list(csv.DictReader(io.StringIO(markers_csv(piece.plan).decode())))
+    assert [float(r["start_s"]) for r in rows if r["kind"] == "hit"] == [12.0]
+    assert next(r["timecode"] for r in rows if r["kind"] == "hit") == "00:00:12:00"
+    wav = tmp_path / "cue.wav"
+    piece.render(wav, soundfont=small_soundfont)
+    data = wav.read_bytes()
+    chunks, at = {}, 12
+    while at < len(data):
+        name, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        chunks.setdefault(name, []).append(data[at + 8:at + 8 + size])
+        at += 8 + size + size % 2
+    cue = chunks[b"cue "][0]
+    points = [struct.unpack("<II4sIII", cue[4 + 24 * i:28 + 24 * i]) for i in range(struct.unpack("<I", cue[:4])[0])]
+    adtl = next(body for body in chunks[b"LIST"] if body[:4] == b"adtl")
+    labels = adtl.split(b"labl")[1:]
+    named = {struct.unpack("<I", label[4:8])[0]: label[8:].split(b"\0")[0].decode() for label in labels}
+    hit = next(number for number, text in named.items() if text == "hit 0:12")
+    frame = next(p[1] for p in points if p[0] == hit)
+    assert frame == round(12 * 44_100)

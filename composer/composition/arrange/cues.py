@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from composer.composition.arrange.parts import NoteEvent, PartSpec
+from composer.composition.arrange.percussion import BUTTON_Q
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.plan import PlacedEvent, Plan
 from composer.composition.styles import drum_key
@@ -111,8 +112,8 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
         else:
             notes.append(note)
     if not at_hit:
-        notes.append(NoteEvent(at_q, min(HIT_LENGTH_Q, plan.end_q - at_q), _hit_pitch(part, chord, at_q),
-                               HIT_VELOCITY))
+        length = BUTTON_Q if at_q == plan.music_q else min(HIT_LENGTH_Q, plan.end_q - at_q)
+        notes.append(NoteEvent(at_q, length, _hit_pitch(part, chord, at_q), HIT_VELOCITY))
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
 
 
