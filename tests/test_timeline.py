@@ -205,3 +205,12 @@ def test_markers_read_back_in_opentimelineio_csv_and_the_wav_cue_chunk(small_sou
     hit = next(number for number, text in named.items() if text == "hit 0:12")
     frame = next(p[1] for p in points if p[0] == hit)
     assert frame == round(12 * 44_100)
+
+
+def test_hits_too_close_for_whole_bars_still_land_and_say_so() -> None:
+    piece = compose(with_events("uplifting corporate music, 30 seconds", CueEvent("hit", Fraction(12)),
+                                CueEvent("hit", Fraction(133, 10))), seed=1)
+    notes = onsets(midi_of(piece))
+    for at in (12, 13.3):
+        assert len({index for start, index, _ in notes if abs(start - at) < 0.001}) >= 3, at
+    assert any("too close" in note for note in piece.plan.notes)

@@ -35,7 +35,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     cut = fit_timing(brief, preset, ending)
     timing = cut.timing
     tonic, mode = choose_key(brief, rng)
-    events = place(brief.events, timing) if brief.kind != "stinger" else ()
+    events = place(brief.events, timing, cut.on_downbeats) if brief.kind != "stinger" else ()
     if brief.kind == "stinger":
         form = []
     else:
@@ -74,7 +74,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         lift_bar=lift_bar,
         lift_tonic=lift_tonic,
         voice_bars=voice_bars(brief.kind, form) if accompanied else frozenset(),
-        notes=casting.notes,
+        notes=casting.notes + cut.notes,
         events=events,
         key_changes=_key_changes(events, tonic, mode),
     )

@@ -23,13 +23,18 @@ from composer.composition.plan.model import PlacedEvent, Timing
 ON_DOWNBEAT = ("hit", "turn", "tempo")
 #: Events whose span starts and ends on downbeats.
 SPAN_ON_DOWNBEATS = ("stop", "dip")
-#: A span between two moments is given whole bars within this share of the wanted tempo, or its
-#: later moment is left to land where the music reaches it (two moments too close to bar).
-MAX_TEMPO_BEND = Fraction(1, 2)
+#: A span between two moments is given whole bars within this share of the common tempo, or its
+#: later moment does not fall on a bar line (two moments too close for whole bars): a hit then
+#: lands at its exact time within the bar, anything else on the nearest bar line.
+MAX_TEMPO_BEND = Fraction(15, 100)
+#: A span bent more than this from the common tempo is named in the plan's notes.
+NOTED_BEND = Fraction(8, 100)
 #: A build with no length named rises over this many bars into its moment (less if the music
 #: before it is shorter).
 BUILD_BARS = 8
 MICROSECONDS = 60_000_000
+#: The finest grid a hit off the bar lines is placed on: the MIDI file's ticks per quarter note.
+TICKS_PER_QUARTER = 960
 #: How far the common tempo may move from the style's to catch the moments, in steps of a
 #: twentieth of a BPM.
 TEMPO_SEARCH = Fraction(8, 100)
@@ -52,6 +57,10 @@ class CutTiming:
 
     timing: Timing
     segments: tuple[Segment, ...]
+    #: The moments (seconds) that fall on downbeats: those two close to another do not.
+    on_downbeats: frozenset[Fraction] = frozenset()
+    #: What the fitting had to do that a listener may notice, for the report.
+    notes: tuple[str, ...] = ()
 
 
 def moments(events: Sequence[CueEvent], duration_s: Fraction) -> list[tuple[Fraction, str]]:
@@ -87,7 +96,10 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
     tempo_at = _tempo_events(events)
     button_s = _early_button(events, duration_s, wanted_bpm, meter)
     marks = moments(events, button_s or duration_s) + ([(button_s, "play")] if button_s else [])
+    asked = marks
     marks = _reachable(marks, wanted_bpm, tempo_at, bar_q)
+    notes = [f"the moment at {float(at):g} s is too close to the one before for whole bars between them: it "
+             "falls within a bar (a hit at its exact time)" for at, what in asked if (at, what) not in marks]
     tempo = _common_tempo(marks, wanted_bpm, tempo_at, bar_q)
     spans: list[tuple[int, Fraction]] = []  # (bars, microseconds per quarter) per segment
     segments: list[Segment] = []
@@ -116,7 +128,12 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
         start_q += bars * bar_q
     timing = Timing(tempos[0], meter, bar + last_bars, Fraction(0), tail_s,
                     tempo_changes=tuple(changes))
-    return CutTiming(timing, tuple(s for s in segments if s.bars))
+    for (bars, _), played, segment in zip(spans, tempos, segments):
+        if segment.what != "stop" and bars and abs(played / tempo - 1) > NOTED_BEND:
+            notes.append(f"bars {segment.start_bar + 1}–{segment.start_bar + bars} play at {float(played):.1f} BPM, "
+                         f"{float(abs(played / tempo - 1)) * 100:.0f} % off the cue's {float(tempo):.1f} BPM, so that "
+                         "the next moment falls on a downbeat")
+    return CutTiming(timing, tuple(s for s in segments if s.bars), frozenset(at for at, _ in marks), tuple(notes))
 
 
 def _early_button(events: Sequence[CueEvent], duration_s: Fraction, wanted: Fraction,
@@ -203,12 +220,15 @@ def _wanted(tempo_at: dict[Fraction, Fraction], at_s: Fraction, wanted: Fraction
     return tempo_at[max(earlier)] if earlier else wanted
 
 
-def place(events: Sequence[CueEvent], timing: Timing) -> tuple[PlacedEvent, ...]:
+def place(events: Sequence[CueEvent], timing: Timing,
+          on_downbeats: frozenset[Fraction] | None = None) -> tuple[PlacedEvent, ...]:
     """Each event at the quarter note it lands on: a moment on its downbeat (the nearest bar line,
-    exact where the timing was cut to it), anything else where its time falls.
+    exact where the timing was cut to it; a hit the timing could not give a downbeat, of those
+    ``on_downbeats`` does not hold, at its exact time within the bar), anything else where its
+    time falls.
 
     >>> cut = fit_to_events([CueEvent("hit", Fraction(75))], Fraction(90), Fraction(90), (4, 4), "ring")
-    >>> placed = place([CueEvent("hit", Fraction(75))], cut.timing)[0]
+    >>> placed = place([CueEvent("hit", Fraction(75))], cut.timing, cut.on_downbeats)[0]
     >>> placed.kind, round(float(cut.timing.exact_seconds(placed.at_q)), 4)
     ('hit', 75.0)
     """
@@ -218,6 +238,8 @@ def place(events: Sequence[CueEvent], timing: Timing) -> tuple[PlacedEvent, ...]
         end_q = timing.quarters_at(event.end_s)
         if event.kind == "button":
             at_q = timing.music_q
+        elif event.kind == "hit" and on_downbeats is not None and event.at_s not in on_downbeats:
+            at_q = Fraction(round(at_q * TICKS_PER_QUARTER), TICKS_PER_QUARTER)
         elif event.kind in ON_DOWNBEAT or event.kind in SPAN_ON_DOWNBEATS or event.kind == "build":
             at_q = _nearest_bar(timing, at_q)
         if event.kind in SPAN_ON_DOWNBEATS:
