@@ -350,9 +350,11 @@ def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:
 
 
 def generator(seed: int, brief: Brief) -> random.Random:
-    """The one random generator every stage draws from, seeded by the seed and the brief's
+    """The one random generator all randomness flows from, seeded by the seed and the brief's
     words: one seed gives different briefs different keys and tunes, the same brief and seed
-    the same piece."""
+    the same piece. The plan draws from it; harmony, theme and arrangement each draw from a
+    generator seeded by it in turn, so that what one stage draws never shifts another's (the
+    motif stays when a later hit moves)."""
     return random.Random(f"{seed}:{brief.text}")
 
 
@@ -374,9 +376,10 @@ def compose(
     parsed = brief if isinstance(brief, Brief) else build_brief(brief, overrides)
     rng = generator(seed, parsed)
     plan = make_plan(parsed, rng)
-    chords = make_harmony(plan, rng)
-    theme = make_theme(plan, chords, rng)
-    arrangement = arrange(plan, chords, theme, rng)
+    harmony_rng, theme_rng, arrangement_rng = (random.Random(rng.getrandbits(64)) for _ in range(3))
+    chords = make_harmony(plan, harmony_rng)
+    theme = make_theme(plan, chords, theme_rng)
+    arrangement = arrange(plan, chords, theme, arrangement_rng)
     return Piece(parsed, seed, plan, chords, theme, arrangement.parts, arrangement.performance,
                  title or default_title(parsed.text))
 

@@ -214,3 +214,27 @@ def test_hits_too_close_for_whole_bars_still_land_and_say_so() -> None:
     for at in (12, 13.3):
         assert len({index for start, index, _ in notes if abs(start - at) < 0.001}) >= 3, at
     assert any("too close" in note for note in piece.plan.notes)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_moving_a_hit_refits_only_what_follows_the_last_unmoved_event(seed: int) -> None:
+    """Re-conform: the same brief and seed with its second hit moved 2 s later keeps the key,
+    the motif, the chords, and every accompanying note (read back from the MIDI) before the
+    first hit, which did not move. (The melody is drafted over the whole piece, so it may be
+    re-drafted around the same motif.)"""
+    text = "heroic orchestral theme for a trailer, 70 seconds"
+    before = compose(with_events(text, CueEvent("hit", Fraction(20)), CueEvent("hit", Fraction(45))), seed=seed)
+    after = compose(with_events(text, CueEvent("hit", Fraction(20)), CueEvent("hit", Fraction(47))), seed=seed)
+    assert after.plan.key == before.plan.key
+    assert after.theme.motif == before.theme.motif
+
+    def notes_until(piece: Piece, end: float) -> list[tuple[str, int, float, float, int]]:
+        melody = {role.name for role in piece.plan.roles if role.role == "melody"}
+        return sorted((i.name, n.pitch, round(n.start, 4), round(min(n.end, end), 4), n.velocity)
+                      for i in midi_of(piece).instruments for n in i.notes if n.start < end and i.name not in melody)
+
+    first_hit = before.plan.events[0].at_q
+    assert [c for c in after.chords if c.start_q < first_hit] == [c for c in before.chords if c.start_q < first_hit]
+    assert notes_until(after, 20) == notes_until(before, 20)
+    landed = [e["landed_s"] for e in after.report()["events"]]
+    assert landed == [20.0, 47.0]

@@ -65,10 +65,11 @@ def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng:
     (the micro-timing draws from ``rng``, after every note is written, so it never changes
     what is played)."""
     played = []
-    for part in parts:
+    timings = [random.Random(rng.getrandbits(64)) for _ in parts]  # one each: a part never shifts another
+    for part, timing in zip(parts, timings):
         played.append(PartPerformance(part.role.role, arrangement_data().mix[part.role.role],
                                       tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
-                                      humanize(part, rng, exact_onsets(plan))))
+                                      humanize(part, timing, exact_onsets(plan))))
     return Performance(plan.swing, plan.end_q, tuple(played))
 
 

@@ -27,18 +27,15 @@ SPAN_ON_DOWNBEATS = ("stop", "dip")
 #: later moment does not fall on a bar line (two moments too close for whole bars): a hit then
 #: lands at its exact time within the bar, anything else on the nearest bar line.
 MAX_TEMPO_BEND = Fraction(15, 100)
-#: A span bent more than this from the common tempo is named in the plan's notes.
-NOTED_BEND = Fraction(8, 100)
+
 #: A build with no length named rises over this many bars into its moment (less if the music
 #: before it is shorter).
 BUILD_BARS = 8
 MICROSECONDS = 60_000_000
 #: The finest grid a hit off the bar lines is placed on: the MIDI file's ticks per quarter note.
 TICKS_PER_QUARTER = 960
-#: How far the common tempo may move from the style's to catch the moments, in steps of a
-#: twentieth of a BPM.
-TEMPO_SEARCH = Fraction(8, 100)
-TEMPO_STEP = Fraction(1, 20)
+#: How far a span's tempo may move from the cue's to land its moment on a downbeat, as a share.
+TEMPO_RANGE = Fraction(8, 100)
 
 
 @dataclass(frozen=True)
@@ -96,23 +93,27 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
     tempo_at = _tempo_events(events)
     button_s = _early_button(events, duration_s, wanted_bpm, meter)
     marks = moments(events, button_s or duration_s) + ([(button_s, "play")] if button_s else [])
-    asked = marks
-    marks = _reachable(marks, wanted_bpm, tempo_at, bar_q)
-    notes = [f"the moment at {float(at):g} s is too close to the one before for whole bars between them: it "
-             "falls within a bar (a hit at its exact time)" for at, what in asked if (at, what) not in marks]
-    tempo = _common_tempo(marks, wanted_bpm, tempo_at, bar_q)
     spans: list[tuple[int, Fraction]] = []  # (bars, microseconds per quarter) per segment
     segments: list[Segment] = []
-    now_s, what, bar = Fraction(0), "play", 0
+    notes: list[str] = []
+    kept: list[Fraction] = []
+    now_s, what, bar, playing = Fraction(0), "play", 0, wanted_bpm
     for at_s, following in marks:
-        bars = max(1, round((at_s - now_s) * _wanted(tempo_at, now_s, tempo) / 60 / bar_q))
+        bars = _bars_between(at_s - now_s, _wanted(tempo_at, now_s, wanted_bpm), playing, bar_q, what == "stop")
+        if bars is None:
+            notes.append(f"the moment at {float(at_s):g} s is too close to the one before for whole bars between "
+                         "them: it falls within a bar (a hit at its exact time)")
+            continue
         micro = Fraction(round((at_s - now_s) * 1_000_000 / (bars * bar_q)))
+        if what != "stop":
+            playing = MICROSECONDS / micro
+        kept.append(at_s)
         spans.append((bars, micro))
         segments.append(Segment(bar, bars, what))
         now_s += bars * bar_q * micro / 1_000_000
         bar, what = bar + bars, following
-    last_wanted = _wanted(tempo_at, now_s, tempo)
-    if button_s is not None and marks and marks[-1][0] == button_s:  # the music ends on it; the rest rings
+    last_wanted = _wanted(tempo_at, now_s, wanted_bpm)
+    if button_s is not None and kept and kept[-1] == button_s:  # the music ends on it; the rest rings
         last_bars, last_micro, tail_s = 0, Fraction(round(MICROSECONDS / last_wanted)), duration_s - now_s
     else:
         last_bars, last_micro, tail_s = _end(duration_s - now_s, last_wanted, bar_q, meter, ending)
@@ -121,19 +122,20 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
     tempos = [MICROSECONDS / micro for _, micro in spans]
     changes: list[tuple[Fraction, Fraction]] = []
     start_q, playing = Fraction(0), tempos[0]
-    for (bars, _), tempo in zip(spans, tempos):
-        if tempo != playing:
-            changes.append((start_q, tempo))
-            playing = tempo
+    for (bars, _), span_tempo in zip(spans, tempos):
+        if span_tempo != playing:
+            changes.append((start_q, span_tempo))
+            playing = span_tempo
         start_q += bars * bar_q
     timing = Timing(tempos[0], meter, bar + last_bars, Fraction(0), tail_s,
                     tempo_changes=tuple(changes))
     for (bars, _), played, segment in zip(spans, tempos, segments):
-        if segment.what != "stop" and bars and abs(played / tempo - 1) > NOTED_BEND:
+        own = _wanted(tempo_at, timing.exact_seconds(timing.bar_start_q(segment.start_bar)), wanted_bpm)
+        if segment.what != "stop" and bars and abs(played / own - 1) > TEMPO_RANGE:
             notes.append(f"bars {segment.start_bar + 1}–{segment.start_bar + bars} play at {float(played):.1f} BPM, "
-                         f"{float(abs(played / tempo - 1)) * 100:.0f} % off the cue's {float(tempo):.1f} BPM, so that "
+                         f"{float(abs(played / own - 1)) * 100:.0f} % off the cue's {float(own):.1f} BPM, so that "
                          "the next moment falls on a downbeat")
-    return CutTiming(timing, tuple(s for s in segments if s.bars), frozenset(at for at, _ in marks), tuple(notes))
+    return CutTiming(timing, tuple(s for s in segments if s.bars), frozenset(kept), tuple(notes))
 
 
 def _early_button(events: Sequence[CueEvent], duration_s: Fraction, wanted: Fraction,
@@ -167,47 +169,31 @@ def _end(remaining_s: Fraction, wanted: Fraction, bar_q: Fraction, meter: tuple[
     return bars, micro, remaining_s - bars * bar_q * micro / 1_000_000
 
 
-def _common_tempo(marks: list[tuple[Fraction, str]], wanted: Fraction, tempo_at: dict[Fraction, Fraction],
-                  bar_q: Fraction) -> Fraction:
-    """The one tempo, within ±TEMPO_SEARCH of ``wanted``, that puts the moments nearest to whole
-    bars apart (what a sequencer's "find tempo for hit points" does): the spans between them then
-    bend least from it, each by the least it takes to land exactly. Spans after a ``tempo`` event
-    keep the event's tempo; the span into a stop plays nothing and is not counted.
+def _bars_between(length_s: Fraction, wanted: Fraction, playing: Fraction, bar_q: Fraction,
+                  silent: bool) -> int | None:
+    """Whole bars for a span of ``length_s`` seconds: among the counts whose tempo stays within
+    ±TEMPO_RANGE of ``wanted``, the one nearest the tempo ``playing`` before it (a smooth tempo
+    map); with none there, the count nearest ``wanted``, if it bends no more than MAX_TEMPO_BEND;
+    else None. Only what came before decides, so moving a later moment never changes an earlier
+    span. A silent span (a stop) takes the nearest count, whatever its tempo.
 
-    >>> _common_tempo([(Fraction(10), "play"), (Fraction(21), "play")], Fraction(100), {}, Fraction(4))
-    Fraction(92, 1)
+    >>> _bars_between(Fraction(10), Fraction(100), Fraction(100), Fraction(4), False)
+    4
+    >>> _bars_between(Fraction(3), Fraction(100), Fraction(100), Fraction(4), False) is None
+    True
     """
-    timed = [(at_s, now, what) for (at_s, _), (now, what) in zip(marks, [(Fraction(0), "play"), *marks])
-             if what != "stop" and not any(t <= now for t in tempo_at)]
-    if not timed:
-        return wanted
+    def count(tempo: Fraction) -> Fraction:
+        return length_s * tempo / 60 / bar_q
 
-    def bend(tempo: Fraction) -> Fraction:
-        worst = Fraction(0)
-        for at_s, now, _ in timed:
-            exact = (at_s - now) * tempo / 60 / bar_q
-            worst = max(worst, abs(max(1, round(exact)) - exact) / exact)
-        return worst
-
-    steps = int(wanted * TEMPO_SEARCH / TEMPO_STEP)
-    candidates = [wanted + k * TEMPO_STEP for k in range(-steps, steps + 1)]
-    return min(candidates, key=lambda t: (bend(t), abs(t - wanted)))
-
-
-def _reachable(marks: list[tuple[Fraction, str]], wanted: Fraction, tempo_at: dict[Fraction, Fraction],
-               bar_q: Fraction) -> list[tuple[Fraction, str]]:
-    """The moments, less any that would need a span's tempo to bend more than MAX_TEMPO_BEND
-    (two hits a fraction of a bar apart): the span into a stop plays nothing, any tempo does."""
-    kept: list[tuple[Fraction, str]] = []
-    now, what = Fraction(0), "play"
-    for at_s, following in marks:
-        target = _wanted(tempo_at, now, wanted)
-        exact = (at_s - now) * target / 60 / bar_q
-        bars = max(1, round(exact))
-        if what == "stop" or abs(bars - exact) <= MAX_TEMPO_BEND * exact:
-            kept.append((at_s, following))
-            now, what = at_s, following
-    return kept
+    exact = count(wanted)
+    if silent:
+        return max(1, round(exact))
+    low, high = math.ceil(count(wanted * (1 - TEMPO_RANGE))), math.floor(count(wanted * (1 + TEMPO_RANGE)))
+    within = [n for n in range(max(1, low), high + 1)]
+    if within:
+        return min(within, key=lambda n: (abs(n - count(playing)), n))
+    nearest = max(1, round(exact))
+    return nearest if abs(nearest - exact) <= MAX_TEMPO_BEND * exact else None
 
 
 def _tempo_events(events: Sequence[CueEvent]) -> dict[Fraction, Fraction]:
