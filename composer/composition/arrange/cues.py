@@ -20,6 +20,9 @@ HIT_VELOCITY = 118
 HIT_LENGTH_Q = Fraction(1)
 #: The breath before a hit: the held notes let go this long before it, so the hit speaks.
 BREATH_Q = Fraction(1, 2)
+#: Parts that strike a hit only where they already play: a counter-line answers the melody and
+#: is not to cross it.
+FOLLOWERS = ("counter",)
 #: A stop's cut-off: the notes sounding into it let go this long before it (more than any
 #: player's micro-timing), so it is silent to the millisecond.
 CUT_OFF_Q = Fraction(1, 16)
@@ -111,7 +114,7 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
                 notes.append(NoteEvent(note.start_q, breath - note.start_q, note.pitch, note.velocity))
         else:
             notes.append(note)
-    if not at_hit:
+    if not at_hit and part.role.role not in FOLLOWERS:
         length = BUTTON_Q if at_q == plan.music_q else min(HIT_LENGTH_Q, plan.end_q - at_q)
         notes.append(NoteEvent(at_q, length, _hit_pitch(part, chord, at_q), HIT_VELOCITY))
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
