@@ -252,6 +252,15 @@ def compose(
     sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
     made = {midi_path: piece.midi_bytes, **{path: _sheet_bytes(piece, path.suffix) for path in sheet_paths}}
     files = {"midi": midi_path, **{path.suffix.lstrip("."): path for path in sheet_paths}}
+    marker_paths = []
+    if piece.plan.events:  # cut to picture: the markers go back to the editor's timeline
+        from composer.notation.markers import markers_csv, markers_otio
+
+        otio_path, csv_path = folder / f"{base}.otio", folder / f"{base}-markers.csv"
+        audio_name = audio_paths[0].name if audio_paths else None
+        made |= {otio_path: markers_otio(piece.plan, base, audio_name), csv_path: markers_csv(piece.plan)}
+        files |= {"markers_otio": otio_path, "markers_csv": csv_path}
+        marker_paths = [otio_path, csv_path]
 
     def report_bytes(delivered: Delivered | None) -> bytes:
         return piece.report_json(delivered, files).encode("utf-8")
@@ -274,7 +283,7 @@ def compose(
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
     stem_paths = list(delivered.stems.values()) if delivered else []
-    for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, json_path]:
+    for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, *marker_paths, json_path]:
         out.print(str(path), markup=False, soft_wrap=True)  # a path is never broken across lines
 
 

@@ -30,7 +30,7 @@ from composer.composition.arrange import PartSpec, Performance, arrange, fade_le
 from composer.composition.brief import Brief, build_brief
 from composer.composition.harmony import ChordSpan, make_harmony
 from composer.composition.melody import Theme, make_theme
-from composer.composition.plan import Plan, Role, make_plan
+from composer.composition.plan import PlacedEvent, Plan, Role, make_plan
 from composer.notation import midi as midi_writer
 from composer.notation import musicxml
 from composer.notation.score import build_score
@@ -39,8 +39,8 @@ __all__ = ["Piece", "compose", "explanation", "generator", "understood", "versio
 
 #: The fields `composer explain` shows, in its order (the report shows most of them in its own).
 EXPLAINED = ("brief", "kind", "preset", "style", "duration_s", "mood", "tempo_range", "tempo_bpm", "key", "lift",
-             "mode", "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues", "notes",
-             "ignored_words")
+             "mode", "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues",
+             "events", "tempo_map", "key_changes", "notes", "ignored_words")
 #: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
 FADE_CLOSE_S = 1.0
 
@@ -129,7 +129,17 @@ class Piece:
         or else its use case's target."""
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         midi = decoded_midi(self.midi_bytes)
-        return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate)
+        return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate,
+                         self.cue_points())
+
+    def cue_points(self) -> tuple[tuple[float, str], ...]:
+        """The markers a WAV carries: every event and section where the music has them, when the
+        piece was cut to picture (a piece without events carries none)."""
+        if not self.plan.events:
+            return ()
+        from composer.notation.markers import marks
+
+        return tuple((float(mark.start_s), mark.name) for mark in marks(self.plan))
 
     def provenance(self) -> Provenance:
         """Title, brief, seed and version, and the statement that the piece is original and free to use."""
@@ -189,6 +199,9 @@ class Piece:
             "bars": plan["bars"],
             "ending": plan["ending"],
             "sections": plan["sections"],
+            "events": plan["events"],
+            "tempo_map": plan["tempo_map"],
+            "key_changes": plan["key_changes"],
             "energy": plan["energy"],
             "progression": [c.figure for c in self.chords],
             "motif": self._motif_report(),
@@ -234,7 +247,8 @@ class Piece:
         first = next(i for i, n in enumerate(theme.notes) if n.start_q == theme.statements_q[0])
         stated = theme.notes[first : first + len(theme.motif.rhythm)]
         written = {Fraction(n.offset): n for n in melody.flatten().notes}
-        return [written[n.start_q].pitches[0].nameWithOctave for n in stated]
+        # a hit's breath may take a note of the statement: the motif is named as it is heard
+        return [written[n.start_q].pitches[0].nameWithOctave for n in stated if n.start_q in written]
 
 
 def _loudness_report(plan: Plan, delivered: Delivered | None) -> dict[str, Any]:
@@ -296,9 +310,34 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "energy": plan.energy_curve(),
         "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
                  for e in brief.shape],
+        "events": [_event_fields(plan, event) for event in plan.events],
+        "tempo_map": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan_bar(plan, at_q), "bpm": round(float(bpm), 3)}
+                      for at_q, bpm in plan.tempo_map()] if plan.tempo_changes else [],
+        "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan_bar(plan, at_q), "key": f"{tonic} {mode}"}
+                        for at_q, tonic, mode in plan.key_changes],
         "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }
+
+
+def _event_fields(plan: Plan, event: PlacedEvent) -> dict[str, Any]:
+    """An event as JSON data: what was asked, and where the music lands it (to the millisecond)."""
+    landed = plan.exact_seconds(event.moment_q)
+    fields: dict[str, Any] = {
+        "kind": event.kind, "asked_s": round(float(event.asked_s), 3), "landed_s": round(float(landed), 3),
+        "off_ms": round(float(landed - event.asked_s) * 1000, 3), "bar": plan_bar(plan, event.moment_q),
+        "source": event.source,
+    }
+    if event.end_q != event.at_q:
+        fields["span_s"] = [round(plan.seconds(event.at_q), 3), round(plan.seconds(event.end_q), 3)]
+    fields.update({name: value for name, value in (("keep", list(event.keep)), ("mode", event.mode),
+                                                   ("label", event.label)) if value})
+    return fields
+
+
+def plan_bar(plan: Plan, quarters: Fraction) -> int:
+    """The bar ``quarters`` falls in, counted from 1 as a score counts them."""
+    return int((quarters - plan.pickup_q) // plan.bar_q) + 1
 
 
 def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:
@@ -311,9 +350,11 @@ def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:
 
 
 def generator(seed: int, brief: Brief) -> random.Random:
-    """The one random generator every stage draws from, seeded by the seed and the brief's
+    """The one random generator all randomness flows from, seeded by the seed and the brief's
     words: one seed gives different briefs different keys and tunes, the same brief and seed
-    the same piece."""
+    the same piece. The plan draws from it; harmony, theme and arrangement each draw from a
+    generator seeded by it in turn, so that what one stage draws never shifts another's (the
+    motif stays when a later hit moves)."""
     return random.Random(f"{seed}:{brief.text}")
 
 
@@ -335,9 +376,10 @@ def compose(
     parsed = brief if isinstance(brief, Brief) else build_brief(brief, overrides)
     rng = generator(seed, parsed)
     plan = make_plan(parsed, rng)
-    chords = make_harmony(plan, rng)
-    theme = make_theme(plan, chords, rng)
-    arrangement = arrange(plan, chords, theme, rng)
+    harmony_rng, theme_rng, arrangement_rng = (random.Random(rng.getrandbits(64)) for _ in range(3))
+    chords = make_harmony(plan, harmony_rng)
+    theme = make_theme(plan, chords, theme_rng)
+    arrangement = arrange(plan, chords, theme, arrangement_rng)
     return Piece(parsed, seed, plan, chords, theme, arrangement.parts, arrangement.performance,
                  title or default_title(parsed.text))
 

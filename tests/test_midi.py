@@ -21,6 +21,7 @@ from music21 import converter, dynamics
 
 from composer import compose
 from composer.notation.midi import midi_bytes, quarters_to_ticks, swung
+from composer.notation.score import section_marks
 
 EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
            "builds slightly in the final 20 seconds")
@@ -59,7 +60,9 @@ def test_type_1_with_a_conductor_track_and_one_named_track_per_part(piece, midi_
     kinds = Counter(m.type for m in conductor)
     assert kinds["set_tempo"] == 1 and kinds["time_signature"] == 1 and kinds["key_signature"] == 1
     markers = [m.text for m in conductor if m.type == "marker"]
-    assert markers == [s.name for s in piece.plan.sections]
+    assert markers == [name for _, name in section_marks(piece.plan)]
+    assert len(set(markers)) == len(markers)  # a section met again is numbered: "statement 2"
+    assert [m.split()[0] for m in markers] == [s.name for s in piece.plan.sections]
     tempo = next(m.tempo for m in conductor if m.type == "set_tempo")
     assert mido.tempo2bpm(tempo) == pytest.approx(float(piece.plan.tempo_bpm), abs=0.01)
     key = next(m.key for m in conductor if m.type == "key_signature")

@@ -65,6 +65,8 @@ class Rendering:
     loudness_lufs: float = DEFAULT_LOUDNESS_LUFS
     ending: Ending = Ending()
     sample_rate: int = renderer.SAMPLE_RATE
+    #: Markers written into a WAV's cue chunk: (seconds, label), in order.
+    cue_points: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def deliver(
         audio, mastered, rendered = _mastered(rendering, stems, progress)
         rate = rendering.sample_rate
         measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
-                                      dither_seed=provenance.seed or 0)
+                                      dither_seed=provenance.seed or 0, cue_points=rendering.cue_points)
                     for name, target, temporary in zip(formats, targets, temporaries)}
         del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
         alone = rendered.scaled(mastered.gain_db) if rendered else iter(())

@@ -11,7 +11,8 @@ whose decoded true peak crosses the ceiling is encoded again a little lower.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,10 +130,12 @@ def measure_file(path: Path) -> FileMeasures:
 
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bit_depth: int | None = None,
-                provenance: Provenance | None = None, subtype: str | None = None, dither_seed: int = 0) -> FileMeasures:
+                provenance: Provenance | None = None, subtype: str | None = None, dither_seed: int = 0,
+                cue_points: Sequence[tuple[float, str]] = ()) -> FileMeasures:
     """Write ``audio`` to ``path`` in the format of ``suffix`` (no rename: callers stage the path),
     tag it, and return what the written file measures. A 16-bit file is dithered with noise
-    seeded by ``dither_seed``, so the same audio and seed always give the same bytes.
+    seeded by ``dither_seed``, so the same audio and seed always give the same bytes. A WAV
+    carries ``cue_points`` (seconds, label) as cue markers.
 
     A lossy file whose decoded true peak lands over the ceiling is encoded again, lower by the
     overshoot, so every delivered file keeps the −1 dBTP ceiling.
@@ -148,7 +151,41 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
             break
         level = level * np.float32(10 ** (-(over_db + 0.1) / 20))
+    if suffix == ".wav" and cue_points:
+        append_cues(path, [(round(seconds * sample_rate), label) for seconds, label in cue_points])
     return measures
+
+
+def append_cues(path: Path, cues: Sequence[tuple[int, str]]) -> None:
+    """Add a ``cue `` chunk and its ``LIST``/``adtl`` labels to the WAV at ``path``: one cue per
+    (sample frame, label), numbered from 1, as DAWs and NLEs read WAV markers.
+
+    >>> import tempfile, soundfile
+    >>> target = Path(tempfile.mkdtemp()) / "x.wav"
+    >>> soundfile.write(str(target), np.zeros((100, 2), dtype=np.float32), 44100)
+    >>> append_cues(target, [(10, "hit 0:00")])
+    >>> data = target.read_bytes()
+    >>> data.count(b"cue "), data.count(b"labl"), int.from_bytes(data[4:8], "little") == len(data) - 8
+    (1, 1, True)
+    """
+    points = b"".join(struct.pack("<II4sIII", number, frame, b"data", 0, 0, frame)
+                      for number, (frame, _) in enumerate(cues, 1))
+    cue = _chunk(b"cue ", struct.pack("<I", len(cues)) + points)
+    labels = b"".join(_chunk(b"labl", struct.pack("<I", number) + label.encode("utf-8") + b"\0")
+                      for number, (_, label) in enumerate(cues, 1))
+    with open(path, "r+b") as file:
+        if file.read(4) != b"RIFF":
+            return  # an RF64 file (over 4 GB) keeps no cue chunk
+        file.seek(0, 2)
+        file.write(cue + _chunk(b"LIST", b"adtl" + labels))
+        size = file.tell() - 8
+        file.seek(4)
+        file.write(struct.pack("<I", size))
+
+
+def _chunk(name: bytes, body: bytes) -> bytes:
+    """A RIFF chunk: its name, size and body, padded to an even length."""
+    return name + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
 
 
 def _write_tagged(path: Path, audio: np.ndarray, sample_rate: int, audio_format: str, subtype: str,

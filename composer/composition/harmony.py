@@ -186,6 +186,7 @@ def _figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
         return _stinger(plan, grammar, rng)
     writer = _PhraseWriter(plan, grammar)
     for section_index, section in enumerate(plan.sections):
+        writer.grammar = data.grammar.get(plan.key_at(section.start_q)[1], grammar)  # a turn's new mode
         start = section.start_q
         lengths = _phrase_lengths(section.name, int(section.length_q / plan.bar_q))
         for phrase_index, length in enumerate(lengths):
@@ -195,7 +196,9 @@ def _figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
                 writer.chords.append((start, slot_bars * plan.bar_q, figure, function, cadence))
                 start += slot_bars * plan.bar_q
     chords = writer.chords
-    if plan.ending != "loop" and plan.tail_s > 0:
+    if plan.ending == "button" and plan.tail_s > 0:  # the button: the tonic struck on the final downbeat
+        chords.append((plan.music_q, plan.end_q - plan.music_q, writer.grammar.T[0], "T", "authentic"))
+    elif plan.ending != "loop" and plan.tail_s > 0:
         start, _, figure, function, cadence = chords[-1]
         chords[-1] = (start, plan.end_q - start, figure, function, cadence)
     return chords

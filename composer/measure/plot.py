@@ -80,6 +80,11 @@ def read_timeline(data: bytes) -> Timeline:
     return Timeline(tuple(markers), tuple(tempos))
 
 
+#: The first words of an event's marker, and the colour events are drawn in.
+EVENT_WORDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade in", "fade out", "button", "tempo")
+EVENT_COLOUR = "tab:red"
+
+
 def lane_name(part: Part) -> str:
     """A part's lane label: its track name, else its General MIDI instrument.
 
@@ -91,6 +96,17 @@ def lane_name(part: Part) -> str:
     if part.drum:
         return "Drums"
     return str(quiet_import("pretty_midi").program_to_instrument_name(part.program))
+
+
+def is_event(marker: str) -> bool:
+    """Whether a marker names an event of the picture (a hit, a stop …) rather than a section:
+    composer names events by their kind and asked time ("hit 1:15").
+
+    >>> is_event("hit 1:15"), is_event("fade in 0:00"), is_event("statement 2")
+    (True, True, False)
+    """
+    words = marker.split()
+    return len(words) >= 2 and " ".join(words[:-1]) in EVENT_WORDS and ":" in words[-1]
 
 
 def draw(music: Music, timeline: Timeline, title: str) -> Figure:
@@ -111,11 +127,16 @@ def draw(music: Music, timeline: Timeline, title: str) -> Figure:
     _energy(axes[-1], music, timeline)
     for lane in axes:
         lane.set_xlim(0, music.duration_s)
-        for at_s, _ in timeline.markers:
-            lane.axvline(at_s, color="0.35", linewidth=0.8, linestyle="--")
-    for at_s, text in timeline.markers:
-        axes[0].annotate(text, (at_s, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
-                         textcoords="offset points", fontsize=8, va="bottom", clip_on=False)
+        for at_s, text in timeline.markers:
+            event = is_event(text)
+            lane.axvline(at_s, color=EVENT_COLOUR if event else "0.35", linewidth=1.4 if event else 0.8,
+                         linestyle="-" if event else "--")
+    stacked: dict[float, int] = {}
+    for at_s, text in timeline.markers:  # marks at one time stack upwards, each readable
+        height = stacked[round(at_s, 2)] = stacked.get(round(at_s, 2), -1) + 1
+        axes[0].annotate(text, (at_s, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2 + 10 * height),
+                         textcoords="offset points", fontsize=8, va="bottom", clip_on=False,
+                         color=EVENT_COLOUR if is_event(text) else "black")
     axes[-1].set_xlabel("time (s)")
     return figure
 

@@ -132,8 +132,8 @@ def _instrument(spec: PartSpec) -> instrument.Instrument:
 
 def _conductor(plan: Plan, part: stream.Part) -> None:
     """Tempo, meter, key signature and one rehearsal mark per section, on the first part."""
-    bpm = float(plan.tempo_bpm)
-    part.coreInsert(0, tempo.MetronomeMark(number=round(bpm, 3), referent=note.Note(type="quarter")))
+    for at_q, bpm in plan.tempo_map():  # exact: the MIDI file's microseconds per quarter are the plan's
+        part.coreInsert(at_q, tempo.MetronomeMark(number=float(bpm), referent=note.Note(type="quarter")))
     if plan.pickup_q:  # a stinger's pickup is its own short bar, so the hit falls on a downbeat
         part.coreInsert(0, meter.TimeSignature(f"{int(plan.pickup_q)}/4"))
         part.coreInsert(plan.pickup_q, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
@@ -142,5 +142,39 @@ def _conductor(plan: Plan, part: stream.Part) -> None:
     part.coreInsert(0, key.Key(music21_key(plan.tonic, plan.mode).tonic.name, plan.mode))
     if plan.lift_q is not None:
         part.coreInsert(plan.lift_q, key.Key(music21_key(plan.lift_tonic, plan.mode).tonic.name, plan.mode))
+    for at_q, tonic, mode in plan.key_changes:
+        part.coreInsert(at_q, key.Key(music21_key(tonic, mode).tonic.name, mode))
+    for at_q, name in section_marks(plan):
+        part.coreInsert(at_q, expressions.RehearsalMark(name))
+
+
+def section_marks(plan: Plan) -> list[tuple[Fraction, str]]:
+    """(quarter notes, name) of every section and event mark, each name unique: a section
+    met again is numbered ("statement 2"), an event named by its kind and asked time
+    ("hit 1:15") or its editor's label.
+
+    >>> from composer import compose
+    >>> [name for _, name in section_marks(compose("uplifting corporate, 90 seconds", seed=1).plan)]
+    ['intro', 'statement', 'contrast', 'statement 2', 'ending']
+    """
+    seen: dict[str, int] = {}
+    marks = []
     for section in plan.sections:
-        part.coreInsert(section.start_q, expressions.RehearsalMark(section.name))
+        seen[section.name] = seen.get(section.name, 0) + 1
+        count = seen[section.name]
+        marks.append((section.start_q, section.name if count == 1 else f"{section.name} {count}"))
+    for event in plan.events:
+        marks.append((event.moment_q, event.label or f"{event.kind.replace('_', ' ')} {clock(event.asked_s)}"))
+    return marks
+
+
+def clock(seconds: Fraction) -> str:
+    """``seconds`` as an editor writes a time: minutes and seconds, tenths where there are any.
+
+    >>> clock(Fraction(75)), clock(Fraction(33, 2))
+    ('1:15', '0:16.5')
+    """
+    minutes, rest = divmod(seconds, 60)
+    whole = f"{int(minutes)}:{int(rest):02d}"
+    tenths = round((rest - int(rest)) * 10)
+    return f"{whole}.{tenths}" if tenths else whole

@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass
 
 from composer.composition.arrange.bass import bass
+from composer.composition.arrange.cues import play_events
 from composer.composition.arrange.data import ArrangementData, arrangement_data, load_arrangement_data
 from composer.composition.arrange.lines import counter, counter_range, melody
 from composer.composition.arrange.mallets import ostinato, texture
@@ -49,10 +50,11 @@ class Arrangement:
 
 
 def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Random) -> Arrangement:
-    """Notes for every role of the plan, in the plan's role order; then how they are played
-    (pedal, expression, micro-timing)."""
-    parts = tuple(_part(plan, chords, theme, role, rng) for role in plan.roles)
-    return Arrangement(parts, perform(plan, chords, parts, rng))
+    """Notes for every role of the plan, in the plan's role order, each part drawing from its own
+    generator seeded from ``rng``; then how they are played (pedal, expression, micro-timing)."""
+    players = [random.Random(rng.getrandbits(64)) for _ in plan.roles]  # one each: a part never shifts another
+    parts = play_events(plan, chords, [_part(plan, chords, theme, role, own) for role, own in zip(plan.roles, players)])
+    return Arrangement(parts, perform(plan, chords, parts, random.Random(rng.getrandbits(64))))
 
 
 def _part(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> PartSpec:

@@ -80,7 +80,7 @@ def release_end(plan: Plan, end_q: Fraction) -> Fraction:
     little before the end of the piece so the instrument's own release rings out inside the file."""
     if end_q < plan.end_q or plan.ending in ("loop", "fade"):
         return end_q
-    release_q = min(plan.tail_s, Fraction(3, 4)) * plan.tempo_bpm / 60
+    release_q = min(plan.tail_s, Fraction(3, 4)) * plan.end_tempo_bpm / 60
     return end_q - release_q
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from composer.composition.arrange.cues import exact_onsets
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.parts import PartSpec, energy_at
@@ -18,6 +19,8 @@ from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
 
 #: Pianos (GM programs 0-7, acoustic and electric): the parts that use the sustain pedal.
 PIANOS = range(0, 8)
+#: Where a fade-in starts (CC11): about 30 dB under full, so the music arrives out of silence.
+FADE_IN_FROM = 4
 
 
 @dataclass(frozen=True)
@@ -62,15 +65,20 @@ def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng:
     (the micro-timing draws from ``rng``, after every note is written, so it never changes
     what is played)."""
     played = []
-    for part in parts:
+    timings = [random.Random(rng.getrandbits(64)) for _ in parts]  # one each: a part never shifts another
+    for part, timing in zip(parts, timings):
         played.append(PartPerformance(part.role.role, arrangement_data().mix[part.role.role],
                                       tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
-                                      humanize(part, rng)))
+                                      humanize(part, timing, exact_onsets(plan))))
     return Performance(plan.swing, plan.end_q, tuple(played))
 
 
 def fade_length_s(plan: Plan) -> float:
-    """How long a fade ending takes: a tenth of the piece, 2 to 6 s, at most half of it."""
+    """How long a fade ending takes: the fade-out the brief asks for, else a tenth of the
+    piece, 2 to 6 s, at most half of it."""
+    asked = [e for e in plan.events if e.kind == "fade_out"]
+    if asked:
+        return plan.duration_s - plan.seconds(asked[0].at_q)
     return min(6.0, max(2.0, plan.duration_s * 0.1), plan.duration_s / 2)
 
 
@@ -102,11 +110,19 @@ def expression(plan: Plan, chords: list[ChordSpan], part: PartSpec) -> list[tupl
     points: list[tuple[Fraction, int]] = []
     if part.role.program in SUSTAINING_PROGRAMS and not part.is_drums and part.notes:
         points = _energy_curve(plan, chords)
-    if plan.ending == "fade":
-        fade_q = Fraction(fade_length_s(plan)).limit_denominator(1000) * plan.tempo_bpm / 60
-        fade_start = max(Fraction(0), plan.end_q - fade_q)
+    fade_out = next((e for e in plan.events if e.kind == "fade_out"), None)
+    if fade_out is not None or plan.ending == "fade":
+        if fade_out is not None:
+            fade_start = fade_out.at_q
+        else:
+            fade_q = Fraction(fade_length_s(plan)).limit_denominator(1000) * plan.end_tempo_bpm / 60
+            fade_start = max(Fraction(0), plan.end_q - fade_q)
         held = value_at(sorted(points), fade_start) if points else 127
         points = [p for p in points if p[0] < fade_start] + [(fade_start, held), (plan.end_q, 0)]
+    for fade_in in (e for e in plan.events if e.kind == "fade_in" and e.end_q > e.at_q):
+        arrived = value_at(sorted(points), fade_in.end_q) if points else 127
+        points = [p for p in points if not fade_in.at_q <= p[0] <= fade_in.end_q]
+        points += [(fade_in.at_q, FADE_IN_FROM), (fade_in.end_q, arrived)]
     return sorted(dict(points).items())
 
 
@@ -149,12 +165,14 @@ def value_at(points: list[tuple[Fraction, int]], q: Fraction) -> int:
     return round(v0 + (v1 - v0) * (q - q0) / (q1 - q0))
 
 
-def humanize(part: PartSpec, rng: random.Random) -> dict[Fraction, int]:
+def humanize(part: PartSpec, rng: random.Random, exact: frozenset[Fraction] = frozenset()) -> dict[Fraction, int]:
     """Micro-timing: each onset of the part (a chord's notes together) gets its own offset of
-    up to the role's limit in milliseconds, smaller offsets likelier than large ones."""
+    up to the role's limit in milliseconds, smaller offsets likelier than large ones; the
+    onsets in ``exact`` (hits on the picture, entries after a stop) land on time."""
     limit = arrangement_data().timing_ms[part.role.role]
     offsets: dict[Fraction, int] = {}
     for note in part.notes:
         if note.start_q not in offsets:
-            offsets[note.start_q] = round(rng.triangular(-limit, limit, 0))
+            offset = round(rng.triangular(-limit, limit, 0))
+            offsets[note.start_q] = 0 if note.start_q in exact else offset
     return offsets

@@ -33,8 +33,9 @@ FANFARE_NOTE_Q = Fraction(1, 2)
 def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme:
     """The melody over ``chords``: silent in intros and stingers, motif-led everywhere else.
 
-    Like a composer reading a draft back, it keeps the first draft whose moves are mostly, but
-    not only, steps (``STEPWISE_SHARE``), whose every leap beyond a fifth turns back (a leap
+    Like a composer reading a draft back, it keeps the first draft (a motif and the melody
+    around it) whose moves are mostly, but not only, steps (``STEPWISE_SHARE``), whose every
+    leap beyond a fifth turns back (a leap
     the rules could not avoid, e.g. at a lift, may not), and, in a thematic piece, whose motif
     is heard whole at least ``MOTIF_RETURNS`` times (as often as it has phrases, if fewer);
     after ``THEME_DRAFTS`` drafts, the one nearest that.
@@ -43,8 +44,11 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
         return Theme(make_motif(plan, rng), _fanfare(plan, chords), ())
     best: tuple[tuple[float, float, int, float], Theme] | None = None
     low, high = STEPWISE_SHARE
-    for _ in range(THEME_DRAFTS):
-        theme, phrases = _draft_theme(plan, chords, rng)
+    # each draft draws its motif and its melody from generators of its own, so that draft k is
+    # the same wherever the form after its start changes (a moved hit)
+    drafts = [(random.Random(rng.getrandbits(64)), random.Random(rng.getrandbits(64))) for _ in range(THEME_DRAFTS)]
+    for motif_rng, melody_rng in drafts:
+        theme, phrases = _draft_theme(plan, chords, make_motif(plan, motif_rng), melody_rng)
         share, _, recovery = melodic_motion([n.pitch for n in theme.notes])
         returns = min(MOTIF_RETURNS, phrases) if plan.kind == "thematic" else 0
         outside = 0.0 if share is None else max(low - share, share - high, 0.0)
@@ -73,7 +77,7 @@ class _PhraseSpot:
     kind: str
 
 
-def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tuple[Theme, int]:
+def _draft_theme(plan: Plan, chords: list[ChordSpan], motif: Motif, rng: random.Random) -> tuple[Theme, int]:
     """One draft of the theme, and the number of phrases it sings.
 
     A phrase over the harmony of an earlier one sings it again, unless it is a build's or
@@ -81,7 +85,6 @@ def _draft_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> tup
     its last statement in an extension, and is written again with its fragment where the
     extension does not fit whole.
     """
-    motif = make_motif(plan, rng)
     low, high = melody_range(plan)
     line = Line(plan, chords, low, high)
     centre = (low + high) // 2

@@ -7,16 +7,21 @@ exact ``Fraction`` quarter notes; seconds appear only where the brief speaks in 
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from fractions import Fraction
 
-from composer.composition.brief import Brief, presets
+from music21 import interval
+
+from composer.composition.brief import Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,
                                             voice_bars)
-from composer.composition.plan.model import Plan, Role, Section, Timing, music21_key
+from composer.composition.plan.model import PlacedEvent, Plan, Role, Section, Timing, music21_key
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
                                              swing)
 from composer.composition.plan.style import choose_style, with_style_drums
+from composer.composition.plan.timeline import cut_form, place
 from composer.composition.plan.timing import fit_timing, tempo_range
 
 
@@ -25,12 +30,19 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     among equals."""
     preset = presets()[brief.preset]
     style = choose_style(brief)
-    ending = brief.ending or default_ending(brief)
-    timing = fit_timing(brief, preset, ending)
+    asked = {event.kind for event in brief.events}
+    ending = "button" if "button" in asked else "fade" if "fade_out" in asked else brief.ending or default_ending(brief)
+    cut = fit_timing(brief, preset, ending)
+    timing = cut.timing
     tonic, mode = choose_key(brief, rng)
-    form = [] if brief.kind == "stinger" else phrase_form(brief, timing)
-    bar_energy = energy_per_bar(brief, timing, form)
-    lift = None if brief.kind == "stinger" else choose_lift(brief.kind, timing, tonic, mode, ending, form, rng)
+    events = place(brief.events, timing, cut.on_downbeats) if brief.kind != "stinger" else ()
+    if brief.kind == "stinger":
+        form = []
+    else:
+        form = cut_form(brief.kind, cut.segments, events, timing) if events else phrase_form(brief, timing)
+    bar_energy = energy_per_bar(_with_event_shape(brief, events, timing), timing, form)
+    lift = None if brief.kind == "stinger" or events else choose_lift(brief.kind, timing, tonic, mode, ending, form,
+                                                                      rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
     casting = choose_roles(brief, preset, style)
     accompanied = sum(r.role != "drums" for r in casting.roles) > 1  # a lone melody has no bars to leave to a voice
@@ -62,9 +74,43 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         lift_bar=lift_bar,
         lift_tonic=lift_tonic,
         voice_bars=voice_bars(brief.kind, form) if accompanied else frozenset(),
-        notes=casting.notes,
+        notes=casting.notes + cut.notes,
+        events=events,
+        key_changes=_key_changes(events, tonic, mode),
     )
 
 
-__all__ = ["DRUM_CHANNEL", "SUSTAINING_PROGRAMS", "Plan", "PlanData", "Role", "Section", "Timing", "make_plan",
+def _with_event_shape(brief: Brief, events: tuple[PlacedEvent, ...], timing: Timing) -> Brief:
+    """``brief`` with its events' energy added to its shape: a build or swell rises over its
+    span, a drop-out falls to the quiet level over its span."""
+    shape = []
+    for event in events:
+        start_s, end_s = timing.seconds(event.at_q), timing.seconds(event.end_q)
+        if event.kind in ("build", "swell") and end_s > start_s:
+            shape.append(ShapeEvent("build", 1.0, start_s=start_s, end_s=end_s))
+        elif event.kind == "dip":
+            shape.append(ShapeEvent("drop", 1.0, start_s=start_s, end_s=end_s))
+    return dataclasses.replace(brief, shape=brief.shape + tuple(shape)) if shape else brief
+
+
+def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tuple[tuple[Fraction, str, str], ...]:
+    """Where each turn to a mode changes key: to the relative major or minor, whose notes the
+    music already knows, so the turn is heard in the harmony's centre rather than a jolt."""
+    changes = []
+    for event in events:
+        if event.kind != "turn" or not event.mode or event.mode == mode:
+            continue
+        family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
+        if event.mode == family:
+            continue
+        step = "m3" if event.mode == "major" else "-m3"
+        turned = interval.Interval(step).transposePitch(music21_key(tonic, mode).tonic)
+        if abs(music21_key(turned.name.replace("-", "b"), event.mode).sharps) > 6:
+            turned = turned.getEnharmonic() or turned
+        tonic, mode = turned.name.replace("-", "b"), event.mode
+        changes.append((event.at_q, tonic, mode))
+    return tuple(changes)
+
+
+__all__ = ["DRUM_CHANNEL", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Section", "Timing", "make_plan",
            "music21_key", "plan_data", "tempo_range"]

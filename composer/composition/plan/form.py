@@ -166,7 +166,7 @@ def _build_bar(brief: Brief, timing: Timing) -> int | None:
     for event in brief.shape:
         if event.verb == "build" and event.from_end_s is not None:
             start_s = brief.duration_s - event.from_end_s
-            return math.ceil(start_s * float(timing.tempo_bpm) / 60 / float(timing.bar_q))
+            return math.ceil(timing.quarters_at(Fraction(start_s)) / timing.bar_q)
     return None
 
 

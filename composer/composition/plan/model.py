@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -49,6 +49,31 @@ class Role:
 
 
 @dataclass(frozen=True)
+class PlacedEvent:
+    """A brief's event where the music puts it: its span in quarter notes (a moment's end is
+    its start; a build's span is its rise, ending on its moment), with what the brief asked.
+
+    >>> PlacedEvent("build", Fraction(30), Fraction(0), Fraction(32), Fraction(64)).moment_q
+    Fraction(64, 1)
+    """
+
+    kind: str
+    asked_s: Fraction
+    asked_length_s: Fraction
+    at_q: Fraction
+    end_q: Fraction
+    keep: tuple[str, ...] = ()
+    mode: str = ""
+    label: str = ""
+    source: str = "brief"
+
+    @property
+    def moment_q(self) -> Fraction:
+        """Where the asked time lands: a build's arrival, any other event's start."""
+        return self.end_q if self.kind == "build" else self.at_q
+
+
+@dataclass(frozen=True)
 class Timing:
     """When the music happens: tempo, meter, whole bars after a pickup, and the release after
     them, fitted so that the piece ends exactly at the asked second."""
@@ -58,6 +83,10 @@ class Timing:
     bars: int
     pickup_q: Fraction
     tail_s: Fraction
+    _: KW_ONLY
+    #: Where the tempo changes after the start: (quarter notes, BPM), in order; each change
+    #: falls on a downbeat so that the music reaches a cue's moment exactly.
+    tempo_changes: tuple[tuple[Fraction, Fraction], ...] = ()
 
     @property
     def bar_q(self) -> Fraction:
@@ -72,11 +101,60 @@ class Timing:
     @property
     def end_q(self) -> Fraction:
         """The requested end, in quarter notes at the plan's tempo (music plus release)."""
-        return self.music_q + self.tail_s * self.tempo_bpm / 60
+        return self.music_q + self.tail_s * self.end_tempo_bpm / 60
+
+    @property
+    def end_tempo_bpm(self) -> Fraction:
+        """The tempo the piece ends in (its release rings at it)."""
+        return self.tempo_changes[-1][1] if self.tempo_changes else self.tempo_bpm
+
+    def tempo_map(self) -> tuple[tuple[Fraction, Fraction], ...]:
+        """Every tempo with where it starts: (quarter notes, BPM), the first at 0.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...        tempo_changes=((Fraction(16), Fraction(60)),)).tempo_map()[1]
+        (Fraction(16, 1), Fraction(60, 1))
+        """
+        return ((Fraction(0), self.tempo_bpm), *self.tempo_changes)
+
+    def exact_seconds(self, quarters: Fraction) -> Fraction:
+        """Seconds from the start at ``quarters`` quarter notes, exactly, through the tempo map.
+
+        >>> timing = Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...                 tempo_changes=((Fraction(16), Fraction(60)),))
+        >>> timing.exact_seconds(Fraction(16)), timing.exact_seconds(Fraction(20))
+        (Fraction(8, 1), Fraction(12, 1))
+        """
+        total = Fraction(0)
+        changes = self.tempo_map()
+        for index, (start_q, bpm) in enumerate(changes):
+            end_q = changes[index + 1][0] if index + 1 < len(changes) else None
+            if end_q is None or quarters < end_q:
+                return total + (quarters - start_q) * 60 / bpm
+            total += (end_q - start_q) * 60 / bpm
+        return total
 
     def seconds(self, quarters: Fraction) -> float:
-        """Seconds from the start at ``quarters`` quarter notes (one tempo throughout)."""
-        return float(quarters * 60 / self.tempo_bpm)
+        """Seconds from the start at ``quarters`` quarter notes."""
+        if not self.tempo_changes:
+            return float(quarters * 60 / self.tempo_bpm)
+        return float(self.exact_seconds(quarters))
+
+    def quarters_at(self, seconds: Fraction) -> Fraction:
+        """Quarter notes from the start at ``seconds`` (the inverse of ``exact_seconds``).
+
+        >>> timing = Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...                 tempo_changes=((Fraction(16), Fraction(60)),))
+        >>> timing.quarters_at(Fraction(12))
+        Fraction(20, 1)
+        """
+        changes = self.tempo_map()
+        for index, (start_q, bpm) in enumerate(changes):
+            start_s = self.exact_seconds(start_q)
+            following = changes[index + 1][0] if index + 1 < len(changes) else None
+            if following is None or seconds < self.exact_seconds(following):
+                return start_q + (seconds - start_s) * bpm / 60
+        return Fraction(0)
 
     def bar_start_q(self, bar: int) -> Fraction:
         return self.pickup_q + bar * self.bar_q
@@ -126,6 +204,10 @@ class Plan(Timing):
     voice_bars: frozenset[int] = frozenset()
     #: What the plan could not do as the brief asked (an instrument with no part free), for the report.
     notes: tuple[str, ...] = ()
+    #: The brief's events where the music puts them, in time order.
+    events: tuple[PlacedEvent, ...] = ()
+    #: Where a turn changes the key: (quarter notes, tonic, mode), in order.
+    key_changes: tuple[tuple[Fraction, str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -140,7 +222,8 @@ class Plan(Timing):
         """(tonic, mode) in force at ``quarters``: the home key, or the lifted key after a lift."""
         if self.lift_bar is not None and quarters >= self.bar_start_q(self.lift_bar):
             return self.lift_tonic, self.mode
-        return self.tonic, self.mode
+        changes = [(tonic, mode) for start_q, tonic, mode in self.key_changes if start_q <= quarters]
+        return changes[-1] if changes else (self.tonic, self.mode)
 
     @property
     def lift_q(self) -> Fraction | None:

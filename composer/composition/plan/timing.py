@@ -9,16 +9,27 @@ from fractions import Fraction
 
 from composer.composition.brief import Brief, Preset, presets
 from composer.composition.plan.model import Timing
+from composer.composition.plan.timeline import CutTiming, Segment, fit_to_events
 from composer.composition.styles import styles
 
 
-def fit_timing(brief: Brief, preset: Preset, ending: str) -> Timing:
+def fit_timing(brief: Brief, preset: Preset, ending: str) -> CutTiming:
     """Tempo, meter, bars, pickup and release fitted to the brief's exact duration: the brief's
-    meter, else its named style's, else the use case's."""
+    meter, else its named style's, else the use case's; cut to the brief's events (and to a
+    button's final beat) where it has them."""
     meter = brief.meter or (styles()[brief.style].meter if brief.style else preset.meter)
     low, high = tempo_range(brief)
     wanted = Fraction(brief.tempo_bpm).limit_denominator(1000) if brief.tempo_bpm else _tempo_from_arousal(brief, low, high)
     duration = Fraction(brief.duration_s)  # exact: a float is a binary fraction
+    if brief.kind != "stinger" and (brief.events or ending == "button"):
+        return fit_to_events(brief.events, duration, wanted, meter, ending)
+    timing = _fit_whole(brief, duration, wanted, low, high, meter, ending)
+    return CutTiming(timing, (Segment(0, timing.bars, "play"),))
+
+
+def _fit_whole(brief: Brief, duration: Fraction, wanted: Fraction, low: int, high: int, meter: tuple[int, int],
+               ending: str) -> Timing:
+    """One tempo for the whole piece (a stinger's pickup into its hit)."""
     if brief.kind == "stinger":
         tempo, pickup_q, tail = _fit_stinger(duration, wanted)
         return Timing(tempo, meter, 0, pickup_q, tail)

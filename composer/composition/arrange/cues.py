@@ -1,0 +1,131 @@
+"""The picture's events as the players play them, after every part is written: a stop cuts
+every part (only the room rings on), a drop-out leaves the layers it keeps (the melody rests),
+and a hit is a tutti accent on its downbeat, every part striking a chord tone together, the
+kit's kick and crash and the bass's root giving it weight, after half a beat's breath.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from composer.composition.arrange.parts import NoteEvent, PartSpec
+from composer.composition.arrange.percussion import BUTTON_Q
+from composer.composition.harmony import ChordSpan, chord_index
+from composer.composition.plan import PlacedEvent, Plan
+from composer.composition.styles import drum_key
+
+#: How hard a hit is struck, and how long its chord sounds (quarter notes).
+HIT_VELOCITY = 118
+HIT_LENGTH_Q = Fraction(1)
+#: The breath before a hit: the held notes let go this long before it, so the hit speaks.
+BREATH_Q = Fraction(1, 2)
+#: Parts that strike a hit only where they already play: a counter-line answers the melody and
+#: is not to cross it.
+FOLLOWERS = ("counter",)
+#: A stop's cut-off: the notes sounding into it let go this long before it (more than any
+#: player's micro-timing), so it is silent to the millisecond.
+CUT_OFF_Q = Fraction(1, 16)
+#: The layer a drop-out keeps when it names none: the thinnest texture that still carries the harmony.
+DIP_LAYERS = ("pad",)
+
+
+def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) -> tuple[PartSpec, ...]:
+    """``parts`` with the plan's stops, drop-outs and hits played (in time order).
+
+    >>> from composer.composition.plan import Role
+    >>> pad = PartSpec(Role("pad", 48, 0), (NoteEvent(Fraction(0), Fraction(8), 60, 80),))
+    >>> stop = PlacedEvent("stop", Fraction(2), Fraction(2), Fraction(4), Fraction(6))
+    >>> [(n.start_q, n.length_q) for n in _silenced(pad, stop.at_q, stop.end_q).notes]
+    [(Fraction(0, 1), Fraction(4, 1)), (Fraction(6, 1), Fraction(2, 1))]
+    """
+    result = list(parts)
+    for event in plan.events:
+        if event.kind == "stop":
+            result = [_silenced(part, event.at_q, event.end_q, CUT_OFF_Q) for part in result]
+        elif event.kind == "dip":
+            kept = _dip_layers(event, result)
+            result = [part if part.role.role in kept else _silenced(part, event.at_q, event.end_q) for part in result]
+    for at_q in sorted(tutti(plan)):
+        chord = chords[chord_index([c.start_q for c in chords], at_q)]
+        result = [_accented(part, chord, at_q, plan) for part in result]
+    return tuple(result)
+
+
+def tutti(plan: Plan) -> frozenset[Fraction]:
+    """Where every part strikes together: each hit, and a button ending's final chord."""
+    hits = {e.at_q for e in plan.events if e.kind == "hit"}
+    if plan.ending == "button" and plan.kind != "stinger" and plan.tail_s > 0:
+        hits.add(plan.music_q)
+    return frozenset(hits)
+
+
+def exact_onsets(plan: Plan) -> frozenset[Fraction]:
+    """The onsets players strike exactly on time, with no micro-timing: hits and a button, and
+    the entries where the music resumes after a stop or a drop-out."""
+    return tutti(plan) | {e.end_q for e in plan.events if e.kind in ("stop", "dip")}
+
+
+def _dip_layers(event: PlacedEvent, parts: Sequence[PartSpec]) -> tuple[str, ...]:
+    """The roles a drop-out keeps: those it names that play, else the thinnest texture."""
+    playing = {part.role.role for part in parts}
+    named = tuple(role for role in event.keep if role in playing and role != "melody")
+    if named:
+        return named
+    return next(((layer,) for layer in DIP_LAYERS if layer in playing),
+                tuple(r for r in ("bass", "ostinato", "texture") if r in playing)[:1])
+
+
+def _silenced(part: PartSpec, start_q: Fraction, end_q: Fraction, cut_off_q: Fraction = Fraction(0)) -> PartSpec:
+    """``part`` silent from ``start_q`` to ``end_q``: a note sounding into the gap lets go
+    ``cut_off_q`` before its start, and one held through it (a pad's chord) is struck again
+    where the gap ends."""
+    notes: list[NoteEvent] = []
+    let_go = start_q - cut_off_q
+    for note in part.notes:
+        if note.end_q <= let_go or note.start_q >= end_q:
+            notes.append(note)
+            continue
+        if note.start_q < let_go:
+            notes.append(NoteEvent(note.start_q, let_go - note.start_q, note.pitch, note.velocity))
+        if note.end_q > end_q and not part.is_drums:
+            notes.append(NoteEvent(end_q, note.end_q - end_q, note.pitch, note.velocity))
+    return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
+
+
+def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> PartSpec:
+    """``part`` striking the hit at ``at_q``: its notes there struck hard, or a chord tone added
+    where it had none; the kit adds kick and crash. Notes held into the hit let go half a beat
+    before it (the breath), and none of its own sound over the hit."""
+    if part.is_drums:
+        struck = [NoteEvent(at_q, HIT_LENGTH_Q, drum_key(voice), HIT_VELOCITY) for voice in ("kick", "crash")]
+        kept = [n for n in part.notes if not (n.start_q == at_q and n.pitch in {s.pitch for s in struck})]
+        return PartSpec(part.role, tuple(sorted(kept + struck, key=lambda n: (n.start_q, n.pitch))))
+    if not part.notes:
+        return part
+    breath = at_q - BREATH_Q
+    notes: list[NoteEvent] = []
+    at_hit = [n for n in part.notes if n.start_q == at_q]
+    for note in part.notes:
+        if note.start_q == at_q:
+            notes.append(NoteEvent(at_q, note.length_q, note.pitch, max(note.velocity, HIT_VELOCITY)))
+        elif note.start_q < at_q and note.end_q > breath:
+            if note.start_q < breath:
+                notes.append(NoteEvent(note.start_q, breath - note.start_q, note.pitch, note.velocity))
+        else:
+            notes.append(note)
+    if not at_hit and part.role.role not in FOLLOWERS:
+        length = BUTTON_Q if at_q == plan.music_q else min(HIT_LENGTH_Q, plan.end_q - at_q)
+        notes.append(NoteEvent(at_q, length, _hit_pitch(part, chord, at_q), HIT_VELOCITY))
+    return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
+
+
+def _hit_pitch(part: PartSpec, chord: ChordSpan, at_q: Fraction) -> int:
+    """The chord tone a part strikes at a hit it had no note for: the bass its chord's bass,
+    any other part the chord tone nearest the last note it played before the hit."""
+    if part.role.role == "bass":
+        return chord.bass
+    before = [n.pitch for n in part.notes if n.start_q < at_q] or [n.pitch for n in part.notes]
+    near = before[-1]
+    candidates = [p for p in range(near - 6, near + 7) if p % 12 in chord.pitch_classes]
+    return min(candidates, key=lambda p: (abs(p - near), p))
