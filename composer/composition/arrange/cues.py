@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from composer.base.theory import gm_ranges
 from composer.composition.arrange.parts import NoteEvent, PartSpec
 from composer.composition.arrange.percussion import BUTTON_Q
 from composer.composition.harmony import ChordSpan, chord_index
@@ -114,9 +115,13 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
                 notes.append(NoteEvent(note.start_q, breath - note.start_q, note.pitch, note.velocity))
         else:
             notes.append(note)
+    length = BUTTON_Q if at_q == plan.music_q else min(HIT_LENGTH_Q, plan.end_q - at_q)
     if not at_hit and part.role.role not in FOLLOWERS:
-        length = BUTTON_Q if at_q == plan.music_q else min(HIT_LENGTH_Q, plan.end_q - at_q)
         notes.append(NoteEvent(at_q, length, _hit_pitch(part, chord, at_q), HIT_VELOCITY))
+    if part.role.role == "bass":  # the weight: the root an octave under, where the instrument reaches
+        root = min((n.pitch for n in notes if n.start_q == at_q), default=chord.bass) - 12
+        if root >= gm_ranges()[part.role.program].low:
+            notes.append(NoteEvent(at_q, length, root, HIT_VELOCITY))
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
 
 
