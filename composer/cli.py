@@ -40,6 +40,21 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from composer.base.about import version
+
+        out.print(f"composer {version()}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", help="Print composer's version and exit.", callback=_print_version, is_eager=True)] = False,
+             ) -> None:
+    """Original, licence-free background music for video, composed from a plain-language brief."""
+
 AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
 #: Formats written from the score rather than rendered: sheet music.
 SCORE_CHOICES = ("musicxml",)
@@ -104,7 +119,7 @@ class _Request:
 
 def _request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> _Request:
     """The brief text and the fields over it: the file's, then the flags' (flags win)."""
-    from composer.composition.brief import load_brief_file
+    from composer.composition.brief import DEFAULT_SEED, load_brief_file
 
     fields: dict[str, Any] = load_brief_file(file) if file else {}
     file_text, file_seed, file_name = fields.pop("brief", None), fields.pop("seed", None), fields.pop("name", None)
@@ -114,7 +129,7 @@ def _request(brief: str | None, file: Path | None, seed: int | None, **flags: An
     text = brief if brief is not None else file_text
     if text is None:
         raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
-    chosen_seed = seed if seed is not None else file_seed if file_seed is not None else 1
+    chosen_seed = seed if seed is not None else file_seed if file_seed is not None else DEFAULT_SEED
     if file_name is not None:
         check_name(file_name, f"name in {file}", 'write e.g. name = "launch-v1"')
     return _Request(text, fields, chosen_seed, file_name or None)
@@ -437,7 +452,7 @@ def render(
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import prepare_folder
     from composer.composition.brief import check_duration
-    from composer.piece import version
+    from composer.base.about import version
 
     check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,8 @@ from composer.audio.soundfonts import choose_soundfont
 from composer.base.files import write_bytes
 from composer.base.midi_text import decoded_midi
 from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s
-from composer.composition.brief import Brief, build_brief
+from composer.base.about import version
+from composer.composition.brief import DEFAULT_SEED, Brief, build_brief
 from composer.composition.harmony import ChordSpan, make_harmony
 from composer.composition.melody import Theme, make_theme
 from composer.composition.plan import PlacedEvent, Plan, Role, make_plan
@@ -43,14 +43,6 @@ EXPLAINED = ("brief", "kind", "preset", "style", "duration_s", "mood", "tempo_ra
              "events", "tempo_map", "key_changes", "notes", "ignored_words")
 #: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
 FADE_CLOSE_S = 1.0
-
-
-def version() -> str:
-    """The installed composer version."""
-    try:
-        return metadata.version("composer")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass(frozen=True)
@@ -360,7 +352,7 @@ def generator(seed: int, brief: Brief) -> random.Random:
 
 def compose(
     brief: str | Brief,
-    seed: int = 0,
+    seed: int = DEFAULT_SEED,
     title: str | None = None,
     **overrides: Any,
 ) -> Piece:

@@ -269,7 +269,7 @@ def test_explain_and_the_report_serialise_the_plan_alike():
     explained, report = explanation(piece.brief, piece.plan), piece.report()
     shared = set(explained) & set(report) - {"sections", "instruments"}
     assert shared == {"brief", "kind", "preset", "style", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
-                      "ending", "energy", "notes", "ignored_words"}
+                      "ending", "energy", "notes", "ignored_words", "events", "tempo_map", "key_changes"}
     assert all(explained[field] == report[field] for field in shared)
     assert explained["sections"] == [{k: s[k] for k in ("name", "start_s", "energy")} for s in report["sections"]]
     assert explained["instruments"] == [{k: i[k] for k in ("role", "name", "program")} for i in report["instruments"]]
@@ -293,3 +293,19 @@ def test_several_formats_from_one_render(tmp_path):
         assert (info.samplerate, info.channels) == (44100, 2)
         # lossless files are exact; lossy ones within one codec frame (1152 samples for MP3)
         assert info.frames == 5 * 44100 if exact else abs(info.frames - 5 * 44100) <= 1152
+
+
+def test_version_prints_the_installed_version_and_exits_zero() -> None:
+    from composer.base.about import version
+
+    run = run_composer("--version")
+    assert run.code == 0 and run.stdout.strip() == f"composer {version()}"
+
+
+def test_python_and_the_command_line_default_to_the_same_seed() -> None:
+    import inspect
+
+    from composer import compose
+    from composer.composition.brief import DEFAULT_SEED
+
+    assert inspect.signature(compose).parameters["seed"].default == DEFAULT_SEED == 1

@@ -10,6 +10,8 @@ from fractions import Fraction
 KINDS = ("underscore", "bed", "stinger", "thematic", "ambient")
 #: The length of a cue whose brief names none, by kind.
 DEFAULT_DURATION_S = {"underscore": 60.0, "bed": 120.0, "stinger": 3.0, "thematic": 90.0, "ambient": 120.0}
+#: The seed when none is given, in Python as on the command line: the same brief, the same piece.
+DEFAULT_SEED = 1
 MIN_DURATION_S = 1.0
 MAX_DURATION_S = 3600.0
 MIN_TEMPO_BPM = 20.0
