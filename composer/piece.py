@@ -27,7 +27,7 @@ from composer.audio.soundfonts import choose_soundfont
 from composer.base.files import write_bytes
 from composer.base.midi_text import decoded_midi
 from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s
-from composer.composition.brief import Brief, build_brief
+from composer.composition.brief import Brief, CueEvent, build_brief
 from composer.composition.harmony import ChordSpan, make_harmony
 from composer.composition.melody import Theme, make_theme
 from composer.composition.plan import Plan, Role, make_plan
@@ -303,11 +303,30 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
 
 def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:
     """`composer explain`'s fields: :func:`understood` before anything is composed, with the
-    sections by their starts and the instruments without channels."""
+    sections by their starts and the instruments without channels, and, after the cues, the
+    events the brief asks for (only when it asks for any).
+
+    >>> brief = build_brief("tense cue, 40 seconds, a hit at 0:16.5", {"stop": "0:20+2"})
+    >>> [(e["kind"], e["at_s"], e["length_s"], e["source"]) for e in explanation(brief, make_plan(brief, generator(1, brief)))["events"]]
+    [('hit', 16.5, 0.0, 'brief'), ('stop', 20.0, 2.0, 'flag')]
+    """
     fields = understood(brief, plan)
     fields["instruments"] = [{key: i[key] for key in ("role", "name", "program")} for i in fields["instruments"]]
     fields["sections"] = [{key: s[key] for key in ("name", "start_s", "energy")} for s in fields["sections"]]
-    return {name: fields[name] for name in EXPLAINED}
+    explained = {name: fields[name] for name in EXPLAINED}
+    if brief.events:
+        ordered = list(explained.items())
+        at = [name for name, _ in ordered].index("cues") + 1
+        explained = dict([*ordered[:at], ("events", [_event_fields(e) for e in brief.events]), *ordered[at:]])
+    return explained
+
+
+def _event_fields(event: CueEvent) -> dict[str, Any]:
+    """One event as JSON data, its times in seconds."""
+    return {"kind": event.kind, "at_s": round(float(event.at_s), 6), "length_s": round(float(event.length_s), 6),
+            "keep": list(event.keep), "mode": event.mode,
+            "tempo_bpm": None if event.tempo_bpm is None else round(float(event.tempo_bpm), 3),
+            "label": event.label, "source": event.source}
 
 
 def generator(seed: int, brief: Brief) -> random.Random:
