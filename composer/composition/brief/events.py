@@ -267,15 +267,15 @@ def layer_role(phrase: str) -> str:
 
 def _stop(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     found = []
-    for match in _matches(reader, _STOP):
-        written = match.group("before") or match.group("after")
-        length = _length_value(written) if written else DEFAULT_STOP_S
+    for match in _matches(reader, _SIZED_STOP):
+        length = _length_value(f"{match.group('number')} s")
         if length is None:
             continue
         reader.take(match)
         found += [WrittenEvent(CueEvent("stop", at, length)) for at in moments(match.group("times"), fps)]
-    for match in _matches(reader, _SIZED_STOP):
-        length = _length_value(f"{match.group('number')} s")
+    for match in _matches(reader, _STOP):
+        written = match.group("before") or match.group("after")
+        length = _length_value(written) if written else DEFAULT_STOP_S
         if length is None:
             continue
         reader.take(match)

@@ -103,7 +103,6 @@ def _event(kind: str, rest: str, marker: Marker) -> CueEvent:
 def read_markers(path: Path, fps: Fraction = DEFAULT_FPS) -> list[Marker]:
     """Every marker of the timeline in ``path`` (on the timeline, its tracks and its clips), at
     its time from the timeline's start."""
-    otio = _opentimelineio()
     suffix = path.suffix.lower()
     if suffix not in ADAPTERS:
         raise ComposerError(f"marker file {path} is not one composer reads (its suffix is {suffix or 'missing'})",
@@ -111,6 +110,7 @@ def read_markers(path: Path, fps: Fraction = DEFAULT_FPS) -> list[Marker]:
     if not path.is_file():
         raise ComposerError(f"marker file {path} does not exist" if not path.exists() else
                             f"marker file {path} is a folder", "check the path, e.g. --markers edit.otio")
+    otio = _opentimelineio()
     options = {"rate": float(fps)} if suffix == ".edl" else {}
     try:
         read = otio.adapters.read_from_file(str(path), adapter_name=ADAPTERS[suffix], **options)
