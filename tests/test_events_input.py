@@ -104,11 +104,20 @@ def test_a_list_of_hits_is_a_hit_each_and_no_figure_is_ignored(text):
     ("tempo change to 140 at 1:00, 2 minutes", [("tempo", 60, 0)]),
     ("a hit at 00:01:15:12, 2 minutes", [("hit", Fraction(1887, 25), 0)]),
     ("a hit at 00:01:15:12 at 24 fps, 2 minutes", [("hit", 75 + Fraction(12, 24), 0)]),
+    ("big hit on the cut to black at 0:45, 1 minute", [("hit", 45, 0)]),
+    ("0:12 hit, 0:20 stop for 3 seconds, 1:00 button, 1 minute", [("hit", 12, 0), ("stop", 20, 3), ("button", 60, 0)]),
+    ("at 0:30 a big hit, 1 minute", [("hit", 30, 0)]),
+    ("the music should stop at 0:40 and come back in at 0:44, 1 minute", [("stop", 40, 4)]),
 ])
 def test_event_phrases(text, expected):
     brief = build_brief(text, {})
     assert _events(brief) == expected
     assert not any(word[0].isdigit() for word in brief.ignored_words), brief.ignored_words
+
+
+def test_a_time_nothing_reads_is_one_ignored_word_not_its_figures():
+    brief = build_brief("calm, 1 minute, quiet at 0:20 then 0:40 whatever, 00:00:50:00", {})
+    assert brief.ignored_words == ("whatever", "0:40", "00:00:50:00")
 
 
 def test_a_drop_out_keeps_the_named_layers():

@@ -50,7 +50,7 @@ def _length(name: str) -> str:
             rf"|(?:half\s+an?|an?|[a-z]+(?:-[a-z]+)?(?:\s+and\s+a\s+half)?)\s+(?:seconds?|secs?|minutes?|mins?)\b)")
 
 
-_STRAY = re.compile(rf"{TIMECODE}|{CLOCK}\.\d+")
+_STRAY = re.compile(rf"{TIMECODE}|{CLOCK}(?:\.\d+)?")
 _FPS = re.compile(r"\b(?:at\s+)?(\d+(?:\.\d+)?)\s*(?:fps|frames\s+(?:per|a)\s+second)\b")
 _TEMPO = re.compile(
     rf"\b(?:(?:a\s+)?(?:tempo|bpm|pace)\s+(?:changes?|changing|shifts?|goes|moves|jumps|drops|rises)?\s*"
@@ -67,9 +67,10 @@ _DIP = re.compile(
     rf"\b(?:drops?|dips?|thins?|pulls?|strips?|(?:gets?|goes|turns?)\s+quiet(?:er)?|(?:an?\s+)?drop-?outs?)"
     rf"(?:\s+(?:out|down|back))?(?:\s+(?:to|into)\s+(?P<keep>[a-z0-9 ,&'()-]+?))?\s+{_SPAN}")
 _STOP = re.compile(
-    rf"\b(?:(?:the\s+)?music\s+)?(?:stops?|cuts?\s+out|breaks?|pauses?|rests?|silence|goes\s+silent)\s+"
-    rf"(?:(?:dead|completely|suddenly)\s+)?(?:for\s+{_length('before')}\s+)?{_PLACE}"
-    rf"(?:\s*,?\s*for\s+{_length('after')})?")
+    rf"\b(?:(?:the\s+)?music\s+)?(?:(?:should|will|must)\s+)?(?:stops?|cuts?\s+out|breaks?|pauses?|rests?|silence"
+    rf"|goes\s+silent)\s+(?:(?:dead|completely|suddenly)\s+)?(?:for\s+{_length('before')}\s+)?{_PLACE}"
+    rf"(?:\s*,?\s*for\s+{_length('after')}|\s*,?\s*(?:and|then)\s+(?:comes?\s+back(?:\s+in)?|resumes?|returns?"
+    rf"|kicks?\s+back\s+in|starts?\s+again)\s+{_AT}(?P<resume>{MOMENT}))?")
 _SIZED_STOP = re.compile(
     rf"\b(?:an?\s+)?(?P<number>{NUMBER}|[a-z]+)[\s-]*(?:seconds?|secs?|s)\s+(?:stop|break|pause|silence|gap)s?\s+{_PLACE}")
 _SWELL = re.compile(
@@ -86,8 +87,20 @@ _BUTTON = re.compile(
     rf"{_ADJECTIVES}(?:button|hard\s+ending|sting\s+ending)\s+{_PLACE}")
 _ENDS_ON_HIT = re.compile(rf"\b(?:ends?|finish(?:es)?|closes?)\s+(?:(?:exactly|right|cleanly)\s+)?on\s+"
                           rf"(?:(?:a|an|the)\s+)?{_ADJECTIVES}(?:{_HIT})\s+{_PLACE}")
-_HIT_AT = re.compile(
-    rf"\b(?:(?:a|an|one)\s+)?{_ADJECTIVES}(?P<word>{_HIT})\s+(?:(?:right\s+)?on\s+the\s+(?:downbeat|beat|cut)\s+)?{_PLACE}")
+#: What may stand between a hit and its time: "on the downbeat", "on the cut to black", "when
+#: the door slams".
+_WHEN = r"(?:(?:right\s+)?(?:on|when|as|where|with)\s+(?:[a-z']+\s+){1,4}?)?"
+_HIT_AT = re.compile(rf"\b(?:(?:a|an|one)\s+)?{_ADJECTIVES}(?P<word>{_HIT})\s+{_WHEN}{_PLACE}")
+#: A spotting note, the time first: "0:12 hit", "0:20 - stop for 2 s", "at 1:00 a button"; a
+#: time on the clock only, joined by a space, a dash or a colon (never a comma: "1:30, a hit"
+#: names a length, then a hit).
+_SPOTTED = re.compile(
+    rf"(?<![\w:.])(?:at\s+)?(?P<times>{TIMECODE}|{CLOCK}(?:\.\d+)?(?!\.\d))(?:\s*[-:]\s*|\s+)"
+    rf"(?:(?:a|an|the)\s+)?{_ADJECTIVES}(?P<word>{_HIT}|stops?|breaks?|buttons?|swells?)\b"
+    rf"(?:\s+for\s+{_length('len')})?")
+#: Spotted words and the event each names.
+_SPOTTED_KINDS = {**{word: "hit" for word in HIT_WORDS}, "stop": "stop", "stops": "stop", "break": "stop",
+                  "breaks": "stop", "button": "button", "buttons": "button", "swell": "swell", "swells": "swell"}
 _FADE_IN = re.compile(
     rf"\bfades?[\s-]+in\b(?:\s+(?:over|during|across|for|in)\s+(?:the\s+(?:first|opening)\s+)?{_length('len')})?")
 _FADE_OUT = re.compile(
@@ -148,8 +161,8 @@ mode='', tempo_bpm=None, label='', source='brief'))
 
 
 def stray_times(reader: Reader) -> list[str]:
-    """Timecodes and clock times with a fraction ("0:16.5") that nothing read, each taken whole,
-    so that it is reported as one ignored time rather than as its figures.
+    """Timecodes and clock times ("0:16.5") that nothing read, each taken whole, so that it is
+    reported as one ignored time rather than as its figures.
 
     >>> reader = Reader("tense, 00:01:15:00 somewhere")
     >>> stray_times(reader), reader.untaken_words()
@@ -276,10 +289,13 @@ def _stop(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     for match in _matches(reader, _STOP):
         written = match.group("before") or match.group("after")
         length = _length_value(written) if written else DEFAULT_STOP_S
-        if length is None:
+        times = moments(match.group("times"), fps)
+        if match.group("resume"):  # "stops at 0:40 and comes back in at 0:44"
+            length = parse_time(match.group("resume"), fps) - times[-1]
+        if length is None or length <= 0:
             continue
         reader.take(match)
-        found += [WrittenEvent(CueEvent("stop", at, length)) for at in moments(match.group("times"), fps)]
+        found += [WrittenEvent(CueEvent("stop", at, length)) for at in times]
     return found
 
 
@@ -356,6 +372,19 @@ def _hit(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     return found
 
 
+def _spotted(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
+    """Spotting notes, the time first: "0:12 hit, 0:20 stop for 2 s, 1:00 button"."""
+    found = []
+    for match in _matches(reader, _SPOTTED):
+        kind = _SPOTTED_KINDS[match.group("word")]
+        length = _length_value(match.group("len")) if match.group("len") else DEFAULT_STOP_S if kind == "stop" else 0
+        if length is None:
+            continue
+        reader.take(match)
+        found.append(WrittenEvent(CueEvent(kind, parse_time(match.group("times"), fps), Fraction(length))))
+    return found
+
+
 def _fade_in(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     """ "fades in over the first 10 seconds"; "fades in" alone: over a length the planner chooses (0)."""
     found = []
@@ -408,5 +437,6 @@ def _length_value(text: str) -> Fraction | None:
 
 
 _READERS: Sequence[Callable[[Reader, Fraction], list[WrittenEvent]]] = (
-    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit, _fade_in, _fade_out,
+    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit, _spotted, _fade_in,
+    _fade_out,
 )
