@@ -345,7 +345,10 @@ def compose(
     """Compose a piece from a brief (text or ``Brief``) and a seed.
 
     ``overrides`` are brief fields that win over the text: ``duration``, ``kind``, ``tempo``,
-    ``key``, ``meter``, ``loop``, ``preset``, ``instruments``, ``exclude``, ``ending``.
+    ``key``, ``meter``, ``loop``, ``preset``, ``instruments``, ``exclude``, ``ending``, and the
+    events beside the words' (``hit``, ``stop``, ``dip``, ``build``, ``turn``, ``fade_in``,
+    ``fade_out``, ``button``, ``fps``, ``timeline``, ``markers``, ``events``: see ``composer
+    compose --help``).
 
     >>> piece = compose("calm piano for a 20-second interview", seed=3)
     >>> piece.plan.kind, piece.plan.duration_s

@@ -53,6 +53,26 @@ def test_a_timecode_reads_back_exactly(frames, rate):
     assert parse_time(timecode_text(seconds, fps), fps) == seconds
 
 
+def _written(seconds: Fraction, form: str) -> str:
+    if form == "clock":
+        return clock_text(seconds)
+    if form == "timecode":
+        return timecode_text(seconds)
+    return f"{float(seconds):.2f}".rstrip("0").rstrip(".") + " s"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=179 * 25), st.sampled_from(["clock", "timecode", "seconds"])),
+                min_size=1, max_size=5, unique_by=lambda item: item[0]))
+def test_hits_written_in_any_form_read_back_exactly_from_a_brief(hits):
+    times = [Fraction(frames, 25) for frames, _ in hits]
+    written = [_written(time, form) for time, (_, form) in zip(times, hits)]
+    listed = written[0] if len(written) == 1 else f"{', '.join(written[:-1])} and {written[-1]}"
+    brief = build_brief(f"tense cue, 3 minutes, hits at {listed}", {})
+    assert [(e.kind, e.at_s) for e in brief.events] == [("hit", time) for time in sorted(times)]
+    assert brief.duration_s == 180 and brief.ignored_words == ()
+
+
 @pytest.mark.parametrize("written", ["1:75", "soon", "00:00:01:25", "1:15:", ""])
 def test_a_time_that_does_not_parse_is_a_clear_error(written):
     with pytest.raises(ComposerError, match="time|timecode"):

@@ -67,7 +67,7 @@ _DIP = re.compile(
     rf"\b(?:drops?|dips?|thins?|pulls?|strips?|(?:gets?|goes|turns?)\s+quiet(?:er)?|(?:an?\s+)?drop-?outs?)"
     rf"(?:\s+(?:out|down|back))?(?:\s+(?:to|into)\s+(?P<keep>[a-z0-9 ,&'()-]+?))?\s+{_SPAN}")
 _STOP = re.compile(
-    rf"\b(?:(?:the\s+)?music\s+)?(?:(?:should|will|must)\s+)?(?:stops?|cuts?\s+out|breaks?|pauses?|rests?|silence"
+    rf"\b(?:(?:the\s+)?music\s+)?(?:(?:should|will|must)\s+)?(?:stops?|cuts?\s+out|breaks?|pauses?|silence"
     rf"|goes\s+silent)\s+(?:(?:dead|completely|suddenly)\s+)?(?:for\s+{_length('before')}\s+)?{_PLACE}"
     rf"(?:\s*,?\s*for\s+{_length('after')}|\s*,?\s*(?:and|then)\s+(?:comes?\s+back(?:\s+in)?|resumes?|returns?"
     rf"|kicks?\s+back\s+in|starts?\s+again)\s+{_AT}(?P<resume>{MOMENT}))?")
