@@ -259,6 +259,7 @@ def test_a_bad_timeline_file_names_the_file_the_entry_and_the_fix(tmp_path, cont
     (["tense cue, 1 minute", "--stop", "0:50+20"], ["stop at 0:50", "past the end"]),
     (["tense cue, 1 minute", "--stop", "0:20+3", "--stop", "0:22+1"], ["stop at 0:22", "inside the stop at 0:20"]),
     (["tense cue, 1 minute", "--hit", "soon"], ["--hit 'soon'", "1:15"]),
+    (["tense cue, 1 minute, a hit at 1:75"], ["'1:75' does not read as a time"]),
     (["tense cue, 1 minute", "--dip", "0:45-0:40"], ["--dip", "ends before it starts"]),
     (["tense cue, 1 minute", "--markers", "README.md"], ["marker file", ".otio"]),
     (["tense cue, 1 minute", "--fps", "26"], ["frame rate", "25"]),

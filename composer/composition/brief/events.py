@@ -51,6 +51,7 @@ def _length(name: str) -> str:
 
 
 _STRAY = re.compile(rf"{TIMECODE}|{CLOCK}(?:\.\d+)?")
+_NO_TIME = re.compile(r"\b(?:at|from|to|until|till)\s+(\d{1,2}(?::\d{2,3}){1,3}(?:\.\d+)?)(?![\w:])")
 _FPS = re.compile(r"\b(?:at\s+)?(\d+(?:\.\d+)?)\s*(?:fps|frames\s+(?:per|a)\s+second)\b")
 _TEMPO = re.compile(
     rf"\b(?:(?:a\s+)?(?:tempo|bpm|pace)\s+(?:changes?|changing|shifts?|goes|moves|jumps|drops|rises)?\s*"
@@ -167,12 +168,21 @@ def stray_times(reader: Reader) -> list[str]:
     >>> reader = Reader("tense, 00:01:15:00 somewhere")
     >>> stray_times(reader), reader.untaken_words()
     (['00:01:15:00'], [(0, 'tense'), (19, 'somewhere')])
+
+    A figure after "at" that looks like a time but is none is a clear error:
+
+    >>> stray_times(Reader("a hit at 1:75"))
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: the time '1:75' does not read as a time: write it as 1:15, 0:16.5, 75 s or a timecode 00:01:15:00
     """
     strays = []
     for match in _STRAY.finditer(reader.text):
         if reader.free(match):
             reader.take(match)
             strays.append(match.group(0))
+    for match in _NO_TIME.finditer(reader.text):
+        if reader.free(match):
+            parse_time(match.group(1))  # a clear error: "at 1:75" is no time
     return strays
 
 

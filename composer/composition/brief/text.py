@@ -58,7 +58,9 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
     meanings = words.meanings
     preset = presets()[preset_name(meanings)]
     loop = asks_loop(meanings)
-    kind = cue_kind(meanings, preset, loop, duration)
+    # kind follows length: the length asked, else the latest moment the events name
+    latest = max((w.event.end_s for w in written_events if not w.from_end), default=None)
+    kind = cue_kind(meanings, preset, loop, duration if duration is not None else latest)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
     notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
