@@ -59,7 +59,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
     preset = presets()[preset_name(meanings)]
     loop = asks_loop(meanings)
     # kind follows length: the length asked, else the latest moment the events name
-    latest = max((w.event.end_s for w in written_events if not w.from_end), default=None)
+    latest = max((float(w.event.end_s) for w in written_events if not w.from_end), default=None)
     kind = cue_kind(meanings, preset, loop, duration if duration is not None else latest)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
