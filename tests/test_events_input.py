@@ -242,6 +242,7 @@ def test_a_brief_file_may_hold_events_and_name_a_timeline_beside_it(tmp_path):
     ('[[events]]\nkind = "bang"\nat = "0:10"\n', ["event 1", "'bang'", "kind ="]),
     ('[[events]]\nkind = "hit"\nwhen = "0:10"\n', ["event 1", "unknown keys", "when"]),
     ('[[events]]\nkind = "dip"\nat = "0:10"\nlength = 2\nkeep = ["kazoo band"]\n', ["kazoo band", "not a layer"]),
+    ('[[events]]\nkind = "fade_out"\n', ["event 1 (fade_out)", "no length"]),
     ("[[events]\n", ["not valid TOML"]),
 ])
 def test_a_bad_timeline_file_names_the_file_the_entry_and_the_fix(tmp_path, content, words):

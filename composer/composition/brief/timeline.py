@@ -193,6 +193,8 @@ def _entry(entry: Any, where: str, fps: Fraction) -> WrittenEvent:
         length = until - at
     if kind == "build" and until is not None and at is not None:
         at, length = until, length
+    if kind in ("dip", "fade_in", "fade_out") and not length:
+        raise ComposerError(f"{where} has no length", f"write e.g. {ENTRY_FIELDS['length']} or {ENTRY_FIELDS['until']}")
     keep = entry.get("keep", [])
     if isinstance(keep, str):
         keep = [keep]
