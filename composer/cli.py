@@ -93,6 +93,37 @@ SampleRate = Annotated[int, typer.Option(
 BitDepth = Annotated[Optional[int], typer.Option(
     "--bit-depth", help="Bits per sample of WAV and FLAC, 16 or 24, e.g. --bit-depth 24 (default: WAV 16, FLAC 24).",
     show_default=False)]
+Hits = Annotated[list[str], typer.Option(
+    "--hit", help="A hit (a tutti accent on a downbeat) at a time; repeat for more, e.g. --hit 1:15 --hit 0:16.5 "
+                  "(times: 1:15, 0:16.5, 75, 75s, or a timecode 00:01:15:00 at --fps).", show_default=False)]
+Stops = Annotated[list[str], typer.Option(
+    "--stop", help="The music stops at a time for a length (start+length), e.g. --stop 0:20+2; repeatable.",
+    show_default=False)]
+Dips = Annotated[list[str], typer.Option(
+    "--dip", help="A drop-out from one time to another, keeping only the layers named after a colon (none: the "
+                  "thinnest texture), e.g. --dip 0:45-1:05:pad,piano; repeatable.", show_default=False)]
+Builds = Annotated[list[str], typer.Option(
+    "--build", help="A rise over a span into its end, e.g. --build 0:40-0:55 (or into a moment: --build 0:55); "
+                    "repeatable.", show_default=False)]
+Turns = Annotated[list[str], typer.Option(
+    "--turn", help="A new section at a time, in a mode if named, e.g. --turn 1:30:major; repeatable.",
+    show_default=False)]
+FadeIn = Annotated[Optional[str], typer.Option(
+    "--fade-in", help="Fade in over the first seconds, e.g. --fade-in 10", show_default=False)]
+FadeOut = Annotated[Optional[str], typer.Option(
+    "--fade-out", help="Fade out over the last seconds, e.g. --fade-out 6", show_default=False)]
+Button = Annotated[Optional[str], typer.Option(
+    "--button", help="End on a button (a short final chord) at a time, e.g. --button 0:30", show_default=False)]
+Fps = Annotated[Optional[str], typer.Option(
+    "--fps", help="Frames per second of timecodes (and of an EDL's markers): 23.976, 24, 25, 29.97, 30, 50, 59.94 "
+                  "or 60, e.g. --fps 25 (the default).", show_default=False)]
+TimelineFile = Annotated[Optional[Path], typer.Option(
+    "--timeline", help='Events from a file: TOML [[events]] kind = "hit" at = "1:15", or JSON '
+                       '[{"kind": "stop", "at": "0:20", "length": 2}], e.g. --timeline cues.toml', show_default=False)]
+MarkerFile = Annotated[Optional[Path], typer.Option(
+    "--markers", help="Events from an editor's markers (OTIO .otio, Final Cut Pro .xml, CMX 3600 .edl) named HIT, "
+                      "STOP, VO IN/VO OUT, BUILD, TURN, BUTTON, FADE; other names start sections, e.g. "
+                      "--markers edit.otio", show_default=False)]
 Stems = Annotated[bool, typer.Option(
     "--stems", help="Also write one 32-bit float WAV per part into NAME-stems/ (e.g. pad.wav, bass.wav), "
                     "the same length and gain as the mix: summed they give the mix before its limiter.")]
@@ -115,6 +146,15 @@ class _Request:
     fields: dict[str, Any]
     seed: int
     name: str | None
+
+
+def _events(hit: list[str], stop: list[str], dip: list[str], build: list[str], turn: list[str], fade_in: str | None,
+            fade_out: str | None, button: str | None, fps: str | None, timeline: Path | None,
+            markers: Path | None) -> dict[str, Any]:
+    """The event flags as brief fields (a repeatable flag not given is no field)."""
+    return {"hit": hit or None, "stop": stop or None, "dip": dip or None, "build": build or None, "turn": turn or None,
+            "fade_in": fade_in, "fade_out": fade_out, "button": button, "fps": fps,
+            "timeline": str(timeline) if timeline else None, "markers": str(markers) if markers else None}
 
 
 def _request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> _Request:
@@ -222,6 +262,17 @@ def compose(
     sample_rate: SampleRate = 44100,
     bit_depth: BitDepth = None,
     stems: Stems = False,
+    hit: Hits = [],  # noqa: B006
+    stop: Stops = [],  # noqa: B006
+    dip: Dips = [],  # noqa: B006
+    build: Builds = [],  # noqa: B006
+    turn: Turns = [],  # noqa: B006
+    fade_in: FadeIn = None,
+    fade_out: FadeOut = None,
+    button: Button = None,
+    fps: Fps = None,
+    timeline: TimelineFile = None,
+    markers: MarkerFile = None,
 ) -> None:
     """Compose a piece from a brief and write NAME.mid, NAME.wav (or --format) and NAME.json.
 
@@ -233,6 +284,8 @@ def compose(
     Example: composer compose --brief-file scores/social-reel.toml --format wav,mp3 --sample-rate 48000 --bit-depth 24 --stems
 
     Sheet music and a picture too: composer compose "calm piano for a 60-second interview" --format wav,musicxml --plot
+
+    Cut to picture: composer compose "tense documentary underscore, 90 seconds" --hit 1:15 --stop 0:20+2 --dip 0:45-1:05:pad
     """
     from composer.audio.deliver import check_loudness, deliver
     from composer.audio.formats import check_bit_depth
@@ -243,7 +296,8 @@ def compose(
     from composer.piece import compose as compose_piece
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
-                     style=style, loop=loop)
+                     style=style, loop=loop,
+                     **_events(hit, stop, dip, build, turn, fade_in, fade_out, button, fps, timeline, markers))
     check_loudness(loudness)
     check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
@@ -342,17 +396,31 @@ def explain(
     meter: Meter = None,
     style: StyleName = None,
     loop: Loop = None,
+    hit: Hits = [],  # noqa: B006
+    stop: Stops = [],  # noqa: B006
+    dip: Dips = [],  # noqa: B006
+    build: Builds = [],  # noqa: B006
+    turn: Turns = [],  # noqa: B006
+    fade_in: FadeIn = None,
+    fade_out: FadeOut = None,
+    button: Button = None,
+    fps: Fps = None,
+    timeline: TimelineFile = None,
+    markers: MarkerFile = None,
 ) -> None:
-    """Show how a brief is understood (kind, preset, mood, length, tempo, key, form) without composing.
+    """Show how a brief is understood (kind, preset, mood, length, tempo, key, form, events) without composing.
 
     Example: composer explain "tense documentary underscore, 2 minutes, gets quiet at 0:50" --json
+
+    Example: composer explain "tense cue, 90 seconds, builds to a hit at 1:15" --stop 0:20+2 --markers edit.otio
     """
     from composer.composition.brief import build_brief
     from composer.composition.plan import make_plan
     from composer.piece import explanation, generator
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
-                     style=style, loop=loop)
+                     style=style, loop=loop,
+                     **_events(hit, stop, dip, build, turn, fade_in, fade_out, button, fps, timeline, markers))
     parsed = build_brief(asked.text, asked.fields)
     data = explanation(parsed, make_plan(parsed, generator(asked.seed, parsed)))
     if as_json:
@@ -394,6 +462,8 @@ def _readable(field_name: str, value: Any) -> str:
         return f"{value['name']} ({chosen})"
     if field_name == "cues":
         return "; ".join(_describe_cue(cue) for cue in value) or "none"
+    if field_name == "events":
+        return "; ".join(_describe_event(event) for event in value) or "none"
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
     return str(value)
@@ -407,6 +477,19 @@ def _describe_cue(cue: dict[str, Any]) -> str:
     else:
         where = "across the piece"
     return f"{cue['verb']} ×{cue['amount']:g} {where}"
+
+
+def _describe_event(event: dict[str, Any]) -> str:
+    """One event as `composer explain` shows it, e.g. "stop 0:20 for 2 s (flag)"."""
+    from composer.composition.brief.times import clock_text
+
+    length = f" for {event['length_s']:g} s" if event["length_s"] else ""
+    keep = f" keeping {', '.join(event['keep'])}" if event["keep"] else ""
+    mode = f" to {event['mode']}" if event["mode"] else ""
+    tempo = f" to {event['tempo_bpm']:g} BPM" if event["tempo_bpm"] is not None else ""
+    label = f" “{event['label']}”" if event["label"] else ""
+    return (f"{event['kind'].replace('_', '-')} {clock_text(event['at_s'])}{length}{keep}{mode}{tempo}{label} "
+            f"({event['source']})")
 
 
 def _sparkline(levels: list[float], width: int = 48) -> str:

@@ -316,14 +316,13 @@ def _event_fields(plan: Plan, event: PlacedEvent) -> dict[str, Any]:
     """An event as JSON data: what was asked, and where the music lands it (to the millisecond)."""
     landed = plan.exact_seconds(event.moment_q)
     fields: dict[str, Any] = {
-        "kind": event.kind, "asked_s": round(float(event.asked_s), 3), "landed_s": round(float(landed), 3),
-        "off_ms": round(float(landed - event.asked_s) * 1000, 3), "bar": plan_bar(plan, event.moment_q),
+        "kind": event.kind, "asked_s": round(float(event.asked_s), 3), "length_s": round(float(event.asked_length_s), 3),
+        "landed_s": round(float(landed), 3), "off_ms": round(float(landed - event.asked_s) * 1000, 3),
+        "bar": plan_bar(plan, event.moment_q), "keep": list(event.keep), "mode": event.mode, "label": event.label,
         "source": event.source,
     }
     if event.end_q != event.at_q:
         fields["span_s"] = [round(plan.seconds(event.at_q), 3), round(plan.seconds(event.end_q), 3)]
-    fields.update({name: value for name, value in (("keep", list(event.keep)), ("mode", event.mode),
-                                                   ("label", event.label)) if value})
     return fields
 
 
@@ -334,7 +333,14 @@ def plan_bar(plan: Plan, quarters: Fraction) -> int:
 
 def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:
     """`composer explain`'s fields: :func:`understood` before anything is composed, with the
-    sections by their starts and the instruments without channels."""
+    sections by their starts and the instruments without channels; the events as asked and
+    as landed.
+
+    >>> brief = build_brief("tense cue, 40 seconds, a hit at 0:16.5", {"stop": "0:20+2"})
+    >>> events = explanation(brief, make_plan(brief, generator(1, brief)))["events"]
+    >>> [(e["kind"], e["asked_s"], e["landed_s"], e.get("span_s"), e["source"]) for e in events]
+    [('hit', 16.5, 16.5, None, 'brief'), ('stop', 20.0, 20.0, [20.0, 22.0], 'flag')]
+    """
     fields = understood(brief, plan)
     fields["instruments"] = [{key: i[key] for key in ("role", "name", "program")} for i in fields["instruments"]]
     fields["sections"] = [{key: s[key] for key in ("name", "start_s", "energy")} for s in fields["sections"]]
@@ -359,7 +365,10 @@ def compose(
     """Compose a piece from a brief (text or ``Brief``) and a seed.
 
     ``overrides`` are brief fields that win over the text: ``duration``, ``kind``, ``tempo``,
-    ``key``, ``meter``, ``loop``, ``preset``, ``instruments``, ``exclude``, ``ending``.
+    ``key``, ``meter``, ``loop``, ``preset``, ``instruments``, ``exclude``, ``ending``, and the
+    events beside the words' (``hit``, ``stop``, ``dip``, ``build``, ``turn``, ``fade_in``,
+    ``fade_out``, ``button``, ``fps``, ``timeline``, ``markers``, ``events``: see ``composer
+    compose --help``).
 
     >>> piece = compose("calm piano for a 20-second interview", seed=3)
     >>> piece.plan.kind, piece.plan.duration_s

@@ -5,10 +5,11 @@ The reading is table-driven: every word it knows lives in ``data/lexicon.toml``,
 in ``ignored_words`` so nothing a user wrote is silently dropped.
 
 One module per concern: ``model`` (the Brief), ``data`` (lexicon and presets), ``reader`` (the
-word-reader the extractors share), one extractor module per field (``times``, ``tempo``,
-``meter``, ``key``, ``duration``, then ``words`` reads the rest through the lexicon for
-``kind``, ``mood``, ``ensemble`` and ``shape``), ``text`` (``parse_text`` composes them),
-``checks`` and ``overrides`` (brief files and flags).
+word-reader the extractors share), one extractor module per field (``events`` first, then
+``times``, ``tempo``, ``meter``, ``key``, ``duration``, then ``words`` reads the rest through the
+lexicon for ``kind``, ``mood``, ``ensemble`` and ``shape``), ``text`` (``parse_text`` composes
+them), ``checks`` and ``overrides`` (brief files and flags), ``timeline`` (events from flags and
+timeline files) and ``markers`` (events from an editor's markers, through OpenTimelineIO).
 """
 
 from composer.composition.brief.checks import check_duration, check_kind, check_tempo

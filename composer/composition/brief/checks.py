@@ -4,10 +4,12 @@ returns the value or raises a one-line ``ComposerError`` that says how to fix it
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 
 from composer.base.errors import ComposerError
 from composer.composition.brief.model import (KINDS, MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM,
-                                              Brief)
+                                              Brief, events_in_order)
+from composer.composition.brief.times import clock_text
 
 #: The longest stinger: a short pickup into one hit that rings out. A longer cue is no stinger
 #: ("a hit at 1:15" in a 3-minute trailer is an event of a longer cue).
@@ -108,6 +110,67 @@ give a time before 2:00, or a longer length
             event = replace(event, end_s=brief.duration_s)
         events.append(event)
     return replace(brief, shape=tuple(events), notes=tuple(dict.fromkeys(notes)))
+
+
+#: Events that may land on the very end: a button ends the music there, a build rises into it.
+_AT_THE_END = ("button", "build")
+
+
+def check_events(brief: Brief) -> Brief:
+    """``brief`` with its events in time order, if each lies inside the piece and no two stops
+    overlap; else one clear error naming the event, where it came from, and the fix.
+
+    >>> from composer.composition.brief.text import parse_text
+    >>> check_events(parse_text("calm piano, 1 minute, a hit at 1:15"))
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: the hit at 1:15 (from the brief) is at or past the end of the 1:00 piece: \
+give a time before 1:00, or a longer length (e.g. --duration 90)
+    >>> check_events(parse_text("calm piano, 1 minute, music stops at 0:20 for 3 s, a break at 0:22"))
+    Traceback (most recent call last):
+    composer.base.errors.ComposerError: the stop at 0:22 (from the brief) begins inside the stop at 0:20 (0:20–0:23): \
+move it after 0:23, or shorten the first stop
+    """
+    end = Fraction(brief.duration_s)
+    length = clock_text(end)
+    events = sorted(brief.events, key=lambda e: e.at_s)
+    for event in events:
+        where = f"the {event.kind.replace('_', '-')} at {clock_text(event.at_s)} (from {_source(event.source)})"
+        if event.at_s < 0 or event.length_s < 0:
+            raise ComposerError(f"{where} starts before the music", "give times and lengths of 0 or more")
+        if event.kind == "build" and event.length_s > event.at_s:
+            raise ComposerError(f"{where} rises for {clock_text(event.length_s)}, from before the start",
+                                f"give it at most {clock_text(event.at_s)} to rise")
+        if event.at_s > end or (event.at_s == end and event.kind not in _AT_THE_END):
+            raise ComposerError(f"{where} is at or past the end of the {length} piece",
+                                f"give a time before {length}, or a longer length (e.g. --duration "
+                                f"{_longer(float(event.at_s))})")
+        if event.kind != "build" and event.end_s > end:
+            raise ComposerError(f"{where} runs to {clock_text(event.end_s)}, past the end of the {length} piece",
+                                f"end it by {length}, or give a longer length (e.g. --duration "
+                                f"{_longer(float(event.end_s))})")
+    stops = [e for e in events if e.kind == "stop"]
+    for first, second in zip(stops, stops[1:]):
+        if second.at_s < first.end_s:
+            raise ComposerError(f"the stop at {clock_text(second.at_s)} (from {_source(second.source)}) begins inside "
+                                f"the stop at {clock_text(first.at_s)} ({clock_text(first.at_s)}–"
+                                f"{clock_text(first.end_s)})",
+                                f"move it after {clock_text(first.end_s)}, or shorten the first stop")
+    return replace(brief, events=events_in_order(events))
+
+
+def _source(source: str) -> str:
+    """Where an event came from, as an error names it."""
+    return {"brief": "the brief", "flag": "a flag", "timeline": "the timeline file",
+            "markers": "the marker file"}.get(source, source)
+
+
+def _longer(seconds: float) -> str:
+    """The next whole half-minute after ``seconds``, for an error's example of a longer length.
+
+    >>> _longer(60), _longer(75)
+    ('90', '90')
+    """
+    return f"{(int(seconds) // 30 + 1) * 30}"
 
 
 def _clock(seconds: float) -> str:

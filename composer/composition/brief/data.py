@@ -60,6 +60,8 @@ class Lexicon:
     #: Words naming a cue kind, and weaker ones that give way to a purpose's own kind.
     kinds: Mapping[str, str]
     weak_kinds: Mapping[str, str]
+    #: Kind words that name a moment: the stinger kind only in a short cue.
+    moment_words: tuple[str, ...]
     #: Words naming a meter ("waltz" is 3/4).
     meters: Mapping[str, tuple[int, int]]
     #: Kind words that ask for a seamless loop.
@@ -254,7 +256,7 @@ def load_ensembles(file: Traversable) -> Ensembles:
 def load_lexicon(file: Traversable) -> Lexicon:
     """Read and check a lexicon file."""
     top = _Table.read(file)
-    top.only(["modifiers", "moods", "kinds", "weak_kinds", "meters", "loop_words", "exclusion_words", "families",
+    top.only(["modifiers", "moods", "kinds", "weak_kinds", "moment_words", "meters", "loop_words", "exclusion_words", "families",
               "instruments", "filler", "numbers", "shape"])
     shape = top.table("shape")
     shape.only([*SHAPE_VERBS, "build_amount", "drop_level"])
@@ -263,6 +265,7 @@ def load_lexicon(file: Traversable) -> Lexicon:
         moods=top.table("moods").each_word(lambda t, word: t.pair(word, _Table.number, -1.0, 1.0)),
         kinds=top.table("kinds").each_word(lambda t, word: t.text(word, KINDS)),
         weak_kinds=top.table("weak_kinds").each_word(lambda t, word: t.text(word, KINDS)),
+        moment_words=top.table("moment_words").only_words("words"),
         meters=top.table("meters").each_word(_Table.meter_text),
         loop_words=frozenset(word for word, wanted in top.table("loop_words").each_word(_Table.flag).items() if wanted),
         exclusion_prefixes=top.table("exclusion_words").only_words("prefixes"),

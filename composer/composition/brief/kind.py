@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from composer.composition.brief.checks import MAX_STINGER_S
 from composer.composition.brief.data import Preset, lexicon
 from composer.composition.brief.words import Meaning
 
@@ -31,10 +32,11 @@ def asks_loop(meanings: Sequence[Meaning]) -> bool:
     return any(m.category == "kinds" and m.phrase in lexicon().loop_words for m in meanings)
 
 
-def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool) -> str:
+def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool, duration_s: float | None = None) -> str:
     """The first kind the brief names; else a bed for a loop; else a weak kind ("background")
     when no use case is named; else the preset's kind. A loop word names a bed only through
-    ``loop``, so "a looping theme" is a thematic loop.
+    ``loop``, so "a looping theme" is a thematic loop. Kind follows length: a word naming a
+    moment ("hit", "reveal") is a stinger only in a cue no longer than a stinger.
 
     >>> from composer.composition.brief.data import presets
     >>> from composer.composition.brief.words import read_words
@@ -43,8 +45,14 @@ def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool) -> str:
     ...  for text, preset, loop in [("looping theme", "general", True), ("background music", "general", False),
     ...                              ("background music", "product", False)]]
     ['thematic', 'bed', 'thematic']
+    >>> documentary = presets()["documentary"]
+    >>> [cue_kind(read_words(Reader("tense cue, a hit")).meanings, documentary, False, duration)
+    ...  for duration in (None, 4, 90)]
+    ['stinger', 'stinger', 'underscore']
     """
-    named = [m.value for m in meanings if m.category == "kinds" and (m.value != "bed" or not loop)]
+    long_cue = duration_s is not None and duration_s > MAX_STINGER_S
+    named = [m.value for m in meanings if m.category == "kinds" and (m.value != "bed" or not loop)
+             and not (long_cue and m.phrase in lexicon().moment_words)]
     if named:
         return named[0]
     if loop:

@@ -3,6 +3,7 @@ brief must keep."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -19,6 +20,9 @@ MAX_TEMPO_BPM = 300.0
 ENDINGS = ("ring", "button", "fade", "loop")
 #: What the picture can ask of the music at a time (see ``CueEvent``).
 EVENT_KINDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade_in", "fade_out", "button", "tempo")
+#: The order of events at one time: a build (which ends there) first, then what lands there,
+#: then what begins there.
+_AT_ONE_TIME = ("build", "hit", "button", "stop", "dip", "swell", "turn", "tempo", "fade_in", "fade_out")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,16 @@ class CueEvent:
     def end_s(self) -> Fraction:
         """Where the event's span ends (its moment, for an event without length)."""
         return self.at_s + self.length_s
+
+
+def events_in_order(events: Iterable[CueEvent]) -> tuple[CueEvent, ...]:
+    """Events sorted by time, and at one time a build into it before the hit that lands there.
+
+    >>> [e.kind for e in events_in_order([CueEvent("hit", Fraction(75)), CueEvent("build", Fraction(75)),
+    ...                                   CueEvent("stop", Fraction(20), Fraction(2))])]
+    ['stop', 'build', 'hit']
+    """
+    return tuple(sorted(events, key=lambda e: (e.at_s, _AT_ONE_TIME.index(e.kind), e.length_s)))
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,24 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from composer.base.errors import ComposerError
-from composer.composition.brief.checks import check_duration, check_kind, check_stinger, check_tempo, check_times
+from composer.composition.brief.checks import (check_duration, check_events, check_kind, check_stinger, check_tempo,
+                                              check_times)
 from composer.composition.brief.data import lexicon, presets
+from composer.composition.brief.events import WrittenEvent, resolve
 from composer.composition.brief.key import spell_key
+from composer.composition.brief.markers import marker_events
 from composer.composition.brief.meter import parse_meter
 from composer.composition.brief.model import DEFAULT_DURATION_S, ENDINGS, Brief
 from composer.composition.brief.reader import normalise
 from composer.composition.brief.style import style_named
 from composer.composition.brief.text import parse_text
+from composer.composition.brief.timeline import entry_events, flag_events, load_timeline
+from composer.composition.brief.times import DEFAULT_FPS, fps_from
 
 #: The fields a brief file may hold, each with what it must be and an example of it written in TOML.
 FIELD_SCHEMA: dict[str, tuple[str, str]] = {
@@ -35,7 +41,21 @@ FIELD_SCHEMA: dict[str, tuple[str, str]] = {
     "exclude": ("list of text", 'exclude = ["drums"]'),
     "ending": ("text", 'ending = "fade"'),
     "style": ("text", 'style = "bossa nova"'),
+    "hit": ("list of times", 'hit = ["1:15", "1:30"]'),
+    "stop": ("list of times", 'stop = ["0:20+2"]'),
+    "dip": ("list of times", 'dip = ["0:45-1:05:pad,piano"]'),
+    "build": ("list of times", 'build = ["0:40-0:55"]'),
+    "turn": ("list of times", 'turn = ["1:30:major"]'),
+    "fade_in": ("time", "fade_in = 10"),
+    "fade_out": ("time", "fade_out = 6"),
+    "button": ("time", 'button = "0:30"'),
+    "fps": ("number", "fps = 25"),
+    "timeline": ("text", 'timeline = "cues.toml"'),
+    "markers": ("text", 'markers = "edit.otio"'),
+    "events": ("list of tables", 'events = [{kind = "hit", at = "1:15"}]'),
 }
+#: The fields that name a file, read relative to the brief file that names them.
+_FILE_FIELDS = ("timeline", "markers")
 BRIEF_FILE_FIELDS = tuple(FIELD_SCHEMA)
 
 
@@ -56,7 +76,11 @@ def load_brief_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ComposerError(f"brief file {path} has unknown fields {unknown}", f"use only: {', '.join(sorted(known))}")
-    return check_fields(data, f"brief file {path}")
+    fields = check_fields(data, f"brief file {path}")
+    for field in _FILE_FIELDS:
+        if isinstance(fields.get(field), str):
+            fields[field] = str(path.parent / fields[field])
+    return fields
 
 
 def check_fields(fields: Mapping[str, Any], source: str = "") -> dict[str, Any]:
@@ -75,7 +99,8 @@ def check_fields(fields: Mapping[str, Any], source: str = "") -> dict[str, Any]:
         if field not in FIELD_SCHEMA or value is None:
             continue
         kind, example = FIELD_SCHEMA[field]
-        if kind == "list of text" and isinstance(value, str):
+        if kind in ("list of text", "list of times") and isinstance(value, (str, int, float)) \
+                and not isinstance(value, bool):
             checked[field] = value = [value]
         if not _is(kind, value):
             article = "a " if kind in ("number", "whole number") else ""
@@ -94,6 +119,13 @@ def _is(kind: str, value: Any) -> bool:
         return isinstance(value, int)
     if kind == "list of text":
         return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+    if kind == "time":
+        return isinstance(value, (int, float, str))
+    if kind == "list of times":
+        return isinstance(value, (list, tuple)) and all(isinstance(item, (int, float, str)) and not isinstance(item, bool)
+                                                        for item in value)
+    if kind == "list of tables":
+        return isinstance(value, (list, tuple)) and all(isinstance(item, Mapping) for item in value)
     return isinstance(value, str) if kind == "text" else False
 
 
@@ -105,7 +137,8 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
     'D minor'
     """
     overrides = check_fields(overrides)
-    brief = parse_text(text or "")
+    fps = fps_from(overrides["fps"]) if overrides.get("fps") is not None else None
+    brief = parse_text(text or "", fps)
     changes: dict[str, Any] = {}
     if overrides.get("kind") is not None:
         changes["kind"] = check_kind(str(overrides["kind"]))
@@ -114,6 +147,7 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
             raise ComposerError(f"unknown preset {overrides['preset']!r}", f"use one of: {', '.join(presets())}")
         changes["preset"] = overrides["preset"]
     changes |= _duration(brief, overrides, changes.get("kind"))
+    changes |= _events(brief, overrides, fps or DEFAULT_FPS, changes.get("duration_s", brief.duration_s))
     if overrides.get("tempo") is not None:
         changes["tempo_bpm"] = check_tempo(_number(overrides["tempo"], "tempo"))
     if overrides.get("key") is not None:
@@ -130,7 +164,7 @@ def build_brief(text: str | None, overrides: Mapping[str, Any]) -> Brief:
     if overrides.get("instruments"):
         programs = [_instrument_program(name) for name in overrides["instruments"]]
         changes["instruments"] = tuple(dict.fromkeys([*brief.instruments, *programs]))
-    return check_times(check_stinger(replace(brief, **changes), kind_asked=overrides.get("kind") is not None))
+    return check_events(check_times(check_stinger(replace(brief, **changes), kind_asked=overrides.get("kind") is not None)))
 
 
 def _duration(brief: Brief, overrides: Mapping[str, Any], kind: str | None) -> dict[str, Any]:
@@ -145,6 +179,37 @@ def _duration(brief: Brief, overrides: Mapping[str, Any], kind: str | None) -> d
     if kind is not None and not brief.duration_given:
         return {"duration_s": DEFAULT_DURATION_S[kind]}
     return {}
+
+
+def _events(brief: Brief, overrides: Mapping[str, Any], fps: Fraction, duration_s: float) -> dict[str, Any]:
+    """The events of the flags, the brief file's ``events``, a timeline file and an editor's
+    markers beside the words'; a fade-out the words placed at the end stays at the end of a
+    length the flags changed. A button asked for ends the piece on a button, a fade-out to the
+    end with a fade, unless the words name another ending.
+
+    >>> [(e.kind, str(e.at_s), e.source) for e in build_brief("calm piano, fades out over the last 5 s",
+    ...                                                        {"duration": 40, "hit": "0:10"}).events]
+    [('hit', '10', 'flag'), ('fade_out', '35', 'brief')]
+    """
+    written = flag_events(overrides, fps)
+    if overrides.get("events") is not None:
+        written += entry_events(overrides["events"], "brief file", fps)
+    if overrides.get("timeline") is not None:
+        written += load_timeline(Path(overrides["timeline"]), fps)
+    if overrides.get("markers") is not None:
+        written += marker_events(Path(overrides["markers"]), fps)
+    old_end, new_end = Fraction(brief.duration_s), Fraction(duration_s)
+    if not written and old_end == new_end:
+        return {}
+    own = [WrittenEvent(e, from_end=True) if e.kind == "fade_out" and e.end_s == old_end else WrittenEvent(e)
+           for e in brief.events]
+    events = resolve([*own, *written], duration_s)
+    changes: dict[str, Any] = {"events": events}
+    if brief.ending is None and any(e.kind == "button" for e in events):
+        changes["ending"] = "button"
+    elif brief.ending is None and any(e.kind == "fade_out" and e.end_s == new_end for e in events):
+        changes["ending"] = "fade"
+    return changes
 
 
 def _ending(brief: Brief, overrides: Mapping[str, Any]) -> dict[str, Any]:

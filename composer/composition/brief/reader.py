@@ -104,6 +104,11 @@ class Reader:
         for i in range(match.start(), match.end()):
             self.used[i] = True
 
+    def take_span(self, start: int, end: int) -> None:
+        """Mark the characters ``start``..``end`` as read (a part of a match)."""
+        for i in range(start, end):
+            self.used[i] = True
+
     def free(self, match: re.Match[str]) -> bool:
         """Whether no extractor has taken any of the match yet."""
         return not any(self.used[match.start() : match.end()])

@@ -3,10 +3,13 @@ length), then the words through the lexicon, then each field from what they mean
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from composer.base.errors import ComposerError
 from composer.composition.brief.checks import check_duration
 from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
+from composer.composition.brief.events import find_events, resolve, stray_times
 from composer.composition.brief.ensemble import (alone, colours, ensemble, exclusions, family_notes, featured,
                                                  instruments, kit, names_drums,
                                                  part_count)
@@ -23,10 +26,11 @@ from composer.composition.brief.times import find_cue_times, find_windows
 from composer.composition.brief.words import read_words
 
 
-def parse_text(text: str) -> Brief:
-    """Read a plain-language brief.
+def parse_text(text: str, fps: Fraction | None = None) -> Brief:
+    """Read a plain-language brief; a timecode's frames are counted at ``fps`` (else the rate
+    the brief names, else 25).
 
-    The extractors take their phrases in a fixed order (spans and moments, tempo, meter, key,
+    The extractors take their phrases in a fixed order (events, spans and moments, tempo, meter, key,
     style, length, then words), so a phrase one has read is not read again by the next (the
     style takes only an era, "80s synthwave", which the length would misread; its other words
     the lexicon reads too, and they leave the ignored ones).
@@ -35,10 +39,14 @@ def parse_text(text: str) -> Brief:
     ...                "no vocals, builds slightly in the final 20 seconds")
     >>> (b.kind, b.preset, b.duration_s, b.shape[0].verb, b.shape[0].from_end_s)
     ('thematic', 'product', 90.0, 'build', 20.0)
+    >>> b = parse_text("tense suspense cue for a 90-second crime documentary scene, builds to a hit at 1:15")
+    >>> b.kind, [(e.kind, float(e.at_s)) for e in b.events], b.shape
+    ('underscore', [('build', 75.0), ('hit', 75.0)], ())
     """
     if not text or not text.strip():
         raise ComposerError("the brief is empty", 'describe the music, e.g. "calm piano for a 60-second interview"')
     reader = Reader(text)
+    written_events = find_events(reader, fps)
     windows = find_windows(reader)
     cue_times = find_cue_times(reader)
     tempo = find_tempo(reader)
@@ -46,21 +54,26 @@ def parse_text(text: str) -> Brief:
     key = find_key(reader)
     named_style = find_style(reader)
     duration = find_duration(reader)
+    strays = stray_times(reader)
     words = read_words(reader)
     meanings = words.meanings
     preset = presets()[preset_name(meanings)]
     loop = asks_loop(meanings)
-    kind = cue_kind(meanings, preset, loop)
+    # kind follows length: the length asked, else the latest moment the events name
+    latest = max((float(w.event.end_s) for w in written_events if not w.from_end), default=None)
+    kind = cue_kind(meanings, preset, loop, duration if duration is not None else latest)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
     notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
+    duration_s = check_duration(DEFAULT_DURATION_S[kind] if duration is None else duration)
+    events = resolve(written_events, duration_s)
     return Brief(
         text=text.strip(),
         kind=kind,
         preset=preset.name,
-        duration_s=check_duration(DEFAULT_DURATION_S[kind] if duration is None else duration),
+        duration_s=duration_s,
         valence=valence,
         arousal=arousal,
         tempo_bpm=tempo,
@@ -70,9 +83,9 @@ def parse_text(text: str) -> Brief:
         exclude=exclusions(meanings),
         loop=loop,
         shape=find_shape(meanings, windows, cue_times),
-        ending=ending(meanings, loop),
+        ending=ending(meanings, loop) or ("button" if any(e.kind == "button" for e in events) else None),
         notes=tuple(dict.fromkeys(notes)),
-        ignored_words=named_style.unused(words.ignored),
+        ignored_words=(*named_style.unused(words.ignored), *strays),
         mood_words=tuple(w.word for w in moods),
         duration_given=duration is not None,
         colours=colours(meanings),
@@ -84,4 +97,5 @@ def parse_text(text: str) -> Brief:
         names_drums=names_drums(meanings),
         style=named_style.name,
         style_words=named_style.words,
+        events=events,
     )

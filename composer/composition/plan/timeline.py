@@ -34,6 +34,7 @@ BUILD_BARS = 8
 MICROSECONDS = 60_000_000
 #: The finest grid a hit off the bar lines is placed on: the MIDI file's ticks per quarter note.
 TICKS_PER_QUARTER = 960
+TICK_Q = Fraction(1, TICKS_PER_QUARTER)
 #: How far a span's tempo may move from the cue's to land its moment on a downbeat, as a share.
 TEMPO_RANGE = Fraction(8, 100)
 
@@ -209,27 +210,35 @@ def _wanted(tempo_at: dict[Fraction, Fraction], at_s: Fraction, wanted: Fraction
 def place(events: Sequence[CueEvent], timing: Timing,
           on_downbeats: frozenset[Fraction] | None = None) -> tuple[PlacedEvent, ...]:
     """Each event at the quarter note it lands on: a moment on its downbeat (the nearest bar line,
-    exact where the timing was cut to it; a hit the timing could not give a downbeat, of those
-    ``on_downbeats`` does not hold, at its exact time within the bar), anything else where its
-    time falls.
+    exact where the timing was cut to it; a hit, stop or drop-out edge the timing could not give
+    a downbeat, of those ``on_downbeats`` does not hold, at its exact tick within the bar),
+    anything else where its time falls.
 
     >>> cut = fit_to_events([CueEvent("hit", Fraction(75))], Fraction(90), Fraction(90), (4, 4), "ring")
     >>> placed = place([CueEvent("hit", Fraction(75))], cut.timing, cut.on_downbeats)[0]
     >>> placed.kind, round(float(cut.timing.exact_seconds(placed.at_q)), 4)
     ('hit', 75.0)
     """
+    def landing(seconds: Fraction) -> Fraction:
+        """A moment's quarter note: its bar line where the timing put one there, else its exact
+        tick (a moment too close to another for whole bars)."""
+        exact = timing.quarters_at(seconds)
+        if on_downbeats is not None and seconds not in on_downbeats:
+            return Fraction(round(exact * TICKS_PER_QUARTER), TICKS_PER_QUARTER)
+        return _nearest_bar(timing, exact)
+
     placed = []
     for event in events:
         at_q = timing.quarters_at(event.at_s)
         end_q = timing.quarters_at(event.end_s)
         if event.kind == "button":
             at_q = timing.music_q
-        elif event.kind == "hit" and on_downbeats is not None and event.at_s not in on_downbeats:
-            at_q = Fraction(round(at_q * TICKS_PER_QUARTER), TICKS_PER_QUARTER)
-        elif event.kind in ON_DOWNBEAT or event.kind in SPAN_ON_DOWNBEATS or event.kind == "build":
+        elif event.kind in ("hit", *SPAN_ON_DOWNBEATS):
+            at_q = landing(event.at_s)
+        elif event.kind in ON_DOWNBEAT or event.kind == "build":
             at_q = _nearest_bar(timing, at_q)
         if event.kind in SPAN_ON_DOWNBEATS:
-            end_q = max(at_q + timing.bar_q, _nearest_bar(timing, end_q))
+            end_q = max(at_q + TICK_Q, landing(event.end_s))
         elif event.kind == "build":
             earlier = [q for e in events if e is not event and e.kind != "build"
                        for q in (_nearest_bar(timing, timing.quarters_at(e.at_s)),
