@@ -10,7 +10,7 @@ from composer.composition.brief.duration import find_duration
 from composer.composition.brief.ensemble import (alone, colours, ensemble, exclusions, family_notes, featured,
                                                  instruments, part_count)
 from composer.composition.brief.key import find_key
-from composer.composition.brief.kind import asks_loop, cue_kind, preset_name
+from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
 from composer.composition.brief.meter import find_meter, meter_word
 from composer.composition.brief.model import DEFAULT_DURATION_S, Brief
 from composer.composition.brief.mood import contradiction, mood, mood_words
@@ -49,9 +49,9 @@ def parse_text(text: str) -> Brief:
     meanings = words.meanings
     preset = presets()[preset_name(meanings)]
     loop = asks_loop(meanings)
-    kind = cue_kind(meanings, preset, loop)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
+    kind = lively_kind(cue_kind(meanings, preset, loop), meanings, preset, arousal, named_style.name)
     notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
