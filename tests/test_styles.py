@@ -389,15 +389,17 @@ def test_every_style_word_is_known_once() -> None:
     assert len(words) == len(set(words)) == len(style_words())
 
 
-def test_the_command_lists_styles_and_explain_takes_a_style_flag() -> None:
+def test_the_command_lists_styles_and_explain_takes_a_style_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
     from typer.testing import CliRunner
 
+    from composer import cli
     from composer.cli import app
 
     runner = CliRunner()
-    listed = runner.invoke(app, ["styles"], env={"COLUMNS": "250"})
+    monkeypatch.setattr(cli.out, "width", 250)  # the console took its width when first imported
+    listed = runner.invoke(app, ["styles"])
     assert listed.exit_code == 0
     assert all(name in listed.stdout for name in styles())
     assert all(word in listed.stdout for word in ("kit", "bass", "comping", "harmony", "palette", "walking", "tr-808",
