@@ -458,7 +458,7 @@ def _readable(field_name: str, value: Any) -> str:
     if field_name == "tempo_range":
         return f"{value[0]}–{value[1]} BPM"
     if field_name == "style":
-        chosen = f"named by: {', '.join(value['words'])}" if value["words"] else "the use case's"
+        chosen = f"chosen by: {', '.join(value['words'])}" if value["words"] else "the use case's"
         return f"{value['name']} ({chosen})"
     if field_name == "cues":
         return "; ".join(_describe_cue(cue) for cue in value) or "none"
@@ -674,17 +674,23 @@ def presets() -> None:
 
 @app.command()
 def styles() -> None:
-    """List the styles: the words that choose them, tempo range, feel, meters and drum kit.
+    """List the styles: tempo range, feel, meters, drum kit, how its bass and chords play, the
+    chords it speaks in, its own instrument per role (General MIDI; `composer explain` shows who
+    plays) and the words that choose it.
 
     Example: composer explain "lo-fi hip hop bed for a study stream" shows the style a brief chose.
     """
+    from composer.base.quiet import quiet_import
     from composer.composition.styles import styles as style_table
 
-    table = Table("style", "tempo", "feel", "meter", "kit", "chosen by")
+    gm_name = quiet_import("pretty_midi").program_to_instrument_name
+    table = Table("style", "tempo", "feel", "meter", "kit", "bass", "comping", "harmony", "palette", "chosen by")
     table.columns[0].min_width = max(map(len, style_table()))  # a narrow terminal wraps the words, not a name
     for name, style in style_table().items():
         feel = f"{style.feel} {float(style.swing):.2f}" if style.swing != 1 / 2 else style.feel
+        palette = "; ".join(f"{role}: {gm_name(programs[0])}" for role, programs in style.palette.items())
         table.add_row(name, f"{style.tempo[0]}–{style.tempo[1]} BPM", feel,
                       ", ".join(f"{beats}/{unit}" for beats, unit in style.meters),
-                      style.drums.kit if style.drums else "none", ", ".join(style.words[:6]))
+                      style.drums.kit if style.drums else "none", style.bass, style.comping, style.harmony,
+                      palette or "the use case's", ", ".join(style.words[:4]))
     out.print(table)

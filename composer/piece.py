@@ -31,6 +31,7 @@ from composer.composition.brief import DEFAULT_SEED, Brief, build_brief
 from composer.composition.harmony import ChordSpan, make_harmony
 from composer.composition.melody import Theme, make_theme
 from composer.composition.plan import PlacedEvent, Plan, Role, make_plan
+from composer.composition.plan.style import style_choice
 from composer.notation import midi as midi_writer
 from composer.notation import musicxml
 from composer.notation.score import build_score
@@ -281,7 +282,7 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "brief": brief.text,
         "kind": plan.kind,
         "preset": plan.preset,
-        "style": {"name": plan.style, "words": list(brief.style_words)},
+        "style": {"name": plan.style, "words": list(style_choice(brief)[1])},
         "duration_s": plan.duration_s,
         "mood": {"valence": plan.valence, "arousal": plan.arousal, "words": list(brief.mood_words)},
         "tempo_range": list(plan.tempo_range),

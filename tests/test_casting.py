@@ -71,15 +71,16 @@ def test_the_style_palette_plays_the_roles_the_brief_leaves_free(name: str) -> N
     palette = styles()[name].palette
     for index, use in enumerate(USES):
         plan = make_plan(parse_text(f"{style_word(name)} for a {use}, 20 seconds"), random.Random(index))
-        wrong = [(r.role, r.program) for r in plan.roles if r.role in palette and r.program not in palette[r.role]]
+        wrong = [(r.role, r.program) for r in plan.roles
+                 if r.role in palette and not r.asked and r.program not in palette[r.role]]  # "big band" is an ensemble too
         assert not wrong, (name, use, plan.roles)
 
 
 @pytest.mark.parametrize(("text", "wanted", "unwanted"), [
-    ("aggressive rock track with pounding drums, 20 seconds", {29, 30, 33}, set(range(40, 56))),
-    ("rock for a product video, 20 seconds", {29, 30, 33}, set(range(40, 56))),
+    ("aggressive rock track with pounding drums, 20 seconds", {29, 30, 34}, set(range(40, 56))),
+    ("rock for a product video, 20 seconds", {29, 30, 34}, set(range(40, 56))),
     ("synthwave for a car commercial, 20 seconds", {38, 81, 89}, set(range(0, 80)) - {38}),
-    ("reggae for a travel vlog, 20 seconds", {16, 27, 33}, set(range(40, 56))),
+    ("reggae for a travel vlog, 20 seconds", {16, 33}, set(range(40, 56))),
     ("jazz for a hotel lobby, 20 seconds", {0, 32}, set(range(40, 56))),
     ("lo-fi hip hop, 20 seconds", {4, 33}, set(range(40, 56))),
 ])
@@ -94,7 +95,7 @@ def test_a_style_sounds_like_itself_in_the_midi(text: str, wanted: set[int], unw
 
 def test_named_instruments_and_exclusions_win_over_the_palette() -> None:
     roles = {r.role: r.program for r in make_plan(parse_text("rock with a cello, 20 seconds"), random.Random(1)).roles}
-    assert 42 in roles.values() and roles["bass"] == 33
+    assert 42 in roles.values() and roles["bass"] == styles()["rock"].palette["bass"][0]
     programs = {r.program for r in make_plan(parse_text("rock, no distorted guitar, 20 seconds"), random.Random(1)).roles
                 if r.role != "drums"}
     assert 30 not in programs and 29 in programs  # the palette's next choice stands in

@@ -24,7 +24,7 @@ from tests.conftest import run_composer
 #: over bar lines, detached notes, a minor key in 3/4, and a stinger's pickup bar.
 BRIEFS = {
     "product": ("bright product video, 16 seconds, builds at the end", 1),
-    "waltz": ("sad waltz in D minor, 12 seconds", 2),
+    "waltz": ("sad waltz underscore in D minor, 12 seconds", 2),
     "stinger": ("logo stinger, 4 seconds", 1),
 }
 

@@ -33,6 +33,9 @@ COMPING_PATTERNS = ("sustain", "block", "broken", "alberti", "strum", "travis", 
 HARMONY_VOCABULARIES = ("triads", "sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop")
 #: The roles a style's palette may name (plan/sound.py casts them).
 PALETTE_ROLES = ("pad", "bass", "melody", "counter", "ostinato", "texture", "timpani")
+#: The General MIDI 2 drum kits a groove may call for, with each kit's program on channel 10.
+DRUM_KITS = {"standard": 0, "room": 8, "power": 16, "electronic": 24, "tr-808": 25, "jazz": 32, "brush": 40,
+             "orchestral": 48}
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ class Style:
     bass: str = "held"
     comping: str = "sustain"
     harmony: str = "triads"
+    #: Words of its phrases that mean the style there and nothing else: a phrase holding one is
+    #: taken whole, so the lexicon does not read it too (the "reel" of "irish reel" is a dance,
+    #: not a social-media reel).
+    takes: tuple[str, ...] = ()
 
     @property
     def meter(self) -> tuple[int, int]:
@@ -164,6 +171,11 @@ def check_library(library: StyleLibrary) -> None:
             raise data_error(source, f"{where}.swing", f"{style.swing} does not fit the feel {style.feel!r}")
         if not style.meters or style.tempo[0] > style.tempo[1]:
             raise data_error(source, where, "needs a meter and a tempo range [low, high]")
+        if not style.words:
+            raise data_error(source, f"{where}.words", "needs at least one word that names it")
+        for word in style.takes:
+            if not any(word in phrase.split() for phrase in style.words):
+                raise data_error(source, f"{where}.takes", f"{word!r} is in none of its words")
         for word in style.words:
             if named.setdefault(word, style.name) != style.name:
                 raise data_error(source, f"{where}.words", f"{word!r} already names {named[word]!r}")
@@ -185,6 +197,8 @@ def _check_groove(library: StyleLibrary, style: Style, where: str) -> None:
     source = data_file("styles")
     groove = style.drums
     assert groove is not None
+    if groove.kit not in DRUM_KITS:
+        raise data_error(source, f"{where}.drums.kit", f"unknown kit {groove.kit!r} (known: {', '.join(DRUM_KITS)})")
     bar_steps = int(Fraction(4 * style.meter[0], style.meter[1]) * STEPS_PER_BEAT)
     grids = [(f"levels.{name}.steps", level.steps) for name, level in groove.levels.items()] + [("fill", groove.fill)]
     for key, grid in grids:

@@ -61,3 +61,28 @@ def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool, duration_s
     if weak and preset.name == "general":
         return weak[0]
     return preset.kind
+
+
+
+#: From this arousal a brief that names neither a kind nor a use case asks to be heard: "upbeat",
+#: "energetic" or "aggressive" music is a theme, never a quiet underscore.
+LIVELY_AROUSAL = 0.4
+
+
+def lively_kind(kind: str, meanings: Sequence[Meaning], preset: Preset, arousal: float,
+                style: str | None = None) -> str:
+    """The kind where the brief names no kind and no use case: a theme where it names a style (a
+    genre asked for by name is music to be heard, "80s synthwave", "a tango") or its mood is
+    lively (arousal from LIVELY_AROUSAL), else ``kind``.
+
+    >>> from composer.composition.brief.data import presets
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [lively_kind("underscore", read_words(Reader(text)).meanings, presets()["general"], arousal)
+    ...  for text, arousal in (("energetic track", 0.56), ("energetic underscore", 0.56), ("calm music", -0.5))]
+    ['thematic', 'underscore', 'underscore']
+    """
+    named = any(m.category in ("kinds", "weak_kinds") for m in meanings)
+    if kind == "underscore" and preset.name == "general" and not named and (style or arousal >= LIVELY_AROUSAL):
+        return "thematic"
+    return kind

@@ -2,9 +2,10 @@
 longest phrase first, and the style a flag or brief file names.
 
 It runs before the length and takes from the reader only a phrase with a figure in it, an era
-("80s synthwave", "90s hip hop") the length would misread as seconds. Other words it leaves: a
-style's word may mean something more ("jazz" is a mood, "techno" a colour, "waltz" a meter) and
-the lexicon still reads it. The chosen style's words the lexicon does not know leave
+("80s synthwave", "90s hip hop") the length would misread as seconds, or with a word the style
+says it takes (the "reel" of "irish reel", which is no social-media reel). Other words it
+leaves: a style's word may mean something more ("jazz" is a mood, "techno" a colour, "waltz" a
+meter) and the lexicon still reads it. The chosen style's words the lexicon does not know leave
 ``ignored_words``, as every used word does.
 """
 
@@ -21,7 +22,7 @@ from composer.composition.styles import style_words, styles
 
 @dataclass(frozen=True)
 class NamedStyle:
-    """The style a brief names (None: the use case's own), the phrase that named it, and the
+    """The style a brief names (None: the use case's own), the phrases that named it, and the
     other styles it names too, which do not play."""
 
     name: str | None = None
@@ -29,7 +30,7 @@ class NamedStyle:
     others: tuple[str, ...] = ()
 
     def unused(self, ignored: Sequence[str]) -> tuple[str, ...]:
-        """``ignored`` without the words of the phrase that named the style.
+        """``ignored`` without the words of the phrases that named the style.
 
         >>> NamedStyle("bossa nova", ("bossa nova",)).unused(["bossa", "nova", "blorp"])
         ('blorp',)
@@ -53,7 +54,8 @@ class NamedStyle:
 
 
 def find_style(reader: Reader) -> NamedStyle:
-    """The first style the untaken words name, each phrase read longest first.
+    """The first style the untaken words name, each phrase read longest first, with every
+    phrase of the brief that names it ("twelve-bar blues shuffle": two).
 
     >>> find_style(Reader("chill lo-fi hip hop beat for studying")).name
     'lo-fi hip hop'
@@ -61,8 +63,13 @@ def find_style(reader: Reader) -> NamedStyle:
     >>> found = find_style(reader)
     >>> found.name, found.words, found.others, [word for _, word in reader.untaken_words()][:2]
     ('synthwave', ('80s synthwave',), ('jazz swing',), ['an', 'drive'])
+    >>> find_style(Reader("a twelve-bar blues shuffle")).words
+    ('twelve-bar blues', 'shuffle')
     >>> find_style(Reader("calm piano for an interview")).name is None
     True
+    >>> reader = Reader("an irish reel for a travel vlog")
+    >>> find_style(reader).name, [word for _, word in reader.untaken_words()]
+    ('celtic reel', ['an', 'for', 'a', 'travel', 'vlog'])
     """
     table = style_words()
     longest = max(len(phrase.split()) for phrase in table)
@@ -80,14 +87,16 @@ def find_style(reader: Reader) -> NamedStyle:
             i += 1
     if not found:
         return NamedStyle()
-    phrase, name, first = found[0]
-    if any(c.isdigit() for c in phrase):
-        for position, word in tokens[first : first + len(phrase.split())]:
-            match = re.compile(re.escape(word)).match(reader.text, position)
-            if match:
-                reader.take(match)
+    name = found[0][1]
+    chosen = [(phrase, first) for phrase, style, first in found if style == name]
+    for phrase, first in chosen:
+        if any(c.isdigit() for c in phrase) or set(phrase.split()) & set(styles()[name].takes):
+            for position, word in tokens[first : first + len(phrase.split())]:
+                match = re.compile(re.escape(word)).match(reader.text, position)
+                if match:
+                    reader.take(match)
     others = tuple(dict.fromkeys(style for _, style, _ in found if style != name))
-    return NamedStyle(name, (phrase,), others)
+    return NamedStyle(name, tuple(dict.fromkeys(phrase for phrase, _ in chosen)), others)
 
 
 def style_named(text: str) -> str:

@@ -14,7 +14,7 @@ from composer.composition.brief.ensemble import (alone, colours, ensemble, exclu
                                                  instruments, kit, names_drums,
                                                  part_count)
 from composer.composition.brief.key import find_key
-from composer.composition.brief.kind import asks_loop, cue_kind, preset_name
+from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
 from composer.composition.brief.meter import find_meter, meter_word
 from composer.composition.brief.model import DEFAULT_DURATION_S, Brief
 from composer.composition.brief.mood import contradiction, mood, mood_words
@@ -61,9 +61,10 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
     loop = asks_loop(meanings)
     # kind follows length: the length asked, else the latest moment the events name
     latest = max((float(w.event.end_s) for w in written_events if not w.from_end), default=None)
-    kind = cue_kind(meanings, preset, loop, duration if duration is not None else latest)
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
+    kind = lively_kind(cue_kind(meanings, preset, loop, duration if duration is not None else latest), meanings,
+                       preset, arousal, named_style.name)
     notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")

@@ -20,7 +20,7 @@ from composer.composition.plan.form import (choose_lift, default_ending, energy_
 from composer.composition.plan.model import PlacedEvent, Plan, Role, Section, Timing, music21_key
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
                                              swing)
-from composer.composition.plan.style import choose_style, with_style_drums
+from composer.composition.plan.style import choose_style, chosen_by_mood, groove_for, with_style_drums
 from composer.composition.plan.timeline import cut_form, place
 from composer.composition.plan.timing import fit_timing, tempo_range
 
@@ -44,7 +44,8 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     lift = None if brief.kind == "stinger" or events else choose_lift(brief.kind, timing, tonic, mode, ending, form,
                                                                       rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
-    casting = choose_roles(brief, preset, style)
+    casting = choose_roles(brief, preset, style, mood_kit=chosen_by_mood(brief))
+    roles = with_style_drums(casting.roles, brief, style)
     accompanied = sum(r.role != "drums" for r in casting.roles) > 1  # a lone melody has no bars to leave to a voice
     return Plan(
         **timing.__dict__,
@@ -58,7 +59,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         mode=mode,
         sections=timed_sections(brief.kind, timing, form, bar_energy),
         bar_energy=bar_energy,
-        roles=with_style_drums(casting.roles, brief, style),
+        roles=roles,
         ending=ending,
         loudness_lufs=preset.loudness - (3.0 if brief.kind in ("underscore", "bed") else 0.0),
         room=preset.room,
@@ -67,7 +68,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         motif_flavour=motif_flavour(brief),
         swing=swing(brief, timing.meter),
         style=style.name,
-        groove=style.drums,
+        groove=groove_for(style, roles),
         bass_pattern=style.bass,
         comping=style.comping,
         harmony_vocabulary=style.harmony,

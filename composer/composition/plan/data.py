@@ -56,11 +56,13 @@ class CounterRules:
 
 @dataclass(frozen=True)
 class StyleRules:
-    """The style a brief that names none plays: its kind's, else its use case's, else ``default``."""
+    """The style a brief that names none plays: its kind's, else its use case's, else its first
+    mood word's (``moods``), else ``default``."""
 
     default: str
     kinds: dict[str, str]
     presets: dict[str, str]
+    moods: dict[str, str]
 
 
 @dataclass(frozen=True)

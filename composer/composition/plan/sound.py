@@ -38,6 +38,8 @@ DRUM_CHANNEL = 9
 #: pulse. An underscore's drums follow its low energy (a groove's first level, or rest below
 #: it), so "techno, 128 bpm", read as an underscore for want of a use case, still has its kick.
 DRUM_KINDS = ("thematic", "bed", "stinger", "underscore")
+#: The kinds a style chosen by a mood word brings its kit to: an underscore stays out of the way.
+MOOD_DRUM_KINDS = ("thematic", "bed")
 
 #: Synthesizers and electric instruments, which an "acoustic" or "orchestral" brief replaces.
 SYNTHETIC_PROGRAMS = frozenset({2, 3, 4, 5, 16, 17, 18, *range(26, 32), *range(33, 40), 50, 51, 62, 63,
@@ -73,19 +75,21 @@ class Casting:
     notes: tuple[str, ...] = ()
 
 
-def choose_roles(brief: Brief, preset: Preset, style: Style) -> Casting:
+def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = False) -> Casting:
     """Which roles play and on which General MIDI programs. The instruments the brief names (and
     its named ensemble) come first, each in the role its family suits; then, unless they are to
     play alone, the preset's roles around them as the cue's kind plays them, each on the style's
     palette program where it names one; then a count ("trio") keeps that many. A kit plays where
     the use case, a named style, the named ensemble or the brief's own word ("and drums") asks
-    for one. Exclusions win throughout."""
+    for one, or, with ``mood_kit``, a style a mood word chose (in a theme or a bed). Exclusions
+    win throughout."""
     excluded = {lexicon().instruments.get(word) for word in brief.exclude}
     cast, notes = _cast_named(brief, excluded)
     if brief.alone or brief.ensemble:
         programs, drums = cast, _ensemble_drums(brief) or _asked_drums(brief, style, named=brief.names_drums)
     else:
-        drums = _drums(brief, preset) or _asked_drums(brief, style, named=bool(brief.style or brief.names_drums))
+        drums = (_drums(brief, preset) or _asked_drums(brief, style, named=bool(brief.style or brief.names_drums))
+                 or (mood_kit and brief.kind in MOOD_DRUM_KINDS and _asked_drums(brief, style, named=True)))
         programs = {**_band(brief, preset, style, cast, excluded, drums), **cast}
         if brief.part_count is not None:
             programs, drums, counted = _to_count(brief.part_count, cast, programs, drums)
@@ -149,7 +153,8 @@ def _drums(brief: Brief, preset: Preset) -> bool:
 def _asked_drums(brief: Brief, style: Style, named: bool) -> bool:
     """Whether a kit plays because the brief asks for it, by naming a style with a kit or the
     drums themselves: in the kinds with a pulse, unless excluded."""
-    return named and style.drums is not None and brief.kind in DRUM_KINDS and "drums" not in brief.exclude
+    has_kit = style.drums is not None or brief.names_drums  # drums named play even in a style without a kit
+    return named and has_kit and brief.kind in DRUM_KINDS and "drums" not in brief.exclude
 
 
 def _ensemble_drums(brief: Brief) -> bool:
@@ -220,8 +225,8 @@ def _in_palette(style: Style, role: str, program: int, excluded: set[int | None]
     ``program``.
 
     >>> rock = styles()["rock"]
-    >>> _in_palette(rock, "melody", 0, set()), _in_palette(rock, "melody", 0, {30}), _in_palette(rock, "melody", -1, set())
-    (30, 29, -1)
+    >>> _in_palette(rock, "melody", 0, set()), _in_palette(rock, "melody", 0, {29}), _in_palette(rock, "melody", -1, set())
+    (29, 30, -1)
     """
     if program < 0:
         return program

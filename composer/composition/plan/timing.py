@@ -38,17 +38,36 @@ def _fit_whole(brief: Brief, duration: Fraction, wanted: Fraction, low: int, hig
     return Timing(tempo, meter, bars, Fraction(0), tail)
 
 
+#: Mood words that ask for a slow tempo: they lower the range (``_slowed``).
+SLOW_WORDS = ("slow", "slower")
+
+
 def tempo_range(brief: Brief) -> tuple[int, int]:
-    """The tempo range: the named style's, else the use case's; an ambient cue's slower still.
+    """The tempo range: the named style's, else the use case's; a slow brief's lower; an ambient
+    cue's slower still.
 
     >>> from composer.composition.brief import parse_text
     >>> tempo_range(parse_text("reggae for a product video")), tempo_range(parse_text("a product video"))
     ((66, 84), (120, 140))
+    >>> tempo_range(parse_text("sad, slow")), tempo_range(parse_text("a slow bossa nova"))
+    ((64, 95), (96, 135))
     """
     low, high = styles()[brief.style].tempo if brief.style else presets()[brief.preset].tempo
+    if any(word in SLOW_WORDS for word in brief.mood_words):
+        low, high = _slowed(low, high)
     if brief.kind == "ambient":
         return min(low, 50), min(high, 70)
     return int(low), int(high)
+
+
+def _slowed(low: int, high: int) -> tuple[int, int]:
+    """A slow brief's range: from a fifth under the range's low end up to its middle, so "slow"
+    sits low in its style or use case (arousal still picks within).
+
+    >>> _slowed(80, 110), _slowed(60, 70)
+    ((64, 95), (48, 65))
+    """
+    return round(low * 4 / 5), (low + high) // 2
 
 
 def _tempo_from_arousal(brief: Brief, low: int, high: int) -> Fraction:
