@@ -10,14 +10,17 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from composer.base.theory import gm_ranges
-from composer.composition.arrange.parts import NoteEvent, PartSpec
+from composer.composition.arrange.parts import NoteEvent, PartSpec, energy_at
 from composer.composition.arrange.percussion import BUTTON_Q
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.plan import PlacedEvent, Plan
 from composer.composition.styles import drum_key
 
-#: How hard a hit is struck, and how long its chord sounds (quarter notes).
-HIT_VELOCITY = 118
+#: How hard a hit is struck: from HIT_FLOOR at no energy to HIT_FLOOR + HIT_RISE at full, so a
+#: hit in a quiet underscore lands without jolting the voice over it; and how long its chord
+#: sounds (quarter notes).
+HIT_FLOOR = 84
+HIT_RISE = 38
 HIT_LENGTH_Q = Fraction(1)
 #: The breath before a hit: the held notes let go this long before it, so the hit speaks.
 BREATH_Q = Fraction(1, 2)
@@ -98,8 +101,9 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
     """``part`` striking the hit at ``at_q``: its notes there struck hard, or a chord tone added
     where it had none; the kit adds kick and crash. Notes held into the hit let go half a beat
     before it (the breath), and none of its own sound over the hit."""
+    velocity = hit_velocity(plan, at_q)
     if part.is_drums:
-        struck = [NoteEvent(at_q, HIT_LENGTH_Q, drum_key(voice), HIT_VELOCITY) for voice in ("kick", "crash")]
+        struck = [NoteEvent(at_q, HIT_LENGTH_Q, drum_key(voice), velocity) for voice in ("kick", "crash")]
         kept = [n for n in part.notes if not (n.start_q == at_q and n.pitch in {s.pitch for s in struck})]
         return PartSpec(part.role, tuple(sorted(kept + struck, key=lambda n: (n.start_q, n.pitch))))
     if not part.notes:
@@ -109,7 +113,7 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
     at_hit = [n for n in part.notes if n.start_q == at_q]
     for note in part.notes:
         if note.start_q == at_q:
-            notes.append(NoteEvent(at_q, note.length_q, note.pitch, max(note.velocity, HIT_VELOCITY)))
+            notes.append(NoteEvent(at_q, note.length_q, note.pitch, max(note.velocity, velocity)))
         elif note.start_q < at_q and note.end_q > breath:
             if note.start_q < breath:
                 notes.append(NoteEvent(note.start_q, breath - note.start_q, note.pitch, note.velocity))
@@ -117,12 +121,23 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
             notes.append(note)
     length = BUTTON_Q if at_q == plan.music_q else min(HIT_LENGTH_Q, plan.end_q - at_q)
     if not at_hit and part.role.role not in FOLLOWERS:
-        notes.append(NoteEvent(at_q, length, _hit_pitch(part, chord, at_q), HIT_VELOCITY))
+        notes.append(NoteEvent(at_q, length, _hit_pitch(part, chord, at_q), velocity))
     if part.role.role == "bass":  # the weight: the root an octave under, where the instrument reaches
         root = min((n.pitch for n in notes if n.start_q == at_q), default=chord.bass) - 12
         if root >= gm_ranges()[part.role.program].low:
-            notes.append(NoteEvent(at_q, length, root, HIT_VELOCITY))
+            notes.append(NoteEvent(at_q, length, root, velocity))
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
+
+
+def hit_velocity(plan: Plan, at_q: Fraction) -> int:
+    """How hard the hit at ``at_q`` is struck: harder the more energy the music has there.
+
+    >>> from composer import compose
+    >>> plan = compose("calm documentary underscore, 20 seconds", seed=1).plan
+    >>> HIT_FLOOR <= hit_velocity(plan, Fraction(8)) < HIT_FLOOR + HIT_RISE
+    True
+    """
+    return round(HIT_FLOOR + HIT_RISE * energy_at(plan, at_q))
 
 
 def _hit_pitch(part: PartSpec, chord: ChordSpan, at_q: Fraction) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from composer.composition.brief.checks import MAX_STINGER_S
 from composer.composition.brief.data import Preset, lexicon
+from composer.composition.brief.mood import MoodWord
 from composer.composition.brief.words import Meaning
 
 
@@ -67,13 +68,17 @@ def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool, duration_s
 #: From this arousal a brief that names neither a kind nor a use case asks to be heard: "upbeat",
 #: "energetic" or "aggressive" music is a theme, never a quiet underscore.
 LIVELY_AROUSAL = 0.4
+#: A mood word this energetic makes the music lead, whatever the use case's own kind.
+DRIVING_AROUSAL = 0.55
 
 
 def lively_kind(kind: str, meanings: Sequence[Meaning], preset: Preset, arousal: float,
-                style: str | None = None) -> str:
-    """The kind where the brief names no kind and no use case: a theme where it names a style (a
-    genre asked for by name is music to be heard, "80s synthwave", "a tango") or its mood is
-    lively (arousal from LIVELY_AROUSAL), else ``kind``.
+                style: str | None = None, driving: Sequence[MoodWord] = ()) -> str:
+    """The kind where the brief names no kind: with no use case either, a theme where it names a
+    style (a genre asked for by name is music to be heard, "80s synthwave", "a tango") or its
+    mood is lively (arousal from LIVELY_AROUSAL); with a use case whose own is an underscore, a
+    theme where one of its mood words ``driving`` drives (arousal from DRIVING_AROUSAL:
+    "upbeat", "energetic", "aggressive"); else ``kind``.
 
     >>> from composer.composition.brief.data import presets
     >>> from composer.composition.brief.words import read_words
@@ -83,6 +88,10 @@ def lively_kind(kind: str, meanings: Sequence[Meaning], preset: Preset, arousal:
     ['thematic', 'underscore', 'underscore']
     """
     named = any(m.category in ("kinds", "weak_kinds") for m in meanings)
-    if kind == "underscore" and preset.name == "general" and not named and (style or arousal >= LIVELY_AROUSAL):
+    if kind != "underscore" or named:
+        return kind
+    if preset.name == "general" and (style or arousal >= LIVELY_AROUSAL):
         return "thematic"
+    if any(word.arousal * word.intensity >= DRIVING_AROUSAL for word in driving):
+        return "thematic"  # "upbeat corporate": music that drives is never a quiet underscore
     return kind

@@ -64,7 +64,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
     moods = mood_words(meanings)
     valence, arousal = mood(preset.mood, moods)
     kind = lively_kind(cue_kind(meanings, preset, loop, duration if duration is not None else latest), meanings,
-                       preset, arousal, named_style.name)
+                       preset, arousal, named_style.name, moods)
     notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
