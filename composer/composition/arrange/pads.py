@@ -45,7 +45,7 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
             for pitch in voicing(plan, chord, energy):
                 if suspended and index == 0 and _is_third(pitch, chord):
                     for note in _suspended(onset, end - onset, pitch, chord.root_pc, velocity):
-                        ties.play(note)
+                        ties.play(note, tie=False)  # the suspension is struck: its dissonance is the point
                 else:
                     ties.play(NoteEvent(onset, end - onset, pitch, velocity))
     return ties.notes
@@ -54,18 +54,21 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
 class _Ties:
     """A sustained pad's notes as it plays them: a note that goes on sounding the tone that has
     just ended is tied to it, unless the pad pulses there or the energy has risen by the data's
-    ``restrike_rise`` since that tone was struck (then striking it again is the build)."""
+    ``restrike_rise`` since that tone was struck (then striking it again is the build). A loop
+    strikes every voice again at its seam, so it does at every barline too: else the seam
+    would be heard as the one bar that breathes in again."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.notes: list[NoteEvent] = []
         self.last: dict[int, int] = {}  # pitch -> index of its latest note
 
-    def play(self, note: NoteEvent) -> None:
+    def play(self, note: NoteEvent, tie: bool = True) -> None:
         plan, index = self.plan, self.last.get(note.pitch)
         energy = energy_at(plan, note.start_q)
         held = self.notes[index] if index is not None else None
-        if (index is not None and held is not None and held.end_q == note.start_q and pad_pulse(plan, energy) == plan.bar_q
+        if (tie and plan.ending != "loop" and index is not None and held is not None and held.end_q == note.start_q
+                and pad_pulse(plan, energy) == plan.bar_q
                 and energy < energy_at(plan, held.start_q) + arrangement_data().players.restrike_rise):
             self.notes[index] = NoteEvent(held.start_q, held.length_q + note.length_q, held.pitch, held.velocity)
             return
