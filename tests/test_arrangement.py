@@ -4,8 +4,11 @@ Properties run over briefs built from every kind of cue, use and shape, composed
 (no audio), with derandomized hypothesis so that a run is repeatable. What the MIDI file says
 (micro-timing, swing, pedal, expression, mix) is read back by mido and pretty_midi.
 
-The energy rule, as measured here: the notes played in each bar, each weighted by its velocity
-(velocity / 127, drums included), must rise and fall with the plan's energy for that bar.
+The energy rule, as measured here: the notes heard in each bar, each weighted by its velocity
+(velocity / 127, drums included), must rise and fall with the plan's energy for that bar. A
+note is heard in the bar it starts in and in every bar it is held into: a sustained pad ties
+the tones it keeps rather than striking them again at each barline, and a held tone is as
+present in its bar as a struck one.
 
 - Bars measured: from the end of the intro (a vamp before the melody enters, which melody.py
   keeps silent whatever its energy) to the bar before the last (the last holds the ending:
@@ -94,15 +97,28 @@ def where(piece: P.Piece) -> str:
 THEMATIC_ROLES = ("melody", "counter")
 
 
+def heard_in(start: float, end: float, bar_length: float, bars: int) -> range:
+    """The bars a note from ``start`` to ``end`` is heard in (in bar lengths' units from the
+    first barline): the one it starts in and every one it is held into.
+
+    >>> heard_in(0.5, 4.0, 2.0, 8), heard_in(-1.0, 1.0, 2.0, 8), heard_in(-2.0, -1.0, 2.0, 8)
+    (range(0, 2), range(0, 1), range(0, 0))
+    """
+    first = int(start // bar_length)
+    last = max(first, int((end - 1e-6) // bar_length))
+    return range(max(0, first), min(bars, last + 1))
+
+
 def bar_density(piece: P.Piece) -> list[float]:
-    """Velocity-weighted onsets (velocity / 127) in each bar, every part of the accompaniment:
-    the melody and counter-line phrase as the theme does, which energy does not decide."""
+    """Velocity-weighted notes (velocity / 127) heard in each bar, every part of the
+    accompaniment: the melody and counter-line phrase as the theme does, which energy does not
+    decide."""
     plan = piece.plan
     density = [0.0] * plan.bars
     for part in (p for p in piece.parts if p.role.role not in THEMATIC_ROLES):
         for note in part.notes:
-            bar = int((note.start_q - plan.pickup_q) // plan.bar_q)
-            if note.start_q >= plan.pickup_q and 0 <= bar < plan.bars:
+            for bar in heard_in(float(note.start_q - plan.pickup_q), float(note.end_q - plan.pickup_q),
+                                float(plan.bar_q), plan.bars):
                 density[bar] += note.velocity / 127
     return density
 
@@ -169,8 +185,8 @@ def test_the_midi_file_read_back_shows_the_same_energy(brief: str) -> None:
     density = [0.0] * piece.plan.bars
     for instrument in midi.instruments:
         for note in instrument.notes:
-            bar = int((note.start + 0.02) // bar_s)
-            if bar < piece.plan.bars:
+            # a note played a few ms early or late still belongs to the bars it is written in
+            for bar in heard_in(note.start + 0.02, note.end - 0.02, bar_s, piece.plan.bars):
                 density[bar] += note.velocity / 127
     assert_density_follows_energy(piece, density)
 

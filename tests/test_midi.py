@@ -104,7 +104,11 @@ def test_music21_reads_the_same_pitches_and_onsets(piece, midi_path):
     10 ms of micro-timing (compared on a grid of 1/16 beat, coarser than that). Compared as
     sets per part: music21 splits a note played a few ms across a barline without a tie, and
     regroups notes struck a few ms apart into chords, so it may read an extra fragment on a
-    barline, and nothing else."""
+    barline, and nothing else. A part whose voices move independently across a barline (a pad
+    holding a common tone while its other voices change there) is compared by pitches only:
+    music21's MIDI import (10.x) places the measures after such a barline a bar late, though
+    the file is right (mido and pretty_midi read it exactly, above; the MusicXML of the same
+    score reads back in place)."""
     parsed = converter.parse(str(midi_path), quantizePost=False)
     assert len(parsed.parts) == len(piece.parts)
     assert float(piece.plan.tempo_bpm) / 60 * 0.010 < 1 / 32, "10 ms stays well inside half the grid"
@@ -114,14 +118,21 @@ def test_music21_reads_the_same_pitches_and_onsets(piece, midi_path):
         # starts (stripTies would join them, but loses a note that starts while a tied chord
         # of the same part sounds, e.g. a suspension's resolution, in music21 10.5)
         joined = part.flatten()
-        onsets = {round(e.offset * 16) / 16 for e in joined.notes if e.tie is None or e.tie.type == "start"}
-        expected = {float(n.start_q) for n in part_spec.notes}
-        assert expected <= onsets, f"{part_spec.role.role}: not read {sorted(expected - onsets)[:5]}"
-        fragments = sorted(q for q in onsets - expected if q % bar_q)
-        assert not fragments, f"{part_spec.role.role}: read onsets never written {fragments[:5]}"
+        if not _held_across_a_change(part_spec, piece.plan):
+            onsets = {round(e.offset * 16) / 16 for e in joined.notes if e.tie is None or e.tie.type == "start"}
+            expected = {float(n.start_q) for n in part_spec.notes}
+            assert expected <= onsets, f"{part_spec.role.role}: not read {sorted(expected - onsets)[:5]}"
+            fragments = sorted(q for q in onsets - expected if q % bar_q)
+            assert not fragments, f"{part_spec.role.role}: read onsets never written {fragments[:5]}"
         if not part_spec.is_drums:  # music21 reads channel 10 as unpitched
             pitches = {p.midi for e in joined.recurse().notes for p in e.pitches}
             assert pitches == {n.pitch for n in part_spec.notes}, part_spec.role.role
+
+
+def _held_across_a_change(part_spec, plan) -> bool:
+    """Whether a note of the part is held across a barline where another of its notes starts."""
+    starts = {n.start_q for n in part_spec.notes if (n.start_q - plan.pickup_q) % plan.bar_q == 0}
+    return any(n.start_q < q < n.end_q for n in part_spec.notes for q in starts)
 
 
 def test_same_brief_and_seed_give_the_same_bytes():

@@ -178,10 +178,12 @@ def _part_track(part: stream.Part, played: PartPerformance, feel: _Feel) -> mido
     sounding: dict[int, list[tuple[int, int, int]]] = {}
     for element in part.notes:
         start_q = Fraction(element.offset)
-        start, stop = feel.span(start_q, start_q + Fraction(element.quarterLength), played.nudges_ms[start_q])
+        end_q = start_q + Fraction(element.quarterLength)
         # a chord's notes keep their own velocities (a kick and a hat struck together)
         velocities = [n.volume.velocity for n in element.notes] if isinstance(element, chord.Chord) else [element.volume.velocity]
         for written, velocity in zip(element.pitches, velocities):
+            nudge_ms = played.nudges_ms[start_q] + played.strums_ms.get((start_q, written.midi), 0)  # a strum's strings one by one
+            start, stop = feel.span(start_q, end_q, nudge_ms)
             sounding.setdefault(written.midi, []).append((start, stop, velocity or 64))
     for pitch, notes in sounding.items():
         notes.sort()

@@ -4,13 +4,18 @@ and how those notes are played.
 Arrangement → [PartSpec] + Performance. Every part is a frozen ``PartSpec`` of ``NoteEvent``s in
 exact quarter-note time: the written music. Energy (0..1 per bar, from the plan) decides which
 layers play, how hard and how busily: that is what makes a build audible. Every layer that
-plays in a bar is heard in it (a chord held across bars is struck again), so the notes played
-per bar, weighted by velocity, rise and fall with the planned energy. Beside the parts, the
+plays in a bar is heard in it (struck there, or a sustained tone held into it; struck again
+where the energy rises), so the notes heard per bar, weighted by velocity, rise and fall with
+the planned energy. An instrument that cannot sustain (piano, plucked, struck) strikes a long
+note again rather than hold it past its decay (``parts.within_decay``). Beside the parts, the
 ``Performance`` says how they are played: swing, the exact end, and per part its mix,
 expression, pedal and micro-timing.
 
-One module per player family: ``pads``, ``bass``, ``lines`` (melody and counter-line),
-``mallets`` (ostinato and ambient texture), ``percussion`` (timpani, drums, a button ending);
+One module per player family: ``pads`` (the sustained pad), ``comping`` (the style's comping
+patterns: strums and picking from guitar shapes, block, broken and Alberti keys, skank,
+oom-pah-pah, stabs, arpeggios; a solo piano's left hand), ``bass`` (held, or the style's bass
+pattern), ``lines`` (melody and counter-line), ``mallets`` (ostinato and ambient texture),
+``percussion`` (timpani, drums, a button ending);
 ``parts`` holds what they share, ``performance`` how the parts are played, and ``data`` the
 arrangement data (velocities, timing, mix, texture: ``data/arrangement.toml``).
 """
@@ -26,7 +31,7 @@ from composer.composition.arrange.data import ArrangementData, arrangement_data,
 from composer.composition.arrange.lines import counter, counter_range, melody
 from composer.composition.arrange.mallets import ostinato, texture
 from composer.composition.arrange.pads import pad
-from composer.composition.arrange.parts import NoteEvent, PartSpec, Player
+from composer.composition.arrange.parts import NoteEvent, PartSpec, Player, within_decay
 from composer.composition.arrange.percussion import BUTTON_Q, button, drums, timpani
 from composer.composition.arrange.performance import PIANOS, PartPerformance, Performance, fade_length_s, perform
 from composer.composition.harmony import ChordSpan
@@ -58,8 +63,10 @@ def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Rando
 
 
 def _part(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> PartSpec:
-    """The part ``role``'s player writes, cut to a button ending's final hit where the piece has one."""
+    """The part ``role``'s player writes, cut to a button ending's final hit where the piece has
+    one, no note longer than its instrument sounds."""
     notes = PLAYERS[role.role](plan, chords, theme, role, rng)
     if plan.ending == "button" and plan.kind != "stinger" and role.role != "drums":
         notes = button(chords[-1], notes)
+    notes = within_decay(plan, role, notes)
     return PartSpec(role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))

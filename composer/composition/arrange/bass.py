@@ -1,5 +1,8 @@
 """The bass: the chord's bass note at each change and barline, pulsing faster with energy and
-stepping into some changes from the scale tone next door; in an ambient cue, a held drone."""
+stepping into some changes from the scale tone next door; in an ambient cue, a held drone.
+A style's bass pattern (plan.bass_pattern) plays instead where it names one: a one-bar grid
+from the data (root–fifth, octave pump, one-drop, tumbao, boom-bap, 808, oom-pah), a walking
+line, or a drone on the tonic, always in one register."""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ import random
 from fractions import Fraction
 
 from composer.base.theory import BASS_RANGE, gm_ranges, parallel_perfect, scale_pitch_classes
-from composer.composition.arrange.data import arrangement_data
+from composer.base.theory import pitch_class
+from composer.composition.arrange.data import Step, arrangement_data
 from composer.composition.arrange.lines import sounding
 from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
                                                 release_end, velocity_for)
-from composer.composition.harmony import ChordSpan
+from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
 
@@ -22,6 +26,8 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
     scale tone next to the new bass (``approach``). An ambient bass is a drone: each tone
     held through its chord and on through the next ones that keep it, struck only when it moves."""
     lowest = gm_ranges()[role.program][0]
+    if plan.bass_pattern != "held" and plan.kind not in ("ambient", "stinger"):
+        return patterned_bass(plan, chords, lowest, rng)
     notes: list[NoteEvent] = []
     for position, chord in enumerate(chords):
         stop = chord_stop(plan, chord)
@@ -99,3 +105,138 @@ def approach(plan: Plan, chord: ChordSpan, pitch: int, onsets: list[Fraction], f
     if not lowest <= choice <= BASS_RANGE[1] or choice == pitch or melody_parallel or pad_parallel:
         return None
     return choice
+
+
+# --- a style's bass pattern ------------------------------------------------------------------
+
+
+def patterned_bass(plan: Plan, chords: list[ChordSpan], lowest: int, rng: random.Random) -> list[NoteEvent]:
+    """The style's bass pattern bar by bar over every chord but the last, whose root rings to
+    the end: roots one octave from the register's floor, so the bass keeps one register."""
+    floor = max(lowest, arrangement_data().players.bass_floor)
+    final = chords[-1]
+    if plan.bass_pattern == "walking":
+        notes = _walking(plan, chords, floor, rng)
+    elif plan.bass_pattern == "drone":
+        notes = _tonic_drone(plan, floor, rng)
+    else:
+        notes = _grid_bass(plan, chords, floor, rng)
+    if plan.bass_pattern != "drone" and is_final(plan, final):
+        notes = [n for n in notes if n.start_q < final.start_q]
+        notes = [NoteEvent(n.start_q, min(n.length_q, final.start_q - n.start_q), n.pitch, n.velocity) for n in notes]
+        end = release_end(plan, chord_stop(plan, final))
+        velocity = velocity_for("bass", energy_at(plan, final.start_q), rng, 8)
+        notes.append(NoteEvent(final.start_q, end - final.start_q, in_register(final.root_pc, floor), velocity))
+    return notes
+
+
+def in_register(pc: int, floor: int) -> int:
+    """The pitch of pitch class ``pc`` in the octave from ``floor``.
+
+    >>> in_register(0, 31), in_register(7, 31)
+    (36, 31)
+    """
+    return floor + (pc - floor) % 12
+
+
+def _grid_bass(plan: Plan, chords: list[ChordSpan], floor: int, rng: random.Random) -> list[NoteEvent]:
+    """The pattern's grid in every bar, each step's tone taken from the chord sounding at it."""
+    pattern = arrangement_data().players.bass_patterns[plan.bass_pattern]
+    starts = [c.start_q for c in chords]
+    notes: list[NoteEvent] = []
+    for bar in range(plan.bars):
+        bar_start = plan.bar_start_q(bar)
+        energy = energy_at(plan, bar_start)
+        for step in pattern.bar(plan.bar_q, energy):
+            at = bar_start + step.at
+            position = chord_index(starts, at)
+            chord = chords[position]
+            ahead = chords[chord_index(starts, min(bar_start + plan.bar_q, plan.music_q - 1))]
+            pitch = _step_pitch(plan, step, chord, ahead, bar, floor, notes[-1].pitch if notes else None)
+            bridging = step.tone in ("next_root", "approach")
+            stop = plan.music_q if bridging else chord_stop(plan, chord)
+            length = min(step.length, stop - at)
+            if length > 0:
+                notes.append(NoteEvent(at, length, pitch, velocity_for("bass", energy, rng, step.accent)))
+    return notes
+
+
+def _step_pitch(plan: Plan, step: Step, chord: ChordSpan, ahead: ChordSpan, bar: int, floor: int,
+                previous: int | None) -> int:
+    """The pitch a grid step names over ``chord`` (``ahead``: the chord of the next bar)."""
+    root = in_register(chord.root_pc, floor)
+    fifth_pc = (chord.root_pc + 7) % 12
+    fifth = root + 7 if fifth_pc in chord.pitch_classes or not chord.pitch_classes else root + 6
+    if step.tone == "fifth":
+        return fifth
+    if step.tone == "octave":
+        return root + 12
+    if step.tone == "third":
+        return next((root + i for i in (4, 3) if (chord.root_pc + i) % 12 in chord.pitch_classes), fifth)
+    if step.tone == "alternate":
+        chord_bar = int((plan.bar_start_q(bar) - chord.start_q) / plan.bar_q) if plan.bar_start_q(bar) > chord.start_q else 0
+        return root if chord_bar % 2 == 0 else (fifth - 12 if fifth - 12 >= floor else fifth)
+    if step.tone == "next_root":
+        return in_register(ahead.root_pc, floor)
+    if step.tone == "approach":
+        return approach_tone(plan, in_register(ahead.root_pc, floor), previous if previous is not None else root,
+                             plan.bar_start_q(bar), floor)
+    return root
+
+
+def approach_tone(plan: Plan, target: int, previous: int, at: Fraction, floor: int) -> int:
+    """The scale tone next to ``target`` (above or below, the nearer to ``previous``), inside
+    the register; a semitone below where the scale has none near."""
+    scale = scale_pitch_classes(*plan.key_at(at))
+    candidates = [p for p in (target - 2, target - 1, target + 1, target + 2)
+                  if p % 12 in scale and floor <= p <= BASS_RANGE[1] and p != previous]
+    return min(candidates, key=lambda p: (abs(p - previous), p)) if candidates else max(floor, target - 1)
+
+
+def _walking(plan: Plan, chords: list[ChordSpan], floor: int, rng: random.Random) -> list[NoteEvent]:
+    """A walking line, a note on every beat: the root where a chord begins, chord tones on the
+    other strong beats, chord or scale tones between, and on the last beat before a new root
+    a scale or chromatic approach into it."""
+    starts = [c.start_q for c in chords]
+    top = min(floor + 19, BASS_RANGE[1])
+    notes: list[NoteEvent] = []
+    beat = plan.pickup_q
+    previous: int | None = None
+    while beat + 1 <= plan.music_q:
+        chord = chords[chord_index(starts, beat)]
+        following = chords[chord_index(starts, beat + 1)] if beat + 1 < plan.music_q else chord
+        root = in_register(chord.root_pc, floor)
+        if beat == chord.start_q or previous is None:
+            pitch = root
+        elif following is not chord and following.root_pc != chord.root_pc:
+            target = in_register(following.root_pc, floor)
+            chromatic = [p for p in (target - 1, target + 1) if floor <= p <= top and p != previous]
+            pitch = (rng.choice(chromatic) if chromatic and rng.random() < 0.5
+                     else approach_tone(plan, target, previous, beat, floor))
+        else:
+            strong = int(beat - plan.pickup_q) % 2 == 0
+            scale = chord.pitch_classes if strong else scale_pitch_classes(*plan.key_at(beat))
+            last = previous
+            options = [p for p in range(floor, top + 1) if p % 12 in scale and p != last and abs(p - last) <= 7]
+            pitch = rng.choice(sorted(options, key=lambda p: abs(p - last))[:3]) if options else root
+        accent = 8 if (beat - plan.pickup_q) % plan.bar_q == 0 else 0
+        notes.append(NoteEvent(beat, Fraction(9, 10), pitch, velocity_for("bass", energy_at(plan, beat), rng, accent)))
+        previous = pitch
+        beat += 1
+    return notes
+
+
+def _tonic_drone(plan: Plan, floor: int, rng: random.Random) -> list[NoteEvent]:
+    """The key's tonic and its fifth, held through each section (struck again where the key lifts)."""
+    notes: list[NoteEvent] = []
+    for section in plan.sections:
+        starts = [section.start_q]
+        if plan.lift_q is not None and section.start_q < plan.lift_q < section.end_q:
+            starts.append(plan.lift_q)
+        for index, start in enumerate(starts):
+            end = starts[index + 1] if index + 1 < len(starts) else section.end_q
+            end = release_end(plan, end) if end >= plan.music_q else end
+            tonic = in_register(pitch_class(plan.key_at(start)[0]), floor)
+            velocity = velocity_for("bass", energy_at(plan, start), rng, 4)
+            notes += [NoteEvent(start, end - start, tonic, velocity), NoteEvent(start, end - start, tonic + 7, velocity)]
+    return notes

@@ -10,17 +10,30 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from importlib.resources.abc import Traversable
 from typing import NoReturn
 
 from composer.base.errors import ComposerError
 from composer.base.tables import data_file
+from composer.composition.styles import BASS_PATTERNS, COMPING_PATTERNS
 
 #: The roles the arrangement plays: each has a micro-timing limit and a mix level.
 ROLES = ("pad", "bass", "melody", "counter", "ostinato", "texture", "timpani", "drums")
 #: The velocity lines: the pitched roles, and an underscore's softer melody (drums are scaled instead).
 VELOCITY_ROLES = ("pad", "bass", "melody", "underscore_melody", "counter", "ostinato", "texture", "timpani")
+#: The bass patterns played by rule (bass.py), not from a grid.
+RULED_BASS = ("held", "walking", "drone")
+#: The tones a bass pattern's step may name.
+BASS_TONES = ("root", "fifth", "octave", "third", "alternate", "next_root", "approach")
+#: The tones a comping pattern's step may name.
+COMPING_TONES = ("chord", "upper", "bass", "alt_bass", "muted", "top", "v0", "v1", "v2", "v3", "v4", "v5")
+#: How a comping pattern plays: chords struck (strummed on a guitar) or single voices picked.
+COMPING_KINDS = ("chords", "picked")
+#: The chord qualities a guitar has fretboard shapes for.
+GUITAR_QUALITIES = ("major", "minor", "dominant7", "major7", "minor7", "half_diminished", "diminished", "augmented",
+                    "sus4", "sus2")
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,58 @@ class Ambient:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of a player's one-bar grid: where in the bar (quarters from the barline), which
+    tone, how long (quarters), how much louder than the line (``accent``), and the bar energy
+    from which it plays."""
+
+    at: Fraction
+    tone: str
+    length: Fraction
+    accent: int
+    from_energy: float
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A player's pattern: a one-bar grid per meter (keyed by quarters per bar), and for a
+    comping pattern whether it strikes chords or picks voices (``kind``)."""
+
+    grids: Mapping[int, tuple[Step, ...]]
+    kind: str = "chords"
+
+    def bar(self, bar_q: Fraction, energy: float) -> tuple[Step, ...]:
+        """The steps a bar of ``bar_q`` quarters at ``energy`` plays: its meter's grid, else the
+        four-beat grid cut to the bar.
+
+        >>> step = Step(Fraction(0), "root", Fraction(1), 0, 0.5)
+        >>> len(Pattern({4: (step,)}).bar(Fraction(4), 0.6)), len(Pattern({4: (step,)}).bar(Fraction(3), 0.2))
+        (1, 0)
+        """
+        grid = self.grids.get(int(bar_q), self.grids[4]) if bar_q == int(bar_q) else self.grids[4]
+        return tuple(s for s in grid if s.at < bar_q and s.from_energy <= energy)
+
+
+@dataclass(frozen=True)
+class Players:
+    """How the players play like their instruments: the longest a non-sustaining note sounds
+    (seconds), a strum's spread [up, down] (ms), the energy rise that strikes a held pad tone
+    again, the lowest root of a patterned bass, a solo
+    piano's left-hand floor and ceiling, the bass and comping patterns, and the guitar's
+    tuning and fretboard shapes per chord quality (frets per string, -1 unplayed)."""
+
+    longest_decay_s: float
+    strum_ms: tuple[int, int]
+    restrike_rise: float
+    bass_floor: int
+    left_hand: tuple[int, int]
+    bass_patterns: Mapping[str, Pattern]
+    comping: Mapping[str, Pattern]
+    tuning: tuple[int, ...]
+    shapes: Mapping[str, tuple[tuple[int, ...], ...]]
+
+
+@dataclass(frozen=True)
 class ArrangementData:
     """Everything ``data/arrangement.toml`` says: dynamics, human feel (largest micro-timing
     offset per role, ms), the mix (CC7 per role), where the counter-line enters, the texture's
@@ -84,6 +149,7 @@ class ArrangementData:
     texture: Texture
     ambient: Ambient
     approach_share: float
+    players: Players
 
 
 @cache
@@ -118,9 +184,34 @@ def load_arrangement_data(path: Traversable) -> ArrangementData:
         ambient=Ambient(ambient.integer("spread_beats", 1, 64), ambient.line("pad_moves", 0, 64),
                         ambient.line("texture_notes", 0, 64), ambient.ordered_pair("texture_beats", 1, 64)),
         approach_share=top.table("bass").number("approach_share", 0, 1),
+        players=_players(top),
     )
     top.finish()
     return data
+
+
+def _players(top: _Table) -> Players:
+    """The [players], [bass_patterns], [comping] and [guitar] tables: every grid pattern the
+    styles name, every chord quality a guitar shape."""
+    players = top.table("players")
+    bass_table, comping_table, guitar = top.table("bass_patterns"), top.table("comping"), top.table("guitar")
+    bass_patterns = {name: Pattern(bass_table.table(name).grids(BASS_TONES))
+                     for name in BASS_PATTERNS if name not in RULED_BASS}
+    comping = {}
+    for name in (*(c for c in COMPING_PATTERNS if c != "sustain"), "left_hand"):
+        table = comping_table.table(name)
+        comping[name] = Pattern(table.grids(COMPING_TONES), table.choice("kind", COMPING_KINDS))
+    return Players(
+        longest_decay_s=players.number("longest_decay_s", 0.5, 60),
+        strum_ms=players.ordered_pair("strum_ms", 1, 40),
+        restrike_rise=players.number("restrike_rise", 0, 1),
+        bass_floor=players.integer("bass_floor", 21, 48),
+        left_hand=(players.integer("left_hand_floor", 21, 60), players.integer("left_hand_ceiling", 21, 60)),
+        bass_patterns=bass_patterns,
+        comping=comping,
+        tuning=guitar.integers("tuning", 6, 28, 88),
+        shapes={quality: guitar.shapes(quality) for quality in GUITAR_QUALITIES},
+    )
 
 
 class _Table:
@@ -183,6 +274,57 @@ class _Table:
                 and found[0] <= found[1]):
             return int(found[0]), int(found[1])
         self.fail(key, found, expected)
+
+    def choice(self, key: str, known: tuple[str, ...]) -> str:
+        expected = f"one of {', '.join(known)}"
+        found = self.value(key, expected)
+        if isinstance(found, str) and found in known:
+            return found
+        self.fail(key, found, expected)
+
+    def integers(self, key: str, count: int, low: int, high: int) -> tuple[int, ...]:
+        expected = f"{count} whole numbers from {low} to {high}"
+        found = self.value(key, expected)
+        if (isinstance(found, list) and len(found) == count
+                and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in found)):
+            return tuple(int(v) for v in found)
+        self.fail(key, found, expected)
+
+    def shapes(self, key: str) -> tuple[tuple[int, ...], ...]:
+        """Fretboard shapes: lists of six frets (-1 unplayed, else 0 to 12), at least four played."""
+        expected = "a list of shapes, each six frets from -1 (unplayed) to 12, at least four played"
+        found = self.value(key, expected)
+        if (isinstance(found, list) and found
+                and all(isinstance(shape, list) and len(shape) == 6
+                        and all(isinstance(f, int) and not isinstance(f, bool) and -1 <= f <= 12 for f in shape)
+                        and sum(f >= 0 for f in shape) >= 4 for shape in found)):
+            return tuple(tuple(shape) for shape in found)
+        self.fail(key, found, expected)
+
+    def grids(self, tones: tuple[str, ...]) -> dict[int, tuple[Step, ...]]:
+        """The one-bar grids of a pattern table (``in4``, and ``in3`` where it has one): steps of
+        [beat, tone, length, accent, from energy], each inside its bar."""
+        grids = {}
+        for beats in (4, 3):
+            key = f"in{beats}"
+            if beats == 4 or key in self.values:
+                grids[beats] = self._grid(key, beats, tones)
+        return grids
+
+    def _grid(self, key: str, beats: int, tones: tuple[str, ...]) -> tuple[Step, ...]:
+        expected = (f"a list of steps [beat from 0 to under {beats}, tone ({', '.join(tones)}), length above 0, "
+                    "accent from -40 to 40, from energy 0 to 1]")
+        found = self.value(key, expected)
+        if not isinstance(found, list) or not found:
+            self.fail(key, found, expected)
+        steps = []
+        for step in found:
+            if not (isinstance(step, list) and len(step) == 5 and _is_number(step[0]) and 0 <= step[0] < beats
+                    and step[1] in tones and _is_number(step[2]) and 0 < step[2] <= 8
+                    and isinstance(step[3], int) and -40 <= step[3] <= 40 and _is_number(step[4]) and 0 <= step[4] <= 1):
+                self.fail(key, step, expected)
+            steps.append(Step(Fraction(str(step[0])), str(step[1]), Fraction(str(step[2])), int(step[3]), float(step[4])))
+        return tuple(steps)
 
     def per_role(self, low: int, high: int) -> dict[str, int]:
         """A whole number from ``low`` to ``high`` for each role of ``ROLES``."""

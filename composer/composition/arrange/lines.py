@@ -8,6 +8,7 @@ import random
 from fractions import Fraction
 
 from composer.base.theory import gm_ranges, parallel_perfect
+from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
                                                 release_end, velocity_for)
@@ -28,19 +29,49 @@ def articulation(plan: Plan) -> Fraction:
 
 def melody(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """The theme, softer for an underscore; a stinger's melody climbs into the hit's top note.
-    Notes of a beat or less are shortened by the mood's articulation."""
+    Notes of a beat or less are shortened by the mood's articulation. A solo piano plays it
+    with two hands: the theme in the right (``right_hand_lift``), the harmony in the left."""
     line = "underscore_melody" if plan.kind == "underscore" else "melody"
     detached = articulation(plan)
+    two_hands = plan.kind != "stinger" and solo_piano(plan, role)
+    lift = right_hand_lift(theme, role.program) if two_hands else 0
     notes = []
     for index, note in enumerate(theme.notes):
         length = note.length_q * detached if note.length_q <= 1 else note.length_q
         velocity = velocity_for(line, energy_at(plan, note.start_q), rng)
         if plan.kind == "stinger":  # the climb swells into the hit and never outweighs it
             velocity = FANFARE_VELOCITY[0] + (FANFARE_VELOCITY[1] - FANFARE_VELOCITY[0]) * index // len(theme.notes)
-        notes.append(NoteEvent(note.start_q, length, note.pitch, velocity))
+        notes.append(NoteEvent(note.start_q, length, note.pitch + lift, velocity))
     if plan.kind == "stinger":
         notes.append(_stinger_top(plan, chords[-1], theme, role.program))
+    elif two_hands:
+        notes += left_hand(plan, chords, role, rng)
     return notes
+
+
+#: A solo piano's right hand plays the theme an octave up where its middle lies below this
+#: (C5), clear of the left hand, as a pianist places a tune sitting around middle C.
+RIGHT_HAND_MIDDLE = 72
+
+
+def right_hand_lift(theme: Theme, program: int) -> int:
+    """Semitones the right hand raises the theme: an octave where the theme's middle pitch lies
+    below C5 and the piano reaches it, else none."""
+    pitches = sorted(n.pitch for n in theme.notes)
+    if not pitches or pitches[len(pitches) // 2] >= RIGHT_HAND_MIDDLE or pitches[-1] + 12 > gm_ranges()[program][1]:
+        return 0
+    return 12
+
+
+#: The pianos (GM programs 0-7, acoustic and electric).
+PIANO_PROGRAMS = range(0, 8)
+
+
+def solo_piano(plan: Plan, role: Role) -> bool:
+    """Whether ``role`` is a piano playing the melody as the only pitched part: it plays with
+    two hands, the theme in the right and the harmony in the left."""
+    pitched = [r for r in plan.roles if r.role != "drums"]
+    return role.program in PIANO_PROGRAMS and pitched == [role]
 
 
 def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> NoteEvent:

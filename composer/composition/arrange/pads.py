@@ -1,11 +1,13 @@
 """The pad: sustained voicings that pulse with energy, breathe at phrase ends and hold a 4–3
-suspension into an authentic cadence; in an ambient cue, a pad that drifts with no beat."""
+suspension into an authentic cadence, tying the tones it keeps; in an ambient cue, a pad that
+drifts with no beat. A style's comping pattern other than "sustain" is played by ``comping``."""
 
 from __future__ import annotations
 
 import random
 from fractions import Fraction
 
+from composer.composition.arrange.comping import comped
 from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
                                                 is_final, pulsed, release_end, velocity_for)
 from composer.composition.arrange.data import arrangement_data
@@ -19,10 +21,13 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
     (above 0.6) and each beat (above 0.68), the pulsing pad of a build. Calm bars drop a doubled
     voice; at a phrase's end the pad lets go a beat early so the texture breathes. A sustained
     dominant before an authentic cadence holds a 4–3 suspension. An ambient pad drifts instead
-    (``drifting_pad``)."""
+    (``drifting_pad``). A tone the pad keeps from one strike to the next is held through, not
+    struck again, unless the energy has risen since it was struck (``_Ties``)."""
     if plan.kind == "ambient":
         return drifting_pad(plan, chords, rng)
-    notes: list[NoteEvent] = []
+    if plan.comping != "sustain" and plan.kind != "stinger":
+        return comped(plan, chords, role, rng)
+    ties = _Ties(plan)
     for position, chord in enumerate(chords):
         final = is_final(plan, chord)
         stop = chord_stop(plan, chord)
@@ -39,10 +44,36 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
             velocity = velocity_for("pad", energy, rng)
             for pitch in voicing(plan, chord, energy):
                 if suspended and index == 0 and _is_third(pitch, chord):
-                    notes += _suspended(onset, end - onset, pitch, chord.root_pc, velocity)
+                    for note in _suspended(onset, end - onset, pitch, chord.root_pc, velocity):
+                        ties.play(note, tie=False)  # the suspension is struck: its dissonance is the point
                 else:
-                    notes.append(NoteEvent(onset, end - onset, pitch, velocity))
-    return notes
+                    ties.play(NoteEvent(onset, end - onset, pitch, velocity))
+    return ties.notes
+
+
+class _Ties:
+    """A sustained pad's notes as it plays them: a note that goes on sounding the tone that has
+    just ended is tied to it, unless the pad pulses there or the energy has risen by the data's
+    ``restrike_rise`` since that tone was struck (then striking it again is the build). A loop
+    strikes every voice again at its seam, so it does at every barline too: else the seam
+    would be heard as the one bar that breathes in again."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.notes: list[NoteEvent] = []
+        self.last: dict[int, int] = {}  # pitch -> index of its latest note
+
+    def play(self, note: NoteEvent, tie: bool = True) -> None:
+        plan, index = self.plan, self.last.get(note.pitch)
+        energy = energy_at(plan, note.start_q)
+        held = self.notes[index] if index is not None else None
+        if (tie and plan.ending != "loop" and index is not None and held is not None and held.end_q == note.start_q
+                and pad_pulse(plan, energy) == plan.bar_q
+                and energy < energy_at(plan, held.start_q) + arrangement_data().players.restrike_rise):
+            self.notes[index] = NoteEvent(held.start_q, held.length_q + note.length_q, held.pitch, held.velocity)
+            return
+        self.last[note.pitch] = len(self.notes)
+        self.notes.append(note)
 
 
 def pad_pulse(plan: Plan, energy: float) -> Fraction:
@@ -215,4 +246,12 @@ class _Drift:
                 if chord.start_q < at < last_q and ready:
                     pitch = self.rng.choice(ready)
                     self.let_go(pitch, at)
-                    self.strike(pitch, at)
+                    self.strike(self._moved(pitch, chord), at)
+
+    def _moved(self, pitch: int, chord: ChordSpan) -> int:
+        """Where a voice that stirs goes: the nearest chord tone no other voice holds, within a
+        fourth of the voicing's compass (the tone itself, struck again, only where none is free)."""
+        low, high = min(chord.voicing) - 5, max(chord.voicing) + 5
+        free = [p for p in range(low, high + 1)
+                if p % 12 in chord.pitch_classes and p not in self.held and p != pitch]
+        return min(free, key=lambda p: (abs(p - pitch), p)) if free else pitch

@@ -11,7 +11,7 @@ from fractions import Fraction
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
-from composer.composition.plan import Plan, Role
+from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
 
 #: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
 PULSE_ENERGY = 0.68
@@ -139,3 +139,37 @@ def chord_stop(plan: Plan, chord: ChordSpan) -> Fraction:
     """Where ``chord``'s notes stop: the final chord rings to its own end, any other stops at
     the end of the music at the latest."""
     return chord.end_q if is_final(plan, chord) else min(chord.end_q, plan.music_q)
+
+
+def within_decay(plan: Plan, role: Role, notes: list[NoteEvent]) -> list[NoteEvent]:
+    """A non-sustaining instrument's (piano, plucked, struck: not in ``SUSTAINING_PROGRAMS``)
+    notes held no longer than it sounds (the data's ``longest_decay_s``): a longer note is
+    struck again at the latest barline (else beat) that keeps each stroke within it. The
+    final ring into the release does not count: it is the ending letting go."""
+    if role.program in SUSTAINING_PROGRAMS or role.role == "drums":
+        return notes
+    longest_q = Fraction(arrangement_data().players.longest_decay_s).limit_denominator(1000) * plan.tempo_bpm / 60
+    result: list[NoteEvent] = []
+    for note in notes:
+        start = note.start_q
+        while min(note.end_q, plan.music_q) - start > longest_q:
+            cut = _restrike(plan, start, start + longest_q)
+            result.append(NoteEvent(start, cut - start, note.pitch, note.velocity))
+            start = cut
+        result.append(NoteEvent(start, note.end_q - start, note.pitch, note.velocity))
+    return result
+
+
+def _restrike(plan: Plan, after_q: Fraction, until_q: Fraction) -> Fraction:
+    """The latest barline in (``after_q``, ``until_q``], else the latest beat, else ``until_q``.
+
+    >>> from types import SimpleNamespace
+    >>> plan = SimpleNamespace(pickup_q=Fraction(0), bar_q=Fraction(4))
+    >>> _restrike(plan, Fraction(1), Fraction(6)), _restrike(plan, Fraction(5), Fraction(7, 2) + 4)
+    (Fraction(4, 1), Fraction(7, 1))
+    """
+    for grid in (plan.bar_q, Fraction(1)):
+        line = plan.pickup_q + ((until_q - plan.pickup_q) // grid) * grid
+        if line > after_q:
+            return line
+    return until_q

@@ -7,9 +7,10 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
+from composer.composition.arrange.comping import GUITARS
 from composer.composition.arrange.cues import exact_onsets
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
@@ -27,14 +28,17 @@ FADE_IN_FROM = 4
 class PartPerformance:
     """How one part is played: its mix level (CC7); its expression curve as (quarter notes,
     CC11 value) points joined by straight lines; the spans (start, end in quarter notes) its
-    sustain pedal holds; and how many milliseconds the player is behind (positive) or ahead of
-    (negative) the beat at each onset, the notes struck together sharing one."""
+    sustain pedal holds; how many milliseconds the player is behind (positive) or ahead of
+    (negative) the beat at each onset, the notes struck together sharing one; and where a
+    guitar strums, how many more milliseconds each string of a strum (onset, pitch) sounds
+    after the stroke's first."""
 
     part_id: str
     mix_level: int
     expression: tuple[tuple[Fraction, int], ...]
     pedal: tuple[tuple[Fraction, Fraction], ...]
     nudges_ms: Mapping[Fraction, int]
+    strums_ms: Mapping[tuple[Fraction, int], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng:
     for part, timing in zip(parts, timings):
         played.append(PartPerformance(part.role.role, arrangement_data().mix[part.role.role],
                                       tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
-                                      humanize(part, timing, exact_onsets(plan))))
+                                      humanize(part, timing, exact_onsets(plan)), strums(plan, part)))
     return Performance(plan.swing, plan.end_q, tuple(played))
 
 
@@ -176,3 +180,26 @@ def humanize(part: PartSpec, rng: random.Random, exact: frozenset[Fraction] = fr
             offset = round(rng.triangular(-limit, limit, 0))
             offsets[note.start_q] = 0 if note.start_q in exact else offset
     return offsets
+
+
+def strums(plan: Plan, part: PartSpec) -> dict[tuple[Fraction, int], int]:
+    """A strumming guitar's strokes (the chord player of a chordal comping pattern, on a guitar):
+    each chord of three or more strings spread over the data's ``strum_ms``, a stroke on the
+    beat down (low string first), one between beats up (high string first) and quicker."""
+    if (part.role.role != "pad" or part.role.program not in GUITARS or plan.comping == "sustain"
+            or arrangement_data().players.comping[plan.comping].kind != "chords"):
+        return {}
+    up_ms, down_ms = arrangement_data().players.strum_ms
+    struck: dict[Fraction, list[int]] = {}
+    for note in part.notes:
+        struck.setdefault(note.start_q, []).append(note.pitch)
+    spread: dict[tuple[Fraction, int], int] = {}
+    for onset, pitches in struck.items():
+        if len(pitches) < 3:
+            continue
+        down = (onset - plan.pickup_q) % 1 == 0
+        strings = sorted(set(pitches), reverse=not down)
+        total = down_ms if down else up_ms
+        for index, pitch in enumerate(strings):
+            spread[(onset, pitch)] = round(total * index / (len(strings) - 1))
+    return spread
