@@ -255,7 +255,9 @@ def test_a_loop_starts_on_zero_and_its_last_notes_end_on_the_seam(brief: str) ->
                 first.append(tick)
             if message.type == "note_off":
                 last.append(tick)
-    assert min(first) == 0 and max(last) == end_tick
+    held_to_the_seam = any(n.end_q >= piece.plan.end_q for part in piece.parts for n in part.notes)
+    assert min(first) == 0 and max(last) <= end_tick
+    assert max(last) == end_tick or not held_to_the_seam  # a comping pattern's short chords need not reach it
     assert midi.length == pytest.approx(piece.plan.duration_s, abs=0.001)
 
 

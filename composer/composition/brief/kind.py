@@ -68,17 +68,19 @@ def cue_kind(meanings: Sequence[Meaning], preset: Preset, loop: bool, duration_s
 #: From this arousal a brief that names neither a kind nor a use case asks to be heard: "upbeat",
 #: "energetic" or "aggressive" music is a theme, never a quiet underscore.
 LIVELY_AROUSAL = 0.4
-#: A mood word this energetic makes the music lead, whatever the use case's own kind.
+#: A mood word this energetic makes the music lead, whatever the use case's own kind, except
+#: under a voice: an upbeat interview is still an underscore, only brighter and quicker.
 DRIVING_AROUSAL = 0.55
+UNDER_A_VOICE = ("documentary", "interview")
 
 
 def lively_kind(kind: str, meanings: Sequence[Meaning], preset: Preset, arousal: float,
                 style: str | None = None, driving: Sequence[MoodWord] = ()) -> str:
     """The kind where the brief names no kind: with no use case either, a theme where it names a
     style (a genre asked for by name is music to be heard, "80s synthwave", "a tango") or its
-    mood is lively (arousal from LIVELY_AROUSAL); with a use case whose own is an underscore, a
-    theme where one of its mood words ``driving`` drives (arousal from DRIVING_AROUSAL:
-    "upbeat", "energetic", "aggressive"); else ``kind``.
+    mood is lively (arousal from LIVELY_AROUSAL); with a use case whose own is an underscore and
+    not one under a voice, a theme where one of its mood words ``driving`` drives (arousal from
+    DRIVING_AROUSAL: "upbeat corporate", "energetic brand film"); else ``kind``.
 
     >>> from composer.composition.brief.data import presets
     >>> from composer.composition.brief.words import read_words
@@ -92,6 +94,6 @@ def lively_kind(kind: str, meanings: Sequence[Meaning], preset: Preset, arousal:
         return kind
     if preset.name == "general" and (style or arousal >= LIVELY_AROUSAL):
         return "thematic"
-    if any(word.arousal * word.intensity >= DRIVING_AROUSAL for word in driving):
+    if preset.name not in UNDER_A_VOICE and any(word.arousal * word.intensity >= DRIVING_AROUSAL for word in driving):
         return "thematic"  # "upbeat corporate": music that drives is never a quiet underscore
     return kind
