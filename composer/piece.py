@@ -304,10 +304,10 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
                  for e in brief.shape],
         "events": [_event_fields(plan, event) for event in plan.events],
-        "tempo_map": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan_bar(plan, at_q), "bpm": round(float(bpm), 3)}
-                      for at_q, bpm in plan.tempo_map()] if plan.tempo_changes else [],
-        "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan_bar(plan, at_q), "key": f"{tonic} {mode}"}
-                        for at_q, tonic, mode in plan.key_changes],
+        "tempo_map": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan.bar_at(at_q) + 1,
+                       "bpm": round(float(bpm), 3)} for at_q, bpm in plan.tempo_map()] if plan.tempo_changes else [],
+        "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan.bar_at(at_q) + 1,
+                         "key": f"{tonic} {mode}"} for at_q, tonic, mode in plan.key_changes],
         "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }
@@ -317,19 +317,14 @@ def _event_fields(plan: Plan, event: PlacedEvent) -> dict[str, Any]:
     """An event as JSON data: what was asked, and where the music lands it (to the millisecond)."""
     landed = plan.exact_seconds(event.moment_q)
     fields: dict[str, Any] = {
-        "kind": event.kind, "asked_s": round(float(event.asked_s), 3), "length_s": round(float(event.asked_length_s), 3),
-        "landed_s": round(float(landed), 3), "off_ms": round(float(landed - event.asked_s) * 1000, 3),
-        "bar": plan_bar(plan, event.moment_q), "keep": list(event.keep), "mode": event.mode, "label": event.label,
+        "kind": event.kind, "asked_s": round(float(event.asked_s), 3),
+        "length_s": round(float(event.asked_length_s), 3), "landed_s": round(float(landed), 3), "off_ms": round(float(landed - event.asked_s) * 1000, 3),
+        "bar": plan.bar_at(event.moment_q) + 1, "keep": list(event.keep), "mode": event.mode, "label": event.label,
         "source": event.source,
     }
     if event.end_q != event.at_q:
         fields["span_s"] = [round(plan.seconds(event.at_q), 3), round(plan.seconds(event.end_q), 3)]
     return fields
-
-
-def plan_bar(plan: Plan, quarters: Fraction) -> int:
-    """The bar ``quarters`` falls in, counted from 1 as a score counts them."""
-    return int((quarters - plan.pickup_q) // plan.bar_q) + 1
 
 
 def explanation(brief: Brief, plan: Plan) -> dict[str, Any]:

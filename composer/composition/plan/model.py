@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
 from functools import cache
@@ -158,6 +159,14 @@ class Timing:
 
     def bar_start_q(self, bar: int) -> Fraction:
         return self.pickup_q + bar * self.bar_q
+
+    def bar_at(self, quarters: Fraction) -> int:
+        """The bar (from 0) that ``quarters`` falls in.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1)).bar_at(Fraction(9))
+        2
+        """
+        return math.floor((quarters - self.pickup_q) / self.bar_q)
 
 
 @dataclass(frozen=True)

@@ -283,8 +283,8 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
             form.append(("intro", head))
         middle = bars - head - tail
         end_bar = segment.start_bar + bars - tail
-        build_from = next((_bar_of(timing, start) for start, end in builds
-                           if _bar_of(timing, end) == end_bar and start < end), None)
+        build_from = next((timing.bar_at(start) for start, end in builds
+                           if timing.bar_at(end) == end_bar and start < end), None)
         building = max(0, min(middle, end_bar - build_from)) if build_from is not None else 0
         middle -= building
         while middle > 0:
@@ -299,5 +299,3 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
     return form
 
 
-def _bar_of(timing: Timing, quarters: Fraction) -> int:
-    return math.floor((quarters - timing.pickup_q) / timing.bar_q)
