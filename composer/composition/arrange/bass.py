@@ -13,8 +13,8 @@ from composer.base.theory import BASS_RANGE, gm_ranges, parallel_perfect, scale_
 from composer.base.theory import pitch_class
 from composer.composition.arrange.data import Step, arrangement_data
 from composer.composition.arrange.lines import sounding
-from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, chord_stop, energy_at, half_bar, is_final, pulsed,
-                                                release_end, velocity_for)
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, chord_stop, energy_at,
+                                                grid_steps, half_bar, is_final, pulsed, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -144,20 +144,15 @@ def _grid_bass(plan: Plan, chords: list[ChordSpan], floor: int, rng: random.Rand
     pattern = arrangement_data().players.bass_patterns[plan.bass_pattern]
     starts = [c.start_q for c in chords]
     notes: list[NoteEvent] = []
-    for bar in range(plan.bars):
-        bar_start = plan.bar_start_q(bar)
-        energy = energy_at(plan, bar_start)
-        for step in pattern.bar(plan.bar_q, energy):
-            at = bar_start + step.at
-            position = chord_index(starts, at)
-            chord = chords[position]
-            ahead = chords[chord_index(starts, min(bar_start + plan.bar_q, plan.music_q - 1))]
-            pitch = _step_pitch(plan, step, chord, ahead, bar, floor, notes[-1].pitch if notes else None)
-            bridging = step.tone in ("next_root", "approach")
-            stop = plan.music_q if bridging else chord_stop(plan, chord)
-            length = min(step.length, stop - at)
-            if length > 0:
-                notes.append(NoteEvent(at, length, pitch, velocity_for("bass", energy, rng, step.accent)))
+    for bar, energy, step, at, position in grid_steps(plan, pattern, starts):
+        chord = chords[position]
+        ahead = chords[chord_index(starts, min(plan.bar_start_q(bar + 1), plan.music_q - 1))]
+        pitch = _step_pitch(plan, step, chord, ahead, bar, floor, notes[-1].pitch if notes else None)
+        bridging = step.tone in ("next_root", "approach")
+        stop = plan.music_q if bridging else chord_stop(plan, chord)
+        length = min(step.length, stop - at)
+        if length > 0:
+            notes.append(NoteEvent(at, length, pitch, velocity_for("bass", energy, rng, step.accent)))
     return notes
 
 

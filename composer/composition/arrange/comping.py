@@ -12,8 +12,9 @@ from fractions import Fraction
 
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import Pattern, arrangement_data
-from composer.composition.arrange.parts import NoteEvent, chord_stop, energy_at, is_final, release_end, velocity_for
-from composer.composition.harmony import ChordSpan, chord_index
+from composer.composition.arrange.parts import (NoteEvent, chord_stop, energy_at, grid_steps, is_final, release_end,
+                                                velocity_for)
+from composer.composition.harmony import ChordSpan
 from composer.composition.plan import Plan, Role
 
 #: The guitars (GM programs 24-31): they strum and pick from fretboard shapes.
@@ -38,22 +39,17 @@ def patterned(plan: Plan, chords: list[ChordSpan], role: Role, pattern: Pattern,
     chosen = voices if voices is not None else {
         index: instrument_voices(chord, role.program, pattern.kind) for index, chord in enumerate(chords)}
     notes: list[NoteEvent] = []
-    for bar in range(plan.bars):
-        bar_start = plan.bar_start_q(bar)
-        energy = energy_at(plan, bar_start)
-        for step in pattern.bar(plan.bar_q, energy):
-            at = bar_start + step.at
-            position = chord_index(starts, at)
-            if final is not None and at >= final.start_q:
+    for _, energy, step, at, position in grid_steps(plan, pattern, starts):
+        if final is not None and at >= final.start_q:
+            continue
+        length = min(step.length, chord_stop(plan, chords[position]) - at)
+        if step.tone == "muted":
+            if not guitar:
                 continue
-            length = min(step.length, chord_stop(plan, chords[position]) - at)
-            if step.tone == "muted":
-                if not guitar:
-                    continue
-                length = min(length, MUTED_Q)
-            velocity = velocity_for("pad", energy, rng, step.accent)
-            if length > 0:
-                notes += [NoteEvent(at, length, pitch, velocity) for pitch in tones(step.tone, chosen[position])]
+            length = min(length, MUTED_Q)
+        velocity = velocity_for("pad", energy, rng, step.accent)
+        if length > 0:
+            notes += [NoteEvent(at, length, pitch, velocity) for pitch in tones(step.tone, chosen[position])]
     if final is not None:
         end = release_end(plan, chord_stop(plan, final))
         velocity = velocity_for("pad", energy_at(plan, final.start_q), rng, 6)

@@ -4,12 +4,12 @@ ending shape a note (its velocity, where it lets go, where a held layer is struc
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.composition.arrange.data import arrangement_data
-from composer.composition.harmony import ChordSpan
+from composer.composition.arrange.data import Pattern, Step, arrangement_data
+from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
 
@@ -59,6 +59,18 @@ def energy_at(plan: Plan, q: Fraction) -> float:
         return 0.5
     bar = int((q - plan.pickup_q) / plan.bar_q) if q >= plan.pickup_q else 0
     return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
+
+
+def grid_steps(plan: Plan, pattern: Pattern,
+               starts: Sequence[Fraction]) -> Iterator[tuple[int, float, Step, Fraction, int]]:
+    """Every step of a pattern's grid in every bar, as the bar's energy lets in: (bar, its
+    energy, the step, its onset, the index in ``starts`` of the chord sounding there)."""
+    for bar in range(plan.bars):
+        bar_start = plan.bar_start_q(bar)
+        energy = energy_at(plan, bar_start)
+        for step in pattern.bar(plan.bar_q, energy):
+            at = bar_start + step.at
+            yield bar, energy, step, at, chord_index(starts, at)
 
 
 def entry_energy(plan: Plan, role: Role, entry: float) -> float:
