@@ -96,6 +96,28 @@ def test_every_event_lands_where_it_was_asked(case: tuple[float, list[CueEvent]]
     assert all(abs(off) < 1 for off in landed.values()), landed
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("text", ["tense documentary underscore, 60 seconds, hits at 0:21 and 0:40",
+                                  "upbeat corporate music, 60 seconds, hits at 0:21 and 0:40",
+                                  "warm acoustic folk for a travel vlog, 60 seconds, hits at 0:21 and 0:40",
+                                  "epic orchestral trailer, 60 seconds, hits at 0:21 and 0:40"])
+def test_a_hit_has_weight_and_a_roll_swelling_into_it(seed: int, text: str) -> None:
+    """Low end on the hit (kick, timpani or the bass's octave: a pitch at or under C#3), and in
+    the beat before it a percussion roll or fill of three strokes or more that ends louder than
+    it began, from the kit or the timpani added for the hits."""
+    midi = midi_of(compose(text, seed=seed))
+    for at in (21.0, 40.0):
+        beat = 60 / midi.get_tempo_changes()[1][np.searchsorted(midi.get_tempo_changes()[0], at, "right") - 1]
+        struck = [(n.pitch, i) for i in midi.instruments for n in i.notes if abs(n.start - at) < 0.001]
+        assert any(i.is_drum and p == 36 or not i.is_drum and p <= 49 for p, i in struck), (text, seed, at)
+        percussion = [i for i in midi.instruments if i.is_drum or i.program == 47]
+        rolls = [[n.velocity for n in sorted(i.notes, key=lambda n: n.start)
+                  if at - beat - 0.001 <= n.start < at - 0.001 and (not i.is_drum or n.pitch in (37, 38, 39, 40, 41,
+                                                                                                 43, 45, 47, 48, 50))]
+                 for i in percussion]
+        assert any(len(r) >= 3 and r[-1] > r[0] for r in rolls), (text, seed, at, rolls)
+
+
 def test_the_tempo_map_bends_little_and_the_midi_plays_it_exactly() -> None:
     """Hits at 0:08, 0:16.5 and 0:31 in one cue: one common tempo with small bends, and the
     file's own tempo map (read by pretty_midi) puts each on a downbeat of the written bars."""

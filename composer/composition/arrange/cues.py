@@ -1,7 +1,8 @@
 """The picture's events as the players play them, after every part is written: a stop cuts
 every part (only the room rings on), a drop-out leaves the layers it keeps (the melody rests),
-and a hit is a tutti accent on its downbeat, every part striking a chord tone together, the
-kit's kick and crash and the bass's root giving it weight, after half a beat's breath.
+and a hit is a tutti accent on its downbeat, every part striking a chord tone together after
+half a beat's breath, given weight by the kit's kick and crash, the timpani's root and the
+bass's root an octave down, and announced by a roll (snare or timpani) swelling into it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from composer.base.theory import gm_ranges
-from composer.composition.arrange.parts import NoteEvent, PartSpec, energy_at
-from composer.composition.arrange.percussion import BUTTON_Q
+from composer.composition.arrange.parts import SIXTEENTH, NoteEvent, PartSpec, energy_at
+from composer.composition.arrange.percussion import BUTTON_Q, SNARE, TIMPANI_RANGE
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.plan import PlacedEvent, Plan
 from composer.composition.styles import drum_key
@@ -24,6 +25,13 @@ HIT_RISE = 38
 HIT_LENGTH_Q = Fraction(1)
 #: The breath before a hit: the held notes let go this long before it, so the hit speaks.
 BREATH_Q = Fraction(1, 2)
+#: The pickup into a hit: a roll over this last stretch before it (quarter notes), swelling
+#: from ROLL_FROM to ROLL_TO of the hit's velocity.
+PICKUP_Q = Fraction(1)
+ROLL_FROM, ROLL_TO = 0.45, 0.8
+#: The kit's voices that play a fill: snares, clap and toms.
+FILL_KEYS = frozenset(drum_key(voice) for voice in ("snare", "side_stick", "clap", "electric_snare", "floor_tom",
+                                                    "low_tom", "mid_tom", "high_tom"))
 #: Parts that strike a hit only where they already play: a counter-line answers the melody and
 #: is not to cross it.
 FOLLOWERS = ("counter",)
@@ -102,10 +110,20 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
     where it had none; the kit adds kick and crash. Notes held into the hit let go half a beat
     before it (the breath), and none of its own sound over the hit."""
     velocity = hit_velocity(plan, at_q)
+    is_hit = at_q != plan.music_q
     if part.is_drums:
         struck = [NoteEvent(at_q, HIT_LENGTH_Q, drum_key(voice), velocity) for voice in ("kick", "crash")]
         kept = [n for n in part.notes if not (n.start_q == at_q and n.pitch in {s.pitch for s in struck})]
+        if is_hit and not _fills(kept, at_q):
+            kept += _roll(at_q, SNARE, velocity)
         return PartSpec(part.role, tuple(sorted(kept + struck, key=lambda n: (n.start_q, n.pitch))))
+    if part.role.role == "timpani":
+        root = TIMPANI_RANGE[0] + (chord.root_pc - TIMPANI_RANGE[0]) % 12
+        kept = [n for n in part.notes if n.start_q != at_q]
+        if is_hit and not any(at_q - PICKUP_Q <= n.start_q < at_q for n in kept):
+            kept += _roll(at_q, root, velocity)
+        kept.append(NoteEvent(at_q, min(HIT_LENGTH_Q, plan.end_q - at_q), root, velocity))
+        return PartSpec(part.role, tuple(sorted(kept, key=lambda n: (n.start_q, n.pitch))))
     if not part.notes:
         return part
     breath = at_q - BREATH_Q
@@ -127,6 +145,25 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
         if root >= gm_ranges()[part.role.program].low:
             notes.append(NoteEvent(at_q, length, root, velocity))
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
+
+
+def _fills(notes: Sequence[NoteEvent], at_q: Fraction) -> bool:
+    """Whether the kit already plays a fill into ``at_q``: two or more strokes of snare or toms
+    in the beat before it (hats, ride and shakers keep time; they are not a fill)."""
+    return sum(1 for n in notes if at_q - PICKUP_Q <= n.start_q < at_q and n.pitch in FILL_KEYS) >= 2
+
+
+def _roll(at_q: Fraction, pitch: int, velocity: int) -> list[NoteEvent]:
+    """A roll of sixteenths over the beat before a hit, swelling into it: the pickup that tells
+    the ear the hit is coming (a snare on a kit, the root on timpani).
+
+    >>> [(str(n.start_q), n.velocity) for n in _roll(Fraction(8), 38, 100)]
+    [('7', 45), ('29/4', 57), ('15/2', 68), ('31/4', 80)]
+    """
+    strokes = int(PICKUP_Q / SIXTEENTH)
+    return [NoteEvent(at_q - PICKUP_Q + index * SIXTEENTH, SIXTEENTH, pitch,
+                      round(velocity * (ROLL_FROM + (ROLL_TO - ROLL_FROM) * index / (strokes - 1))))
+            for index in range(strokes)]
 
 
 def hit_velocity(plan: Plan, at_q: Fraction) -> int:

@@ -35,7 +35,11 @@ Hit = tuple[Fraction, int, int]
 def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """A trailer's timpani: the chord's root on each downbeat from TIMPANI_ENTRY, on beat three
     too where the energy drives, a roll swelling over the last beat into each section that
-    arrives at least as strong, and the last chord's root as the final hit."""
+    arrives at least as strong, and the last chord's root as the final hit. Timpani the brief
+    did not name in a cue without a kit were cast to weigh the picture's hits (``cues``) and are
+    silent otherwise."""
+    if plan.kind != "stinger" and not role.asked and not any(r.role == "drums" for r in plan.roles):
+        return []
     starts = [c.start_q for c in chords]
 
     def root_at(q: Fraction) -> int:

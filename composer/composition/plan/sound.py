@@ -169,7 +169,10 @@ def _band(brief: Brief, preset: Preset, style: Style, cast: dict[str, int], excl
     a bed with an ostinato has no melody of its own; a kit brings the preset's timpani; a pad
     always plays; a thematic cue adds a counter-line."""
     programs = _coloured(brief, preset, style, excluded)
-    programs["timpani"] = _in_palette(style, "timpani", preset.timpani, excluded) if drums else -1
+    if drums:
+        programs["timpani"] = _in_palette(style, "timpani", preset.timpani, excluded)
+    else:
+        programs["timpani"] = _in_palette(style, "timpani", HIT_TIMPANI, excluded) if _weighs_hits(brief) else -1
     band = {role: program for role, program in programs.items()
             if program >= 0 and program not in excluded and role not in brief.exclude and role not in cast}
     if brief.kind == "ambient":
@@ -185,6 +188,25 @@ def _band(brief: Brief, preset: Preset, style: Style, cast: dict[str, int], excl
     if counter is not None and "counter" not in cast:
         band["counter"] = counter
     return band
+
+
+#: The timpani that give a hit its weight in a cue without a kit (General MIDI 47).
+HIT_TIMPANI = 47
+
+
+def _weighs_hits(brief: Brief) -> bool:
+    """Whether timpani join a kit-less cue to weigh its hits (a roll into each, the low root on
+    it), as a film score's do: where the picture asks for a hit in a cue with a pulse or a
+    theme, unless the brief rules out drums or percussion.
+
+    >>> from composer.composition.brief import parse_text
+    >>> _weighs_hits(parse_text("tense documentary underscore, 60 seconds, a hit at 0:40"))
+    True
+    >>> _weighs_hits(parse_text("tense documentary underscore, 60 seconds, a hit at 0:40, no drums"))
+    False
+    """
+    return (any(e.kind == "hit" for e in brief.events) and brief.kind != "ambient"
+            and not {"drums", "percussion", "timpani"} & set(brief.exclude))
 
 
 def _coloured(brief: Brief, preset: Preset, style: Style, excluded: set[int | None]) -> dict[str, int]:
