@@ -5,7 +5,7 @@ keeps the rules a listener hears (mostly steps, leaps that turn back, the motif 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -24,7 +24,10 @@ MOTIF_RETURNS = 3
 STEPWISE_SHARE = (0.58, 0.82)
 #: How far outside that aim a draft may be and still keep DESIGN.md's 55–85 % rule.
 STEPWISE_MARGIN = 0.03
-THEME_DRAFTS = 16
+THEME_DRAFTS = 24
+_Miss = tuple[float, float, int, float]
+#: A draft's miss (see ``_miss``) when it keeps every rule.
+PERFECT: _Miss = (0.0, 0.0, 0, 0.0)
 #: A stinger's climb into its hit: at most this many notes of this length (quarter notes).
 FANFARE_NOTES = 6
 FANFARE_NOTE_Q = Fraction(1, 2)
@@ -33,35 +36,99 @@ FANFARE_NOTE_Q = Fraction(1, 2)
 def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme:
     """The melody over ``chords``: silent in intros and stingers, motif-led everywhere else.
 
-    Like a composer reading a draft back, it keeps the first draft (a motif and the melody
-    around it) whose moves are mostly, but not only, steps (``STEPWISE_SHARE``), whose every
-    leap beyond a fifth turns back (a leap
-    the rules could not avoid, e.g. at a lift, may not), and, in a thematic piece, whose motif
-    is heard whole at least ``MOTIF_RETURNS`` times (as often as it has phrases, if fewer);
-    after ``THEME_DRAFTS`` drafts, the one nearest that.
+    The melody is written span by span, a span being the music between two of the picture's
+    moments (the whole piece where there are none). Like a composer reading a draft back, each
+    span keeps the first of ``THEME_DRAFTS`` drafts whose moves are mostly, but not only, steps
+    (``STEPWISE_SHARE``), whose every leap beyond a fifth turns back (a leap the rules could not
+    avoid, e.g. at a lift, may not), and, in a thematic piece, in which the motif is heard whole
+    often enough to reach ``MOTIF_RETURNS`` statements by the end (as many as there are
+    phrases, if fewer); failing that, the draft nearest it. The first span's drafts each try a
+    motif of their own; the rest develop the one it chose. Since a span's drafts depend only on
+    what came before it, moving a later moment re-writes the melody from the last unmoved one
+    on and keeps the motif and everything before (a re-conform).
     """
     if plan.kind == "stinger":
         return Theme(make_motif(plan, rng), _fanfare(plan, chords), ())
-    best: tuple[tuple[float, float, int, float], Theme] | None = None
-    low, high = STEPWISE_SHARE
-    # each draft draws its motif and its melody from generators of its own, so that draft k is
-    # the same wherever the form after its start changes (a moved hit)
-    drafts = [(random.Random(rng.getrandbits(64)), random.Random(rng.getrandbits(64))) for _ in range(THEME_DRAFTS)]
-    for motif_rng, melody_rng in drafts:
-        theme, phrases = _draft_theme(plan, chords, make_motif(plan, motif_rng), melody_rng)
-        share, _, recovery = melodic_motion([n.pitch for n in theme.notes])
-        returns = min(MOTIF_RETURNS, phrases) if plan.kind == "thematic" else 0
-        outside = 0.0 if share is None else max(low - share, share - high, 0.0)
-        # ranked: the rule's band (the aim widened by ``STEPWISE_MARGIN``) first, then leaps
-        # that do not turn back, then the motif's returns, then the aim
-        miss = (max(0.0, outside - STEPWISE_MARGIN), 1.0 - (1.0 if recovery is None else recovery),
-                max(0, returns - len(theme.statements_q)), outside)
-        if miss == (0.0, 0.0, 0, 0.0):
-            return theme
+    motif_seeds = [rng.getrandbits(64) for _ in range(THEME_DRAFTS)]
+    seeds = [rng.getrandbits(64) for _ in range(THEME_DRAFTS)]
+    low, high = melody_range(plan)
+    line = Line(plan, chords, low, high)
+    writer = _Writer(plan, line, (low + high) // 2)
+    motif = make_motif(plan, random.Random(motif_seeds[0]))
+    spots = list(_phrase_spots(plan, motif))
+    spans = _spans(plan, spots)
+
+    def first_span(draft: int) -> _Miss:
+        nonlocal motif, spots, spans
+        motif = make_motif(plan, random.Random(motif_seeds[draft]))
+        spots = list(_phrase_spots(plan, motif))
+        spans = _spans(plan, spots)
+        writer.write(spans[0], random.Random(f"{seeds[draft]}:0"))
+        return _miss(line, 0, len(motif.rhythm), _wanted(plan, spots) if len(spans) == 1 else 0)
+
+    if spans:
+        _keep_best(writer, first_span)
+    for index, span in enumerate(spans[1:], start=1):
+        first = len(line.notes)
+        returns = _wanted(plan, spots) if index == len(spans) - 1 else 0
+
+        def later_span(draft: int, span: list[_PhraseSpot] = span, index: int = index) -> _Miss:
+            writer.write(span, random.Random(f"{seeds[draft]}:{index}"))
+            return _miss(line, first, len(motif.rhythm), returns)
+
+        _keep_best(writer, later_span)
+    size = len(motif.rhythm)
+    whole = tuple(q for q, count, kind in line.placed if not kind and count == size)
+    developments = tuple((q, kind) for q, count, kind in line.placed if kind and (count == size or kind == "extension"))
+    return Theme(motif, tuple(line.notes), whole, developments)
+
+
+
+def _keep_best(writer: _Writer, draft_span: Callable[[int], _Miss]) -> None:
+    """Write a span's drafts (``draft_span(k)`` writes draft k and says its miss) from the
+    writer's present state until one keeps every rule, leaving the writer as the best left it."""
+    start = writer.state()
+    best: tuple[_Miss, int] | None = None
+    for draft in range(THEME_DRAFTS):
+        writer.restore(start)
+        miss = draft_span(draft)
         if best is None or miss < best[0]:
-            best = (miss, theme)
+            best = (miss, draft)
+        if miss == PERFECT:
+            return
     assert best is not None
-    return best[1]
+    if best[1] != THEME_DRAFTS - 1:
+        writer.restore(start)
+        draft_span(best[1])
+
+
+def _wanted(plan: Plan, spots: list[_PhraseSpot]) -> int:
+    """Whole statements of the motif a thematic piece wants by its end: ``MOTIF_RETURNS``, or
+    one per phrase where it has fewer."""
+    return min(MOTIF_RETURNS, len(spots)) if plan.kind == "thematic" else 0
+
+
+def _spans(plan: Plan, spots: list[_PhraseSpot]) -> list[list[_PhraseSpot]]:
+    """The phrases grouped by the picture's moments (hits, turns, the edges of stops and
+    drop-outs, a build's arrival) they follow: one group where the plan has none."""
+    moments = sorted({e.moment_q for e in plan.events} | {e.end_q for e in plan.events if e.kind in ("stop", "dip")})
+    groups: dict[int, list[_PhraseSpot]] = {}
+    for spot in spots:
+        groups.setdefault(sum(1 for q in moments if q <= spot.start_q), []).append(spot)
+    return [groups[key] for key in sorted(groups)]
+
+
+def _miss(line: Line, first: int, motif_notes: int, returns: int) -> _Miss:
+    """How far the melody from note ``first`` on (with the note before, for the move into it)
+    is from the theme's rules, ranked: the stepwise band (the aim widened by
+    ``STEPWISE_MARGIN``) first, then leaps that do not turn back, then the motif's statements
+    short of ``returns`` over the whole melody, then the distance from the aim."""
+    low, high = STEPWISE_SHARE
+    share, _, recovery = melodic_motion([n.pitch for n in line.notes[max(0, first - 1):]])
+    outside = 0.0 if share is None else max(low - share, share - high, 0.0)
+    statements = sum(1 for _, count, kind in line.placed if not kind and count == motif_notes)
+    return (max(0.0, outside - STEPWISE_MARGIN), 1.0 - (1.0 if recovery is None else recovery),
+            max(0, returns - statements), outside)
 
 
 @dataclass(frozen=True)
@@ -77,37 +144,48 @@ class _PhraseSpot:
     kind: str
 
 
-def _draft_theme(plan: Plan, chords: list[ChordSpan], motif: Motif, rng: random.Random) -> tuple[Theme, int]:
-    """One draft of the theme, and the number of phrases it sings.
+_WriterState = tuple[tuple[int, int, int, int], int, dict[tuple[tuple[Fraction, Fraction, str], ...],
+                                                        tuple[Fraction, int, int, int]]]
 
-    A phrase over the harmony of an earlier one sings it again, unless it is a build's or
-    climax's phrase chosen to drive the motif in diminution; a phrase written afresh may end
-    its last statement in an extension, and is written again with its fragment where the
-    extension does not fit whole.
-    """
-    low, high = melody_range(plan)
-    line = Line(plan, chords, low, high)
-    centre = (low + high) // 2
-    pitch = centre
-    spots = list(_phrase_spots(plan, motif))
-    sung: dict[tuple[tuple[Fraction, Fraction, str], ...], tuple[Fraction, int, int, int]] = {}
-    for spot in spots:
-        harmony = line.harmony_between(spot.start_q, spot.start_q + spot.bars * plan.bar_q)
-        if _diminishes(plan, spot, rng):
-            development = "diminution"
-        elif harmony in sung and line.repeat(*sung[harmony], spot.start_q):
-            pitch = line.notes[-1].pitch
-            continue
-        else:
-            development = "extension" if _extends(plan, spot, rng) else ""
-        written = len(line.notes)
-        pitch = _write_phrase(plan, line, spot, development, (pitch + centre) // 2, rng)
-        tonic = pitch_class(plan.key_at(spot.start_q)[0])
-        sung.setdefault(harmony, (spot.start_q, written, len(line.notes) - written, tonic))
-    size = len(motif.rhythm)
-    whole = tuple(q for q, count, kind in line.placed if not kind and count == size)
-    developments = tuple((q, kind) for q, count, kind in line.placed if kind and (count == size or kind == "extension"))
-    return Theme(motif, tuple(line.notes), whole, developments), len(spots)
+
+class _Writer:
+    """The melody written phrase by phrase, with what a phrase takes from those before it: the
+    pitch to lean from, and the phrases already sung over each stretch of harmony (sung again
+    where that harmony returns)."""
+
+    def __init__(self, plan: Plan, line: Line, centre: int) -> None:
+        self.plan, self.line, self.centre = plan, line, centre
+        self.pitch = centre
+        self.sung: dict[tuple[tuple[Fraction, Fraction, str], ...], tuple[Fraction, int, int, int]] = {}
+
+    def state(self) -> _WriterState:
+        """What ``restore`` needs to take back everything written after this call."""
+        return self.line.state(), self.pitch, dict(self.sung)
+
+    def restore(self, state: _WriterState) -> None:
+        line_state, self.pitch, sung = state
+        self.line.restore(line_state)
+        self.sung = dict(sung)
+
+    def write(self, spots: list[_PhraseSpot], rng: random.Random) -> None:
+        """Write ``spots``: a phrase over the harmony of an earlier one sings it again, unless it is
+        a build's or climax's phrase chosen to drive the motif in diminution; a phrase written
+        afresh may end its last statement in an extension, and is written again with its
+        fragment where the extension does not fit whole."""
+        plan, line = self.plan, self.line
+        for spot in spots:
+            harmony = line.harmony_between(spot.start_q, spot.start_q + spot.bars * plan.bar_q)
+            if _diminishes(plan, spot, rng):
+                development = "diminution"
+            elif harmony in self.sung and line.repeat(*self.sung[harmony], spot.start_q):
+                self.pitch = line.notes[-1].pitch
+                continue
+            else:
+                development = "extension" if _extends(plan, spot, rng) else ""
+            written = len(line.notes)
+            self.pitch = _write_phrase(plan, line, spot, development, (self.pitch + self.centre) // 2, rng)
+            tonic = pitch_class(plan.key_at(spot.start_q)[0])
+            self.sung.setdefault(harmony, (spot.start_q, written, len(line.notes) - written, tonic))
 
 
 def _phrase_spots(plan: Plan, motif: Motif) -> Iterator[_PhraseSpot]:
