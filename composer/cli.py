@@ -443,6 +443,8 @@ def _clock(seconds: float) -> str:
 
 def _readable(field_name: str, value: Any) -> str:
     """One field of `composer explain` as a person reads it."""
+    from composer.composition.brief.times import clock_text
+
     if field_name == "mood":
         words = f" ({', '.join(value['words'])})" if value["words"] else ""
         return f"valence {value['valence']:+.2f}, arousal {value['arousal']:+.2f}{words}"
@@ -464,6 +466,10 @@ def _readable(field_name: str, value: Any) -> str:
         return "; ".join(_describe_cue(cue) for cue in value) or "none"
     if field_name == "events":
         return "; ".join(_describe_event(event) for event in value) or "none"
+    if field_name == "tempo_map":
+        return " · ".join(f"{t['bpm']:g} BPM from {clock_text(t['start_s'])} (bar {t['bar']})" for t in value) or "none"
+    if field_name == "key_changes":
+        return " · ".join(f"{k['key']} from {clock_text(k['start_s'])} (bar {k['bar']})" for k in value) or "none"
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
     return str(value)
@@ -480,15 +486,16 @@ def _describe_cue(cue: dict[str, Any]) -> str:
 
 
 def _describe_event(event: dict[str, Any]) -> str:
-    """One event as `composer explain` shows it, e.g. "stop 0:20 for 2 s (flag)"."""
+    """One event as `composer explain` shows it, asked and landed, e.g.
+    "stop 0:20 for 2 s, lands 0:20.000 (bar 9) (flag)"."""
     from composer.composition.brief.times import clock_text
 
     length = f" for {event['length_s']:g} s" if event["length_s"] else ""
     keep = f" keeping {', '.join(event['keep'])}" if event["keep"] else ""
     mode = f" to {event['mode']}" if event["mode"] else ""
-    tempo = f" to {event['tempo_bpm']:g} BPM" if event["tempo_bpm"] is not None else ""
     label = f" “{event['label']}”" if event["label"] else ""
-    return (f"{event['kind'].replace('_', '-')} {clock_text(event['at_s'])}{length}{keep}{mode}{tempo}{label} "
+    landed = f", lands {clock_text(event['landed_s'])} (bar {event['bar']})"
+    return (f"{event['kind'].replace('_', '-')} {clock_text(event['asked_s'])}{length}{keep}{mode}{label}{landed} "
             f"({event['source']})")
 
 

@@ -200,6 +200,18 @@ def test_every_event_flag_reaches_explain():
     assert list(data)[list(data).index("cues") + 1] == "events"
 
 
+def test_explain_as_text_shows_each_event_asked_and_landed_and_the_tempo_map():
+    """The table a person reads (not only --json): every event with where it lands, the tempo
+    map and key changes as sentences, not data."""
+    result = runner.invoke(app, ["explain", "tense cue, 2 minutes, turns hopeful at 1:30 with a key change to major",
+                                 "--hit", "0:16.5", "--stop", "0:40+2"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "hit 0:16.5, lands 0:16.5 (bar" in text and "stop 0:40 for 2 s, lands 0:40 (bar" in text
+    assert "BPM from 0:00 (bar 1)" in text and "major from 1:30 (bar" in text
+    assert "{" not in text
+
+
 def test_a_timecode_flag_counts_frames_at_the_asked_rate():
     data = _explained("calm piano, 2 minutes", "--hit", "00:01:15:12", "--fps", "24")
     assert data["events"][0]["asked_s"] == 75.5
