@@ -237,3 +237,24 @@ def test_the_families_cover_every_program_with_roles_a_part_can_take() -> None:
     assert [data.family(p).programs[0] <= p <= data.family(p).programs[1] for p in range(128)] == [True] * 128
     for family in data.families:
         assert family.roles and family.solo
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_lone_melody_begins_at_once(seed: int) -> None:
+    """No one plays an intro under a solo cello: a 60-second solo does not open on silence."""
+    for soloist in ("cello", "flute", "violin", "trumpet"):
+        piece = compose(f"mournful solo {soloist}, 60 seconds, memorial video", seed=seed)
+        first_s = min(piece.plan.seconds(note.start_q) for part in piece.parts for note in part.notes)
+        assert first_s < piece.plan.seconds(piece.plan.bar_q), f"solo {soloist}: first note at {first_s:.1f} s"
+        assert piece.plan.sections[0].name != "intro"
+
+
+def test_grief_is_slow_and_a_memorial_is_a_use_case() -> None:
+    """A mournful, sad or somber brief is played slow (a sad pop song is not grieving), and a
+    memorial, tribute or charity film is a use case of its own, not an ignored word."""
+    for text in ("mournful solo cello, 60 seconds", "somber piano, 1 minute", "sad strings, 40 seconds"):
+        piece = compose(text, seed=1)
+        assert piece.plan.tempo_bpm <= 80, f"{text!r}: {piece.plan.tempo_bpm} BPM"
+    for word in ("memorial", "tribute", "funeral", "charity"):
+        brief = parse_text(f"piano for a {word} video, 1 minute")
+        assert brief.preset == "tribute" and word not in brief.ignored_words, word

@@ -36,17 +36,19 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     timing = cut.timing
     tonic, mode = choose_key(brief, rng)
     events = place(brief.events, timing, cut.on_downbeats) if brief.kind != "stinger" else ()
+    casting = choose_roles(brief, preset, style, mood_kit=chosen_by_mood(brief))
+    roles = with_style_drums(casting.roles, brief, style)
+    accompanied = sum(r.role != "drums" for r in casting.roles) > 1  # a lone melody has no bars to leave to a voice
     if brief.kind == "stinger":
         form = []
     else:
         form = cut_form(brief.kind, cut.segments, events, timing) if events else phrase_form(brief, timing)
+        if not accompanied:
+            form = _without_intro(form, join=not events)
     bar_energy = energy_per_bar(_with_event_shape(brief, events, timing), timing, form)
     lift = None if brief.kind == "stinger" or events else choose_lift(brief.kind, timing, tonic, mode, ending, form,
                                                                       rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
-    casting = choose_roles(brief, preset, style, mood_kit=chosen_by_mood(brief))
-    roles = with_style_drums(casting.roles, brief, style)
-    accompanied = sum(r.role != "drums" for r in casting.roles) > 1  # a lone melody has no bars to leave to a voice
     return Plan(
         **timing.__dict__,
         kind=brief.kind,
@@ -79,6 +81,23 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         events=events,
         key_changes=_key_changes(events, tonic, mode),
     )
+
+
+def _without_intro(form: list[tuple[str, int]], join: bool) -> list[tuple[str, int]]:
+    """The form of a lone melody (a solo cello), which no one accompanies through an intro: it
+    begins at once, the intro's bars a statement, joining the one after it if ``join`` (not
+    where sections begin at the picture's events).
+
+    >>> _without_intro([("intro", 4), ("statement", 8), ("ending", 4)], join=True)
+    [('statement', 12), ('ending', 4)]
+    >>> _without_intro([("intro", 4), ("statement", 8)], join=False)
+    [('statement', 4), ('statement', 8)]
+    """
+    if not form or form[0][0] != "intro":
+        return form
+    if join and len(form) > 1 and form[1][0] == "statement":
+        return [("statement", form[0][1] + form[1][1]), *form[2:]]
+    return [("statement", form[0][1]), *form[1:]]
 
 
 def _with_event_shape(brief: Brief, events: tuple[PlacedEvent, ...], timing: Timing) -> Brief:

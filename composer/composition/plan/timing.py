@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from composer.composition.brief import Brief, Preset, presets
+from composer.composition.brief import Brief, Preset, lexicon, presets
 from composer.composition.plan.model import Timing
 from composer.composition.plan.timeline import CutTiming, Segment, fit_to_events
 from composer.composition.styles import styles
@@ -51,13 +51,27 @@ def tempo_range(brief: Brief) -> tuple[int, int]:
     ((66, 84), (120, 140))
     >>> tempo_range(parse_text("sad, slow")), tempo_range(parse_text("a slow bossa nova"))
     ((64, 95), (96, 135))
+    >>> tempo_range(parse_text("mournful solo cello")), tempo_range(parse_text("mournful memorial video"))
+    ((64, 95), (60, 80))
     """
     low, high = styles()[brief.style].tempo if brief.style else presets()[brief.preset].tempo
-    if any(word in SLOW_WORDS for word in brief.mood_words):
+    if any(word in SLOW_WORDS for word in brief.mood_words) or (_grieving(brief) and low + high > 2 * GRIEVING_BPM):
         low, high = _slowed(low, high)
     if brief.kind == "ambient":
         return min(low, 50), min(high, 70)
     return int(low), int(high)
+
+
+#: A mood word at or under this valence and arousal grieves (sad, mournful, melancholy, somber):
+#: the brief is played slow, as if it said so, where its range's middle is above GRIEVING_BPM.
+GRIEVING_MOOD = (-0.6, -0.3)
+GRIEVING_BPM = 80
+
+
+def _grieving(brief: Brief) -> bool:
+    moods = lexicon().moods
+    return any(word in moods and moods[word][0] <= GRIEVING_MOOD[0] and moods[word][1] <= GRIEVING_MOOD[1]
+               for word in brief.mood_words)
 
 
 def _slowed(low: int, high: int) -> tuple[int, int]:
