@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from collections import Counter
 from fractions import Fraction
 
 import numpy as np
@@ -259,3 +260,16 @@ def test_moving_a_hit_refits_only_what_follows_the_last_unmoved_event(seed: int)
     landed = [e["landed_s"] for e in after.report()["events"]]
     assert landed == [20.0, 47.0]
 
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_drop_to_just_the_melodys_instrument_keeps_it_playing_the_harmony(seed: int) -> None:
+    """"Drop to just the piano" where the piano sings the tune: in the drop-out the piano, and
+    only the piano, plays, and plays chords (the harmony under the quote), not silence."""
+    piece = compose("minimal piano and soft strings under an interview, 2 minutes, "
+                    "drop to just the piano from 0:40 to 1:00", seed=seed)
+    midi = midi_of(piece)
+    playing = {i.name for i in midi.instruments if any(n.start < 59.9 and n.end > 40.1 for n in i.notes)}
+    assert playing == {"Acoustic Grand Piano"}, playing
+    piano = next(i for i in midi.instruments if i.name == "Acoustic Grand Piano")
+    onsets = Counter(round(n.start, 3) for n in piano.notes if 40 <= n.start < 59.9)
+    assert onsets and max(onsets.values()) >= 2, onsets

@@ -56,8 +56,7 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
         if event.kind == "stop":
             result = [_silenced(part, event.at_q, event.end_q, CUT_OFF_Q) for part in result]
         elif event.kind == "dip":
-            kept = _dip_layers(event, result)
-            result = [part if part.role.role in kept else _silenced(part, event.at_q, event.end_q) for part in result]
+            result = _dipped(event, result)
     for at_q in sorted(tutti(plan)):
         chord = chords[chord_index([c.start_q for c in chords], at_q)]
         result = [_accented(part, chord, at_q, plan) for part in result]
@@ -86,6 +85,44 @@ def _dip_layers(event: PlacedEvent, parts: Sequence[PartSpec]) -> tuple[str, ...
         return named
     return next(((layer,) for layer in DIP_LAYERS if layer in playing),
                 tuple(r for r in ("bass", "ostinato", "texture") if r in playing)[:1])
+
+
+def _dipped(event: PlacedEvent, parts: Sequence[PartSpec]) -> list[PartSpec]:
+    """``parts`` through a drop-out: the layers it keeps play on, the rest rest. Where it names
+    the melody's instrument ("drop to just the piano"), that instrument leaves the tune and
+    plays the kept layer's harmony instead (alone, if nothing else was named), as a player
+    would under a quote.
+
+    >>> from composer.composition.plan import Role
+    >>> pad = PartSpec(Role("pad", 48, 0), (NoteEvent(Fraction(0), Fraction(8), 60, 40),))
+    >>> tune = PartSpec(Role("melody", 0, 1), (NoteEvent(Fraction(2), Fraction(1), 72, 60),))
+    >>> dip = PlacedEvent("dip", Fraction(1), Fraction(2), Fraction(2), Fraction(4), keep=("melody",))
+    >>> [[(n.start_q, n.length_q, n.pitch) for n in part.notes] for part in _dipped(dip, [pad, tune])]
+    [[(Fraction(0, 1), Fraction(2, 1), 60), (Fraction(4, 1), Fraction(4, 1), 60)], [(Fraction(2, 1), Fraction(2, 1), 60)]]
+    """
+    kept = _dip_layers(event, parts)
+    harmony = next((part for part in parts if kept and part.role.role == kept[0]), None)
+    voiced = "melody" in event.keep and harmony is not None
+    alone = voiced and not any(role in event.keep for role in kept)
+    result = []
+    for part in parts:
+        role = part.role.role
+        if role in kept and not alone:
+            result.append(part)
+            continue
+        quiet = _silenced(part, event.at_q, event.end_q)
+        if role == "melody" and voiced and harmony is not None:
+            inside = _within(harmony, event.at_q, event.end_q)
+            quiet = PartSpec(part.role, tuple(sorted(quiet.notes + inside, key=lambda n: (n.start_q, n.pitch))))
+        result.append(quiet)
+    return result
+
+
+def _within(part: PartSpec, start_q: Fraction, end_q: Fraction) -> tuple[NoteEvent, ...]:
+    """``part``'s notes sounding from ``start_q`` to ``end_q``, cut to it (one held into it is
+    struck at its start)."""
+    return tuple(NoteEvent(max(n.start_q, start_q), min(n.end_q, end_q) - max(n.start_q, start_q), n.pitch, n.velocity)
+                 for n in part.notes if n.start_q < end_q and n.end_q > start_q)
 
 
 def _silenced(part: PartSpec, start_q: Fraction, end_q: Fraction, cut_off_q: Fraction = Fraction(0)) -> PartSpec:
