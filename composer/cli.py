@@ -26,6 +26,7 @@ from composer.base.errors import ComposerError
 
 if TYPE_CHECKING:
     from composer.audio.deliver import Delivered
+    from composer.composition.brief import Brief
     from composer.piece import Piece
 
 app = typer.Typer(
@@ -407,12 +408,18 @@ def explain(
     fps: Fps = None,
     timeline: TimelineFile = None,
     markers: MarkerFile = None,
+    against: Annotated[Optional[Path], typer.Option(
+        "--against", help="An earlier version's MIDI (same brief and seed, events moved): compose this one and say "
+                          "which bars play as before and which changed, e.g. --against out/cue.mid",
+        show_default=False)] = None,
 ) -> None:
     """Show how a brief is understood (kind, preset, mood, length, tempo, key, form, events) without composing.
 
     Example: composer explain "tense documentary underscore, 2 minutes, gets quiet at 0:50" --json
 
     Example: composer explain "tense cue, 90 seconds, builds to a hit at 1:15" --stop 0:20+2 --markers edit.otio
+
+    Example (after moving a hit): composer explain "tense cue, 90 seconds, a hit at 1:17" --seed 4 --against out/cue.mid
     """
     from composer.composition.brief import build_brief
     from composer.composition.plan import make_plan
@@ -423,6 +430,8 @@ def explain(
                      **_events(hit, stop, dip, build, turn, fade_in, fade_out, button, fps, timeline, markers))
     parsed = build_brief(asked.text, asked.fields)
     data = explanation(parsed, make_plan(parsed, generator(asked.seed, parsed)))
+    if against is not None:
+        data["changes"] = _changes_against(parsed, asked.seed, against)
     if as_json:
         out.print(json.dumps(data, ensure_ascii=False), markup=False, soft_wrap=True)
         return
@@ -430,6 +439,22 @@ def explain(
     for field_name, value in data.items():
         table.add_row(field_name, _readable(field_name, value))
     out.print(table)
+
+
+def _changes_against(brief: Brief, seed: int, earlier: Path) -> dict[str, object]:
+    """Which bars of the piece the brief and seed compose play as in ``earlier`` (a MIDI file)."""
+    from composer.measure.reconform import bar_changes
+    from composer.piece import compose
+
+    try:
+        earlier_bytes = earlier.read_bytes()
+    except OSError as error:
+        raise ComposerError(f"--against {earlier}: cannot read it ({error.strerror or error})",
+                            "give the MIDI file composer wrote for the earlier version") from None
+    piece = compose(brief, seed=seed)
+    plan = piece.plan
+    starts_s = [plan.seconds(plan.bar_start_q(bar)) for bar in range(plan.bars)]
+    return bar_changes(starts_s, piece.midi_bytes, earlier_bytes, f"--against {earlier}").as_dict()
 
 
 def _clock(seconds: float) -> str:
@@ -468,6 +493,11 @@ def _readable(field_name: str, value: Any) -> str:
         return "; ".join(_describe_event(event) for event in value) or "none"
     if field_name == "tempo_map":
         return " · ".join(f"{t['bpm']:g} BPM from {clock_text(t['start_s'])} (bar {t['bar']})" for t in value) or "none"
+    if field_name == "changes":
+        if value["first_change_s"] is None:
+            return f"every bar as before ({value['same_bars']})"
+        return (f"bars {value['same_bars']} as before · bars {value['changed_bars']} changed "
+                f"(from {clock_text(value['first_change_s'])})")
     if field_name == "key_changes":
         return " · ".join(f"{k['key']} from {clock_text(k['start_s'])} (bar {k['bar']})" for k in value) or "none"
     if isinstance(value, list):

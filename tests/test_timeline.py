@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 from collections import Counter
 from fractions import Fraction
 
@@ -159,17 +160,23 @@ def test_an_early_button_ends_the_music_and_rings_to_the_end() -> None:
 
 
 def test_a_turn_to_major_is_heard_in_the_key_after_it() -> None:
-    piece = compose(with_events("sad reflective documentary underscore in A minor, 60 seconds",
-                                CueEvent("turn", Fraction(30), mode="major")), seed=3)
-    assert piece.plan.key_at(piece.plan.events[0].at_q) == ("C", "major")
-    midi = midi_of(piece)
-    after = m21stream.Stream()
-    for instrument in midi.instruments:
-        for n in instrument.notes:
-            if n.start >= 30.5 and not instrument.is_drum:
-                after.append(m21note.Note(n.pitch, quarterLength=max(0.25, round((n.end - n.start) * 2) / 2)))
-    found = after.analyze("key")
-    assert found.mode == "major", found
+    """Key analysis (music21's) of the music after a turn from A minor finds C major in five of
+    six seeds: the turn's first phrase opens on the new tonic. (A relative major shares every
+    note with the minor before it, so one seed whose after-music leans on IV may read as F.)"""
+    found = []
+    for seed in range(1, 7):
+        piece = compose(with_events("sad reflective documentary underscore in A minor, 60 seconds",
+                                    CueEvent("turn", Fraction(30), mode="major")), seed=seed)
+        assert piece.plan.key_at(piece.plan.events[0].at_q) == ("C", "major")
+        midi = midi_of(piece)
+        after = m21stream.Stream()
+        for instrument in midi.instruments:
+            for n in instrument.notes:
+                if n.start >= 30.5 and not instrument.is_drum:
+                    after.append(m21note.Note(n.pitch, quarterLength=max(0.25, round((n.end - n.start) * 2) / 2)))
+        key = after.analyze("key")
+        found.append(f"{key.tonic.name} {key.mode}")
+    assert found.count("C major") >= 5, found
 
 
 def test_events_are_heard_in_the_audio(small_soundfont) -> None:
@@ -273,3 +280,33 @@ def test_a_drop_to_just_the_melodys_instrument_keeps_it_playing_the_harmony(seed
     piano = next(i for i in midi.instruments if i.name == "Acoustic Grand Piano")
     onsets = Counter(round(n.start, 3) for n in piano.notes if 40 <= n.start < 59.9)
     assert onsets and max(onsets.values()) >= 2, onsets
+
+
+def test_explain_against_the_earlier_version_says_which_bars_changed(tmp_path) -> None:
+    """After moving the second hit, `explain --against old.mid` (same brief and seed) names the
+    bars up to the first hit as before and the bars from it as changed; against itself, none."""
+    from typer.testing import CliRunner
+
+    from composer.cli import app
+
+    runner = CliRunner()
+    text = "tense documentary underscore, 70 seconds"
+    earlier = compose(build_brief(text, {"hit": ["0:20", "0:45"]}), seed=4)
+    (tmp_path / "cue.mid").write_bytes(earlier.midi_bytes)
+
+    def changes(*hits: str) -> dict:
+        flags = [arg for hit in hits for arg in ("--hit", hit)]
+        result = runner.invoke(app, ["explain", text, *flags, "--seed", "4", "--against", str(tmp_path / "cue.mid"),
+                                     "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["changes"]
+
+    plan = earlier.plan
+    first_hit_bar = next(bar + 1 for bar in range(plan.bars) if plan.seconds(plan.bar_start_q(bar)) > 19.999)
+    moved = changes("0:20", "0:47")
+    assert moved["same_bars"] == f"1–{first_hit_bar - 1}" and moved["changed_bars"].startswith(str(first_hit_bar))
+    assert moved["first_change_s"] == pytest.approx(20, abs=0.001)
+    assert changes("0:20", "0:45") == {"same_bars": f"1–{earlier.plan.bars}", "changed_bars": "none",
+                                       "first_change_s": None}
+    bad = runner.invoke(app, ["explain", text, "--against", str(tmp_path / "missing.mid")])
+    assert bad.exit_code != 0 and type(bad.exception).__name__ == "ComposerError" and "--against" in str(bad.exception)

@@ -237,7 +237,9 @@ class _PhraseWriter:
         section is the piece's last and the phrase its section's last."""
         last_section, last_phrase = last
         plan, grammar = self.plan, self.grammar
-        opening = not self.chords
+        # the piece's first phrase, and the first after a turn, open on the (new) tonic
+        opening = not self.chords or (index == 0 and any(
+            at_q == plan.sections[section_index].start_q for at_q, *_ in plan.key_changes))
         previous = self.chords[-1][2] if self.chords else ""
         self.colour.chords = len(self.chords)
         later = self.first_statement is not None and section_index > self.first_statement
@@ -285,7 +287,8 @@ def _returning_phrase(plan: Plan, section: str, theme: list[Phrase], bars: int, 
 
 #: How often an inner phrase closes deceptively (V–vi) instead of on a half cadence.
 DECEPTIVE_SHARE = 0.2
-#: How often a chord slot takes a colour chord, and at most one chromatic chord in this many.
+#: How often a chord slot takes a colour chord, and at most one chromatic chord in this many
+#: (counted from the start, so a short piece of fewer chords stays in its key).
 COLOUR_SHARE = 0.12
 CHROMATIC_SPACING = 12
 
@@ -309,7 +312,7 @@ class _Colour:
         figure = rng.choice(options)
         if is_borrowed(figure, self.plan):
             return figure
-        if (self.chromatic + 1) * CHROMATIC_SPACING > self.chords + CHROMATIC_SPACING // 2:
+        if (self.chromatic + 1) * CHROMATIC_SPACING > self.chords:
             return None
         self.chromatic += 1
         return figure
@@ -317,7 +320,7 @@ class _Colour:
     def allows(self, figures: list[str]) -> bool:
         """Whether a returning phrase's chromatic chords fit the budget; if so, they are counted."""
         chromatic = sum(1 for figure in figures if not is_borrowed(figure, self.plan))
-        if chromatic and (self.chromatic + chromatic) * CHROMATIC_SPACING > self.chords + CHROMATIC_SPACING // 2:
+        if chromatic and (self.chromatic + chromatic) * CHROMATIC_SPACING > self.chords:
             return False
         self.chromatic += chromatic
         return True

@@ -14,7 +14,7 @@ from composer.composition.grammar import harmony_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody.line import LARGE_LEAP, TRITONE, Line
 from composer.composition.melody.motif import make_motif
-from composer.composition.melody.notes import MelodyNote, Motif, Theme, melody_program, melody_range
+from composer.composition.melody.notes import MelodyNote, Motif, Theme, is_strong, melody_program, melody_range
 from composer.composition.melody.phrases import developed, diminishable, phrase_slots
 from composer.composition.plan import Plan
 
@@ -25,9 +25,11 @@ STEPWISE_SHARE = (0.58, 0.82)
 #: How far outside that aim a draft may be and still keep DESIGN.md's 55–85 % rule.
 STEPWISE_MARGIN = 0.03
 THEME_DRAFTS = 24
-_Miss = tuple[float, float, int, float]
+#: Strong-beat notes a draft may leave off the chord (appoggiaturas) before it counts as a miss.
+OFF_CHORD_SHARE = 0.1
+_Miss = tuple[float, float, float, int, float]
 #: A draft's miss (see ``_miss``) when it keeps every rule.
-PERFECT: _Miss = (0.0, 0.0, 0, 0.0)
+PERFECT: _Miss = (0.0, 0.0, 0.0, 0, 0.0)
 #: A stinger's climb into its hit: at most this many notes of this length (quarter notes).
 FANFARE_NOTES = 6
 FANFARE_NOTE_Q = Fraction(1, 2)
@@ -121,14 +123,26 @@ def _spans(plan: Plan, spots: list[_PhraseSpot]) -> list[list[_PhraseSpot]]:
 def _miss(line: Line, first: int, motif_notes: int, returns: int) -> _Miss:
     """How far the melody from note ``first`` on (with the note before, for the move into it)
     is from the theme's rules, ranked: the stepwise band (the aim widened by
-    ``STEPWISE_MARGIN``) first, then leaps that do not turn back, then the motif's statements
-    short of ``returns`` over the whole melody, then the distance from the aim."""
+    ``STEPWISE_MARGIN``) first, then strong beats off the chord beyond ``OFF_CHORD_SHARE``,
+    then leaps that do not turn back, then the motif's statements short of ``returns`` over the
+    whole melody, then the distance from the aim."""
     low, high = STEPWISE_SHARE
     share, _, recovery = melodic_motion([n.pitch for n in line.notes[max(0, first - 1):]])
     outside = 0.0 if share is None else max(low - share, share - high, 0.0)
     statements = sum(1 for _, count, kind in line.placed if not kind and count == motif_notes)
-    return (max(0.0, outside - STEPWISE_MARGIN), 1.0 - (1.0 if recovery is None else recovery),
+    return (max(0.0, outside - STEPWISE_MARGIN), _off_chord(line, first), 1.0 - (1.0 if recovery is None else recovery),
             max(0, returns - statements), outside)
+
+
+def _off_chord(line: Line, first: int) -> float:
+    """The share of strong-beat notes (downbeats, beat 3 of 4/4) from note ``first`` on that
+    miss their chord, beyond ``OFF_CHORD_SHARE`` (DESIGN.md: at least 85 % sit on chord tones)."""
+    bar_q, pickup_q = line.plan.bar_q, line.plan.pickup_q
+    strong = [n for n in line.notes[first:] if is_strong(n.start_q - pickup_q, Fraction(0), bar_q)]
+    if not strong:
+        return 0.0
+    off = sum(1 for n in strong if n.pitch % 12 not in line.chord_at(n.start_q).pitch_classes)
+    return max(0.0, off / len(strong) - OFF_CHORD_SHARE)
 
 
 @dataclass(frozen=True)
