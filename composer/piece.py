@@ -73,8 +73,10 @@ class Piece:
 
     @cached_property
     def midi_bytes(self) -> bytes:
-        """The Standard MIDI File: same brief and seed, same bytes."""
-        return midi_writer.midi_bytes(self.score, self.performance)
+        """The Standard MIDI File, carrying its provenance (copyright notice; brief, seed and
+        version as text): same brief and seed, same bytes."""
+        provenance = self.provenance()
+        return midi_writer.midi_bytes(self.score, self.performance, provenance.statement, provenance.comment)
 
     def write_midi(self, path: str | Path) -> Path:
         """Write the MIDI file atomically; returns its path."""
