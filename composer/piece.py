@@ -86,7 +86,7 @@ class Piece:
 
     def musicxml_bytes(self) -> bytes:
         """The score as MusicXML sheet music (written note values, see composer.notation.musicxml)."""
-        return musicxml.musicxml_bytes(self.score)
+        return musicxml.musicxml_bytes(self.score, self.plan, self.performance)
 
     def write_musicxml(self, path: str | Path) -> Path:
         """Write the score as MusicXML (.musicxml), readable by MuseScore and music21, atomically;
