@@ -128,10 +128,8 @@ class Piece:
                          self.cue_points())
 
     def cue_points(self) -> tuple[tuple[float, str], ...]:
-        """The markers a WAV carries: every event and section where the music has them, when the
-        piece was cut to picture (a piece without events carries none)."""
-        if not self.plan.events:
-            return ()
+        """The markers a WAV carries: every section and event where the music has them, so an
+        editor dropping the file on a timeline sees its form, cut to picture or not."""
         from composer.notation.markers import marks
 
         return tuple((float(mark.start_s), mark.name) for mark in marks(self.plan))

@@ -565,6 +565,53 @@ def struct_unpack_loudness(body: bytes) -> tuple[int, ...]:
     return struct.unpack("<3h", body[412:418])
 
 
+def _ffprobe_chapters(path: Path) -> list[tuple[int, str]] | None:
+    """(start frame, title) of each chapter ffprobe finds in ``path`` (ffmpeg reads a WAV's cue
+    points and their labels as chapters); None without ffprobe."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffprobe") is None:
+        return None
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+                            capture_output=True, text=True, timeout=60, check=True)
+    return [(int(c["start"]), c["tags"]["title"]) for c in json.loads(result.stdout)["chapters"]]
+
+
+@pytest.mark.parametrize("brief", ["bright product video", "tense cue that builds to a hit at 0:05"])
+def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, small_soundfont, brief):
+    """One cue point per section and event at the frame the music lands it, labelled with its
+    unique name, read with struct from the cue and LIST/adtl chunks and by ffprobe; a piece not
+    cut to picture marks its sections too."""
+    import struct
+
+    from composer.notation.markers import marks
+
+    piece = compose(brief, seed=1, duration=8.0)
+    path = piece.render(tmp_path / "cued.wav", soundfont=small_soundfont).files["wav"]
+    expected = sorted((round(float(m.start_s) * 44100), m.name) for m in marks(piece.plan))
+    names = [name for _, name in expected]
+    assert len(set(names)) == len(names)
+    assert len(expected) == len(piece.plan.sections) + len(piece.plan.events)
+    assert ("hit" in brief) == bool(piece.plan.events)
+    chunks = _riff_chunks(path)
+    cue = chunks[b"cue "][0]
+    points = [struct.unpack("<II4sIII", cue[4 + 24 * i : 28 + 24 * i]) for i in range(struct.unpack("<I", cue[:4])[0])]
+    assert all(chunk == b"data" and start == 0 and offset == frame for _, frame, chunk, start, _, offset in points)
+    adtl = next(body for body in chunks[b"LIST"] if body[:4] == b"adtl")
+    labels, at = {}, 4
+    while at < len(adtl):
+        size = struct.unpack("<I", adtl[at + 4 : at + 8])[0]
+        assert adtl[at : at + 4] == b"labl"
+        labels[struct.unpack("<I", adtl[at + 8 : at + 12])[0]] = adtl[at + 12 : at + 8 + size].rstrip(b"\0").decode()
+        at += 8 + size + size % 2
+    assert sorted((frame, labels[number]) for number, frame, *_ in points) == expected
+    assert all(frame < 8 * 44100 for frame, _ in expected)
+    chapters = _ffprobe_chapters(path)
+    if chapters is not None:
+        assert sorted(chapters) == expected
+
+
 def test_a_seamless_loop_carries_smpl_loop_points_over_the_whole_file(tmp_path, small_soundfont):
     """A loop's WAV has one forward, endless loop from its first frame to its last (smpl), beside
     its bext; the same piece gives the same bytes; soundfile and ffprobe read it whole."""
