@@ -73,8 +73,10 @@ class Piece:
 
     @cached_property
     def midi_bytes(self) -> bytes:
-        """The Standard MIDI File: same brief and seed, same bytes."""
-        return midi_writer.midi_bytes(self.score, self.performance)
+        """The Standard MIDI File, carrying its provenance (copyright notice; brief, seed and
+        version as text): same brief and seed, same bytes."""
+        provenance = self.provenance()
+        return midi_writer.midi_bytes(self.score, self.performance, provenance.statement, provenance.comment)
 
     def write_midi(self, path: str | Path) -> Path:
         """Write the MIDI file atomically; returns its path."""
@@ -84,7 +86,7 @@ class Piece:
 
     def musicxml_bytes(self) -> bytes:
         """The score as MusicXML sheet music (written note values, see composer.notation.musicxml)."""
-        return musicxml.musicxml_bytes(self.score)
+        return musicxml.musicxml_bytes(self.score, self.plan, self.performance)
 
     def write_musicxml(self, path: str | Path) -> Path:
         """Write the score as MusicXML (.musicxml), readable by MuseScore and music21, atomically;
@@ -126,10 +128,8 @@ class Piece:
                          self.cue_points())
 
     def cue_points(self) -> tuple[tuple[float, str], ...]:
-        """The markers a WAV carries: every event and section where the music has them, when the
-        piece was cut to picture (a piece without events carries none)."""
-        if not self.plan.events:
-            return ()
+        """The markers a WAV carries: every section and event where the music has them, so an
+        editor dropping the file on a timeline sees its form, cut to picture or not."""
         from composer.notation.markers import marks
 
         return tuple((float(mark.start_s), mark.name) for mark in marks(self.plan))

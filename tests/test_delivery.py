@@ -491,3 +491,150 @@ def test_a_loudness_target_is_checked_against_one_pair_of_bounds():
     for outside in (MIN_LOUDNESS_LUFS - 0.5, MAX_LOUDNESS_LUFS + 0.5):
         with pytest.raises(ComposerError, match="outside -40…-5 LUFS"):
             check_loudness(outside)
+
+
+def _riff_chunks(path: Path) -> dict[bytes, list[bytes]]:
+    """Every chunk of a RIFF/WAVE file by name, walked with struct alone (no WAV library)."""
+    import struct
+
+    data = path.read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert struct.unpack("<I", data[4:8])[0] == len(data) - 8
+    chunks: dict[bytes, list[bytes]] = {}
+    at = 12
+    while at < len(data):
+        name, size = data[at:at + 4], struct.unpack("<I", data[at + 4:at + 8])[0]
+        chunks.setdefault(name, []).append(data[at + 8:at + 8 + size])
+        at += 8 + size + size % 2
+    assert at == len(data)
+    return chunks
+
+
+def _ffprobe_tags(path: Path) -> dict[str, str] | None:
+    """The format tags ffprobe (ffmpeg's own WAV reader) finds in ``path``; None without ffprobe."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffprobe") is None:
+        return None
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_format", "-of", "json", str(path)],
+                            capture_output=True, text=True, timeout=60, check=True)
+    return dict(json.loads(result.stdout)["format"].get("tags", {}))
+
+
+def test_the_wav_carries_a_broadcast_wave_bext_chunk(delivered):
+    """EBU Tech 3285 v2 read field by field with struct, and by ffprobe where it is installed:
+    title and brief, originator and version, the fixed origination date, time reference 0, the
+    file's loudness and true peak; soundfile still reads every frame."""
+    import struct
+
+    folder, brief, report = delivered
+    path = folder / "reel.wav"
+    body = _riff_chunks(path)[b"bext"][0]
+    text = lambda start, size: body[start:start + size].rstrip(b"\0").decode("utf-8")  # noqa: E731
+    assert text(0, 256) == f"reel: {brief}"
+    assert text(256, 32) == f"composer {report['version']}" and text(288, 32) == "seed 5"
+    assert (body[320:330], body[330:338]) == formats.ORIGINATION
+    low, high, version = struct.unpack("<IIH", body[338:348])
+    assert (low, high, version) == (0, 0, 2) and body[348:412] == bytes(64)
+    loudness, lra, peak = struct.unpack("<3h", body[412:418])
+    wav = report["audio_files"]["wav"]
+    assert loudness / 100 == pytest.approx(wav["loudness_lufs"], abs=0.01)
+    assert peak / 100 == pytest.approx(wav["true_peak_dbtp"], abs=0.01) and peak <= -100
+    assert body[602:].decode("ascii") == f"A=PCM,F=48000,W=24,M=stereo,T=composer {report['version']}\r\n"
+    assert soundfile.info(str(path)).frames == 6 * 48000
+    tags = _ffprobe_tags(path)
+    if tags is not None:  # ffmpeg names the bext fields comment, encoded_by, date, creation_time
+        assert tags["comment"] == f"reel: {brief}" and tags["encoded_by"] == f"composer {report['version']}"
+        assert (tags["originator_reference"], tags["date"], tags["creation_time"]) == ("seed 5", "1970-01-01",
+                                                                                       "00:00:00")
+        assert tags["time_reference"] == "0"
+
+
+def test_a_long_brief_is_cut_to_the_bext_description_at_a_whole_character():
+    long = Provenance("ünïcode", "0.1.0", "é" * 300, 1)
+    body = formats.bext_chunk(long, formats.FileMeasures(1, 44100, 2, -16.0, -1.0, None), "PCM_16")[8:]
+    description = body[:256].rstrip(b"\0").decode("utf-8")  # raises on half a character
+    assert description.startswith("ünïcode: éé") and len(description.encode()) in (255, 256)
+    assert struct_unpack_loudness(body) == (-1600, formats.NO_LOUDNESS, -100)
+
+
+def struct_unpack_loudness(body: bytes) -> tuple[int, ...]:
+    import struct
+
+    return struct.unpack("<3h", body[412:418])
+
+
+def _ffprobe_chapters(path: Path) -> list[tuple[int, str]] | None:
+    """(start frame, title) of each chapter ffprobe finds in ``path`` (ffmpeg reads a WAV's cue
+    points and their labels as chapters); None without ffprobe."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffprobe") is None:
+        return None
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+                            capture_output=True, text=True, timeout=60, check=True)
+    return [(int(c["start"]), c["tags"]["title"]) for c in json.loads(result.stdout)["chapters"]]
+
+
+@pytest.mark.parametrize("brief", ["bright product video", "tense cue that builds to a hit at 0:05"])
+def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, small_soundfont, brief):
+    """One cue point per section and event at the frame the music lands it, labelled with its
+    unique name, read with struct from the cue and LIST/adtl chunks and by ffprobe; a piece not
+    cut to picture marks its sections too."""
+    import struct
+
+    from composer.notation.markers import marks
+
+    piece = compose(brief, seed=1, duration=8.0)
+    path = piece.render(tmp_path / "cued.wav", soundfont=small_soundfont).files["wav"]
+    expected = sorted((round(float(m.start_s) * 44100), m.name) for m in marks(piece.plan))
+    names = [name for _, name in expected]
+    assert len(set(names)) == len(names)
+    assert len(expected) == len(piece.plan.sections) + len(piece.plan.events)
+    assert ("hit" in brief) == bool(piece.plan.events)
+    chunks = _riff_chunks(path)
+    cue = chunks[b"cue "][0]
+    points = [struct.unpack("<II4sIII", cue[4 + 24 * i : 28 + 24 * i]) for i in range(struct.unpack("<I", cue[:4])[0])]
+    assert all(chunk == b"data" and start == 0 and offset == frame for _, frame, chunk, start, _, offset in points)
+    adtl = next(body for body in chunks[b"LIST"] if body[:4] == b"adtl")
+    labels, at = {}, 4
+    while at < len(adtl):
+        size = struct.unpack("<I", adtl[at + 4 : at + 8])[0]
+        assert adtl[at : at + 4] == b"labl"
+        labels[struct.unpack("<I", adtl[at + 8 : at + 12])[0]] = adtl[at + 12 : at + 8 + size].rstrip(b"\0").decode()
+        at += 8 + size + size % 2
+    assert sorted((frame, labels[number]) for number, frame, *_ in points) == expected
+    assert all(frame < 8 * 44100 for frame, _ in expected)
+    chapters = _ffprobe_chapters(path)
+    if chapters is not None:
+        assert sorted(chapters) == expected
+
+
+def test_a_seamless_loop_carries_smpl_loop_points_over_the_whole_file(tmp_path, small_soundfont):
+    """A loop's WAV has one forward, endless loop from its first frame to its last (smpl), beside
+    its bext; the same piece gives the same bytes; soundfile and ffprobe read it whole."""
+    import struct
+
+    piece = compose("mysterious dark ambient texture, seamless loop, no drums", seed=1, duration=4.0)
+    assert piece.ending.loop
+    path = piece.render(tmp_path / "loop.wav", soundfont=small_soundfont).files["wav"]
+    chunks = _riff_chunks(path)
+    assert b"bext" in chunks and len(chunks[b"smpl"]) == 1
+    header = struct.unpack("<9I", chunks[b"smpl"][0][:36])
+    assert header[2] == round(1e9 / 44100) and header[7] == 1  # sample period (ns), one loop
+    cue_id, kind, start, end, fraction, plays = struct.unpack("<6I", chunks[b"smpl"][0][36:60])
+    assert (kind, start, end, plays) == (0, 0, 4 * 44100 - 1, 0)
+    assert soundfile.info(str(path)).frames == 4 * 44100
+    again = piece.render(tmp_path / "again.wav", soundfont=small_soundfont).files["wav"]
+    assert again.read_bytes() == path.read_bytes()
+    if _ffprobe_tags(path) is not None:
+        import subprocess
+
+        decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-"], capture_output=True,
+                                 timeout=60, check=True).stdout
+        assert len(decoded) == 4 * 44100 * 2 * 2
+    plain = compose("bright product video", seed=2, duration=3.0).render(tmp_path / "plain.wav",
+                                                                        soundfont=small_soundfont).files["wav"]
+    assert b"smpl" not in _riff_chunks(plain) and b"bext" in _riff_chunks(plain)

@@ -186,7 +186,22 @@ def test_the_midi_plays_the_score_as_the_performance_says(piece):
         assert onsets == {quarters_to_ticks(swung(n.start_q, swing)) for n in spec.notes}, spec.role.role
         volumes = [m.value for m in midi.tracks[track] if m.type == "control_change" and m.control == 7]
         assert volumes == [played.mix_level]
-    assert midi_bytes(piece.score, piece.performance) == piece.midi_bytes
+    provenance = piece.provenance()
+    assert midi_bytes(piece.score, piece.performance, provenance.statement, provenance.comment) == piece.midi_bytes
+
+
+def test_the_midi_carries_its_provenance(piece):
+    """A copyright notice and a text event at the start of the conductor track, read back with mido
+    (charset UTF-8, as written): the statement, and the brief, seed and composer's version."""
+    from composer import version
+
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes), charset="utf-8")
+    opening = [m for m in midi.tracks[0] if m.is_meta and m.type in ("copyright", "text")]
+    assert [m.type for m in opening] == ["copyright", "text"] and all(m.time == 0 for m in opening)
+    assert "original composition" in opening[0].text and "royalty-free" in opening[0].text
+    assert f"Brief: {piece.brief.text}" in opening[1].text
+    assert f"seed {piece.seed}" in opening[1].text and f"composer {version()}" in opening[1].text
+    assert not any(m.is_meta and m.type in ("copyright", "text") for track in midi.tracks[1:] for m in track)
 
 
 MUSESCORE = shutil.which("mscore3") or shutil.which("mscore") or shutil.which("musescore")

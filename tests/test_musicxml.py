@@ -1,23 +1,29 @@
 """Sheet music: the MusicXML a piece writes parses back in music21 with the score's parts, notes,
-key, meter and tempo, written in note values a player reads (no tuplets made of gated lengths)."""
+key, meter and tempo, written in note values a player reads (no tuplets made of gated lengths);
+it validates against the MusicXML 4.0 XSD, every part carries the key and time signatures, drums
+are unpitched on a percussion clef, dynamics follow each passage's level."""
 
 from __future__ import annotations
 
 import bisect
 import json
+import math
+import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from music21 import converter, expressions, key, meter, stream, tempo
+from music21 import converter, expressions, instrument, key, meter, percussion, stream, tempo
 from music21 import note as note_module
 from music21 import pitch
 
 from composer import compose
 from composer.piece import Piece
-from composer.notation.musicxml import notation
+from composer.notation.musicxml import drum_key, notation
 from tests.conftest import run_composer
 
 #: Short pieces that between them have drums, a 4–3 suspension (two voices in the pad), notes tied
@@ -26,6 +32,7 @@ BRIEFS = {
     "product": ("bright product video, 16 seconds, builds at the end", 1),
     "waltz": ("sad waltz underscore in D minor, 12 seconds", 2),
     "stinger": ("logo stinger, 4 seconds", 1),
+    "ambient": ("mysterious dark ambient texture, slow pads and distant bells, 60-second seamless loop, no drums", 1),
 }
 
 Event = tuple[Fraction, Fraction, tuple[str, ...]]
@@ -46,13 +53,14 @@ def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return Written(piece, path, converter.parse(str(path)))
 
 
-def _events(part: stream.Part) -> list[Event]:
-    """(onset, length, pitches) of every note and chord of ``part``, notes tied over bar lines
-    joined into one (music21's stripTies leaves tied chords in voices apart)."""
+def _events(part: stream.Part, drums: bool = False) -> list[Event]:
+    """(onset, length, sounds) of every note and chord of ``part``, notes tied over bar lines
+    joined into one (music21's stripTies leaves tied chords in voices apart); a drum part's
+    sounds are its General MIDI keys ("k36"), however they are written."""
     events: list[Event] = []
     tied: dict[tuple[str, ...], int] = {}
     for element in sorted(part.flatten().notes, key=lambda n: Fraction(n.offset)):
-        pitches = tuple(sorted(p.nameWithOctave for p in element.pitches))
+        pitches = _sounds(element, drums)
         start, length = Fraction(element.offset), Fraction(element.quarterLength)
         tie = element.tie.type if element.tie is not None else None
         if tie in ("stop", "continue") and pitches in tied:
@@ -70,6 +78,32 @@ def _events(part: stream.Part) -> list[Event]:
     return sorted(events)
 
 
+def _sounds(element: note_module.NotRest, drums: bool) -> tuple[str, ...]:
+    """A note's or chord's pitches by name, or a drum part's General MIDI keys."""
+    if isinstance(element, (note_module.Unpitched, percussion.PercussionChord)):
+        hits = element.notes if isinstance(element, percussion.PercussionChord) else [element]
+        return tuple(sorted(f"k{drum_key(h.displayStep, h.displayOctave, h.notehead)}" for h in hits))
+    if drums:
+        return tuple(sorted(f"k{p.midi}" for p in element.pitches))
+    return tuple(sorted(p.nameWithOctave for p in element.pitches))
+
+
+def _is_drums(part: stream.Part) -> bool:
+    return isinstance(part.getInstrument(returnDefault=False), instrument.UnpitchedPercussion)
+
+
+def _struck(events: list[Event]) -> list[tuple[Fraction, tuple[str, ...]]]:
+    """(onset, sounds) with everything struck at one onset together, each sound once."""
+    at: dict[Fraction, set[str]] = {}
+    for onset, _, sounds in events:
+        at.setdefault(onset, set()).update(sounds)
+    return [(onset, tuple(sorted(sounds))) for onset, sounds in sorted(at.items())]
+
+
+def _sixteenth(at_q: Fraction) -> Fraction:
+    return math.floor(at_q * 4 + Fraction(1, 2)) / 4
+
+
 def test_the_file_is_musicxml_without_tuplets(written: Written) -> None:
     data = written.path.read_bytes()
     assert data.startswith(b"<?xml") and b"<score-partwise" in data
@@ -78,24 +112,39 @@ def test_the_file_is_musicxml_without_tuplets(written: Written) -> None:
 
 
 def test_same_parts_and_notes_as_the_score(written: Written) -> None:
+    """Every note of the score, read back by music21, at its onset (on the nearest sixteenth: an
+    ambient texture's drift is the MIDI's), with its pitches, or for drums its keys."""
     score = written.piece.score
+    sheet = notation(score, written.piece.plan, written.piece.performance)
     assert [p.partName for p in written.back.parts] == [p.partName for p in score.parts]
-    for ours, theirs, sheet in zip(score.parts, written.back.parts, notation(score).parts):
-        read = _events(theirs)
-        assert [(q, p) for q, _, p in read] == [(q, p) for q, _, p in _events(ours)], ours.partName
-        assert read == _events(sheet), ours.partName  # lengths: the written values, exactly
+    for ours, theirs, on_sheet in zip(score.parts, written.back.parts, sheet.parts):
+        drums = _is_drums(ours)
+        read = _events(theirs, drums)
+        expected = [(_sixteenth(q), p) for q, _, p in _events(ours, drums)]
+        assert _struck(read) == _struck([(q, Fraction(0), p) for q, p in expected]), ours.partName
+        assert read == _events(on_sheet, drums), ours.partName  # lengths: the written values, exactly
         assert len(read) > 0
 
 
 def test_written_lengths_cover_the_sounding_ones_and_never_run_into_the_next_note(written: Written) -> None:
-    for ours, sheet in zip(written.piece.score.parts, notation(written.piece.score).parts):
-        sounding, notated = _events(ours), _events(sheet)
+    piece = written.piece
+    for ours, sheet in zip(piece.score.parts, notation(piece.score, piece.plan, piece.performance).parts):
+        if _is_drums(ours):
+            continue  # a drum hit is written to the next onset, whatever it rings
+        # paired by written onset and pitches: two onsets drifting onto one sixteenth may swap order
+        sounding = sorted(_events(ours), key=lambda e: (_sixteenth(e[0]), e[2], e[1]))
+        notated = sorted(_events(sheet), key=lambda e: (e[0], e[2], e[1]))
+        assert len(sounding) == len(notated), ours.partName
         onsets = sorted({q for q, _, _ in sounding})
-        for (start, length, _), (_, written_length, _) in zip(sounding, notated):
-            assert written_length >= length and (written_length * 4).denominator == 1
+        for (start, length, pitches), (written_start, written_length, written_pitches) in zip(sounding, notated):
+            assert written_pitches == pitches and written_start == _sixteenth(start), (ours.partName, start)
+            assert (written_length * 4).denominator == 1
+            assert written_start + written_length >= start + length - Fraction(1, 8)
             following = [q for q in onsets if q > start]
-            if following and start + length <= following[0]:
-                assert start + written_length <= following[0], (ours.partName, start)
+            # a note let go before the next onset is written to end by it, unless the two fall on
+            # one sixteenth (a drifting arpeggio): then they are written struck together
+            if following and start + length <= following[0] and _sixteenth(following[0]) > written_start:
+                assert written_start + written_length <= _sixteenth(following[0]), (ours.partName, start)
 
 
 def test_key_meter_tempo_and_section_marks_are_written(written: Written) -> None:
@@ -177,3 +226,178 @@ def test_chromatic_notes_are_spelled_by_their_chord_or_where_they_lead() -> None
                         else:  # G to G-sharp: the letter below would need a double sharp
                             assert written.pitch.accidental is None or written.pitch.accidental.alter == 0, written
     assert by_chord >= 10 and by_resolution >= 3, (by_chord, by_resolution)
+
+
+SCHEMA = Path(__file__).parent / "schemas" / "musicxml-4.0" / "musicxml.xsd"
+SCORES = sorted((Path(__file__).parent.parent / "scores").glob("*.toml"))
+#: Instruments a player reads in one clef whatever the part plays (by the part's name).
+BASS_CLEF = ("Cello", "Contrabass", "Bassoon", "Tuba", "Bass")
+TREBLE_CLEF = ("Violin", "Flute")
+MARKS = ("pp", "p", "mp", "mf", "f", "ff")
+
+
+@dataclass
+class SheetPart:
+    """One <part> of a MusicXML file, read with ElementTree alone (not music21)."""
+
+    name: str
+    drum_names: list[str]
+    keys: list[tuple[int, int]]  # (measure index, fifths) where the key is written
+    times: list[tuple[int, str]]  # (measure index, "3/4")
+    clefs: set[str]
+    dynamics: list[tuple[int, int, str]]  # (measure index, position in divisions, mark)
+    tuplets: set[tuple[str, str]]
+    overfull: list[int]  # measures holding more than their meter
+    notes: int
+    unpitched: int
+
+
+def _read_sheet(data: bytes) -> list[SheetPart]:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(data)
+    listed = {p.get("id"): p for p in root.iter("score-part")}
+    parts = []
+    for part in root.iter("part"):
+        entry = listed[part.get("id")]
+        unpitched_keys = [int(m.findtext("midi-unpitched", "0")) - 1 for m in entry.iter("midi-instrument")
+                          if m.find("midi-unpitched") is not None]
+        drum_names = [s.findtext("instrument-name", "") for s in entry.iter("score-instrument")] if unpitched_keys else []
+        read = SheetPart(entry.findtext("part-name", ""), drum_names, [], [], set(), [], set(), [], 0, 0)
+        divisions, bar = 1, 0
+        for index, measure in enumerate(part.iter("measure")):
+            position = longest = 0
+            for child in measure:
+                if child.tag == "attributes":
+                    divisions = int(child.findtext("divisions", str(divisions)))
+                    for written_key in child.iter("key"):
+                        read.keys.append((index, int(written_key.findtext("fifths", "0"))))
+                    for time in child.iter("time"):
+                        beats, beat_type = time.findtext("beats", ""), time.findtext("beat-type", "")
+                        read.times.append((index, f"{beats}/{beat_type}"))
+                        bar = int(beats) * 4 * divisions // int(beat_type)
+                    read.clefs |= {c.findtext("sign", "") for c in child.iter("clef")}
+                elif child.tag == "direction":
+                    for marks in child.iter("dynamics"):
+                        read.dynamics += [(index, position, mark.tag) for mark in marks]
+                elif child.tag == "backup":
+                    position -= int(child.findtext("duration", "0"))
+                elif child.tag == "forward":
+                    position += int(child.findtext("duration", "0"))
+                elif child.tag == "note":
+                    read.notes += child.find("rest") is None
+                    read.unpitched += child.find("unpitched") is not None
+                    for modification in child.iter("time-modification"):
+                        read.tuplets.add((modification.findtext("actual-notes", ""),
+                                          modification.findtext("normal-notes", "")))
+                    if child.find("chord") is None and child.find("grace") is None:
+                        position += int(child.findtext("duration", "0"))
+                longest = max(longest, position)
+            if longest > bar:
+                read.overfull.append(index)
+        parts.append(read)
+    return parts
+
+
+def _passage_marks(piece: Piece, track: int) -> list[str]:
+    """The dynamic each section of ``piece`` should show for MIDI track ``track``, read from the
+    MIDI file with mido: the mark for the mean velocity of the notes struck in it (onsets to the
+    nearest sixteenth, so micro-timing never moves a note over a section's edge), each written
+    only where it changes."""
+    import io
+
+    import mido
+
+    from composer.notation.musicxml import dynamic_mark
+
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    struck, now = [], 0
+    for message in midi.tracks[track]:
+        now += message.time
+        if message.type == "note_on" and message.velocity > 0:
+            struck.append((Fraction(round(now * 4 / midi.ticks_per_beat), 4), message.velocity))
+    marks: list[str] = []
+    for section in piece.plan.sections:
+        velocities = [v for at, v in struck if section.start_q <= at < section.end_q]
+        if velocities:
+            mark = dynamic_mark(sum(velocities) / len(velocities), piece.plan.loudness_lufs)
+            if not marks or marks[-1] != mark:
+                marks.append(mark)
+    return marks
+
+
+@pytest.fixture(scope="module")
+def schema() -> object:
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SCHEMA))
+
+
+@pytest.mark.parametrize("score", SCORES, ids=lambda p: p.stem)
+def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, schema: object) -> None:
+    """Each ready-made brief × 3 seeds: valid MusicXML 4.0 (the W3C XSD); every part has the first
+    part's key and time signatures at the same bars (drums the time signatures only); no tuplet but
+    3:2; no bar fuller than its meter; drums unpitched on a percussion clef, named by General MIDI;
+    a cello's bass clef, a violin's treble; one dynamic at a time, each the level of its passage."""
+    import pretty_midi
+
+    from composer.composition.brief import load_brief_file
+
+    fields = load_brief_file(score)
+    text = fields.pop("brief")
+    for name in ("seed", "name"):
+        fields.pop(name, None)
+    for seed in (1, 2, 3):
+        piece = compose(text, seed=seed, **fields)
+        data = piece.musicxml_bytes()
+        schema.validate(data.decode("utf-8"))  # type: ignore[attr-defined]
+        parts = _read_sheet(data)
+        first = parts[0]
+        assert first.keys and first.times, (score.stem, seed)
+        for track, part in enumerate(parts, start=1):
+            where = (score.stem, seed, part.name)
+            assert part.times == first.times, where
+            assert part.tuplets <= {("3", "2")} and not part.overfull, where
+            if part.drum_names:
+                assert part.keys == [] and part.clefs == {"percussion"} and part.unpitched == part.notes, where
+                gm_names = {pretty_midi.note_number_to_drum_name(k) for k in range(35, 82)}
+                assert set(part.drum_names) <= gm_names, where
+            else:
+                assert part.keys == first.keys and part.unpitched == 0, where
+                if part.name.startswith(BASS_CLEF) or part.name.endswith(" Bass"):
+                    assert part.clefs == {"F"}, where
+                if part.name.startswith(TREBLE_CLEF):
+                    assert part.clefs == {"G"}, where
+            positions = [(m, q) for m, q, _ in part.dynamics]
+            assert len(positions) == len(set(positions)), where  # never two marks stacked
+            assert [mark for _, _, mark in part.dynamics] == _passage_marks(piece, track), where
+
+
+def test_swells_are_hairpins_and_a_quiet_cue_is_never_loud(written: Written) -> None:
+    data = written.path.read_bytes()
+    marks = {mark for part in _read_sheet(data) for _, _, mark in part.dynamics}
+    assert marks and marks <= set(MARKS)
+    if written.piece.plan.loudness_lufs <= -23:
+        assert marks <= {"pp", "p", "mp", "mf"}
+    if written.path.stem == "ambient":  # its pad swells into each phrase and back
+        wedges = set(re.findall(rb'<wedge [^>]*type="(\w+)"', data))
+        assert {b"crescendo", b"diminuendo", b"stop"} <= wedges
+
+
+MUSESCORE = shutil.which("mscore3") or shutil.which("mscore") or shutil.which("musescore")
+
+
+@pytest.mark.skipif(MUSESCORE is None, reason="MuseScore is not installed (Debian: apt-get install musescore3)")
+@pytest.mark.parametrize("score", SCORES, ids=lambda p: p.stem)
+def test_musescore_lays_out_every_score_as_a_pdf(score: Path, tmp_path: Path) -> None:
+    from composer.composition.brief import load_brief_file
+
+    fields = load_brief_file(score)
+    text = fields.pop("brief")
+    for name in ("seed", "name"):
+        fields.pop(name, None)
+    sheet = compose(text, seed=1, **fields).write_musicxml(tmp_path / "cue.musicxml")
+    pdf = tmp_path / "cue.pdf"
+    result = subprocess.run([str(MUSESCORE), "-o", str(pdf), str(sheet)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0 and pdf.read_bytes().startswith(b"%PDF"), result.stderr[-2000:]

@@ -123,13 +123,14 @@ def deliver(
         audio, mastered, rendered = _mastered(rendering, stems, progress)
         rate = rendering.sample_rate
         measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
-                                      dither_seed=provenance.seed or 0, cue_points=rendering.cue_points)
+                                      dither_seed=provenance.seed or 0, cue_points=rendering.cue_points,
+                                      loop=rendering.ending.loop)
                     for name, target, temporary in zip(formats, targets, temporaries)}
         del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
         alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
         for temporary, (name, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
             tags = dataclasses.replace(provenance, title=f"{provenance.title} ({name})")
-            write_audio(temporary, stem, rate, ".wav", provenance=tags, subtype=STEM_SUBTYPE)
+            write_audio(temporary, stem, rate, ".wav", provenance=tags, subtype=STEM_SUBTYPE, loop=rendering.ending.loop)
         delivered = Delivered(rendering.soundfont, rate, mastered, dict(zip(formats, targets)), measures,
                               dict(zip(stems or {}, stem_targets)))
         for temporary, content in zip(temporaries[len(targets) + len(stem_targets) :], extra.values()):

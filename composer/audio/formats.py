@@ -131,11 +131,12 @@ def measure_file(path: Path) -> FileMeasures:
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bit_depth: int | None = None,
                 provenance: Provenance | None = None, subtype: str | None = None, dither_seed: int = 0,
-                cue_points: Sequence[tuple[float, str]] = ()) -> FileMeasures:
+                cue_points: Sequence[tuple[float, str]] = (), loop: bool = False) -> FileMeasures:
     """Write ``audio`` to ``path`` in the format of ``suffix`` (no rename: callers stage the path),
     tag it, and return what the written file measures. A 16-bit file is dithered with noise
     seeded by ``dither_seed``, so the same audio and seed always give the same bytes. A WAV
-    carries ``cue_points`` (seconds, label) as cue markers.
+    carries its ``provenance`` and measures as a BWF ``bext`` chunk, ``cue_points`` (seconds,
+    label) as cue markers and, for a ``loop``, ``smpl`` loop points over the whole file.
 
     A lossy file whose decoded true peak lands over the ceiling is encoded again, lower by the
     overshoot, so every delivered file keeps the −1 dBTP ceiling.
@@ -151,9 +152,64 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
             break
         level = level * np.float32(10 ** (-(over_db + 0.1) / 20))
-    if suffix == ".wav" and cue_points:
-        append_cues(path, [(round(seconds * sample_rate), label) for seconds, label in cue_points])
+    if suffix == ".wav":
+        chunks = [bext_chunk(provenance, measures, subtype)] if provenance is not None else []
+        if cue_points:
+            chunks += cue_chunks([(round(seconds * sample_rate), label) for seconds, label in cue_points])
+        if loop:
+            chunks.append(smpl_chunk(measures.frames, sample_rate))
+        append_chunks(path, chunks)
     return measures
+
+
+#: The BWF origination date and time of every file: a fixed convention, not the clock, so the same
+#: piece always gives the same bytes (EBU Tech 3285 allows any date; the Unix epoch reads as "none").
+ORIGINATION = (b"1970-01-01", b"00:00:00")
+#: A bext loudness field with no value (EBU Tech 3285 v2).
+NO_LOUDNESS = 0x7FFF
+
+
+def bext_chunk(provenance: Provenance, measures: FileMeasures, subtype: str) -> bytes:
+    """A BWF ``bext`` chunk, version 2 (EBU Tech 3285): description = title and brief (UTF-8, cut
+    at a character to 256 bytes), originator = composer and version, a reference naming the
+    piece (its seed), the fixed :data:`ORIGINATION`, time reference 0, the file's integrated
+    loudness, loudness range and true peak, and a coding history line.
+
+    >>> chunk = bext_chunk(Provenance("Launch", "0.1.0", "bright launch", 3),
+    ...                    FileMeasures(10, 48000, 2, -14.0, -1.5, 4.2), "PCM_16")
+    >>> chunk[:4], chunk[8:30], chunk[264:278], struct.unpack("<iih", chunk[346:356])
+    (b'bext', b'Launch: bright launch\\x00', b'composer 0.1.0', (0, 0, 2))
+    """
+    description = provenance.title if provenance.brief is None else f"{provenance.title}: {provenance.brief}"
+    reference = f"seed {provenance.seed}" if provenance.seed is not None else (provenance.source or "")
+
+    def field(text: str, size: int) -> bytes:
+        data = text.encode("utf-8")[:size]
+        return data.decode("utf-8", "ignore").encode("utf-8").ljust(size, b"\0")  # no half character
+
+    def centi(value: float | None) -> int:
+        return round(value * 100) if value is not None and math.isfinite(value) else NO_LOUDNESS
+
+    bits = {"PCM_16": 16, "PCM_24": 24}.get(subtype, 32)
+    history = f"A=PCM,F={measures.sample_rate},W={bits},M={'stereo' if measures.channels == 2 else 'mono'}," \
+              f"T=composer {provenance.version}\r\n"
+    body = (field(description, 256) + field(f"composer {provenance.version}", 32) + field(reference, 32)
+            + ORIGINATION[0] + ORIGINATION[1] + struct.pack("<IIH", 0, 0, 2) + bytes(64)
+            + struct.pack("<5h", centi(measures.loudness_lufs), centi(measures.loudness_range_lu),
+                          centi(measures.true_peak_dbtp), NO_LOUDNESS, NO_LOUDNESS)
+            + bytes(180) + history.encode("ascii"))
+    return _chunk(b"bext", body)
+
+
+def smpl_chunk(frames: int, sample_rate: int) -> bytes:
+    """A ``smpl`` chunk with one forward loop over the whole file (first to last frame, played
+    endlessly), as samplers and DAWs read a WAV's loop points.
+
+    >>> struct.unpack("<9I6I", smpl_chunk(48000, 48000)[8:])
+    (0, 0, 20833, 60, 0, 0, 0, 1, 0, 0, 0, 0, 47999, 0, 0)
+    """
+    header = struct.pack("<9I", 0, 0, round(1e9 / sample_rate), 60, 0, 0, 0, 1, 0)
+    return _chunk(b"smpl", header + struct.pack("<6I", 0, 0, 0, max(0, frames - 1), 0, 0))
 
 
 def append_cues(path: Path, cues: Sequence[tuple[int, str]]) -> None:
@@ -168,16 +224,28 @@ def append_cues(path: Path, cues: Sequence[tuple[int, str]]) -> None:
     >>> data.count(b"cue "), data.count(b"labl"), int.from_bytes(data[4:8], "little") == len(data) - 8
     (1, 1, True)
     """
+    append_chunks(path, cue_chunks(cues))
+
+
+def cue_chunks(cues: Sequence[tuple[int, str]]) -> list[bytes]:
+    """The ``cue `` chunk and its ``LIST``/``adtl`` labels for (sample frame, label) cues."""
     points = b"".join(struct.pack("<II4sIII", number, frame, b"data", 0, 0, frame)
                       for number, (frame, _) in enumerate(cues, 1))
     cue = _chunk(b"cue ", struct.pack("<I", len(cues)) + points)
     labels = b"".join(_chunk(b"labl", struct.pack("<I", number) + label.encode("utf-8") + b"\0")
                       for number, (_, label) in enumerate(cues, 1))
+    return [cue, _chunk(b"LIST", b"adtl" + labels)]
+
+
+def append_chunks(path: Path, chunks: Sequence[bytes]) -> None:
+    """Add RIFF ``chunks`` at the end of the WAV at ``path`` and correct its RIFF size."""
+    if not chunks:
+        return
     with open(path, "r+b") as file:
         if file.read(4) != b"RIFF":
-            return  # an RF64 file (over 4 GB) keeps no cue chunk
+            return  # an RF64 file (over 4 GB) keeps no extra chunks
         file.seek(0, 2)
-        file.write(cue + _chunk(b"LIST", b"adtl" + labels))
+        file.write(b"".join(chunks))
         size = file.tell() - 8
         file.seek(4)
         file.write(struct.pack("<I", size))

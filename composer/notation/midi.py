@@ -1,8 +1,8 @@
 """MIDI: a music21 Score, played as its ``Performance`` says, written as a type-1 Standard
 MIDI File with mido.
 
-Track 0 is the conductor (title, tempo, meter, key and a marker per section, from the score,
-and the performance's end of the piece); then one named track per part with its General MIDI
+Track 0 is the conductor (title, the provenance as a copyright notice and a text event, tempo,
+meter, key and a marker per section, from the score, and the performance's end of the piece); then one named track per part with its General MIDI
 program on its own channel, drums on channel 10 (with their GM2 kit's program unless it is the
 standard kit), and from the part's performance its mix level
 (CC7), its expression curve (CC11) and, for pianos, the sustain pedal (CC64).
@@ -81,16 +81,18 @@ def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
     return beat + ratio + (within - Fraction(1, 2)) * 2 * (1 - ratio)
 
 
-def score_to_midi(score: stream.Score, performance: Performance) -> mido.MidiFile:
-    """The Standard MIDI File for ``score`` played as ``performance`` says; same score and
-    performance, same bytes."""
+def score_to_midi(score: stream.Score, performance: Performance, copyright: str | None = None,
+                  text: str | None = None) -> mido.MidiFile:
+    """The Standard MIDI File for ``score`` played as ``performance`` says, with ``copyright``
+    (a copyright notice) and ``text`` (a text event: brief, seed, version) at the start of the
+    conductor track, where the SMF spec puts them; same arguments, same bytes."""
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT, charset=TEXT_CHARSET)
     parts = list(score.parts)
     last_note = max((_end_of_last_note(p) for p in parts), default=Fraction(0))
     end_tick = quarters_to_ticks(max(performance.end_q, last_note))
     title = score.metadata.title if score.metadata and score.metadata.title else "composer"
     first = parts[0] if parts else stream.Part()
-    midi.tracks.append(_conductor_track(first, title, end_tick))
+    midi.tracks.append(_conductor_track(first, title, end_tick, copyright, text))
     marks = first.getElementsByClass(tempo.MetronomeMark)
     bpm = (marks[0].getQuarterBPM() if marks else None) or 120.0
     feel = _Feel(performance.swing, bpm, end_tick)  # micro-timing at the tempo the file plays
@@ -123,10 +125,11 @@ class _Feel:
         return played_start, max(played_start + 1, played_stop)
 
 
-def midi_bytes(score: stream.Score, performance: Performance) -> bytes:
-    """The MIDI file's bytes, ready to be written atomically."""
+def midi_bytes(score: stream.Score, performance: Performance, copyright: str | None = None,
+               text: str | None = None) -> bytes:
+    """The MIDI file's bytes (see :func:`score_to_midi`), ready to be written atomically."""
     buffer = io.BytesIO()
-    score_to_midi(score, performance).save(file=buffer)
+    score_to_midi(score, performance, copyright, text).save(file=buffer)
     return buffer.getvalue()
 
 
@@ -145,8 +148,13 @@ def _timed(events: list[tuple[int, int, mido.Message | mido.MetaMessage]], end_t
     return track
 
 
-def _conductor_track(first: stream.Part, title: str, end_tick: int) -> mido.MidiTrack:
+def _conductor_track(first: stream.Part, title: str, end_tick: int, copyright: str | None,
+                     text: str | None) -> mido.MidiTrack:
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [(0, 0, mido.MetaMessage("track_name", name=title))]
+    if copyright is not None:
+        events.append((0, 0, mido.MetaMessage("copyright", text=copyright)))
+    if text is not None:
+        events.append((0, 0, mido.MetaMessage("text", text=text)))
     for element in first.getElementsByClass((tempo.MetronomeMark, meter.TimeSignature, key.KeySignature,
                                              expressions.RehearsalMark)):
         tick = quarters_to_ticks(Fraction(element.offset))

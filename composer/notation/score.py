@@ -149,22 +149,28 @@ def _conductor(plan: Plan, part: stream.Part) -> None:
 
 
 def section_marks(plan: Plan) -> list[tuple[Fraction, str]]:
-    """(quarter notes, name) of every section and event mark, each name unique: a section
-    met again is numbered ("statement 2"), an event named by its kind and asked time
-    ("hit 1:15") or its editor's label.
+    """(quarter notes, name) of every section and event mark, each name unique: an event is
+    named by its kind and asked time ("hit 1:15") or its label, and a name met again (a section
+    repeated, two events with one label) is numbered ("statement 2").
 
     >>> from composer import compose
     >>> [name for _, name in section_marks(compose("uplifting corporate, 90 seconds", seed=1).plan)]
     ['intro', 'statement', 'contrast', 'statement 2', 'ending']
+    >>> [name for _, name in section_marks(compose("tense cue that builds to a hit at 0:05", seed=1, duration=8).plan)]
+    ['build', 'statement', 'hit', 'hit 2']
     """
-    seen: dict[str, int] = {}
+    named = [(section.start_q, section.name) for section in plan.sections]
+    named += [(event.moment_q, event.label or f"{event.kind.replace('_', ' ')} {clock(event.asked_s)}")
+              for event in plan.events]
+    used: set[str] = set()
     marks = []
-    for section in plan.sections:
-        seen[section.name] = seen.get(section.name, 0) + 1
-        count = seen[section.name]
-        marks.append((section.start_q, section.name if count == 1 else f"{section.name} {count}"))
-    for event in plan.events:
-        marks.append((event.moment_q, event.label or f"{event.kind.replace('_', ' ')} {clock(event.asked_s)}"))
+    for at_q, name in named:  # a name met again, a section's or an event's label, is numbered
+        unique, count = name, 1
+        while unique in used:
+            count += 1
+            unique = f"{name} {count}"
+        used.add(unique)
+        marks.append((at_q, unique))
     return marks
 
 
