@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import struct
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,6 +152,10 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
             break
         level = level * np.float32(10 ** (-(over_db + 0.1) / 20))
+    if audio_format == "OGG":
+        fix_ogg_serial(path)
+    if subtype == "FLOAT" and audio_format == "WAV":
+        clear_peak_time(path)
     if suffix == ".wav" and cue_points:
         append_cues(path, [(round(seconds * sample_rate), label) for seconds, label in cue_points])
     return measures
@@ -181,6 +186,52 @@ def append_cues(path: Path, cues: Sequence[tuple[int, str]]) -> None:
         size = file.tell() - 8
         file.seek(4)
         file.write(struct.pack("<I", size))
+
+
+#: The Ogg stream serial number of every OGG composer writes: libsndfile draws a random one, so
+#: the same audio gave different bytes on every run.
+OGG_SERIAL = 0x636F6D70  # "comp"
+_BIT_REVERSED = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
+
+
+def fix_ogg_serial(path: Path) -> None:
+    """Give every page of the OGG file at ``path`` the stream serial OGG_SERIAL, and its CRC again."""
+    data = bytearray(path.read_bytes())
+    at = 0
+    while at + 27 <= len(data) and data[at : at + 4] == b"OggS":
+        segments = data[at + 26]
+        end = at + 27 + segments + sum(data[at + 27 : at + 27 + segments])
+        struct.pack_into("<I", data, at + 14, OGG_SERIAL)
+        struct.pack_into("<I", data, at + 22, 0)  # the checksum is computed with its own field zero
+        struct.pack_into("<I", data, at + 22, ogg_crc(bytes(data[at:end])))
+        at = end
+    path.write_bytes(bytes(data))
+
+
+def ogg_crc(page: bytes) -> int:
+    """Ogg's page checksum (CRC-32, polynomial 0x04C11DB7, not reflected, no initial or final
+    inversion), from zlib's reflected CRC-32 of the bit-reversed bytes, fast on long pages.
+
+    >>> hex(ogg_crc(b"123456789"))
+    '0x89a1897f'
+    """
+    reflected = zlib.crc32(page.translate(_BIT_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
+
+
+def clear_peak_time(path: Path) -> None:
+    """Zero the time stamp libsndfile writes into a float WAV's PEAK chunk (the peaks stay), so
+    the same stem gives the same bytes on every run."""
+    with open(path, "r+b") as file:
+        header = file.read(1 << 16)
+        at = 12
+        while at + 8 <= len(header) and header[at : at + 4] != b"data":
+            name, size = header[at : at + 4], struct.unpack_from("<I", header, at + 4)[0]
+            if name == b"PEAK":
+                file.seek(at + 12)  # after the chunk's name, size and version
+                file.write(b"\0\0\0\0")
+                return
+            at += 8 + size + size % 2
 
 
 def _chunk(name: bytes, body: bytes) -> bytes:
