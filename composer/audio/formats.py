@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,23 +280,3 @@ def stem_paths(folder: Path, name: str, roles: list[str]) -> list[Path]:
     ['out/launch-stems/pad.wav', 'out/launch-stems/bass.wav']
     """
     return [folder / f"{name}-stems" / f"{role}.wav" for role in roles]
-
-
-@contextmanager
-def stems_folder(stem_targets: list[Path]) -> Iterator[None]:
-    """The stems' folder, created for the block; removed again if the block fails and leaves it
-    empty, so a failed run leaves nothing behind."""
-    from composer.base.files import prepare_folder
-
-    if not stem_targets:
-        yield
-        return
-    folder = stem_targets[0].parent
-    created = not folder.exists()
-    prepare_folder(folder)
-    try:
-        yield
-    except BaseException:
-        if created and not any(folder.iterdir()):
-            folder.rmdir()
-        raise
