@@ -10,7 +10,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,9 +131,14 @@ Stems = Annotated[bool, typer.Option(
 
 
 def main() -> None:
-    """Entry point of the console script: run the app, turning ComposerError into one line."""
+    """Entry point of the console script: run the app, turning ComposerError into one line.
+    SIGTERM and SIGHUP end a run as Ctrl-C does, by unwinding it, so its staged files and lock
+    are removed; the exit status is 128 + the signal's number (Ctrl-C's 130 is typer's)."""
+    from composer.base.files import ending_signals_raise
+
     try:
-        app()
+        with ending_signals_raise():
+            app()
     except ComposerError as error:
         err.print(f"composer: error: {error}", markup=False, soft_wrap=True)
         sys.exit(2)
@@ -237,7 +242,8 @@ def compose(
     brief: BriefText = None,
     brief_file: BriefFile = None,
     seed: Seed = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files, created if missing, e.g. --out out")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the files, e.g. --out out; created if missing "
+                                                       "once the brief and options are checked.")] = Path("out"),
     name: Annotated[Optional[str], typer.Option(
         help="Base name of the files, e.g. --name launch-v1 writes launch-v1.mid/.wav/.json "
              "(default: the brief's first words and the seed): a plain file name in any script, at most "
@@ -292,7 +298,7 @@ def compose(
     from composer.audio.formats import check_bit_depth
     from composer.audio.render import check_sample_rate
     from composer.audio.soundfonts import choose_soundfont
-    from composer.base.files import prepare_folder
+    from composer.base.files import output_folder, write_together
     from composer.composition.brief import build_brief
     from composer.piece import compose as compose_piece
 
@@ -314,9 +320,9 @@ def compose(
         check_name(name)
     base = name or asked.name or check_name(f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}",
                                             "the default name", "give a shorter --seed or a --name")
-    parsed = build_brief(asked.text, asked.fields)  # a brief that cannot be read leaves no --out folder behind
-    folder = prepare_folder(out_dir)
+    parsed = build_brief(asked.text, asked.fields)
     piece = compose_piece(parsed, seed=asked.seed, title=base)
+    folder = out_dir  # created below, once everything asked is known good: a failed run leaves none
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
     audio_paths = [folder / f"{base}.{f}" for f in formats]
     sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
@@ -336,13 +342,14 @@ def compose(
         return piece.report_json(delivered, files).encode("utf-8")
 
     delivered = None
-    if font is not None:
-        with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
-            delivered = deliver(piece.rendering(font, loudness, sample_rate), audio_paths, piece.provenance(),
-                                stems=piece.stem_channels if stems else None, bit_depth=bit_depth, progress=progress,
-                                beside={**made, json_path: report_bytes})
-    else:
-        _write_together({**made, json_path: report_bytes(None)})
+    with output_folder(out_dir):
+        if font is not None:
+            with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
+                delivered = deliver(piece.rendering(font, loudness, sample_rate), audio_paths, piece.provenance(),
+                                    stems=piece.stem_channels if stems else None, bit_depth=bit_depth,
+                                    progress=progress, beside={**made, json_path: report_bytes})
+        else:
+            write_together({**made, json_path: report_bytes(None)}, base)
     report = piece.report(delivered, files)
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
               f"{report['duration_s']:g} s", markup=False)
@@ -364,15 +371,6 @@ def _held_by(delivered: Delivered | None) -> str:
     if delivered is not None and delivered.mastered.gain_capped:
         return f"the gain is capped at +{MAX_GAIN_DB:g} dB (the audio is nearly silent)"
     return "the -1 dBTP ceiling wins"
-
-
-def _write_together(files: Mapping[Path, bytes]) -> None:
-    """Write every file under a temporary name, then rename them all into place (or none)."""
-    from composer.base.files import staged
-
-    with staged(list(files)) as temporaries:
-        for temporary, data in zip(temporaries, files.values()):
-            temporary.write_bytes(data)
 
 
 def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
@@ -570,7 +568,7 @@ def render(
     from composer.audio.deliver import Rendering, check_loudness, deliver
     from composer.audio.formats import Provenance, audio_format_for, check_bit_depth
     from composer.audio.soundfonts import choose_soundfont
-    from composer.base.files import prepare_folder
+    from composer.base.files import output_folder
     from composer.composition.brief import check_duration
     from composer.base.about import version
 
@@ -584,11 +582,10 @@ def render(
         audio_format_for(target)
     font = choose_soundfont(soundfont)
     length = check_duration(duration if duration is not None else _natural_length(midi))
-    prepare_folder(first.parent if str(first.parent) else Path("."))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
     rendering = Rendering(midi, length, font, renderer.room(renderer.DEFAULT_ROOM), loudness_lufs=loudness,
                           sample_rate=sample_rate)
-    with _progress(f"rendering {length:.1f} s") as progress:
+    with output_folder(first.parent), _progress(f"rendering {length:.1f} s") as progress:
         delivered = deliver(rendering, targets, Provenance(title, version(), source=midi_file.name),
                             stems=renderer.track_stems(midi) if stems else None, bit_depth=bit_depth,
                             progress=progress)

@@ -351,29 +351,6 @@ def test_file_order_and_existing_render_api_are_unchanged(tmp_path, small_soundf
     assert piece.report(delivered)["files"]["ogg"] == str(path) and Path(path).is_file()
 
 
-def test_a_run_interrupted_while_writing_stems_leaves_no_files(tmp_path, small_soundfont):
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from composer.cli import main; main()", "compose", "steady corporate bed", "--stems",
-         "--duration", "60", "--soundfont", str(small_soundfont), "--out", str(out), "--name", "long"],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    stems = out / "long-stems"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (stems.exists() and any(stems.iterdir())):
-        time.sleep(0.05)
-    assert stems.exists(), "the stems never started"
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=60)
-    assert process.returncode != 0
-    assert [p for p in out.rglob("*")] == []
-
-
 @pytest.mark.parametrize("dithered", [True, False])
 def test_a_16_bit_file_is_dithered_so_a_quiet_tone_leaves_no_distortion(tmp_path, dithered):
     """A −80 dBFS tone is three 16-bit steps tall: quantized plainly, its error is a staircase

@@ -19,7 +19,7 @@ import numpy as np
 from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
-                                    stems_folder, write_audio)
+                                    write_audio)
 from composer.base.errors import ComposerError
 from composer.base.files import staged
 
@@ -108,9 +108,9 @@ def deliver(
     its suffix: .wav, .flac, .ogg, .mp3), tagged with ``provenance``; with ``stems`` (name →
     MIDI channels), each stem as a float WAV in ``NAME-stems/`` beside the first target, with the
     mix's gain and no limiter; then each file of ``beside``, which may be made from what was
-    delivered (the report of it). All or nothing: every file is written under a temporary name
-    and all are renamed into place together, or none is. A 16-bit file is dithered with noise
-    seeded by the provenance's seed, so the same piece always gives the same bytes."""
+    delivered (the report of it). All in one folder, as one set (composer.base.files): the files
+    appear together, in this order, or none does. A 16-bit file is dithered with noise seeded
+    by the provenance's seed, so the same piece always gives the same bytes."""
     if not targets:
         raise ComposerError("no audio file to deliver", "name at least one, e.g. cue.wav")
     formats = [_format(target) for target in targets]
@@ -119,21 +119,25 @@ def deliver(
                             "name one file per format, e.g. cue.wav and cue.mp3")
     extra = dict(beside or {})
     stem_targets = stem_paths(targets[0].parent, targets[0].stem, list(stems or {}))
-    with stems_folder(stem_targets), staged([*targets, *stem_targets, *extra]) as temporaries:
+    stem_folder = [stem_targets[0].parent] if stem_targets else []  # replaced whole
+    with staged([*targets, *stem_folder, *extra]) as staging:
         audio, mastered, rendered = _mastered(rendering, stems, progress)
         rate = rendering.sample_rate
         measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
                                       dither_seed=provenance.seed or 0, cue_points=rendering.cue_points,
                                       loop=rendering.ending.loop)
-                    for name, target, temporary in zip(formats, targets, temporaries)}
+                    for name, target, temporary in zip(formats, targets, staging)}
         del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
+        if stem_folder:
+            staging[len(targets)].mkdir()
         alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
-        for temporary, (name, stem) in zip(temporaries[len(targets) :], alone):  # none asked: none rendered
+        for target, (name, stem) in zip(stem_targets, alone):  # none asked: none rendered
             tags = dataclasses.replace(provenance, title=f"{provenance.title} ({name})")
-            write_audio(temporary, stem, rate, ".wav", provenance=tags, subtype=STEM_SUBTYPE, loop=rendering.ending.loop)
+            write_audio(staging[len(targets)] / target.name, stem, rate, ".wav", provenance=tags,
+                        subtype=STEM_SUBTYPE, loop=rendering.ending.loop)
         delivered = Delivered(rendering.soundfont, rate, mastered, dict(zip(formats, targets)), measures,
                               dict(zip(stems or {}, stem_targets)))
-        for temporary, content in zip(temporaries[len(targets) + len(stem_targets) :], extra.values()):
+        for temporary, content in zip(staging[len(targets) + len(stem_folder) :], extra.values()):
             temporary.write_bytes(content if isinstance(content, bytes) else content(delivered))
     return delivered
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +152,10 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
             break
         level = level * np.float32(10 ** (-(over_db + 0.1) / 20))
+    if audio_format == "OGG":
+        fix_ogg_serial(path)
+    if subtype == "FLOAT" and audio_format == "WAV":
+        clear_peak_time(path)
     if suffix == ".wav":
         chunks = [bext_chunk(provenance, measures, subtype)] if provenance is not None else []
         if cue_points:
@@ -212,21 +216,6 @@ def smpl_chunk(frames: int, sample_rate: int) -> bytes:
     return _chunk(b"smpl", header + struct.pack("<6I", 0, 0, 0, max(0, frames - 1), 0, 0))
 
 
-def append_cues(path: Path, cues: Sequence[tuple[int, str]]) -> None:
-    """Add a ``cue `` chunk and its ``LIST``/``adtl`` labels to the WAV at ``path``: one cue per
-    (sample frame, label), numbered from 1, as DAWs and NLEs read WAV markers.
-
-    >>> import tempfile, soundfile
-    >>> target = Path(tempfile.mkdtemp()) / "x.wav"
-    >>> soundfile.write(str(target), np.zeros((100, 2), dtype=np.float32), 44100)
-    >>> append_cues(target, [(10, "hit 0:00")])
-    >>> data = target.read_bytes()
-    >>> data.count(b"cue "), data.count(b"labl"), int.from_bytes(data[4:8], "little") == len(data) - 8
-    (1, 1, True)
-    """
-    append_chunks(path, cue_chunks(cues))
-
-
 def cue_chunks(cues: Sequence[tuple[int, str]]) -> list[bytes]:
     """The ``cue `` chunk and its ``LIST``/``adtl`` labels for (sample frame, label) cues."""
     points = b"".join(struct.pack("<II4sIII", number, frame, b"data", 0, 0, frame)
@@ -249,6 +238,52 @@ def append_chunks(path: Path, chunks: Sequence[bytes]) -> None:
         size = file.tell() - 8
         file.seek(4)
         file.write(struct.pack("<I", size))
+
+
+#: The Ogg stream serial number of every OGG composer writes: libsndfile draws a random one, so
+#: the same audio gave different bytes on every run.
+OGG_SERIAL = 0x636F6D70  # "comp"
+_BIT_REVERSED = bytes(int(f"{byte:08b}"[::-1], 2) for byte in range(256))
+
+
+def fix_ogg_serial(path: Path) -> None:
+    """Give every page of the OGG file at ``path`` the stream serial OGG_SERIAL, and its CRC again."""
+    data = bytearray(path.read_bytes())
+    at = 0
+    while at + 27 <= len(data) and data[at : at + 4] == b"OggS":
+        segments = data[at + 26]
+        end = at + 27 + segments + sum(data[at + 27 : at + 27 + segments])
+        struct.pack_into("<I", data, at + 14, OGG_SERIAL)
+        struct.pack_into("<I", data, at + 22, 0)  # the checksum is computed with its own field zero
+        struct.pack_into("<I", data, at + 22, ogg_crc(bytes(data[at:end])))
+        at = end
+    path.write_bytes(bytes(data))
+
+
+def ogg_crc(page: bytes) -> int:
+    """Ogg's page checksum (CRC-32, polynomial 0x04C11DB7, not reflected, no initial or final
+    inversion), from zlib's reflected CRC-32 of the bit-reversed bytes, fast on long pages.
+
+    >>> hex(ogg_crc(b"123456789"))
+    '0x89a1897f'
+    """
+    reflected = zlib.crc32(page.translate(_BIT_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{reflected:032b}"[::-1], 2)
+
+
+def clear_peak_time(path: Path) -> None:
+    """Zero the time stamp libsndfile writes into a float WAV's PEAK chunk (the peaks stay), so
+    the same stem gives the same bytes on every run."""
+    with open(path, "r+b") as file:
+        header = file.read(1 << 16)
+        at = 12
+        while at + 8 <= len(header) and header[at : at + 4] != b"data":
+            name, size = header[at : at + 4], struct.unpack_from("<I", header, at + 4)[0]
+            if name == b"PEAK":
+                file.seek(at + 12)  # after the chunk's name, size and version
+                file.write(b"\0\0\0\0")
+                return
+            at += 8 + size + size % 2
 
 
 def _chunk(name: bytes, body: bytes) -> bytes:
@@ -298,23 +333,3 @@ def stem_paths(folder: Path, name: str, roles: list[str]) -> list[Path]:
     ['out/launch-stems/pad.wav', 'out/launch-stems/bass.wav']
     """
     return [folder / f"{name}-stems" / f"{role}.wav" for role in roles]
-
-
-@contextmanager
-def stems_folder(stem_targets: list[Path]) -> Iterator[None]:
-    """The stems' folder, created for the block; removed again if the block fails and leaves it
-    empty, so a failed run leaves nothing behind."""
-    from composer.base.files import prepare_folder
-
-    if not stem_targets:
-        yield
-        return
-    folder = stem_targets[0].parent
-    created = not folder.exists()
-    prepare_folder(folder)
-    try:
-        yield
-    except BaseException:
-        if created and not any(folder.iterdir()):
-            folder.rmdir()
-        raise

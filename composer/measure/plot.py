@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from composer.base.errors import ComposerError
 from composer.base.midi_text import decoded_midi
-from composer.base.files import prepare_folder, staged
+from composer.base.files import output_folder, write_bytes
 from composer.base.quiet import quiet_import
 from composer.measure.music import Music, Part, bar_starts, read_music
 from composer.measure.time_measures import energy_per_bar
@@ -192,8 +192,7 @@ def plot_midi(midi_file: Path, out_file: Path | None = None) -> Path:
     target = out_file or midi_file.with_suffix(".png")
     if target.suffix.lower() != ".png":
         raise ComposerError(f"cannot write a picture as {target.name}", "give a .png file, e.g. --out piece.png")
-    prepare_folder(target.parent)
-    picture = png_bytes(midi_file.read_bytes(), midi_file.name)
-    with staged([target]) as (temporary,):
-        temporary.write_bytes(picture)
+    picture = png_bytes(midi_file.read_bytes(), midi_file.name)  # a MIDI file that cannot be drawn makes no folder
+    with output_folder(target.parent):
+        write_bytes(target, picture)
     return target
