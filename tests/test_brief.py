@@ -246,7 +246,7 @@ PHRASINGS = [
     case("exclude-no-steady-beat", "no steady beat, floating pads for a yoga session, 15 minutes",
          exclude=["drums"], no_drums=True, preset="meditation", duration_s=900.0),
     case("exclude-no-vocals-acknowledged", "warm acoustic guitar bed for a cooking vlog, no vocals",
-         kind="bed", instruments=[25], notes_contain=["vocals"], exclude_not=["vocals"]),
+         kind="bed", instruments=[25], notes_contain=["vocals"], exclude=["vocals"]),
     case("colour-acoustic", "acoustic, folksy and warm for a cooking channel, 90 seconds",
          not_ignored=["acoustic"], no_synth_or_electric=True, duration_s=90.0),
     case("colour-electronic", "electronic, futuristic pulse for a tech demo, 45s",

@@ -237,3 +237,51 @@ def test_up_to_three_named_instruments_always_find_a_part(names: list[str], use:
     programs = {r.program for r in plan.roles if r.role != "drums"}
     assert {lexicon().instruments[name] for name in names} <= programs, (names, use, plan.roles)
     assert not any("no free part" in note for note in plan.notes)
+
+
+# --- no vocals ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(styles()))
+def test_no_vocals_leaves_every_voice_out_of_the_palette(name: str) -> None:
+    """"no vocals" keeps choir aahs, voice oohs, the synth voice, the voice lead and the choir
+    pad out of every role, whatever the style and use case; gospel sings without it."""
+    voices = set(ensembles().voices)
+    assert {52, 53, 54} <= voices
+    word = styles()[name].words[0]
+    for index, use in enumerate(USES):
+        plan = make_plan(parse_text(f"{word} for a {use}, no vocals, 20 seconds"), random.Random(index))
+        assert not {r.program for r in plan.roles if r.role != "drums"} & voices, (name, use, plan.roles)
+
+
+def test_no_vocals_silences_the_gospel_choir_in_the_midi() -> None:
+    voices = set(ensembles().voices)
+    for seed in range(1, 9):
+        sung = compose("gospel for a product video, 12 seconds", seed=seed)
+        unsung = compose("gospel for a product video, no vocals, 12 seconds", seed=seed)
+        assert set(pitched(sung)) & voices and not set(pitched(unsung)) & voices, (seed, pitched(unsung))
+
+
+# --- drums named in a calm cue ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["calm documentary underscore with brushes, 30 seconds",
+                                  "calm piano and drums, interview underscore, 30 seconds",
+                                  "quiet podcast bed with a drum kit, 30 seconds"])
+def test_drums_named_in_a_calm_cue_play_quietly(text: str) -> None:
+    """A calm cue's energy never reaches a groove's first level, but drums the brief names are
+    heard: in most bars, softer than a theme's; not named, a calm underscore has none."""
+    for seed in range(1, 9):
+        piece = compose(text, seed=seed)
+        midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+        beat_ticks, bar_q = midi.ticks_per_beat, float(piece.plan.bar_q)
+        bars: set[int] = set()
+        velocities: list[int] = []
+        for track in midi.tracks:
+            tick = 0
+            for message in track:
+                tick += message.time
+                if message.type == "note_on" and message.velocity and message.channel == 9:
+                    bars.add(int(tick / beat_ticks // bar_q))
+                    velocities.append(message.velocity)
+        assert len(bars) >= 0.5 * piece.plan.bars, (text, seed, sorted(bars))
+        assert sum(velocities) / len(velocities) < 60, (text, seed)
+    assert not midi_channels(compose("calm documentary underscore, 30 seconds", seed=1))[1][9]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 from collections.abc import Iterator
 from fractions import Fraction
+from pathlib import Path
 
 import mido
 import pytest
@@ -25,7 +27,7 @@ from composer.composition.brief import build_brief
 from composer.composition.harmony import ChordSpan, chord_index, make_harmony
 from composer.composition.melody import make_theme
 from composer.composition.plan import SUSTAINING_PROGRAMS, make_plan
-from composer.composition.styles import BASS_PATTERNS, COMPING_PATTERNS
+from composer.composition.styles import BASS_PATTERNS, COMPING_PATTERNS, styles
 from composer.piece import Piece, compose, generator
 from tests.test_arrangement import assert_density_follows_energy, bar_density
 
@@ -35,6 +37,7 @@ FEW = settings(max_examples=8, deadline=None, derandomize=True)
 SEEDS = st.integers(0, 2**31)
 UPBEAT = "upbeat corporate pop for a product video, 30 seconds"
 BRIEFS = st.sampled_from([UPBEAT, "warm hopeful explainer, builds, 30 seconds", "calm documentary underscore, 30 seconds"])
+STYLE_NAMES = sorted(styles())
 #: Onsets closer than this (seconds) are one stroke: a strum's strings, a chord's notes.
 STROKE_S = 0.045
 
@@ -314,3 +317,79 @@ def test_patterned_players_follow_the_energy(bass: str, comping: str, program: i
     for brief in ("warm hopeful explainer, builds, 45 seconds", "calm bed for a podcast, 40 seconds"):
         piece = played(brief, 1, bass=bass, comping=comping, pad_program=program)
         assert_density_follows_energy(piece, bar_density(piece))
+
+
+# --- balance -----------------------------------------------------------------------------------
+
+
+def stem_loudness(piece: Piece, soundfont: Path) -> dict[tuple[str, int], float]:
+    """Each pitched part's integrated loudness (LUFS), rendered alone from the written MIDI (the
+    conductor track and its own), by (role, program)."""
+    import pyloudnorm
+
+    from composer.audio.render import SAMPLE_RATE, render_midi
+
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    meter = pyloudnorm.Meter(SAMPLE_RATE)
+    loudness = {}
+    for role, part in zip(piece.plan.roles, midi.tracks[1:]):
+        if role.role == "drums" or not any(m.type == "note_on" and m.velocity for m in part):
+            continue
+        alone = mido.MidiFile(type=1, ticks_per_beat=midi.ticks_per_beat)
+        alone.tracks += [midi.tracks[0], part]
+        loudness[(role.role, role.program)] = meter.integrated_loudness(render_midi(alone, soundfont, piece.plan.duration_s))
+    return loudness
+
+
+@pytest.mark.parametrize("brief", ["calm documentary underscore, 12 seconds",
+                                   "calm reflective underscore for an interview, 12 seconds",
+                                   "melancholy piano theme for a short film, 12 seconds", "lo-fi hip hop, 12 seconds",
+                                   "rock for a product video, 12 seconds", "synthwave, 12 seconds",
+                                   "bossa nova for a cafe scene, 12 seconds", "waltz for a party, 12 seconds"])
+def test_the_melody_sits_clearly_above_the_accompaniment(brief: str, default_soundfont: Path) -> None:
+    """Rendered alone in the default soundfont, every pitched part but the melody is at least
+    2 LU under it: a held pad under a piano, an electric piano's chords under a vibraphone."""
+    for seed in (1, 2):
+        loudness = stem_loudness(compose(brief, seed), default_soundfont)
+        melody = next(value for (role, _), value in loudness.items() if role == "melody")
+        loud = {part: round(value - melody, 1) for part, value in loudness.items() if part[0] != "melody" and value > melody - 2}
+        assert not loud, f"{brief} seed {seed}: parts within 2 LU of the melody or above it: {loud}"
+
+
+@FEW
+@given(seed=SEEDS, style=st.sampled_from([s for s in STYLE_NAMES if s not in ("solo piano", "ambient")]),
+       use=st.sampled_from(["product video", "calm interview underscore", "short film theme"]))
+def test_the_mix_sets_every_part_under_the_melody(seed: int, style: str, use: str) -> None:
+    """Read back from the MIDI: each pitched part's level, from its velocities and channel
+    volume (40·log10(v/127) dB each), its voices sounding at once and its program's loudness,
+    lies at least its kind's margin under the melody's (or is left as it was, already under)."""
+    piece = compose(f"{style} for a {use}, 12 seconds", seed)
+    if not any(r.role == "melody" for r in piece.plan.roles):
+        return
+    balance = arrangement_data().balance
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    level = {}
+    for role, part in zip(piece.plan.roles, midi.tracks[1:]):
+        notes = track(piece, role.role)
+        if role.role == "drums" or not notes:
+            continue
+        volume = next(m.value for m in part if m.type == "control_change" and m.control == 7)
+        held = sum(n.end - n.start for n in notes)
+        covered = sounding_s(notes)
+        level[role.role] = (40 * math.log10(sum(n.velocity for n in notes) / len(notes) / 127)
+                            + 40 * math.log10(volume / 127) + 10 * math.log10(held / covered)
+                            + balance.program_db[role.program])
+    margin = balance.under_melody_db[piece.plan.kind]
+    loud = {role: round(value - level["melody"], 1) for role, value in level.items()
+            if role != "melody" and value > level["melody"] - margin + 1.5}
+    assert not loud, (piece.plan.kind, loud)
+
+
+def sounding_s(notes: list[pretty_midi.Note]) -> float:
+    """How long (seconds) at least one of ``notes`` sounds."""
+    covered, reach = 0.0, None
+    for note in sorted(notes, key=lambda n: n.start):
+        start = note.start if reach is None else max(note.start, reach)
+        covered += max(0.0, note.end - start)
+        reach = note.end if reach is None else max(reach, note.end)
+    return covered

@@ -21,7 +21,7 @@ from composer.composition.styles import Groove, Level, StyleLibrary, check_libra
 from composer.piece import explanation, generator
 from tests.conftest import PROJECT
 
-SEEDS = (1, 2)
+SEEDS = tuple(range(1, 9))
 #: How far (in quarter notes) a hit may sit from its grid position: the drums' micro-timing.
 NEAR_Q = 0.06
 SNARES = {38, 40}

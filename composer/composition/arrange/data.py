@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from composer.base.errors import ComposerError
 from composer.base.tables import data_file
+from composer.composition.brief import KINDS
 from composer.composition.styles import BASS_PATTERNS, COMPING_PATTERNS
 
 #: The roles the arrangement plays: each has a micro-timing limit and a mix level.
@@ -137,14 +138,27 @@ class Players:
 
 
 @dataclass(frozen=True)
+class Balance:
+    """How far (dB) the accompaniment sits under a melody: per kind of cue, more for a
+    sustaining part under a melody that dies away; and how much louder each GM program sounds
+    than the median one at the same velocity (dB), so the mix can allow for it."""
+
+    under_melody_db: Mapping[str, float]
+    sustained_db: float
+    program_db: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ArrangementData:
     """Everything ``data/arrangement.toml`` says: dynamics, human feel (largest micro-timing
-    offset per role, ms), the mix (CC7 per role), where the counter-line enters, the texture's
-    thinning and breathing, an ambient cue's motion and a walking bass's share of approach notes."""
+    offset per role, ms), the mix (CC7 per role) and its balance under the melody, where the
+    counter-line enters, the texture's thinning and breathing, an ambient cue's motion and a
+    walking bass's share of approach notes."""
 
     velocity: Velocity
     timing_ms: Mapping[str, int]
     mix: Mapping[str, int]
+    balance: Balance
     counter_entry: float
     texture: Texture
     ambient: Ambient
@@ -173,12 +187,16 @@ def load_arrangement_data(path: Traversable) -> ArrangementData:
     velocity = top.table("velocity")
     texture = top.table("texture")
     ambient = top.table("ambient")
+    balance = top.table("balance")
+    under = balance.table("under_melody_db")
     data = ArrangementData(
         velocity=Velocity(velocity.integer("jitter", 0, 127),
                           {role: velocity.line(role, 1, 127) for role in VELOCITY_ROLES},
                           velocity.line("drums", 0, 2)),
         timing_ms=top.table("timing_ms").per_role(0, 10),  # human feel is at most 10 ms off the grid
         mix=top.table("mix").per_role(0, 127),
+        balance=Balance({kind: under.number(kind, 0, 40) for kind in KINDS}, balance.number("sustained_db", 0, 40),
+                        balance.integers("program_db", 128, -12, 12)),
         counter_entry=top.table("counter").number("entry", 0, 1),
         texture=Texture(texture.number("thin_energy", 0, 1), texture.number("breath_energy", 0, 1)),
         ambient=Ambient(ambient.integer("spread_beats", 1, 64), ambient.line("pad_moves", 0, 64),

@@ -80,7 +80,8 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ra
     """The plan's groove, its level chosen by each bar's energy (an intro's a little softer),
     from the groove's first level up; a crash on arrivals and a fill into each new section; a
     final kick and crash unless the piece fades or loops. Each hit's velocity follows the
-    energy, varied a little, as a drummer's does."""
+    energy, varied a little, as a drummer's does. Drums the brief names play even in a calm
+    cue: from the piece's peak energy down, the groove's first level, quietly."""
     if plan.kind == "stinger":
         return stinger_drums(plan, rng)
     groove = plan.groove
@@ -88,16 +89,17 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ra
         return []
     notes = []
     levels = arrangement_data().velocity.drums
+    entry = entry_energy(plan, role, groove.entry)
     section_starts = {s.start_q for s in plan.sections[1:]}
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
         energy = plan.bar_energy[bar]
         if plan.section_at(start).name == "intro" and bar < plan.bars - 1:
             energy *= 0.7
-        if energy < groove.entry:
+        if energy < entry:
             continue
         for offset, key, velocity in _bar_hits(plan, groove, bar, energy, section_starts):
-            level = velocity * levels.at(energy)
+            level = velocity * levels.at(energy) * min(1.0, energy / groove.entry if groove.entry else 1.0)
             notes.append(NoteEvent(start + offset, SIXTEENTH, key, max(1, min(127, round(level) + rng.randint(-5, 5)))))
     return notes
 
@@ -108,7 +110,7 @@ def _bar_hits(plan: Plan, groove: Groove, bar: int, energy: float, section_start
     and crash of a piece that rings or buttons."""
     if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
         return [(Fraction(0), KICK, 100), (Fraction(0), CRASH, 105)]
-    level = groove.level_at(energy)
+    level = groove.level_at(max(energy, groove.entry))  # drums asked for below it play its first level
     hits = [] if level is None else grid_hits(level.steps, plan.bar_q, groove.rise, energy)
     if plan.bar_start_q(bar) in section_starts and energy >= FILL_ENERGY:
         hits.append((Fraction(0), CRASH, groove.crash))

@@ -5,6 +5,7 @@ pedal and the players' micro-timing. The MIDI writer reads it; the score never c
 from __future__ import annotations
 
 import bisect
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,10 +72,55 @@ def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng:
     played = []
     timings = [random.Random(rng.getrandbits(64)) for _ in parts]  # one each: a part never shifts another
     for part, timing in zip(parts, timings):
-        played.append(PartPerformance(part.role.role, arrangement_data().mix[part.role.role],
+        played.append(PartPerformance(part.role.role, mix_level(plan, part, parts),
                                       tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
                                       humanize(part, timing, exact_onsets(plan)), strums(plan, part)))
     return Performance(plan.swing, plan.end_q, tuple(played))
+
+
+def mix_level(plan: Plan, part: PartSpec, parts: Sequence[PartSpec]) -> int:
+    """The part's CC7: its role's mix, and where a melody plays, every other pitched part
+    lowered (the data's [balance]) as far as its mix, its velocities, its voices sounding at once
+    and its program's own loudness make it louder than the melody (a synth hears CC7 and velocity
+    as 40·log10(v/127) dB each; four voices as 6 dB over one), then its kind's margin further:
+    the melody sits clearly above its accompaniment, a held pad further under a piano's or a
+    guitar's melody, whose notes die away."""
+    mix = arrangement_data().mix
+    level = mix[part.role.role]
+    melody = next((p for p in parts if p.role.role == "melody" and p.notes), None)
+    if melody is None or part is melody or part.is_drums or not part.notes:
+        return level
+    balance = arrangement_data().balance
+    over_db = (40 * math.log10(level / mix["melody"]) + 40 * math.log10(_mean_velocity(part) / _mean_velocity(melody))
+               + 10 * math.log10(voices(part) / voices(melody))
+               + balance.program_db[part.role.program] - balance.program_db[melody.role.program])
+    under_db = over_db + balance.under_melody_db[plan.kind]
+    if part.role.program in SUSTAINING_PROGRAMS and melody.role.program not in SUSTAINING_PROGRAMS:
+        under_db += balance.sustained_db
+    return max(1, round(level * 10 ** (-max(0.0, under_db) / 40)))
+
+
+def _mean_velocity(part: PartSpec) -> float:
+    return sum(note.velocity for note in part.notes) / len(part.notes)
+
+
+def voices(part: PartSpec) -> float:
+    """How many notes the part sounds at once, on average while it sounds: a chord of four is
+    heard about 6 dB over one of its notes.
+
+    >>> from composer.composition.arrange.parts import NoteEvent
+    >>> chord = [NoteEvent(Fraction(0), Fraction(2), p, 60) for p in (48, 52, 55, 60)]
+    >>> voices(PartSpec(Role("pad", 0, 0), (*chord, NoteEvent(Fraction(2), Fraction(2), 60, 60))))
+    2.5
+    """
+    held = sum(note.length_q for note in part.notes)
+    covered, reach = Fraction(0), None
+    for note in sorted(part.notes, key=lambda n: n.start_q):
+        start = note.start_q if reach is None else max(note.start_q, reach)
+        if note.end_q > start:
+            covered += note.end_q - start
+        reach = note.end_q if reach is None else max(reach, note.end_q)
+    return float(held / covered) if covered else 1.0
 
 
 def fade_length_s(plan: Plan) -> float:

@@ -171,6 +171,8 @@ class Ensembles:
     kits: dict[str, int]
     #: Words that name a kit ("brushes"), with the kit's name.
     kit_words: dict[str, str]
+    #: The programs that sound like singing, which "no vocals" leaves out.
+    voices: tuple[int, ...]
 
     def family(self, program: int) -> Family:
         """The family of ``program``.
@@ -245,6 +247,8 @@ def load_ensembles(file: Traversable) -> Ensembles:
     for ensemble in data.ensembles:
         if not all(0 <= p <= 127 for p in ensemble.parts.values()):
             raise data_error(file, f"ensembles.{ensemble.name}", "programs must lie in 0..127")
+    if not all(0 <= p <= 127 for p in data.voices):
+        raise data_error(file, "voices", "programs must lie in 0..127")
     if not all(0 <= p <= 127 for p in data.kits.values()):
         raise data_error(file, "kits", "programs must lie in 0..127")
     for word, kit in data.kit_words.items():

@@ -102,15 +102,15 @@ def kit(meanings: Sequence[Meaning]) -> str:
 
 
 def exclusions(meanings: Sequence[Meaning]) -> tuple[str, ...]:
-    """The families and instruments excluded ("no drums", "without piano"), each once; vocals are
-    never written, so excluding them changes nothing.
+    """The families and instruments excluded ("no drums", "without piano"), each once; "vocals"
+    leaves out the programs that sound like singing (a choir pad, voice oohs).
 
     >>> from composer.composition.brief.words import read_words
     >>> from composer.composition.brief.reader import Reader
     >>> exclusions(read_words(Reader("no vocals, without drums, minus piano")).meanings)
-    ('drums', 'piano')
+    ('vocals', 'drums', 'piano')
     """
-    return tuple(dict.fromkeys(m.value for m in meanings if m.category == "exclude" and m.value != "vocals"))
+    return tuple(dict.fromkeys(m.value for m in meanings if m.category == "exclude"))
 
 
 def colours(meanings: Sequence[Meaning]) -> tuple[str, ...]:

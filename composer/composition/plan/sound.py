@@ -83,7 +83,9 @@ def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = Fa
     the use case, a named style, the named ensemble or the brief's own word ("and drums") asks
     for one, or, with ``mood_kit``, a style a mood word chose (in a theme or a bed). Exclusions
     win throughout."""
-    excluded = {lexicon().instruments.get(word) for word in brief.exclude}
+    excluded: set[int | None] = {lexicon().instruments.get(word) for word in brief.exclude}
+    if "vocals" in brief.exclude:
+        excluded |= set(ensembles().voices)
     cast, notes = _cast_named(brief, excluded)
     if brief.alone or brief.ensemble:
         programs, drums = cast, _ensemble_drums(brief) or _asked_drums(brief, style, named=brief.names_drums)

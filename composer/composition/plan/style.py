@@ -60,11 +60,12 @@ def chosen_by_mood(brief: Brief) -> bool:
 def with_style_drums(roles: tuple[Role, ...], brief: Brief, style: Style) -> tuple[Role, ...]:
     """``roles`` with the drums on the kit the brief names ("brushes"), else the style's: its
     General MIDI 2 program (``ensembles.toml`` [kits]) is the drum Role's; a style without a
-    kit plays without drums unless the brief names them ("solo piano with drums")."""
+    kit plays without drums unless the brief names them ("solo piano with drums"). Drums the
+    brief names are asked for: they play even where the energy stays under the groove's first level."""
     if style.drums is None and not brief.names_drums:
         return tuple(role for role in roles if role.role != "drums")
     own = style.drums.kit if style.drums is not None else "standard"
-    kit = Role("drums", kit_program(brief.kit or own), DRUM_CHANNEL)
+    kit = Role("drums", kit_program(brief.kit or own), DRUM_CHANNEL, asked=brief.names_drums)
     return tuple(kit if role.role == "drums" else role for role in roles)
 
 
