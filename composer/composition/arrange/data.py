@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from composer.base.errors import ComposerError
 from composer.base.tables import data_file
-from composer.composition.brief import KINDS
+from composer.composition.plan import KINDS
 from composer.composition.styles import BASS_PATTERNS, COMPING_PATTERNS
 
 #: The roles the arrangement plays: each has a micro-timing limit and a mix level.

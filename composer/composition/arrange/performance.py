@@ -84,11 +84,13 @@ def mix_level(plan: Plan, part: PartSpec, parts: Sequence[PartSpec]) -> int:
     and its program's own loudness make it louder than the melody (a synth hears CC7 and velocity
     as 40·log10(v/127) dB each; four voices as 6 dB over one), then its kind's margin further:
     the melody sits clearly above its accompaniment, a held pad further under a piano's or a
-    guitar's melody, whose notes die away."""
+    guitar's melody, whose notes die away. A stinger is one gesture of the whole band, its melody
+    a quiet pickup into the hit: its parts keep their mix (lowered under that pickup, the strings of
+    a logo sting fell 14 dB and the hit alone was left to carry its loudness)."""
     mix = arrangement_data().mix
     level = mix[part.role.role]
     melody = next((p for p in parts if p.role.role == "melody" and p.notes), None)
-    if melody is None or part is melody or part.is_drums or not part.notes:
+    if melody is None or part is melody or part.is_drums or not part.notes or plan.kind == "stinger":
         return level
     balance = arrangement_data().balance
     over_db = (40 * math.log10(level / mix["melody"]) + 40 * math.log10(_mean_velocity(part) / _mean_velocity(melody))

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from music21 import interval
 
-from composer.composition.brief import Brief, ShapeEvent, presets
+from composer.composition.brief import KINDS, Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,
                                             voice_bars)
@@ -132,5 +132,5 @@ def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tupl
     return tuple(changes)
 
 
-__all__ = ["DRUM_CHANNEL", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Section", "Timing", "make_plan",
+__all__ = ["DRUM_CHANNEL", "KINDS", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Section", "Timing", "make_plan",
            "music21_key", "plan_data", "tempo_range"]
