@@ -6,9 +6,30 @@
 ('underscore', 30.0)
 """
 
-from composer.audio.deliver import Delivered
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from composer.base.about import version
 from composer.base.errors import ComposerError
-from composer.piece import Piece, compose, version
+
+if TYPE_CHECKING:
+    from composer.audio.deliver import Delivered
+    from composer.piece import Piece, compose
 
 __version__ = version()
 __all__ = ["ComposerError", "Delivered", "Piece", "compose", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """``compose``, ``Piece`` and ``Delivered`` load the music and audio stacks when first used,
+    so ``composer --help`` and a bad flag answer at once (scipy alone takes a second to import)."""
+    if name in ("Piece", "compose"):
+        from composer import piece
+
+        return getattr(piece, name)
+    if name == "Delivered":
+        from composer.audio import deliver
+
+        return deliver.Delivered
+    raise AttributeError(f"module 'composer' has no attribute {name!r}")

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from composer.audio.deliver import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
+from composer.audio import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
 from composer.base.errors import ComposerError
 
 if TYPE_CHECKING:
@@ -294,13 +294,11 @@ def compose(
 
     Cut to picture: composer compose "tense documentary underscore, 90 seconds" --hit 1:15 --stop 0:20+2 --dip 0:45-1:05:pad
     """
-    from composer.audio.deliver import check_loudness, deliver
-    from composer.audio.formats import check_bit_depth
+    from composer.audio import check_bit_depth, check_loudness
     from composer.audio.render import check_sample_rate
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import output_folder, write_together
     from composer.composition.brief import build_brief
-    from composer.piece import compose as compose_piece
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      style=style, loop=loop,
@@ -321,6 +319,9 @@ def compose(
     base = name or asked.name or check_name(f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}",
                                             "the default name", "give a shorter --seed or a --name")
     parsed = build_brief(asked.text, asked.fields)
+    from composer.audio.deliver import deliver  # the music and audio stacks load once the request is good
+    from composer.piece import compose as compose_piece
+
     piece = compose_piece(parsed, seed=asked.seed, title=base)
     folder = out_dir  # created below, once everything asked is known good: a failed run leaves none
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
@@ -564,9 +565,10 @@ def render(
 
     Example: composer render my-edit.mid --format wav,mp3 --sample-rate 48000 --bit-depth 24 --loudness -14 --stems
     """
+    from composer.audio import check_bit_depth, check_loudness
     from composer.audio import render as renderer
-    from composer.audio.deliver import Rendering, check_loudness, deliver
-    from composer.audio.formats import Provenance, audio_format_for, check_bit_depth
+    from composer.audio.deliver import Rendering, deliver
+    from composer.audio.formats import Provenance, audio_format_for
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import output_folder
     from composer.composition.brief import check_duration

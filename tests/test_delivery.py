@@ -27,8 +27,8 @@ from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.loudness import Loudness, PeakEnvelope, integrated_loudness, loudness_range, true_peak_dbtp
 from composer.composition.brief import load_brief_file, presets
-from composer.audio.deliver import (MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS, Delivered, Rendering, check_loudness,
-                                    deliver, mix)
+from composer.audio import MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS, check_loudness
+from composer.audio.deliver import Delivered, Rendering, deliver, mix
 from composer.audio.formats import ORIGINAL_STATEMENT, Provenance
 from composer.base.errors import ComposerError
 from composer.base.tables import table

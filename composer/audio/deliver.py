@@ -16,6 +16,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from composer.audio import DEFAULT_LOUDNESS_LUFS
 from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
@@ -23,24 +24,6 @@ from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audi
 from composer.base.errors import ComposerError
 from composer.base.files import staged
 
-#: The loudness targets a user may ask for, in LUFS: quieter is lost under any dialogue, louder
-#: cannot keep its true peak under the ceiling. A composed piece's default is its plan's (per use).
-MIN_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS = -40.0, -5.0
-#: The target for a MIDI file with no use case (`composer render`): web video's.
-DEFAULT_LOUDNESS_LUFS = -16.0
-
-
-def check_loudness(loudness_lufs: float | None) -> float | None:
-    """``loudness_lufs`` if audio can be mastered to it, else a clear error.
-
-    >>> check_loudness(-14.0)
-    -14.0
-    """
-    if loudness_lufs is not None and not MIN_LOUDNESS_LUFS <= loudness_lufs <= MAX_LOUDNESS_LUFS:
-        bounds = f"{MIN_LOUDNESS_LUFS:g}…{MAX_LOUDNESS_LUFS:g} LUFS"
-        raise ComposerError(f"loudness {loudness_lufs:g} LUFS is outside {bounds}",
-                            "use e.g. -14 (social), -16 (web), -23 (broadcast)")
-    return loudness_lufs
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from composer.audio import BIT_DEPTHS
 from composer.audio import master as mastering
 from composer.audio.loudness import integrated_loudness, loudness_range, true_peak_dbtp
 from composer.base.errors import ComposerError
@@ -29,7 +30,6 @@ AUDIO_FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_24"), ".ogg":
                  ".mp3": ("MP3", "MPEG_LAYER_III")}
 LOSSLESS = (".wav", ".flac")
 #: Bit depths for WAV and FLAC.
-BIT_DEPTHS = {16: "PCM_16", 24: "PCM_24"}
 #: Stems keep levels over full scale (they are the mix before its limiter), so they are float.
 STEM_SUBTYPE = "FLOAT"
 #: How many times a lossy file is encoded again, lower, when the codec pushed its peak over.
@@ -54,14 +54,6 @@ def audio_format_for(path: Path) -> tuple[str, str]:
     if suffix not in AUDIO_FORMATS:
         raise ComposerError(f"unknown audio format {suffix or path.name!r}", f"use one of: {', '.join(AUDIO_FORMATS)}")
     return AUDIO_FORMATS[suffix]
-
-
-def check_bit_depth(bit_depth: int | None) -> int | None:
-    """``bit_depth`` if WAV and FLAC can be written at it, else a clear error."""
-    if bit_depth is not None and bit_depth not in BIT_DEPTHS:
-        raise ComposerError(f"bit depth {bit_depth} is not supported",
-                            f"use --bit-depth {' or '.join(map(str, BIT_DEPTHS))} (WAV and FLAC)")
-    return bit_depth
 
 
 @dataclass(frozen=True)

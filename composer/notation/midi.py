@@ -67,6 +67,10 @@ def quarters_to_ticks(quarters: Fraction, ticks_per_beat: int = TICKS_PER_BEAT) 
     return round(quarters * ticks_per_beat)
 
 
+#: Eighths played evenly: each beat's first half is half the beat.
+STRAIGHT = Fraction(1, 2)
+
+
 def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
     """Where ``quarters`` falls when eighths swing at ``ratio``: each beat's first half is
     stretched to ``ratio`` of the beat and its second half squeezed into the rest, so beats
@@ -75,6 +79,8 @@ def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
     >>> swung(Fraction(5, 2), Fraction(2, 3)), swung(Fraction(3), Fraction(2, 3))
     (Fraction(8, 3), Fraction(3, 1))
     """
+    if ratio == STRAIGHT:
+        return quarters
     beat, within = divmod(quarters, 1)
     if within <= Fraction(1, 2):
         return beat + within * 2 * ratio
@@ -142,7 +148,7 @@ def _timed(events: list[tuple[int, int, mido.Message | mido.MetaMessage]], end_t
     track = mido.MidiTrack()
     now = 0
     for tick, _, message in sorted(events, key=lambda e: (e[0], e[1])):
-        track.append(message.copy(time=tick - now))
+        track.append(message.copy(skip_checks=True, time=tick - now))  # checked when it was made
         now = tick
     track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
     return track
@@ -231,10 +237,8 @@ def _pedal(part: stream.Part, pedal: Sequence[tuple[Fraction, Fraction]], channe
     after the first of them, up at the next span's first note when it follows within a beat
     (the change at a new chord), else where its last note ends; the last span holds to the end
     of the piece."""
-    notes = list(part.notes)
     spans = []
-    for start_q, end_q in pedal:
-        spanned = pedalled_notes(notes, start_q, end_q)
+    for spanned in pedalled_notes(list(part.notes), pedal):
         if spanned:
             spans.append((min(Fraction(n.offset) for n in spanned),
                           max(Fraction(n.offset) + Fraction(n.quarterLength) for n in spanned)))

@@ -8,6 +8,8 @@ marks. MusicXML is written from this score, MIDI from it and the arrangement's
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import partial
@@ -58,19 +60,28 @@ def build_score(plan: Plan, parts: Sequence[PartSpec], chords: list[ChordSpan], 
 
 def _pedal_marks(part: stream.Part, spans: Sequence[tuple[Fraction, Fraction]]) -> None:
     """A sustain-pedal mark over the notes of each pedal span (start, end in quarter notes)."""
-    notes = list(part.notes)
-    for start, end in spans:
-        spanned = pedalled_notes(notes, start, end)
+    for spanned in pedalled_notes(list(part.notes), spans):
         if spanned:
             mark = expressions.PedalMark(spanned)
             mark.pedalType = expressions.PedalType.Sustain
             part.insert(0, mark)
 
 
-def pedalled_notes(notes: Sequence[note.GeneralNote], start_q: Fraction, end_q: Fraction) -> list[note.GeneralNote]:
-    """The notes (and chords) a pedal held from ``start_q`` to ``end_q`` sustains: those struck
-    while it is down."""
-    return [n for n in notes if start_q <= n.offset < end_q]
+def pedalled_notes(notes: Sequence[note.GeneralNote],
+                   spans: Sequence[tuple[Fraction, Fraction]]) -> list[list[note.GeneralNote]]:
+    """For each pedal span (start, end in quarter notes), the notes (and chords) it sustains:
+    those struck while it is down. Found by bisection, so a long piece costs no more per bar.
+
+    >>> from music21 import note
+    >>> struck = [note.Note(60, quarterLength=1) for _ in range(4)]
+    >>> for at, n in enumerate(struck):
+    ...     n.offset = at
+    >>> [len(group) for group in pedalled_notes(struck, [(Fraction(0), Fraction(2)), (Fraction(2), Fraction(9))])]
+    [2, 2]
+    """
+    ordered = sorted(notes, key=lambda n: n.offset)
+    offsets = [Fraction(n.offset) for n in ordered]
+    return [ordered[bisect.bisect_left(offsets, start_q):bisect.bisect_left(offsets, end_q)] for start_q, end_q in spans]
 
 
 def _names_at(plan: Plan, chords: list[ChordSpan], starts: list[Fraction], at_q: Fraction) -> dict[int, str]:
