@@ -129,7 +129,7 @@ def test_a_lone_melody_in_an_underscore_leaves_no_bars_to_a_voice() -> None:
 
 
 @pytest.mark.parametrize(("text", "programs", "drums"), [
-    ("happy jazz trio for a hotel lobby, 20 seconds", [0, 32], True),
+    ("happy jazz trio for a hotel lobby, 20 seconds", [0, 0, 32], True),  # the piano plays the tune and comps
     ("romantic piano trio, 20 seconds", [0, 40, 42], False),
     ("romantic string quartet for a wedding, 20 seconds", [40, 40, 41, 42], False),
     ("calm string quartet for an interview, 20 seconds", [40, 40, 41, 42], False),
@@ -137,7 +137,7 @@ def test_a_lone_melody_in_an_underscore_leaves_no_bars_to_a_voice() -> None:
     ("triumphant brass quintet for a product launch, 20 seconds", [56, 56, 57, 58, 60], False),
     ("wind quintet for a kids' explainer, 20 seconds", [60, 68, 70, 71, 73], False),
     ("string quartet, no viola, 20 seconds", [40, 40, 42], False),
-    ("jazz trio without drums, 20 seconds", [0, 32], False),
+    ("jazz trio without drums, 20 seconds", [0, 0, 32], False),
     ("cello and piano duo, 20 seconds", [0, 42], False),
     ("just piano and strings for a product video, 20 seconds", [0, 48], False),
 ])

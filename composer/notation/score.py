@@ -30,10 +30,11 @@ def build_score(plan: Plan, parts: Sequence[PartSpec], chords: list[ChordSpan], 
     letter next to the note it moves to by a semitone."""
     score = stream.Score()
     score.metadata = metadata.Metadata(title=title, composer="composer (original composition)")
+    titles = part_names(parts)
     for index, spec in enumerate(parts):
         part = stream.Part(id=spec.role.role)
-        part.partName = spec.role.name
-        part.coreInsert(0, _instrument(spec))
+        part.partName = titles[index]
+        part.coreInsert(0, _instrument(spec, titles[index]))
         if index == 0:
             _conductor(plan, part)
         groups = [list(group) for _, group in groupby(spec.notes, key=lambda n: (n.start_q, n.length_q))]
@@ -126,18 +127,44 @@ def spelled(midi: int, names: dict[int, str]) -> pitch.Pitch:
     return result
 
 
-def _instrument(spec: PartSpec) -> instrument.Instrument:
+#: Whose part is numbered first where two parts play one instrument: the tune's, then the others'.
+NUMBERING_ORDER = ("melody", "counter", "ostinato", "pad", "texture", "bass", "timpani")
+
+
+def part_names(parts: Sequence[PartSpec]) -> list[str]:
+    """Each part's name, its instrument's; where two parts play one instrument (a quartet's
+    violins, a jazz trio's piano melody and comping) numbered as a score numbers them, the
+    melody's first, so no two tracks in a DAW or staves in a score share a name.
+
+    >>> from composer.composition.plan import Role
+    >>> part_names([PartSpec(Role("pad", 0, 0), ()), PartSpec(Role("bass", 32, 1), ()), PartSpec(Role("melody", 0, 2), ())])
+    ['Acoustic Grand Piano 2', 'Acoustic Bass', 'Acoustic Grand Piano 1']
+    """
+    shared: dict[str, list[int]] = {}
+    for index, spec in enumerate(parts):
+        shared.setdefault(spec.role.name, []).append(index)
+    names = [spec.role.name for spec in parts]
+    for name, indices in shared.items():
+        if len(indices) > 1:
+            ranked = sorted(indices, key=lambda i: (NUMBERING_ORDER.index(parts[i].role.role)
+                                                    if parts[i].role.role in NUMBERING_ORDER else len(NUMBERING_ORDER), i))
+            for number, index in enumerate(ranked, start=1):
+                names[index] = f"{name} {number}"
+    return names
+
+
+def _instrument(spec: PartSpec, name: str) -> instrument.Instrument:
     if spec.is_drums:
         kit = instrument.UnpitchedPercussion()
         kit.midiChannel = spec.role.channel
         kit.midiProgram = spec.role.program or None  # a GM2 kit (bank 128); None: the standard kit
-        kit.partName = spec.role.name
+        kit.partName = name
         return kit
     player = instrument.instrumentFromMidiProgram(spec.role.program)
     player.midiProgram = spec.role.program
     player.midiChannel = spec.role.channel
-    player.partName = spec.role.name
-    player.instrumentName = spec.role.name  # music21 knows synth programs only as "Sampler"
+    player.partName = name
+    player.instrumentName = name  # music21 knows synth programs only as "Sampler"
     return player
 
 
