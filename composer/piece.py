@@ -76,7 +76,8 @@ class Piece:
         """The Standard MIDI File, carrying its provenance (copyright notice; brief, seed and
         version as text): same brief and seed, same bytes."""
         provenance = self.provenance()
-        return midi_writer.midi_bytes(self.score, self.performance, provenance.statement, provenance.comment)
+        return midi_writer.midi_bytes(self.plan, self.parts, self.performance, self.title, provenance.statement,
+                                      provenance.comment)
 
     def write_midi(self, path: str | Path) -> Path:
         """Write the MIDI file atomically; returns its path."""

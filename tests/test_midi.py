@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from music21 import converter, dynamics
 
 from composer import compose
-from composer.notation.midi import midi_bytes, quarters_to_ticks, swung
+from composer.notation.midi import key_signature, midi_bytes, quarters_to_ticks, swung
 from composer.notation.score import section_marks
 
 EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
@@ -179,7 +179,7 @@ def test_the_midi_plays_the_score_as_the_performance_says(piece):
     still = replace(piece.performance, swing=swing, parts=tuple(
         replace(played, mix_level=played.mix_level - 1, nudges_ms=dict.fromkeys(played.nudges_ms, 0))
         for played in piece.performance.parts))
-    midi = mido.MidiFile(file=io.BytesIO(midi_bytes(piece.score, still)))
+    midi = mido.MidiFile(file=io.BytesIO(midi_bytes(piece.plan, piece.parts, still)))
     notes = _notes_from_mido(midi)
     for track, (spec, played) in enumerate(zip(piece.parts, still.parts), start=1):
         onsets = {start for index, _, _, start, _ in notes if index == track}
@@ -187,7 +187,60 @@ def test_the_midi_plays_the_score_as_the_performance_says(piece):
         volumes = [m.value for m in midi.tracks[track] if m.type == "control_change" and m.control == 7]
         assert volumes == [played.mix_level]
     provenance = piece.provenance()
-    assert midi_bytes(piece.score, piece.performance, provenance.statement, provenance.comment) == piece.midi_bytes
+    assert midi_bytes(piece.plan, piece.parts, piece.performance, piece.title, provenance.statement,
+                      provenance.comment) == piece.midi_bytes
+
+
+@pytest.mark.parametrize(("text", "seed"), [
+    ("romantic string quartet for a wedding, 20 seconds", 1),  # two violins: numbered names
+    ("sad piano that turns hopeful at 0:12 with a key change to major, 24 seconds", 2),  # a second key
+    ("tense cue that builds to a hit at 0:05, 8 seconds", 1),  # events' markers
+    ("epic logo sting, 3 seconds", 3),  # a pickup bar
+    ("happy jazz trio with brushes, 12 seconds", 4),  # drums, a kit program, swing
+])
+def test_the_midi_says_what_the_score_writes(text, seed):
+    """MIDI and MusicXML are written from the same parts by two writers; played straight and
+    on time, the MIDI file holds exactly the score's notes, names, programs, tempo, meters, keys
+    and section marks (read back with mido, the score read with music21)."""
+    from music21 import expressions, key, meter, tempo
+
+    piece = compose(text, seed=seed)
+    still = replace(piece.performance, swing=Fraction(1, 2), parts=tuple(
+        replace(played, nudges_ms=dict.fromkeys(played.nudges_ms, 0), strums_ms={}) for played in piece.performance.parts))
+    midi = mido.MidiFile(file=io.BytesIO(midi_bytes(piece.plan, piece.parts, still, piece.title)))
+    parts = list(piece.score.parts)
+    assert len(midi.tracks) == len(parts) + 1
+    for track, part in zip(midi.tracks[1:], parts):
+        assert track.name == part.partName
+        programs = [m.program for m in track if m.type == "program_change"]
+        assert programs == ([] if part.getInstrument().midiProgram is None else [part.getInstrument().midiProgram])
+        ticks, struck = 0, []
+        for message in track:
+            ticks += message.time
+            if message.type == "note_on" and message.velocity:
+                struck.append((ticks, message.note, message.velocity))
+        written = [(quarters_to_ticks(Fraction(element.offset)), n.pitch.midi, n.volume.velocity)
+                   for element in part.notes for n in (element.notes if element.isChord else [element])]
+        assert sorted(struck) == sorted(written), part.partName
+    conductor = midi.tracks[0]
+    first = parts[0]
+    ticks, heard = 0, {"set_tempo": [], "time_signature": [], "key_signature": [], "marker": []}
+    for message in conductor:
+        ticks += message.time
+        if message.type == "set_tempo":
+            heard["set_tempo"].append((ticks, round(mido.tempo2bpm(message.tempo), 3)))
+        elif message.type == "time_signature":
+            heard["time_signature"].append((ticks, f"{message.numerator}/{message.denominator}"))
+        elif message.type == "key_signature":
+            heard["key_signature"].append((ticks, message.key))
+        elif message.type == "marker":
+            heard["marker"].append((ticks, message.text))
+    at = lambda element: quarters_to_ticks(Fraction(element.offset))  # noqa: E731
+    assert heard["set_tempo"] == [(at(m), round(m.getQuarterBPM(), 3)) for m in first.getElementsByClass(tempo.MetronomeMark)]
+    assert heard["time_signature"] == [(at(m), m.ratioString) for m in first.getElementsByClass(meter.TimeSignature)]
+    assert heard["key_signature"] == [(at(k), key_signature(k.sharps, getattr(k, "mode", "major") == "minor"))
+                                      for k in first.getElementsByClass(key.KeySignature)]
+    assert heard["marker"] == [(at(m), m.content) for m in first.getElementsByClass(expressions.RehearsalMark)]
 
 
 def test_the_midi_carries_its_provenance(piece):

@@ -1,11 +1,14 @@
-"""MIDI: a music21 Score, played as its ``Performance`` says, written as a type-1 Standard
-MIDI File with mido.
+"""MIDI: the arranged parts, played as their ``Performance`` says, written as a type-1
+Standard MIDI File with mido.
 
 Track 0 is the conductor (title, the provenance as a copyright notice and a text event, tempo,
-meter, key and a marker per section, from the score, and the performance's end of the piece); then one named track per part with its General MIDI
-program on its own channel, drums on channel 10 (with their GM2 kit's program unless it is the
-standard kit), and from the part's performance its mix level
-(CC7), its expression curve (CC11) and, for pianos, the sustain pedal (CC64).
+meter, key and a marker per section, from the plan, and the performance's end of the piece);
+then one named track per part with its General MIDI program on its own channel, drums on
+channel 10 (with their GM2 kit's program unless it is the standard kit), and from the part's
+performance its mix level (CC7), its expression curve (CC11) and, for pianos, the sustain pedal
+(CC64). The file is written from the typed parts, not from the music21 Score: the Score is the
+written page (spelling, clefs, beams), which sounding notes do not need, and building it was
+two fifths of composing. Both say the same things, as the score's own tests check.
 
 Times stay exact (``Fraction`` quarter notes) until they become ticks here, and this is where
 the performance is added: swing moves the second eighth of each beat later, and each onset is
@@ -15,15 +18,18 @@ after it, so the first and last notes stay exactly on the start and end.
 
 from __future__ import annotations
 
+import bisect
 import io
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import groupby
 
 import mido
-from music21 import chord, expressions, instrument, key, meter, stream, tempo
+from music21 import key
 
-from composer.composition.arrange import PartPerformance, Performance
-from composer.notation.score import pedalled_notes
+from composer.composition.arrange import NoteEvent, PartPerformance, PartSpec, Performance
+from composer.composition.plan import Plan, music21_key
+from composer.notation.score import part_names, section_marks
 
 TICKS_PER_BEAT = 960
 #: How often a changing expression curve is sent, in ticks (a sixteenth note).
@@ -87,24 +93,28 @@ def swung(quarters: Fraction, ratio: Fraction) -> Fraction:
     return beat + ratio + (within - Fraction(1, 2)) * 2 * (1 - ratio)
 
 
-def score_to_midi(score: stream.Score, performance: Performance, copyright: str | None = None,
-                  text: str | None = None) -> mido.MidiFile:
-    """The Standard MIDI File for ``score`` played as ``performance`` says, with ``copyright``
-    (a copyright notice) and ``text`` (a text event: brief, seed, version) at the start of the
-    conductor track, where the SMF spec puts them; same arguments, same bytes."""
+def parts_to_midi(plan: Plan, parts: Sequence[PartSpec], performance: Performance, title: str = "composer",
+                  copyright: str | None = None, text: str | None = None) -> mido.MidiFile:
+    """The Standard MIDI File for ``parts`` played as ``performance`` says, titled ``title``,
+    with ``copyright`` (a copyright notice) and ``text`` (a text event: brief, seed, version) at
+    the start of the conductor track, where the SMF spec puts them; same arguments, same bytes."""
     midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT, charset=TEXT_CHARSET)
-    parts = list(score.parts)
-    last_note = max((_end_of_last_note(p) for p in parts), default=Fraction(0))
+    struck = [_struck(part) for part in parts]
+    last_note = max((start + length for chords in struck for start, length, _ in chords), default=Fraction(0))
     end_tick = quarters_to_ticks(max(performance.end_q, last_note))
-    title = score.metadata.title if score.metadata and score.metadata.title else "composer"
-    first = parts[0] if parts else stream.Part()
-    midi.tracks.append(_conductor_track(first, title, end_tick, copyright, text))
-    marks = first.getElementsByClass(tempo.MetronomeMark)
-    bpm = (marks[0].getQuarterBPM() if marks else None) or 120.0
-    feel = _Feel(performance.swing, bpm, end_tick)  # micro-timing at the tempo the file plays
-    for part in parts:
-        midi.tracks.append(_part_track(part, performance.part(str(part.id)), feel))
+    midi.tracks.append(_conductor_track(plan, title or "composer", end_tick, copyright, text))
+    feel = _Feel(performance.swing, float(plan.tempo_bpm), end_tick)  # micro-timing at the tempo the file plays
+    for part, name, chords in zip(parts, part_names(parts), struck):
+        midi.tracks.append(_part_track(part, name, chords, performance.part(part.role.role), feel))
     return midi
+
+
+def _struck(part: PartSpec) -> list[tuple[Fraction, Fraction, list[NoteEvent]]]:
+    """The part's notes as they are struck together: (onset, length, notes) per group of notes
+    sharing both, as the score writes them (one chord each), in order of onset."""
+    groups = [(start, length, list(notes)) for (start, length), notes
+              in groupby(part.notes, key=lambda n: (n.start_q, n.length_q))]
+    return sorted(groups, key=lambda group: group[0])
 
 
 class _Feel:
@@ -131,16 +141,12 @@ class _Feel:
         return played_start, max(played_start + 1, played_stop)
 
 
-def midi_bytes(score: stream.Score, performance: Performance, copyright: str | None = None,
-               text: str | None = None) -> bytes:
-    """The MIDI file's bytes (see :func:`score_to_midi`), ready to be written atomically."""
+def midi_bytes(plan: Plan, parts: Sequence[PartSpec], performance: Performance, title: str = "composer",
+               copyright: str | None = None, text: str | None = None) -> bytes:
+    """The MIDI file's bytes (see :func:`parts_to_midi`), ready to be written atomically."""
     buffer = io.BytesIO()
-    score_to_midi(score, performance, copyright, text).save(file=buffer)
+    parts_to_midi(plan, parts, performance, title, copyright, text).save(file=buffer)
     return buffer.getvalue()
-
-
-def _end_of_last_note(part: stream.Part) -> Fraction:
-    return max((Fraction(n.offset) + Fraction(n.quarterLength) for n in part.notes), default=Fraction(0))
 
 
 def _timed(events: list[tuple[int, int, mido.Message | mido.MetaMessage]], end_tick: int) -> mido.MidiTrack:
@@ -154,56 +160,53 @@ def _timed(events: list[tuple[int, int, mido.Message | mido.MetaMessage]], end_t
     return track
 
 
-def _conductor_track(first: stream.Part, title: str, end_tick: int, copyright: str | None,
+def _conductor_track(plan: Plan, title: str, end_tick: int, copyright: str | None,
                      text: str | None) -> mido.MidiTrack:
+    """Title and provenance, then the plan's tempo map, meters (a stinger's pickup its own short
+    bar), keys (home, lift, turns) and a marker per section and event."""
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [(0, 0, mido.MetaMessage("track_name", name=title))]
     if copyright is not None:
         events.append((0, 0, mido.MetaMessage("copyright", text=copyright)))
     if text is not None:
         events.append((0, 0, mido.MetaMessage("text", text=text)))
-    for element in first.getElementsByClass((tempo.MetronomeMark, meter.TimeSignature, key.KeySignature,
-                                             expressions.RehearsalMark)):
-        tick = quarters_to_ticks(Fraction(element.offset))
-        if isinstance(element, tempo.MetronomeMark):
-            bpm = element.getQuarterBPM() or 120.0
-            events.append((tick, 1, mido.MetaMessage("set_tempo", tempo=round(60_000_000 / bpm))))
-        elif isinstance(element, meter.TimeSignature):
-            events.append((tick, 2, mido.MetaMessage("time_signature", numerator=element.numerator,
-                                                     denominator=element.denominator)))
-        elif isinstance(element, key.KeySignature):
-            minor = getattr(element, "mode", "major") == "minor"
-            events.append((tick, 3, mido.MetaMessage("key_signature", key=key_signature(element.sharps, minor))))
-        else:
-            events.append((tick, 4, mido.MetaMessage("marker", text=str(element.content))))
+    for at_q, bpm in plan.tempo_map():  # exact: microseconds per quarter from the plan's BPM
+        events.append((quarters_to_ticks(at_q), 1, mido.MetaMessage("set_tempo", tempo=round(60_000_000 / float(bpm)))))
+    meters = [(Fraction(0), int(plan.pickup_q), 4)] if plan.pickup_q else []
+    for at_q, numerator, denominator in [*meters, (plan.pickup_q, *plan.meter)]:
+        events.append((quarters_to_ticks(at_q), 2, mido.MetaMessage("time_signature", numerator=numerator,
+                                                                    denominator=denominator)))
+    keys = [(Fraction(0), plan.tonic, plan.mode)]
+    if plan.lift_q is not None:
+        keys.append((plan.lift_q, plan.lift_tonic, plan.mode))
+    for at_q, tonic, mode in [*keys, *plan.key_changes]:
+        signature = key.Key(music21_key(tonic, mode).tonic.name, mode)
+        events.append((quarters_to_ticks(at_q), 3,
+                       mido.MetaMessage("key_signature", key=key_signature(signature.sharps, mode == "minor"))))
+    for at_q, name in section_marks(plan):
+        events.append((quarters_to_ticks(at_q), 4, mido.MetaMessage("marker", text=name)))
     return _timed(events, end_tick)
 
 
-def _part_track(part: stream.Part, played: PartPerformance, feel: _Feel) -> mido.MidiTrack:
-    player = part.getInstrument(returnDefault=True) or instrument.Instrument()
-    channel = player.midiChannel if player.midiChannel is not None else 0
-    events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
-        (0, NAME, mido.MetaMessage("track_name", name=part.partName or player.instrumentName or "part")),
-    ]
-    if channel != 9 or player.midiProgram:  # channel 10 plays the standard kit unless told another
-        events.append((0, PROGRAM, mido.Message("program_change", channel=channel, program=player.midiProgram or 0)))
+def _part_track(part: PartSpec, name: str, chords: list[tuple[Fraction, Fraction, list[NoteEvent]]],
+                played: PartPerformance, feel: _Feel) -> mido.MidiTrack:
+    channel = part.role.channel
+    events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [(0, NAME, mido.MetaMessage("track_name", name=name))]
+    if not part.is_drums or part.role.program:  # channel 10 plays the standard kit unless told another
+        events.append((0, PROGRAM, mido.Message("program_change", channel=channel, program=part.role.program)))
     events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=played.mix_level)))
     events += _expression(played.expression, channel, feel)
-    events += _pedal(part, played.pedal, channel, feel)
+    events += _pedal(chords, played.pedal, channel, feel)
     sounding: dict[int, list[tuple[int, int, int]]] = {}
-    for element in part.notes:
-        start_q = Fraction(element.offset)
-        end_q = start_q + Fraction(element.quarterLength)
-        # a chord's notes keep their own velocities (a kick and a hat struck together)
-        velocities = [n.volume.velocity for n in element.notes] if isinstance(element, chord.Chord) else [element.volume.velocity]
-        for written, velocity in zip(element.pitches, velocities):
-            nudge_ms = played.nudges_ms[start_q] + played.strums_ms.get((start_q, written.midi), 0)  # a strum's strings one by one
-            start, stop = feel.span(start_q, end_q, nudge_ms)
-            sounding.setdefault(written.midi, []).append((start, stop, velocity or 64))
-    for pitch, notes in sounding.items():
-        notes.sort()
-        for index, (start, stop, velocity) in enumerate(notes):
-            if index + 1 < len(notes):  # a timing offset never lets a note overlap its own repeat
-                stop = max(start + 1, min(stop, notes[index + 1][0]))
+    for start_q, length_q, notes in chords:  # a chord's notes keep their own velocities (a kick and a hat)
+        for note in notes:
+            nudge_ms = played.nudges_ms[start_q] + played.strums_ms.get((start_q, note.pitch), 0)  # a strum's strings one by one
+            start, stop = feel.span(start_q, start_q + length_q, nudge_ms)
+            sounding.setdefault(note.pitch, []).append((start, stop, note.velocity or 64))
+    for pitch, struck in sounding.items():
+        struck.sort()
+        for index, (start, stop, velocity) in enumerate(struck):
+            if index + 1 < len(struck):  # a timing offset never lets a note overlap its own repeat
+                stop = max(start + 1, min(stop, struck[index + 1][0]))
             events.append((stop, NOTE_OFF, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
             events.append((start, NOTE_ON, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))
     return _timed(events, feel.end_tick)
@@ -231,17 +234,18 @@ def _expression(curve: Sequence[tuple[Fraction, int]], channel: int, feel: _Feel
     return events
 
 
-def _pedal(part: stream.Part, pedal: Sequence[tuple[Fraction, Fraction]], channel: int,
-           feel: _Feel) -> list[tuple[int, int, mido.Message]]:
-    """CC64 for the part's ``pedal`` spans, each played over the notes it sustains: down just
-    after the first of them, up at the next span's first note when it follows within a beat
-    (the change at a new chord), else where its last note ends; the last span holds to the end
-    of the piece."""
+def _pedal(chords: list[tuple[Fraction, Fraction, list[NoteEvent]]], pedal: Sequence[tuple[Fraction, Fraction]],
+           channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
+    """CC64 for the part's ``pedal`` spans, each played over the notes it sustains (those struck
+    while it is down): down just after the first of them, up at the next span's first note when
+    it follows within a beat (the change at a new chord), else where its last note ends; the last
+    span holds to the end of the piece."""
+    onsets = [start for start, _, _ in chords]
     spans = []
-    for spanned in pedalled_notes(list(part.notes), pedal):
+    for start_q, end_q in pedal:
+        spanned = chords[bisect.bisect_left(onsets, start_q):bisect.bisect_left(onsets, end_q)]
         if spanned:
-            spans.append((min(Fraction(n.offset) for n in spanned),
-                          max(Fraction(n.offset) + Fraction(n.quarterLength) for n in spanned)))
+            spans.append((spanned[0][0], max(start + length for start, length, _ in spanned)))
     spans.sort()
     events: list[tuple[int, int, mido.Message]] = []
     for index, (start, last_end) in enumerate(spans):
