@@ -20,7 +20,7 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 check: setup
 	$(BIN)/python -m mypy
