@@ -485,7 +485,8 @@ def _readable(field_name: str, value: Any) -> str:
         return f"{value[0]}–{value[1]} BPM"
     if field_name == "style":
         chosen = f"chosen by: {', '.join(value['words'])}" if value["words"] else "the use case's"
-        return f"{value['name']} ({chosen})"
+        over = f", drums play {value['groove']}" if value.get("groove") else ""
+        return f"{value['name']} ({chosen}){over}"
     if field_name == "cues":
         return "; ".join(_describe_cue(cue) for cue in value) or "none"
     if field_name == "events":

@@ -283,7 +283,7 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "brief": brief.text,
         "kind": plan.kind,
         "preset": plan.preset,
-        "style": {"name": plan.style, "words": list(style_choice(brief)[1])},
+        "style": {"name": plan.style, "words": list(style_choice(brief)[1]), "groove": brief.groove or None},
         "duration_s": plan.duration_s,
         "mood": {"valence": plan.valence, "arousal": plan.arousal, "words": list(brief.mood_words)},
         "tempo_range": list(plan.tempo_range),

@@ -203,7 +203,7 @@ def test_each_style_is_chosen_by_its_words(style: str) -> None:
         assert brief.style == style, word
         assert not set(word.split()) & set(brief.ignored_words), word
         explained = explanation(brief, make_plan(brief, generator(1, brief)))
-        assert explained["style"] == {"name": style, "words": [word]}
+        assert explained["style"] == {"name": style, "words": [word], "groove": None}
 
 
 def test_the_longest_phrase_and_the_first_style_win() -> None:
@@ -226,7 +226,7 @@ def test_without_style_words_the_use_case_plays_its_own() -> None:
         brief = parse_text(text)
         plan = make_plan(brief, generator(1, brief))
         assert (brief.style, plan.style) == (None, style)
-        assert explanation(brief, plan)["style"] == {"name": style, "words": []}
+        assert explanation(brief, plan)["style"] == {"name": style, "words": [], "groove": None}
 
 
 def test_without_a_style_the_mood_chooses_one_and_brings_its_sound() -> None:
@@ -239,7 +239,7 @@ def test_without_a_style_the_mood_chooses_one_and_brings_its_sound() -> None:
 
     chill, explained = plan("chill groovy bed for a study stream")
     assert (chill.style, chill.bass_pattern, chill.harmony_vocabulary) == ("lo-fi hip hop", "boom_bap", "sevenths")
-    assert explained == {"name": "lo-fi hip hop", "words": ["chill"]} and any(r.role == "drums" for r in chill.roles)
+    assert explained == {"name": "lo-fi hip hop", "words": ["chill"], "groove": None} and any(r.role == "drums" for r in chill.roles)
     jazzy, _ = plan("relaxed jazzy underscore for an interview")
     assert jazzy.style == "jazz swing" and jazzy.bass_pattern == "walking"
     assert not any(r.role == "drums" for r in jazzy.roles)  # an underscore keeps out of the way
@@ -406,7 +406,7 @@ def test_the_command_lists_styles_and_explain_takes_a_style_flag(monkeypatch: py
                                                  "Tango Accordion", "Music Box", "aeolian_loop"))
     explained = runner.invoke(app, ["explain", "calm music for a video", "--style", "reggae", "--json"])
     assert explained.exit_code == 0
-    assert json.loads(explained.stdout)["style"] == {"name": "reggae", "words": ["reggae"]}
+    assert json.loads(explained.stdout)["style"] == {"name": "reggae", "words": ["reggae"], "groove": None}
     unknown = runner.invoke(app, ["explain", "calm music", "--style", "polka-step"])
     assert unknown.exit_code != 0
 
@@ -435,3 +435,42 @@ def test_each_style_score_plays_its_style(path: Path) -> None:
     midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
     drums = any(m.type == "note_on" and m.velocity and m.channel == 9 for track in midi.tracks for m in track)
     assert drums == (style.drums is not None and "drums" not in piece.brief.exclude)
+
+
+#: The hand percussion of "light percussion": shaker, tambourine, congas; a kit's kick, snares,
+#: hats, toms and cymbals are not.
+HAND_PERCUSSION = {54, 63, 64, 69, 70}
+
+
+@pytest.mark.parametrize(("text", "seed"), [
+    ("calm acoustic guitar with light percussion for a 30-second explainer", seed) for seed in (1, 2, 3)] + [
+    ("upbeat rock anthem with soft percussion, 20 seconds", 4),
+    ("warm corporate bed, piano and strings, gentle percussion, 40 seconds", 5),
+    ("jazz waltz with subtle percussion, 20 seconds", 6),
+])
+def test_light_percussion_is_hand_percussion_in_any_style(text: str, seed: int) -> None:
+    """"Light percussion" is a shaker, a tambourine and congas over the style, never the style's
+    full kit; read back from the written MIDI, and it plays through most of the piece."""
+    piece = compose(text, seed=seed)
+    assert piece.brief.groove == "hand percussion" and not piece.brief.ignored_words
+    assert explanation(piece.brief, piece.plan)["style"]["groove"] == "hand percussion"
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    keys, ticks = [], []
+    for track in midi.tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == "note_on" and message.velocity and message.channel == 9:
+                keys.append(message.note)
+                ticks.append(tick)
+    assert keys and set(keys) <= HAND_PERCUSSION, sorted(set(keys) - HAND_PERCUSSION)
+    seconds = [float(piece.plan.exact_seconds(Fraction(t, midi.ticks_per_beat))) for t in (min(ticks), max(ticks))]
+    assert seconds[1] - seconds[0] >= 0.6 * piece.plan.duration_s
+
+
+def test_every_motif_flavour_word_reads_as_a_mood() -> None:
+    """plan.toml's motif flavours are chosen by mood words: each must be one the brief reads
+    ("anthemic" and "soaring" were listed there but ignored in every brief)."""
+    for flavour, words in plan_data().motif_flavours.items():
+        for word in words:
+            assert word in parse_text(f"{word} music").mood_words, (flavour, word)

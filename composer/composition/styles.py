@@ -59,6 +59,10 @@ class Groove:
     fill: dict[str, tuple[int, ...]]
     crash: int = field(metadata=bounds(1, 127))
     rise: dict[str, int] = field(default_factory=dict)
+    #: The voice struck (at ``crash``) on each arrival: a kit's crash, a hand drummer's tambourine.
+    arrival: str = "crash"
+    #: The voices of the final hit of a piece that rings or buttons, with their velocities.
+    ending: dict[str, int] = field(default_factory=lambda: {"kick": 100, "crash": 105})
 
     def level_at(self, energy: float) -> Level | None:
         """The level playing at bar energy ``energy``: the highest whose energy it reaches, or
@@ -104,10 +108,12 @@ class Style:
 
 @dataclass(frozen=True)
 class StyleLibrary:
-    """``styles.toml``: the GM key of each drum voice, and the styles by name."""
+    """``styles.toml``: the GM key of each drum voice, the styles by name, and the grooves a
+    brief may ask for over any style ("light percussion"), by name."""
 
     drum_keys: dict[str, int]
     styles: dict[str, Style]
+    grooves: dict[str, Groove] = field(default_factory=dict)
 
 
 @cache
@@ -122,7 +128,8 @@ def style_library() -> StyleLibrary:
     raw = table("styles")
     styles = {name: record(Style, values, source, f"styles.{name}", name=name)
               for name, values in raw.get("styles", {}).items()}
-    library = record(StyleLibrary, {"drum_keys": raw.get("drum_keys")}, source, styles=styles)
+    grooves = {name: record(Groove, values, source, f"grooves.{name}") for name, values in raw.get("grooves", {}).items()}
+    library = record(StyleLibrary, {"drum_keys": raw.get("drum_keys")}, source, styles=styles, grooves=grooves)
     check_library(library)
     return library
 
@@ -190,20 +197,24 @@ def check_library(library: StyleLibrary) -> None:
                 raise data_error(source, f"{where}.palette.{role}",
                                  f"expected a role of {', '.join(PALETTE_ROLES)} with General MIDI programs 0–127")
         if style.drums is not None:
-            _check_groove(library, style, where)
+            _check_groove(library, style.drums, style.meter, f"{where}.drums")
+    for name, groove in library.grooves.items():
+        _check_groove(library, groove, (4, 4), f"grooves.{name}")
 
 
-def _check_groove(library: StyleLibrary, style: Style, where: str) -> None:
+def _check_groove(library: StyleLibrary, groove: Groove, bar: tuple[int, int], where: str) -> None:
+    """The groove's kit and voices are known, its grids one bar of ``bar`` (beats, unit) long."""
     source = data_file("styles")
-    groove = style.drums
-    assert groove is not None
     if groove.kit not in DRUM_KITS:
-        raise data_error(source, f"{where}.drums.kit", f"unknown kit {groove.kit!r} (known: {', '.join(DRUM_KITS)})")
-    bar_steps = int(Fraction(4 * style.meter[0], style.meter[1]) * STEPS_PER_BEAT)
+        raise data_error(source, f"{where}.kit", f"unknown kit {groove.kit!r} (known: {', '.join(DRUM_KITS)})")
+    for voice in (groove.arrival, *groove.ending):
+        if voice not in library.drum_keys:
+            raise data_error(source, where, f"unknown drum voice {voice!r} (known: {', '.join(library.drum_keys)})")
+    bar_steps = int(Fraction(4 * bar[0], bar[1]) * STEPS_PER_BEAT)
     grids = [(f"levels.{name}.steps", level.steps) for name, level in groove.levels.items()] + [("fill", groove.fill)]
     for key, grid in grids:
         for voice, steps in grid.items():
-            at = f"{where}.drums.{key}.{voice}"
+            at = f"{where}.{key}.{voice}"
             if voice not in library.drum_keys:
                 raise data_error(source, at, f"unknown drum voice (known: {', '.join(library.drum_keys)})")
             if key == "fill":
@@ -213,7 +224,7 @@ def _check_groove(library: StyleLibrary, style: Style, where: str) -> None:
             if not whole or any(not 0 <= v <= 127 for v in steps):
                 raise data_error(source, at, f"expected {expected} of velocity 0–127")
     if len({len(steps) for steps in groove.fill.values()}) != 1:
-        raise data_error(source, f"{where}.drums.fill", "every voice of a fill spans the same beats")
+        raise data_error(source, f"{where}.fill", "every voice of a fill spans the same beats")
     energies = [level.energy for level in groove.levels.values()]
     if not energies or energies != sorted(energies):
-        raise data_error(source, f"{where}.drums.levels", "needs levels, in rising energy")
+        raise data_error(source, f"{where}.levels", "needs levels, in rising energy")

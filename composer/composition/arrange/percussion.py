@@ -15,8 +15,8 @@ from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
 from composer.composition.styles import STEPS_PER_BEAT, Groove, drum_key
 
-#: General MIDI percussion keys (channel 10) of the hits every style shares: a stinger's roll
-#: and hit, the final hit and the crash on arrivals (the grooves name theirs in styles.toml).
+#: General MIDI percussion keys (channel 10) of a stinger's roll and hit (a groove names its own
+#: arrival and final hit in styles.toml).
 KICK, SNARE, CRASH = 36, 38, 49
 #: The voices that keep time through a fill: closed and pedal hi-hat, ride.
 TIMEKEEPERS = (42, 44, 51)
@@ -109,11 +109,11 @@ def _bar_hits(plan: Plan, groove: Groove, bar: int, energy: float, section_start
     the fill into the next section (the hats and ride keep time through it), the final kick
     and crash of a piece that rings or buttons."""
     if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
-        return [(Fraction(0), KICK, 100), (Fraction(0), CRASH, 105)]
+        return [(Fraction(0), drum_key(voice), velocity) for voice, velocity in groove.ending.items()]
     level = groove.level_at(max(energy, groove.entry))  # drums asked for below it play its first level
     hits = [] if level is None else grid_hits(level.steps, plan.bar_q, groove.rise, energy)
     if plan.bar_start_q(bar) in section_starts and energy >= FILL_ENERGY:
-        hits.append((Fraction(0), CRASH, groove.crash))
+        hits.append((Fraction(0), drum_key(groove.arrival), groove.crash))
     if plan.bar_start_q(bar + 1) in section_starts and energy >= FILL_ENERGY and plan.bar_q >= 3:
         fill_q = Fraction(len(next(iter(groove.fill.values()))), STEPS_PER_BEAT)
         fill_start = max(Fraction(0), plan.bar_q - fill_q)

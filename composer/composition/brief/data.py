@@ -23,6 +23,7 @@ from composer.base.errors import ComposerError
 from composer.base.records import record
 from composer.base.tables import data_error, data_file, read_toml
 from composer.composition.brief.model import KINDS, MAX_TEMPO_BPM, MIN_TEMPO_BPM
+from composer.composition.styles import style_library
 
 #: The roles a preset gives a General MIDI program (-1 leaves the role out), in playing order.
 ROLES = ("pad", "bass", "melody", "ostinato")
@@ -171,6 +172,9 @@ class Ensembles:
     kits: dict[str, int]
     #: Words that name a kit ("brushes"), with the kit's name.
     kit_words: dict[str, str]
+    #: Words that ask for a groove over any style ("light percussion"), with the groove's name
+    #: (``styles.toml`` [grooves]).
+    groove_words: dict[str, str]
     #: The programs that sound like singing, which "no vocals" leaves out.
     voices: tuple[int, ...]
 
@@ -254,6 +258,10 @@ def load_ensembles(file: Traversable) -> Ensembles:
     for word, kit in data.kit_words.items():
         if kit not in data.kits:
             raise data_error(file, f"kit_words.{word}", f"{kit!r} is not a kit (kits: {', '.join(data.kits)})")
+    grooves = style_library().grooves
+    for word, groove in data.groove_words.items():
+        if groove not in grooves:
+            raise data_error(file, f"groove_words.{word}", f"{groove!r} is not a groove of styles.toml (grooves: {', '.join(grooves)})")
     return data
 
 

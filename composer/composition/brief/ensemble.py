@@ -53,7 +53,7 @@ def names_drums(meanings: Sequence[Meaning]) -> bool:
     ...                                                               "calm piano, no drums")]
     [True, True, False]
     """
-    return any(m.category == "kits" or (m.category, m.value) == ("families", "drums") for m in meanings)
+    return any(m.category in ("kits", "grooves") or (m.category, m.value) == ("families", "drums") for m in meanings)
 
 
 def featured(meanings: Sequence[Meaning]) -> tuple[int, ...]:
@@ -88,6 +88,17 @@ def part_count(meanings: Sequence[Meaning]) -> int | None:
     2
     """
     return next((ensembles().counts[m.value] for m in meanings if m.category == "counts"), None)
+
+
+def groove(meanings: Sequence[Meaning]) -> str:
+    """The groove the brief asks for over any style ("light percussion"), or "" for the style's.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> groove(read_words(Reader("calm guitar with light percussion")).meanings), groove(read_words(Reader("drums")).meanings)
+    ('hand percussion', '')
+    """
+    return next((m.value for m in meanings if m.category == "grooves"), "")
 
 
 def kit(meanings: Sequence[Meaning]) -> str:

@@ -124,6 +124,9 @@ class Brief:
     names_drums: bool = False
     #: The drum kit the brief names (a kit of ``data/ensembles.toml``: "brush"); "" for the style's.
     kit: str = ""
+    #: The groove the brief asks for over any style (``styles.toml`` [grooves]: "light
+    #: percussion"); "" for the style's own.
+    groove: str = ""
     #: The style the brief names (a name in styles.toml) and the words that named it; None for
     #: the use case's own.
     style: str | None = None

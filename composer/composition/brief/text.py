@@ -11,7 +11,7 @@ from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
 from composer.composition.brief.events import find_events, resolve, stray_times
 from composer.composition.brief.ensemble import (alone, colours, ensemble, exclusions, family_notes, featured,
-                                                 instruments, kit, names_drums,
+                                                 groove, instruments, kit, names_drums,
                                                  part_count)
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
@@ -95,6 +95,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         ensemble=ensemble(meanings),
         part_count=part_count(meanings),
         kit=kit(meanings),
+        groove=groove(meanings),
         names_drums=names_drums(meanings),
         style=named_style.name,
         style_words=named_style.words,

@@ -32,7 +32,7 @@ _BESIDE = re.compile(r"(?:\s|-|\b(?:a|an|the)\b)*")
 #: The meanings the words inside a named ensemble ("jazz trio") or kit ("jazz drums") keep: not
 #: as instruments or counts, since the ensemble or kit says who plays.
 _NOT_INSIDE_ENSEMBLES = frozenset({"instruments", "families", "filler", "exclude", "modifiers", "solo", "only",
-                                   "counts", "ensembles", "kits"})
+                                   "counts", "ensembles", "kits", "grooves"})
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Meaning:
 
     ``category`` is a lexicon table ("moods", "instruments", "kinds", …), "preset", "colours",
     "shape", "filler", "exclude" for what an exclusion word took, "ensembles", "counts" and
-    "kits" (``data/ensembles.toml``), or "solo" and "only" for a solo word beside an instrument, whose
+    "kits" and "grooves" (``data/ensembles.toml``), or "solo" and "only" for a solo word beside an instrument, whose
     value is that instrument's phrase. ``value`` is the name the phrase stands for (a kind,
     preset, colour, shape verb or family); for the words whose lexicon value is a number (moods,
     modifiers, instruments, meters, counts) it is the word itself.
@@ -102,7 +102,7 @@ def read_words(reader: Reader) -> Words:
                 intensity = 1.0
         else:
             meanings += [Meaning(position, phrase, category, value, intensity) for category, value in entries]
-            if "ensembles" in categories or "kits" in categories:
+            if "ensembles" in categories or "kits" in categories or "grooves" in categories:
                 meanings += _inside_ensemble(position, phrase)
             intensity = 1.0
         excluding = False
@@ -247,6 +247,7 @@ def _vocabulary() -> Iterator[tuple[str, str, str]]:
         yield from ((word, "ensembles", ensemble.name) for word in ensemble.words)
     yield from ((word, "counts", word) for word in players.counts)
     yield from ((word, "kits", kit) for word, kit in players.kit_words.items())
+    yield from ((word, "grooves", groove) for word, groove in players.groove_words.items())
     yield from ((word, "solo", word) for word in players.solo_words)
     yield from ((word, "only", word) for word in players.only_words)
     for verb, phrases in lex.shape.verbs.items():

@@ -70,7 +70,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         motif_flavour=motif_flavour(brief),
         swing=swing(brief, timing.meter),
         style=style.name,
-        groove=groove_for(style, roles),
+        groove=groove_for(style, roles, brief.groove),
         bass_pattern=style.bass,
         comping=style.comping,
         harmony_vocabulary=style.harmony,

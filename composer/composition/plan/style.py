@@ -14,7 +14,7 @@ from composer.composition.brief import Brief, ensembles
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Role
 from composer.composition.plan.sound import DRUM_CHANNEL
-from composer.composition.styles import Groove, Style, styles
+from composer.composition.styles import Groove, Style, style_library, styles
 
 
 def style_choice(brief: Brief) -> tuple[str, tuple[str, ...]]:
@@ -64,18 +64,24 @@ def with_style_drums(roles: tuple[Role, ...], brief: Brief, style: Style) -> tup
     brief names are asked for: they play even where the energy stays under the groove's first level."""
     if style.drums is None and not brief.names_drums:
         return tuple(role for role in roles if role.role != "drums")
-    own = style.drums.kit if style.drums is not None else "standard"
+    groove = groove_for(style, roles, brief.groove)
+    own = groove.kit if groove is not None else "standard"
     kit = Role("drums", kit_program(brief.kit or own), DRUM_CHANNEL, asked=brief.names_drums)
     return tuple(kit if role.role == "drums" else role for role in roles)
 
 
-def groove_for(style: Style, roles: tuple[Role, ...]) -> Groove | None:
-    """The groove the drums play: the style's, or, where drums named play in a style without a
-    kit ("solo piano with drums"), the default style's.
+def groove_for(style: Style, roles: tuple[Role, ...], asked: str = "") -> Groove | None:
+    """The groove the drums play: the one the brief ``asked`` for over any style ("light
+    percussion": styles.toml [grooves]), else the style's, or, where drums named play in a style
+    without a kit ("solo piano with drums"), the default style's.
 
     >>> groove_for(styles()["solo piano"], (Role("drums", 0, DRUM_CHANNEL),)) is not None
     True
+    >>> groove_for(styles()["rock"], (Role("drums", 0, DRUM_CHANNEL),), "hand percussion").arrival
+    'tambourine'
     """
+    if asked and any(role.role == "drums" for role in roles):
+        return style_library().grooves[asked]
     if style.drums is not None or not any(role.role == "drums" for role in roles):
         return style.drums
     return styles()[plan_data().styles.default].drums
