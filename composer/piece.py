@@ -275,7 +275,7 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
     >>> brief = build_brief("calm piano for a 20-second interview", {})
     >>> fields = understood(brief, make_plan(brief, generator(3, brief)))
     >>> fields["kind"], fields["preset"], fields["duration_s"], fields["meter"], fields["style"]
-    ('underscore', 'interview', 20.0, '4/4', {'name': 'pop', 'words': []})
+    ('underscore', 'interview', 20.0, '4/4', {'name': 'pop', 'words': [], 'groove': None})
     >>> [instrument["name"] for instrument in fields["instruments"]]
     ['Pad 2 (warm)', 'Acoustic Bass', 'Acoustic Grand Piano']
     """
