@@ -248,7 +248,8 @@ def compose(
         help="Base name of the files, e.g. --name launch-v1 writes launch-v1.mid/.wav/.json "
              "(default: the brief's first words and the seed): a plain file name in any script, at most "
              f"{MAX_NAME_BYTES} bytes, no folders (those go in --out). It is also the title in the MIDI file "
-             "(as UTF-8) and the audio tags.", show_default=False)] = None,
+             "(as UTF-8) and the audio tags. A set already there under the name is replaced whole, as a "
+             "re-cut lands where the edit links to it; give another name to keep both.", show_default=False)] = None,
     kind: Kind = None,
     duration: Duration = None,
     tempo: Tempo = None,
@@ -544,7 +545,8 @@ def render(
     midi_file: Annotated[Path, typer.Argument(help="Any Standard MIDI File, e.g. out/launch.mid or a DAW export.")],
     out_file: Annotated[Optional[Path], typer.Option(
         "--out", help="Audio file to write (.wav/.flac/.ogg/.mp3), default: beside the MIDI as .wav; "
-                      "with --format, its name with each format's suffix.",
+                      "with --format, its name with each format's suffix. A file already there is replaced "
+                      "(whole, once the new one is written).",
         show_default=False)] = None,
     soundfont: Soundfont = None,
     duration: Annotated[Optional[float], typer.Option(

@@ -354,3 +354,35 @@ def test_ogg_and_float_stems_are_byte_identical_across_runs(tmp_path, small_soun
         time.sleep(1.1)  # the PEAK chunk's time stamp counts seconds
     assert made[0] == made[1] and len(made[0]) == 4
 
+
+
+@pytest.mark.parametrize(("full", "named"), [("out", "--out"), ("scratch", "TMPDIR")])
+def test_a_render_that_would_fill_the_disk_is_refused_before_it_starts(tmp_path, monkeypatch, full, named):
+    """Free space is checked where the files go and where stems are rendered to scratch, with the
+    estimate in the one line, before anything is rendered; nothing is left behind. A full disk is
+    made by reporting one: filling a real disk in CI would fill the machine's."""
+    import composer.audio.deliver as delivery
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    real = shutil.disk_usage
+
+    def disk_usage(path: Any) -> Any:
+        usage = real(path)
+        crowded = Path(path).is_relative_to(tmp_path / "out" if full == "out" else scratch)
+        return usage._replace(free=10 * 2**20) if crowded else usage
+
+    monkeypatch.setattr(delivery.shutil, "disk_usage", disk_usage)
+    before = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        result = runner.invoke(app, ["compose", "calm piano, 60 seconds", "--seed", "1", "--stems", "--out", str(tmp_path / "out"),
+                                     "--soundfont", str(soundfonts.bundled_soundfont())])
+    finally:
+        os.chdir(before)
+    assert isinstance(result.exception, ComposerError), result.output
+    message = str(result.exception)
+    assert "not enough free space" in message and "MB" in message and named in message and "\n" not in message
+    assert not (tmp_path / "out").exists() and not any(scratch.iterdir())

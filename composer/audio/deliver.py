@@ -3,12 +3,16 @@ every asked format and as stems, all or nothing, each written file measured as i
 
 `composer compose`, `composer render` and ``Piece.render`` all deliver through :func:`deliver`;
 :func:`mix` is its first half, the mastered audio kept in memory. One written file's format,
-tags and measures are formats.py's; the loudness targets live here.
+tags and measures are formats.py's. Before a render, the free space is checked where its
+files and its stems' scratch files will go.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,11 @@ from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audi
 from composer.base.errors import ComposerError
 from composer.base.files import staged
 
+#: Bytes per sample, per channel, a written file takes at most: PCM at its depth (FLAC no more),
+#: the lossy formats far less (320 kb/s MP3 at 44.1 kHz stereo is 0.45), a float stem 4.
+BYTES_PER_SAMPLE = {"wav": 2, "flac": 2, "ogg": 0.5, "mp3": 0.5, "stem": 4}
+#: Space to leave over the estimate, for the file system's own needs and the report, MIDI and score.
+SPACE_MARGIN_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,8 @@ def deliver(
         raise ComposerError(f"audio targets {[str(t) for t in targets]} need one file per format",
                             "name one file per format, e.g. cue.wav and cue.mp3")
     extra = dict(beside or {})
+    check_free_space(rendering.duration_s, rendering.sample_rate, formats, bit_depth, len(stems or {}),
+                     targets[0].parent)
     stem_targets = stem_paths(targets[0].parent, targets[0].stem, list(stems or {}))
     stem_folder = [stem_targets[0].parent] if stem_targets else []  # replaced whole
     with staged([*targets, *stem_folder, *extra]) as staging:
@@ -123,6 +134,45 @@ def deliver(
         for temporary, content in zip(staging[len(targets) + len(stem_folder) :], extra.values()):
             temporary.write_bytes(content if isinstance(content, bytes) else content(delivered))
     return delivered
+
+
+def space_needed_bytes(duration_s: float, sample_rate: int, formats: Sequence[str], bit_depth: int | None,
+                       stem_count: int) -> tuple[int, int]:
+    """(bytes in the output folder, bytes of scratch files in the system's temporary folder) a
+    render of ``duration_s`` seconds needs at most: each format's file and each float stem, and
+    each stem rendered once to scratch (float) before it is scaled and written.
+
+    >>> [round(b / 2**20) for b in space_needed_bytes(3600, 44100, ["wav", "mp3"], None, 4)]
+    [5602, 4845]
+    """
+    samples = math.ceil(duration_s * sample_rate) * 2
+    depth = (bit_depth or 16) / 8
+    written = sum(depth if name in ("wav", "flac") else BYTES_PER_SAMPLE[name] for name in formats)
+    stems = stem_count * BYTES_PER_SAMPLE["stem"]
+    return math.ceil(samples * (written + stems)), math.ceil(samples * stems)
+
+
+def check_free_space(duration_s: float, sample_rate: int, formats: Sequence[str], bit_depth: int | None,
+                     stem_count: int, folder: Path) -> None:
+    """A clear error, before anything is rendered, where ``folder`` or the temporary folder has
+    less free space than the render needs (see :func:`space_needed_bytes`) and a margin."""
+    out_bytes, scratch_bytes = space_needed_bytes(duration_s, sample_rate, formats, bit_depth, stem_count)
+    scratch = Path(tempfile.gettempdir())
+    for place, needed, fix in ((folder, out_bytes, "free some space there or choose another --out"),
+                               (scratch, scratch_bytes, "free some space there or set TMPDIR to a roomier folder")):
+        if not needed:
+            continue
+        existing = next((p for p in (place, *place.parents) if p.exists()), Path("/"))
+        free = shutil.disk_usage(existing).free
+        if free < needed + SPACE_MARGIN_BYTES:
+            raise ComposerError(f"not enough free space in {place}: this render needs about {_megabytes(needed)} "
+                                f"({duration_s:g} s at {sample_rate} Hz as {', '.join(formats)}"
+                                f"{f' and {stem_count} stems' if stem_count else ''}), {_megabytes(free)} is free",
+                                fix)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.0f} MB"
 
 
 def _format(target: Path) -> str:
