@@ -304,7 +304,9 @@ def test_explain_against_the_earlier_version_says_which_bars_changed(tmp_path) -
     plan = earlier.plan
     first_hit_bar = next(bar + 1 for bar in range(plan.bars) if plan.seconds(plan.bar_start_q(bar)) > 19.999)
     moved = changes("0:20", "0:47")
-    assert moved["same_bars"] == f"1–{first_hit_bar - 1}" and moved["changed_bars"].startswith(str(first_hit_bar))
+    # after the first hit a bar may still play as before where nothing in it moved (a held chord alone)
+    assert moved["same_bars"].split(", ")[0] == f"1–{first_hit_bar - 1}"
+    assert moved["changed_bars"].startswith(str(first_hit_bar))
     assert moved["first_change_s"] == pytest.approx(20, abs=0.001)
     assert changes("0:20", "0:45") == {"same_bars": f"1–{earlier.plan.bars}", "changed_bars": "none",
                                        "first_change_s": None}

@@ -25,6 +25,15 @@ STEPWISE_SHARE = (0.58, 0.82)
 #: How far outside that aim a draft may be and still keep DESIGN.md's 55–85 % rule.
 STEPWISE_MARGIN = 0.03
 THEME_DRAFTS = 24
+#: The most phrases drafted together: a longer span is drafted this many phrases at a time, so a
+#: draft's chance to keep every rule, and so the drafts a span needs, do not fall with its length
+#: (one 20-minute span took 7 whole-piece drafts where 3 minutes took 1: cost grew faster than length).
+DRAFT_PHRASES = 8
+#: Drafts in a row that may fail to beat the best before a span keeps it, once the best keeps the
+#: stepwise band and the motif's returns: where a span cannot keep the rest (a phrase that repeats
+#: an earlier one, a strong note a chord change leaves off the chord), all its drafts miss alike,
+#: and drafting on would cost 24 spans for nothing.
+DRAFT_PATIENCE = 6
 #: Strong-beat notes a draft may leave off the chord (appoggiaturas) before it counts as a miss.
 OFF_CHORD_SHARE = 0.1
 _Miss = tuple[float, float, float, int, float]
@@ -66,13 +75,13 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
         spots = list(_phrase_spots(plan, motif))
         spans = _spans(plan, spots)
         writer.write(spans[0], random.Random(f"{seeds[draft]}:0"))
-        return _miss(line, 0, len(motif.rhythm), _wanted(plan, spots) if len(spans) == 1 else 0)
+        return _miss(line, 0, len(motif.rhythm), _returns_by(plan, spots, 0, len(spans)))
 
     if spans:
         _keep_best(writer, first_span)
     for index, span in enumerate(spans[1:], start=1):
         first = len(line.notes)
-        returns = _wanted(plan, spots) if index == len(spans) - 1 else 0
+        returns = _returns_by(plan, spots, index, len(spans))
 
         def later_span(draft: int, span: list[_PhraseSpot] = span, index: int = index) -> _Miss:
             writer.write(span, random.Random(f"{seeds[draft]}:{index}"))
@@ -88,7 +97,9 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
 
 def _keep_best(writer: _Writer, draft_span: Callable[[int], _Miss]) -> None:
     """Write a span's drafts (``draft_span(k)`` writes draft k and says its miss) from the
-    writer's present state until one keeps every rule, leaving the writer as the best left it."""
+    writer's present state until one keeps every rule, or (the best in the stepwise band, with
+    the motif's returns) ``DRAFT_PATIENCE`` drafts in a row do no better, leaving the writer as
+    the best left it."""
     start = writer.state()
     best: tuple[_Miss, int] | None = None
     for draft in range(THEME_DRAFTS):
@@ -98,8 +109,10 @@ def _keep_best(writer: _Writer, draft_span: Callable[[int], _Miss]) -> None:
             best = (miss, draft)
         if miss == PERFECT:
             return
+        if draft - best[1] >= DRAFT_PATIENCE and best[0][0] == 0 and best[0][3] == 0:
+            break
     assert best is not None
-    if best[1] != THEME_DRAFTS - 1:
+    if best[1] != draft:
         writer.restore(start)
         draft_span(best[1])
 
@@ -110,14 +123,24 @@ def _wanted(plan: Plan, spots: list[_PhraseSpot]) -> int:
     return min(MOTIF_RETURNS, len(spots)) if plan.kind == "thematic" else 0
 
 
+def _returns_by(plan: Plan, spots: list[_PhraseSpot], index: int, count: int) -> int:
+    """Whole statements of the motif the melody wants by the end of span ``index`` of ``count``:
+    all it wants by the last, and one in the first, so the motif is heard from the start (what a
+    span wants depends on the spans before it only, and on whether it is the last)."""
+    return _wanted(plan, spots) if index == count - 1 else min(_wanted(plan, spots), 1) if index == 0 else 0
+
+
 def _spans(plan: Plan, spots: list[_PhraseSpot]) -> list[list[_PhraseSpot]]:
     """The phrases grouped by the picture's moments (hits, turns, the edges of stops and
-    drop-outs, a build's arrival) they follow: one group where the plan has none."""
+    drop-outs, a build's arrival) they follow, one group where the plan has none; a group of
+    more than ``DRAFT_PHRASES`` phrases split into runs of that many from its start (so a run
+    depends only on the moments before it)."""
     moments = sorted({e.moment_q for e in plan.events} | {e.end_q for e in plan.events if e.kind in ("stop", "dip")})
     groups: dict[int, list[_PhraseSpot]] = {}
     for spot in spots:
         groups.setdefault(sum(1 for q in moments if q <= spot.start_q), []).append(spot)
-    return [groups[key] for key in sorted(groups)]
+    return [groups[key][start:start + DRAFT_PHRASES] for key in sorted(groups)
+            for start in range(0, len(groups[key]), DRAFT_PHRASES)]
 
 
 def _miss(line: Line, first: int, motif_notes: int, returns: int) -> _Miss:
