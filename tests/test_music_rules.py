@@ -49,9 +49,9 @@ BRIEFS = [
 PRODUCT_VIDEO = BRIEFS[0]
 UNDERSCORE_BRIEFS = [b for b in BRIEFS if build_brief(b, {}).kind == "underscore"]
 
-RULES = settings(max_examples=100, deadline=None, derandomize=True)
+RULES = settings(max_examples=75, deadline=None, derandomize=True)
 #: Rules at any duration compose up to ten-minute pieces; the corpus already covers 240 pieces.
-ANY_DURATION = settings(max_examples=40, deadline=None, derandomize=True)
+ANY_DURATION = settings(max_examples=30, deadline=None, derandomize=True)
 SEEDS = st.integers(0, 2**31)
 ANY_BRIEF = st.sampled_from(BRIEFS)
 DURATIONS = st.floats(2, 600)
