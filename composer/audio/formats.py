@@ -29,7 +29,6 @@ from composer.base.errors import ComposerError
 AUDIO_FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_24"), ".ogg": ("OGG", "VORBIS"),
                  ".mp3": ("MP3", "MPEG_LAYER_III")}
 LOSSLESS = (".wav", ".flac")
-#: Bit depths for WAV and FLAC.
 #: Stems keep levels over full scale (they are the mix before its limiter), so they are float.
 STEM_SUBTYPE = "FLOAT"
 #: How many times a lossy file is encoded again, lower, when the codec pushed its peak over.

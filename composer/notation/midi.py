@@ -8,7 +8,7 @@ channel 10 (with their GM2 kit's program unless it is the standard kit), and fro
 performance its mix level (CC7), its expression curve (CC11) and, for pianos, the sustain pedal
 (CC64). The file is written from the typed parts, not from the music21 Score: the Score is the
 written page (spelling, clefs, beams), which sounding notes do not need, and building it was
-two fifths of composing. Both say the same things, as the score's own tests check.
+two fifths of composing. Both say the same things (tests/test_midi.py reads one against the other).
 
 Times stay exact (``Fraction`` quarter notes) until they become ticks here, and this is where
 the performance is added: swing moves the second eighth of each beat later, and each onset is
@@ -18,7 +18,6 @@ after it, so the first and last notes stay exactly on the start and end.
 
 from __future__ import annotations
 
-import bisect
 import io
 from collections.abc import Sequence
 from fractions import Fraction
@@ -29,7 +28,7 @@ from music21 import key
 
 from composer.composition.arrange import NoteEvent, PartPerformance, PartSpec, Performance
 from composer.composition.plan import Plan, music21_key
-from composer.notation.score import part_names, section_marks
+from composer.notation.score import part_names, pedalled, section_marks
 
 TICKS_PER_BEAT = 960
 #: How often a changing expression curve is sent, in ticks (a sixteenth note).
@@ -111,10 +110,9 @@ def parts_to_midi(plan: Plan, parts: Sequence[PartSpec], performance: Performanc
 
 def _struck(part: PartSpec) -> list[tuple[Fraction, Fraction, list[NoteEvent]]]:
     """The part's notes as they are struck together: (onset, length, notes) per group of notes
-    sharing both, as the score writes them (one chord each), in order of onset."""
-    groups = [(start, length, list(notes)) for (start, length), notes
-              in groupby(part.notes, key=lambda n: (n.start_q, n.length_q))]
-    return sorted(groups, key=lambda group: group[0])
+    sharing both, as the score writes them (one chord each), in order of onset (the part's)."""
+    return [(start, length, list(notes)) for (start, length), notes
+            in groupby(part.notes, key=lambda n: (n.start_q, n.length_q))]
 
 
 class _Feel:
@@ -240,10 +238,8 @@ def _pedal(chords: list[tuple[Fraction, Fraction, list[NoteEvent]]], pedal: Sequ
     while it is down): down just after the first of them, up at the next span's first note when
     it follows within a beat (the change at a new chord), else where its last note ends; the last
     span holds to the end of the piece."""
-    onsets = [start for start, _, _ in chords]
     spans = []
-    for start_q, end_q in pedal:
-        spanned = chords[bisect.bisect_left(onsets, start_q):bisect.bisect_left(onsets, end_q)]
+    for spanned in pedalled(chords, [start for start, _, _ in chords], pedal):
         if spanned:
             spans.append((spanned[0][0], max(start + length for start, length, _ in spanned)))
     spans.sort()

@@ -2,18 +2,20 @@
 
 Each part carries its General MIDI program and channel on its ``Instrument``; the first part
 carries tempo, meter, key and a rehearsal mark per section; a piano part carries its pedal
-marks. MusicXML is written from this score, MIDI from it and the arrangement's
-``Performance`` (swing, micro-timing, expression, mix), which never goes into the score.
+marks. MusicXML is written from this score. MIDI is written from the same parts and the
+arrangement's ``Performance`` (swing, micro-timing, expression, mix), which never goes into the
+score; both name parts (:func:`part_names`), mark sections (:func:`section_marks`) and find a
+pedal's notes (:func:`pedalled`) here, so they say the same.
 """
 
 from __future__ import annotations
 
 import bisect
-
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import partial
 from itertools import groupby
+from typing import TypeVar
 
 from music21 import chord, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
@@ -61,28 +63,29 @@ def build_score(plan: Plan, parts: Sequence[PartSpec], chords: list[ChordSpan], 
 
 def _pedal_marks(part: stream.Part, spans: Sequence[tuple[Fraction, Fraction]]) -> None:
     """A sustain-pedal mark over the notes of each pedal span (start, end in quarter notes)."""
-    for spanned in pedalled_notes(list(part.notes), spans):
+    struck = sorted(part.notes, key=lambda n: n.offset)
+    for spanned in pedalled(struck, [Fraction(n.offset) for n in struck], spans):
         if spanned:
             mark = expressions.PedalMark(spanned)
             mark.pedalType = expressions.PedalType.Sustain
             part.insert(0, mark)
 
 
-def pedalled_notes(notes: Sequence[note.GeneralNote],
-                   spans: Sequence[tuple[Fraction, Fraction]]) -> list[list[note.GeneralNote]]:
-    """For each pedal span (start, end in quarter notes), the notes (and chords) it sustains:
-    those struck while it is down. Found by bisection, so a long piece costs no more per bar.
+Struck = TypeVar("Struck")
 
-    >>> from music21 import note
-    >>> struck = [note.Note(60, quarterLength=1) for _ in range(4)]
-    >>> for at, n in enumerate(struck):
-    ...     n.offset = at
-    >>> [len(group) for group in pedalled_notes(struck, [(Fraction(0), Fraction(2)), (Fraction(2), Fraction(9))])]
-    [2, 2]
+
+def pedalled(struck: Sequence[Struck], onsets_q: Sequence[Fraction],
+             spans: Sequence[tuple[Fraction, Fraction]]) -> list[Sequence[Struck]]:
+    """For each pedal span (start, end in quarter notes), what it sustains of ``struck`` (notes
+    or chords, with their sorted onsets ``onsets_q``): those struck while it is down. Found by
+    bisection, so a long piece costs no more per bar.
+
+    >>> [list(group) for group in pedalled("abcd", [Fraction(n) for n in range(4)],
+    ...                                    [(Fraction(0), Fraction(2)), (Fraction(2), Fraction(9))])]
+    [['a', 'b'], ['c', 'd']]
     """
-    ordered = sorted(notes, key=lambda n: n.offset)
-    offsets = [Fraction(n.offset) for n in ordered]
-    return [ordered[bisect.bisect_left(offsets, start_q):bisect.bisect_left(offsets, end_q)] for start_q, end_q in spans]
+    return [struck[bisect.bisect_left(onsets_q, start_q):bisect.bisect_left(onsets_q, end_q)]
+            for start_q, end_q in spans]
 
 
 def _names_at(plan: Plan, chords: list[ChordSpan], starts: list[Fraction], at_q: Fraction) -> dict[int, str]:

@@ -76,7 +76,7 @@ def ensemble(meanings: Sequence[Meaning]) -> str:
     >>> ensemble(read_words(Reader("romantic string quartet")).meanings)
     'string quartet'
     """
-    return next((m.value for m in meanings if m.category == "ensembles"), "")
+    return _named(meanings, "ensembles")
 
 
 def part_count(meanings: Sequence[Meaning]) -> int | None:
@@ -98,7 +98,7 @@ def groove(meanings: Sequence[Meaning]) -> str:
     >>> groove(read_words(Reader("calm guitar with light percussion")).meanings), groove(read_words(Reader("drums")).meanings)
     ('hand percussion', '')
     """
-    return next((m.value for m in meanings if m.category == "grooves"), "")
+    return _named(meanings, "grooves")
 
 
 def kit(meanings: Sequence[Meaning]) -> str:
@@ -109,7 +109,7 @@ def kit(meanings: Sequence[Meaning]) -> str:
     >>> kit(read_words(Reader("happy jazz trio with brushes")).meanings), kit(read_words(Reader("jazz trio")).meanings)
     ('brush', '')
     """
-    return next((m.value for m in meanings if m.category == "kits"), "")
+    return _named(meanings, "kits")
 
 
 def exclusions(meanings: Sequence[Meaning]) -> tuple[str, ...]:
@@ -150,3 +150,9 @@ def family_notes(meanings: Sequence[Meaning]) -> list[str]:
         elif meaning.category == "families":
             notes.append(f"'{meaning.phrase}' noted: {meaning.value} play where the style uses them")
     return notes
+
+
+def _named(meanings: Sequence[Meaning], category: str) -> str:
+    """The value of the brief's first meaning of ``category`` (an ensemble, kit or groove named
+    by its words), or "" where it names none."""
+    return next((m.value for m in meanings if m.category == category), "")
