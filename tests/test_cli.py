@@ -246,6 +246,9 @@ def test_json_output_stays_clean_on_ci_machines(ci, tmp_path):
     evaluated = run_composer("evaluate", str(tmp_path / "s.mid"), "--json", env={"CI": ci})
     assert evaluated.code == 0, evaluated.stderr
     assert json.loads(evaluated.stdout)["duration_s"] == pytest.approx(4.0)
+    listed = run_composer("soundfonts", env={"CI": ci})  # finds pretty_midi's own soundfont
+    assert listed.code == 0 and listed.stdout.strip(), listed.stderr
+    assert all(line.startswith(("default ", "  ")) for line in listed.stdout.splitlines()), listed.stdout
 
 
 def test_explain_plans_what_compose_writes(tmp_path):

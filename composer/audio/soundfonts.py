@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 
 from composer.base.errors import ComposerError
@@ -47,8 +47,11 @@ class FoundSoundfont:
 
 
 def bundled_soundfont() -> Path:
-    """The TimGM6mb.sf2 that the pretty_midi package ships."""
-    return Path(str(resources.files("pretty_midi").joinpath("TimGM6mb.sf2")))
+    """The TimGM6mb.sf2 that the pretty_midi package ships, found without importing pretty_midi
+    (which loads pyfluidsynth, and that prints to stdout when ``$CI`` is set)."""
+    spec = find_spec("pretty_midi")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    return Path(folders[0] if folders else ".") / "TimGM6mb.sf2"
 
 
 def find_soundfonts() -> list[FoundSoundfont]:

@@ -31,11 +31,11 @@ from functools import cache
 from typing import cast
 from itertools import groupby
 
-import pretty_midi
 from music21 import chord, clef, dynamics, instrument, key, meter, note, percussion, spanner, stream
 from music21.common.types import StepName
 from music21.musicxml.m21ToXml import GeneralObjectExporter
 
+from composer.base.quiet import quiet_import
 from composer.base.tables import table
 from composer.composition.arrange import Performance
 from composer.composition.plan import Plan
@@ -309,7 +309,7 @@ def _name_drums(document: bytes, part_ids: list[str]) -> bytes:
             score_part.remove(old)
         for drum in sorted(used):
             named = ElementTree.SubElement(score_part, "score-instrument", id=f"{part_id}-I{drum}")
-            ElementTree.SubElement(named, "instrument-name").text = pretty_midi.note_number_to_drum_name(drum)
+            ElementTree.SubElement(named, "instrument-name").text = quiet_import("pretty_midi").note_number_to_drum_name(drum)
         for drum in sorted(used):
             played = ElementTree.SubElement(score_part, "midi-instrument", id=f"{part_id}-I{drum}")
             ElementTree.SubElement(played, "midi-channel").text = channel
