@@ -25,8 +25,11 @@ MUTED_Q = Fraction(1, 8)
 
 def comped(plan: Plan, chords: list[ChordSpan], role: Role, rng: random.Random) -> list[NoteEvent]:
     """The style's comping pattern bar by bar over every chord but a final one, which is struck
-    once and rings."""
-    return patterned(plan, chords, role, arrangement_data().players.comping[plan.comping], rng)
+    once and rings; a guitar plays its own pattern for a keyboard's (it strums block and broken
+    chords: a pop guitar picking piano arpeggios sounds like neither)."""
+    players = arrangement_data().players
+    name = players.guitar_comping.get(plan.comping, plan.comping) if role.program in GUITARS else plan.comping
+    return patterned(plan, chords, role, players.comping[name], rng)
 
 
 def patterned(plan: Plan, chords: list[ChordSpan], role: Role, pattern: Pattern, rng: random.Random,

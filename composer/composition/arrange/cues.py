@@ -1,8 +1,9 @@
 """The picture's events as the players play them, after every part is written: a stop cuts
 every part (only the room rings on), a drop-out leaves the layers it keeps (the melody rests),
 and a hit is a tutti accent on its downbeat, every part striking a chord tone together after
-half a beat's breath, given weight by the kit's kick and crash, the timpani's root and the
-bass's root an octave down, and announced by a roll (snare or timpani) swelling into it.
+half a beat's breath, given weight by the kit's kick and crash (a hand percussionist's own
+final strokes), the timpani's root and the bass's root an octave down, and announced by a roll
+(snare, congas or timpani) swelling into it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from composer.composition.arrange.parts import SIXTEENTH, NoteEvent, PartSpec, e
 from composer.composition.arrange.percussion import BUTTON_Q, SNARE, TIMPANI_RANGE
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.plan import PlacedEvent, Plan
-from composer.composition.styles import drum_key
+from composer.composition.styles import Groove, drum_key
 
 #: How hard a hit is struck: from HIT_FLOOR at no energy to HIT_FLOOR + HIT_RISE at full, so a
 #: hit in a quiet underscore lands without jolting the voice over it; and how long its chord
@@ -149,10 +150,11 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
     velocity = hit_velocity(plan, at_q)
     is_hit = at_q != plan.music_q
     if part.is_drums:
-        struck = [NoteEvent(at_q, HIT_LENGTH_Q, drum_key(voice), velocity) for voice in ("kick", "crash")]
+        voices, roll_key, fill_keys = _hit_voices(plan.groove)
+        struck = [NoteEvent(at_q, HIT_LENGTH_Q, drum_key(voice), velocity) for voice in voices]
         kept = [n for n in part.notes if not (n.start_q == at_q and n.pitch in {s.pitch for s in struck})]
-        if is_hit and not _fills(kept, at_q):
-            kept += _roll(at_q, SNARE, velocity)
+        if is_hit and not _fills(kept, at_q, fill_keys):
+            kept += _roll(at_q, roll_key, velocity)
         return PartSpec(part.role, tuple(sorted(kept + struck, key=lambda n: (n.start_q, n.pitch))))
     if part.role.role == "timpani":
         root = TIMPANI_RANGE[0] + (chord.root_pc - TIMPANI_RANGE[0]) % 12
@@ -184,10 +186,33 @@ def _accented(part: PartSpec, chord: ChordSpan, at_q: Fraction, plan: Plan) -> P
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
 
 
-def _fills(notes: Sequence[NoteEvent], at_q: Fraction) -> bool:
-    """Whether the kit already plays a fill into ``at_q``: two or more strokes of snare or toms
-    in the beat before it (hats, ride and shakers keep time; they are not a fill)."""
-    return sum(1 for n in notes if at_q - PICKUP_Q <= n.start_q < at_q and n.pitch in FILL_KEYS) >= 2
+def _hit_voices(groove: Groove | None) -> tuple[tuple[str, ...], int, frozenset[int]]:
+    """What the drummer strikes a hit with, rolls into it on and counts as a fill: a kit's kick
+    and crash and snare roll, or a groove's own final hit and fill voices where it has no
+    snare (a hand percussionist's congas and tambourine; he has no kick to strike).
+
+    >>> from composer.composition.styles import style_library
+    >>> voices, roll, _ = _hit_voices(style_library().grooves["hand percussion"])
+    >>> voices, roll
+    (('low_conga', 'tambourine'), 63)
+    """
+    if groove is None or SNARE in _keys(groove):
+        return ("kick", "crash"), SNARE, FILL_KEYS
+    fill = frozenset(drum_key(voice) for voice in groove.fill)
+    return tuple(groove.ending), drum_key(next(iter(groove.fill))), fill
+
+
+def _keys(groove: Groove) -> set[int]:
+    """Every key a groove's levels and fill strike."""
+    return {drum_key(voice) for level in groove.levels.values() for voice in level.steps} | {
+        drum_key(voice) for voice in groove.fill}
+
+
+def _fills(notes: Sequence[NoteEvent], at_q: Fraction, fill_keys: frozenset[int]) -> bool:
+    """Whether the kit already plays a fill into ``at_q``: two or more strokes of its fill
+    voices (a kit's snare or toms) in the beat before it (hats, ride and shakers keep time;
+    they are not a fill)."""
+    return sum(1 for n in notes if at_q - PICKUP_Q <= n.start_q < at_q and n.pitch in fill_keys) >= 2
 
 
 def _roll(at_q: Fraction, pitch: int, velocity: int) -> list[NoteEvent]:

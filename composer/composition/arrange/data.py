@@ -123,8 +123,9 @@ class Players:
     """How the players play like their instruments: the longest a non-sustaining note sounds
     (seconds), a strum's spread [up, down] (ms), the energy rise that strikes a held pad tone
     again, the lowest root of a patterned bass, a solo
-    piano's left-hand floor and ceiling, the bass and comping patterns, and the guitar's
-    tuning and fretboard shapes per chord quality (frets per string, -1 unplayed)."""
+    piano's left-hand floor and ceiling, the bass and comping patterns, the guitar's
+    tuning and fretboard shapes per chord quality (frets per string, -1 unplayed), and the
+    guitar's own pattern for a keyboard's comping pattern it is asked to play."""
 
     longest_decay_s: float
     strum_ms: tuple[int, int]
@@ -135,6 +136,7 @@ class Players:
     comping: Mapping[str, Pattern]
     tuning: tuple[int, ...]
     shapes: Mapping[str, tuple[tuple[int, ...], ...]]
+    guitar_comping: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,13 @@ def _players(top: _Table) -> Players:
         comping=comping,
         tuning=guitar.integers("tuning", 6, 28, 88),
         shapes={quality: guitar.shapes(quality) for quality in GUITAR_QUALITIES},
+        guitar_comping=_guitar_comping(guitar.table("comping"), tuple(comping)),
     )
+
+
+def _guitar_comping(table: _Table, patterns: tuple[str, ...]) -> dict[str, str]:
+    """[guitar.comping]: a guitar's own pattern for each keyboard pattern it replaces."""
+    return {name: table.choice(name, patterns) for name in (*patterns, "sustain") if name in table.values}
 
 
 class _Table:

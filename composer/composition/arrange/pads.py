@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from composer.composition.arrange.comping import comped
+from composer.composition.arrange.comping import GUITARS, comped
 from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
                                                 is_final, pulsed, release_end, velocity_for)
 from composer.composition.arrange.data import arrangement_data
@@ -25,8 +25,8 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
     struck again, unless the energy has risen since it was struck (``_Ties``)."""
     if plan.kind == "ambient":
         return drifting_pad(plan, chords, rng)
-    if plan.comping != "sustain" and plan.kind != "stinger":
-        return comped(plan, chords, role, rng)
+    if (plan.comping != "sustain" or role.program in GUITARS) and plan.kind != "stinger":
+        return comped(plan, chords, role, rng)  # a guitar never holds a pad: it picks the chords
     ties = _Ties(plan)
     for position, chord in enumerate(chords):
         final = is_final(plan, chord)

@@ -43,6 +43,31 @@ def alone(meanings: Sequence[Meaning]) -> bool:
     return one and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
 
 
+#: Words that add a soloist to music named before them ("pop with a solo clarinet").
+JOINING_WORDS = ("with", "featuring")
+
+
+def joins(meanings: Sequence[Meaning]) -> bool:
+    """Whether a solo word's instrument is added to music named before it: "with" or
+    "featuring" just before the solo phrase ("corporate pop with a solo clarinet"), where the
+    clarinet leads the band rather than playing alone.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [joins(read_words(Reader(text)).meanings) for text in ("pop with a solo clarinet", "sad solo cello",
+    ...                                                         "strings featuring a violin solo")]
+    [True, False, True]
+    """
+    previous = ""
+    for meaning in meanings:
+        if meaning.category == "filler" and meaning.phrase in ("a", "an", "the"):
+            continue
+        if meaning.category in ("solo", "instruments") and previous in JOINING_WORDS:
+            return any(m.category == "solo" for m in meanings)
+        previous = meaning.phrase if meaning.category == "filler" else ""
+    return False
+
+
 def names_drums(meanings: Sequence[Meaning]) -> bool:
     """Whether the brief asks for drums: the word ("piano and drums", "a steady beat") or a kit
     ("brushes"); "no drums" is an exclusion, not this.

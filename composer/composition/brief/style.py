@@ -23,19 +23,23 @@ from composer.composition.styles import style_words, styles
 @dataclass(frozen=True)
 class NamedStyle:
     """The style a brief names (None: the use case's own), the phrases that named it, and the
-    other styles it names too, which do not play."""
+    other styles it names too, which do not play, with their phrases (read, and named in a
+    note: not ignored)."""
 
     name: str | None = None
     words: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
+    others_words: tuple[str, ...] = ()
 
     def unused(self, ignored: Sequence[str]) -> tuple[str, ...]:
-        """``ignored`` without the words of the phrases that named the style.
+        """``ignored`` without the words of the phrases that named the style or another one.
 
         >>> NamedStyle("bossa nova", ("bossa nova",)).unused(["bossa", "nova", "blorp"])
         ('blorp',)
+        >>> NamedStyle("jazz swing", ("jazz trio",), ("jazz ballad",), ("hotel lobby",)).unused(["hotel", "lobby"])
+        ()
         """
-        used = [word for phrase in self.words for word in phrase.split()]
+        used = [word for phrase in (*self.words, *self.others_words) for word in phrase.split()]
         kept = []
         for word in ignored:
             if word in used:
@@ -43,6 +47,18 @@ class NamedStyle:
             else:
                 kept.append(word)
         return tuple(kept)
+
+    @property
+    def band(self) -> bool:
+        """Whether the style is played by a band (its palette names more than one instrument),
+        not by one soloist (solo piano).
+
+        >>> NamedStyle("pop").band, NamedStyle("solo piano").band, NamedStyle().band
+        (True, False, False)
+        """
+        if self.name is None:
+            return False
+        return len({p for programs in styles()[self.name].palette.values() for p in programs}) > 1
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -96,7 +112,8 @@ def find_style(reader: Reader) -> NamedStyle:
                 if match:
                     reader.take(match)
     others = tuple(dict.fromkeys(style for _, style, _ in found if style != name))
-    return NamedStyle(name, tuple(dict.fromkeys(phrase for phrase, _ in chosen)), others)
+    others_words = tuple(dict.fromkeys(phrase for phrase, style, _ in found if style != name))
+    return NamedStyle(name, tuple(dict.fromkeys(phrase for phrase, _ in chosen)), others, others_words)
 
 
 def style_named(text: str) -> str:

@@ -11,6 +11,11 @@ from composer.composition.plan import Plan
 #: Melody ranges (MIDI notes): above the speaking voice (G3–C5) for underscores, else D4–A5.
 MELODY_RANGE = {"underscore": (74, 88)}
 DEFAULT_MELODY_RANGE = (62, 81)
+#: Where speech sits (G3–C5), and the range an underscore's melody takes below it when its
+#: instrument cannot sing an octave above it (a cello under a voice sings low, on its C and G
+#: strings, not strained at the top of its range inside the voice's band).
+VOICE_BAND = (55, 72)
+UNDER_VOICE_RANGE = (43, 57)
 
 
 @dataclass(frozen=True)
@@ -59,10 +64,27 @@ def melody_range(plan: Plan) -> tuple[int, int]:
     if player is None:
         return low, high
     # inside the instrument's comfortable range; if that leaves less than an octave, an octave
-    # below the instrument's top
+    # below the instrument's top, or, for an underscore's melody with no chords above it to
+    # bury it, below the voice where that is less in the voice's way
     instrument_low, instrument_high = gm_ranges()[player]
     high, low = min(high, instrument_high), max(low, instrument_low)
-    return (low, high) if high - low >= 12 else (high - 12, high)
+    if high - low >= 12:
+        return low, high
+    top = (high - 12, high)
+    if plan.kind == "underscore" and all(r.role in ("melody", "bass", "drums") for r in plan.roles):
+        under = (max(UNDER_VOICE_RANGE[0], instrument_low), min(UNDER_VOICE_RANGE[1], instrument_high))
+        if under[1] - under[0] >= 12 and _in_voice(under) < _in_voice(top):
+            return under
+    return top
+
+
+def _in_voice(span: tuple[int, int]) -> int:
+    """How many semitones of ``span`` lie in the speaking voice's band.
+
+    >>> _in_voice((64, 76)), _in_voice((43, 57)), _in_voice((74, 88))
+    (8, 2, 0)
+    """
+    return max(0, min(span[1], VOICE_BAND[1]) - max(span[0], VOICE_BAND[0]))
 
 
 def melody_program(plan: Plan) -> int | None:

@@ -110,8 +110,10 @@ def _cast_named(brief: Brief, excluded: set[int | None]) -> tuple[dict[str, int]
     cast: dict[str, int] = {}
     notes: list[str] = []
     wanted: list[tuple[int, tuple[str, ...]]] = []
-    if brief.ensemble:
-        wanted += [(program, (role,)) for role, program in ensembles().ensemble(brief.ensemble).parts.items()]
+    if brief.ensemble:  # the parts the kind has a place for as they are first (an ambient quartet's cello is its bass)
+        parts = ensembles().ensemble(brief.ensemble).parts.items()
+        wanted += sorted(((program, (role,)) for role, program in parts),
+                         key=lambda part: _offered(brief.kind, part[1]) != part[1])
     solo = brief.alone and len(brief.instruments) == 1 and not brief.ensemble
     leading = [p for p in brief.featured if p in brief.instruments]
     for program in [*leading, *(p for p in brief.instruments if p not in leading)]:
@@ -214,10 +216,13 @@ def _weighs_hits(brief: Brief) -> bool:
 def _coloured(brief: Brief, preset: Preset, style: Style, excluded: set[int | None]) -> dict[str, int]:
     """The preset's program per role (-1: none), with an ambient cue's texture, each role on
     the style's palette program where it names one (the use case says which roles play, the
-    style how they sound), then recoloured by the brief's colours ("acoustic", "electronic")."""
+    style how they sound; a named style without an ostinato has none), then recoloured by the
+    brief's colours ("acoustic", "electronic")."""
     programs: dict[str, int] = dict(preset.programs)
     programs["texture"] = (AMBIENT_TEXTURE if preset.texture is None else preset.texture) if brief.kind == "ambient" else -1
     programs = {role: _in_palette(style, role, program, excluded) for role, program in programs.items()}
+    if brief.style and "ostinato" not in style.palette:  # a named style's band has no use case's harp or marimba
+        programs["ostinato"] = -1
     for colour in brief.colours:
         spec = presets_colours()[colour]
         for role in programs:

@@ -53,9 +53,12 @@ def tempo_range(brief: Brief) -> tuple[int, int]:
     ((64, 95), (96, 135))
     >>> tempo_range(parse_text("mournful solo cello")), tempo_range(parse_text("mournful memorial video"))
     ((64, 95), (60, 80))
+    >>> tempo_range(parse_text("relaxed jazz trio")), tempo_range(parse_text("upbeat jazz trio"))
+    ((88, 145), (110, 180))
     """
     low, high = styles()[brief.style].tempo if brief.style else presets()[brief.preset].tempo
-    if any(word in SLOW_WORDS for word in brief.mood_words) or (_grieving(brief) and low + high > 2 * GRIEVING_BPM):
+    if (any(word in SLOW_WORDS for word in brief.mood_words) or (_grieving(brief) and low + high > 2 * GRIEVING_BPM)
+            or (_calm(brief) and low + high > 2 * CALM_BPM)):
         low, high = _slowed(low, high)
     if brief.kind == "ambient":
         return min(low, 50), min(high, 70)
@@ -66,6 +69,18 @@ def tempo_range(brief: Brief) -> tuple[int, int]:
 #: the brief is played slow, as if it said so, where its range's middle is above GRIEVING_BPM.
 GRIEVING_MOOD = (-0.6, -0.3)
 GRIEVING_BPM = 80
+
+
+#: A mood word at or under this arousal calms (calm, relaxed, gentle, peaceful): the brief is
+#: played slow where its range's middle is above CALM_BPM (a relaxed jazz trio for a hotel
+#: lobby swings at a walk, not at 140).
+CALM_AROUSAL = -0.5
+CALM_BPM = 110
+
+
+def _calm(brief: Brief) -> bool:
+    moods = lexicon().moods
+    return any(word in moods and moods[word][1] <= CALM_AROUSAL for word in brief.mood_words)
 
 
 def _grieving(brief: Brief) -> bool:
