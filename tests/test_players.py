@@ -174,7 +174,7 @@ def test_oom_pah_pah_is_bass_on_one_and_chords_on_two_and_three(seed: int, brief
 @given(seed=SEEDS, brief=BRIEFS, program=st.sampled_from([24, 25, 27, 29]))
 def test_a_guitar_strums_chords_of_four_or_more_strings_spread_8_to_40_ms(seed: int, brief: str, program: int) -> None:
     piece = played(brief, seed, comping="strum", pad_program=program)
-    chords = [group for group in strokes(track(piece, "pad")) if len(group) > 1 and group[0].start > 0]
+    chords = [group for group in strokes(track(piece, "pad")) if len(group) > 1]  # the first at 0:00 too
     assert chords
     for group in chords:
         spread_ms = 1000 * (max(n.start for n in group) - min(n.start for n in group))
@@ -182,6 +182,69 @@ def test_a_guitar_strums_chords_of_four_or_more_strings_spread_8_to_40_ms(seed: 
     downs = [g for g in chords if g[0].pitch == min(n.pitch for n in g)]
     ups = [g for g in chords if g[0].pitch == max(n.pitch for n in g)]
     assert downs and (ups or max(piece.plan.bar_energy) < 0.35), "down strokes low→high, up strokes high→low"
+
+
+@FEW
+@given(seed=SEEDS, brief=st.sampled_from(["upbeat pop with acoustic guitar for a bakery ad, 20 s",
+                                          "happy pop song with an electric guitar for a kids' explainer, 20 s",
+                                          "calm documentary underscore with nylon guitar, 20 s"]))
+def test_a_named_guitar_comps_as_a_guitar_in_a_keyboard_style(seed: int, brief: str) -> None:
+    """A guitar named in a style whose comping is a keyboard's (pop's broken chords, a held pad)
+    takes the chords and plays them its own way: strums of four or more strings, or picking."""
+    piece = compose(brief, seed=seed)
+    pad = next(r for r in piece.plan.roles if r.role == "pad")
+    assert pad.program in range(24, 32) and pad.asked, piece.plan.roles
+    groups = strokes(track(piece, "pad"))
+    if piece.plan.comping == "sustain":  # fingerpicked
+        assert sum(len(g) == 1 for g in groups) >= 0.7 * len(groups)
+    else:
+        chords = [g for g in groups if len(g) >= 4]
+        assert len(chords) >= 0.5 * len(groups)
+        assert all(8 <= 1000 * (max(n.start for n in g) - min(n.start for n in g)) <= 40 for g in chords)
+
+
+@FEW
+@given(seed=SEEDS, brief=st.sampled_from(["dark trap beat, 20 seconds", "trap beat for a sneaker ad, 25 seconds"]))
+def test_an_808_glides_into_the_next_root(seed: int, brief: str) -> None:
+    """A trap 808 slides into each new root: the bend range set first (RPN 0: 12 semitones),
+    then a rising run of pitch bends that reaches the next note's interval while the note
+    before still sounds, and the wheel back at rest in the very tick the new note is struck,
+    before it. Other basses never bend."""
+    piece = compose(brief, seed=seed)
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    bass = next(t for t in midi.tracks if any(m.type == "pitchwheel" for m in t))
+    events, now = [], 0
+    for message in bass:
+        now += message.time
+        events.append((now, message))
+    controls = [(m.control, m.value) for _, m in events if m.type == "control_change" and m.control in (101, 100, 6)]
+    assert controls[:3] == [(101, 0), (100, 0), (6, 12)]
+    glides, last_struck = 0, None
+    sounding: set[int] = set()
+    run: list[int] = []
+    for index, (tick, message) in enumerate(events):
+        if message.type == "note_on" and message.velocity:
+            sounding.add(message.note)
+            last_struck = message.note
+        elif message.type in ("note_off", "note_on"):
+            sounding.discard(message.note)
+        if message.type != "pitchwheel":
+            continue
+        if message.pitch:
+            if not run:
+                assert sounding, f"a glide at {tick} starts with no note sounding"
+            run.append(message.pitch)
+            continue
+        struck = events[index + 1][1]
+        assert struck.type == "note_on" and events[index + 1][0] == tick, "the wheel rests as the next note strikes"
+        assert run and last_struck is not None
+        interval = struck.note - last_struck
+        assert abs(run[-1] - 8192 * interval / 12) <= 1 and run == sorted(run, key=abs), (run, interval)
+        glides += 1
+        run = []
+    assert glides >= 2
+    plain = compose("upbeat corporate pop for a product video, 20 s", seed=seed).midi_bytes
+    assert not any(m.type == "pitchwheel" for t in mido.MidiFile(file=io.BytesIO(plain)).tracks for m in t)
 
 
 @FEW

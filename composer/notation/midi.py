@@ -27,6 +27,7 @@ import mido
 from music21 import key
 
 from composer.composition.arrange import NoteEvent, PartPerformance, PartSpec, Performance
+from composer.composition.arrange.performance import GLIDE_RANGE
 from composer.composition.plan import Plan, music21_key
 from composer.notation.score import part_names, pedalled, section_marks
 
@@ -37,8 +38,12 @@ EXPRESSION_STEP = TICKS_PER_BEAT // 4
 #: every note of the chord before has been let go, however the players' timing falls.
 PEDAL_DELAY = TICKS_PER_BEAT // 8
 #: Event order within one tick: pedal up before note-offs, note-offs before note-ons (so a
-#: repeated note is struck again), pedal down last.
-NAME, PROGRAM, VOLUME, EXPRESSION, PEDAL_UP, NOTE_OFF, NOTE_ON, PEDAL_DOWN = range(8)
+#: repeated note is struck again), a glide's bend reset before the note it arrives at, pedal
+#: down last.
+NAME, PROGRAM, VOLUME, EXPRESSION, PEDAL_UP, NOTE_OFF, BEND, NOTE_ON, PEDAL_DOWN = range(9)
+#: A glide's bend is sent in this many steps; the wheel's full travel (±8192) is the bend range.
+GLIDE_STEPS = 8
+WHEEL = 8192
 #: Major keys by number of sharps (negative: flats), as mido spells key signatures.
 MAJOR_BY_SHARPS = {-7: "Cb", -6: "Gb", -5: "Db", -4: "Ab", -3: "Eb", -2: "Bb", -1: "F", 0: "C",
                    1: "G", 2: "D", 3: "A", 4: "E", 5: "B", 6: "F#", 7: "C#"}
@@ -126,12 +131,14 @@ class _Feel:
     def tick(self, quarters: Fraction) -> int:
         return quarters_to_ticks(swung(quarters, self.ratio))
 
-    def span(self, start_q: Fraction, end_q: Fraction, nudge_ms: int) -> tuple[int, int]:
-        """(note-on tick, note-off tick): moved by ``nudge_ms``, except that the notes on the
-        very first beat start the file and a note ending at the very end keeps its end (a
-        loop's seam stays exact); never before the start or after the end."""
-        shift = round(nudge_ms * self.ticks_per_ms)
-        played_start = 0 if start_q == 0 else max(0, min(self.tick(start_q) + shift, self.end_tick - 1))
+    def span(self, start_q: Fraction, end_q: Fraction, nudge_ms: int, spread_ms: int = 0) -> tuple[int, int]:
+        """(note-on tick, note-off tick): moved by ``nudge_ms`` and a strum's ``spread_ms``,
+        except that the notes on the very first beat start the file (a strum there still
+        spreads its strings after it) and a note ending at the very end keeps its end (a loop's
+        seam stays exact); never before the start or after the end."""
+        shift = round((nudge_ms + spread_ms) * self.ticks_per_ms)
+        first = round(spread_ms * self.ticks_per_ms)
+        played_start = first if start_q == 0 else max(0, min(self.tick(start_q) + shift, self.end_tick - 1))
         if quarters_to_ticks(end_q) >= self.end_tick:
             played_stop = self.end_tick
         else:
@@ -194,11 +201,12 @@ def _part_track(part: PartSpec, name: str, chords: list[tuple[Fraction, Fraction
     events.append((0, VOLUME, mido.Message("control_change", channel=channel, control=7, value=played.mix_level)))
     events += _expression(played.expression, channel, feel)
     events += _pedal(chords, played.pedal, channel, feel)
+    events += _glides(played, channel, feel)
     sounding: dict[int, list[tuple[int, int, int]]] = {}
     for start_q, length_q, notes in chords:  # a chord's notes keep their own velocities (a kick and a hat)
         for note in notes:
-            nudge_ms = played.nudges_ms[start_q] + played.strums_ms.get((start_q, note.pitch), 0)  # a strum's strings one by one
-            start, stop = feel.span(start_q, start_q + length_q, nudge_ms)
+            spread_ms = played.strums_ms.get((start_q, note.pitch), 0)  # a strum's strings one by one
+            start, stop = feel.span(start_q, start_q + length_q, played.nudges_ms[start_q], spread_ms)
             sounding.setdefault(note.pitch, []).append((start, stop, note.velocity or 64))
     for pitch, struck in sounding.items():
         struck.sort()
@@ -229,6 +237,26 @@ def _expression(curve: Sequence[tuple[Fraction, int]], channel: int, feel: _Feel
         tick, value = points[-1]
         events.append((min(tick, feel.end_tick), EXPRESSION,
                        mido.Message("control_change", channel=channel, control=11, value=max(0, min(127, value)))))
+    return events
+
+
+def _glides(played: PartPerformance, channel: int, feel: _Feel) -> list[tuple[int, int, mido.Message]]:
+    """Pitch bends for the part's glides: the bend range (RPN 0) set once at the start, then
+    each slide in GLIDE_STEPS steps up to the next note's interval, and the wheel back at rest
+    as that note is struck (before it, in the same tick)."""
+    if not played.glides:
+        return []
+    rpn = [(101, 0), (100, 0), (6, GLIDE_RANGE), (38, 0), (101, 127), (100, 127)]
+    events = [(0, VOLUME, mido.Message("control_change", channel=channel, control=control, value=value))
+              for control, value in rpn]
+    for start_q, end_q, semitones in played.glides:
+        arrive = feel.span(end_q, end_q + 1, played.nudges_ms.get(end_q, 0))[0]
+        start = min(feel.tick(start_q), arrive - GLIDE_STEPS)
+        for step in range(1, GLIDE_STEPS + 1):
+            tick = start + (arrive - 1 - start) * step // GLIDE_STEPS
+            pitch = max(-WHEEL, min(WHEEL - 1, round(WHEEL * semitones * step / (GLIDE_STEPS * GLIDE_RANGE))))
+            events.append((tick, BEND, mido.Message("pitchwheel", channel=channel, pitch=pitch)))
+        events.append((arrive, BEND, mido.Message("pitchwheel", channel=channel, pitch=0)))
     return events
 
 

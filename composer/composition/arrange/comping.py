@@ -27,9 +27,15 @@ def comped(plan: Plan, chords: list[ChordSpan], role: Role, rng: random.Random) 
     """The style's comping pattern bar by bar over every chord but a final one, which is struck
     once and rings; a guitar plays its own pattern for a keyboard's (it strums block and broken
     chords: a pop guitar picking piano arpeggios sounds like neither)."""
-    players = arrangement_data().players
-    name = players.guitar_comping.get(plan.comping, plan.comping) if role.program in GUITARS else plan.comping
-    return patterned(plan, chords, role, players.comping[name], rng)
+    return patterned(plan, chords, role, arrangement_data().players.comping[pattern_name(plan, role.program)], rng)
+
+
+def pattern_name(plan: Plan, program: int) -> str:
+    """The comping pattern ``program`` plays in ``plan``: the style's, or a guitar's own in its
+    place (``[guitar.comping]``: a pop style's broken chords strummed)."""
+    if program in GUITARS:
+        return arrangement_data().players.guitar_comping.get(plan.comping, plan.comping)
+    return plan.comping
 
 
 def patterned(plan: Plan, chords: list[ChordSpan], role: Role, pattern: Pattern, rng: random.Random,

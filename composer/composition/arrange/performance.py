@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from composer.composition.arrange.comping import GUITARS
+from composer.composition.arrange.comping import GUITARS, pattern_name
 from composer.composition.arrange.cues import exact_onsets
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
@@ -40,6 +40,9 @@ class PartPerformance:
     pedal: tuple[tuple[Fraction, Fraction], ...]
     nudges_ms: Mapping[Fraction, int]
     strums_ms: Mapping[tuple[Fraction, int], int] = field(default_factory=dict)
+    #: An 808's glides: (from, to in quarter notes, semitones) where its pitch slides from the
+    #: note sounding to the next one's, arriving as that note is struck (the bend then resets).
+    glides: tuple[tuple[Fraction, Fraction, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ def perform(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec], rng:
     for part, timing in zip(parts, timings):
         played.append(PartPerformance(part.role.role, mix_level(plan, part, parts),
                                       tuple(expression(plan, chords, part)), tuple(pedal(plan, chords, part)),
-                                      humanize(part, timing, exact_onsets(plan)), strums(plan, part)))
+                                      humanize(part, timing, exact_onsets(plan)), strums(plan, part),
+                                      glides(plan, part)))
     return Performance(plan.swing, plan.end_q, tuple(played))
 
 
@@ -230,12 +234,42 @@ def humanize(part: PartSpec, rng: random.Random, exact: frozenset[Fraction] = fr
     return offsets
 
 
+#: An 808 slides into its next note over this last stretch before it (quarter notes), where it
+#: still sounds then and the next note is at most GLIDE_RANGE semitones away (the bend's reach,
+#: set on its channel).
+GLIDE_Q = Fraction(1, 4)
+GLIDE_RANGE = 12
+
+
+def glides(plan: Plan, part: PartSpec) -> tuple[tuple[Fraction, Fraction, int], ...]:
+    """An 808 bass's slides: into each note at another pitch that the note before still sounds
+    into (less GLIDE_Q), as a trap producer draws them; other basses do not glide.
+
+    >>> from composer import compose
+    >>> piece = compose("dark trap beat, 20 seconds", seed=1)
+    >>> bass = next(p for p in piece.parts if p.role.role == "bass")
+    >>> all(0 < abs(semitones) <= GLIDE_RANGE and end - start == GLIDE_Q for start, end, semitones in glides(piece.plan, bass))
+    True
+    """
+    if part.role.role != "bass" or plan.bass_pattern != "glide_808":
+        return ()
+    notes = sorted(part.notes, key=lambda n: (n.start_q, n.pitch))
+    slides = []
+    for before, after in zip(notes, notes[1:]):
+        interval = after.pitch - before.pitch
+        if (before.start_q < after.start_q - GLIDE_Q and before.end_q >= after.start_q - GLIDE_Q
+                and 0 < abs(interval) <= GLIDE_RANGE):
+            slides.append((after.start_q - GLIDE_Q, after.start_q, interval))
+    return tuple(slides)
+
+
 def strums(plan: Plan, part: PartSpec) -> dict[tuple[Fraction, int], int]:
     """A strumming guitar's strokes (the chord player of a chordal comping pattern, on a guitar):
     each chord of three or more strings spread over the data's ``strum_ms``, a stroke on the
     beat down (low string first), one between beats up (high string first) and quicker."""
-    if (part.role.role != "pad" or part.role.program not in GUITARS or plan.comping == "sustain"
-            or arrangement_data().players.comping[plan.comping].kind != "chords"):
+    pattern = pattern_name(plan, part.role.program)
+    if (part.role.role != "pad" or part.role.program not in GUITARS or pattern == "sustain"
+            or arrangement_data().players.comping[pattern].kind != "chords"):
         return {}
     up_ms, down_ms = arrangement_data().players.strum_ms
     struck: dict[Fraction, list[int]] = {}
