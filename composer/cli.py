@@ -499,6 +499,9 @@ def _readable(field_name: str, value: Any) -> str:
             return f"every bar as before ({value['same_bars']})"
         return (f"bars {value['same_bars']} as before · bars {value['changed_bars']} changed "
                 f"(from {clock_text(value['first_change_s'])})")
+    if field_name == "scenes":
+        return " · ".join(f"{scene['change'].replace('_', ' ')} from {_clock(scene['start_s'])} (bar {scene['bar']})"
+                          for scene in value) or "none (under two minutes)"
     if field_name == "key_changes":
         return " · ".join(f"{k['key']} from {clock_text(k['start_s'])} (bar {k['bar']})" for k in value) or "none"
     if isinstance(value, list):

@@ -41,7 +41,7 @@ __all__ = ["Piece", "compose", "explanation", "generator", "understood", "versio
 #: The fields `composer explain` shows, in its order (the report shows most of them in its own).
 EXPLAINED = ("brief", "kind", "preset", "style", "duration_s", "mood", "tempo_range", "tempo_bpm", "key", "lift",
              "mode", "meter", "bars", "instruments", "exclude", "loop", "ending", "sections", "energy", "cues",
-             "events", "tempo_map", "key_changes", "notes", "ignored_words")
+             "events", "tempo_map", "key_changes", "scenes", "notes", "ignored_words")
 #: A fade ending's audio fade: the last second only (the MIDI's CC11 does the fade itself).
 FADE_CLOSE_S = 1.0
 
@@ -196,6 +196,7 @@ class Piece:
             "events": plan["events"],
             "tempo_map": plan["tempo_map"],
             "key_changes": plan["key_changes"],
+            "scenes": plan["scenes"],
             "energy": plan["energy"],
             "progression": [c.figure for c in self.chords],
             "motif": self._motif_report(),
@@ -309,6 +310,8 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
                        "bpm": round(float(bpm), 3)} for at_q, bpm in plan.tempo_map()] if plan.tempo_changes else [],
         "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan.bar_at(at_q) + 1,
                          "key": f"{tonic} {mode}"} for at_q, tonic, mode in plan.key_changes],
+        "scenes": [{"start_s": round(plan.seconds(scene.start_q), 3), "bar": plan.bar_at(scene.start_q) + 1,
+                    "change": scene.change, "resting": list(scene.resting)} for scene in plan.scenes],
         "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }

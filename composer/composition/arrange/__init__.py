@@ -26,7 +26,7 @@ import random
 from dataclasses import dataclass
 
 from composer.composition.arrange.bass import bass
-from composer.composition.arrange.cues import play_events
+from composer.composition.arrange.cues import in_scenes, play_events
 from composer.composition.arrange.data import ArrangementData, arrangement_data, load_arrangement_data
 from composer.composition.arrange.lines import counter, counter_range, melody
 from composer.composition.arrange.mallets import ostinato, texture
@@ -58,7 +58,8 @@ def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Rando
     """Notes for every role of the plan, in the plan's role order, each part drawing from its own
     generator seeded from ``rng``; then how they are played (pedal, expression, micro-timing)."""
     players = [random.Random(rng.getrandbits(64)) for _ in plan.roles]  # one each: a part never shifts another
-    parts = play_events(plan, chords, [_part(plan, chords, theme, role, own) for role, own in zip(plan.roles, players)])
+    written = [in_scenes(plan, _part(plan, chords, theme, role, own)) for role, own in zip(plan.roles, players)]
+    parts = play_events(plan, chords, written)
     return Arrangement(parts, perform(plan, chords, parts, random.Random(rng.getrandbits(64))))
 
 

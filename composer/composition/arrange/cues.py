@@ -64,6 +64,15 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
     return tuple(result)
 
 
+def in_scenes(plan: Plan, part: PartSpec) -> PartSpec:
+    """``part`` resting through each scene that rests its role: what it sounds into the scene
+    lets go at its start, and a chord held through is struck again where the part plays on."""
+    for scene in plan.scenes:
+        if part.role.role in scene.resting:
+            part = _silenced(part, scene.start_q, scene.end_q)
+    return part
+
+
 def tutti(plan: Plan) -> frozenset[Fraction]:
     """Where every part strikes together: each hit, and a button ending's final chord."""
     hits = {e.at_q for e in plan.events if e.kind == "hit"}

@@ -17,7 +17,8 @@ from composer.composition.brief import KINDS, Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,
                                             voice_bars)
-from composer.composition.plan.model import PlacedEvent, Plan, Role, Section, Timing, music21_key
+from composer.composition.plan.model import PlacedEvent, Plan, Role, Scene, Section, Timing, music21_key
+from composer.composition.plan.scenes import plan_scenes
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
                                              swing)
 from composer.composition.plan.style import choose_style, chosen_by_mood, groove_for, with_style_drums
@@ -43,12 +44,15 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         form = []
     else:
         form = cut_form(brief.kind, cut.segments, events, timing) if events else phrase_form(brief, timing)
-        if not accompanied:
+        if not accompanied or ending == "loop":  # a loop's first bar has the texture its last leads into
             form = _without_intro(form, join=not events)
     bar_energy = energy_per_bar(_with_event_shape(brief, events, timing), timing, form)
     lift = None if brief.kind == "stinger" or events else choose_lift(brief.kind, timing, tonic, mode, ending, form,
                                                                       rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
+    scenes, scene_energy = plan_scenes(brief.kind, timing, form, roles, rng)
+    if scene_energy:
+        bar_energy = tuple(round(max(0.05, min(1.0, e + lift_by)), 3) for e, lift_by in zip(bar_energy, scene_energy))
     return Plan(
         **timing.__dict__,
         kind=brief.kind,
@@ -80,13 +84,15 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         notes=casting.notes + cut.notes,
         events=events,
         key_changes=_key_changes(events, tonic, mode),
+        scenes=scenes,
     )
 
 
 def _without_intro(form: list[tuple[str, int]], join: bool) -> list[tuple[str, int]]:
-    """The form of a lone melody (a solo cello), which no one accompanies through an intro: it
-    begins at once, the intro's bars a statement, joining the one after it if ``join`` (not
-    where sections begin at the picture's events).
+    """The form of a lone melody (a solo cello), which no one accompanies through an intro, and
+    of a loop, whose wrap leads its full last bar into its first: it begins at once, the intro's
+    bars a statement, joining the one after it if ``join`` (not where sections begin at the
+    picture's events).
 
     >>> _without_intro([("intro", 4), ("statement", 8), ("ending", 4)], join=True)
     [('statement', 12), ('ending', 4)]
@@ -132,5 +138,5 @@ def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tupl
     return tuple(changes)
 
 
-__all__ = ["DRUM_CHANNEL", "KINDS", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Section", "Timing", "make_plan",
+__all__ = ["DRUM_CHANNEL", "KINDS", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Scene", "Section", "Timing", "make_plan",
            "music21_key", "plan_data", "tempo_range"]

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 
-from composer.base.records import record
+from composer.base.records import bounds, record
 from composer.base.tables import data_file, table
 
 
@@ -66,6 +66,27 @@ class StyleRules:
 
 
 @dataclass(frozen=True)
+class SceneChange:
+    """One change a scene can make: the roles that rest, the energy it adds (negative: less)
+    and the kinds of cue that use it."""
+
+    rests: tuple[str, ...]
+    energy: float = field(metadata=bounds(-0.5, 0.5))
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SceneRules:
+    """How a long piece changes its scene: from what length (seconds), about how often
+    (seconds), how far a full scene's energy may wander, and the changes to choose from."""
+
+    from_s: float
+    length_s: float
+    full_wander: float = field(metadata=bounds(0, 0.5))
+    changes: dict[str, SceneChange]
+
+
+@dataclass(frozen=True)
 class PlanData:
     """``plan.toml``: the plan's decisions that are data."""
 
@@ -75,6 +96,7 @@ class PlanData:
     swing: SwingRules
     counter: CounterRules
     styles: StyleRules
+    scenes: SceneRules
 
 
 @cache

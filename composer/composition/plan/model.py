@@ -34,6 +34,17 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Scene:
+    """A stretch of a long piece with its own texture: the roles that rest from ``start_q`` to
+    ``end_q`` (quarter notes) and the change's name ("full": all play)."""
+
+    change: str
+    start_q: Fraction
+    end_q: Fraction
+    resting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Role:
     """One part of the arrangement: what it does and which General MIDI program plays it."""
 
@@ -217,6 +228,8 @@ class Plan(Timing):
     events: tuple[PlacedEvent, ...] = ()
     #: Where a turn changes the key: (quarter notes, tonic, mode), in order.
     key_changes: tuple[tuple[Fraction, str, str], ...] = ()
+    #: A long piece's scenes, in order (none in a short one).
+    scenes: tuple[Scene, ...] = ()
 
     @property
     def key(self) -> str:

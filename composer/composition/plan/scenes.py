@@ -1,0 +1,123 @@
+"""Scenes: a long piece changes what a listener hears every half minute or so, as library music
+does over minutes (a part or two rests for a scene, then all play again, the energy wandering
+within its band), while key, style and motif keep its identity. Scenes are whole sections, so a
+change falls on a phrase boundary; the first and the last play in full, so a loop's wrap joins
+the texture it left. The changes are data (``plan.toml`` [scenes]).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from composer.composition.plan.data import SceneChange, plan_data
+from composer.composition.plan.model import Role, Scene, Timing
+
+#: The roles that carry the harmony: a scene keeps one of them playing.
+HARMONY_ROLES = ("pad", "ostinato", "texture")
+#: Sections a theme plays in full whatever its scene: its arrival and its close.
+FULL_SECTIONS = ("climax", "build", "ending")
+#: A scene is at least this many bars; a thinned one lasts at least THINNED_S seconds.
+SCENE_BARS = (8, 32)
+THINNED_S = 60.0
+#: The last scene, the full band's return into the close, may be as short as the closing phrase.
+LAST_BARS = 4
+
+
+def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], roles: Sequence[Role],
+                rng: random.Random) -> tuple[tuple[Scene, ...], tuple[float, ...]]:
+    """The scenes of a piece of at least [scenes] ``from_s`` seconds, each about ``length_s``
+    long and made of whole sections, and the energy each bar gains from its scene; none (and
+    no energy) for a shorter piece or a kind no change suits. A thinned scene follows a full
+    one and a full one a thinned one, each thinned scene's change drawn from those that rest a
+    part this piece has (never the one before), each full scene's energy wandering up to
+    ``full_wander`` up.
+
+    >>> from fractions import Fraction
+    >>> timing = Timing(Fraction(100), (4, 4), 80, Fraction(0), Fraction(0))
+    >>> roles = [Role(r, 0, 0) for r in ("pad", "bass", "ostinato", "drums")]
+    >>> scenes, energy = plan_scenes("bed", timing, [("statement", 8)] * 10, roles, random.Random(1))
+    >>> [s.change for s in scenes][:2], scenes[-1].change, len(energy)
+    (['full', 'bass_rests'], 'full', 80)
+    """
+    rules = plan_data().scenes
+    playing = {role.role for role in roles}
+    menu = {name: change for name, change in rules.changes.items() if kind in change.kinds and _thins(change, playing)}
+    if timing.seconds(timing.music_q) < rules.from_s or not menu:
+        return (), ()
+    spans = _spans(timing, form, rules.length_s)
+    rng = random.Random(rng.getrandbits(64))  # its own: only a piece with scenes draws for them
+    scenes: list[Scene] = []
+    energy: list[float] = []
+    previous = ""
+    for index, (first, bars, names) in enumerate(spans):
+        thinned = index % 2 == 1 and index < len(spans) - 1 and not set(names) & set(FULL_SECTIONS)
+        if thinned:
+            previous = rng.choice(sorted(name for name in menu if name != previous) or sorted(menu))
+            change = menu[previous]
+            resting = tuple(role for role in change.rests if role in playing)
+            scenes.append(Scene(previous, timing.bar_start_q(first), timing.bar_start_q(first + bars), resting))
+            energy += [change.energy] * bars
+        else:
+            lift = round(rng.uniform(0, rules.full_wander), 3) if 0 < index < len(spans) - 1 else 0.0
+            scenes.append(Scene("full", timing.bar_start_q(first), timing.bar_start_q(first + bars)))
+            energy += [lift] * bars
+    return _joined(scenes), tuple(energy)
+
+
+def _joined(scenes: list[Scene]) -> tuple[Scene, ...]:
+    """``scenes`` with each full scene that follows a full one joined to it (no change there)."""
+    joined: list[Scene] = []
+    for scene in scenes:
+        if joined and scene.change == "full" and joined[-1].change == "full":
+            joined[-1] = Scene("full", joined[-1].start_q, scene.end_q)
+        else:
+            joined.append(scene)
+    return tuple(joined)
+
+
+def _thins(change: SceneChange, playing: set[str]) -> bool:
+    """Whether ``change`` rests a part the piece has and leaves at least two parts, one of
+    them carrying the harmony."""
+    left = playing - set(change.rests)
+    return bool(playing & set(change.rests)) and len(left) >= 2 and bool(left & set(HARMONY_ROLES))
+
+
+def _spans(timing: Timing, form: Sequence[tuple[str, int]], length_s: float) -> list[tuple[int, int, list[str]]]:
+    """(first bar, bars, section names) of each scene, whole sections: full scenes of about
+    ``length_s`` and thinned ones of at least THINNED_S (a listener who hears a part leave
+    hears it gone for a while, and its return), alternating from a full first to a full last;
+    of the ways to gather the sections so (each scene's length stretched by up to a half), the
+    one whose longest scene is shortest."""
+    bar_s = float(timing.seconds(timing.bar_start_q(1)) - timing.seconds(timing.bar_start_q(0)))
+    tries = [_gathered(form, bar_s, length_s * stretch, THINNED_S * stretch) for stretch in (1, 1.125, 1.25, 1.375, 1.5)]
+    return min(tries, key=lambda spans: max(bars for _, bars, _ in spans))
+
+
+def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float,
+              thinned_s: float) -> list[tuple[int, int, list[str]]]:
+    """Sections gathered into scenes of at least ``full_s`` and ``thinned_s`` seconds in turn
+    (SCENE_BARS[0] bars at least); an even count ends with its last section as a full scene of
+    its own where both stand (the last may be LAST_BARS), else (or where the last scene is too
+    short) joins the last two."""
+    spans: list[tuple[int, int, list[str]]] = []
+    first, bars, names = 0, 0, []
+    for name, length in form:
+        wanted_s = full_s if len(spans) % 2 == 0 else thinned_s
+        if bars >= SCENE_BARS[0] and bars * bar_s >= wanted_s:
+            spans.append((first, bars, names))
+            first, bars, names = first + bars, 0, []
+        bars += length
+        names.append(name)
+    if bars:
+        spans.append((first, bars, names))
+    last_first, last_bars, last_names = spans[-1]
+    final = form[-1][1] if len(last_names) > 1 else 0
+    if len(spans) % 2 == 0 and final >= LAST_BARS and last_bars - final >= SCENE_BARS[0]:
+        spans[-1:] = [(last_first, last_bars - final, last_names[:-1]), (last_first + last_bars - final, final,
+                                                                           last_names[-1:])]
+    while len(spans) > 1 and (len(spans) % 2 == 0 or spans[-1][1] < LAST_BARS):
+        last_first, last_bars, last_names = spans.pop(-2)
+        _, bars, names = spans.pop()
+        spans.append((last_first, last_bars + bars, last_names + names))
+    return spans

@@ -1,0 +1,93 @@
+"""Long-form life (issue 17): a long piece changes its scene as library music does, read back
+from the written MIDI. MIDI only; a few seeds of 5- and 10-minute beds."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from composer.base.quiet import quiet_import
+from composer.piece import compose
+
+pretty_midi = quiet_import("pretty_midi")
+
+WINDOW_S = 30.0
+LONG_BEDS = [("warm lo-fi bed for a study stream, 5 minutes", 1), ("calm corporate podcast bed, 10 minutes", 2),
+             ("gentle acoustic guitar bed for a travel podcast, 5 minutes, seamless loop", 3),
+             ("uplifting corporate bed for an e-learning module, 8 minutes", 4)]
+
+
+def windows(midi: pretty_midi.PrettyMIDI, length_s: float) -> list[tuple[frozenset[str], int, float | None]]:
+    """Per 30-second window: the parts sounding in it, how many notes start in it, and the
+    melody's mean pitch there (None where it rests)."""
+    result = []
+    start = 0.0
+    while start + WINDOW_S <= length_s:
+        end = start + WINDOW_S
+        parts, onsets, melody = set(), 0, []
+        for instrument in midi.instruments:
+            inside = [n for n in instrument.notes if n.start < end and n.end > start]
+            if inside:
+                parts.add(instrument.name)
+            onsets += sum(start <= n.start < end for n in instrument.notes)
+            if "melody" in instrument.name.lower():
+                melody += [n.pitch for n in inside]
+        result.append((frozenset(parts), onsets, sum(melody) / len(melody) if melody else None))
+        start = end
+    return result
+
+
+def differ(a: tuple[frozenset[str], int, float | None], b: tuple[frozenset[str], int, float | None]) -> bool:
+    """Two windows a listener hears as different: other parts, a quarter more or fewer notes,
+    or the melody four semitones higher or lower (or resting in one)."""
+    if a[0] != b[0] or abs(a[1] - b[1]) >= 0.25 * max(a[1], b[1]):
+        return True
+    return (a[2] is None) != (b[2] is None) or (a[2] is not None and b[2] is not None and abs(a[2] - b[2]) >= 4)
+
+
+@pytest.mark.parametrize("brief,seed", LONG_BEDS)
+def test_a_long_bed_changes_its_scene_at_least_once_a_minute(brief: str, seed: int) -> None:
+    piece = compose(brief, seed=seed)
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(piece.midi_bytes))
+    heard = windows(midi, piece.plan.duration_s)
+    changes = [differ(a, b) for a, b in zip(heard, heard[1:])]
+    # every 60 s (two window pairs) holds a change
+    assert all(changes[i] or changes[i + 1] for i in range(len(changes) - 1)), changes
+    assert len(piece.plan.scenes) >= 3 and piece.report()["scenes"][1]["resting"]
+
+
+@pytest.mark.parametrize("brief,seed", LONG_BEDS)
+def test_scenes_are_whole_sections_seeded_and_reported(brief: str, seed: int) -> None:
+    piece = compose(brief, seed=seed)
+    starts = {section.start_q for section in piece.plan.sections}
+    assert all(scene.start_q in starts for scene in piece.plan.scenes)
+    assert piece.plan.scenes[0].change == piece.plan.scenes[-1].change == "full"
+    assert [s.change for s in compose(brief, seed=seed).plan.scenes] == [s.change for s in piece.plan.scenes]
+    for scene in piece.plan.scenes:
+        playing = {r.role for r in piece.plan.roles} - set(scene.resting)
+        assert len(playing) >= 2 and playing & {"pad", "ostinato", "texture"}, scene
+        for part in piece.parts:
+            if part.role.role in scene.resting:
+                assert not [n for n in part.notes if scene.start_q <= n.start_q < scene.end_q
+                            and n.start_q not in {e.at_q for e in piece.plan.events}], (scene, part.role)
+
+
+def test_a_short_piece_has_no_scenes() -> None:
+    assert compose("calm corporate podcast bed, 90 seconds", seed=1).plan.scenes == ()
+
+
+@pytest.mark.parametrize("brief", ["gentle acoustic guitar bed for a travel podcast, 3 minutes, seamless loop",
+                                   "lo-fi chill bed for a study stream, 3 minutes, seamless loop",
+                                   "upbeat corporate loop, 60 seconds", "calm piano loop for a menu, 30 s"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_loop_is_full_at_bar_one(brief: str, seed: int) -> None:
+    """A loop's first bar sounds the parts its last bar leads into (no intro waiting for the
+    drums or the tune at every wrap)."""
+    piece = compose(brief, seed=seed)
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(piece.midi_bytes))
+    bar_s = float(piece.plan.seconds(piece.plan.bar_start_q(1)))
+    end_s = piece.plan.duration_s
+    first = {i.name for i in midi.instruments if any(n.start < bar_s for n in i.notes)}
+    last = {i.name for i in midi.instruments if any(n.start < end_s and n.end > end_s - bar_s for n in i.notes)}
+    assert first == last
