@@ -101,7 +101,7 @@ def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float,
     its own where both stand (the last may be LAST_BARS), else (or where the last scene is too
     short) joins the last two."""
     spans: list[tuple[int, int, list[str]]] = []
-    first, bars, names = 0, 0, []
+    first, bars, names = 0, 0, list[str]()
     for name, length in form:
         wanted_s = full_s if len(spans) % 2 == 0 else thinned_s
         if bars >= SCENE_BARS[0] and bars * bar_s >= wanted_s:
