@@ -142,17 +142,17 @@ def counter_pitch(chord: ChordSpan, melody: int, previous: tuple[int, int, int] 
                   high: int) -> int | None:
     """The chord tone for the counter-line: at least a minor third under the melody, in
     contrary or oblique motion to the melody (None, a rest, where only similar motion fits),
-    then the smallest move."""
+    moving where it can (a line of its own, not a held common tone), by the smallest move."""
     candidates = [p for p in range(low, high + 1) if p % 12 in chord.pitch_classes and 3 <= melody - p <= 19]
     if previous is None:
         return min(candidates, key=lambda p: (abs(melody - 9 - p), p)) if candidates else None
     last, last_melody, last_bass = previous
     melody_move = melody - last_melody
 
-    def cost(p: int) -> tuple[int, int, int]:
+    def cost(p: int) -> tuple[int, bool, int, int]:
         move = p - last
         similar = move != 0 and melody_move != 0 and (move > 0) == (melody_move > 0)
-        return (2 * similar + (abs(move) > 5), abs(move), p)
+        return (2 * similar + (abs(move) > 5), move == 0, abs(move), p)
 
     allowed = [p for p in candidates if not parallel_perfect(last, last_melody, p, melody)
                and not parallel_perfect(last_bass, last, chord.bass, p)]

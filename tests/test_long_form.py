@@ -1,4 +1,5 @@
-"""Long-form life (issue 17): a long piece changes its scene as library music does, read back
+"""Long-form life (issue 17): a long piece changes its scene as library music does, a loop is
+full at bar one, a counter-line moves on its own; read back
 from the written MIDI. MIDI only; a few seeds of 5- and 10-minute beds."""
 
 from __future__ import annotations
@@ -91,3 +92,18 @@ def test_a_loop_is_full_at_bar_one(brief: str, seed: int) -> None:
     first = {i.name for i in midi.instruments if any(n.start < bar_s for n in i.notes)}
     last = {i.name for i in midi.instruments if any(n.start < end_s and n.end > end_s - bar_s for n in i.notes)}
     assert first == last
+
+
+@pytest.mark.parametrize("brief", ["heroic orchestral theme for a trailer, 2 minutes", "uplifting corporate theme, 90 seconds",
+                                   "romantic string quartet for a wedding film, 60 seconds"])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_counter_line_moves_on_its_own(brief: str, seed: int) -> None:
+    """A counter-line has a contour of its own: at most 40 % of its moves repeat a pitch (it
+    held common tones before: 50–90 %), and none moves with the melody in similar motion."""
+    piece = compose(brief, seed=seed)
+    counter = next((p for p in piece.parts if p.role.role == "counter" and len(p.notes) > 2), None)
+    if counter is None:
+        pytest.skip("no counter-line in this piece")
+    pitches = [n.pitch for n in counter.notes]
+    repeats = sum(a == b for a, b in zip(pitches, pitches[1:])) / (len(pitches) - 1)
+    assert repeats <= 0.4, f"{repeats:.0%} repeated"
