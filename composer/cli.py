@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -130,6 +132,40 @@ Stems = Annotated[bool, typer.Option(
                     "the same length and gain as the mix: summed they give the mix before its limiter.")]
 
 
+class _BriefCommand(TyperCommand):
+    """A command taking a brief: a brief that starts with "-" (e.g. "-5 dB, calm piano") would be
+    read as an unknown option, so that mistake is told as one line showing where it goes."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes its list
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as error:
+            option = getattr(error, "option_name", None)  # only click's NoSuchOption names one
+            brief = _dashed_brief(given, option) if isinstance(option, str) else None
+            if brief is None:
+                raise
+            raise ComposerError(f"the brief {brief!r} starts with '-', so it reads as an option",
+                                f"put it after --, e.g. composer {ctx.info_name} -- {shlex.quote(brief)}") from None
+
+
+def _dashed_brief(args: list[str], option: str) -> str | None:
+    """The argument that gave the unknown ``option`` when it is not shaped like an option at all
+    (words, a space, a comma), so it can only be a brief; None otherwise.
+
+    >>> _dashed_brief(["--seed", "2", "-calm piano, 30 s"], "-c")
+    '-calm piano, 30 s'
+    >>> _dashed_brief(["--bogus"], "--bogus") is None
+    True
+    """
+    for arg in args:
+        if arg == "--":
+            break
+        if arg.startswith(option) and not re.fullmatch(r"--?[A-Za-z][\w-]*(=.*)?", arg, re.DOTALL):
+            return arg
+    return None
+
+
 def main() -> None:
     """Entry point of the console script: run the app, turning ComposerError into one line.
     SIGTERM and SIGHUP end a run as Ctrl-C does, by unwinding it, so its staged files and lock
@@ -237,7 +273,7 @@ def _progress(label: str) -> Iterator[Any]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-@app.command()
+@app.command(cls=_BriefCommand)
 def compose(
     brief: BriefText = None,
     brief_file: BriefFile = None,
@@ -384,7 +420,7 @@ def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
     return png_bytes(piece.midi_bytes, piece.title)
 
 
-@app.command()
+@app.command(cls=_BriefCommand)
 def explain(
     brief: BriefText = None,
     brief_file: BriefFile = None,

@@ -454,3 +454,32 @@ def test_any_file_as_a_brief_file_reads_or_is_one_clear_line(tmp_path_factory: p
     path = tmp_path_factory.mktemp("files") / "brief.toml"
     path.write_bytes(content)
     _file_brief_or_clear_error(path)
+
+
+# --------------------------------------------------------------------------------------------
+# A full disk while the audio is written: one line, and nothing left behind
+
+#: A process that can write no file past 30 kB, as a full disk stops it (EFBIG rather than
+#: ENOSPC, but through the same failing write(2)); no real disk is filled.
+FULL_DISK = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+             "resource.setrlimit(resource.RLIMIT_FSIZE, (30000, 30000))")
+
+
+@pytest.mark.parametrize(("flags", "mentions"), [
+    (["--format", "wav"], "cannot write cue.wav"), (["--format", "mp3"], "cannot write cue.mp3"),
+    (["--stems"], "stems' scratch files"),
+])
+def test_a_disk_that_fills_while_audio_is_written_is_one_line_and_no_files(tmp_path: Path, small_soundfont: Path,
+                                                                           flags: list[str], mentions: str) -> None:
+    result = run_composer("compose", "calm piano, 3 seconds", *flags, "--soundfont", str(small_soundfont),
+                          "--out", str(tmp_path / "out"), "--name", "cue", python_prelude=FULL_DISK)
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert mentions in result.stderr and "free" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_brief_starting_with_a_dash_is_one_line_pointing_after_double_dash() -> None:
+    error = _error_of("compose", "--seed", "2", "-calm piano, 3 seconds", "--midi-only")
+    assert "starts with '-'" in str(error) and "composer compose -- '-calm piano, 3 seconds'" in error.fix
+    assert "starts with '-'" in str(_error_of("explain", "-5 seconds of calm piano")).replace('"', "'")
+    assert not isinstance(runner.invoke(app, ["compose", "--bogus", "calm"]).exception, ComposerError)
