@@ -154,7 +154,7 @@ def space_needed_bytes(duration_s: float, sample_rate: int, formats: Sequence[st
     to be measured.
 
     >>> [round(b / 2**20) for b in space_needed_bytes(3600, 44100, ["wav", "mp3"], None, 4)]
-    [5602, 7268]
+    [5602, 7267]
     """
     samples = math.ceil(duration_s * sample_rate) * 2
     depth = (bit_depth or 16) / 8

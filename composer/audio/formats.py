@@ -340,6 +340,23 @@ def write_id3(path: Path, provenance: Provenance) -> None:
     tags.save(str(path))
 
 
+def made_by_composer(path: Path) -> bool:
+    """Whether the audio file at ``path`` carries composer's tag (its software, as written by
+    :meth:`Provenance.tags` or :func:`write_id3`): a render may replace its own earlier file,
+    never someone's recording that happens to share the name."""
+    try:
+        if path.suffix.lower() == ".mp3":
+            from mutagen.id3 import ID3
+
+            software = str(ID3(str(path)).get("TSSE", ""))
+        else:
+            with soundfile.SoundFile(str(path)) as file:
+                software = file.software
+    except Exception:  # unreadable, or no tags at all: not composer's
+        return False
+    return software.startswith("composer ")
+
+
 def stem_paths(folder: Path, name: str, roles: list[str]) -> list[Path]:
     """Where the stems of ``name`` go: ``folder/NAME-stems/<role>.wav``.
 
