@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -125,9 +127,46 @@ MarkerFile = Annotated[Optional[Path], typer.Option(
     "--markers", help="Events from an editor's markers (OTIO .otio, Final Cut Pro .xml, CMX 3600 .edl) named HIT, "
                       "STOP, VO IN/VO OUT, BUILD, TURN, BUTTON, FADE; other names start sections, e.g. "
                       "--markers edit.otio", show_default=False)]
+Force = Annotated[bool, typer.Option(
+    "--force", help="Replace files in the way even when composer did not make them (by default only an "
+                    "earlier composer set or render under the same name is replaced).")]
 Stems = Annotated[bool, typer.Option(
     "--stems", help="Also write one 32-bit float WAV per part into NAME-stems/ (e.g. pad.wav, bass.wav), "
                     "the same length and gain as the mix: summed they give the mix before its limiter.")]
+
+
+class _BriefCommand(TyperCommand):
+    """A command taking a brief: a brief that starts with "-" (e.g. "-5 dB, calm piano") would be
+    read as an unknown option, so that mistake is told as one line showing where it goes."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes its list
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as error:
+            option = getattr(error, "option_name", None)  # only click's NoSuchOption names one
+            brief = _dashed_brief(given, option) if isinstance(option, str) else None
+            if brief is None:
+                raise
+            raise ComposerError(f"the brief {brief!r} starts with '-', so it reads as an option",
+                                f"put it after --, e.g. composer {ctx.info_name} -- {shlex.quote(brief)}") from None
+
+
+def _dashed_brief(args: list[str], option: str) -> str | None:
+    """The argument that gave the unknown ``option`` when it is not shaped like an option at all
+    (words, a space, a comma), so it can only be a brief; None otherwise.
+
+    >>> _dashed_brief(["--seed", "2", "-calm piano, 30 s"], "-c")
+    '-calm piano, 30 s'
+    >>> _dashed_brief(["--bogus"], "--bogus") is None
+    True
+    """
+    for arg in args:
+        if arg == "--":
+            break
+        if arg.startswith(option) and not re.fullmatch(r"--?[A-Za-z][\w-]*(=.*)?", arg, re.DOTALL):
+            return arg
+    return None
 
 
 def main() -> None:
@@ -237,7 +276,7 @@ def _progress(label: str) -> Iterator[Any]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-@app.command()
+@app.command(cls=_BriefCommand)
 def compose(
     brief: BriefText = None,
     brief_file: BriefFile = None,
@@ -248,8 +287,10 @@ def compose(
         help="Base name of the files, e.g. --name launch-v1 writes launch-v1.mid/.wav/.json "
              "(default: the brief's first words and the seed): a plain file name in any script, at most "
              f"{MAX_NAME_BYTES} bytes, no folders (those go in --out). It is also the title in the MIDI file "
-             "(as UTF-8) and the audio tags. A set already there under the name is replaced whole, as a "
-             "re-cut lands where the edit links to it; give another name to keep both.", show_default=False)] = None,
+             "(as UTF-8) and the audio tags. A composer set already there under the name is replaced whole, "
+             "as a re-cut lands where the edit links to it; give another name to keep both. A file there that is "
+             "not part of a composer set (no composer NAME.json) stops the run, unless --force.",
+             show_default=False)] = None,
     kind: Kind = None,
     duration: Duration = None,
     tempo: Tempo = None,
@@ -281,6 +322,7 @@ def compose(
     fps: Fps = None,
     timeline: TimelineFile = None,
     markers: MarkerFile = None,
+    force: Force = False,
 ) -> None:
     """Compose a piece from a brief and write NAME.mid, NAME.wav (or --format) and NAME.json.
 
@@ -343,6 +385,8 @@ def compose(
     def report_bytes(delivered: Delivered | None) -> bytes:
         return piece.report_json(delivered, files).encode("utf-8")
 
+    if not force:
+        _check_own_set([*made, *audio_paths, folder / f"{base}-stems", json_path], json_path)
     delivered = None
     with output_folder(out_dir):
         if font is not None:
@@ -366,6 +410,23 @@ def compose(
         out.print(str(path), markup=False, soft_wrap=True)  # a path is never broken across lines
 
 
+def _check_own_set(paths: list[Path], report: Path) -> None:
+    """Nothing in the way of a set, or an earlier composer set under its name (its report is
+    there and is composer's), which is replaced whole; else a clear error, so a user's own
+    file that shares the name is never destroyed without --force."""
+    in_way = [path for path in paths if path.exists() and not path.is_symlink()]  # links: the set writer refuses them
+    if not in_way or report.is_symlink():
+        return
+    try:
+        earlier = json.loads(report.read_text("utf-8"))
+        if isinstance(earlier, dict) and {"brief", "seed", "version", "kind"} <= earlier.keys():
+            return
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    raise ComposerError(f"{in_way[0]} is already there and is not part of a composer set (no composer report "
+                        f"{report.name} beside it)", "move it, choose another --name, or give --force to replace it")
+
+
 def _held_by(delivered: Delivered | None) -> str:
     """What held the loudness short of its target: the true-peak ceiling, or the gain cap."""
     from composer.audio.master import MAX_GAIN_DB
@@ -384,7 +445,7 @@ def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
     return png_bytes(piece.midi_bytes, piece.title)
 
 
-@app.command()
+@app.command(cls=_BriefCommand)
 def explain(
     brief: BriefText = None,
     brief_file: BriefFile = None,
@@ -549,7 +610,7 @@ def render(
     out_file: Annotated[Optional[Path], typer.Option(
         "--out", help="Audio file to write (.wav/.flac/.ogg/.mp3), default: beside the MIDI as .wav; "
                       "with --format, its name with each format's suffix. A file already there is replaced "
-                      "(whole, once the new one is written).",
+                      "(whole, once the new one is written) if composer made it; anyone else's only with --force.",
         show_default=False)] = None,
     soundfont: Soundfont = None,
     duration: Annotated[Optional[float], typer.Option(
@@ -564,6 +625,7 @@ def render(
         "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file; tracks sharing "
                         "a channel share one), named by track name, into NAME-stems/: summed they give the mix "
                         "before its limiter.")] = False,
+    force: Force = False,
 ) -> None:
     """Render any MIDI file to audio with FluidSynth, at a target loudness, true peak at most -1 dBTP.
 
@@ -574,7 +636,7 @@ def render(
     from composer.audio import check_bit_depth, check_loudness
     from composer.audio import render as renderer
     from composer.audio.deliver import Rendering, deliver
-    from composer.audio.formats import Provenance, audio_format_for
+    from composer.audio.formats import Provenance, audio_format_for, made_by_composer
     from composer.audio.soundfonts import choose_soundfont
     from composer.base.files import output_folder
     from composer.composition.brief import check_duration
@@ -588,6 +650,9 @@ def render(
     targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
     for target in targets:
         audio_format_for(target)
+        if target.exists() and not force and not made_by_composer(target):
+            raise ComposerError(f"{target} is already there and composer did not make it",
+                                "give another --out, or --force to replace it")
     font = choose_soundfont(soundfont)
     length = check_duration(duration if duration is not None else _natural_length(midi))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)

@@ -290,7 +290,7 @@ def test_planted_links_at_temporary_and_final_names_are_never_followed(tmp_path,
             target.unlink()
         target.symlink_to(victim)
         refused = run_composer("compose", BRIEF, "--soundfont", str(small_soundfont), "--out", str(folder),
-                               "--name", "x")
+                               "--name", "x", "--force")  # even --force never writes through a link
         assert refused.code == 2 and len(refused.stderr.splitlines()) == 1, refused.stderr
         assert "symbolic link" in refused.stderr and final in refused.stderr
         assert target.is_symlink() and victim.read_text() == "precious"

@@ -454,3 +454,68 @@ def test_any_file_as_a_brief_file_reads_or_is_one_clear_line(tmp_path_factory: p
     path = tmp_path_factory.mktemp("files") / "brief.toml"
     path.write_bytes(content)
     _file_brief_or_clear_error(path)
+
+
+# --------------------------------------------------------------------------------------------
+# A full disk while the audio is written: one line, and nothing left behind
+
+#: A process that can write no file past 30 kB, as a full disk stops it (EFBIG rather than
+#: ENOSPC, but through the same failing write(2)); no real disk is filled. FROM_START limits
+#: every file (the scratch audio fills first); AT_WRITING only once the audio files are written.
+LIMIT = ("import resource, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+         "def full():\n    resource.setrlimit(resource.RLIMIT_FSIZE, (30000, 30000))\n")
+FROM_START = LIMIT + "full()"
+AT_WRITING = LIMIT + ("import composer.audio.formats as formats\nwrite = formats._write_tagged\n"
+                      "def filling(*args, **kwargs):\n    full()\n    return write(*args, **kwargs)\n"
+                      "formats._write_tagged = filling")
+
+
+@pytest.mark.parametrize(("flags", "prelude", "mentions"), [
+    (["--format", "wav"], AT_WRITING, "cannot write cue.wav"), (["--format", "mp3"], AT_WRITING, "cannot write cue.mp3"),
+    (["--stems"], FROM_START, "cannot write scratch audio"),
+])
+def test_a_disk_that_fills_while_audio_is_written_is_one_line_and_no_files(tmp_path: Path, small_soundfont: Path,
+                                                                           flags: list[str], prelude: str,
+                                                                           mentions: str) -> None:
+    result = run_composer("compose", "calm piano, 3 seconds", *flags, "--soundfont", str(small_soundfont),
+                          "--out", str(tmp_path / "out"), "--name", "cue", python_prelude=prelude)
+    assert result.code == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert mentions in result.stderr and "free" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_brief_starting_with_a_dash_is_one_line_pointing_after_double_dash() -> None:
+    error = _error_of("compose", "--seed", "2", "-calm piano, 3 seconds", "--midi-only")
+    assert "starts with '-'" in str(error) and "composer compose -- '-calm piano, 3 seconds'" in error.fix
+    assert "starts with '-'" in str(_error_of("explain", "-5 seconds of calm piano")).replace('"', "'")
+    assert not isinstance(runner.invoke(app, ["compose", "--bogus", "calm"]).exception, ComposerError)
+
+
+# --------------------------------------------------------------------------------------------
+# Overwrites: an earlier composer set or render is replaced; anyone else's file only with --force
+
+def test_a_users_own_file_under_the_name_is_never_replaced_without_force(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"my": "notes"}', "utf-8")
+    compose_notes = ["compose", "calm piano, 3 seconds", "--midi-only", "--out", str(tmp_path), "--name", "notes"]
+    error = _error_of(*compose_notes)
+    assert "not part of a composer set" in str(error) and "--force" in error.fix
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.json"] and "my" in notes.read_text("utf-8")
+    assert runner.invoke(app, [*compose_notes, "--force"]).exit_code == 0
+    assert json.loads(notes.read_text("utf-8"))["seed"] == 1
+    again = runner.invoke(app, [*compose_notes, "--seed", "2"])  # an earlier composer set: replaced whole
+    assert again.exit_code == 0 and json.loads(notes.read_text("utf-8"))["seed"] == 2
+
+
+def test_render_replaces_its_own_audio_but_not_a_recording_that_shares_the_name(tmp_path: Path,
+                                                                               small_soundfont: Path) -> None:
+    song = _midi_file(tmp_path / "song.mid", 1, 480, True)
+    render_song = ["render", str(song), "--soundfont", str(small_soundfont), "--duration", "2"]
+    assert runner.invoke(app, render_song).exit_code == 0
+    assert runner.invoke(app, render_song).exit_code == 0  # composer's own render: replaced
+    recording = tmp_path / "song.wav"
+    recording.write_bytes(b"RIFF, a take the user recorded")
+    error = _error_of(*render_song)
+    assert "composer did not make it" in str(error) and "--force" in error.fix
+    assert recording.read_bytes() == b"RIFF, a take the user recorded"
+    assert runner.invoke(app, [*render_song, "--force"]).exit_code == 0 and recording.stat().st_size > 1000

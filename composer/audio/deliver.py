@@ -25,6 +25,7 @@ from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
                                     write_audio)
+from composer.audio.spool import Spool
 from composer.base.errors import ComposerError
 from composer.base.files import staged
 
@@ -83,7 +84,10 @@ def mix(rendering: Rendering, progress: renderer.Progress | None = None) -> tupl
     """The mastered stereo mix (frames × 2, float32, exactly ``round(duration × rate)`` frames),
     kept in memory, and what mastering did; nothing is written."""
     audio, mastered, _ = _mastered(rendering, None, progress)
-    return audio, Delivered(rendering.soundfont, rendering.sample_rate, mastered)
+    try:
+        return audio.array(), Delivered(rendering.soundfont, rendering.sample_rate, mastered)
+    finally:
+        audio.close()
 
 
 def deliver(
@@ -117,11 +121,17 @@ def deliver(
     with staged([*targets, *stem_folder, *extra]) as staging:
         audio, mastered, rendered = _mastered(rendering, stems, progress)
         rate = rendering.sample_rate
-        measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
-                                      dither_seed=provenance.seed or 0, cue_points=rendering.cue_points,
-                                      loop=rendering.ending.loop)
-                    for name, target, temporary in zip(formats, targets, staging)}
-        del audio  # stems are read back one at a time; the mix need not stay in memory meanwhile
+        try:
+            measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
+                                          dither_seed=provenance.seed or 0, cue_points=rendering.cue_points,
+                                          loop=rendering.ending.loop)
+                        for name, target, temporary in zip(formats, targets, staging)}
+        except BaseException:
+            if rendered:
+                rendered.close()
+            raise
+        finally:
+            audio.close()
         if stem_folder:
             staging[len(targets)].mkdir()
         alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
@@ -139,17 +149,19 @@ def deliver(
 def space_needed_bytes(duration_s: float, sample_rate: int, formats: Sequence[str], bit_depth: int | None,
                        stem_count: int) -> tuple[int, int]:
     """(bytes in the output folder, bytes of scratch files in the system's temporary folder) a
-    render of ``duration_s`` seconds needs at most: each format's file and each float stem, and
-    each stem rendered once to scratch (float) before it is scaled and written.
+    render of ``duration_s`` seconds needs at most: each format's file and each float stem; and
+    as scratch (float, see spool.py) the mix, each stem as rendered, and a written file decoded
+    to be measured.
 
     >>> [round(b / 2**20) for b in space_needed_bytes(3600, 44100, ["wav", "mp3"], None, 4)]
-    [5602, 4845]
+    [5602, 7267]
     """
     samples = math.ceil(duration_s * sample_rate) * 2
     depth = (bit_depth or 16) / 8
     written = sum(depth if name in ("wav", "flac") else BYTES_PER_SAMPLE[name] for name in formats)
     stems = stem_count * BYTES_PER_SAMPLE["stem"]
-    return math.ceil(samples * (written + stems)), math.ceil(samples * stems)
+    scratch = (stem_count + 2) * BYTES_PER_SAMPLE["stem"]
+    return math.ceil(samples * (written + stems)), math.ceil(samples * scratch)
 
 
 def check_free_space(duration_s: float, sample_rate: int, formats: Sequence[str], bit_depth: int | None,
@@ -183,8 +195,9 @@ def _format(target: Path) -> str:
 
 def _mastered(
     rendering: Rendering, stems: renderer.StemChannels | None, progress: renderer.Progress | None
-) -> tuple[np.ndarray, mastering.Mastered, renderer.RenderedStems | None]:
-    """The rendered mix mastered (in place), and with ``stems`` the stems of the same render."""
+) -> tuple[Spool, mastering.Mastered, renderer.RenderedStems | None]:
+    """The rendered mix mastered (in place, in a spool the caller closes), and with ``stems`` the
+    stems of the same render."""
     played = (rendering.midi, rendering.soundfont, rendering.duration_s)
     rate, loop, fade_out_s, space = (rendering.sample_rate, rendering.ending.loop, rendering.ending.fade_out_s,
                                      rendering.room)
@@ -193,6 +206,12 @@ def _mastered(
         raw, rendered = renderer.render_with_stems(*played, stems, rate, loop=loop, fade_out_s=fade_out_s,
                                                    progress=progress, space=space)
     else:
-        raw = renderer.render_midi(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=progress, space=space)
-    audio, mastered = mastering.master(raw, rate, rendering.loudness_lufs)
-    return audio, mastered, rendered
+        raw = renderer.render_spooled(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=progress, space=space)
+    try:
+        _, mastered = mastering.master(raw, rate, rendering.loudness_lufs)
+    except BaseException:
+        raw.close()
+        if rendered:
+            rendered.close()
+        raise
+    return raw, mastered, rendered

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
+from mutagen import MutagenError
 
 from composer.audio import BIT_DEPTHS
 from composer.audio import master as mastering
 from composer.audio.loudness import integrated_loudness, loudness_range, true_peak_dbtp
+from composer.audio.spool import Audio, Spool
 from composer.base.errors import ComposerError
 
 #: soundfile format per audio file suffix, and its sample encoding when no bit depth is asked.
@@ -114,13 +116,20 @@ def rounded(value: float | None) -> float | None:
 
 
 def measure_file(path: Path) -> FileMeasures:
-    """Loudness (BS.1770), 4× oversampled true peak and loudness range (EBU Tech 3342) of a file."""
-    audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    return FileMeasures(len(audio), int(rate), int(audio.shape[1]), integrated_loudness(audio, rate),
-                        true_peak_dbtp(audio), loudness_range(audio, rate))
+    """Loudness (BS.1770), 4× oversampled true peak and loudness range (EBU Tech 3342) of a file,
+    decoded block by block into a spool, so memory stays flat however long the file."""
+    with soundfile.SoundFile(str(path)) as file:
+        rate, audio = int(file.samplerate), Spool(0, file.channels)
+        try:
+            while len(block := file.read(WRITE_FRAMES, dtype="float32", always_2d=True)):
+                audio.append(block)
+            return FileMeasures(len(audio), rate, audio.channels, integrated_loudness(audio, rate),
+                                true_peak_dbtp(audio), loudness_range(audio, rate))
+        finally:
+            audio.close()
 
 
-def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bit_depth: int | None = None,
+def write_audio(path: Path, audio: Audio, sample_rate: int, suffix: str, bit_depth: int | None = None,
                 provenance: Provenance | None = None, subtype: str | None = None, dither_seed: int = 0,
                 cue_points: Sequence[tuple[float, str]] = (), loop: bool = False) -> FileMeasures:
     """Write ``audio`` to ``path`` in the format of ``suffix`` (no rename: callers stage the path),
@@ -132,17 +141,28 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
     A lossy file whose decoded true peak lands over the ceiling is encoded again, lower by the
     overshoot, so every delivered file keeps the −1 dBTP ceiling.
     """
+    try:
+        return _write_measured(path, audio, sample_rate, suffix, bit_depth, provenance, subtype, dither_seed,
+                               cue_points, loop)
+    except (soundfile.SoundFileError, MutagenError) as error:  # a full disk, as the codec libraries say it
+        raise ComposerError(f"cannot write {path.name} ({error})",
+                            "check free disk space and permissions of the output folder") from None
+
+
+def _write_measured(path: Path, audio: Audio, sample_rate: int, suffix: str, bit_depth: int | None,
+                    provenance: Provenance | None, subtype: str | None, dither_seed: int,
+                    cue_points: Sequence[tuple[float, str]], loop: bool) -> FileMeasures:
     audio_format, default_subtype = audio_format_for(Path(f"x{suffix}"))
     if subtype is None:
         subtype = BIT_DEPTHS[bit_depth] if bit_depth is not None and suffix in LOSSLESS else default_subtype
-    level = audio
+    lowered: list[np.float32] = []  # each encoding again multiplies by one more factor
     for _ in range(LOSSY_RETRIES + 1):
-        _write_tagged(path, level, sample_rate, audio_format, subtype, provenance, dither_seed)
+        _write_tagged(path, audio, lowered, sample_rate, audio_format, subtype, provenance, dither_seed)
         measures = measure_file(path)
         over_db = measures.true_peak_dbtp - mastering.TRUE_PEAK_CEILING_DBTP
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
             break
-        level = level * np.float32(10 ** (-(over_db + 0.1) / 20))
+        lowered.append(np.float32(10 ** (-(over_db + 0.1) / 20)))
     if audio_format == "OGG":
         fix_ogg_serial(path)
     if subtype == "FLOAT" and audio_format == "WAV":
@@ -282,9 +302,10 @@ def _chunk(name: bytes, body: bytes) -> bytes:
     return name + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
 
 
-def _write_tagged(path: Path, audio: np.ndarray, sample_rate: int, audio_format: str, subtype: str,
-                  provenance: Provenance | None, dither_seed: int) -> None:
-    """Write in blocks (memory stays flat), TPDF-dithered where the subtype asks for it."""
+def _write_tagged(path: Path, audio: Audio, lowered: list[np.float32], sample_rate: int, audio_format: str,
+                  subtype: str, provenance: Provenance | None, dither_seed: int) -> None:
+    """Write in blocks (memory stays flat), multiplied by each factor of ``lowered`` in turn,
+    TPDF-dithered where the subtype asks for it."""
     step = DITHER_STEPS.get(subtype)
     noise = np.random.default_rng(2 * abs(dither_seed) + (dither_seed < 0))  # numpy takes no negative seeds
     with soundfile.SoundFile(str(path), "w", sample_rate, audio.shape[1], subtype, format=audio_format) as file:
@@ -293,6 +314,8 @@ def _write_tagged(path: Path, audio: np.ndarray, sample_rate: int, audio_format:
                 setattr(file, name, value)
         for start in range(0, len(audio), WRITE_FRAMES):
             block = audio[start : start + WRITE_FRAMES]
+            for factor in lowered:
+                block = block * factor
             if step is not None:  # triangular noise of ±1 step: the sum of two uniform ones
                 shape = block.shape
                 block = block + (noise.random(shape, dtype=np.float32) - noise.random(shape, dtype=np.float32)) * step
@@ -315,6 +338,23 @@ def write_id3(path: Path, provenance: Provenance) -> None:
         tags.add(TXXX(encoding=3, desc="brief", text=provenance.brief))
         tags.add(TXXX(encoding=3, desc="seed", text=str(provenance.seed)))
     tags.save(str(path))
+
+
+def made_by_composer(path: Path) -> bool:
+    """Whether the audio file at ``path`` carries composer's tag (its software, as written by
+    :meth:`Provenance.tags` or :func:`write_id3`): a render may replace its own earlier file,
+    never someone's recording that happens to share the name."""
+    try:
+        if path.suffix.lower() == ".mp3":
+            from mutagen.id3 import ID3
+
+            software = str(ID3(str(path)).get("TSSE", ""))
+        else:
+            with soundfile.SoundFile(str(path)) as file:
+                software = file.software
+    except Exception:  # unreadable, or no tags at all: not composer's
+        return False
+    return software.startswith("composer ")
 
 
 def stem_paths(folder: Path, name: str, roles: list[str]) -> list[Path]:

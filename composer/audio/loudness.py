@@ -17,6 +17,8 @@ import numpy as np
 import pyloudnorm
 from scipy.signal import firwin, sosfilt, upfirdn
 
+from composer.audio.spool import Audio, columns, sample_peak
+
 # --- K-weighting -------------------------------------------------------------------------
 
 #: Loudness of a K-weighted mean square of 1, in LUFS: BS.1770's offset for the filter's gain.
@@ -29,17 +31,18 @@ ABSOLUTE_GATE_LUFS = -70.0
 CHUNK_FRAMES = 1 << 18
 
 
-def k_weighted_power(audio: np.ndarray, sample_rate: int,
-                     chunk_frames: int = CHUNK_FRAMES) -> Iterator[tuple[int, np.ndarray]]:
+def k_weighted_power(audio: Audio, sample_rate: int, chunk_frames: int = CHUNK_FRAMES,
+                     stop: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Each frame's K-weighted power (the channels' squares, weighted and summed, float32), as
     (first frame, power) chunk by chunk: pyloudnorm's K-weighting filters, one filter state
-    carried through the whole audio."""
-    audio = audio.reshape(len(audio), -1)
+    carried through the audio up to frame ``stop`` (default: all of it)."""
+    audio = columns(audio)
+    stop = len(audio) if stop is None else stop
     filters = pyloudnorm.Meter(sample_rate)._filters.values()  # the K-weighting stages
     sos = np.array([[*(stage.passband_gain * stage.b), *stage.a] for stage in filters])
     state = np.zeros((len(sos), 2, audio.shape[1]))
-    for start in range(0, len(audio), chunk_frames):
-        weighted, state = sosfilt(sos, audio[start : start + chunk_frames], axis=0, zi=state)
+    for start in range(0, stop, chunk_frames):
+        weighted, state = sosfilt(sos, audio[start : min(stop, start + chunk_frames)], axis=0, zi=state)
         power = np.zeros(len(weighted), dtype=np.float32)
         for channel, weight in enumerate(CHANNEL_WEIGHTS[: audio.shape[1]]):
             power += np.float32(weight) * np.square(weighted[:, channel]).astype(np.float32)
@@ -68,7 +71,7 @@ class Loudness:
     without filtering again. Agrees with ``pyloudnorm.Meter.integrated_loudness`` (tested to
     0.01 LU)."""
 
-    def __init__(self, audio: np.ndarray, sample_rate: int, per_frame: bool = False,
+    def __init__(self, audio: Audio, sample_rate: int, per_frame: bool = False,
                  chunk_frames: int = CHUNK_FRAMES) -> None:
         self.sample_rate, self.frames = sample_rate, len(audio)
         count = int(np.round((self.frames / sample_rate - BLOCK_S) / (BLOCK_S * BLOCK_STEP))) + 1
@@ -115,7 +118,7 @@ class Loudness:
         return lufs(float(np.mean(kept))) if len(kept) else -math.inf
 
 
-def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
+def integrated_loudness(audio: Audio, sample_rate: int) -> float:
     """Integrated loudness in LUFS (ITU-R BS.1770); -inf for silence or under 0.4 s.
 
     BS.1770 gates 400 ms blocks, so even a 1 s stinger has an integrated loudness (over its
@@ -138,7 +141,7 @@ LRA_RELATIVE_GATE_LU = -20.0
 LRA_PERCENTILES = (10.0, 95.0)
 
 
-def loudness_range(audio: np.ndarray, sample_rate: int) -> float | None:
+def loudness_range(audio: Audio, sample_rate: int) -> float | None:
     """Loudness range in LU (EBU Tech 3342): the spread between the 10th and 95th percentiles of
     the short-term loudness (3 s windows every 0.1 s), counting only windows above −70 LUFS and
     no more than 20 LU below their mean power. None for audio under 3 s or silence.
@@ -166,11 +169,11 @@ def loudness_range(audio: np.ndarray, sample_rate: int) -> float | None:
     return float(high - low)
 
 
-def _hop_power(audio: np.ndarray, sample_rate: int, hop: int) -> np.ndarray:
+def _hop_power(audio: Audio, sample_rate: int, hop: int) -> np.ndarray:
     """Mean K-weighted power of each whole run of ``hop`` frames (a last, shorter run is left out)."""
     hops = len(audio) // hop
     power = np.zeros(hops, dtype=np.float64)
-    for start, frames in k_weighted_power(audio[: hops * hop], sample_rate, hop * max(1, CHUNK_FRAMES // hop)):
+    for start, frames in k_weighted_power(audio, sample_rate, hop * max(1, CHUNK_FRAMES // hop), hops * hop):
         power[start // hop : (start + len(frames)) // hop] = frames.reshape(-1, hop).mean(axis=1, dtype=np.float64)
     return power
 
@@ -199,11 +202,11 @@ class PeakEnvelope:
     already rules those frames out. Music spends most frames well under its peaks, so this is a
     few percent of the work of oversampling everything, with the same result where it counts."""
 
-    def __init__(self, audio: np.ndarray, bound: np.ndarray | None = None) -> None:
+    def __init__(self, audio: Audio, bound: np.ndarray | None = None) -> None:
         """``bound``: a known upper bound per frame (kept and refined), instead of the phase
         gain times the largest nearby |sample|."""
-        self.audio = audio.reshape(len(audio), -1)
-        self.sample_peak = max(float(self.audio.max()), -float(self.audio.min())) if len(audio) else 0.0
+        self.audio = columns(audio)
+        self.sample_peak = sample_peak(self.audio)
         if bound is None:
             bound = nearby_peaks(self.audio)
             bound *= np.float32(PHASE_GAIN)
@@ -228,16 +231,16 @@ class PeakEnvelope:
 _PEAK_FLOOR = 0.99
 
 
-def true_peak(audio: np.ndarray, chunk: int = 1 << 18) -> float:
+def true_peak(audio: Audio, chunk: int = 1 << 18) -> float:
     """The highest 4× oversampled |value| of ``audio`` (0 for silence), chunk by chunk with no
     per-frame envelope kept, oversampling only frames whose bound reaches the sample peak."""
-    audio = audio.reshape(len(audio), -1)
-    sample_peak = max(float(audio.max()), -float(audio.min())) if len(audio) else 0.0
+    audio = columns(audio)
+    highest = sample_peak(audio)
     peak = 0.0
     for start in range(0, len(audio), chunk):
         stop = min(len(audio), start + chunk)
         bound = nearby_peaks(audio, start, stop) * np.float32(PHASE_GAIN)
-        for first, last in _runs(bound >= _PEAK_FLOOR * sample_peak):
+        for first, last in _runs(bound >= _PEAK_FLOOR * highest):
             peak = max(peak, float(oversampled_peaks(audio, start + first, start + last).max()))
     return peak
 
@@ -264,7 +267,7 @@ def sliding_extreme(values: np.ndarray, before: int, after: int, pick: np.ufunc 
     return extreme
 
 
-def nearby_peaks(audio: np.ndarray, start: int = 0, stop: int | None = None, chunk: int = 1 << 18) -> np.ndarray:
+def nearby_peaks(audio: Audio, start: int = 0, stop: int | None = None, chunk: int = 1 << 18) -> np.ndarray:
     """For frames ``start`` to ``stop``, the largest |sample| on any channel within REACH
     frames (silence beyond the ends), chunk by chunk so memory stays flat."""
     stop = len(audio) if stop is None else stop
@@ -286,7 +289,7 @@ def _frame_peaks(audio: np.ndarray) -> np.ndarray:
     return peaks
 
 
-def oversampled_peaks(audio: np.ndarray, start: int, stop: int) -> np.ndarray:
+def oversampled_peaks(audio: Audio, start: int, stop: int) -> np.ndarray:
     """For frames ``start`` to ``stop``, the highest |value| on any channel of ``audio`` 4×
     oversampled, each over its 4 phases (scipy's upfirdn with the resample_poly filter; the
     samples before and after ``audio`` count as silence, as in resample_poly)."""
@@ -320,7 +323,7 @@ def _runs(mask: np.ndarray, join: int = 256) -> list[tuple[int, int]]:
     return list(zip(starts[kept].tolist(), np.append(stops[kept[1:] - 1], stops[-1]).tolist()))
 
 
-def true_peak_dbtp(audio: np.ndarray) -> float:
+def true_peak_dbtp(audio: Audio) -> float:
     """True peak in dBTP: the sample peak after 4× oversampling (ITU-R BS.1770-4, annex 2).
 
     >>> tone = np.sin(np.arange(4410) * 2 * np.pi / 4 + np.pi / 4)[:, None] * 0.5

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from composer.audio.loudness import PHASE_GAIN, REACH, Loudness, PeakEnvelope, nearby_peaks, sliding_extreme, true_peak
+from composer.audio.spool import Audio, scale
 
 TRUE_PEAK_CEILING_DBTP = -1.0
 #: The limiter aims this far under the ceiling, so the 4× oversampled peak lands under it.
@@ -106,11 +107,12 @@ class Mastered:
         return short and self.gain_db >= MAX_GAIN_DB - 1e-6
 
 
-def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[np.ndarray, Mastered]:
+def master(audio: Audio, sample_rate: int, loudness_lufs: float) -> tuple[Audio, Mastered]:
     """Bring ``audio`` to ``loudness_lufs`` with its true peak under −1 dBTP: one gain to the
     target, then a look-ahead limiter on the 4× oversampled peaks (never clipping). The limiter
     may take at most MAX_LIMITING_DB off a peak; where the target needs more, the ceiling wins
-    and the result says how far the loudness fell short. Works in place (a long piece is large).
+    and the result says how far the loudness fell short. Works in place, on an array or a
+    spool (a long piece is large).
 
     The limiter K-weights the audio once more, keeping each frame's power: each gain curve it
     tries is measured by weighting that power (the curve moves slowly against the K-filter's
@@ -148,18 +150,18 @@ def master(audio: np.ndarray, sample_rate: int, loudness_lufs: float) -> tuple[n
             break
         gain_db = min(gain_db + missing, most_db)
     if reduction_db is None or envelope is None:  # a plain gain moves the true peak by exactly its decibels too
-        audio *= np.float32(10 ** (gain_db / 20))
+        scale(audio, np.float32(10 ** (gain_db / 20)))
         return audio, Mastered(gain_db, 0.0, loudness, peak_dbtp + gain_db, loudness_lufs)
     curve = _gain_curve(gain_db, reduction_db)
     bound = _limited_peak_bound(envelope, curve)
     loudness = meter.integrated(curve)
-    audio *= curve[:, None]
+    scale(audio, curve)
     del envelope, curve
     final_peak = PeakEnvelope(audio, bound).peak()
     final_dbtp = 20 * math.log10(final_peak)
     if final_dbtp > TRUE_PEAK_CEILING_DBTP - 0.01:  # what the smooth gain curve let through
         trim_db = TRUE_PEAK_CEILING_DBTP - 0.02 - final_dbtp
-        audio *= np.float32(10 ** (trim_db / 20))
+        scale(audio, np.float32(10 ** (trim_db / 20)))
         loudness, final_dbtp = loudness + trim_db, final_dbtp + trim_db
     return audio, Mastered(gain_db, float(reduction_db.max()), loudness, final_dbtp, loudness_lufs)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,6 +24,7 @@ from typing import Any
 import mido
 import numpy as np
 
+from composer.audio.spool import Spool
 from composer.base.errors import ComposerError
 from composer.base.midi_text import decoded_midi
 from composer.base.quiet import quiet_import
@@ -230,20 +230,47 @@ def render_midi(
     A loop renders a little past its end and folds that ring-out onto its start, so the file
     repeats without a seam; anything else fades in over 5 ms and out over ``fade_out_s``.
     """
+    spool = render_spooled(midi, soundfont, duration_s, sample_rate, loop, fade_out_s, progress, space)
+    try:
+        return spool.array()
+    finally:
+        spool.close()
+
+
+def render_spooled(
+    midi: mido.MidiFile,
+    soundfont: Path,
+    duration_s: float,
+    sample_rate: int = SAMPLE_RATE,
+    loop: bool = False,
+    fade_out_s: float = FADE_OUT_S,
+    progress: Progress | None = None,
+    space: Room | None = None,
+) -> Spool:
+    """:func:`render_midi` into a spool on disk, so memory holds one chunk however long the piece."""
     frames, extra = _frames(duration_s, sample_rate, loop)
-    audio = np.zeros((frames + extra, 2), dtype=np.float32)
-    synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM))
+    audio = Spool(frames + extra)
+    chunk = np.zeros((CHUNK_FRAMES, 2), dtype=np.float32)
+    try:
+        synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM))
+    except BaseException:
+        audio.close()
+        raise
 
     def advance(cursor: int, target: int) -> None:
-        synth.fill(audio[cursor:target])
+        synth.fill(chunk[: target - cursor])
+        audio.write(cursor, chunk[: target - cursor])
         if progress is not None:
             progress(target, len(audio))
 
     try:
         _play(midi, synth, sample_rate, frames, loop, advance, len(audio))
+        return _finish(audio, frames, sample_rate, loop, fade_out_s)
+    except BaseException:
+        audio.close()
+        raise
     finally:
         synth.close()
-    return _finish(audio, frames, sample_rate, loop, fade_out_s)
 
 
 def render_with_stems(
@@ -256,24 +283,30 @@ def render_with_stems(
     fade_out_s: float = FADE_OUT_S,
     progress: Progress | None = None,
     space: Room | None = None,
-) -> tuple[np.ndarray, RenderedStems]:
-    """The mix of :func:`render_midi` and its stems, from one synth in one pass.
+) -> tuple[Spool, RenderedStems]:
+    """The mix of :func:`render_spooled` and its stems, from one synth in one pass.
 
     Each MIDI channel plays into an output group of its own stem, with that group's own reverb
     and chorus (they are linear, so the groups' sum is the one-group render up to float
     rounding): the mix is the sum of the stems, note for note, because the same synth allocated
-    the same voices for both. Stems wait in temporary files, so memory holds the mix alone.
+    the same voices for both. The mix and the stems wait in temporary files, so memory holds
+    one chunk of each.
     """
     frames, extra = _frames(duration_s, sample_rate, loop)
     groups = output_groups(stems)
-    audio = np.zeros((frames + extra, 2), dtype=np.float32)
+    audio = Spool(frames + extra)
     rendered = RenderedStems(list(stems), lambda alone: _finish(alone, frames, sample_rate, loop, fade_out_s))
     owned = {name: sorted({channel % groups for channel in channels}) for name, channels in stems.items()}
-    synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM), groups)
+    try:
+        synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM), groups)
+    except BaseException:
+        audio.close()
+        rendered.close()
+        raise
 
     def advance(cursor: int, target: int) -> None:
         block = synth.fill_groups(target - cursor)
-        audio[cursor:target] = block.sum(axis=0).T
+        audio.write(cursor, block.sum(axis=0).T)
         for name, indices in owned.items():
             rendered.append(name, block[indices].sum(axis=0).T)
         if progress is not None:
@@ -281,44 +314,48 @@ def render_with_stems(
 
     try:
         _play(midi, synth, sample_rate, frames, loop, advance, len(audio))
+        return _finish(audio, frames, sample_rate, loop, fade_out_s), rendered
     except BaseException:
+        audio.close()
         rendered.close()
         raise
     finally:
         synth.close()
-    return _finish(audio, frames, sample_rate, loop, fade_out_s), rendered
 
 
 class RenderedStems:
-    """Stems as one render played them, each in an anonymous temporary file (the system deletes
-    it when it is closed, or when the process ends however it ends) until it is read once."""
+    """Stems as one render played them, each in a spool (an anonymous temporary file) until it is
+    finished, scaled and handed on once."""
 
-    def __init__(self, names: list[str], finish: Callable[[np.ndarray], np.ndarray]) -> None:
-        self._files = {name: tempfile.TemporaryFile() for name in names}
+    def __init__(self, names: list[str], finish: Callable[[Spool], Spool]) -> None:
+        self._spools: dict[str, Spool] = {}
+        try:
+            for name in names:
+                self._spools[name] = Spool()
+        except BaseException:
+            self.close()
+            raise
         self._finish = finish
 
     def append(self, name: str, block: np.ndarray) -> None:
         """Add ``block`` (frames × 2) to the end of stem ``name``."""
-        self._files[name].write(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+        self._spools[name].append(block)
 
-    def scaled(self, gain_db: float) -> Iterator[tuple[str, np.ndarray]]:
+    def scaled(self, gain_db: float) -> Iterator[tuple[str, Spool]]:
         """Each stem with the loop fold and fades of the mix, raised by ``gain_db``, one at a time;
-        each is read once and its file closed."""
+        each spool is closed once the next is asked for."""
         gain = np.float32(10 ** (gain_db / 20))
         try:
-            for name, file in self._files.items():
-                file.seek(0)
-                alone = np.fromfile(file, dtype=np.float32).reshape(-1, 2)
-                file.close()
-                alone = self._finish(alone)
-                alone *= gain
+            for name, alone in self._spools.items():
+                self._finish(alone).scale(gain)
                 yield name, alone
+                alone.close()
         finally:
             self.close()
 
     def close(self) -> None:
-        for file in self._files.values():
-            file.close()
+        for spool in self._spools.values():
+            spool.close()
 
 
 def output_groups(stems: StemChannels) -> int:
@@ -367,13 +404,16 @@ def _play(midi: mido.MidiFile, synth: _Synth, sample_rate: int, frames: int, loo
     until(total)
 
 
-def _finish(audio: np.ndarray, frames: int, sample_rate: int, loop: bool, fade_out_s: float) -> np.ndarray:
-    """A loop's ring-out folded onto its start; anything else faded at both ends (both linear,
-    so stems finished alike still sum to the finished mix)."""
+def _finish(audio: Spool, frames: int, sample_rate: int, loop: bool, fade_out_s: float) -> Spool:
+    """A loop's ring-out folded onto its start and cut off; anything else faded at both ends
+    (both linear, so stems finished alike still sum to the finished mix). In place."""
     if loop:
-        extra = len(audio) - frames
-        audio[: min(extra, frames)] += audio[frames : frames + min(extra, frames)]
-        return np.ascontiguousarray(audio[:frames])
+        folded = min(len(audio) - frames, frames)
+        start = audio.read(0, folded)
+        start += audio.read(frames, frames + folded)
+        audio.write(0, start)
+        audio.resize(frames)
+        return audio
     _fade(audio, sample_rate, FADE_IN_S, fade_out_s)
     return audio
 
@@ -446,12 +486,12 @@ def stem_name(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
-def _fade(audio: np.ndarray, sample_rate: int, fade_in_s: float, fade_out_s: float) -> None:
+def _fade(audio: Spool, sample_rate: int, fade_in_s: float, fade_out_s: float) -> None:
     """Raised-cosine fades at both ends, so the file starts and stops without a click."""
     for seconds, at_end in ((fade_in_s, False), (fade_out_s, True)):
         count = min(len(audio), max(1, round(seconds * sample_rate)))
         ramp = (0.5 - 0.5 * np.cos(np.linspace(0.0, math.pi, count, dtype=np.float64))).astype(np.float32)
-        if at_end:
-            audio[-count:] *= ramp[::-1, None]
-        else:
-            audio[:count] *= ramp[:, None]
+        start = len(audio) - count if at_end else 0
+        block = audio.read(start, start + count)
+        block *= ramp[::-1, None] if at_end else ramp[:, None]
+        audio.write(start, block)
