@@ -30,7 +30,7 @@ ROLES = ("pad", "bass", "melody", "ostinato")
 #: The roles a colour may recolour.
 COLOUR_ROLES = (*ROLES, "texture")
 #: The energy-shape verbs of ``[shape]``, in the order the reader looks them up.
-SHAPE_VERBS = ("build", "drop", "fade", "button", "ring", "steady", "big_finish", "starts_quiet")
+SHAPE_VERBS = ("build", "drop", "fade", "button", "ring", "steady", "evolve", "big_finish", "starts_quiet")
 
 #: The roles a named instrument can take (the drum kit is the style's, not an instrument's).
 PART_ROLES = ("melody", "counter", "ostinato", "pad", "bass", "texture", "timpani")

@@ -58,8 +58,8 @@ def find_shape(meanings: Sequence[Meaning], windows: Sequence[Window], cue_times
     for position, verb, amount in marks:
         window = next((w for w in spans if w.position > position and w.position - position < _TIME_WITHIN), None)
         cue = next((c for c in moments if c.position > position and c.position - position < _TIME_WITHIN), None)
-        if verb == "steady":
-            events.append(ShapeEvent("steady", amount))
+        if verb in ("steady", "evolve"):
+            events.append(ShapeEvent(verb, amount))
         elif verb == "starts_quiet":
             events.append(ShapeEvent("build", amount * _QUIET_START, start_s=0.0))
         elif window is not None:

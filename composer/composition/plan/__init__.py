@@ -50,8 +50,9 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     lift = None if brief.kind == "stinger" or events else choose_lift(brief.kind, timing, tonic, mode, ending, form,
                                                                       rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
-    scenes, scene_energy = plan_scenes(brief.kind, timing, form, roles, rng)
-    if scene_energy:
+    scenes, scene_energy = plan_scenes(brief.kind, timing, form, roles, rng, {e.verb for e in brief.shape})
+    shaped = events or any(e.verb != "evolve" for e in brief.shape)  # the brief's own curve wins
+    if scene_energy and not shaped:
         bar_energy = tuple(round(max(0.05, min(1.0, e + lift_by)), 3) for e, lift_by in zip(bar_energy, scene_energy))
     return Plan(
         **timing.__dict__,

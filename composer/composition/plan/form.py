@@ -77,7 +77,7 @@ def _apply(
     events: list[ShapeEvent],
 ) -> float:
     """The energy at ``t`` after ``event`` acts on ``value``."""
-    if event.verb == "steady":
+    if event.verb in ("steady", "evolve"):  # these shape the scenes, not the energy
         return value
     start = _event_start(event, duration)
     rise = amount * event.amount

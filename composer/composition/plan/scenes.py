@@ -8,7 +8,7 @@ the texture it left. The changes are data (``plan.toml`` [scenes]).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from composer.composition.plan.data import SceneChange, plan_data
 from composer.composition.plan.model import Role, Scene, Timing
@@ -20,18 +20,21 @@ FULL_SECTIONS = ("climax", "build", "ending")
 #: A scene is at least this many bars; a thinned one lasts at least THINNED_S seconds.
 SCENE_BARS = (8, 32)
 THINNED_S = 60.0
+#: An "evolving" piece's scenes: from this share of the usual length, this much shorter.
+EVOLVING = 0.5
 #: The last scene, the full band's return into the close, may be as short as the closing phrase.
 LAST_BARS = 4
 
 
 def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], roles: Sequence[Role],
-                rng: random.Random) -> tuple[tuple[Scene, ...], tuple[float, ...]]:
+                rng: random.Random, verbs: Set[str] = frozenset()) -> tuple[tuple[Scene, ...], tuple[float, ...]]:
     """The scenes of a piece of at least [scenes] ``from_s`` seconds, each about ``length_s``
     long and made of whole sections, and the energy each bar gains from its scene; none (and
     no energy) for a shorter piece or a kind no change suits. A thinned scene follows a full
     one and a full one a thinned one, each thinned scene's change drawn from those that rest a
     part this piece has (never the one before), each full scene's energy wandering up to
-    ``full_wander`` up.
+    ``full_wander`` up. A brief that asks for it "evolving" (shape verb ``evolve``) changes
+    from half the length and twice as often; a "steady" one never.
 
     >>> from fractions import Fraction
     >>> timing = Timing(Fraction(100), (4, 4), 80, Fraction(0), Fraction(0))
@@ -43,9 +46,10 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     rules = plan_data().scenes
     playing = {role.role for role in roles}
     menu = {name: change for name, change in rules.changes.items() if kind in change.kinds and _thins(change, playing)}
-    if timing.seconds(timing.music_q) < rules.from_s or not menu:
+    pace = EVOLVING if "evolve" in verbs else 1.0
+    if timing.seconds(timing.music_q) < rules.from_s * pace or not menu or "steady" in verbs:
         return (), ()
-    spans = _spans(timing, form, rules.length_s)
+    spans = _spans(timing, form, rules.length_s * pace, THINNED_S * pace)
     rng = random.Random(rng.getrandbits(64))  # its own: only a piece with scenes draws for them
     scenes: list[Scene] = []
     energy: list[float] = []
@@ -83,14 +87,15 @@ def _thins(change: SceneChange, playing: set[str]) -> bool:
     return bool(playing & set(change.rests)) and len(left) >= 2 and bool(left & set(HARMONY_ROLES))
 
 
-def _spans(timing: Timing, form: Sequence[tuple[str, int]], length_s: float) -> list[tuple[int, int, list[str]]]:
+def _spans(timing: Timing, form: Sequence[tuple[str, int]], length_s: float,
+           thinned_s: float) -> list[tuple[int, int, list[str]]]:
     """(first bar, bars, section names) of each scene, whole sections: full scenes of about
-    ``length_s`` and thinned ones of at least THINNED_S (a listener who hears a part leave
+    ``length_s`` and thinned ones of at least ``thinned_s`` (a listener who hears a part leave
     hears it gone for a while, and its return), alternating from a full first to a full last;
     of the ways to gather the sections so (each scene's length stretched by up to a half), the
     one whose longest scene is shortest."""
     bar_s = float(timing.seconds(timing.bar_start_q(1)) - timing.seconds(timing.bar_start_q(0)))
-    tries = [_gathered(form, bar_s, length_s * stretch, THINNED_S * stretch) for stretch in (1, 1.125, 1.25, 1.375, 1.5)]
+    tries = [_gathered(form, bar_s, length_s * stretch, thinned_s * stretch) for stretch in (1, 1.125, 1.25, 1.375, 1.5)]
     return min(tries, key=lambda spans: max(bars for _, bars, _ in spans))
 
 
