@@ -10,7 +10,9 @@ a copy of the score (:func:`notation`) in which
   so no tuplet appears;
 - every part carries the key and time signatures of the first, changing together (drums carry the
   time signatures only: a percussion staff has no key);
-- each part has its instrument's clef (``data/notation.toml``), or treble or bass by its range;
+- each part has its instrument's clef (``data/notation.toml``), or treble or bass by its range; a
+  keyboard or harp is written on a grand staff, middle C and above in the treble, the rest in the
+  bass (a chord spanning both is split between the hands);
 - drums are unpitched notes on a percussion clef, each key on its own line and head, named in the
   part's instrument list with its General MIDI drum name;
 - each part's level in each section is one dynamic (pp…ff) from its velocities, never louder than
@@ -31,7 +33,7 @@ from functools import cache
 from typing import cast
 from itertools import groupby
 
-from music21 import chord, clef, dynamics, instrument, key, meter, note, percussion, spanner, stream
+from music21 import chord, clef, dynamics, instrument, key, layout, meter, note, percussion, spanner, stream
 from music21.common.types import StepName
 from music21.musicxml.m21ToXml import GeneralObjectExporter
 
@@ -44,6 +46,8 @@ from composer.composition.plan import Plan
 SIXTEENTH = Fraction(1, 4)
 #: A change of CC11 along the expression curve at least this large is written as a hairpin.
 SWELL_STEP = 8
+#: On a grand staff, notes from this MIDI key (middle C) up are the treble staff's.
+MIDDLE_C = 60
 
 
 def written_end(start_q: Fraction, end_q: Fraction, next_q: Fraction) -> Fraction:
@@ -119,8 +123,54 @@ def notation(score: stream.Score, plan: Plan, performance: Performance) -> strea
             _unpitched(part)
         _hairpins(part, performance.part(str(part.id)).expression)
         part.coreElementsChanged()
-    written.coreElementsChanged()
-    return written
+    return _with_grand_staves(written)
+
+
+def _with_grand_staves(written: stream.Score) -> stream.Score:
+    """``written`` with each keyboard or harp part (``data/notation.toml``) split onto a grand
+    staff: two staves joined by a brace, written as one MusicXML part with two staves."""
+    grand: list[int] = table("notation")["grand_staff"]["programs"]
+    staved = stream.Score()
+    staved.metadata = written.metadata
+    for part in list(written.parts):
+        player = part.getInstrument(returnDefault=False)
+        if player is None or isinstance(player, instrument.UnpitchedPercussion) or player.midiProgram not in grand:
+            staved.insert(0, part)
+            continue
+        upper, lower = _grand_staff(part)
+        staved.insert(0, upper)
+        staved.insert(0, lower)
+        staved.insert(0, layout.StaffGroup([upper, lower], name=part.partName, symbol="brace", barTogether=True))
+    return staved
+
+
+def _grand_staff(part: stream.Part) -> tuple[stream.PartStaff, stream.PartStaff]:
+    """``part`` as a treble staff holding everything but its notes under middle C (marks,
+    dynamics, hairpins, tempo and rehearsal marks stay above) and a bass staff holding those, each
+    with the part's instrument, key and time signatures; a chord spanning middle C is split."""
+    upper, lower = stream.PartStaff(id=part.id), stream.PartStaff(id=f"{part.id}-lower")
+    upper.partName = lower.partName = part.partName
+    for element in list(part.elements):
+        at = element.offset
+        if isinstance(element, clef.Clef):
+            upper.coreInsert(at, clef.TrebleClef())
+            lower.coreInsert(at, clef.BassClef())
+        elif isinstance(element, (instrument.Instrument, meter.TimeSignature, key.KeySignature)):
+            upper.coreInsert(at, element)
+            lower.coreInsert(at, copy.deepcopy(element))
+        elif isinstance(element, chord.Chord) and min(element.pitches).midi < MIDDLE_C <= max(element.pitches).midi:
+            for staff, notes in ((upper, [n for n in element.notes if n.pitch.midi >= MIDDLE_C]),
+                                 (lower, [n for n in element.notes if n.pitch.midi < MIDDLE_C])):
+                half = chord.Chord(notes, quarterLength=element.quarterLength)
+                half.tie = copy.deepcopy(element.tie)
+                staff.coreInsert(at, half)
+        elif isinstance(element, (note.Note, chord.Chord)):
+            (upper if min(element.pitches).midi >= MIDDLE_C else lower).coreInsert(at, element)
+        else:
+            upper.coreInsert(at, element)
+    upper.coreElementsChanged()
+    lower.coreElementsChanged()
+    return upper, lower
 
 
 def _write_rhythm(part: stream.Part, bar_lines: list[Fraction]) -> None:
@@ -275,8 +325,8 @@ def musicxml_bytes(score: stream.Score, plan: Plan, performance: Performance) ->
     in its part's instrument list."""
     written = notation(score, plan, performance)
     document = bytes(GeneralObjectExporter(written).parse())
-    drum_parts = [f"P{number}" for number, part in enumerate(written.parts, start=1)
-                  if isinstance(part.getInstrument(returnDefault=False), instrument.UnpitchedPercussion)]
+    kits = [part.getInstrument(returnDefault=False) for part in written.parts]
+    drum_parts = [str(kit.partId) for kit in kits if isinstance(kit, instrument.UnpitchedPercussion)]
     return _name_drums(document, drum_parts) if drum_parts else document
 
 
