@@ -241,6 +241,41 @@ def test_stems_sum_to_the_mix_before_its_limiter(delivered, small_soundfont):
     for (audio, _), role in zip(stems, roles):  # each stem is its own part, not the mix or silence
         assert -60 < _rms_dbfs(audio) < _rms_dbfs(mix) - 1, role
     assert float(np.max(np.abs(summed - mix))) < 10 ** (-50 / 20)
+    # the report says where the stems peak: summed (over 0 dBFS when the mix needed its limiter) and alone
+    assert (report["stems_gain_db"], report["stems_trim_db"]) == (report["master_gain_db"], 0.0)
+    assert report["stems_summed_peak_dbfs"] == pytest.approx(_peak_dbfs(summed), abs=0.01)
+    assert report["stems_loudest_peak_dbfs"] == pytest.approx(max(_peak_dbfs(a) for a, _ in stems), abs=0.01)
+
+
+def _peak_dbfs(audio: np.ndarray) -> float:
+    return float(20 * np.log10(np.max(np.abs(audio))))
+
+
+def test_a_stems_headroom_lowers_every_stem_by_one_gain_recorded_in_the_report(tmp_path, small_soundfont):
+    """A loud cue's stems summed peak over full scale at the mix's gain (they carry no limiter);
+    with a headroom of 1 dB all are lowered by one gain, the report's trim, so that summed they
+    peak at -1 dBFS, and the mix is untouched."""
+    piece = compose("epic trailer with big drums, brass and full strings, ends on a hit", seed=1, duration=5.0)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "lowered").mkdir()
+    plain = piece.render(tmp_path / "plain" / "cue.wav", soundfont=small_soundfont, stems=True)
+    lowered = piece.render(tmp_path / "lowered" / "cue.wav", soundfont=small_soundfont, stems=True,
+                           stems_headroom_db=1.0)
+    loud, quiet = (piece.report(d) for d in (plain, lowered))
+    assert loud["stems_summed_peak_dbfs"] > 0 and loud["stems_trim_db"] == 0  # what the headroom is for
+    trim = quiet["stems_trim_db"]
+    assert trim == pytest.approx(loud["stems_summed_peak_dbfs"] + 1.0, abs=0.01)
+    assert quiet["stems_gain_db"] == pytest.approx(loud["stems_gain_db"] - trim, abs=0.01)
+    summed = np.zeros((5 * 44100, 2), dtype=np.float64)
+    for name, path in lowered.stems.items():
+        alone = soundfile.read(str(path), dtype="float32", always_2d=True)[0]
+        before = soundfile.read(str(plain.stems[name]), dtype="float32", always_2d=True)[0]
+        gain = float(np.sum(alone * before) / np.sum(before * before))  # one gain for the whole stem
+        assert 20 * np.log10(gain) == pytest.approx(-trim, abs=0.01), name
+        assert float(np.max(np.abs(alone - before * gain))) < 1e-6, name
+        summed += alone
+    assert _peak_dbfs(summed) == pytest.approx(-1.0, abs=0.01) == quiet["stems_summed_peak_dbfs"]
+    assert (tmp_path / "plain" / "cue.wav").read_bytes() == (tmp_path / "lowered" / "cue.wav").read_bytes()
 
 
 def test_stems_of_a_foreign_midi_are_named_by_track(tmp_path):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +122,8 @@ def measure_file(path: Path) -> FileMeasures:
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bit_depth: int | None = None,
                 provenance: Provenance | None = None, subtype: str | None = None, dither_seed: int = 0,
-                cue_points: Sequence[tuple[float, str]] = (), loop: bool = False) -> FileMeasures:
+                cue_points: Sequence[tuple[float, str]] = (), loop: bool = False,
+                announce: Callable[[str], None] | None = None) -> FileMeasures:
     """Write ``audio`` to ``path`` in the format of ``suffix`` (no rename: callers stage the path),
     tag it, and return what the written file measures. A 16-bit file is dithered with noise
     seeded by ``dither_seed``, so the same audio and seed always give the same bytes. A WAV
@@ -130,14 +131,19 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str, bi
     label) as cue markers and, for a ``loop``, ``smpl`` loop points over the whole file.
 
     A lossy file whose decoded true peak lands over the ceiling is encoded again, lower by the
-    overshoot, so every delivered file keeps the −1 dBTP ceiling.
+    overshoot, so every delivered file keeps the −1 dBTP ceiling. ``announce`` is told each step
+    ("encoding", "measuring") as it begins.
     """
     audio_format, default_subtype = audio_format_for(Path(f"x{suffix}"))
     if subtype is None:
         subtype = BIT_DEPTHS[bit_depth] if bit_depth is not None and suffix in LOSSLESS else default_subtype
     level = audio
     for _ in range(LOSSY_RETRIES + 1):
+        if announce is not None:
+            announce("encoding")
         _write_tagged(path, level, sample_rate, audio_format, subtype, provenance, dither_seed)
+        if announce is not None:
+            announce("measuring")
         measures = measure_file(path)
         over_db = measures.true_peak_dbtp - mastering.TRUE_PEAK_CEILING_DBTP
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:
