@@ -494,7 +494,8 @@ def test_a_piece_is_frozen_and_delivering_it_changes_only_what_the_report_says_w
     changed = {name for name in report if report[name] != plain[name]}
     assert {"soundfont", "loudness_lufs", "true_peak_dbtp", "sample_rate", "audio_files", "files", "stems"} <= changed
     assert changed <= {"soundfont", "loudness_lufs", "true_peak_dbtp", "loudness_range_lu", "loudness_shortfall_lu",
-                       "master_gain_db", "limiter_reduction_db", "sample_rate", "audio_files", "files", "stems"}
+                       "master_gain_db", "limiter_reduction_db", "sample_rate", "audio_files", "files", "stems",
+                       "stems_gain_db", "stems_trim_db", "stems_summed_peak_dbfs", "stems_loudest_peak_dbfs"}
 
 
 def test_a_loudness_target_is_checked_against_one_pair_of_bounds():
@@ -503,6 +504,22 @@ def test_a_loudness_target_is_checked_against_one_pair_of_bounds():
     for outside in (MIN_LOUDNESS_LUFS - 0.5, MAX_LOUDNESS_LUFS + 0.5):
         with pytest.raises(ComposerError, match="outside -40…-5 LUFS"):
             check_loudness(outside)
+
+
+def _mutagen_chunks(path: Path) -> dict[bytes, list[bytes]]:
+    """Every chunk but the audio of a RIFF/WAVE file by name, as mutagen's RIFF reader finds it
+    (a parser neither composer's writer nor this file's struct walk shares any code with); a LIST
+    chunk's labels (adtl) as mutagen finds them inside it too, under "labl"."""
+    from mutagen._riff import RiffFile, RiffListChunk
+
+    found: dict[bytes, list[bytes]] = {}
+    with open(path, "rb") as file:
+        for chunk in RiffFile(file).root.subchunks():
+            if chunk.id != "data":
+                found.setdefault(chunk.id.ljust(4).encode("ascii"), []).append(chunk.read())  # "cue " is read as "cue"
+            if isinstance(chunk, RiffListChunk) and chunk.name == "adtl":
+                found[b"labl"] = [label.read() for label in chunk.subchunks()]
+    return found
 
 
 def _riff_chunks(path: Path) -> dict[bytes, list[bytes]]:
@@ -543,6 +560,7 @@ def test_the_wav_carries_a_broadcast_wave_bext_chunk(delivered):
     folder, brief, report = delivered
     path = folder / "reel.wav"
     body = _riff_chunks(path)[b"bext"][0]
+    assert _mutagen_chunks(path)[b"bext"] == [body]  # an independent reader finds the same chunk
     text = lambda start, size: body[start:start + size].rstrip(b"\0").decode("utf-8")  # noqa: E731
     assert text(0, 256) == f"reel: {brief}"
     assert text(256, 32) == f"composer {report['version']}" and text(288, 32) == "seed 5"
@@ -593,7 +611,7 @@ def _ffprobe_chapters(path: Path) -> list[tuple[int, str]] | None:
 @pytest.mark.parametrize("brief", ["bright product video", "tense cue that builds to a hit at 0:05"])
 def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, small_soundfont, brief):
     """One cue point per section and event at the frame the music lands it, labelled with its
-    unique name, read with struct from the cue and LIST/adtl chunks and by ffprobe; a piece not
+    unique name, read with struct from the cue and LIST/adtl chunks, by mutagen and by ffprobe; a piece not
     cut to picture marks its sections too."""
     import struct
 
@@ -607,6 +625,9 @@ def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, smal
     assert len(expected) == len(piece.plan.sections) + len(piece.plan.events)
     assert ("hit" in brief) == bool(piece.plan.events)
     chunks = _riff_chunks(path)
+    independent = _mutagen_chunks(path)
+    assert independent[b"cue "] == chunks[b"cue "] and independent[b"LIST"] == chunks[b"LIST"]
+    labelled = {struct.unpack("<I", label[:4])[0]: label[4:].rstrip(b"\0").decode() for label in independent[b"labl"]}
     cue = chunks[b"cue "][0]
     points = [struct.unpack("<II4sIII", cue[4 + 24 * i : 28 + 24 * i]) for i in range(struct.unpack("<I", cue[:4])[0])]
     assert all(chunk == b"data" and start == 0 and offset == frame for _, frame, chunk, start, _, offset in points)
@@ -617,7 +638,7 @@ def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, smal
         assert adtl[at : at + 4] == b"labl"
         labels[struct.unpack("<I", adtl[at + 8 : at + 12])[0]] = adtl[at + 12 : at + 8 + size].rstrip(b"\0").decode()
         at += 8 + size + size % 2
-    assert sorted((frame, labels[number]) for number, frame, *_ in points) == expected
+    assert sorted((frame, labels[number]) for number, frame, *_ in points) == expected and labelled == labels
     assert all(frame < 8 * 44100 for frame, _ in expected)
     chapters = _ffprobe_chapters(path)
     if chapters is not None:
@@ -633,7 +654,7 @@ def test_a_seamless_loop_carries_smpl_loop_points_over_the_whole_file(tmp_path, 
     assert piece.ending.loop
     path = piece.render(tmp_path / "loop.wav", soundfont=small_soundfont).files["wav"]
     chunks = _riff_chunks(path)
-    assert b"bext" in chunks and len(chunks[b"smpl"]) == 1
+    assert b"bext" in chunks and len(chunks[b"smpl"]) == 1 and _mutagen_chunks(path)[b"smpl"] == chunks[b"smpl"]
     header = struct.unpack("<9I", chunks[b"smpl"][0][:36])
     assert header[2] == round(1e9 / 44100) and header[7] == 1  # sample period (ns), one loop
     cue_id, kind, start, end, fraction, plays = struct.unpack("<6I", chunks[b"smpl"][0][36:60])

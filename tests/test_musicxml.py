@@ -285,6 +285,7 @@ class SheetPart:
     unpitched: int
     program: int  # General MIDI, 0-based (-1: none written)
     staves: int
+    across_beats: int  # notes struck off the beat and held past the next one, untied there
 
 
 def _read_sheet(data: bytes) -> list[SheetPart]:
@@ -299,8 +300,8 @@ def _read_sheet(data: bytes) -> list[SheetPart]:
                           if m.find("midi-unpitched") is not None]
         drum_names = [s.findtext("instrument-name", "") for s in entry.iter("score-instrument")] if unpitched_keys else []
         program = int(entry.findtext("midi-instrument/midi-program", "0")) - 1
-        read = SheetPart(entry.findtext("part-name", ""), drum_names, [], [], set(), [], set(), [], 0, 0, program, 1)
-        divisions, bar = 1, 0
+        read = SheetPart(entry.findtext("part-name", ""), drum_names, [], [], set(), [], set(), [], 0, 0, program, 1, 0)
+        divisions, bar, beat = 1, 0, 1
         for index, measure in enumerate(part.iter("measure")):
             position = longest = 0
             for child in measure:
@@ -312,6 +313,8 @@ def _read_sheet(data: bytes) -> list[SheetPart]:
                         beats, beat_type = time.findtext("beats", ""), time.findtext("beat-type", "")
                         read.times.append((index, f"{beats}/{beat_type}"))
                         bar = int(beats) * 4 * divisions // int(beat_type)
+                        compound = beat_type == "8" and int(beats) % 3 == 0 and int(beats) > 3  # 6/8: dotted quarters
+                        beat = 4 * divisions // int(beat_type) * (3 if compound else 1)
                     read.clefs |= {c.findtext("sign", "") for c in child.iter("clef")}
                     read.staves = int(child.findtext("staves", str(read.staves)))
                 elif child.tag == "direction":
@@ -328,7 +331,10 @@ def _read_sheet(data: bytes) -> list[SheetPart]:
                         read.tuplets.add((modification.findtext("actual-notes", ""),
                                           modification.findtext("normal-notes", "")))
                     if child.find("chord") is None and child.find("grace") is None:
-                        position += int(child.findtext("duration", "0"))
+                        length = int(child.findtext("duration", "0"))
+                        read.across_beats += (child.find("rest") is None and position % beat != 0
+                                              and position // beat != (position + length - 1) // beat)
+                        position += length
                 longest = max(longest, position)
             if longest > bar:
                 read.overfull.append(index)
@@ -374,9 +380,9 @@ def schema() -> object:
 def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, schema: object) -> None:
     """Each ready-made brief × 3 seeds: valid MusicXML 4.0 (the W3C XSD); every part has the first
     part's key and time signatures at the same bars (drums the time signatures only); no tuplet but
-    3:2; no bar fuller than its meter; drums unpitched on a percussion clef, named by General MIDI;
-    a cello's bass clef, a violin's treble, a piano's grand staff; one dynamic at a time, each the
-    level of its passage."""
+    3:2; no bar fuller than its meter; no note held over a beat from off it but tied there; drums
+    unpitched on a percussion clef, named by General MIDI; a cello's bass clef, a violin's treble,
+    a piano's grand staff; one dynamic at a time, each the level of its passage."""
     import pretty_midi
 
     from composer.composition.brief import load_brief_file
@@ -396,6 +402,7 @@ def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, 
             where = (score.stem, seed, part.name)
             assert part.times == first.times, where
             assert part.tuplets <= {("3", "2")} and not part.overfull, where
+            assert part.drum_names or part.across_beats == 0, where  # a held note is tied at each beat
             if part.drum_names:
                 assert part.keys == [] and part.clefs == {"percussion"} and part.unpitched == part.notes, where
                 gm_names = {pretty_midi.note_number_to_drum_name(k) for k in range(35, 82)}

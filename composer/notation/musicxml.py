@@ -7,7 +7,8 @@ a copy of the score (:func:`notation`) in which
 
 - onsets fall on sixteenths (an ambient texture's drift, on a finer grid, stays in the MIDI, as
   does all micro-timing); each note is written to the value it stands for (:func:`written_end`),
-  so no tuplet appears;
+  so no tuplet appears; a note struck off the beat and held past the next beat is tied there,
+  so every beat shows;
 - every part carries the key and time signatures of the first, changing together (drums carry the
   time signatures only: a percussion staff has no key);
 - each part has its instrument's clef (``data/notation.toml``), or treble or bass by its range; a
@@ -105,6 +106,7 @@ def notation(score: stream.Score, plan: Plan, performance: Performance) -> strea
     numbered P1, P2, …; the score itself, which the MIDI is written from, is untouched."""
     written = copy.deepcopy(score)
     bar_lines = _bar_lines(written)
+    beats = _beats(written)
     parts = list(written.parts)
     signatures = list(parts[0].getElementsByClass((meter.TimeSignature, key.KeySignature))) if parts else []
     for number, part in enumerate(parts, start=1):
@@ -122,8 +124,26 @@ def notation(score: stream.Score, plan: Plan, performance: Performance) -> strea
         if drums:
             _unpitched(part)
         _hairpins(part, performance.part(str(part.id)).expression)
+        if not drums:  # a drum hit's written length is only where the next one falls
+            _tie_across_beats(part, beats)
         part.coreElementsChanged()
     return _with_grand_staves(written)
+
+
+def _tie_across_beats(part: stream.Part, beats: list[Fraction]) -> None:
+    """Each note or chord of ``part`` struck off the beat and held past the next one split there
+    into two tied notes, so the reader sees every beat (``beats``: where each falls, in order)."""
+    for element in list(part.notes):
+        start = Fraction(element.offset)
+        index = bisect.bisect_right(beats, start)
+        if index == 0 or beats[index - 1] == start or index == len(beats):
+            continue
+        if start + Fraction(element.quarterLength) > beats[index]:
+            part.remove(element)
+            for piece_of_it in element.splitAtQuarterLength(beats[index] - start):
+                part.coreInsert(start, piece_of_it)
+                start += Fraction(piece_of_it.quarterLength)
+    part.coreElementsChanged()
 
 
 def _with_grand_staves(written: stream.Score) -> stream.Score:
@@ -318,6 +338,23 @@ def _bar_lines(score: stream.Score) -> list[Fraction]:
             position += Fraction(signature.barDuration.quarterLength)
             lines.append(position)
     return lines
+
+
+def _beats(score: stream.Score) -> list[Fraction]:
+    """Where each beat of ``score`` falls (a quarter in x/4, a dotted quarter in 6/8), from its
+    time signatures, up to past its last note."""
+    end = Fraction(score.highestTime) + 1
+    signatures = sorted(score.parts[0].recurse().getElementsByClass(meter.TimeSignature),
+                        key=lambda s: Fraction(s.offset)) if score.parts else []
+    beats: list[Fraction] = []
+    for index, signature in enumerate(signatures):
+        position = Fraction(signature.offset)
+        stop = Fraction(signatures[index + 1].offset) if index + 1 < len(signatures) else end
+        beat = Fraction(signature.beatDuration.quarterLength)
+        while position < stop:
+            beats.append(position)
+            position += beat
+    return beats
 
 
 def musicxml_bytes(score: stream.Score, plan: Plan, performance: Performance) -> bytes:
