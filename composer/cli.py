@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from typer.core import TyperCommand
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from composer.audio import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
@@ -132,7 +132,25 @@ Force = Annotated[bool, typer.Option(
                     "earlier composer set or render under the same name is replaced).")]
 Stems = Annotated[bool, typer.Option(
     "--stems", help="Also write one 32-bit float WAV per part into NAME-stems/ (e.g. pad.wav, bass.wav), "
-                    "the same length and gain as the mix: summed they give the mix before its limiter.")]
+                    "the same length and gain as the mix: summed they give the mix before its limiter, so they "
+                    "may peak over 0 dBFS (NAME.json says how far: stems_summed_peak_dbfs).")]
+StemsHeadroom = Annotated[Optional[float], typer.Option(
+    "--stems-headroom", help="With --stems, lower every stem by one gain so that summed they peak this many dB "
+                             "under full scale, e.g. --stems-headroom 1; NAME.json records the cut as "
+                             "stems_trim_db (raise the stems by it to match the mix).", show_default=False)]
+#: The most headroom a user may ask of the stems, in dB.
+MAX_STEMS_HEADROOM_DB = 60.0
+
+
+def _check_stems_headroom(headroom_db: float | None, stems: bool) -> None:
+    """A clear error for a headroom without stems or outside 0–MAX_STEMS_HEADROOM_DB dB."""
+    if headroom_db is None:
+        return
+    if not stems:
+        raise ComposerError("--stems-headroom sets the stems' level but no --stems are asked", "add --stems")
+    if not 0 <= headroom_db <= MAX_STEMS_HEADROOM_DB:
+        raise ComposerError(f"--stems-headroom {headroom_db:g} is outside 0–{MAX_STEMS_HEADROOM_DB:g} dB",
+                            "give e.g. --stems-headroom 1")
 
 
 class _BriefCommand(TyperCommand):
@@ -265,15 +283,29 @@ def _check_formats(formats: list[str]) -> list[str]:
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Any]:
-    """A progress bar on a terminal; nothing at all when stderr is not one (logs, CI, pipes)."""
+def _progress(seconds: float) -> Iterator[Any]:
+    """Each phase of a delivery named as it begins ("rendering 60 s", "mastering", "encoding wav",
+    "measuring wav", "encoding stems"): on a terminal, one bar that takes each phase's name; where
+    stderr is not one (logs, CI, pipes), one plain line per phase, never one per step of it."""
+
+    def named(phase: str) -> str:
+        return f"rendering {round(seconds, 1):g} s" if phase == "rendering" else phase
+
     if not err.is_terminal:
-        yield None
+        told = [""]
+
+        def line(phase: str, done: int, total: int) -> None:
+            if phase != told[0]:
+                told[0] = phase
+                err.print(f"composer: {named(phase)}", markup=False, highlight=False, soft_wrap=True)
+
+        yield line
         return
-    with Progress(TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(),
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                   console=err, transient=True) as bar:
-        task = bar.add_task(label, total=1)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        task = bar.add_task(named("rendering"), total=None)
+        yield lambda phase, done, total: bar.update(task, description=named(phase), completed=done,
+                                                    total=total or None)
 
 
 @app.command(cls=_BriefCommand)
@@ -311,6 +343,7 @@ def compose(
     sample_rate: SampleRate = 44100,
     bit_depth: BitDepth = None,
     stems: Stems = False,
+    stems_headroom: StemsHeadroom = None,
     hit: Hits = [],  # noqa: B006
     stop: Stops = [],  # noqa: B006
     dip: Dips = [],  # noqa: B006
@@ -351,6 +384,7 @@ def compose(
     check_bit_depth(bit_depth)
     if stems and midi_only:
         raise ComposerError("--stems needs audio but --midi-only writes none", "drop one of --stems and --midi-only")
+    _check_stems_headroom(stems_headroom, stems)
     formats = _check_formats(audio_format)
     sheet_suffixes = (["musicxml"] if "musicxml" in formats else []) + (["png"] if plot else [])
     formats = [] if midi_only else [f for f in formats if f in AUDIO_CHOICES]
@@ -390,10 +424,11 @@ def compose(
     delivered = None
     with output_folder(out_dir):
         if font is not None:
-            with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
+            with _progress(piece.plan.duration_s) as progress:
                 delivered = deliver(piece.rendering(font, loudness, sample_rate), audio_paths, piece.provenance(),
                                     stems=piece.stem_channels if stems else None, bit_depth=bit_depth,
-                                    progress=progress, beside={**made, json_path: report_bytes})
+                                    progress=progress, beside={**made, json_path: report_bytes},
+                                    stems_headroom_db=stems_headroom)
         else:
             write_together({**made, json_path: report_bytes(None)}, base)
     report = piece.report(delivered, files)
@@ -405,6 +440,7 @@ def compose(
                   f"{f', {shortfall:g} LU short: {_held_by(delivered)}' if shortfall else ''}) · "
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
+    _say_stem_levels(delivered)
     stem_paths = list(delivered.stems.values()) if delivered else []
     for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, *marker_paths, json_path]:
         out.print(str(path), markup=False, soft_wrap=True)  # a path is never broken across lines
@@ -425,6 +461,20 @@ def _check_own_set(paths: list[Path], report: Path) -> None:
         pass
     raise ComposerError(f"{in_way[0]} is already there and is not part of a composer set (no composer report "
                         f"{report.name} beside it)", "move it, choose another --name, or give --force to replace it")
+
+
+def _say_stem_levels(delivered: Delivered | None) -> None:
+    """A line on the stems' level where they were written: where summed they peak over full scale
+    (they carry no limiter), how far and what lowers them; where a headroom lowered them, by how much."""
+    levels = delivered.stem_levels if delivered is not None else None
+    if levels is None:
+        return
+    summed = f"stems summed peak at {levels.summed_peak_dbfs:+.1f} dBFS"
+    if levels.trim_db > 0:
+        out.print(f"{summed}, {levels.trim_db:.1f} dB under the mix's gain", markup=False, soft_wrap=True)
+    elif levels.summed_peak_dbfs > 0:
+        out.print(f"{summed}, over full scale (stems carry no limiter): --stems-headroom 1 lowers them together "
+                  "to -1 dBFS", markup=False, soft_wrap=True)
 
 
 def _held_by(delivered: Delivered | None) -> str:
@@ -624,7 +674,8 @@ def render(
     stems: Annotated[bool, typer.Option(
         "--stems", help="Also write one 32-bit float WAV per track (per channel for a type 0 file; tracks sharing "
                         "a channel share one), named by track name, into NAME-stems/: summed they give the mix "
-                        "before its limiter.")] = False,
+                        "before its limiter, so they may peak over 0 dBFS.")] = False,
+    stems_headroom: StemsHeadroom = None,
     force: Force = False,
 ) -> None:
     """Render any MIDI file to audio with FluidSynth, at a target loudness, true peak at most -1 dBTP.
@@ -645,6 +696,7 @@ def render(
     check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
+    _check_stems_headroom(stems_headroom, stems)
     midi = renderer.check_playable(renderer.read_midi(midi_file), midi_file)
     first = out_file or midi_file.with_suffix(".wav")
     targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
@@ -658,16 +710,17 @@ def render(
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
     rendering = Rendering(midi, length, font, renderer.room(renderer.DEFAULT_ROOM), loudness_lufs=loudness,
                           sample_rate=sample_rate)
-    with output_folder(first.parent), _progress(f"rendering {length:.1f} s") as progress:
+    with output_folder(first.parent), _progress(length) as progress:
         delivered = deliver(rendering, targets, Provenance(title, version(), source=midi_file.name),
                             stems=renderer.track_stems(midi) if stems else None, bit_depth=bit_depth,
-                            progress=progress)
+                            progress=progress, stems_headroom_db=stems_headroom)
     mastered = delivered.mastered
     short = (f", {mastered.shortfall_lu:.1f} LU short of {loudness:g}: {_held_by(delivered)}"
              if mastered.shortfall_lu else "")
     for target, measures in zip(targets, delivered.measures.values()):
         out.print(f"{target}  ({length:.3f} s, {measures.sample_rate} Hz, {measures.loudness_lufs:.1f} LUFS{short}, "
                   f"{measures.true_peak_dbtp:.1f} dBTP, {font.name})", markup=False, soft_wrap=True)
+    _say_stem_levels(delivered)
     for path in delivered.stems.values():
         out.print(str(path), markup=False, soft_wrap=True)
 

@@ -20,7 +20,7 @@ import numpy as np
 from music21 import stream
 
 from composer.audio import render as renderer
-from composer.audio.deliver import Delivered, Ending, Rendering, deliver, mix
+from composer.audio.deliver import Delivered, Ending, Progress, Rendering, deliver, mix
 from composer.audio.formats import Provenance, rounded
 from composer.audio.soundfonts import choose_soundfont
 from composer.base.files import write_bytes
@@ -144,7 +144,7 @@ class Piece:
         soundfont: str | Path | None = None,
         loudness_lufs: float | None = None,
         sample_rate: int = renderer.SAMPLE_RATE,
-        progress: renderer.Progress | None = None,
+        progress: Progress | None = None,
     ) -> np.ndarray:
         """The mastered stereo audio (frames × 2, float32), exactly the brief's length, kept in
         memory. What mastering did comes with it from ``mix(piece.rendering(...))`` (see
@@ -161,14 +161,18 @@ class Piece:
         sample_rate: int = renderer.SAMPLE_RATE,
         bit_depth: int | None = None,
         stems: bool = False,
-        progress: renderer.Progress | None = None,
+        progress: Progress | None = None,
+        stems_headroom_db: float | None = None,
     ) -> Delivered:
         """Render once and write each audio file (format from the suffix: .wav, .flac, .ogg,
         .mp3), tagged with its provenance; with ``stems``, also ``NAME-stems/<role>.wav`` beside
-        the first. All or nothing; returns what was delivered, for :meth:`report`."""
+        the first, at the mix's gain or, with ``stems_headroom_db``, lowered together so that
+        summed they peak that far under full scale. All or nothing; returns what was delivered,
+        for :meth:`report`."""
         font = choose_soundfont(Path(soundfont) if soundfont else None)
         return deliver(self.rendering(font, loudness_lufs, sample_rate), [Path(p) for p in paths], self.provenance(),
-                       stems=self.stem_channels if stems else None, bit_depth=bit_depth, progress=progress)
+                       stems=self.stem_channels if stems else None, bit_depth=bit_depth, progress=progress,
+                       stems_headroom_db=stems_headroom_db)
 
     def report(self, delivered: Delivered | None = None,
                files: Mapping[str, str | Path] | None = None) -> dict[str, Any]:
@@ -209,6 +213,7 @@ class Piece:
             "ignored_words": plan["ignored_words"],
             "files": {kind: str(path) for kind, path in written.items()},
             "stems": {name: str(path) for name, path in delivered.stems.items()} if delivered else {},
+            **_stems_report(delivered),
             "provenance": self.provenance().statement,
         }
 
@@ -244,6 +249,15 @@ class Piece:
         written = {Fraction(n.offset): n for n in melody.flatten().notes}
         # a hit's breath may take a note of the statement: the motif is named as it is heard
         return [written[n.start_q].pitches[0].nameWithOctave for n in stated if n.start_q in written]
+
+
+def _stems_report(delivered: Delivered | None) -> dict[str, float | None]:
+    """The level the stems were written at: their gain, how far under the mix's gain a headroom
+    put them, and their sample peaks summed and alone (summed over 0 dBFS: over full scale, as
+    stems carry no limiter); None for each without stems."""
+    if delivered is None or delivered.stem_levels is None:
+        return dict.fromkeys(("stems_gain_db", "stems_trim_db", "stems_summed_peak_dbfs", "stems_loudest_peak_dbfs"))
+    return delivered.stem_levels.report()
 
 
 def _loudness_report(plan: Plan, delivered: Delivered | None) -> dict[str, Any]:

@@ -38,7 +38,9 @@ def _assert_one_line_error(result, *words: str) -> None:
 def test_the_example_brief_end_to_end(tmp_path):
     result = run_composer("compose", EXAMPLE, "--seed", "1", "--out", str(tmp_path), "--name", "x")
     assert result.code == 0, result.stderr
-    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    # not on a terminal: no bar, one plain line per phase as it begins
+    assert result.stderr.splitlines() == ["composer: rendering 90 s", "composer: mastering", "composer: encoding wav",
+                                          "composer: measuring wav"]
     midi, wav, report = tmp_path / "x.mid", tmp_path / "x.wav", tmp_path / "x.json"
     for path in (midi, wav, report):
         assert str(path) in result.stdout
@@ -103,6 +105,8 @@ BAD_INPUTS = {
     "missing soundfont": (["compose", "calm piano", "--soundfont", "no/such/font.sf2"], ["does not exist"]),
     "render a missing file": (["render", "no/such/file.mid"], ["does not exist"]),
     "explain an empty brief": (["explain", ""], ["empty"]),
+    "stems headroom without stems": (["compose", "calm piano", "--stems-headroom", "1"], ["--stems-headroom", "--stems"]),
+    "stems headroom out of range": (["compose", "calm piano", "--stems", "--stems-headroom", "-1"], ["0–60 dB"]),
 }
 
 
@@ -312,3 +316,24 @@ def test_python_and_the_command_line_default_to_the_same_seed() -> None:
     from composer.composition.brief import DEFAULT_SEED
 
     assert inspect.signature(compose).parameters["seed"].default == DEFAULT_SEED == 1
+
+
+def test_on_a_terminal_one_bar_names_each_phase(monkeypatch) -> None:
+    """On a terminal the progress bar takes each phase's name as the delivery reaches it."""
+    import io
+
+    from rich.console import Console
+
+    from composer import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=screen, force_terminal=True, width=100))
+    with cli._progress(1200.0) as progress:
+        for phase, done, total in [("rendering", 10, 100), ("rendering", 100, 100), ("mastering", 0, 0),
+                                   ("encoding wav", 0, 1), ("measuring wav", 0, 1)]:
+            progress(phase, done, total)
+            cli.err.file.flush()
+            time.sleep(0.15)  # the bar redraws ten times a second
+    shown = screen.getvalue()
+    for label in ("rendering 1200 s", "mastering", "encoding wav", "measuring wav"):
+        assert label in shown, shown

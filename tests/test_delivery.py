@@ -241,6 +241,41 @@ def test_stems_sum_to_the_mix_before_its_limiter(delivered, small_soundfont):
     for (audio, _), role in zip(stems, roles):  # each stem is its own part, not the mix or silence
         assert -60 < _rms_dbfs(audio) < _rms_dbfs(mix) - 1, role
     assert float(np.max(np.abs(summed - mix))) < 10 ** (-50 / 20)
+    # the report says where the stems peak: summed (over 0 dBFS when the mix needed its limiter) and alone
+    assert (report["stems_gain_db"], report["stems_trim_db"]) == (report["master_gain_db"], 0.0)
+    assert report["stems_summed_peak_dbfs"] == pytest.approx(_peak_dbfs(summed), abs=0.01)
+    assert report["stems_loudest_peak_dbfs"] == pytest.approx(max(_peak_dbfs(a) for a, _ in stems), abs=0.01)
+
+
+def _peak_dbfs(audio: np.ndarray) -> float:
+    return float(20 * np.log10(np.max(np.abs(audio))))
+
+
+def test_a_stems_headroom_lowers_every_stem_by_one_gain_recorded_in_the_report(tmp_path, small_soundfont):
+    """A loud cue's stems summed peak over full scale at the mix's gain (they carry no limiter);
+    with a headroom of 1 dB all are lowered by one gain, the report's trim, so that summed they
+    peak at -1 dBFS, and the mix is untouched."""
+    piece = compose("epic trailer with big drums, brass and full strings, ends on a hit", seed=1, duration=5.0)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "lowered").mkdir()
+    plain = piece.render(tmp_path / "plain" / "cue.wav", soundfont=small_soundfont, stems=True)
+    lowered = piece.render(tmp_path / "lowered" / "cue.wav", soundfont=small_soundfont, stems=True,
+                           stems_headroom_db=1.0)
+    loud, quiet = (piece.report(d) for d in (plain, lowered))
+    assert loud["stems_summed_peak_dbfs"] > 0 and loud["stems_trim_db"] == 0  # what the headroom is for
+    trim = quiet["stems_trim_db"]
+    assert trim == pytest.approx(loud["stems_summed_peak_dbfs"] + 1.0, abs=0.01)
+    assert quiet["stems_gain_db"] == pytest.approx(loud["stems_gain_db"] - trim, abs=0.01)
+    summed = np.zeros((5 * 44100, 2), dtype=np.float64)
+    for name, path in lowered.stems.items():
+        alone = soundfile.read(str(path), dtype="float32", always_2d=True)[0]
+        before = soundfile.read(str(plain.stems[name]), dtype="float32", always_2d=True)[0]
+        gain = float(np.sum(alone * before) / np.sum(before * before))  # one gain for the whole stem
+        assert 20 * np.log10(gain) == pytest.approx(-trim, abs=0.01), name
+        assert float(np.max(np.abs(alone - before * gain))) < 1e-6, name
+        summed += alone
+    assert _peak_dbfs(summed) == pytest.approx(-1.0, abs=0.01) == quiet["stems_summed_peak_dbfs"]
+    assert (tmp_path / "plain" / "cue.wav").read_bytes() == (tmp_path / "lowered" / "cue.wav").read_bytes()
 
 
 def test_stems_of_a_foreign_midi_are_named_by_track(tmp_path):
@@ -459,7 +494,8 @@ def test_a_piece_is_frozen_and_delivering_it_changes_only_what_the_report_says_w
     changed = {name for name in report if report[name] != plain[name]}
     assert {"soundfont", "loudness_lufs", "true_peak_dbtp", "sample_rate", "audio_files", "files", "stems"} <= changed
     assert changed <= {"soundfont", "loudness_lufs", "true_peak_dbtp", "loudness_range_lu", "loudness_shortfall_lu",
-                       "master_gain_db", "limiter_reduction_db", "sample_rate", "audio_files", "files", "stems"}
+                       "master_gain_db", "limiter_reduction_db", "sample_rate", "audio_files", "files", "stems",
+                       "stems_gain_db", "stems_trim_db", "stems_summed_peak_dbfs", "stems_loudest_peak_dbfs"}
 
 
 def test_a_loudness_target_is_checked_against_one_pair_of_bounds():
@@ -468,6 +504,22 @@ def test_a_loudness_target_is_checked_against_one_pair_of_bounds():
     for outside in (MIN_LOUDNESS_LUFS - 0.5, MAX_LOUDNESS_LUFS + 0.5):
         with pytest.raises(ComposerError, match="outside -40…-5 LUFS"):
             check_loudness(outside)
+
+
+def _mutagen_chunks(path: Path) -> dict[bytes, list[bytes]]:
+    """Every chunk but the audio of a RIFF/WAVE file by name, as mutagen's RIFF reader finds it
+    (a parser neither composer's writer nor this file's struct walk shares any code with); a LIST
+    chunk's labels (adtl) as mutagen finds them inside it too, under "labl"."""
+    from mutagen._riff import RiffFile, RiffListChunk
+
+    found: dict[bytes, list[bytes]] = {}
+    with open(path, "rb") as file:
+        for chunk in RiffFile(file).root.subchunks():
+            if chunk.id != "data":
+                found.setdefault(chunk.id.ljust(4).encode("ascii"), []).append(chunk.read())  # "cue " is read as "cue"
+            if isinstance(chunk, RiffListChunk) and chunk.name == "adtl":
+                found[b"labl"] = [label.read() for label in chunk.subchunks()]
+    return found
 
 
 def _riff_chunks(path: Path) -> dict[bytes, list[bytes]]:
@@ -508,6 +560,7 @@ def test_the_wav_carries_a_broadcast_wave_bext_chunk(delivered):
     folder, brief, report = delivered
     path = folder / "reel.wav"
     body = _riff_chunks(path)[b"bext"][0]
+    assert _mutagen_chunks(path)[b"bext"] == [body]  # an independent reader finds the same chunk
     text = lambda start, size: body[start:start + size].rstrip(b"\0").decode("utf-8")  # noqa: E731
     assert text(0, 256) == f"reel: {brief}"
     assert text(256, 32) == f"composer {report['version']}" and text(288, 32) == "seed 5"
@@ -558,7 +611,7 @@ def _ffprobe_chapters(path: Path) -> list[tuple[int, str]] | None:
 @pytest.mark.parametrize("brief", ["bright product video", "tense cue that builds to a hit at 0:05"])
 def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, small_soundfont, brief):
     """One cue point per section and event at the frame the music lands it, labelled with its
-    unique name, read with struct from the cue and LIST/adtl chunks and by ffprobe; a piece not
+    unique name, read with struct from the cue and LIST/adtl chunks, by mutagen and by ffprobe; a piece not
     cut to picture marks its sections too."""
     import struct
 
@@ -572,6 +625,9 @@ def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, smal
     assert len(expected) == len(piece.plan.sections) + len(piece.plan.events)
     assert ("hit" in brief) == bool(piece.plan.events)
     chunks = _riff_chunks(path)
+    independent = _mutagen_chunks(path)
+    assert independent[b"cue "] == chunks[b"cue "] and independent[b"LIST"] == chunks[b"LIST"]
+    labelled = {struct.unpack("<I", label[:4])[0]: label[4:].rstrip(b"\0").decode() for label in independent[b"labl"]}
     cue = chunks[b"cue "][0]
     points = [struct.unpack("<II4sIII", cue[4 + 24 * i : 28 + 24 * i]) for i in range(struct.unpack("<I", cue[:4])[0])]
     assert all(chunk == b"data" and start == 0 and offset == frame for _, frame, chunk, start, _, offset in points)
@@ -582,7 +638,7 @@ def test_the_wav_carries_a_cue_marker_for_every_section_and_event(tmp_path, smal
         assert adtl[at : at + 4] == b"labl"
         labels[struct.unpack("<I", adtl[at + 8 : at + 12])[0]] = adtl[at + 12 : at + 8 + size].rstrip(b"\0").decode()
         at += 8 + size + size % 2
-    assert sorted((frame, labels[number]) for number, frame, *_ in points) == expected
+    assert sorted((frame, labels[number]) for number, frame, *_ in points) == expected and labelled == labels
     assert all(frame < 8 * 44100 for frame, _ in expected)
     chapters = _ffprobe_chapters(path)
     if chapters is not None:
@@ -598,7 +654,7 @@ def test_a_seamless_loop_carries_smpl_loop_points_over_the_whole_file(tmp_path, 
     assert piece.ending.loop
     path = piece.render(tmp_path / "loop.wav", soundfont=small_soundfont).files["wav"]
     chunks = _riff_chunks(path)
-    assert b"bext" in chunks and len(chunks[b"smpl"]) == 1
+    assert b"bext" in chunks and len(chunks[b"smpl"]) == 1 and _mutagen_chunks(path)[b"smpl"] == chunks[b"smpl"]
     header = struct.unpack("<9I", chunks[b"smpl"][0][:36])
     assert header[2] == round(1e9 / 44100) and header[7] == 1  # sample period (ns), one loop
     cue_id, kind, start, end, fraction, plays = struct.unpack("<6I", chunks[b"smpl"][0][36:60])

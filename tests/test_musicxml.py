@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from music21 import converter, expressions, instrument, key, meter, percussion, stream, tempo
+from music21 import converter, expressions, instrument, key, layout, meter, percussion, stream, tempo
 from music21 import note as note_module
 from music21 import pitch
 
@@ -88,6 +88,30 @@ def _sounds(element: note_module.NotRest, drums: bool) -> tuple[str, ...]:
     return tuple(sorted(p.nameWithOctave for p in element.pitches))
 
 
+def _players(score: stream.Score) -> list[stream.Part]:
+    """The parts of ``score`` as players read them: a grand staff's two staves (braced
+    PartStaffs, as music21 reads a two-staff part back) joined into one part."""
+    braced = [group for group in score.spannerBundle.getByClass(layout.StaffGroup)
+              if group.symbol == "brace" and all(isinstance(s, stream.PartStaff) for s in group.getSpannedElements())]
+    second = {id(group.getSpannedElements()[1]): group.getSpannedElements()[1] for group in braced}
+    players = []
+    for part in score.parts:
+        if id(part) in second:
+            continue
+        group = next((g for g in braced if g.getSpannedElements()[0] is part), None)
+        if group is None:
+            players.append(part)
+            continue
+        joined = stream.Part()
+        joined.partName = part.partName
+        joined.insert(0, part.getInstrument())
+        for staff in group.getSpannedElements():
+            for element in staff.flatten().notes:
+                joined.insert(element.getOffsetInHierarchy(staff), element)
+        players.append(joined)
+    return players
+
+
 def _is_drums(part: stream.Part) -> bool:
     return isinstance(part.getInstrument(returnDefault=False), instrument.UnpitchedPercussion)
 
@@ -98,6 +122,11 @@ def _struck(events: list[Event]) -> list[tuple[Fraction, tuple[str, ...]]]:
     for onset, _, sounds in events:
         at.setdefault(onset, set()).update(sounds)
     return [(onset, tuple(sorted(sounds))) for onset, sounds in sorted(at.items())]
+
+
+def _each_pitch(events: list[Event]) -> list[Event]:
+    """``events`` with each chord as one event per pitch."""
+    return [(onset, length, (sound,)) for onset, length, sounds in events for sound in sounds]
 
 
 def _sixteenth(at_q: Fraction) -> Fraction:
@@ -116,8 +145,9 @@ def test_same_parts_and_notes_as_the_score(written: Written) -> None:
     ambient texture's drift is the MIDI's), with its pitches, or for drums its keys."""
     score = written.piece.score
     sheet = notation(score, written.piece.plan, written.piece.performance)
-    assert [p.partName for p in written.back.parts] == [p.partName for p in score.parts]
-    for ours, theirs, on_sheet in zip(score.parts, written.back.parts, sheet.parts):
+    back = _players(written.back)
+    assert [p.partName for p in back] == [p.partName for p in score.parts]
+    for ours, theirs, on_sheet in zip(score.parts, back, _players(sheet)):
         drums = _is_drums(ours)
         read = _events(theirs, drums)
         expected = [(_sixteenth(q), p) for q, _, p in _events(ours, drums)]
@@ -128,12 +158,13 @@ def test_same_parts_and_notes_as_the_score(written: Written) -> None:
 
 def test_written_lengths_cover_the_sounding_ones_and_never_run_into_the_next_note(written: Written) -> None:
     piece = written.piece
-    for ours, sheet in zip(piece.score.parts, notation(piece.score, piece.plan, piece.performance).parts):
+    for ours, sheet in zip(piece.score.parts, _players(notation(piece.score, piece.plan, piece.performance))):
         if _is_drums(ours):
             continue  # a drum hit is written to the next onset, whatever it rings
-        # paired by written onset and pitches: two onsets drifting onto one sixteenth may swap order
-        sounding = sorted(_events(ours), key=lambda e: (_sixteenth(e[0]), e[2], e[1]))
-        notated = sorted(_events(sheet), key=lambda e: (e[0], e[2], e[1]))
+        # paired by written onset and pitch, note by note (a grand staff splits a chord between
+        # its hands): two onsets drifting onto one sixteenth may swap order
+        sounding = sorted(_each_pitch(_events(ours)), key=lambda e: (_sixteenth(e[0]), e[2], e[1]))
+        notated = sorted(_each_pitch(_events(sheet)), key=lambda e: (e[0], e[2], e[1]))
         assert len(sounding) == len(notated), ours.partName
         onsets = sorted({q for q, _, _ in sounding})
         for (start, length, pitches), (written_start, written_length, written_pitches) in zip(sounding, notated):
@@ -234,6 +265,8 @@ SCORES = sorted((Path(__file__).parent.parent / "scores").glob("*.toml"))
 BASS_CLEF = ("Cello", "Contrabass", "Bassoon", "Tuba", "Bass")
 TREBLE_CLEF = ("Violin", "Flute")
 MARKS = ("pp", "p", "mp", "mf", "f", "ff")
+#: General MIDI programs (0-based) a player reads on a grand staff: keyboards, organs, the harp.
+GRAND_STAFF = (*range(0, 9), *range(16, 21), 46)
 
 
 @dataclass
@@ -250,6 +283,9 @@ class SheetPart:
     overfull: list[int]  # measures holding more than their meter
     notes: int
     unpitched: int
+    program: int  # General MIDI, 0-based (-1: none written)
+    staves: int
+    across_beats: int  # notes struck off the beat and held past the next one, untied there
 
 
 def _read_sheet(data: bytes) -> list[SheetPart]:
@@ -263,8 +299,9 @@ def _read_sheet(data: bytes) -> list[SheetPart]:
         unpitched_keys = [int(m.findtext("midi-unpitched", "0")) - 1 for m in entry.iter("midi-instrument")
                           if m.find("midi-unpitched") is not None]
         drum_names = [s.findtext("instrument-name", "") for s in entry.iter("score-instrument")] if unpitched_keys else []
-        read = SheetPart(entry.findtext("part-name", ""), drum_names, [], [], set(), [], set(), [], 0, 0)
-        divisions, bar = 1, 0
+        program = int(entry.findtext("midi-instrument/midi-program", "0")) - 1
+        read = SheetPart(entry.findtext("part-name", ""), drum_names, [], [], set(), [], set(), [], 0, 0, program, 1, 0)
+        divisions, bar, beat = 1, 0, 1
         for index, measure in enumerate(part.iter("measure")):
             position = longest = 0
             for child in measure:
@@ -276,7 +313,10 @@ def _read_sheet(data: bytes) -> list[SheetPart]:
                         beats, beat_type = time.findtext("beats", ""), time.findtext("beat-type", "")
                         read.times.append((index, f"{beats}/{beat_type}"))
                         bar = int(beats) * 4 * divisions // int(beat_type)
+                        compound = beat_type == "8" and int(beats) % 3 == 0 and int(beats) > 3  # 6/8: dotted quarters
+                        beat = 4 * divisions // int(beat_type) * (3 if compound else 1)
                     read.clefs |= {c.findtext("sign", "") for c in child.iter("clef")}
+                    read.staves = int(child.findtext("staves", str(read.staves)))
                 elif child.tag == "direction":
                     for marks in child.iter("dynamics"):
                         read.dynamics += [(index, position, mark.tag) for mark in marks]
@@ -291,7 +331,10 @@ def _read_sheet(data: bytes) -> list[SheetPart]:
                         read.tuplets.add((modification.findtext("actual-notes", ""),
                                           modification.findtext("normal-notes", "")))
                     if child.find("chord") is None and child.find("grace") is None:
-                        position += int(child.findtext("duration", "0"))
+                        length = int(child.findtext("duration", "0"))
+                        read.across_beats += (child.find("rest") is None and position % beat != 0
+                                              and position // beat != (position + length - 1) // beat)
+                        position += length
                 longest = max(longest, position)
             if longest > bar:
                 read.overfull.append(index)
@@ -337,8 +380,9 @@ def schema() -> object:
 def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, schema: object) -> None:
     """Each ready-made brief × 3 seeds: valid MusicXML 4.0 (the W3C XSD); every part has the first
     part's key and time signatures at the same bars (drums the time signatures only); no tuplet but
-    3:2; no bar fuller than its meter; drums unpitched on a percussion clef, named by General MIDI;
-    a cello's bass clef, a violin's treble; one dynamic at a time, each the level of its passage."""
+    3:2; no bar fuller than its meter; no note held over a beat from off it but tied there; drums
+    unpitched on a percussion clef, named by General MIDI; a cello's bass clef, a violin's treble,
+    a piano's grand staff; one dynamic at a time, each the level of its passage."""
     import pretty_midi
 
     from composer.composition.brief import load_brief_file
@@ -358,6 +402,7 @@ def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, 
             where = (score.stem, seed, part.name)
             assert part.times == first.times, where
             assert part.tuplets <= {("3", "2")} and not part.overfull, where
+            assert part.drum_names or part.across_beats == 0, where  # a held note is tied at each beat
             if part.drum_names:
                 assert part.keys == [] and part.clefs == {"percussion"} and part.unpitched == part.notes, where
                 gm_names = {pretty_midi.note_number_to_drum_name(k) for k in range(35, 82)}
@@ -368,6 +413,10 @@ def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, 
                     assert part.clefs == {"F"}, where
                 if part.name.startswith(TREBLE_CLEF):
                     assert part.clefs == {"G"}, where
+                if part.program in GRAND_STAFF:  # a keyboard or harp: treble and bass staves, braced
+                    assert part.staves == 2 and part.clefs == {"G", "F"}, where
+                else:
+                    assert part.staves == 1, where
             positions = [(m, q) for m, q, _ in part.dynamics]
             assert len(positions) == len(set(positions)), where  # never two marks stacked
             assert [mark for _, _, mark in part.dynamics] == _passage_marks(piece, track), where

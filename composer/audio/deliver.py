@@ -23,9 +23,9 @@ import numpy as np
 from composer.audio import DEFAULT_LOUDNESS_LUFS
 from composer.audio import master as mastering
 from composer.audio import render as renderer
-from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, stem_paths,
-                                    write_audio)
-from composer.audio.spool import Spool
+from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, rounded,
+                                    stem_paths, write_audio)
+from composer.audio.spool import Spool, sample_peak
 from composer.base.errors import ComposerError
 from composer.base.files import staged
 
@@ -63,10 +63,28 @@ class Rendering:
 
 
 @dataclass(frozen=True)
+class StemLevels:
+    """The level stems were written at: the mix's gain less ``trim_db`` (0 unless a headroom was
+    asked), and the sample peaks that gives, summed and of the loudest stem alone (dBFS; over 0
+    is over full scale, kept by the float files but clipped by any fixed-point bus)."""
+
+    gain_db: float
+    trim_db: float
+    summed_peak_dbfs: float
+    loudest_peak_dbfs: float
+
+    def report(self) -> dict[str, float | None]:
+        return {"stems_gain_db": rounded(self.gain_db), "stems_trim_db": rounded(self.trim_db),
+                "stems_summed_peak_dbfs": rounded(self.summed_peak_dbfs),
+                "stems_loudest_peak_dbfs": rounded(self.loudest_peak_dbfs)}
+
+
+@dataclass(frozen=True)
 class Delivered:
     """What a delivery made: the soundfont and rate it rendered with and what mastering did;
     per format (e.g. "wav"), the file written and what it measures read back from disk; per
-    stem, its file. No files where the audio stayed in memory (:func:`mix`)."""
+    stem, its file, and the level the stems were written at. No files where the audio stayed in
+    memory (:func:`mix`)."""
 
     soundfont: Path
     sample_rate: int
@@ -74,16 +92,20 @@ class Delivered:
     files: Mapping[str, Path] = field(default_factory=dict)
     measures: Mapping[str, FileMeasures] = field(default_factory=dict)
     stems: Mapping[str, Path] = field(default_factory=dict)
+    stem_levels: StemLevels | None = None
 
 
 #: A file to write beside the audio: its bytes, or a function of what was delivered (a report).
 Beside = bytes | Callable[[Delivered], bytes]
+#: Told how a delivery moves on: the phase it is in ("rendering", "mastering", "encoding wav",
+#: "measuring wav", "encoding stems"), and how far in it is (done of total; a total of 0: no measure).
+Progress = Callable[[str, int, int], None]
 
 
-def mix(rendering: Rendering, progress: renderer.Progress | None = None) -> tuple[np.ndarray, Delivered]:
+def mix(rendering: Rendering, progress: Progress | None = None) -> tuple[np.ndarray, Delivered]:
     """The mastered stereo mix (frames × 2, float32, exactly ``round(duration × rate)`` frames),
     kept in memory, and what mastering did; nothing is written."""
-    audio, mastered, _ = _mastered(rendering, None, progress)
+    audio, mastered, _, _ = _mastered(rendering, None, progress or _unwatched)
     try:
         return audio.array(), Delivered(rendering.soundfont, rendering.sample_rate, mastered)
     finally:
@@ -97,16 +119,19 @@ def deliver(
     *,
     stems: renderer.StemChannels | None = None,
     bit_depth: int | None = None,
-    progress: renderer.Progress | None = None,
+    progress: Progress | None = None,
     beside: Mapping[Path, Beside] | None = None,
+    stems_headroom_db: float | None = None,
 ) -> Delivered:
     """Render once, master, and write the mix to each target (one per format, the format from
     its suffix: .wav, .flac, .ogg, .mp3), tagged with ``provenance``; with ``stems`` (name →
     MIDI channels), each stem as a float WAV in ``NAME-stems/`` beside the first target, with the
-    mix's gain and no limiter; then each file of ``beside``, which may be made from what was
+    mix's gain and no limiter (so summed they may peak over full scale), or with
+    ``stems_headroom_db`` all lowered by one gain so that summed they peak that far under it; then each file of ``beside``, which may be made from what was
     delivered (the report of it). All in one folder, as one set (composer.base.files): the files
     appear together, in this order, or none does. A 16-bit file is dithered with noise seeded
-    by the provenance's seed, so the same piece always gives the same bytes."""
+    by the provenance's seed, so the same piece always gives the same bytes. ``progress`` is told
+    each phase as it begins and how far it is."""
     if not targets:
         raise ComposerError("no audio file to deliver", "name at least one, e.g. cue.wav")
     formats = [_format(target) for target in targets]
@@ -118,14 +143,17 @@ def deliver(
                      targets[0].parent)
     stem_targets = stem_paths(targets[0].parent, targets[0].stem, list(stems or {}))
     stem_folder = [stem_targets[0].parent] if stem_targets else []  # replaced whole
+    tell = progress or _unwatched
     with staged([*targets, *stem_folder, *extra]) as staging:
-        audio, mastered, rendered = _mastered(rendering, stems, progress)
+        audio, mastered, rendered, raw_peak = _mastered(rendering, stems, tell)
         rate = rendering.sample_rate
         try:
-            measures = {name: write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
-                                          dither_seed=provenance.seed or 0, cue_points=rendering.cue_points,
-                                          loop=rendering.ending.loop)
-                        for name, target, temporary in zip(formats, targets, staging)}
+            measures = {}
+            for number, (name, target, temporary) in enumerate(zip(formats, targets, staging)):
+                measures[name] = write_audio(temporary, audio, rate, target.suffix.lower(), bit_depth, provenance,
+                                             dither_seed=provenance.seed or 0, cue_points=rendering.cue_points,
+                                             loop=rendering.ending.loop,
+                                             announce=_steps(tell, name, number, len(formats)))
         except BaseException:
             if rendered:
                 rendered.close()
@@ -134,13 +162,20 @@ def deliver(
             audio.close()
         if stem_folder:
             staging[len(targets)].mkdir()
-        alone = rendered.scaled(mastered.gain_db) if rendered else iter(())
-        for target, (name, stem) in zip(stem_targets, alone):  # none asked: none rendered
+        summed_db = _decibels(raw_peak) + mastered.gain_db
+        trim_db = max(0.0, summed_db + stems_headroom_db) if stems_headroom_db is not None else 0.0
+        alone = rendered.scaled(mastered.gain_db - trim_db) if rendered else iter(())
+        loudest = 0.0
+        for number, (target, (name, stem)) in enumerate(zip(stem_targets, alone)):  # none asked: none rendered
+            tell("encoding stems", number, len(stem_targets))
+            loudest = max(loudest, sample_peak(stem))
             tags = dataclasses.replace(provenance, title=f"{provenance.title} ({name})")
             write_audio(staging[len(targets)] / target.name, stem, rate, ".wav", provenance=tags,
                         subtype=STEM_SUBTYPE, loop=rendering.ending.loop)
+        levels = (StemLevels(mastered.gain_db - trim_db, trim_db, summed_db - trim_db, _decibels(loudest))
+                  if stem_targets else None)
         delivered = Delivered(rendering.soundfont, rate, mastered, dict(zip(formats, targets)), measures,
-                              dict(zip(stems or {}, stem_targets)))
+                              dict(zip(stems or {}, stem_targets)), levels)
         for temporary, content in zip(staging[len(targets) + len(stem_folder) :], extra.values()):
             temporary.write_bytes(content if isinstance(content, bytes) else content(delivered))
     return delivered
@@ -193,25 +228,47 @@ def _format(target: Path) -> str:
     return target.suffix.lower().lstrip(".")
 
 
+def _steps(progress: Progress, name: str, number: int, count: int) -> Callable[[str], None]:
+    """``progress`` told each step of writing the ``number``-th of ``count`` files, named with its
+    format ("encoding mp3")."""
+    return lambda step: progress(f"{step} {name}", number, count)
+
+
+def _decibels(peak: float) -> float:
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _unwatched(phase: str, done: int, total: int) -> None:
+    """Progress nobody watches."""
+
+
 def _mastered(
-    rendering: Rendering, stems: renderer.StemChannels | None, progress: renderer.Progress | None
-) -> tuple[Spool, mastering.Mastered, renderer.RenderedStems | None]:
+    rendering: Rendering, stems: renderer.StemChannels | None, progress: Progress
+) -> tuple[Spool, mastering.Mastered, renderer.RenderedStems | None, float]:
     """The rendered mix mastered (in place, in a spool the caller closes), and with ``stems`` the
-    stems of the same render."""
+    stems of the same render and the sample peak of the mix before mastering (its stems' sum),
+    else 0."""
     played = (rendering.midi, rendering.soundfont, rendering.duration_s)
     rate, loop, fade_out_s, space = (rendering.sample_rate, rendering.ending.loop, rendering.ending.fade_out_s,
                                      rendering.room)
     rendered: renderer.RenderedStems | None = None
+    progress("rendering", 0, 1)
+
+    def frames(done: int, total: int) -> None:
+        progress("rendering", done, total)
+
     if stems:
         raw, rendered = renderer.render_with_stems(*played, stems, rate, loop=loop, fade_out_s=fade_out_s,
-                                                   progress=progress, space=space)
+                                                   progress=frames, space=space)
     else:
-        raw = renderer.render_spooled(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=progress, space=space)
+        raw = renderer.render_spooled(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=frames, space=space)
     try:
+        raw_peak = sample_peak(raw) if stems else 0.0
+        progress("mastering", 0, 0)
         _, mastered = mastering.master(raw, rate, rendering.loudness_lufs)
     except BaseException:
         raw.close()
         if rendered:
             rendered.close()
         raise
-    return raw, mastered, rendered
+    return raw, mastered, rendered, raw_peak

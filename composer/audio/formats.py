@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,7 +131,8 @@ def measure_file(path: Path) -> FileMeasures:
 
 def write_audio(path: Path, audio: Audio, sample_rate: int, suffix: str, bit_depth: int | None = None,
                 provenance: Provenance | None = None, subtype: str | None = None, dither_seed: int = 0,
-                cue_points: Sequence[tuple[float, str]] = (), loop: bool = False) -> FileMeasures:
+                cue_points: Sequence[tuple[float, str]] = (), loop: bool = False,
+                announce: Callable[[str], None] | None = None) -> FileMeasures:
     """Write ``audio`` to ``path`` in the format of ``suffix`` (no rename: callers stage the path),
     tag it, and return what the written file measures. A 16-bit file is dithered with noise
     seeded by ``dither_seed``, so the same audio and seed always give the same bytes. A WAV
@@ -139,11 +140,12 @@ def write_audio(path: Path, audio: Audio, sample_rate: int, suffix: str, bit_dep
     label) as cue markers and, for a ``loop``, ``smpl`` loop points over the whole file.
 
     A lossy file whose decoded true peak lands over the ceiling is encoded again, lower by the
-    overshoot, so every delivered file keeps the −1 dBTP ceiling.
+    overshoot, so every delivered file keeps the −1 dBTP ceiling. ``announce`` is told each step
+    ("encoding", "measuring") as it begins.
     """
     try:
         return _write_measured(path, audio, sample_rate, suffix, bit_depth, provenance, subtype, dither_seed,
-                               cue_points, loop)
+                               cue_points, loop, announce)
     except (soundfile.SoundFileError, MutagenError) as error:  # a full disk, as the codec libraries say it
         raise ComposerError(f"cannot write {path.name} ({error})",
                             "check free disk space and permissions of the output folder") from None
@@ -151,13 +153,18 @@ def write_audio(path: Path, audio: Audio, sample_rate: int, suffix: str, bit_dep
 
 def _write_measured(path: Path, audio: Audio, sample_rate: int, suffix: str, bit_depth: int | None,
                     provenance: Provenance | None, subtype: str | None, dither_seed: int,
-                    cue_points: Sequence[tuple[float, str]], loop: bool) -> FileMeasures:
+                    cue_points: Sequence[tuple[float, str]], loop: bool,
+                    announce: Callable[[str], None] | None) -> FileMeasures:
     audio_format, default_subtype = audio_format_for(Path(f"x{suffix}"))
     if subtype is None:
         subtype = BIT_DEPTHS[bit_depth] if bit_depth is not None and suffix in LOSSLESS else default_subtype
     lowered: list[np.float32] = []  # each encoding again multiplies by one more factor
     for _ in range(LOSSY_RETRIES + 1):
+        if announce is not None:
+            announce("encoding")
         _write_tagged(path, audio, lowered, sample_rate, audio_format, subtype, provenance, dither_seed)
+        if announce is not None:
+            announce("measuring")
         measures = measure_file(path)
         over_db = measures.true_peak_dbtp - mastering.TRUE_PEAK_CEILING_DBTP
         if suffix in LOSSLESS or subtype == STEM_SUBTYPE or over_db <= 0:

@@ -7,10 +7,13 @@ a copy of the score (:func:`notation`) in which
 
 - onsets fall on sixteenths (an ambient texture's drift, on a finer grid, stays in the MIDI, as
   does all micro-timing); each note is written to the value it stands for (:func:`written_end`),
-  so no tuplet appears;
+  so no tuplet appears; a note struck off the beat and held past the next beat is tied there,
+  so every beat shows;
 - every part carries the key and time signatures of the first, changing together (drums carry the
   time signatures only: a percussion staff has no key);
-- each part has its instrument's clef (``data/notation.toml``), or treble or bass by its range;
+- each part has its instrument's clef (``data/notation.toml``), or treble or bass by its range; a
+  keyboard or harp is written on a grand staff, middle C and above in the treble, the rest in the
+  bass (a chord spanning both is split between the hands);
 - drums are unpitched notes on a percussion clef, each key on its own line and head, named in the
   part's instrument list with its General MIDI drum name;
 - each part's level in each section is one dynamic (pp…ff) from its velocities, never louder than
@@ -31,7 +34,7 @@ from functools import cache
 from typing import cast
 from itertools import groupby
 
-from music21 import chord, clef, dynamics, instrument, key, meter, note, percussion, spanner, stream
+from music21 import chord, clef, dynamics, instrument, key, layout, meter, note, percussion, spanner, stream
 from music21.common.types import StepName
 from music21.musicxml.m21ToXml import GeneralObjectExporter
 
@@ -44,6 +47,8 @@ from composer.composition.plan import Plan
 SIXTEENTH = Fraction(1, 4)
 #: A change of CC11 along the expression curve at least this large is written as a hairpin.
 SWELL_STEP = 8
+#: On a grand staff, notes from this MIDI key (middle C) up are the treble staff's.
+MIDDLE_C = 60
 
 
 def written_end(start_q: Fraction, end_q: Fraction, next_q: Fraction) -> Fraction:
@@ -101,6 +106,7 @@ def notation(score: stream.Score, plan: Plan, performance: Performance) -> strea
     numbered P1, P2, …; the score itself, which the MIDI is written from, is untouched."""
     written = copy.deepcopy(score)
     bar_lines = _bar_lines(written)
+    beats = _beats(written)
     parts = list(written.parts)
     signatures = list(parts[0].getElementsByClass((meter.TimeSignature, key.KeySignature))) if parts else []
     for number, part in enumerate(parts, start=1):
@@ -118,9 +124,73 @@ def notation(score: stream.Score, plan: Plan, performance: Performance) -> strea
         if drums:
             _unpitched(part)
         _hairpins(part, performance.part(str(part.id)).expression)
+        if not drums:  # a drum hit's written length is only where the next one falls
+            _tie_across_beats(part, beats)
         part.coreElementsChanged()
-    written.coreElementsChanged()
-    return written
+    return _with_grand_staves(written)
+
+
+def _tie_across_beats(part: stream.Part, beats: list[Fraction]) -> None:
+    """Each note or chord of ``part`` struck off the beat and held past the next one split there
+    into two tied notes, so the reader sees every beat (``beats``: where each falls, in order)."""
+    for element in list(part.notes):
+        start = Fraction(element.offset)
+        index = bisect.bisect_right(beats, start)
+        if index == 0 or beats[index - 1] == start or index == len(beats):
+            continue
+        if start + Fraction(element.quarterLength) > beats[index]:
+            part.remove(element)
+            for piece_of_it in element.splitAtQuarterLength(beats[index] - start):
+                part.coreInsert(start, piece_of_it)
+                start += Fraction(piece_of_it.quarterLength)
+    part.coreElementsChanged()
+
+
+def _with_grand_staves(written: stream.Score) -> stream.Score:
+    """``written`` with each keyboard or harp part (``data/notation.toml``) split onto a grand
+    staff: two staves joined by a brace, written as one MusicXML part with two staves."""
+    grand: list[int] = table("notation")["grand_staff"]["programs"]
+    staved = stream.Score()
+    staved.metadata = written.metadata
+    for part in list(written.parts):
+        player = part.getInstrument(returnDefault=False)
+        if player is None or isinstance(player, instrument.UnpitchedPercussion) or player.midiProgram not in grand:
+            staved.insert(0, part)
+            continue
+        upper, lower = _grand_staff(part)
+        staved.insert(0, upper)
+        staved.insert(0, lower)
+        staved.insert(0, layout.StaffGroup([upper, lower], name=part.partName, symbol="brace", barTogether=True))
+    return staved
+
+
+def _grand_staff(part: stream.Part) -> tuple[stream.PartStaff, stream.PartStaff]:
+    """``part`` as a treble staff holding everything but its notes under middle C (marks,
+    dynamics, hairpins, tempo and rehearsal marks stay above) and a bass staff holding those, each
+    with the part's instrument, key and time signatures; a chord spanning middle C is split."""
+    upper, lower = stream.PartStaff(id=part.id), stream.PartStaff(id=f"{part.id}-lower")
+    upper.partName = lower.partName = part.partName
+    for element in list(part.elements):
+        at = element.offset
+        if isinstance(element, clef.Clef):
+            upper.coreInsert(at, clef.TrebleClef())
+            lower.coreInsert(at, clef.BassClef())
+        elif isinstance(element, (instrument.Instrument, meter.TimeSignature, key.KeySignature)):
+            upper.coreInsert(at, element)
+            lower.coreInsert(at, copy.deepcopy(element))
+        elif isinstance(element, chord.Chord) and min(element.pitches).midi < MIDDLE_C <= max(element.pitches).midi:
+            for staff, notes in ((upper, [n for n in element.notes if n.pitch.midi >= MIDDLE_C]),
+                                 (lower, [n for n in element.notes if n.pitch.midi < MIDDLE_C])):
+                half = chord.Chord(notes, quarterLength=element.quarterLength)
+                half.tie = copy.deepcopy(element.tie)
+                staff.coreInsert(at, half)
+        elif isinstance(element, (note.Note, chord.Chord)):
+            (upper if min(element.pitches).midi >= MIDDLE_C else lower).coreInsert(at, element)
+        else:
+            upper.coreInsert(at, element)
+    upper.coreElementsChanged()
+    lower.coreElementsChanged()
+    return upper, lower
 
 
 def _write_rhythm(part: stream.Part, bar_lines: list[Fraction]) -> None:
@@ -270,13 +340,30 @@ def _bar_lines(score: stream.Score) -> list[Fraction]:
     return lines
 
 
+def _beats(score: stream.Score) -> list[Fraction]:
+    """Where each beat of ``score`` falls (a quarter in x/4, a dotted quarter in 6/8), from its
+    time signatures, up to past its last note."""
+    end = Fraction(score.highestTime) + 1
+    signatures = sorted(score.parts[0].recurse().getElementsByClass(meter.TimeSignature),
+                        key=lambda s: Fraction(s.offset)) if score.parts else []
+    beats: list[Fraction] = []
+    for index, signature in enumerate(signatures):
+        position = Fraction(signature.offset)
+        stop = Fraction(signatures[index + 1].offset) if index + 1 < len(signatures) else end
+        beat = Fraction(signature.beatDuration.quarterLength)
+        while position < stop:
+            beats.append(position)
+            position += beat
+    return beats
+
+
 def musicxml_bytes(score: stream.Score, plan: Plan, performance: Performance) -> bytes:
     """The MusicXML document of ``score`` as written music (:func:`notation`), each drum named
     in its part's instrument list."""
     written = notation(score, plan, performance)
     document = bytes(GeneralObjectExporter(written).parse())
-    drum_parts = [f"P{number}" for number, part in enumerate(written.parts, start=1)
-                  if isinstance(part.getInstrument(returnDefault=False), instrument.UnpitchedPercussion)]
+    kits = [part.getInstrument(returnDefault=False) for part in written.parts]
+    drum_parts = [str(kit.partId) for kit in kits if isinstance(kit, instrument.UnpitchedPercussion)]
     return _name_drums(document, drum_parts) if drum_parts else document
 
 
