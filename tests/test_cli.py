@@ -276,7 +276,7 @@ def test_explain_and_the_report_serialise_the_plan_alike():
     explained, report = explanation(piece.brief, piece.plan), piece.report()
     shared = set(explained) & set(report) - {"sections", "instruments"}
     assert shared == {"brief", "kind", "preset", "style", "duration_s", "mood", "tempo_bpm", "key", "lift", "meter", "bars",
-                      "ending", "energy", "notes", "ignored_words", "events", "tempo_map", "key_changes"}
+                      "ending", "energy", "notes", "ignored_words", "events", "tempo_map", "key_changes", "scenes"}
     assert all(explained[field] == report[field] for field in shared)
     assert explained["sections"] == [{k: s[k] for k in ("name", "start_s", "energy")} for s in report["sections"]]
     assert explained["instruments"] == [{k: i[k] for k in ("role", "name", "program")} for i in report["instruments"]]
