@@ -7,12 +7,9 @@ with exit status 2 — never a traceback.
 from __future__ import annotations
 
 import json
-import re
 import sys
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -23,11 +20,12 @@ from rich.table import Table
 
 from composer.audio import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
 from composer.base.errors import ComposerError
+from composer.cue import MAX_NAME_BYTES, check_formats, check_name, default_name
+from composer.cue import request as _request
 
 if TYPE_CHECKING:
     from composer.audio.deliver import Delivered
     from composer.composition.brief import Brief
-    from composer.piece import Piece
 
 app = typer.Typer(
     name="composer",
@@ -55,10 +53,6 @@ def _options(version: Annotated[bool, typer.Option(
         "--version", help="Print composer's version and exit.", callback=_print_version, is_eager=True)] = False,
              ) -> None:
     """Original, licence-free background music for video, composed from a plain-language brief."""
-
-AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
-#: Formats written from the score rather than rendered: sheet music.
-SCORE_CHOICES = ("musicxml",)
 
 BriefText = Annotated[Optional[str], typer.Argument(
     help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end". '
@@ -144,16 +138,6 @@ def main() -> None:
         sys.exit(2)
 
 
-@dataclass(frozen=True)
-class _Request:
-    """What the user asked for: brief text, the fields over it, the seed and the file name."""
-
-    text: str
-    fields: dict[str, Any]
-    seed: int
-    name: str | None
-
-
 def _events(hit: list[str], stop: list[str], dip: list[str], build: list[str], turn: list[str], fade_in: str | None,
             fade_out: str | None, button: str | None, fps: str | None, timeline: Path | None,
             markers: Path | None) -> dict[str, Any]:
@@ -161,68 +145,6 @@ def _events(hit: list[str], stop: list[str], dip: list[str], build: list[str], t
     return {"hit": hit or None, "stop": stop or None, "dip": dip or None, "build": build or None, "turn": turn or None,
             "fade_in": fade_in, "fade_out": fade_out, "button": button, "fps": fps,
             "timeline": str(timeline) if timeline else None, "markers": str(markers) if markers else None}
-
-
-def _request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> _Request:
-    """The brief text and the fields over it: the file's, then the flags' (flags win)."""
-    from composer.composition.brief import DEFAULT_SEED, load_brief_file
-
-    fields: dict[str, Any] = load_brief_file(file) if file else {}
-    file_text, file_seed, file_name = fields.pop("brief", None), fields.pop("seed", None), fields.pop("name", None)
-    for field_name, value in flags.items():
-        if value is not None:
-            fields[field_name] = value
-    text = brief if brief is not None else file_text
-    if text is None:
-        raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
-    chosen_seed = seed if seed is not None else file_seed if file_seed is not None else DEFAULT_SEED
-    if file_name is not None:
-        check_name(file_name, f"name in {file}", 'write e.g. name = "launch-v1"')
-    return _Request(text, fields, chosen_seed, file_name or None)
-
-
-#: The longest base name of the files, in UTF-8 bytes: with its longest suffix (".musicxml",
-#: "-stems") and a temporary file's prefix and suffix it stays within the 255 bytes file systems allow.
-MAX_NAME_BYTES = 120
-
-
-def check_name(name: str, given_as: str = "--name", fix: str = "give e.g. --name launch-v1") -> str:
-    """``name`` if it is a plain file name, so every file lands in the output folder: no folder
-    separators, not "." or "..", no control characters, at most MAX_NAME_BYTES bytes of UTF-8;
-    else a clear error (folders go in --out).
-
-    >>> check_name("launch-v1 🎵")
-    'launch-v1 🎵'
-    >>> check_name("../x")
-    Traceback (most recent call last):
-    composer.base.errors.ComposerError: --name '../x' is not a plain file name (it holds a folder separator): give e.g. --name launch-v1, and the folder with --out
-    """
-    if not name.strip():
-        why = "it is empty"
-    elif name in (".", ".."):
-        why = "it names a folder"
-    elif "/" in name or "\\" in name:
-        why = "it holds a folder separator"
-    elif any(unicodedata.category(character) in ("Cc", "Cs", "Zl", "Zp") for character in name):
-        why = "it holds a control character"
-    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        why = f"it is longer than {MAX_NAME_BYTES} bytes"
-    else:
-        return name
-    shown = repr(name) if len(name) <= 60 else f"{name[:60]!r}…"
-    raise ComposerError(f"{given_as} {shown} is not a plain file name ({why})", f"{fix}, and the folder with --out")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "piece"
-
-
-def _check_formats(formats: list[str]) -> list[str]:
-    chosen = [f.strip().lower().lstrip(".") for spec in formats for f in spec.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in AUDIO_CHOICES + SCORE_CHOICES]
-    if unknown:
-        raise ComposerError(f"unknown format {unknown[0]!r}", f"use one of: {', '.join(AUDIO_CHOICES + SCORE_CHOICES)}")
-    return list(dict.fromkeys(chosen)) or ["wav"]
 
 
 @contextmanager
@@ -295,64 +217,20 @@ def compose(
 
     Cut to picture: composer compose "tense documentary underscore, 90 seconds" --hit 1:15 --stop 0:20+2 --dip 0:45-1:05:pad
     """
-    from composer.audio import check_bit_depth, check_loudness
-    from composer.audio.render import check_sample_rate
-    from composer.audio.soundfonts import choose_soundfont
-    from composer.base.files import output_folder, write_together
-    from composer.composition.brief import build_brief
+    from composer.cue import Cue, output, write_cue
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      style=style, loop=loop,
                      **_events(hit, stop, dip, build, turn, fade_in, fade_out, button, fps, timeline, markers))
-    check_loudness(loudness)
-    check_sample_rate(sample_rate)
-    check_bit_depth(bit_depth)
-    if stems and midi_only:
-        raise ComposerError("--stems needs audio but --midi-only writes none", "drop one of --stems and --midi-only")
-    formats = _check_formats(audio_format)
-    sheet_suffixes = (["musicxml"] if "musicxml" in formats else []) + (["png"] if plot else [])
-    formats = [] if midi_only else [f for f in formats if f in AUDIO_CHOICES]
-    if stems and not formats:
-        raise ComposerError("--stems needs audio but --format names none", "add an audio format, e.g. --format wav")
-    font = choose_soundfont(soundfont) if formats else None
+    made = output(audio_format, midi_only=midi_only, plot=plot, loudness=loudness, soundfont=soundfont,
+                  sample_rate=sample_rate, bit_depth=bit_depth, stems=stems)
     if name is not None:
         check_name(name)
-    base = name or asked.name or check_name(f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}",
-                                            "the default name", "give a shorter --seed or a --name")
-    parsed = build_brief(asked.text, asked.fields)
-    from composer.audio.deliver import deliver  # the music and audio stacks load once the request is good
-    from composer.piece import compose as compose_piece
-
-    piece = compose_piece(parsed, seed=asked.seed, title=base)
-    folder = out_dir  # created below, once everything asked is known good: a failed run leaves none
-    midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
-    audio_paths = [folder / f"{base}.{f}" for f in formats]
-    sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
-    made = {midi_path: piece.midi_bytes, **{path: _sheet_bytes(piece, path.suffix) for path in sheet_paths}}
-    files = {"midi": midi_path, **{path.suffix.lstrip("."): path for path in sheet_paths}}
-    marker_paths = []
-    if piece.plan.events:  # cut to picture: the markers go back to the editor's timeline
-        from composer.notation.markers import markers_csv, markers_otio
-
-        otio_path, csv_path = folder / f"{base}.otio", folder / f"{base}-markers.csv"
-        audio_name = audio_paths[0].name if audio_paths else None
-        made |= {otio_path: markers_otio(piece.plan, base, audio_name), csv_path: markers_csv(piece.plan)}
-        files |= {"markers_otio": otio_path, "markers_csv": csv_path}
-        marker_paths = [otio_path, csv_path]
-
-    def report_bytes(delivered: Delivered | None) -> bytes:
-        return piece.report_json(delivered, files).encode("utf-8")
-
-    delivered = None
-    with output_folder(out_dir):
-        if font is not None:
-            with _progress(f"rendering {piece.plan.duration_s:g} s") as progress:
-                delivered = deliver(piece.rendering(font, loudness, sample_rate), audio_paths, piece.provenance(),
-                                    stems=piece.stem_channels if stems else None, bit_depth=bit_depth,
-                                    progress=progress, beside={**made, json_path: report_bytes})
-        else:
-            write_together({**made, json_path: report_bytes(None)}, base)
-    report = piece.report(delivered, files)
+    base = name or asked.name or default_name(asked)
+    written = write_cue(Cue(asked.text, asked.fields, asked.seed, base, made), out_dir,
+                        lambda duration_s: _progress(f"rendering {duration_s:g} s"))
+    delivered = written.delivered
+    report = written.report
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
               f"{report['duration_s']:g} s", markup=False)
     if report["loudness_lufs"] is not None:
@@ -361,8 +239,7 @@ def compose(
                   f"{f', {shortfall:g} LU short: {_held_by(delivered)}' if shortfall else ''}) · "
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
-    stem_paths = list(delivered.stems.values()) if delivered else []
-    for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, *marker_paths, json_path]:
+    for path in written.paths:
         out.print(str(path), markup=False, soft_wrap=True)  # a path is never broken across lines
 
 
@@ -373,15 +250,6 @@ def _held_by(delivered: Delivered | None) -> str:
     if delivered is not None and delivered.mastered.gain_capped:
         return f"the gain is capped at +{MAX_GAIN_DB:g} dB (the audio is nearly silent)"
     return "the -1 dBTP ceiling wins"
-
-
-def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
-    """The bytes of a file drawn from the piece rather than rendered: MusicXML or the PNG picture."""
-    if suffix == ".musicxml":
-        return piece.musicxml_bytes()
-    from composer.measure.plot import png_bytes
-
-    return png_bytes(piece.midi_bytes, piece.title)
 
 
 @app.command()
@@ -582,7 +450,7 @@ def render(
     check_bit_depth(bit_depth)
     midi = renderer.check_playable(renderer.read_midi(midi_file), midi_file)
     first = out_file or midi_file.with_suffix(".wav")
-    targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
+    targets = [first.with_suffix(f".{f}") for f in check_formats(audio_format)] if audio_format else [first]
     for target in targets:
         audio_format_for(target)
     font = choose_soundfont(soundfont)
