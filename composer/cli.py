@@ -1,4 +1,4 @@
-"""The ``composer`` command: compose, explain, render, evaluate, plot, soundfonts, presets, styles.
+"""The ``composer`` command: compose, batch, explain, render, evaluate, plot, soundfonts, presets, styles.
 
 Every problem a user can cause ends as one line on stderr naming the problem and the fix,
 with exit status 2 — never a traceback.
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from composer.audio import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
@@ -25,6 +25,7 @@ from composer.cue import request as _request
 
 if TYPE_CHECKING:
     from composer.audio.deliver import Delivered
+    from composer.batch import Outcome
     from composer.composition.brief import Brief
 
 app = typer.Typer(
@@ -406,6 +407,116 @@ def _sparkline(levels: list[float], width: int = 48) -> str:
     shown = min(width, len(levels))
     picks = [levels[i * len(levels) // shown] for i in range(shown)]
     return "".join(blocks[min(7, int(level * 8))] for level in picks)
+
+
+@app.command()
+def batch(
+    manifest: Annotated[Optional[Path], typer.Argument(
+        help="A manifest of cues, one per row: TOML ([defaults] and [[cue]] tables), CSV (a header of fields, a "
+             'row per cue) or JSON Lines (an object per line, the first may be {"defaults": {...}}). A row holds '
+             "brief or brief_file, seed, name, format and any option of `composer compose` (duration, kind, tempo, "
+             "key, meter, style, loop, loudness, sample_rate, bit_depth, stems, hit …), e.g. cues.toml",
+        show_default=False)] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for every cue's files and the catalogue, e.g. "
+                                                       "--out library; a Dask cluster's workers must see it at the "
+                                                       "same path.")] = Path("out"),
+    workers: Annotated[Optional[int], typer.Option(
+        help="Processes on this machine, e.g. --workers 2 (default: one per core).", show_default=False)] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="Run on a Dask cluster instead, e.g. --scheduler tcp://10.0.0.5:8786 (its workers need composer and "
+             "the soundfont installed).", show_default=False)] = None,
+    expand: Annotated[Optional[str], typer.Option(
+        help='No manifest: --count takes of one brief with successive seeds, e.g. --expand "corporate, upbeat" '
+             "--count 50", show_default=False)] = None,
+    count: Annotated[int, typer.Option(help="How many takes --expand makes, e.g. --count 50")] = 10,
+    seed: Annotated[Optional[int], typer.Option(
+        help="The first seed of --expand's takes (default 1), e.g. --seed 101", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Option(
+        help="With --expand, the names' stem: NAME-01, NAME-02 … (default: the brief's words).",
+        show_default=False)] = None,
+    audio_format: Annotated[list[str], typer.Option(
+        "--format", help="Formats for every cue, over the manifest's, e.g. --format wav,mp3", show_default=False)] = [],  # noqa: B006
+    midi_only: Annotated[bool, typer.Option("--midi-only", help="Write no audio for any cue.")] = False,
+    duration: Annotated[Optional[float], typer.Option(
+        help="Length in seconds of every cue, over the manifest's, e.g. --duration 30", show_default=False)] = None,
+    soundfont: Soundfont = None,
+) -> None:
+    """Compose many cues: each row of a manifest (or each take of --expand) written as `composer compose` writes
+    it, on every core or a Dask cluster, then catalogue.csv and catalogue.json in --out (file, title, kind, style,
+    duration, BPM, key, mood, loudness, true peak, seed, brief).
+
+    Resumable: a re-run skips the cues whose row, composer version and files are unchanged and redoes the rest.
+    A failing row is reported with its line and does not stop the others; the exit status is then 1.
+
+    Example: composer batch cues.toml --out library --workers 2
+
+    Example: composer batch --expand "corporate, upbeat" --count 50 --duration 30 --out corporate
+    """
+    import time
+
+    from composer.batch import expanded, read_manifest, run_batch
+
+    if (manifest is None) == (expand is None):
+        raise ComposerError("give a manifest or --expand", 'e.g. composer batch cues.toml, or composer batch '
+                                                            '--expand "corporate, upbeat" --count 50')
+    if manifest is not None and (seed is not None or name is not None):
+        raise ComposerError("--seed and --name are for --expand", "set seeds and names in the manifest's rows")
+    if expand is not None and name is not None:
+        check_name(name)
+    rows = read_manifest(manifest) if manifest is not None else expanded(expand or "", count, seed or 1, name)
+    over = {"format": audio_format or None, "midi_only": True if midi_only else None, "duration": duration,
+            "soundfont": str(soundfont.absolute()) if soundfont else None}
+    started = time.perf_counter()
+    with _batch_progress() as (on_start, on_outcome):
+        summary = run_batch(rows, out_dir, manifest.parent if manifest else Path("."), over=over, workers=workers,
+                            scheduler=scheduler, on_start=on_start, on_outcome=on_outcome)
+    for failure in summary.failed:
+        err.print(f"composer: {failure.where}{f' ({failure.name})' if failure.name else ''}: {failure.error}",
+                  markup=False, soft_wrap=True)
+    made = sum(1 for o in summary.outcomes if o.error is None and not o.skipped)
+    skipped = sum(1 for o in summary.outcomes if o.skipped)
+    seconds = time.perf_counter() - started
+    out.print(f"{len(summary.outcomes)} cues: {made} made, {skipped} unchanged, {len(summary.failed)} failed "
+              f"({seconds:.1f} s)", markup=False)
+    for path in summary.catalogue:
+        out.print(str(path), markup=False, soft_wrap=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _batch_progress() -> Iterator[tuple[Callable[[int], None], Callable[[Outcome], None]]]:
+    """A bar with the count, failures and time left on a terminal; otherwise a plain line per cue."""
+    total = 0
+    done = 0
+    if not err.is_terminal:
+        def started(count: int) -> None:
+            nonlocal total
+            total = count
+
+        def ended(outcome: Outcome) -> None:
+            nonlocal done
+            done += 1
+            what = ("unchanged, skipped" if outcome.skipped else f"made in {outcome.seconds:.1f} s"
+                    if outcome.error is None else "failed")
+            err.print(f"[{done}/{total}] {outcome.name or outcome.where}: {what}", markup=False, soft_wrap=True)
+
+        yield started, ended
+        return
+    with Progress(TextColumn("cues"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("cues", total=None, failed=0)
+        failed = 0
+
+        def begun(count: int) -> None:
+            bar.update(task, total=count)
+
+        def finished(outcome: Outcome) -> None:
+            nonlocal failed
+            failed += outcome.error is not None
+            bar.update(task, advance=1, failed=failed)
+
+        yield begun, finished
 
 
 @app.command()
