@@ -411,12 +411,19 @@ def run_batch(rows: Sequence[Row], folder: Path, manifest_folder: Path, *, over:
 
 
 def _on_pool(jobs: Mapping[int, Job], workers: int, finished: Callable[[int, Outcome], None]) -> None:
-    """Each job in a process of a local pool (started fresh, not forked: the synth's threads
-    do not survive a fork)."""
+    """Each job in a process of a local pool. The processes are forked from a fresh server
+    process that has imported the music and audio stacks once (seconds on a busy machine), not
+    from this one, whose synth may hold threads that would not survive a fork."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["composer.batch", "composer.piece", "composer.audio.deliver"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(make_cue, job): index for index, job in jobs.items()}
         try:
             for future in as_completed(futures):
@@ -435,14 +442,14 @@ def _on_dask(jobs: Mapping[int, Job], scheduler: str, finished: Callable[[int, O
     except ImportError:
         raise ComposerError("--scheduler needs Dask", "install it: pip install 'dask[distributed]'") from None
     try:
-        client = Client(scheduler, timeout=10, set_as_default=False)
+        client = Client(scheduler, timeout=5, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise ComposerError(f"cannot reach the Dask scheduler at {scheduler} ({_one_line(error)})",
                             "start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
                             "or leave out --scheduler to use this machine's cores") from None
     with client:
         futures = {client.submit(make_cue, job, pure=False): index for index, job in jobs.items()}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             index = futures[future]
             finished(index, _result(future.result, jobs[index]))
 

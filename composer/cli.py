@@ -487,9 +487,9 @@ def batch(
 @contextmanager
 def _batch_progress() -> Iterator[tuple[Callable[[int], None], Callable[[Outcome], None]]]:
     """A bar with the count, failures and time left on a terminal; otherwise a plain line per cue."""
-    total = 0
-    done = 0
     if not err.is_terminal:
+        total = done = 0
+
         def started(count: int) -> None:
             nonlocal total
             total = count
