@@ -240,3 +240,14 @@ def test_a_scheduler_that_is_not_there_is_one_line(tmp_path: Path) -> None:
                           "tcp://127.0.0.1:9")
     assert result.code == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("composer: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+
+
+def test_a_rows_brief_file_is_read_beside_the_manifest_and_the_row_wins(tmp_path: Path) -> None:
+    (tmp_path / "briefs").mkdir()
+    (tmp_path / "briefs" / "bed.toml").write_text('brief = "warm podcast bed"\nname = "bed"\nseed = 4\n'
+                                                  "duration = 60\n", "utf-8")
+    manifest = _manifest(tmp_path, '[[cue]]\nbrief_file = "briefs/bed.toml"\nduration = 3\nmidi_only = true\n')
+    summary = run_batch(read_manifest(manifest), tmp_path / "out", manifest.parent, workers=1)
+    assert summary.failed == []
+    report = json.loads((tmp_path / "out" / "bed.json").read_text("utf-8"))
+    assert (report["brief"], report["seed"], report["duration_s"]) == ("warm podcast bed", 4, 3.0)
