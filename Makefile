@@ -9,7 +9,7 @@ help:
 	@echo "make demo   compose scores/product-video.toml into out/"
 	@echo "make test   type-check (mypy --strict), then run the tests (pytest, one worker per core); what CI runs"
 	@echo "make check  type-check only (mypy --strict)"
-	@echo "make bench  benchmarks: compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F"
+	@echo "make bench  benchmarks: compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F, batch throughput"
 	@echo "make clean  remove out/"
 
 setup:
@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python benchmarks/brief.py
 	$(BIN)/python benchmarks/reference.py
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/batch.py
 
 clean:
 	rm -rf out

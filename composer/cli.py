@@ -1,4 +1,4 @@
-"""The ``composer`` command: compose, explain, render, evaluate, plot, soundfonts, presets, styles.
+"""The ``composer`` command: compose, batch, explain, render, evaluate, plot, soundfonts, presets, styles.
 
 Every problem a user can cause ends as one line on stderr naming the problem and the fix,
 with exit status 2 — never a traceback.
@@ -10,26 +10,26 @@ import json
 import re
 import shlex
 import sys
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from typer.core import TyperCommand
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from composer.audio import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
 from composer.base.errors import ComposerError
+from composer.cue import MAX_NAME_BYTES, check_formats, check_name, check_stems_headroom, default_name
+from composer.cue import request as _request
 
 if TYPE_CHECKING:
     from composer.audio.deliver import Delivered
+    from composer.batch import Outcome
     from composer.composition.brief import Brief
-    from composer.piece import Piece
 
 app = typer.Typer(
     name="composer",
@@ -57,10 +57,6 @@ def _options(version: Annotated[bool, typer.Option(
         "--version", help="Print composer's version and exit.", callback=_print_version, is_eager=True)] = False,
              ) -> None:
     """Original, licence-free background music for video, composed from a plain-language brief."""
-
-AUDIO_CHOICES = ("wav", "flac", "ogg", "mp3")
-#: Formats written from the score rather than rendered: sheet music.
-SCORE_CHOICES = ("musicxml",)
 
 BriefText = Annotated[Optional[str], typer.Argument(
     help='The brief in plain words, e.g. "bright music for a 90-second product video, builds at the end". '
@@ -138,19 +134,6 @@ StemsHeadroom = Annotated[Optional[float], typer.Option(
     "--stems-headroom", help="With --stems, lower every stem by one gain so that summed they peak this many dB "
                              "under full scale, e.g. --stems-headroom 1; NAME.json records the cut as "
                              "stems_trim_db (raise the stems by it to match the mix).", show_default=False)]
-#: The most headroom a user may ask of the stems, in dB.
-MAX_STEMS_HEADROOM_DB = 60.0
-
-
-def _check_stems_headroom(headroom_db: float | None, stems: bool) -> None:
-    """A clear error for a headroom without stems or outside 0–MAX_STEMS_HEADROOM_DB dB."""
-    if headroom_db is None:
-        return
-    if not stems:
-        raise ComposerError("--stems-headroom sets the stems' level but no --stems are asked", "add --stems")
-    if not 0 <= headroom_db <= MAX_STEMS_HEADROOM_DB:
-        raise ComposerError(f"--stems-headroom {headroom_db:g} is outside 0–{MAX_STEMS_HEADROOM_DB:g} dB",
-                            "give e.g. --stems-headroom 1")
 
 
 class _BriefCommand(TyperCommand):
@@ -201,16 +184,6 @@ def main() -> None:
         sys.exit(2)
 
 
-@dataclass(frozen=True)
-class _Request:
-    """What the user asked for: brief text, the fields over it, the seed and the file name."""
-
-    text: str
-    fields: dict[str, Any]
-    seed: int
-    name: str | None
-
-
 def _events(hit: list[str], stop: list[str], dip: list[str], build: list[str], turn: list[str], fade_in: str | None,
             fade_out: str | None, button: str | None, fps: str | None, timeline: Path | None,
             markers: Path | None) -> dict[str, Any]:
@@ -218,68 +191,6 @@ def _events(hit: list[str], stop: list[str], dip: list[str], build: list[str], t
     return {"hit": hit or None, "stop": stop or None, "dip": dip or None, "build": build or None, "turn": turn or None,
             "fade_in": fade_in, "fade_out": fade_out, "button": button, "fps": fps,
             "timeline": str(timeline) if timeline else None, "markers": str(markers) if markers else None}
-
-
-def _request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> _Request:
-    """The brief text and the fields over it: the file's, then the flags' (flags win)."""
-    from composer.composition.brief import DEFAULT_SEED, load_brief_file
-
-    fields: dict[str, Any] = load_brief_file(file) if file else {}
-    file_text, file_seed, file_name = fields.pop("brief", None), fields.pop("seed", None), fields.pop("name", None)
-    for field_name, value in flags.items():
-        if value is not None:
-            fields[field_name] = value
-    text = brief if brief is not None else file_text
-    if text is None:
-        raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')
-    chosen_seed = seed if seed is not None else file_seed if file_seed is not None else DEFAULT_SEED
-    if file_name is not None:
-        check_name(file_name, f"name in {file}", 'write e.g. name = "launch-v1"')
-    return _Request(text, fields, chosen_seed, file_name or None)
-
-
-#: The longest base name of the files, in UTF-8 bytes: with its longest suffix (".musicxml",
-#: "-stems") and a temporary file's prefix and suffix it stays within the 255 bytes file systems allow.
-MAX_NAME_BYTES = 120
-
-
-def check_name(name: str, given_as: str = "--name", fix: str = "give e.g. --name launch-v1") -> str:
-    """``name`` if it is a plain file name, so every file lands in the output folder: no folder
-    separators, not "." or "..", no control characters, at most MAX_NAME_BYTES bytes of UTF-8;
-    else a clear error (folders go in --out).
-
-    >>> check_name("launch-v1 🎵")
-    'launch-v1 🎵'
-    >>> check_name("../x")
-    Traceback (most recent call last):
-    composer.base.errors.ComposerError: --name '../x' is not a plain file name (it holds a folder separator): give e.g. --name launch-v1, and the folder with --out
-    """
-    if not name.strip():
-        why = "it is empty"
-    elif name in (".", ".."):
-        why = "it names a folder"
-    elif "/" in name or "\\" in name:
-        why = "it holds a folder separator"
-    elif any(unicodedata.category(character) in ("Cc", "Cs", "Zl", "Zp") for character in name):
-        why = "it holds a control character"
-    elif len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        why = f"it is longer than {MAX_NAME_BYTES} bytes"
-    else:
-        return name
-    shown = repr(name) if len(name) <= 60 else f"{name[:60]!r}…"
-    raise ComposerError(f"{given_as} {shown} is not a plain file name ({why})", f"{fix}, and the folder with --out")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "piece"
-
-
-def _check_formats(formats: list[str]) -> list[str]:
-    chosen = [f.strip().lower().lstrip(".") for spec in formats for f in spec.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in AUDIO_CHOICES + SCORE_CHOICES]
-    if unknown:
-        raise ComposerError(f"unknown format {unknown[0]!r}", f"use one of: {', '.join(AUDIO_CHOICES + SCORE_CHOICES)}")
-    return list(dict.fromkeys(chosen)) or ["wav"]
 
 
 @contextmanager
@@ -370,68 +281,20 @@ def compose(
 
     Cut to picture: composer compose "tense documentary underscore, 90 seconds" --hit 1:15 --stop 0:20+2 --dip 0:45-1:05:pad
     """
-    from composer.audio import check_bit_depth, check_loudness
-    from composer.audio.render import check_sample_rate
-    from composer.audio.soundfonts import choose_soundfont
-    from composer.base.files import output_folder, write_together
-    from composer.composition.brief import build_brief
+    from composer.cue import Cue, output, write_cue
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      style=style, loop=loop,
                      **_events(hit, stop, dip, build, turn, fade_in, fade_out, button, fps, timeline, markers))
-    check_loudness(loudness)
-    check_sample_rate(sample_rate)
-    check_bit_depth(bit_depth)
-    if stems and midi_only:
-        raise ComposerError("--stems needs audio but --midi-only writes none", "drop one of --stems and --midi-only")
-    _check_stems_headroom(stems_headroom, stems)
-    formats = _check_formats(audio_format)
-    sheet_suffixes = (["musicxml"] if "musicxml" in formats else []) + (["png"] if plot else [])
-    formats = [] if midi_only else [f for f in formats if f in AUDIO_CHOICES]
-    if stems and not formats:
-        raise ComposerError("--stems needs audio but --format names none", "add an audio format, e.g. --format wav")
-    font = choose_soundfont(soundfont) if formats else None
+    made = output(audio_format, midi_only=midi_only, plot=plot, loudness=loudness, soundfont=soundfont,
+                  sample_rate=sample_rate, bit_depth=bit_depth, stems=stems, stems_headroom_db=stems_headroom,
+                  force=force)
     if name is not None:
         check_name(name)
-    base = name or asked.name or check_name(f"{_slug(' '.join(asked.text.split()[:6]))}-seed{asked.seed}",
-                                            "the default name", "give a shorter --seed or a --name")
-    parsed = build_brief(asked.text, asked.fields)
-    from composer.audio.deliver import deliver  # the music and audio stacks load once the request is good
-    from composer.piece import compose as compose_piece
-
-    piece = compose_piece(parsed, seed=asked.seed, title=base)
-    folder = out_dir  # created below, once everything asked is known good: a failed run leaves none
-    midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"
-    audio_paths = [folder / f"{base}.{f}" for f in formats]
-    sheet_paths = [folder / f"{base}.{suffix}" for suffix in sheet_suffixes]
-    made = {midi_path: piece.midi_bytes, **{path: _sheet_bytes(piece, path.suffix) for path in sheet_paths}}
-    files = {"midi": midi_path, **{path.suffix.lstrip("."): path for path in sheet_paths}}
-    marker_paths = []
-    if piece.plan.events:  # cut to picture: the markers go back to the editor's timeline
-        from composer.notation.markers import markers_csv, markers_otio
-
-        otio_path, csv_path = folder / f"{base}.otio", folder / f"{base}-markers.csv"
-        audio_name = audio_paths[0].name if audio_paths else None
-        made |= {otio_path: markers_otio(piece.plan, base, audio_name), csv_path: markers_csv(piece.plan)}
-        files |= {"markers_otio": otio_path, "markers_csv": csv_path}
-        marker_paths = [otio_path, csv_path]
-
-    def report_bytes(delivered: Delivered | None) -> bytes:
-        return piece.report_json(delivered, files).encode("utf-8")
-
-    if not force:
-        _check_own_set([*made, *audio_paths, folder / f"{base}-stems", json_path], json_path)
-    delivered = None
-    with output_folder(out_dir):
-        if font is not None:
-            with _progress(piece.plan.duration_s) as progress:
-                delivered = deliver(piece.rendering(font, loudness, sample_rate), audio_paths, piece.provenance(),
-                                    stems=piece.stem_channels if stems else None, bit_depth=bit_depth,
-                                    progress=progress, beside={**made, json_path: report_bytes},
-                                    stems_headroom_db=stems_headroom)
-        else:
-            write_together({**made, json_path: report_bytes(None)}, base)
-    report = piece.report(delivered, files)
+    base = name or asked.name or default_name(asked)
+    written = write_cue(Cue(asked.text, asked.fields, asked.seed, base, made), out_dir, _progress)
+    delivered = written.delivered
+    report = written.report
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
               f"{report['duration_s']:g} s", markup=False)
     if report["loudness_lufs"] is not None:
@@ -441,26 +304,8 @@ def compose(
                   f"true peak {report['true_peak_dbtp']:g} dBTP · range {report['loudness_range_lu']} LU · "
                   f"{report['sample_rate']} Hz", markup=False)
     _say_stem_levels(delivered)
-    stem_paths = list(delivered.stems.values()) if delivered else []
-    for path in [midi_path, *audio_paths, *stem_paths, *sheet_paths, *marker_paths, json_path]:
+    for path in written.paths:
         out.print(str(path), markup=False, soft_wrap=True)  # a path is never broken across lines
-
-
-def _check_own_set(paths: list[Path], report: Path) -> None:
-    """Nothing in the way of a set, or an earlier composer set under its name (its report is
-    there and is composer's), which is replaced whole; else a clear error, so a user's own
-    file that shares the name is never destroyed without --force."""
-    in_way = [path for path in paths if path.exists() and not path.is_symlink()]  # links: the set writer refuses them
-    if not in_way or report.is_symlink():
-        return
-    try:
-        earlier = json.loads(report.read_text("utf-8"))
-        if isinstance(earlier, dict) and {"brief", "seed", "version", "kind"} <= earlier.keys():
-            return
-    except (OSError, UnicodeDecodeError, ValueError):
-        pass
-    raise ComposerError(f"{in_way[0]} is already there and is not part of a composer set (no composer report "
-                        f"{report.name} beside it)", "move it, choose another --name, or give --force to replace it")
 
 
 def _say_stem_levels(delivered: Delivered | None) -> None:
@@ -484,15 +329,6 @@ def _held_by(delivered: Delivered | None) -> str:
     if delivered is not None and delivered.mastered.gain_capped:
         return f"the gain is capped at +{MAX_GAIN_DB:g} dB (the audio is nearly silent)"
     return "the -1 dBTP ceiling wins"
-
-
-def _sheet_bytes(piece: Piece, suffix: str) -> bytes:
-    """The bytes of a file drawn from the piece rather than rendered: MusicXML or the PNG picture."""
-    if suffix == ".musicxml":
-        return piece.musicxml_bytes()
-    from composer.measure.plot import png_bytes
-
-    return png_bytes(piece.midi_bytes, piece.title)
 
 
 @app.command(cls=_BriefCommand)
@@ -655,6 +491,116 @@ def _sparkline(levels: list[float], width: int = 48) -> str:
 
 
 @app.command()
+def batch(
+    manifest: Annotated[Optional[Path], typer.Argument(
+        help="A manifest of cues, one per row: TOML ([defaults] and [[cue]] tables), CSV (a header of fields, a "
+             'row per cue) or JSON Lines (an object per line, the first may be {"defaults": {...}}). A row holds '
+             "brief or brief_file, seed, name, format and any option of `composer compose` (duration, kind, tempo, "
+             "key, meter, style, loop, loudness, sample_rate, bit_depth, stems, hit …), e.g. cues.toml",
+        show_default=False)] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for every cue's files and the catalogue, e.g. "
+                                                       "--out library; a Dask cluster's workers must see it at the "
+                                                       "same path.")] = Path("out"),
+    workers: Annotated[Optional[int], typer.Option(
+        help="Processes on this machine, e.g. --workers 2 (default: one per core).", show_default=False)] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        help="Run on a Dask cluster instead, e.g. --scheduler tcp://10.0.0.5:8786 (its workers need composer and "
+             "the soundfont installed).", show_default=False)] = None,
+    expand: Annotated[Optional[str], typer.Option(
+        help='No manifest: --count takes of one brief with successive seeds, e.g. --expand "corporate, upbeat" '
+             "--count 50", show_default=False)] = None,
+    count: Annotated[int, typer.Option(help="How many takes --expand makes, e.g. --count 50")] = 10,
+    seed: Annotated[Optional[int], typer.Option(
+        help="The first seed of --expand's takes (default 1), e.g. --seed 101", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Option(
+        help="With --expand, the names' stem: NAME-01, NAME-02 … (default: the brief's words).",
+        show_default=False)] = None,
+    audio_format: Annotated[list[str], typer.Option(
+        "--format", help="Formats for every cue, over the manifest's, e.g. --format wav,mp3", show_default=False)] = [],  # noqa: B006
+    midi_only: Annotated[bool, typer.Option("--midi-only", help="Write no audio for any cue.")] = False,
+    duration: Annotated[Optional[float], typer.Option(
+        help="Length in seconds of every cue, over the manifest's, e.g. --duration 30", show_default=False)] = None,
+    soundfont: Soundfont = None,
+) -> None:
+    """Compose many cues: each row of a manifest (or each take of --expand) written as `composer compose` writes
+    it, on every core or a Dask cluster, then catalogue.csv and catalogue.json in --out (file, title, kind, style,
+    duration, BPM, key, mood, loudness, true peak, seed, brief).
+
+    Resumable: a re-run skips the cues whose row, composer version and files are unchanged and redoes the rest.
+    A failing row is reported with its line and does not stop the others; the exit status is then 1.
+
+    Example: composer batch cues.toml --out library --workers 2
+
+    Example: composer batch --expand "corporate, upbeat" --count 50 --duration 30 --out corporate
+    """
+    import time
+
+    from composer.batch import expanded, read_manifest, run_batch
+
+    if (manifest is None) == (expand is None):
+        raise ComposerError("give a manifest or --expand", 'e.g. composer batch cues.toml, or composer batch '
+                                                            '--expand "corporate, upbeat" --count 50')
+    if manifest is not None and (seed is not None or name is not None):
+        raise ComposerError("--seed and --name are for --expand", "set seeds and names in the manifest's rows")
+    if expand is not None and name is not None:
+        check_name(name)
+    rows = read_manifest(manifest) if manifest is not None else expanded(expand or "", count, seed or 1, name)
+    over = {"format": audio_format or None, "midi_only": True if midi_only else None, "duration": duration,
+            "soundfont": str(soundfont.absolute()) if soundfont else None}
+    started = time.perf_counter()
+    with _batch_progress() as (on_start, on_outcome):
+        summary = run_batch(rows, out_dir, manifest.parent if manifest else Path("."), over=over, workers=workers,
+                            scheduler=scheduler, on_start=on_start, on_outcome=on_outcome)
+    for failure in summary.failed:
+        err.print(f"composer: {failure.where}{f' ({failure.name})' if failure.name else ''}: {failure.error}",
+                  markup=False, soft_wrap=True)
+    made = sum(1 for o in summary.outcomes if o.error is None and not o.skipped)
+    skipped = sum(1 for o in summary.outcomes if o.skipped)
+    seconds = time.perf_counter() - started
+    out.print(f"{len(summary.outcomes)} cues: {made} made, {skipped} unchanged, {len(summary.failed)} failed "
+              f"({seconds:.1f} s)", markup=False)
+    for path in summary.catalogue:
+        out.print(str(path), markup=False, soft_wrap=True)
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _batch_progress() -> Iterator[tuple[Callable[[int], None], Callable[[Outcome], None]]]:
+    """A bar with the count, failures and time left on a terminal; otherwise a plain line per cue."""
+    if not err.is_terminal:
+        total = done = 0
+
+        def started(count: int) -> None:
+            nonlocal total
+            total = count
+
+        def ended(outcome: Outcome) -> None:
+            nonlocal done
+            done += 1
+            what = ("unchanged, skipped" if outcome.skipped else f"made in {outcome.seconds:.1f} s"
+                    if outcome.error is None else "failed")
+            err.print(f"[{done}/{total}] {outcome.name or outcome.where}: {what}", markup=False, soft_wrap=True)
+
+        yield started, ended
+        return
+    with Progress(TextColumn("cues"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+                  TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("cues", total=None, failed=0)
+        failed = 0
+
+        def begun(count: int) -> None:
+            bar.update(task, total=count)
+
+        def finished(outcome: Outcome) -> None:
+            nonlocal failed
+            failed += outcome.error is not None
+            bar.update(task, advance=1, failed=failed)
+
+        yield begun, finished
+
+
+@app.command()
 def render(
     midi_file: Annotated[Path, typer.Argument(help="Any Standard MIDI File, e.g. out/launch.mid or a DAW export.")],
     out_file: Annotated[Optional[Path], typer.Option(
@@ -696,10 +642,10 @@ def render(
     check_loudness(loudness)
     renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
-    _check_stems_headroom(stems_headroom, stems)
+    check_stems_headroom(stems_headroom, stems)
     midi = renderer.check_playable(renderer.read_midi(midi_file), midi_file)
     first = out_file or midi_file.with_suffix(".wav")
-    targets = [first.with_suffix(f".{f}") for f in _check_formats(audio_format)] if audio_format else [first]
+    targets = [first.with_suffix(f".{f}") for f in check_formats(audio_format)] if audio_format else [first]
     for target in targets:
         audio_format_for(target)
         if target.exists() and not force and not made_by_composer(target):
