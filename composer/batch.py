@@ -28,7 +28,7 @@ import re
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -341,7 +341,10 @@ def make_cue(job: Job) -> Outcome:
     Never raises for a bad cue: its error comes back as the outcome, one line."""
     started = time.perf_counter()
     try:
-        written = write_cue(job.cue, job.folder)
+        cue = job.cue
+        if state_path(job.folder, cue.name).exists():  # the batch wrote this set before: its files are composer's
+            cue = replace(cue, output=replace(cue.output, force=True))
+        written = write_cue(cue, job.folder)
         state = {"key": job.key, "version": version(),
                  "files": {str(path.relative_to(job.folder)): _digest(path) for path in written.paths}}
         (job.folder / STATE_FOLDER).mkdir(exist_ok=True)
