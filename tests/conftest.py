@@ -14,6 +14,9 @@ from composer.audio.soundfonts import bundled_soundfont, find_soundfonts
 from composer.base.tables import data_file
 
 PROJECT = Path(__file__).resolve().parent.parent
+#: Audio files carry their origination date (BWF bext); the tests fix it, as reproducible builds
+#: do, so a file written twice compares byte for byte (test_delivery checks the clock's date).
+os.environ["SOURCE_DATE_EPOCH"] = "0"
 
 
 @pytest.fixture(scope="session")

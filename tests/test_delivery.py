@@ -553,7 +553,7 @@ def _ffprobe_tags(path: Path) -> dict[str, str] | None:
 
 def test_the_wav_carries_a_broadcast_wave_bext_chunk(delivered):
     """EBU Tech 3285 v2 read field by field with struct, and by ffprobe where it is installed:
-    title and brief, originator and version, the fixed origination date, time reference 0, the
+    title and brief, originator and version, the origination date, time reference 0, the
     file's loudness and true peak; soundfile still reads every frame."""
     import struct
 
@@ -564,7 +564,7 @@ def test_the_wav_carries_a_broadcast_wave_bext_chunk(delivered):
     text = lambda start, size: body[start:start + size].rstrip(b"\0").decode("utf-8")  # noqa: E731
     assert text(0, 256) == f"reel: {brief}"
     assert text(256, 32) == f"composer {report['version']}" and text(288, 32) == "seed 5"
-    assert (body[320:330], body[330:338]) == formats.ORIGINATION
+    assert (body[320:330], body[330:338]) == formats.origination(0)  # the tests' SOURCE_DATE_EPOCH (conftest)
     low, high, version = struct.unpack("<IIH", body[338:348])
     assert (low, high, version) == (0, 0, 2) and body[348:412] == bytes(64)
     loudness, lra, peak = struct.unpack("<3h", body[412:418])
@@ -671,3 +671,23 @@ def test_a_seamless_loop_carries_smpl_loop_points_over_the_whole_file(tmp_path, 
     plain = compose("bright product video", seed=2, duration=3.0).render(tmp_path / "plain.wav",
                                                                         soundfont=small_soundfont).files["wav"]
     assert b"smpl" not in _riff_chunks(plain) and b"bext" in _riff_chunks(plain)
+
+
+def test_the_bext_origination_is_when_the_file_is_written(monkeypatch):
+    """Without SOURCE_DATE_EPOCH (the tests set it), a WAV's origination date and time are the
+    clock's, in UTC, as an editor's asset manager reads them; with it, that moment."""
+    import time
+
+    from composer.audio.formats import FileMeasures, Provenance, bext_chunk
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    before = time.gmtime()
+    body = bext_chunk(Provenance("Launch", "0.1.0", "bright launch", 3), FileMeasures(10, 48000, 2, -14.0, -1.5, 4.2),
+                      "PCM_16")[8:]
+    after = time.gmtime()
+    dates = {time.strftime("%Y-%m-%d", moment).encode() for moment in (before, after)}
+    assert body[320:330] in dates and time.strptime(body[330:338].decode(), "%H:%M:%S")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    body = bext_chunk(Provenance("Launch", "0.1.0", "bright launch", 3), FileMeasures(10, 48000, 2, -14.0, -1.5, 4.2),
+                      "PCM_16")[8:]
+    assert (body[320:330], body[330:338]) == (b"1970-01-02", b"00:00:00")

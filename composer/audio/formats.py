@@ -184,9 +184,24 @@ def _write_measured(path: Path, audio: Audio, sample_rate: int, suffix: str, bit
     return measures
 
 
-#: The BWF origination date and time of every file: a fixed convention, not the clock, so the same
-#: piece always gives the same bytes (EBU Tech 3285 allows any date; the Unix epoch reads as "none").
-ORIGINATION = (b"1970-01-01", b"00:00:00")
+def origination(now: float | None = None) -> tuple[bytes, bytes]:
+    """The BWF origination date and time (UTC) of a file written now, as EBU Tech 3285 writes
+    them; where ``SOURCE_DATE_EPOCH`` is set (the reproducible-builds convention: seconds since
+    1970), that moment instead, so a build or a test gives the same bytes every run.
+
+    >>> origination(0.0), origination(1764633600.0)
+    ((b'1970-01-01', b'00:00:00'), (b'2025-12-02', b'00:00:00'))
+    """
+    import os
+    import time
+
+    if now is None:
+        fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        now = float(fixed) if fixed.isdigit() else time.time()
+    moment = time.gmtime(now)
+    return time.strftime("%Y-%m-%d", moment).encode("ascii"), time.strftime("%H:%M:%S", moment).encode("ascii")
+
+
 #: A bext loudness field with no value (EBU Tech 3285 v2).
 NO_LOUDNESS = 0x7FFF
 
@@ -194,7 +209,7 @@ NO_LOUDNESS = 0x7FFF
 def bext_chunk(provenance: Provenance, measures: FileMeasures, subtype: str) -> bytes:
     """A BWF ``bext`` chunk, version 2 (EBU Tech 3285): description = title and brief (UTF-8, cut
     at a character to 256 bytes), originator = composer and version, a reference naming the
-    piece (its seed), the fixed :data:`ORIGINATION`, time reference 0, the file's integrated
+    piece (its seed), the :func:`origination` date and time, time reference 0, the file's integrated
     loudness, loudness range and true peak, and a coding history line.
 
     >>> chunk = bext_chunk(Provenance("Launch", "0.1.0", "bright launch", 3),
@@ -216,7 +231,7 @@ def bext_chunk(provenance: Provenance, measures: FileMeasures, subtype: str) -> 
     history = f"A=PCM,F={measures.sample_rate},W={bits},M={'stereo' if measures.channels == 2 else 'mono'}," \
               f"T=composer {provenance.version}\r\n"
     body = (field(description, 256) + field(f"composer {provenance.version}", 32) + field(reference, 32)
-            + ORIGINATION[0] + ORIGINATION[1] + struct.pack("<IIH", 0, 0, 2) + bytes(64)
+            + b"".join(origination()) + struct.pack("<IIH", 0, 0, 2) + bytes(64)
             + struct.pack("<5h", centi(measures.loudness_lufs), centi(measures.loudness_range_lu),
                           centi(measures.true_peak_dbtp), NO_LOUDNESS, NO_LOUDNESS)
             + bytes(180) + history.encode("ascii"))
