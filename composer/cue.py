@@ -236,6 +236,8 @@ def write_cue(cue: Cue, folder: Path,
 
     if not asked.force:
         check_own_set([*made, *audio_paths, folder / f"{base}-stems", json_path], json_path)
+    new_set = {*made, *audio_paths, json_path, *([folder / f"{base}-stems"] if asked.stems and audio_paths else [])}
+    retire = [path for path in earlier_set(json_path) if path not in new_set]
     delivered = None
     with output_folder(folder):
         if asked.soundfont is not None and audio_paths:
@@ -244,12 +246,42 @@ def write_cue(cue: Cue, folder: Path,
                                     piece.provenance(), stems=piece.stem_channels if asked.stems else None,
                                     bit_depth=asked.bit_depth, progress=rendering_progress,
                                     beside={**made, json_path: report_bytes},
-                                    stems_headroom_db=asked.stems_headroom_db)
+                                    stems_headroom_db=asked.stems_headroom_db, retire=retire)
         else:
-            write_together({**made, json_path: report_bytes(None)}, base)
+            write_together({**made, json_path: report_bytes(None)}, base, retire)
     stem_paths = list(delivered.stems.values()) if delivered else []
     return Written(piece.report(delivered, files), [midi_path, *audio_paths, *stem_paths, *sheet_paths,
                                                     *marker_paths, json_path], delivered)
+
+
+def earlier_set(report: Path) -> list[Path]:
+    """The files of the composer set whose report is ``report`` (every file and the stems folder
+    it lists, in the report's folder), so a set written again under the name replaces it whole:
+    a re-run with fewer formats leaves no stale WAV or stems of the one before.
+
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "cue.json").write_text(json.dumps({"brief": "b", "seed": 1, "version": "v", "kind": "bed",
+    ...     "files": {"midi": "out/cue.mid", "wav": "out/cue.wav"}, "stems": {"pad": "out/cue-stems/pad.wav"}}))
+    >>> for made in ("cue.mid", "cue.wav", "cue-stems/pad.wav"):
+    ...     (folder / made).parent.mkdir(exist_ok=True)
+    ...     _ = (folder / made).write_bytes(b"")
+    >>> [path.name for path in earlier_set(folder / "cue.json")]
+    ['cue.mid', 'cue.wav', 'cue-stems']
+    """
+    import json
+
+    try:
+        earlier = json.loads(report.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
+    if not isinstance(earlier, dict) or not {"brief", "seed", "version", "kind"} <= earlier.keys():
+        return []
+    files, stems = earlier.get("files"), earlier.get("stems")
+    files, stems = (files if isinstance(files, dict) else {}), (stems if isinstance(stems, dict) else {})
+    names = [Path(str(path)).name for path in files.values()] + [Path(str(path)).parent.name for path in stems.values()]
+    return [report.parent / name for name in dict.fromkeys(names)
+            if name and name not in (".", "..") and (report.parent / name).exists()]
 
 
 def check_own_set(paths: list[Path], report: Path) -> None:

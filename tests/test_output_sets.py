@@ -386,3 +386,18 @@ def test_a_render_that_would_fill_the_disk_is_refused_before_it_starts(tmp_path,
     message = str(result.exception)
     assert "not enough free space" in message and "MB" in message and named in message and "\n" not in message
     assert not (tmp_path / "out").exists() and not any(scratch.iterdir())
+
+
+def test_a_set_written_again_with_fewer_files_leaves_none_of_the_old(tmp_path, small_soundfont):
+    """A re-run under the name replaces the earlier set whole: its WAV, FLAC and stems go with
+    it when the new set has none (a --midi-only re-cut), and a file of the user's beside them
+    stays."""
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["compose", BRIEF, "--format", "wav,flac", "--stems", "--soundfont", str(small_soundfont),
+                                "--out", str(out), "--name", "cue"])
+    assert first.exit_code == 0, first.output
+    (out / "cue-notes.txt").write_text("mine", "utf-8")
+    assert {"cue.wav", "cue.flac", "cue-stems"} <= {p.name for p in out.iterdir()}
+    again = runner.invoke(app, ["compose", BRIEF, "--seed", "2", "--midi-only", "--out", str(out), "--name", "cue"])
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in out.iterdir()) == ["cue-notes.txt", "cue.json", "cue.mid"]

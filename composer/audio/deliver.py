@@ -122,6 +122,7 @@ def deliver(
     progress: Progress | None = None,
     beside: Mapping[Path, Beside] | None = None,
     stems_headroom_db: float | None = None,
+    retire: Sequence[Path] = (),
 ) -> Delivered:
     """Render once, master, and write the mix to each target (one per format, the format from
     its suffix: .wav, .flac, .ogg, .mp3), tagged with ``provenance``; with ``stems`` (name →
@@ -131,7 +132,8 @@ def deliver(
     delivered (the report of it). All in one folder, as one set (composer.base.files): the files
     appear together, in this order, or none does. A 16-bit file is dithered with noise seeded
     by the provenance's seed, so the same piece always gives the same bytes. ``progress`` is told
-    each phase as it begins and how far it is."""
+    each phase as it begins and how far it is; the earlier set's files in ``retire`` leave as
+    the new set lands."""
     if not targets:
         raise ComposerError("no audio file to deliver", "name at least one, e.g. cue.wav")
     formats = [_format(target) for target in targets]
@@ -144,7 +146,7 @@ def deliver(
     stem_targets = stem_paths(targets[0].parent, targets[0].stem, list(stems or {}))
     stem_folder = [stem_targets[0].parent] if stem_targets else []  # replaced whole
     tell = progress or _unwatched
-    with staged([*targets, *stem_folder, *extra]) as staging:
+    with staged([*targets, *stem_folder, *extra], retire=retire) as staging:
         audio, mastered, rendered, raw_peak = _mastered(rendering, stems, tell)
         rate = rendering.sample_rate
         try:

@@ -100,13 +100,15 @@ def set_key(name: str) -> str:
 
 
 @contextmanager
-def staged(paths: Sequence[Path], name: str | None = None) -> Iterator[list[Path]]:
+def staged(paths: Sequence[Path], name: str | None = None, retire: Sequence[Path] = ()) -> Iterator[list[Path]]:
     """Staging paths for ``paths`` (files or folders, all in one folder), which the block fills;
     when it succeeds all are moved into place together in the order given (put the file that
-    describes the set last), replacing what is there but never a symbolic link. When it fails or is interrupted, nothing of it is left. The lock is
-    on ``name`` (default: the first path's stem)."""
+    describes the set last), replacing what is there but never a symbolic link, and the files of
+    an earlier set the new one no longer has (``retire``) leave with it, in the same commit.
+    When it fails or is interrupted, nothing of it is left. The lock is on ``name`` (default:
+    the first path's stem)."""
     folder = paths[0].parent
-    if any(path.parent != folder for path in paths):
+    if any(path.parent != folder for path in [*paths, *retire]):
         raise ComposerError(f"the files {[str(p) for p in paths]} are not in one folder",
                             "write one delivery's files into one folder")
     existing_folder(folder)
@@ -125,7 +127,7 @@ def staged(paths: Sequence[Path], name: str | None = None) -> Iterator[list[Path
             yield [root / "set" / path.name for path in paths]
             for path in paths:
                 _check_target(path)
-            _commit(root, folder, [path.name for path in paths])
+            _commit(root, folder, [path.name for path in paths], [path.name for path in retire])
         except OSError as error:
             raise _write_error(error, folder) from None
         finally:
@@ -139,9 +141,10 @@ def write_bytes(path: Path, data: bytes) -> None:
         temporary.write_bytes(data)
 
 
-def write_together(files: Mapping[Path, bytes], name: str | None = None) -> None:
-    """Write every file (all in one folder) as one set: all appear, or none."""
-    with staged(list(files), name) as temporaries:
+def write_together(files: Mapping[Path, bytes], name: str | None = None, retire: Sequence[Path] = ()) -> None:
+    """Write every file (all in one folder) as one set: all appear, or none (and the earlier
+    set's files in ``retire`` leave with the commit)."""
+    with staged(list(files), name, retire) as temporaries:
         for temporary, data in zip(temporaries, files.values()):
             temporary.write_bytes(data)
 
@@ -162,36 +165,39 @@ def _check_target(path: Path) -> None:
                             "remove the link or choose another --name or --out")
 
 
-def _commit(root: Path, folder: Path, names: list[str]) -> None:
-    """Write the journal (the commit point), then move every staged name into place; the
-    ending signals wait until all are moved. A failure in between finishes the moves."""
+def _commit(root: Path, folder: Path, names: list[str], retired: list[str]) -> None:
+    """Write the journal (the commit point), then move every staged name into place and the
+    ``retired`` names aside; the ending signals wait until all are moved. A failure in between
+    finishes the moves."""
     for name in names:
         new, final = root / "set" / name, folder / name
         if os.path.isdir(final) != os.path.isdir(new) and os.path.lexists(final):
             kind = "folder" if os.path.isdir(final) else "file"
             raise ComposerError(f"{final} is a {kind} in the way of the new one", "move it or choose another --name")
     with held_signals():
-        _write_journal(root, names)
+        _write_journal(root, names, retired)
         try:
-            roll_forward(root, folder, names)
+            roll_forward(root, folder, names, retired)
         except BaseException:
-            roll_forward(root, folder, names)  # the commit point is passed: finish it
+            roll_forward(root, folder, names, retired)  # the commit point is passed: finish it
             raise
         finally:
             if not any(os.path.lexists(root / "set" / name) for name in names):
                 shutil.rmtree(root, ignore_errors=True)
 
 
-def _write_journal(root: Path, names: list[str]) -> None:
-    """The set's names, in a file that appears whole: once it exists, the set is committed."""
+def _write_journal(root: Path, names: list[str], retired: list[str]) -> None:
+    """The set's names and those it retires, in a file that appears whole: once it exists, the
+    set is committed."""
     part = root / "journal.part"
-    part.write_text(json.dumps(names), "utf-8")
+    part.write_text(json.dumps({"set": names, "retire": retired}), "utf-8")
     os.rename(part, root / "journal")
 
 
-def roll_forward(root: Path, folder: Path, names: list[str]) -> None:
+def roll_forward(root: Path, folder: Path, names: list[str], retired: Sequence[str] = ()) -> None:
     """Move every name still staged under ``root`` into ``folder``; a folder being replaced
-    moves aside into ``old/`` first. Each step can be repeated after an interruption."""
+    moves aside into ``old/`` first; then each ``retired`` name still in ``folder`` (never a
+    link) moves aside too. Each step can be repeated after an interruption."""
     for name in names:
         new, final = root / "set" / name, folder / name
         if not os.path.lexists(new):
@@ -202,6 +208,10 @@ def roll_forward(root: Path, folder: Path, names: list[str]) -> None:
         if os.path.isdir(final):
             _move(final, root / "old" / name)
         _move(new, final)
+    for name in retired:
+        final = folder / name
+        if os.path.lexists(final) and not os.path.islink(final) and name not in names:
+            _move(final, root / "old" / name)
 
 
 def _move(source: Path, target: Path) -> None:
@@ -229,10 +239,12 @@ def recover(folder: Path, key: str) -> None:
         root = Path(entry.path)
         journal = root / "journal"
         if journal.is_file():
-            names = json.loads(journal.read_text("utf-8"))
-            if not all(isinstance(n, str) and n not in ("", ".", "..") and "/" not in n for n in names):
+            written = json.loads(journal.read_text("utf-8"))
+            names, retired = (written.get("set", []), written.get("retire", [])) if isinstance(written, dict) else (
+                written, [])
+            if not all(isinstance(n, str) and n not in ("", ".", "..") and "/" not in n for n in [*names, *retired]):
                 continue  # not a journal composer wrote: leave it to the user
-            roll_forward(root, folder, names)
+            roll_forward(root, folder, names, retired)
         shutil.rmtree(root, ignore_errors=True)
 
 
