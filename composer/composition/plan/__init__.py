@@ -50,7 +50,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
                                                                       rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
     return Plan(
-        **timing.__dict__,
+        **{field.name: getattr(timing, field.name) for field in dataclasses.fields(timing)},
         kind=brief.kind,
         duration_s=brief.duration_s,
         preset=brief.preset,

@@ -7,7 +7,7 @@ import bisect
 import math
 from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from music21 import key as m21key
@@ -118,6 +118,42 @@ class Timing:
         """
         return ((Fraction(0), self.tempo_bpm), *self.tempo_changes)
 
+    def tempo_runs(self) -> list[tuple[Fraction, Fraction, Fraction, Fraction]]:
+        """The tempo map as a listener hears it: (first quarter, last quarter, BPM before, BPM
+        after) per change, a ramp's tempo-a-beat in one direction as one run (a step's first
+        and last quarter are one); a change under a hundredth of a BPM (a span's last beat
+        absorbing the rounding to whole microseconds) is not heard as one.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1), tempo_changes=(
+        ...     (Fraction(4), Fraction(118)), (Fraction(5), Fraction(116)), (Fraction(8), Fraction(115999, 1000)),
+        ...     (Fraction(12), Fraction(120)))).tempo_runs()[1:]
+        [(Fraction(4, 1), Fraction(5, 1), Fraction(120, 1), Fraction(116, 1)), (Fraction(12, 1), Fraction(12, 1), Fraction(116, 1), Fraction(120, 1))]
+        """
+        beat_q = Fraction(4, self.meter[1])
+        runs = [(Fraction(0), Fraction(0), self.tempo_bpm, self.tempo_bpm)]
+        for at_q, bpm in self.tempo_changes:
+            first_q, last_q, before, heard = runs[-1]
+            if abs(bpm - heard) < Fraction(1, 100):
+                continue
+            if len(runs) > 1 and at_q == last_q + beat_q and (bpm - heard) * (heard - before) > 0:
+                runs[-1] = (first_q, at_q, before, bpm)
+            else:
+                runs.append((at_q, at_q, heard, bpm))
+        return runs
+
+    @cached_property
+    def _tempo_starts(self) -> tuple[list[Fraction], list[Fraction]]:
+        """Where each tempo of the map starts, in quarter notes and in exact seconds: a ramp's
+        hundreds of per-beat tempos are then looked up by bisection, not walked."""
+        starts_q, starts_s = [], []
+        total, previous_q, previous_bpm = Fraction(0), Fraction(0), self.tempo_bpm
+        for start_q, bpm in self.tempo_map():
+            total += (start_q - previous_q) * 60 / previous_bpm
+            starts_q.append(start_q)
+            starts_s.append(total)
+            previous_q, previous_bpm = start_q, bpm
+        return starts_q, starts_s
+
     def exact_seconds(self, quarters: Fraction) -> Fraction:
         """Seconds from the start at ``quarters`` quarter notes, exactly, through the tempo map.
 
@@ -126,14 +162,11 @@ class Timing:
         >>> timing.exact_seconds(Fraction(16)), timing.exact_seconds(Fraction(20))
         (Fraction(8, 1), Fraction(12, 1))
         """
-        total = Fraction(0)
-        changes = self.tempo_map()
-        for index, (start_q, bpm) in enumerate(changes):
-            end_q = changes[index + 1][0] if index + 1 < len(changes) else None
-            if end_q is None or quarters < end_q:
-                return total + (quarters - start_q) * 60 / bpm
-            total += (end_q - start_q) * 60 / bpm
-        return total
+        if not self.tempo_changes:
+            return quarters * 60 / self.tempo_bpm
+        starts_q, starts_s = self._tempo_starts
+        index = max(0, bisect.bisect_right(starts_q, quarters) - 1)
+        return starts_s[index] + (quarters - starts_q[index]) * 60 / self.tempo_map()[index][1]
 
     def seconds(self, quarters: Fraction) -> float:
         """Seconds from the start at ``quarters`` quarter notes."""
@@ -149,13 +182,9 @@ class Timing:
         >>> timing.quarters_at(Fraction(12))
         Fraction(20, 1)
         """
-        changes = self.tempo_map()
-        for index, (start_q, bpm) in enumerate(changes):
-            start_s = self.exact_seconds(start_q)
-            following = changes[index + 1][0] if index + 1 < len(changes) else None
-            if following is None or seconds < self.exact_seconds(following):
-                return start_q + (seconds - start_s) * bpm / 60
-        return Fraction(0)
+        starts_q, starts_s = self._tempo_starts
+        index = max(0, bisect.bisect_right(starts_s, seconds) - 1)
+        return starts_q[index] + (seconds - starts_s[index]) * self.tempo_map()[index][1] / 60
 
     def bar_start_q(self, bar: int) -> Fraction:
         return self.pickup_q + bar * self.bar_q

@@ -3,10 +3,11 @@ edges of a stop or a drop-out, a build's arrival, a tempo change, a button) fall
 
 Film composers pick a tempo so that hits fall on bar lines; where one tempo cannot catch every
 hit they change it between hits. Here the time between two such moments is filled with whole
-bars at the tempo nearest the style's, so each span may take its own tempo (a tempo map whose
-changes fall on the moments themselves). Tempos are whole microseconds per quarter note, as a
-MIDI file stores them, each chosen to absorb the rounding of the ones before: what the file plays
-is what the plan says, to the microsecond.
+bars near the style's tempo, and the tempo ramps a beat at a time (never more than RAMP_STEP a
+beat) from the one playing before towards what those bars need, so the map bends without a
+lurch. Tempos are whole microseconds per quarter note, as a MIDI file stores them, a span's last
+beat absorbing the rounding of the ones before: what the file plays is what the plan says, to
+the microsecond.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from composer.composition.brief import CueEvent
+from composer.composition.brief.times import clock_text
 from composer.composition.plan.model import PlacedEvent, Timing
 
 #: Events whose moment lands on a downbeat (a button's is the final chord's, where the music ends).
@@ -82,61 +84,182 @@ def moments(events: Sequence[CueEvent], duration_s: Fraction) -> list[tuple[Frac
 
 def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: Fraction, meter: tuple[int, int],
                   ending: str) -> CutTiming:
-    """Whole bars between the events' moments, each span at the tempo nearest ``wanted_bpm``
-    (a ``tempo`` event's own after it), then the end: bars and a release of about a second, a
-    loop's whole bars, or a button's final beat.
+    """Whole bars between the events' moments, each span's tempo ramping from the one playing
+    before it to the tempo its bars need (nearest ``wanted_bpm``, or a ``tempo`` event's own
+    after it), then the end: bars and a release of about a second, a loop's whole bars, or a
+    button's final beat.
 
     >>> cut = fit_to_events([CueEvent("hit", Fraction(75))], Fraction(90), Fraction(90), (4, 4), "ring")
-    >>> round(float(cut.timing.exact_seconds(cut.timing.bar_start_q(cut.segments[1].start_bar))), 4)
-    75.0
+    >>> abs(cut.timing.exact_seconds(cut.timing.bar_start_q(cut.segments[1].start_bar)) - 75) < Fraction(1, 10**6)
+    True
     """
-    bar_q = Fraction(4 * meter[0], meter[1])
+    bar_q, beat_q = Fraction(4 * meter[0], meter[1]), Fraction(4, meter[1])
     tempo_at = _tempo_events(events)
     button_s = _early_button(events, duration_s, wanted_bpm, meter)
     marks = moments(events, button_s or duration_s) + ([(button_s, "play")] if button_s else [])
-    spans: list[tuple[int, Fraction]] = []  # (bars, microseconds per quarter) per segment
+    names = _moment_names(events)
+    beats: list[int] = []  # microseconds per quarter note, beat by beat
     segments: list[Segment] = []
     notes: list[str] = []
     kept: list[Fraction] = []
-    now_s, what, bar, playing = Fraction(0), "play", 0, wanted_bpm
+    now_s, mark_s, what, bar = Fraction(0), Fraction(0), "play", 0
+    playing: int | None = None  # the tempo the music plays as a span begins; None: it starts there
     for at_s, following in marks:
-        bars = _bars_between(at_s - now_s, _wanted(tempo_at, now_s, wanted_bpm), playing, bar_q, what == "stop")
+        wanted = _wanted(tempo_at, mark_s, wanted_bpm)
+        if mark_s in tempo_at:  # a tempo change is asked for at its moment: a step, not a ramp
+            playing = round(MICROSECONDS / wanted)
+        length_s = at_s - now_s
+        bars = _bars_between(length_s, wanted, wanted if playing is None else MICROSECONDS / Fraction(playing),
+                             bar_q, what == "stop")
         if bars is None:
             notes.append(f"the moment at {float(at_s):g} s is too close to the one before for whole bars between "
                          "them: it falls within a bar (a hit at its exact time)")
             continue
-        micro = Fraction(round((at_s - now_s) * 1_000_000 / (bars * bar_q)))
+        span, steps = _ramp(bars * bar_q, length_s * 1_000_000, None if what == "stop" else playing, beat_q, wanted)
         if what != "stop":
-            playing = MICROSECONDS / micro
+            notes += _tempo_notes(bar, span, steps, playing, bar_q, beat_q, wanted,
+                                  f"so {names.get(at_s, 'the next moment')} falls on a downbeat")
+            playing = span[steps - 1]
+        beats += span
         kept.append(at_s)
-        spans.append((bars, micro))
         segments.append(Segment(bar, bars, what))
-        now_s += bars * bar_q * micro / 1_000_000
-        bar, what = bar + bars, following
-    last_wanted = _wanted(tempo_at, now_s, wanted_bpm)
-    if button_s is not None and kept and kept[-1] == button_s:  # the music ends on it; the rest rings
-        last_bars, last_micro, tail_s = 0, Fraction(round(MICROSECONDS / last_wanted)), duration_s - now_s
-    else:
-        last_bars, last_micro, tail_s = _end(duration_s - now_s, last_wanted, bar_q, meter, ending)
-    spans.append((last_bars, last_micro))
+        now_s += beat_q * sum(span) / 1_000_000
+        bar, what, mark_s = bar + bars, following, at_s
+    last_wanted = _wanted(tempo_at, mark_s, wanted_bpm)
+    if mark_s in tempo_at:
+        playing = round(MICROSECONDS / last_wanted)
+    remaining_s = duration_s - now_s
+    last_bars, tail_s = 0, remaining_s
+    if button_s is None or not kept or kept[-1] != button_s:  # else the music ends on the button; the rest rings
+        held = last_wanted if playing is None or abs(MICROSECONDS / playing / last_wanted - 1) > TEMPO_RANGE else (
+            MICROSECONDS / Fraction(playing))
+        last_bars, filled_q, filled_s = _end(remaining_s, last_wanted, held, bar_q, meter, ending)
+        while last_bars:
+            if ending in ("loop", "button"):  # the bars (and a button's beat) fill the rest exactly
+                span, steps = _ramp(filled_q, filled_s * 1_000_000, playing, beat_q, last_wanted)
+            else:  # the bars' tempo reached by a ramp; what is left rings
+                span, steps = _ramp_to(filled_q, playing, round(filled_s * 1_000_000 / filled_q), beat_q)
+            music = span[:int(last_bars * bar_q / beat_q)]
+            tail_s = remaining_s - beat_q * sum(music) / 1_000_000
+            if ending in ("loop", "button") or last_bars == 1 or tail_s >= min(Fraction(1), remaining_s / 8) / 2:
+                break
+            last_bars, filled_q, filled_s = last_bars - 1, filled_q - bar_q, filled_s - filled_s / last_bars
+        if last_bars:
+            notes += _tempo_notes(bar, music, steps, playing, bar_q, beat_q, last_wanted,
+                                  "into the button" if ending == "button" else "into the end")
+            beats += span
     segments.append(Segment(bar, last_bars, what))
-    tempos = [MICROSECONDS / micro for _, micro in spans]
+    first = beats[0] if beats else round(MICROSECONDS / wanted_bpm)
     changes: list[tuple[Fraction, Fraction]] = []
-    start_q, playing = Fraction(0), tempos[0]
-    for (bars, _), span_tempo in zip(spans, tempos):
-        if span_tempo != playing:
-            changes.append((start_q, span_tempo))
-            playing = span_tempo
-        start_q += bars * bar_q
-    timing = Timing(tempos[0], meter, bar + last_bars, Fraction(0), tail_s,
+    current = first
+    for index, micro in enumerate(beats):
+        if micro != current:
+            changes.append((index * beat_q, MICROSECONDS / Fraction(micro)))
+            current = micro
+    timing = Timing(MICROSECONDS / Fraction(first), meter, bar + last_bars, Fraction(0), tail_s,
                     tempo_changes=tuple(changes))
-    for (bars, _), played, segment in zip(spans, tempos, segments):
-        own = _wanted(tempo_at, timing.exact_seconds(timing.bar_start_q(segment.start_bar)), wanted_bpm)
-        if segment.what != "stop" and bars and abs(played / own - 1) > TEMPO_RANGE:
-            notes.append(f"bars {segment.start_bar + 1}–{segment.start_bar + bars} play at {float(played):.1f} BPM, "
-                         f"{float(abs(played / own - 1)) * 100:.0f} % off the cue's {float(own):.1f} BPM, so that "
-                         "the next moment falls on a downbeat")
     return CutTiming(timing, tuple(s for s in segments if s.bars), frozenset(kept), tuple(notes))
+
+
+#: A ramp's tempo moves by at most this share from one beat to the next, so no lurch is heard.
+RAMP_STEP = Fraction(2, 100)
+
+
+def _ramp(quarters: Fraction, length_us: Fraction, playing: int | None, beat_q: Fraction,
+          wanted: Fraction) -> tuple[list[int], int]:
+    """(microseconds per quarter note beat by beat, beats the ramp takes) for ``quarters``
+    quarter notes lasting ``length_us``: from the tempo ``playing`` (None: from the span's own)
+    a step a beat for as few beats as keep each step within RAMP_STEP, then held, so that the
+    span lasts its length; the last beat absorbs the rounding to whole microseconds, so the
+    span ends within half a microsecond per quarter of a beat. A ramp that starts far off must
+    overshoot the span's mean to make up the time: where so gentle a ramp would overshoot
+    beyond MAX_TEMPO_BEND of ``wanted`` (or the span's own mean, if further) it takes fewer,
+    larger steps.
+
+    >>> _ramp(Fraction(8), Fraction(5_000_000), None, Fraction(1), Fraction(96))
+    ([625000, 625000, 625000, 625000, 625000, 625000, 625000, 625000], 1)
+    >>> tempos, steps = _ramp(Fraction(32), Fraction(20_000_000), 666_667, Fraction(1), Fraction(90))
+    >>> steps, [round(60_000_000 / t, 1) for t in tempos[:5]], round(60_000_000 / tempos[-2], 1)
+    (4, [91.5, 93.1, 94.7, 96.3, 96.3], 96.3)
+    >>> sum(tempos)
+    20000000
+    """
+    count = int(quarters / beat_q)
+    total = length_us / beat_q  # the sum of every beat's microseconds per quarter note
+    mean = total / count
+    start = mean if playing is None else Fraction(playing)
+    allowed = max(MAX_TEMPO_BEND, abs(MICROSECONDS / mean / wanted - 1))
+
+    def held(steps: int) -> Fraction:
+        return (total - start * Fraction(steps - 1, 2)) / (count - Fraction(steps - 1, 2))
+
+    def gentle(steps: int) -> bool:
+        return abs(held(steps) - start) <= RAMP_STEP * steps * min(held(steps), start)
+
+    steps = next((n for n in range(1, count + 1) if gentle(n)), count)
+    while steps > 1 and abs(MICROSECONDS / held(steps) / wanted - 1) > allowed:
+        steps -= 1
+    target = held(steps)
+    rounded = [round(start + (target - start) * (i + 1) / steps) for i in range(min(steps, count - 1))]
+    rounded += [round(target)] * (count - 1 - len(rounded))
+    return [*rounded, round(total - sum(rounded))], steps
+
+
+def _ramp_to(quarters: Fraction, playing: int | None, target: int, beat_q: Fraction) -> tuple[list[int], int]:
+    """(microseconds per quarter note beat by beat, beats the ramp takes) for ``quarters``
+    quarter notes moving from ``playing`` to ``target`` in steps within RAMP_STEP a beat, then
+    held there (where the music's length is free: what follows rings to the end).
+
+    >>> tempos, steps = _ramp_to(Fraction(8), 750_000, 666_667, Fraction(1))
+    >>> steps, [round(60_000_000 / t, 1) for t in tempos]
+    (7, [81.3, 82.6, 84.0, 85.4, 86.9, 88.4, 90.0, 90.0])
+    """
+    count = int(quarters / beat_q)
+    if playing is None:
+        return [target] * count, 1
+    steps = max(1, math.ceil(abs(target - playing) / (RAMP_STEP * min(target, playing))))
+    ramp = [round(playing + Fraction((target - playing) * (i + 1), steps)) for i in range(min(steps, count))]
+    return ramp + [target] * (count - len(ramp)), min(steps, count)
+
+
+def _tempo_notes(first_bar: int, span: Sequence[int], steps: int, playing: int | None, bar_q: Fraction,
+                 beat_q: Fraction, wanted: Fraction, reason: str) -> list[str]:
+    """What a listener may notice of a span's tempo, for the report: a ramp or a step from the
+    tempo before it (with steps larger than RAMP_STEP where too little time forced them), and a
+    tempo further than TEMPO_RANGE from the cue's."""
+    if not span:
+        return []
+    notes = []
+    to_bpm = MICROSECONDS / Fraction(span[min(steps, len(span)) - 1])
+    if playing is not None and abs(MICROSECONDS / Fraction(playing) - to_bpm) >= Fraction(1, 20):
+        from_bpm = MICROSECONDS / Fraction(playing)
+        last_bar = first_bar + max(1, math.ceil(min(steps, len(span)) * beat_q / bar_q))
+        bars = f"bar {first_bar + 1}" if last_bar == first_bar + 1 else f"bars {first_bar + 1}–{last_bar}"
+        tempos = [playing, *span[:steps]]
+        largest = max(abs(Fraction(a, b) - 1) for a, b in zip(tempos, tempos[1:]) for a, b in ((a, b), (b, a)))
+        how = "ramps" if steps > 1 else "steps"
+        gentler = (f" in steps of up to {float(largest) * 100:.1f} % a beat (too little time for a gentler ramp)"
+                   if largest > RAMP_STEP else "")
+        notes.append(f"{bars} {how if bars.startswith('bar ') else how[:-1]} from {float(from_bpm):.1f} to "
+                     f"{float(to_bpm):.1f} BPM{gentler} {reason}")
+    if abs(to_bpm / wanted - 1) > TEMPO_RANGE:
+        notes.append(f"bars {first_bar + 1}–{first_bar + math.ceil(len(span) * beat_q / bar_q)} play at "
+                     f"{float(to_bpm):.1f} BPM, {float(abs(to_bpm / wanted - 1)) * 100:.0f} % off the cue's "
+                     f"{float(wanted):.1f} BPM, {reason}")
+    return notes
+
+
+def _moment_names(events: Sequence[CueEvent]) -> dict[Fraction, str]:
+    """What falls at each moment, as the report names it: "the hit at 0:16.5"."""
+    names: dict[Fraction, str] = {}
+    spoken = {"hit": "the hit", "turn": "the turn", "tempo": "the tempo change", "build": "the build's arrival",
+              "stop": "the stop", "dip": "the drop-out", "button": "the button"}
+    for event in sorted(events, key=lambda e: e.kind != "hit"):  # a hit names its moment first
+        if event.kind in spoken:
+            names.setdefault(event.at_s, f"{spoken[event.kind]} at {clock_text(event.at_s)}")
+        if event.kind in SPAN_ON_DOWNBEATS:
+            names.setdefault(event.end_s, f"the end of {spoken[event.kind]} at {clock_text(event.end_s)}")
+    return names
 
 
 def _early_button(events: Sequence[CueEvent], duration_s: Fraction, wanted: Fraction,
@@ -148,26 +271,28 @@ def _early_button(events: Sequence[CueEvent], duration_s: Fraction, wanted: Frac
     return min(buttons) if buttons else None
 
 
-def _end(remaining_s: Fraction, wanted: Fraction, bar_q: Fraction, meter: tuple[int, int],
+def _end(remaining_s: Fraction, wanted: Fraction, held: Fraction, bar_q: Fraction, meter: tuple[int, int],
          ending: str) -> tuple[int, Fraction, Fraction]:
-    """(bars, microseconds per quarter, release seconds) after the last moment: whole bars and a
-    release of about a second (none for a loop; one beat for a button, the final chord's); a
-    moment too near the end for a bar leaves only the release."""
-    held = MICROSECONDS / Fraction(round(MICROSECONDS / wanted))
+    """(bars, quarters, seconds) after the last moment: whole bars at the tempo ``held`` and a
+    release of about a second (the quarters and seconds those bars take, the rest rings); a
+    loop's whole bars, or a button's bars and final beat, filling the rest exactly (the
+    quarters and seconds of bars and that beat). A moment too near the end for a bar leaves
+    only the release (no bars)."""
     bar_s = 60 * bar_q / held
     if ending not in ("loop", "button"):  # the tempo held, and a release of one to three seconds
         release_s = min(Fraction(1), remaining_s / 8)
         bars = math.floor((remaining_s - release_s) / bar_s)
         if bars >= 1 and remaining_s - bars * bar_s <= max(Fraction(3), bar_s / 2 + release_s):
-            return bars, MICROSECONDS / held, remaining_s - bars * bar_s
+            return bars, bars * bar_q, bars * bar_s
     release_q = Fraction(4, meter[1]) if ending == "button" else Fraction(0)
     if ending not in ("loop", "button"):
         release_q = min(Fraction(1), remaining_s / 8) * wanted / 60
     bars = round((remaining_s * wanted / 60 - release_q) / bar_q)
     if bars < 1:
-        return 0, MICROSECONDS / held, remaining_s
-    micro = Fraction(round(remaining_s * 1_000_000 / (bars * bar_q + release_q)))
-    return bars, micro, remaining_s - bars * bar_q * micro / 1_000_000
+        return 0, Fraction(0), Fraction(0)
+    if ending in ("loop", "button"):
+        return bars, bars * bar_q + release_q, remaining_s
+    return bars, bars * bar_q, remaining_s * bars * bar_q / (bars * bar_q + release_q)
 
 
 def _bars_between(length_s: Fraction, wanted: Fraction, playing: Fraction, bar_q: Fraction,
