@@ -57,7 +57,7 @@ def energy_at(plan: Plan, q: Fraction) -> float:
     """The planned energy of the bar ``q`` lies in (the first bar's during a pickup)."""
     if not plan.bar_energy:
         return 0.5
-    bar = int((q - plan.pickup_q) / plan.bar_q) if q >= plan.pickup_q else 0
+    bar = plan.bar_at(q) if q >= plan.pickup_q else 0
     return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
 
 
@@ -68,7 +68,7 @@ def grid_steps(plan: Plan, pattern: Pattern,
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         energy = energy_at(plan, bar_start)
-        for step in pattern.bar(plan.bar_q, energy):
+        for step in pattern.bar(plan.bar_length_q(bar), energy):
             at = bar_start + step.at
             yield bar, energy, step, at, chord_index(starts, at)
 
@@ -100,10 +100,10 @@ def bar_onsets(plan: Plan, start_q: Fraction, end_q: Fraction) -> list[Fraction]
     """``start_q`` and every barline after it before ``end_q``: where a held layer is struck
     again so that it is heard in every bar it plays in."""
     onsets = [start_q]
-    bar = plan.pickup_q + ((start_q - plan.pickup_q) // plan.bar_q + 1) * plan.bar_q
-    while bar < end_q:
-        onsets.append(bar)
-        bar += plan.bar_q
+    bar = plan.bar_at(start_q) + 1
+    while plan.bar_start_q(bar) < end_q:
+        onsets.append(plan.bar_start_q(bar))
+        bar += 1
     return onsets
 
 
@@ -175,13 +175,13 @@ def within_decay(plan: Plan, role: Role, notes: list[NoteEvent]) -> list[NoteEve
 def _restrike(plan: Plan, after_q: Fraction, until_q: Fraction) -> Fraction:
     """The latest barline in (``after_q``, ``until_q``], else the latest beat, else ``until_q``.
 
-    >>> from types import SimpleNamespace
-    >>> plan = SimpleNamespace(pickup_q=Fraction(0), bar_q=Fraction(4))
+    >>> from composer.composition.plan import Timing
+    >>> plan = Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1))
     >>> _restrike(plan, Fraction(1), Fraction(6)), _restrike(plan, Fraction(5), Fraction(7, 2) + 4)
     (Fraction(4, 1), Fraction(7, 1))
     """
-    for grid in (plan.bar_q, Fraction(1)):
-        line = plan.pickup_q + ((until_q - plan.pickup_q) // grid) * grid
-        if line > after_q:
-            return line
-    return until_q
+    line = plan.bar_start_q(plan.bar_at(until_q))
+    if line > after_q:
+        return line
+    line = plan.pickup_q + (until_q - plan.pickup_q) // 1
+    return line if line > after_q else until_q

@@ -44,11 +44,12 @@ TEMPO_RANGE = Fraction(8, 100)
 @dataclass(frozen=True)
 class Segment:
     """The music between two moments: its first bar, its bars, and what it is (``stop``,
-    ``dip`` or ``play``)."""
+    ``dip`` or ``play``); whether its last bar is of a changed meter (``odd``)."""
 
     start_bar: int
     bars: int
     what: str
+    odd: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
     marks = moments(events, button_s or duration_s) + ([(button_s, "play")] if button_s else [])
     names = _moment_names(events)
     beats: list[int] = []  # microseconds per quarter note, beat by beat
+    meter_changes: list[tuple[int, tuple[int, int]]] = []
     segments: list[Segment] = []
     notes: list[str] = []
     kept: list[Fraction] = []
@@ -109,20 +111,27 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
         if mark_s in tempo_at:  # a tempo change is asked for at its moment: a step, not a ramp
             playing = round(MICROSECONDS / wanted)
         length_s = at_s - now_s
-        bars = _bars_between(length_s, wanted, wanted if playing is None else MICROSECONDS / Fraction(playing),
-                             bar_q, what == "stop")
-        if bars is None:
+        fitted = _bars_between(length_s, wanted, playing, meter, what == "stop")
+        if fitted is None:
             notes.append(f"the moment at {float(at_s):g} s is too close to the one before for whole bars between "
                          "them: it falls within a bar (a hit at its exact time)")
             continue
-        span, steps = _ramp(bars * bar_q, length_s * 1_000_000, None if what == "stop" else playing, beat_q, wanted)
+        bars, odd = fitted
+        span_q = (bars - 1) * bar_q + Fraction(4 * odd[0], odd[1]) if odd else bars * bar_q
+        if odd:  # the span's last bar, in its own meter, leads into the moment
+            meter_changes += [(bar + bars - 1, odd), (bar + bars, meter)]
+            notes.append(f"bar {bar + bars} is {odd[0]}/{odd[1]} so {names.get(at_s, 'the next moment')} falls on a "
+                         f"downbeat (no whole bars of {meter[0]}/{meter[1]} reach it within "
+                         f"{float(TEMPO_RANGE) * 100:.0f} % of the cue's tempo by a ramp of at most "
+                         f"{float(RAMP_STEP) * 100:.0f} % a beat)")
+        span, steps = _ramp(span_q, length_s * 1_000_000, None if what == "stop" else playing, beat_q, wanted)
         if what != "stop":
             notes += _tempo_notes(bar, span, steps, playing, bar_q, beat_q, wanted,
                                   f"so {names.get(at_s, 'the next moment')} falls on a downbeat")
             playing = span[steps - 1]
         beats += span
         kept.append(at_s)
-        segments.append(Segment(bar, bars, what))
+        segments.append(Segment(bar, bars, what, odd is not None))
         now_s += beat_q * sum(span) / 1_000_000
         bar, what, mark_s = bar + bars, following, at_s
     last_wanted = _wanted(tempo_at, mark_s, wanted_bpm)
@@ -136,7 +145,7 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
         last_bars, filled_q, filled_s = _end(remaining_s, last_wanted, held, bar_q, meter, ending)
         while last_bars:
             if ending in ("loop", "button"):  # the bars (and a button's beat) fill the rest exactly
-                span, steps = _ramp(filled_q, filled_s * 1_000_000, playing, beat_q, last_wanted)
+                span, steps = _ramp(filled_q, filled_s * 1_000_000, playing, beat_q, last_wanted, absorb=False)
             else:  # the bars' tempo reached by a ramp; what is left rings
                 span, steps = _ramp_to(filled_q, playing, round(filled_s * 1_000_000 / filled_q), beat_q)
             music = span[:int(last_bars * bar_q / beat_q)]
@@ -157,8 +166,25 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
             changes.append((index * beat_q, MICROSECONDS / Fraction(micro)))
             current = micro
     timing = Timing(MICROSECONDS / Fraction(first), meter, bar + last_bars, Fraction(0), tail_s,
-                    tempo_changes=tuple(changes))
+                    tempo_changes=tuple(changes),
+                    meter_changes=_meter_changes(meter_changes, meter, bar + last_bars))
     return CutTiming(timing, tuple(s for s in segments if s.bars), frozenset(kept), tuple(notes))
+
+
+def _meter_changes(changes: Sequence[tuple[int, tuple[int, int]]], meter: tuple[int, int],
+                   bars: int) -> tuple[tuple[int, tuple[int, int]], ...]:
+    """``changes`` (bar, meter from it) as the piece's meter map: a later change at the same bar
+    wins, one to the meter already playing or past the last bar is none.
+
+    >>> _meter_changes([(4, (2, 4)), (5, (4, 4)), (5, (3, 4)), (6, (4, 4))], (4, 4), 20)
+    ((4, (2, 4)), (5, (3, 4)), (6, (4, 4)))
+    """
+    at_bar = dict(changes)
+    result: list[tuple[int, tuple[int, int]]] = []
+    for bar in sorted(at_bar):
+        if bar < bars and at_bar[bar] != (result[-1][1] if result else meter):
+            result.append((bar, at_bar[bar]))
+    return tuple(result)
 
 
 #: A ramp's tempo moves by at most this share from one beat to the next, so no lurch is heard.
@@ -166,14 +192,15 @@ RAMP_STEP = Fraction(2, 100)
 
 
 def _ramp(quarters: Fraction, length_us: Fraction, playing: int | None, beat_q: Fraction,
-          wanted: Fraction) -> tuple[list[int], int]:
+          wanted: Fraction, absorb: bool = True) -> tuple[list[int], int]:
     """(microseconds per quarter note beat by beat, beats the ramp takes) for ``quarters``
     quarter notes lasting ``length_us``: from the tempo ``playing`` (None: from the span's own)
     a step a beat for as few beats as keep each step within RAMP_STEP, then held, so that the
-    span lasts its length; the last beat absorbs the rounding to whole microseconds, so the
-    span ends within half a microsecond per quarter of a beat. A ramp that starts far off must
+    span lasts its length; the last beat absorbs the rounding to whole microseconds (if
+    ``absorb``: a moment follows), so the span ends within half a microsecond per quarter of a
+    beat. A ramp that starts far off must
     overshoot the span's mean to make up the time: where so gentle a ramp would overshoot
-    beyond MAX_TEMPO_BEND of ``wanted`` (or the span's own mean, if further) it takes fewer,
+    beyond TEMPO_RANGE of ``wanted`` (or the span's own mean, if further) it takes fewer,
     larger steps.
 
     >>> _ramp(Fraction(8), Fraction(5_000_000), None, Fraction(1), Fraction(96))
@@ -188,7 +215,7 @@ def _ramp(quarters: Fraction, length_us: Fraction, playing: int | None, beat_q: 
     total = length_us / beat_q  # the sum of every beat's microseconds per quarter note
     mean = total / count
     start = mean if playing is None else Fraction(playing)
-    allowed = max(MAX_TEMPO_BEND, abs(MICROSECONDS / mean / wanted - 1))
+    allowed = max(TEMPO_RANGE, abs(MICROSECONDS / mean / wanted - 1))
 
     def held(steps: int) -> Fraction:
         return (total - start * Fraction(steps - 1, 2)) / (count - Fraction(steps - 1, 2))
@@ -197,12 +224,12 @@ def _ramp(quarters: Fraction, length_us: Fraction, playing: int | None, beat_q: 
         return abs(held(steps) - start) <= RAMP_STEP * steps * min(held(steps), start)
 
     steps = next((n for n in range(1, count + 1) if gentle(n)), count)
-    while steps > 1 and abs(MICROSECONDS / held(steps) / wanted - 1) > allowed:
+    while steps > 1 and abs(MICROSECONDS / held(steps) / wanted - 1) > allowed:  # fewer, larger steps
         steps -= 1
     target = held(steps)
     rounded = [round(start + (target - start) * (i + 1) / steps) for i in range(min(steps, count - 1))]
     rounded += [round(target)] * (count - 1 - len(rounded))
-    return [*rounded, round(total - sum(rounded))], steps
+    return [*rounded, round(total - sum(rounded)) if absorb else round(target)], steps
 
 
 def _ramp_to(quarters: Fraction, playing: int | None, target: int, beat_q: Fraction) -> tuple[list[int], int]:
@@ -243,7 +270,9 @@ def _tempo_notes(first_bar: int, span: Sequence[int], steps: int, playing: int |
         notes.append(f"{bars} {how if bars.startswith('bar ') else how[:-1]} from {float(from_bpm):.1f} to "
                      f"{float(to_bpm):.1f} BPM{gentler} {reason}")
     if abs(to_bpm / wanted - 1) > TEMPO_RANGE:
-        notes.append(f"bars {first_bar + 1}–{first_bar + math.ceil(len(span) * beat_q / bar_q)} play at "
+        last_bar = first_bar + math.ceil(len(span) * beat_q / bar_q)
+        bars = f"bar {last_bar}" if last_bar == first_bar + 1 else f"bars {first_bar + 1}–{last_bar}"
+        notes.append(f"{bars} play{'s' if last_bar == first_bar + 1 else ''} at "
                      f"{float(to_bpm):.1f} BPM, {float(abs(to_bpm / wanted - 1)) * 100:.0f} % off the cue's "
                      f"{float(wanted):.1f} BPM, {reason}")
     return notes
@@ -295,31 +324,80 @@ def _end(remaining_s: Fraction, wanted: Fraction, held: Fraction, bar_q: Fractio
     return bars, bars * bar_q, remaining_s * bars * bar_q / (bars * bar_q + release_q)
 
 
-def _bars_between(length_s: Fraction, wanted: Fraction, playing: Fraction, bar_q: Fraction,
-                  silent: bool) -> int | None:
-    """Whole bars for a span of ``length_s`` seconds: among the counts whose tempo stays within
-    ±TEMPO_RANGE of ``wanted``, the one nearest the tempo ``playing`` before it (a smooth tempo
-    map); with none there, the count nearest ``wanted``, if it bends no more than MAX_TEMPO_BEND;
-    else None. Only what came before decides, so moving a later moment never changes an earlier
-    span. A silent span (a stop) takes the nearest count, whatever its tempo.
+def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, meter: tuple[int, int],
+                  silent: bool) -> tuple[int, tuple[int, int] | None] | None:
+    """(bars, the meter of a changed last bar or None) for a span of ``length_s`` seconds after
+    the tempo ``playing`` (microseconds per quarter; None at the start): the whole-bar count
+    whose tempo stays within ±TEMPO_RANGE of ``wanted`` and is reached by a smooth ramp (steps
+    within RAMP_STEP, every tempo in that range), nearest the tempo playing; with none, whole
+    beats so reached, the last bar taking the odd beats (a bar of 2/4 or 3/4 or 5/4 among 4/4);
+    with none, whole bars in range however steep the ramp, then whole beats in range; with none
+    (a moment under a beat away), the whole-bar count nearest ``wanted`` if it bends no more than
+    MAX_TEMPO_BEND; else None. Only what came before decides, so moving a later moment never
+    changes an earlier span. A silent span (a stop) takes the nearest count of whole bars,
+    whatever its tempo.
 
-    >>> _bars_between(Fraction(10), Fraction(100), Fraction(100), Fraction(4), False)
-    4
-    >>> _bars_between(Fraction(3), Fraction(100), Fraction(100), Fraction(4), False) is None
+    >>> _bars_between(Fraction(10), Fraction(100), None, (4, 4), False)
+    (4, None)
+    >>> _bars_between(Fraction(2), Fraction(90), 666_667, (4, 4), False)
+    (1, (3, 4))
+    >>> _bars_between(Fraction(17, 2), Fraction(93), 666_667, (4, 4), False)
+    (3, (5, 4))
+    >>> _bars_between(Fraction(29, 2), Fraction(92), 714_286, (4, 4), False)
+    (5, (5, 4))
+    >>> _bars_between(Fraction(1, 4), Fraction(100), None, (4, 4), False) is None
     True
     """
-    def count(tempo: Fraction) -> Fraction:
-        return length_s * tempo / 60 / bar_q
+    bar_q, beat_q = Fraction(4 * meter[0], meter[1]), Fraction(4, meter[1])
+    playing_bpm = wanted if playing is None else MICROSECONDS / Fraction(playing)
 
-    exact = count(wanted)
+    def near(unit_q: Fraction) -> list[int]:
+        """Counts of ``unit_q`` filling the span within range, nearest the tempo playing first."""
+        def count(tempo: Fraction) -> Fraction:
+            return length_s * tempo / 60 / unit_q
+        low, high = math.ceil(count(wanted * (1 - TEMPO_RANGE))), math.floor(count(wanted * (1 + TEMPO_RANGE)))
+        return sorted(range(max(1, low), high + 1), key=lambda n: (abs(n - count(playing_bpm)), n))
+
+    def steepest(quarters: Fraction) -> Fraction:
+        """The largest step of the ramp filling the span with ``quarters`` (past RAMP_STEP
+        where it also leaves TEMPO_RANGE)."""
+        tempos, _ = _ramp(quarters, length_s * 1_000_000, playing, beat_q, wanted)
+        heard = [playing, *tempos] if playing else tempos
+        largest = max((abs(Fraction(a, b) - 1) for a, b in zip(heard, heard[1:]) for a, b in ((a, b), (b, a))),
+                      default=Fraction(0))
+        in_range = all(abs(MICROSECONDS / Fraction(t) / wanted - 1) <= TEMPO_RANGE for t in tempos)
+        return largest if in_range else max(largest, RAMP_STEP + Fraction(1, 10**6))
+
+    exact = length_s * wanted / 60 / bar_q
     if silent:
-        return max(1, round(exact))
-    low, high = math.ceil(count(wanted * (1 - TEMPO_RANGE))), math.floor(count(wanted * (1 + TEMPO_RANGE)))
-    within = [n for n in range(max(1, low), high + 1)]
-    if within:
-        return min(within, key=lambda n: (abs(n - count(playing)), n))
+        return max(1, round(exact)), None
+    whole, beats = near(bar_q), [n for n in near(beat_q) if n % meter[0]]
+    fitted = next((n for n in whole if steepest(n * bar_q) <= RAMP_STEP), None)
+    if fitted is not None:
+        return fitted, None
+    if whole or beats:  # the gentlest: whole bars before a changed one where none is gentle enough
+        steps = {n: steepest(n * beat_q) for n in beats}
+        odd = min(beats, key=lambda n: steps[n], default=None)
+        if odd is not None and (steps[odd] <= RAMP_STEP or not whole or steps[odd] < steepest(whole[0] * bar_q)):
+            return _odd_bars(odd, meter)
+        return whole[0], None
     nearest = max(1, round(exact))
-    return nearest if abs(nearest - exact) <= MAX_TEMPO_BEND * exact else None
+    return (nearest, None) if abs(nearest - exact) <= MAX_TEMPO_BEND * exact else None
+
+
+def _odd_bars(beats: int, meter: tuple[int, int]) -> tuple[int, tuple[int, int] | None]:
+    """(bars, the changed meter of the last) holding ``beats`` beats: whole bars and one of the
+    odd beats (two or more), or one longer by the single beat over.
+
+    >>> _odd_bars(13, (4, 4)), _odd_bars(10, (4, 4)), _odd_bars(3, (4, 4)), _odd_bars(8, (4, 4))
+    ((3, (5, 4)), (3, (2, 4)), (1, (3, 4)), (2, None))
+    """
+    whole, over = divmod(beats, meter[0])
+    if not over:
+        return whole, None
+    if over == 1 and whole:
+        return whole, (meter[0] + 1, meter[1])
+    return whole + 1, (over, meter[1])
 
 
 def _tempo_events(events: Sequence[CueEvent]) -> dict[Fraction, Fraction]:
@@ -369,7 +447,7 @@ def place(events: Sequence[CueEvent], timing: Timing,
                        for q in (_nearest_bar(timing, timing.quarters_at(e.at_s)),
                                  _nearest_bar(timing, timing.quarters_at(e.end_s))) if q < at_q]
             start_q = _nearest_bar(timing, timing.quarters_at(event.at_s - event.length_s)) if event.length_s else (
-                max([at_q - BUILD_BARS * timing.bar_q, Fraction(0), *earlier]))
+                max([timing.bar_start_q(timing.bar_at(at_q) - BUILD_BARS), Fraction(0), *earlier]))
             at_q, end_q = start_q, at_q
         elif event.kind in ON_DOWNBEAT or event.kind == "button":
             end_q = at_q
@@ -379,8 +457,11 @@ def place(events: Sequence[CueEvent], timing: Timing,
 
 
 def _nearest_bar(timing: Timing, quarters: Fraction) -> Fraction:
-    bar = min(max(0, round((quarters - timing.pickup_q) / timing.bar_q)), timing.bars)
-    return timing.bar_start_q(bar)
+    if not timing.meter_changes:
+        return timing.bar_start_q(min(max(0, round((quarters - timing.pickup_q) / timing.bar_q)), timing.bars))
+    bar = timing.bar_at(quarters)
+    position = bar + (quarters - timing.bar_start_q(bar)) / timing.bar_length_q(bar)
+    return timing.bar_start_q(min(max(0, round(position)), timing.bars))
 
 
 def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEvent],
@@ -388,7 +469,8 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
     """(section name, bars) with a section starting at every moment: the first span opens with
     an intro, the last closes with an ending, a stop and a drop-out are sections of their own,
     the music rising into a build's moment is a build, and the rest are statements and contrasts
-    in turn, of four-bar phrases up to eight bars long.
+    in turn, of four-bar phrases up to eight bars long; a bar of changed meter leading into a
+    moment is a link of its own (a turnaround, with no tune: the phrases keep the meter's bars).
 
     >>> cut_form("thematic", [Segment(0, 12, "play"), Segment(12, 1, "stop"), Segment(13, 12, "play")], [],
     ...          Timing(Fraction(120), (4, 4), 25, Fraction(0), Fraction(1)))
@@ -401,7 +483,7 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
         if segment.what in ("stop", "dip"):
             form.append((segment.what, segment.bars))
             continue
-        bars = segment.bars
+        bars = segment.bars - segment.odd
         head = 0 if index else 4 + bars % 4 if bars >= 12 else bars % 4 if bars >= 8 else 0
         tail = 4 if index == len(segments) - 1 and bars - head >= 12 else 0
         if head:
@@ -409,7 +491,7 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
         middle = bars - head - tail
         end_bar = segment.start_bar + bars - tail
         build_from = next((timing.bar_at(start) for start, end in builds
-                           if timing.bar_at(end) == end_bar and start < end), None)
+                           if timing.bar_at(end) == end_bar + segment.odd and start < end), None)
         building = max(0, min(middle, end_bar - build_from)) if build_from is not None else 0
         middle -= building
         while middle > 0:
@@ -421,6 +503,8 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
             form.append(("build", building))
         if tail:
             form.append(("ending", tail))
+        if segment.odd:
+            form.append(("link", 1))
     return form
 
 
