@@ -401,3 +401,33 @@ def test_explain_against_the_earlier_version_says_which_bars_changed(tmp_path) -
                                        "first_change_s": None}
     bad = runner.invoke(app, ["explain", text, "--against", str(tmp_path / "missing.mid")])
     assert bad.exit_code != 0 and type(bad.exception).__name__ == "ComposerError" and "--against" in str(bad.exception)
+
+
+def test_a_bar_of_changed_meter_is_played_through_and_the_groove_realigns_after_it() -> None:
+    """Hits at 0:08, 0:16.5 and 0:31 take a bar of 5/4 (read from the MIDI's time signatures):
+    the drums play in it from its downbeat's kick up to its last beat, two other parts sound
+    on its downbeat, and the kick pattern two bars after lands as it did two bars before."""
+    piece = compose(with_events("upbeat corporate music, 45 seconds", CueEvent("hit", Fraction(8)),
+                                CueEvent("hit", Fraction(33, 2)), CueEvent("hit", Fraction(31))), seed=2)
+    midi = midi_of(piece)
+
+    def quarters(seconds: float) -> Fraction:
+        """Quarter notes from the start, to the nearest 32nd: a player's feel nudges by a few ms."""
+        return Fraction(round(midi.time_to_tick(seconds) / midi.resolution * 8), 8)
+
+    downbeats = [quarters(t) for t in midi.get_downbeats()]
+    odd = [quarters(t.time) for t in midi.time_signature_changes if (t.numerator, t.denominator) != (4, 4)]
+    assert (5, 4) in {(t.numerator, t.denominator) for t in midi.time_signature_changes}
+    drums = next(i for i in midi.instruments if i.is_drum)
+    pitched = [i for i in midi.instruments if not i.is_drum]
+    for start in odd:
+        index = downbeats.index(start)
+        end = downbeats[index + 1]
+        assert any(end - 1 <= quarters(n.start) < end for n in drums.notes), start
+        assert any(quarters(n.start) == start for n in drums.notes if n.pitch == 36), start
+        assert sum(any(quarters(n.start) <= start < quarters(n.end) for n in i.notes) for i in pitched) >= 2, start
+
+        def kicks(bar: int) -> list[Fraction]:
+            return sorted(quarters(n.start) - downbeats[bar] for n in drums.notes
+                          if n.pitch == 36 and downbeats[bar] <= quarters(n.start) < downbeats[bar + 1])
+        assert kicks(index + 2) == kicks(index - 2), (start, kicks(index - 2), kicks(index + 2))

@@ -64,12 +64,17 @@ def energy_at(plan: Plan, q: Fraction) -> float:
 def grid_steps(plan: Plan, pattern: Pattern,
                starts: Sequence[Fraction]) -> Iterator[tuple[int, float, Step, Fraction, int]]:
     """Every step of a pattern's grid in every bar, as the bar's energy lets in: (bar, its
-    energy, the step, its onset, the index in ``starts`` of the chord sounding there)."""
+    energy, the step, its onset, the index in ``starts`` of the chord sounding there). A longer
+    bar of changed meter (5/4 among 4/4) plays the meter's grid and then its head again."""
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         energy = energy_at(plan, bar_start)
-        for step in pattern.bar(plan.bar_length_q(bar), energy):
-            at = bar_start + step.at
+        bar_q = plan.bar_length_q(bar)
+        steps = [(Fraction(0), step) for step in pattern.bar(min(bar_q, plan.bar_q), energy)]
+        if bar_q > plan.bar_q:
+            steps += [(plan.bar_q, step) for step in pattern.bar(bar_q - plan.bar_q, energy)]
+        for offset, step in steps:
+            at = bar_start + offset + step.at
             yield bar, energy, step, at, chord_index(starts, at)
 
 
