@@ -315,10 +315,11 @@ def test_hits_land_on_downbeats_of_a_smooth_tempo_map_and_the_written_meters(
     assert max(steps, default=0) <= 0.0201 or "a gentler ramp" in notes, (steps, notes)
     assert all(abs(bpm / wanted - 1) <= 0.0801 for _, bpm in tempos) or "off the cue's" in notes, (tempos, notes)
     plan = piece.plan
-    assert [(round(s, 6), n, d) for s, n, d in meters] == [
-        (round(plan.seconds(at_q), 6), n, d) for at_q, n, d in plan.meter_map()]
+    planned = [(plan.seconds(at_q), n, d) for at_q, n, d in plan.meter_map()]
+    assert [(n, d) for _, n, d in meters] == [(n, d) for _, n, d in planned]
+    assert all(abs(written - at) < 1e-6 for (written, _, _), (at, _, _) in zip(meters, planned))
     bar_q = 4 * meter[0] / meter[1]
-    moments = [0.0, *(float(h.at_s) for h in hits)]
+    moments = [0.0, *(float(h.at_s) for h in hits if f"the moment at {float(h.at_s):g} s is too close" not in notes)]
     for start_s, numerator, denominator in meters:
         if (numerator, denominator) == meter:
             continue

@@ -99,12 +99,12 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
     button_s = _early_button(events, duration_s, wanted_bpm, meter)
     marks = moments(events, button_s or duration_s) + ([(button_s, "play")] if button_s else [])
     names = _moment_names(events)
-    beats: list[int] = []  # microseconds per quarter note, beat by beat
+    tempos: list[tuple[Fraction, int]] = []  # (quarter notes, microseconds per quarter), beat by beat
     meter_changes: list[tuple[int, tuple[int, int]]] = []
     segments: list[Segment] = []
     notes: list[str] = []
     kept: list[Fraction] = []
-    now_s, mark_s, what, bar = Fraction(0), Fraction(0), "play", 0
+    now_s, now_q, mark_s, what, bar = Fraction(0), Fraction(0), Fraction(0), "play", 0
     playing: int | None = None  # the tempo the music plays as a span begins; None: it starts there
     for at_s, following in marks:
         wanted = _wanted(tempo_at, mark_s, wanted_bpm)
@@ -124,15 +124,17 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
                          f"downbeat (no whole bars of {meter[0]}/{meter[1]} reach it within "
                          f"{float(TEMPO_RANGE) * 100:.0f} % of the cue's tempo by a ramp of at most "
                          f"{float(RAMP_STEP) * 100:.0f} % a beat)")
-        span, steps = _ramp(span_q, length_s * 1_000_000, None if what == "stop" else playing, beat_q, wanted)
+        unit_q = beat_q if span_q % beat_q == 0 else beat_q / 2  # a bar of 7/8 ramps by eighths
+        span, steps = _ramp(span_q, length_s * 1_000_000, None if what == "stop" else playing, unit_q, wanted)
         if what != "stop":
-            notes += _tempo_notes(bar, span, steps, playing, bar_q, beat_q, wanted,
+            notes += _tempo_notes(bar, span, steps, playing, bar_q, unit_q, wanted,
                                   f"so {names.get(at_s, 'the next moment')} falls on a downbeat")
             playing = span[steps - 1]
-        beats += span
+        tempos += [(now_q + index * unit_q, micro) for index, micro in enumerate(span)]
         kept.append(at_s)
         segments.append(Segment(bar, bars, what, odd is not None))
-        now_s += beat_q * sum(span) / 1_000_000
+        now_s += unit_q * sum(span) / 1_000_000
+        now_q += span_q
         bar, what, mark_s = bar + bars, following, at_s
     last_wanted = _wanted(tempo_at, mark_s, wanted_bpm)
     if mark_s in tempo_at:
@@ -156,14 +158,14 @@ def fit_to_events(events: Sequence[CueEvent], duration_s: Fraction, wanted_bpm: 
         if last_bars:
             notes += _tempo_notes(bar, music, steps, playing, bar_q, beat_q, last_wanted,
                                   "into the button" if ending == "button" else "into the end")
-            beats += span
+            tempos += [(now_q + index * beat_q, micro) for index, micro in enumerate(span)]
     segments.append(Segment(bar, last_bars, what))
-    first = beats[0] if beats else round(MICROSECONDS / wanted_bpm)
+    first = tempos[0][1] if tempos else round(MICROSECONDS / wanted_bpm)
     changes: list[tuple[Fraction, Fraction]] = []
     current = first
-    for index, micro in enumerate(beats):
+    for at_q, micro in tempos:
         if micro != current:
-            changes.append((index * beat_q, MICROSECONDS / Fraction(micro)))
+            changes.append((at_q, MICROSECONDS / Fraction(micro)))
             current = micro
     timing = Timing(MICROSECONDS / Fraction(first), meter, bar + last_bars, Fraction(0), tail_s,
                     tempo_changes=tuple(changes),
@@ -327,15 +329,15 @@ def _end(remaining_s: Fraction, wanted: Fraction, held: Fraction, bar_q: Fractio
 def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, meter: tuple[int, int],
                   silent: bool) -> tuple[int, tuple[int, int] | None] | None:
     """(bars, the meter of a changed last bar or None) for a span of ``length_s`` seconds after
-    the tempo ``playing`` (microseconds per quarter; None at the start): the whole-bar count
-    whose tempo stays within ±TEMPO_RANGE of ``wanted`` and is reached by a smooth ramp (steps
-    within RAMP_STEP, every tempo in that range), nearest the tempo playing; with none, whole
-    beats so reached, the last bar taking the odd beats (a bar of 2/4 or 3/4 or 5/4 among 4/4);
-    with none, whole bars in range however steep the ramp, then whole beats in range; with none
-    (a moment under a beat away), the whole-bar count nearest ``wanted`` if it bends no more than
-    MAX_TEMPO_BEND; else None. Only what came before decides, so moving a later moment never
-    changes an earlier span. A silent span (a stop) takes the nearest count of whole bars,
-    whatever its tempo.
+    the tempo ``playing`` (microseconds per quarter; None at the start). Its candidates hold a
+    tempo within ±TEMPO_RANGE of ``wanted``: whole bars; else whole beats, the last bar taking
+    the odd ones (a bar of 2/4, 3/4 or 5/4 among 4/4; of 3/8 among 6/8 before 2/8); else, in a
+    meter of quarter beats, whole eighths (a bar of 3/8 or 7/8), each list nearest the tempo
+    playing first. The first of them a smooth ramp reaches (steps within RAMP_STEP, every tempo
+    in that range) is taken; with none smooth, the gentlest; with no candidate at all (a moment
+    under an eighth away, or a silent span: a stop) the whole-bar count nearest ``wanted`` if it
+    bends no more than MAX_TEMPO_BEND (a stop's whatever its tempo), else None. Only what came
+    before decides, so moving a later moment never changes an earlier span.
 
     >>> _bars_between(Fraction(10), Fraction(100), None, (4, 4), False)
     (4, None)
@@ -345,6 +347,8 @@ def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, met
     (3, (5, 4))
     >>> _bars_between(Fraction(29, 2), Fraction(92), 714_286, (4, 4), False)
     (5, (5, 4))
+    >>> _bars_between(Fraction(2), Fraction(103), 577_367, (3, 4), False)
+    (1, (7, 8))
     >>> _bars_between(Fraction(1, 4), Fraction(100), None, (4, 4), False) is None
     True
     """
@@ -361,7 +365,8 @@ def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, met
     def steepest(quarters: Fraction) -> Fraction:
         """The largest step of the ramp filling the span with ``quarters`` (past RAMP_STEP
         where it also leaves TEMPO_RANGE)."""
-        tempos, _ = _ramp(quarters, length_s * 1_000_000, playing, beat_q, wanted)
+        unit_q = beat_q if quarters % beat_q == 0 else beat_q / 2
+        tempos, _ = _ramp(quarters, length_s * 1_000_000, playing, unit_q, wanted)
         heard = [playing, *tempos] if playing else tempos
         largest = max((abs(Fraction(a, b) - 1) for a, b in zip(heard, heard[1:]) for a, b in ((a, b), (b, a))),
                       default=Fraction(0))
@@ -371,33 +376,34 @@ def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, met
     exact = length_s * wanted / 60 / bar_q
     if silent:
         return max(1, round(exact)), None
-    whole, beats = near(bar_q), [n for n in near(beat_q) if n % meter[0]]
-    fitted = next((n for n in whole if steepest(n * bar_q) <= RAMP_STEP), None)
-    if fitted is not None:
-        return fitted, None
-    if whole or beats:  # the gentlest: whole bars before a changed one where none is gentle enough
-        steps = {n: steepest(n * beat_q) for n in beats}
-        odd = min(beats, key=lambda n: steps[n], default=None)
-        if odd is not None and (steps[odd] <= RAMP_STEP or not whole or steps[odd] < steepest(whole[0] * bar_q)):
-            return _odd_bars(odd, meter)
-        return whole[0], None
-    nearest = max(1, round(exact))
-    return (nearest, None) if abs(nearest - exact) <= MAX_TEMPO_BEND * exact else None
+    pulse = 3 if meter[1] == 8 and meter[0] % 3 == 0 else 1  # 6/8 moves in dotted quarters
+    beats = sorted((n for n in near(beat_q) if n % meter[0]), key=lambda n: n % pulse != 0)
+    eighths = [n for n in near(beat_q / 2) if n % 2] if meter[1] == 4 else []
+    candidates = ([(n * bar_q, (n, None)) for n in near(bar_q)]
+                  + [(n * beat_q, _odd_bars(n, meter[0], meter[1])) for n in beats]
+                  + [(n * beat_q / 2, _odd_bars(n, 2 * meter[0], 2 * meter[1])) for n in eighths])
+    gentle = next((fitted for quarters, fitted in candidates if steepest(quarters) <= RAMP_STEP), None)
+    if gentle is not None or not candidates:
+        return gentle if gentle is not None else (max(1, round(exact)), None) if abs(
+            max(1, round(exact)) - exact) <= MAX_TEMPO_BEND * exact else None
+    steps = [steepest(quarters) for quarters, _ in candidates]
+    return candidates[steps.index(min(steps))][1]
 
 
-def _odd_bars(beats: int, meter: tuple[int, int]) -> tuple[int, tuple[int, int] | None]:
-    """(bars, the changed meter of the last) holding ``beats`` beats: whole bars and one of the
-    odd beats (two or more), or one longer by the single beat over.
+def _odd_bars(units: int, per_bar: int, denominator: int) -> tuple[int, tuple[int, int] | None]:
+    """(bars, the changed meter of the last) holding ``units`` beats of a meter of ``per_bar``
+    of them to the bar: whole bars and one of the odd beats (two or more), or one longer by the
+    single beat over.
 
-    >>> _odd_bars(13, (4, 4)), _odd_bars(10, (4, 4)), _odd_bars(3, (4, 4)), _odd_bars(8, (4, 4))
-    ((3, (5, 4)), (3, (2, 4)), (1, (3, 4)), (2, None))
+    >>> _odd_bars(13, 4, 4), _odd_bars(10, 4, 4), _odd_bars(3, 4, 4), _odd_bars(8, 4, 4), _odd_bars(7, 6, 8)
+    ((3, (5, 4)), (3, (2, 4)), (1, (3, 4)), (2, None), (1, (7, 8)))
     """
-    whole, over = divmod(beats, meter[0])
+    whole, over = divmod(units, per_bar)
     if not over:
         return whole, None
     if over == 1 and whole:
-        return whole, (meter[0] + 1, meter[1])
-    return whole + 1, (over, meter[1])
+        return whole, (per_bar + 1, denominator)
+    return whole + 1, (over, denominator)
 
 
 def _tempo_events(events: Sequence[CueEvent]) -> dict[Fraction, Fraction]:
