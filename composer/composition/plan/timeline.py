@@ -25,9 +25,10 @@ from composer.composition.plan.model import PlacedEvent, Timing
 ON_DOWNBEAT = ("hit", "turn", "tempo")
 #: Events whose span starts and ends on downbeats.
 SPAN_ON_DOWNBEATS = ("stop", "dip")
-#: A span between two moments is given whole bars within this share of the common tempo, or its
-#: later moment does not fall on a bar line (two moments too close for whole bars): a hit then
-#: lands at its exact time within the bar, anything else on the nearest bar line.
+#: A span that no whole bars, nor a bar of changed meter, fill within TEMPO_RANGE of the cue's
+#: tempo is given whole bars within this share of it, or its later moment does not fall on a bar
+#: line (two moments too close for any bar): a hit then lands at its exact time within the bar,
+#: anything else on the nearest bar line.
 MAX_TEMPO_BEND = Fraction(15, 100)
 
 #: A build with no length named rises over this many bars into its moment (less if the music
@@ -267,8 +268,9 @@ def _tempo_notes(first_bar: int, span: Sequence[int], steps: int, playing: int |
         tempos = [playing, *span[:steps]]
         largest = max(abs(Fraction(a, b) - 1) for a, b in zip(tempos, tempos[1:]) for a, b in ((a, b), (b, a)))
         how = "ramps" if steps > 1 else "steps"
-        gentler = (f" in steps of up to {float(largest) * 100:.1f} % a beat (too little time for a gentler ramp)"
-                   if largest > RAMP_STEP else "")
+        gentler = "" if largest <= RAMP_STEP else (
+            f" in steps of up to {float(largest) * 100:.1f} % a beat (too little time for a gentler ramp)" if steps > 1
+            else f" ({float(largest) * 100:.1f} %: too little time for a gentler ramp)")
         notes.append(f"{bars} {how if bars.startswith('bar ') else how[:-1]} from {float(from_bpm):.1f} to "
                      f"{float(to_bpm):.1f} BPM{gentler} {reason}")
     if abs(to_bpm / wanted - 1) > TEMPO_RANGE:
@@ -486,8 +488,9 @@ def cut_form(kind: str, segments: Sequence[Segment], events: Sequence[PlacedEven
     form: list[tuple[str, int]] = []
     turn = 0
     for index, segment in enumerate(segments):
-        if segment.what in ("stop", "dip"):
-            form.append((segment.what, segment.bars))
+        if segment.what in ("stop", "dip"):  # a drop-out's bar of changed meter is a link in it, without tune
+            form += [(segment.what, segment.bars - segment.odd)] if segment.bars > segment.odd else []
+            form += [("link", 1)] if segment.odd else []
             continue
         bars = segment.bars - segment.odd
         head = 0 if index else 4 + bars % 4 if bars >= 12 else bars % 4 if bars >= 8 else 0
