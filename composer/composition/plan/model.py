@@ -224,9 +224,9 @@ class Timing:
 
     def tempo_runs(self) -> list[tuple[Fraction, Fraction, Fraction, Fraction]]:
         """The tempo map as a listener hears it: (first quarter, last quarter, BPM before, BPM
-        after) per change, a ramp's tempo-a-beat in one direction as one run (a step's first
-        and last quarter are one); a change under a hundredth of a BPM (a span's last beat
-        absorbing the rounding to whole microseconds) is not heard as one.
+        after) per change, a ramp's tempo a beat (or an eighth) in one direction as one run (a
+        step's first and last quarter are one); a change under a hundredth of a BPM (a span's
+        last beat absorbing the rounding to whole microseconds) is not heard as one.
 
         >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1), tempo_changes=(
         ...     (Fraction(4), Fraction(118)), (Fraction(5), Fraction(116)), (Fraction(8), Fraction(115999, 1000)),
@@ -239,7 +239,7 @@ class Timing:
             first_q, last_q, before, heard = runs[-1]
             if abs(bpm - heard) < Fraction(1, 100):
                 continue
-            if len(runs) > 1 and at_q == last_q + beat_q and (bpm - heard) * (heard - before) > 0:
+            if len(runs) > 1 and at_q - last_q <= beat_q and (bpm - heard) * (heard - before) > 0:
                 runs[-1] = (first_q, at_q, before, bpm)
             else:
                 runs.append((at_q, at_q, heard, bpm))
