@@ -440,7 +440,9 @@ def _readable(field_name: str, value: Any) -> str:
     if field_name == "events":
         return "; ".join(_describe_event(event) for event in value) or "none"
     if field_name == "tempo_map":
-        return " · ".join(f"{t['bpm']:g} BPM from {clock_text(t['start_s'])} (bar {t['bar']})" for t in value) or "none"
+        return " · ".join(f"{t['from_bpm']:g} → {t['bpm']:g} BPM ramp {clock_text(t['start_s'])}–"
+                          f"{clock_text(t['end_s'])} (bars {t['bar']}–{t['end_bar']})" if "end_s" in t else
+                          f"{t['bpm']:g} BPM from {clock_text(t['start_s'])} (bar {t['bar']})" for t in value) or "none"
     if field_name == "changes":
         if value["first_change_s"] is None:
             return f"every bar as before ({value['same_bars']})"

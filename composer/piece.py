@@ -320,8 +320,7 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "cues": [{"verb": e.verb, "amount": e.amount, "start_s": e.start_s, "from_end_s": e.from_end_s}
                  for e in brief.shape],
         "events": [_event_fields(plan, event) for event in plan.events],
-        "tempo_map": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan.bar_at(at_q) + 1,
-                       "bpm": round(float(bpm), 3)} for at_q, bpm in plan.tempo_map()] if plan.tempo_changes else [],
+        "tempo_map": [_tempo_fields(plan, *run) for run in plan.tempo_runs()] if plan.tempo_changes else [],
         "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan.bar_at(at_q) + 1,
                          "key": f"{tonic} {mode}"} for at_q, tonic, mode in plan.key_changes],
         "scenes": [{"start_s": round(plan.seconds(scene.start_q), 3), "bar": plan.bar_at(scene.start_q) + 1,
@@ -329,6 +328,17 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }
+
+
+def _tempo_fields(plan: Plan, first_q: Fraction, last_q: Fraction, before: Fraction, bpm: Fraction) -> dict[str, Any]:
+    """A tempo of the map as JSON data: where it starts and what it plays; a ramp's tempo before
+    it and where it arrives as well."""
+    fields: dict[str, Any] = {"start_s": round(plan.seconds(first_q), 3), "bar": plan.bar_at(first_q) + 1,
+                              "bpm": round(float(bpm), 3)}
+    if last_q != first_q:
+        fields |= {"from_bpm": round(float(before), 3), "end_s": round(plan.seconds(last_q), 3),
+                   "end_bar": plan.bar_at(last_q) + 1}
+    return fields
 
 
 def _event_fields(plan: Plan, event: PlacedEvent) -> dict[str, Any]:

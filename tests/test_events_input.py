@@ -212,6 +212,22 @@ def test_explain_as_text_shows_each_event_asked_and_landed_and_the_tempo_map():
     assert "{" not in text
 
 
+def test_explain_says_where_the_tempo_ramps_and_where_a_bar_changes_meter():
+    """Hits at 0:08, 0:16.5, 0:31 and 0:32.3: the JSON tempo map lists a ramp as one entry (the
+    tempo it leaves and reaches, where it starts and ends), the notes name the bar of changed
+    meter and the moment it serves, and the table a person reads says both in words."""
+    arguments = ("upbeat corporate music, 45 seconds", "--hit", "0:08", "--hit", "0:16.5", "--hit", "0:31",
+                 "--hit", "0:32.3", "--seed", "2")
+    data = _explained(*arguments)
+    ramps = [t for t in data["tempo_map"] if "end_s" in t]
+    assert ramps and all(t["end_s"] > t["start_s"] and t["end_bar"] >= t["bar"] for t in ramps)
+    assert any(note.startswith("bar 6 is 5/4 so the hit at 0:16.5 falls on a downbeat") for note in data["notes"])
+    assert any(" ramp from " in note and "so the hit at 0:31 falls on a downbeat" in note for note in data["notes"])
+    result = runner.invoke(app, ["explain", *arguments], terminal_width=200)
+    text = " ".join(result.output.split())
+    assert "BPM ramp" in text and "→" in text and "is 5/4 so the hit at 0:16.5" in text
+
+
 def test_a_timecode_flag_counts_frames_at_the_asked_rate():
     data = _explained("calm piano, 2 minutes", "--hit", "00:01:15:12", "--fps", "24")
     assert data["events"][0]["asked_s"] == 75.5

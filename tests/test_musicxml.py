@@ -450,3 +450,20 @@ def test_musescore_lays_out_every_score_as_a_pdf(score: Path, tmp_path: Path) ->
     result = subprocess.run([str(MUSESCORE), "-o", str(pdf), str(sheet)], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0 and pdf.read_bytes().startswith(b"%PDF"), result.stderr[-2000:]
+
+
+def test_a_bar_of_changed_meter_is_written_with_its_time_signature(schema: object) -> None:
+    """Hits that take bars of changed meter among 4/4: valid MusicXML whose every part
+    changes its time signature at those bars and back (the plan's meter map, measure by
+    measure), with no bar fuller than its own meter."""
+    from composer.composition.brief import build_brief
+
+    brief = build_brief("upbeat corporate music, 45 seconds", {"hit": ["0:08", "0:16.5", "0:31", "0:32.3"]})
+    piece = compose(brief, seed=2)
+    plan = piece.plan
+    assert {meter for _, meter in plan.meter_changes} - {plan.meter}
+    data = piece.musicxml_bytes()
+    schema.validate(data.decode("utf-8"))  # type: ignore[attr-defined]
+    wanted = [(plan.bar_at(at_q) if plan.bars else 0, f"{n}/{d}") for at_q, n, d in plan.meter_map()]
+    for part in _read_sheet(data):
+        assert part.times == wanted and not part.overfull, part.name

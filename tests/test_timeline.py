@@ -237,13 +237,103 @@ def test_markers_read_back_in_opentimelineio_csv_and_the_wav_cue_chunk(small_sou
     assert frame == round(12 * 44_100)
 
 
-def test_hits_too_close_for_whole_bars_still_land_and_say_so() -> None:
+def test_hits_too_close_for_whole_bars_land_on_a_bar_of_changed_meter_and_say_so() -> None:
+    """Hits 1.3 s apart at 90 BPM: a bar of 2/4 between them, written in the MIDI's time
+    signatures, so both fall on downbeats; the report says which bar and why."""
     piece = compose(with_events("uplifting corporate music, 30 seconds", CueEvent("hit", Fraction(12)),
                                 CueEvent("hit", Fraction(133, 10))), seed=1)
-    notes = onsets(midi_of(piece))
+    midi = midi_of(piece)
+    notes = onsets(midi)
     for at in (12, 13.3):
         assert len({index for start, index, _ in notes if abs(start - at) < 0.001}) >= 3, at
+        assert min(abs(midi.get_downbeats() - at)) < 0.001, at
+    assert (2, 4) in [(t.numerator, t.denominator) for t in midi.time_signature_changes]
+    assert any(" is 2/4 so the hit at 0:13.3 falls on a downbeat" in note for note in piece.plan.notes)
+
+
+def test_hits_too_close_even_for_a_beat_land_within_a_bar_and_say_so() -> None:
+    piece = compose(with_events("uplifting corporate music, 30 seconds", CueEvent("hit", Fraction(12)),
+                                CueEvent("hit", Fraction(123, 10))), seed=1)
+    notes = onsets(midi_of(piece))
+    for at in (12, 12.3):
+        assert any(abs(start - at) < 0.001 for start, _, _ in notes), at
     assert any("too close" in note for note in piece.plan.notes)
+
+
+@st.composite
+def close_hits(draw: st.DrawFn) -> tuple[float, list[CueEvent]]:
+    """A cue length and two to five hits, some close (a second or two apart), some far."""
+    duration = draw(st.integers(30, 70))
+    at, hits = Fraction(draw(st.integers(30, 90)), 10), []
+    while at < duration - 6 and len(hits) < 5:
+        hits.append(CueEvent("hit", at))
+        at += Fraction(draw(st.sampled_from((draw(st.integers(10, 40)), draw(st.integers(40, 160))))), 10)
+    return float(duration), hits
+
+
+def _midi_maps(piece: Piece) -> tuple[list[tuple[float, float]], list[tuple[float, int, int]]]:
+    """(seconds, BPM) of every tempo event and (seconds, numerator, denominator) of every time
+    signature, read with mido (ticks) and pretty_midi (ticks to seconds through the tempo map)."""
+    import mido
+
+    midi = midi_of(piece)
+    track = mido.MidiFile(file=io.BytesIO(piece.midi_bytes)).tracks[0]
+    tick, tempos, meters = 0, [], []
+    for message in track:
+        tick += message.time
+        if message.type == "set_tempo":
+            tempos.append((midi.tick_to_time(tick), 60_000_000 / message.tempo))
+        elif message.type == "time_signature":
+            meters.append((midi.tick_to_time(tick), message.numerator, message.denominator))
+    return tempos, meters
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])  # a composition is too slow to shrink
+@given(close_hits(), st.integers(0, 5), st.sampled_from([("uplifting corporate music at 96 bpm", 96, (4, 4)),
+                                                         ("gentle waltz in 3/4 at 84 bpm", 84, (3, 4)),
+                                                         ("tense documentary underscore at 70 bpm", 70, (4, 4))]))
+def test_hits_land_on_downbeats_of_a_smooth_tempo_map_and_the_written_meters(
+        case: tuple[float, list[CueEvent]], seed: int, cue: tuple[str, int, tuple[int, int]]) -> None:
+    """Read back from the MIDI: every hit within 1 ms of its time and on a downbeat of the
+    file's own time signatures; neighbouring tempos within 2 % of each other and every tempo
+    within 8 % of the cue's, or a note saying why not; a bar of changed meter only ending on a
+    hit that whole bars could not reach within 8 % of the cue's tempo by a step of 2 % from the
+    one playing, the file's time signatures the plan's."""
+    duration, hits = case
+    text, wanted, meter = cue
+    piece = compose(dataclasses.replace(with_events(text, *hits), duration_s=duration), seed=seed)
+    midi = midi_of(piece)
+    notes = " ".join(piece.plan.notes)
+    tempos, meters = _midi_maps(piece)
+    downbeats = midi.get_downbeats()
+    for hit in hits:  # a hit under a beat after another falls within a bar, as the notes say
+        if f"the moment at {float(hit.at_s):g} s is too close" not in notes:
+            assert min(abs(downbeats - float(hit.at_s))) < 0.001, (hit, notes)
+    assert all(abs(e["off_ms"]) < 1 for e in piece.report()["events"])
+    steps = [abs(after / before - 1) for (_, before), (_, after) in zip(tempos, tempos[1:])]
+    assert max(steps, default=0) <= 0.0201 or "a gentler ramp" in notes, (steps, notes)
+    assert all(abs(bpm / wanted - 1) <= 0.0801 for _, bpm in tempos) or "off the cue's" in notes, (tempos, notes)
+    plan = piece.plan
+    planned = [(plan.seconds(at_q), n, d) for at_q, n, d in plan.meter_map()]
+    assert [(n, d) for _, n, d in meters] == [(n, d) for _, n, d in planned]
+    assert all(abs(written - at) < 1e-6 for (written, _, _), (at, _, _) in zip(meters, planned))
+    bar_q = 4 * meter[0] / meter[1]
+    moments = [0.0, *(float(h.at_s) for h in hits if f"the moment at {float(h.at_s):g} s is too close" not in notes)]
+    for start_s, numerator, denominator in meters:
+        if (numerator, denominator) == meter:
+            continue
+        end_s = next(s for s, *_ in meters if s > start_s)
+        assert any(abs(end_s - m) < 0.001 for m in moments), (start_s, end_s, moments)
+        after = max(i for i, m in enumerate(moments) if m < end_s - 0.001)
+        before_s = moments[after]
+        playing = ([bpm for s, bpm in tempos if s < before_s - 0.001] or [None])[-1]
+        length = end_s - before_s
+        for bars in range(1, int(length * wanted * 1.1 / 60 / bar_q) + 2):
+            tempo = 60 * bars * bar_q / length
+            assert not (abs(tempo / wanted - 1) <= 0.08 and (playing is None or abs(tempo / playing - 1) <= 0.02)), (
+                "whole bars would have fitted", start_s, bars, tempo, playing)
+        assert f"is {numerator}/{denominator} so the hit at" in notes
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -312,3 +402,33 @@ def test_explain_against_the_earlier_version_says_which_bars_changed(tmp_path) -
                                        "first_change_s": None}
     bad = runner.invoke(app, ["explain", text, "--against", str(tmp_path / "missing.mid")])
     assert bad.exit_code != 0 and type(bad.exception).__name__ == "ComposerError" and "--against" in str(bad.exception)
+
+
+def test_a_bar_of_changed_meter_is_played_through_and_the_groove_realigns_after_it() -> None:
+    """Hits at 0:08, 0:16.5 and 0:31 take a bar of 5/4 (read from the MIDI's time signatures):
+    the drums play in it from its downbeat's kick up to its last beat, two other parts sound
+    on its downbeat, and the kick pattern two bars after lands as it did two bars before."""
+    piece = compose(with_events("upbeat corporate music, 45 seconds", CueEvent("hit", Fraction(8)),
+                                CueEvent("hit", Fraction(33, 2)), CueEvent("hit", Fraction(31))), seed=2)
+    midi = midi_of(piece)
+
+    def quarters(seconds: float) -> Fraction:
+        """Quarter notes from the start, to the nearest 32nd: a player's feel nudges by a few ms."""
+        return Fraction(round(midi.time_to_tick(seconds) / midi.resolution * 8), 8)
+
+    downbeats = [quarters(t) for t in midi.get_downbeats()]
+    odd = [quarters(t.time) for t in midi.time_signature_changes if (t.numerator, t.denominator) != (4, 4)]
+    assert (5, 4) in {(t.numerator, t.denominator) for t in midi.time_signature_changes}
+    drums = next(i for i in midi.instruments if i.is_drum)
+    pitched = [i for i in midi.instruments if not i.is_drum]
+    for start in odd:
+        index = downbeats.index(start)
+        end = downbeats[index + 1]
+        assert any(end - 1 <= quarters(n.start) < end for n in drums.notes), start
+        assert any(quarters(n.start) == start for n in drums.notes if n.pitch == 36), start
+        assert sum(any(quarters(n.start) <= start < quarters(n.end) for n in i.notes) for i in pitched) >= 2, start
+
+        def kicks(bar: int) -> list[Fraction]:
+            return sorted(quarters(n.start) - downbeats[bar] for n in drums.notes
+                          if n.pitch == 36 and downbeats[bar] <= quarters(n.start) < downbeats[bar + 1])
+        assert kicks(index + 2) == kicks(index - 2), (start, kicks(index - 2), kicks(index + 2))

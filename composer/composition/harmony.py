@@ -188,13 +188,14 @@ def _figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
     for section_index, section in enumerate(plan.sections):
         writer.grammar = data.grammar.get(plan.key_at(section.start_q)[1], grammar)  # a turn's new mode
         start = section.start_q
-        lengths = _phrase_lengths(section.name, int(section.length_q / plan.bar_q))
+        lengths = _phrase_lengths(section.name, plan.bar_count(section.start_q, section.end_q))
         for phrase_index, length in enumerate(lengths):
             last = (section_index == len(plan.sections) - 1, phrase_index == len(lengths) - 1)
             phrase = writer.phrase(section_index, section.name, phrase_index, length, last, rng)
             for figure, function, slot_bars, cadence in phrase:
-                writer.chords.append((start, slot_bars * plan.bar_q, figure, function, cadence))
-                start += slot_bars * plan.bar_q
+                length_q = plan.bars_to_q(start, Fraction(slot_bars))  # a bar of changed meter its own length
+                writer.chords.append((start, length_q, figure, function, cadence))
+                start += length_q
     chords = writer.chords
     if plan.ending == "button" and plan.tail_s > 0:  # the button: the tonic struck on the final downbeat
         chords.append((plan.music_q, plan.end_q - plan.music_q, writer.grammar.T[0], "T", "authentic"))
@@ -648,7 +649,7 @@ def _phrased(plan: Plan, source: _PhraseSource) -> list[TimedChord]:
     chords: list[TimedChord] = []
     for section_index, section in enumerate(plan.sections):
         start = section.start_q
-        lengths = _vocabulary_phrase_lengths(section.name, int(section.length_q / plan.bar_q))
+        lengths = _vocabulary_phrase_lengths(section.name, plan.bar_count(section.start_q, section.end_q))
         for phrase_index, bars in enumerate(lengths):
             final = section_index == len(plan.sections) - 1 and phrase_index == len(lengths) - 1
             if final:
@@ -660,8 +661,9 @@ def _phrased(plan: Plan, source: _PhraseSource) -> list[TimedChord]:
             else:
                 phrase = source.phrase(bars, cadence, not chords, final)
             for figure, function, length, label in phrase:
-                chords.append((start, length * plan.bar_q, figure, function, label))
-                start += length * plan.bar_q
+                length_q = plan.bars_to_q(start, length)
+                chords.append((start, length_q, figure, function, label))
+                start += length_q
             source.previous = chords[-1][2]
     return chords
 
@@ -798,9 +800,10 @@ def _blues(plan: Plan, rng: random.Random) -> list[TimedChord]:
     start = plan.pickup_q
     for degree, function, length, cadence in written:
         previous = chords[-1] if chords else None
+        length_q = plan.bars_to_q(start, length)
         if previous is not None and previous[2] == figures[degree] and not previous[4] and start != plan.lift_q:
-            chords[-1] = (previous[0], previous[1] + length * plan.bar_q, previous[2], function, cadence)
+            chords[-1] = (previous[0], previous[1] + length_q, previous[2], function, cadence)
         else:
-            chords.append((start, length * plan.bar_q, figures[degree], function, cadence))
-        start += length * plan.bar_q
+            chords.append((start, length_q, figures[degree], function, cadence))
+        start += length_q
     return chords

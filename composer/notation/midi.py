@@ -168,7 +168,7 @@ def _timed(events: list[tuple[int, int, mido.Message | mido.MetaMessage]], end_t
 def _conductor_track(plan: Plan, title: str, end_tick: int, copyright: str | None,
                      text: str | None) -> mido.MidiTrack:
     """Title and provenance, then the plan's tempo map, meters (a stinger's pickup its own short
-    bar), keys (home, lift, turns) and a marker per section and event."""
+    bar, a bar of changed meter its own), keys (home, lift, turns) and a marker per section and event."""
     events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [(0, 0, mido.MetaMessage("track_name", name=title))]
     if copyright is not None:
         events.append((0, 0, mido.MetaMessage("copyright", text=copyright)))
@@ -177,7 +177,7 @@ def _conductor_track(plan: Plan, title: str, end_tick: int, copyright: str | Non
     for at_q, bpm in plan.tempo_map():  # exact: microseconds per quarter from the plan's BPM
         events.append((quarters_to_ticks(at_q), 1, mido.MetaMessage("set_tempo", tempo=round(60_000_000 / float(bpm)))))
     meters = [(Fraction(0), int(plan.pickup_q), 4)] if plan.pickup_q else []
-    for at_q, numerator, denominator in [*meters, (plan.pickup_q, *plan.meter)]:
+    for at_q, numerator, denominator in [*meters, *plan.meter_map()]:
         events.append((quarters_to_ticks(at_q), 2, mido.MetaMessage("time_signature", numerator=numerator,
                                                                     denominator=denominator)))
     keys = [(Fraction(0), plan.tonic, plan.mode)]

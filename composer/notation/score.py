@@ -177,9 +177,8 @@ def _conductor(plan: Plan, part: stream.Part) -> None:
         part.coreInsert(at_q, tempo.MetronomeMark(number=float(bpm), referent=note.Note(type="quarter")))
     if plan.pickup_q:  # a stinger's pickup is its own short bar, so the hit falls on a downbeat
         part.coreInsert(0, meter.TimeSignature(f"{int(plan.pickup_q)}/4"))
-        part.coreInsert(plan.pickup_q, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
-    else:
-        part.coreInsert(0, meter.TimeSignature(f"{plan.meter[0]}/{plan.meter[1]}"))
+    for at_q, numerator, denominator in plan.meter_map():  # a bar of changed meter lands a cue's moment
+        part.coreInsert(at_q, meter.TimeSignature(f"{numerator}/{denominator}"))
     part.coreInsert(0, key.Key(music21_key(plan.tonic, plan.mode).tonic.name, plan.mode))
     if plan.lift_q is not None:
         part.coreInsert(plan.lift_q, key.Key(music21_key(plan.lift_tonic, plan.mode).tonic.name, plan.mode))

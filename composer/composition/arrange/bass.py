@@ -45,7 +45,7 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
             for index, onset in enumerate(onsets):
                 until = onsets[index + 1] if index + 1 < len(onsets) else end
                 length = until - onset
-                accent = 8 if (onset - plan.pickup_q) % plan.bar_q == 0 else 0
+                accent = 8 if plan.in_bar_q(onset) == 0 else 0
                 played = length * Fraction(9, 10) if length < 2 else length
                 sounding_pitch = step_in if step_in is not None and index == len(onsets) - 1 else pitch
                 notes.append(NoteEvent(onset, played, sounding_pitch,
@@ -87,7 +87,7 @@ def approach(plan: Plan, chord: ChordSpan, pitch: int, onsets: list[Fraction], f
     on a weak beat, inside the range and without parallel fifths or octaves against the melody
     or the pad's top voice. How often is data (arrangement.toml [bass])."""
     last = onsets[-1]
-    if len(onsets) < 2 or onsets[-1] - onsets[-2] > 1 or (last - plan.pickup_q) % plan.bar_q == 0:
+    if len(onsets) < 2 or onsets[-1] - onsets[-2] > 1 or plan.in_bar_q(last) == 0:
         return None
     target = bass_pitch(following, lowest)
     if target == pitch or rng.random() >= arrangement_data().approach_share:
@@ -169,7 +169,7 @@ def _step_pitch(plan: Plan, step: Step, chord: ChordSpan, ahead: ChordSpan, bar:
     if step.tone == "third":
         return next((root + i for i in (4, 3) if (chord.root_pc + i) % 12 in chord.pitch_classes), fifth)
     if step.tone == "alternate":
-        chord_bar = int((plan.bar_start_q(bar) - chord.start_q) / plan.bar_q) if plan.bar_start_q(bar) > chord.start_q else 0
+        chord_bar = plan.bar_count(chord.start_q, plan.bar_start_q(bar)) if plan.bar_start_q(bar) > chord.start_q else 0
         return root if chord_bar % 2 == 0 else (fifth - 12 if fifth - 12 >= floor else fifth)
     if step.tone == "next_root":
         return in_register(ahead.root_pc, floor)
@@ -214,7 +214,7 @@ def _walking(plan: Plan, chords: list[ChordSpan], floor: int, rng: random.Random
             last = previous
             options = [p for p in range(floor, top + 1) if p % 12 in scale and p != last and abs(p - last) <= 7]
             pitch = rng.choice(sorted(options, key=lambda p: abs(p - last))[:3]) if options else root
-        accent = 8 if (beat - plan.pickup_q) % plan.bar_q == 0 else 0
+        accent = 8 if plan.in_bar_q(beat) == 0 else 0
         notes.append(NoteEvent(beat, Fraction(9, 10), pitch, velocity_for("bass", energy_at(plan, beat), rng, accent)))
         previous = pitch
         beat += 1

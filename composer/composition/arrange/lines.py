@@ -122,19 +122,20 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     while q + slot <= plan.music_q:
         chord = chords[chord_index(chord_starts, q)]
         melody_note = sounding(theme.notes, starts, q)
-        last_of_phrase = is_phrase_end(plan, q) and q + slot >= plan.bar_start_q(int((q - plan.pickup_q) / plan.bar_q) + 1)
+        step = min(slot, plan.bar_start_q(plan.bar_at(q) + 1) - q)  # a shorter bar of changed meter cuts a slot
+        last_of_phrase = is_phrase_end(plan, q) and q + step >= plan.bar_start_q(plan.bar_at(q) + 1)
         if (melody_note is None or energy_at(plan, q) < entry or last_of_phrase
                 or is_final(plan, chord) and q >= chord.start_q):
             previous = None
-            q += slot
+            q += step
             continue
         pitch = counter_pitch(chord, melody_note.pitch, previous, low, high)
         if pitch is not None:
-            notes.append(NoteEvent(q, slot, pitch, velocity_for("counter", energy_at(plan, q), rng)))
+            notes.append(NoteEvent(q, step, pitch, velocity_for("counter", energy_at(plan, q), rng)))
             previous = (pitch, melody_note.pitch, chord.bass)
         else:
             previous = None
-        q += slot
+        q += step
     return notes
 
 

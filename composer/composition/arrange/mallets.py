@@ -39,7 +39,7 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
         while onset < end:
             energy = energy_at(plan, onset)
             step = EIGHTH if energy >= 0.5 else Fraction(1)
-            bar_end = plan.bar_start_q(int((onset - plan.pickup_q) / plan.bar_q) + 1)
+            bar_end = plan.bar_start_q(plan.bar_at(onset) + 1)
             resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
             if energy >= entry and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
@@ -64,7 +64,7 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         count = max(round(data.texture_notes.at(energy_at(plan, bar_start))), int(role.asked))
-        for at in sorted(bar_start + free_moment(plan.bar_q, rng) for _ in range(count)):
+        for at in sorted(bar_start + free_moment(plan.bar_length_q(bar), rng) for _ in range(count)):
             index = chord_index(starts, at)
             chord = chords[index]
             tones = {p % 12 for p in chord.voicing}

@@ -235,13 +235,13 @@ class _Drift:
         bar has as many moves as its energy asks for (the chord change's arrivals count)."""
         plan = self.plan
         moves_line = arrangement_data().ambient.pad_moves
-        for bar in range(int((chord.start_q - plan.pickup_q) / plan.bar_q), plan.bars):
+        for bar in range(max(0, plan.bar_at(chord.start_q)), plan.bars):
             bar_start = plan.bar_start_q(bar)
             if bar_start >= stop:
                 break
             wanted = round(moves_line.at(energy_at(plan, bar_start)))
-            moves = wanted - sum(1 for a in arrivals if bar_start <= a < bar_start + plan.bar_q)
-            for at in sorted(bar_start + free_moment(plan.bar_q, self.rng) for _ in range(max(0, moves))):
+            moves = wanted - sum(1 for a in arrivals if bar_start <= a < plan.bar_start_q(bar + 1))
+            for at in sorted(bar_start + free_moment(plan.bar_length_q(bar), self.rng) for _ in range(max(0, moves))):
                 ready = [p for p in sorted(self.held) if self.held[p][0] < at]
                 if chord.start_q < at < last_q and ready:
                     pitch = self.rng.choice(ready)

@@ -57,19 +57,24 @@ def energy_at(plan: Plan, q: Fraction) -> float:
     """The planned energy of the bar ``q`` lies in (the first bar's during a pickup)."""
     if not plan.bar_energy:
         return 0.5
-    bar = int((q - plan.pickup_q) / plan.bar_q) if q >= plan.pickup_q else 0
+    bar = plan.bar_at(q) if q >= plan.pickup_q else 0
     return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
 
 
 def grid_steps(plan: Plan, pattern: Pattern,
                starts: Sequence[Fraction]) -> Iterator[tuple[int, float, Step, Fraction, int]]:
     """Every step of a pattern's grid in every bar, as the bar's energy lets in: (bar, its
-    energy, the step, its onset, the index in ``starts`` of the chord sounding there)."""
+    energy, the step, its onset, the index in ``starts`` of the chord sounding there). A longer
+    bar of changed meter (5/4 among 4/4) plays the meter's grid and then its head again."""
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         energy = energy_at(plan, bar_start)
-        for step in pattern.bar(plan.bar_q, energy):
-            at = bar_start + step.at
+        bar_q = plan.bar_length_q(bar)
+        steps = [(Fraction(0), step) for step in pattern.bar(min(bar_q, plan.bar_q), energy)]
+        if bar_q > plan.bar_q:
+            steps += [(plan.bar_q, step) for step in pattern.bar(bar_q - plan.bar_q, energy)]
+        for offset, step in steps:
+            at = bar_start + offset + step.at
             yield bar, energy, step, at, chord_index(starts, at)
 
 
@@ -100,10 +105,10 @@ def bar_onsets(plan: Plan, start_q: Fraction, end_q: Fraction) -> list[Fraction]
     """``start_q`` and every barline after it before ``end_q``: where a held layer is struck
     again so that it is heard in every bar it plays in."""
     onsets = [start_q]
-    bar = plan.pickup_q + ((start_q - plan.pickup_q) // plan.bar_q + 1) * plan.bar_q
-    while bar < end_q:
-        onsets.append(bar)
-        bar += plan.bar_q
+    bar = plan.bar_at(start_q) + 1
+    while plan.bar_start_q(bar) < end_q:
+        onsets.append(plan.bar_start_q(bar))
+        bar += 1
     return onsets
 
 
@@ -175,13 +180,13 @@ def within_decay(plan: Plan, role: Role, notes: list[NoteEvent]) -> list[NoteEve
 def _restrike(plan: Plan, after_q: Fraction, until_q: Fraction) -> Fraction:
     """The latest barline in (``after_q``, ``until_q``], else the latest beat, else ``until_q``.
 
-    >>> from types import SimpleNamespace
-    >>> plan = SimpleNamespace(pickup_q=Fraction(0), bar_q=Fraction(4))
+    >>> from composer.composition.plan import Timing
+    >>> plan = Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1))
     >>> _restrike(plan, Fraction(1), Fraction(6)), _restrike(plan, Fraction(5), Fraction(7, 2) + 4)
     (Fraction(4, 1), Fraction(7, 1))
     """
-    for grid in (plan.bar_q, Fraction(1)):
-        line = plan.pickup_q + ((until_q - plan.pickup_q) // grid) * grid
-        if line > after_q:
-            return line
-    return until_q
+    line = plan.bar_start_q(plan.bar_at(until_q))
+    if line > after_q:
+        return line
+    line = plan.pickup_q + (until_q - plan.pickup_q) // 1
+    return line if line > after_q else until_q

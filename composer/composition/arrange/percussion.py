@@ -54,12 +54,12 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
         energy = plan.bar_energy[bar]
         if start >= plan.music_q or energy < entry:
             continue
-        beats = [Fraction(0), Fraction(2)] if energy > PULSE_ENERGY and plan.bar_q == 4 else [Fraction(0)]
+        beats = [Fraction(0), Fraction(2)] if energy > PULSE_ENERGY and plan.bar_length_q(bar) == 4 else [Fraction(0)]
         for beat in beats:
             accent = 12 if start + beat in arrivals else 0
             notes.append(NoteEvent(start + beat, Fraction(1), root_at(start + beat),
                                    velocity_for("timpani", energy, rng, accent)))
-        next_bar = start + plan.bar_q
+        next_bar = plan.bar_start_q(bar + 1)
         if next_bar in arrivals:
             roll_start = next_bar - 1
             for index in range(4):  # sixteenths, swelling into the arrival
@@ -111,12 +111,13 @@ def _bar_hits(plan: Plan, groove: Groove, bar: int, energy: float, section_start
     if bar == plan.bars - 1 and plan.ending in ("ring", "button"):
         return [(Fraction(0), drum_key(voice), velocity) for voice, velocity in groove.ending.items()]
     level = groove.level_at(max(energy, groove.entry))  # drums asked for below it play its first level
-    hits = [] if level is None else grid_hits(level.steps, plan.bar_q, groove.rise, energy)
+    bar_q = plan.bar_length_q(bar)  # a bar of changed meter plays the grid as far as it goes
+    hits = [] if level is None else grid_hits(level.steps, bar_q, groove.rise, energy)
     if plan.bar_start_q(bar) in section_starts and energy >= FILL_ENERGY:
         hits.append((Fraction(0), drum_key(groove.arrival), groove.crash))
-    if plan.bar_start_q(bar + 1) in section_starts and energy >= FILL_ENERGY and plan.bar_q >= 3:
+    if plan.bar_start_q(bar + 1) in section_starts and energy >= FILL_ENERGY and bar_q >= 3:
         fill_q = Fraction(len(next(iter(groove.fill.values()))), STEPS_PER_BEAT)
-        fill_start = max(Fraction(0), plan.bar_q - fill_q)
+        fill_start = max(Fraction(0), bar_q - fill_q)
         hits = [h for h in hits if h[0] < fill_start or h[1] in TIMEKEEPERS]
         hits += [(fill_start + offset, key, velocity) for offset, key, velocity in grid_hits(groove.fill, fill_q)]
     return hits

@@ -82,7 +82,7 @@ class Line:
                         slots[position + len(group)].statement or slots[position + len(group)].cadence):
                     group.append(slots[position + len(group)])
             placed = self._place(group, target, slots[position + len(group):]) if slot.statement else None
-            bars = [(m.start_q - self.plan.pickup_q) // self.plan.bar_q for m in group]
+            bars = [self.plan.bar_at(m.start_q) for m in group]
             while placed is None and slot.statement and bars[-1] != bars[0]:
                 cut = bars.index(bars[-1])
                 slots[position + cut] = dataclasses.replace(slots[position + cut], statement=True)
@@ -115,7 +115,7 @@ class Line:
                  for n in self.notes[first : first + count]]
         if not notes or not all(self.low <= n.pitch <= self.high for n in notes):
             return False
-        slots = [Slot(n.start_q, n.length_q, 0, is_strong(n.start_q - self.plan.pickup_q, n.length_q, self.plan.bar_q))
+        slots = [Slot(n.start_q, n.length_q, 0, is_strong(self.plan.in_bar_q(n.start_q), n.length_q, self.plan.bar_q))
                  for n in notes]
         if not self._keeps_rules(slots, [n.pitch for n in notes], []):
             return False

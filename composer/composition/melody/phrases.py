@@ -123,7 +123,7 @@ def _statement_slots(plan: Plan, motif: Motif, onset: Fraction, anchor: int, kin
     only where the note it returns to is in the statement."""
     slots = []
     for index, length in enumerate(motif.rhythm):
-        strong = is_strong(onset - plan.pickup_q, length, plan.bar_q)
+        strong = is_strong(plan.in_bar_q(onset), length, plan.bar_q)
         if index == 0:
             slots.append(Slot(onset, length, 0, strong, anchor=anchor, statement=True, development=kind))
         else:
@@ -155,6 +155,6 @@ def _extension_slots(plan: Plan, motif: Motif, bar_q: Fraction, rng: random.Rand
     tail = rules.extension_tail_q
     lengths = [plan.bar_q] if rng.choice(rules.extension_notes) == 1 else [plan.bar_q - tail, tail]
     onsets = itertools.accumulate(lengths[:-1], initial=bar_q)
-    return [Slot(onset, length, step, is_strong(onset - plan.pickup_q, length, plan.bar_q),
+    return [Slot(onset, length, step, is_strong(plan.in_bar_q(onset), length, plan.bar_q),
                  development="extension" if index == 0 else "")
             for index, (onset, length) in enumerate(zip(onsets, lengths))]

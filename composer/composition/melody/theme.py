@@ -160,8 +160,8 @@ def _miss(line: Line, first: int, motif_notes: int, returns: int) -> _Miss:
 def _off_chord(line: Line, first: int) -> float:
     """The share of strong-beat notes (downbeats, beat 3 of 4/4) from note ``first`` on that
     miss their chord, beyond ``OFF_CHORD_SHARE`` (DESIGN.md: at least 85 % sit on chord tones)."""
-    bar_q, pickup_q = line.plan.bar_q, line.plan.pickup_q
-    strong = [n for n in line.notes[first:] if is_strong(n.start_q - pickup_q, Fraction(0), bar_q)]
+    plan = line.plan
+    strong = [n for n in line.notes[first:] if is_strong(plan.in_bar_q(n.start_q), Fraction(0), plan.bar_q)]
     if not strong:
         return 0.0
     off = sum(1 for n in strong if n.pitch % 12 not in line.chord_at(n.start_q).pitch_classes)
@@ -230,14 +230,14 @@ def _phrase_spots(plan: Plan, motif: Motif) -> Iterator[_PhraseSpot]:
     where an underscore leaves the phrase to the voice; a contrast answers with the inversion
     only where the statement comes back after it."""
     for index, section in enumerate(plan.sections):
-        if section.name in ("intro", "pickup", "hit"):
+        if section.name in ("intro", "pickup", "hit", "link"):
             continue
-        bars = int(section.length_q / plan.bar_q)
+        bars = plan.bar_count(section.start_q, section.end_q)
         returning = any(later.name == "statement" for later in plan.sections[index + 1:])
         variant, kind = developed(motif, section.name if returning or section.name != "contrast" else "", plan)
         for first_bar in range(0, bars, 4):
             start = section.start_q + first_bar * plan.bar_q
-            if int((start - plan.pickup_q) / plan.bar_q) not in plan.voice_bars:
+            if plan.bar_at(start) not in plan.voice_bars:
                 yield _PhraseSpot(section.name, first_bar, start, min(4, bars - first_bar), variant, kind)
 
 

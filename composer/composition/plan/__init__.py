@@ -55,7 +55,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     if scene_energy and not shaped:
         bar_energy = tuple(round(max(0.05, min(1.0, e + lift_by)), 3) for e, lift_by in zip(bar_energy, scene_energy))
     return Plan(
-        **timing.__dict__,
+        **{field.name: getattr(timing, field.name) for field in dataclasses.fields(timing)},
         kind=brief.kind,
         duration_s=brief.duration_s,
         preset=brief.preset,

@@ -54,7 +54,7 @@ def energy_per_bar(brief: Brief, timing: Timing, form: list[tuple[str, int]]) ->
     names = [name for name, bars in form for _ in range(bars)]
     result = []
     for bar in range(timing.bars):
-        middle = timing.seconds(timing.bar_start_q(bar) + timing.bar_q / 2)
+        middle = timing.seconds(timing.bar_start_q(bar) + timing.bar_length_q(bar) / 2)
         shaped = level(middle) + section_energy.get(names[bar], 0.0)
         result.append(round(max(0.05, min(1.0, shaped)), 3))
     return tuple(result)
@@ -197,7 +197,8 @@ def timed_sections(kind: str, timing: Timing, form: list[tuple[str, int]], bar_e
     for name, length in form:
         energies = bar_energy[start_bar : start_bar + length]
         sections.append(
-            Section(name, timing.bar_start_q(start_bar), length * timing.bar_q, round(sum(energies) / len(energies), 3))
+            Section(name, timing.bar_start_q(start_bar), timing.bar_start_q(start_bar + length) - timing.bar_start_q(start_bar),
+                    round(sum(energies) / len(energies), 3))
         )
         start_bar += length
     return tuple(sections)

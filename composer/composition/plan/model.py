@@ -7,7 +7,7 @@ import bisect
 import math
 from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from music21 import key as m21key
@@ -99,16 +99,120 @@ class Timing:
     #: Where the tempo changes after the start: (quarter notes, BPM), in order; each change
     #: falls on a downbeat so that the music reaches a cue's moment exactly.
     tempo_changes: tuple[tuple[Fraction, Fraction], ...] = ()
+    #: Where the meter changes: (bar from 0, meter) from that bar on, in order; a bar of 2/4 or
+    #: 5/4 among 4/4 lands a cue's moment on a downbeat where whole bars cannot.
+    meter_changes: tuple[tuple[int, tuple[int, int]], ...] = ()
 
     @property
     def bar_q(self) -> Fraction:
-        """Quarter notes per bar: 4 in 4/4, 3 in 3/4, 3 in 6/8."""
+        """Quarter notes per bar of the piece's meter: 4 in 4/4, 3 in 3/4, 3 in 6/8 (a bar of
+        changed meter has its own ``bar_length_q``)."""
         return Fraction(4 * self.meter[0], self.meter[1])
 
     @property
     def music_q(self) -> Fraction:
         """Length of the written music in quarter notes (pickup plus whole bars)."""
-        return self.pickup_q + self.bars * self.bar_q
+        return self.bar_start_q(self.bars) if self.meter_changes else self.pickup_q + self.bars * self.bar_q
+
+    def bar_length_q(self, bar: int) -> Fraction:
+        """Quarter notes in bar ``bar``: the meter's, or its changed meter's.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...        meter_changes=((2, (2, 4)), (3, (4, 4)))).bar_length_q(2)
+        Fraction(2, 1)
+        """
+        if not self.meter_changes:
+            return self.bar_q
+        firsts, _, lengths = self._meter_runs
+        return lengths[max(0, bisect.bisect_right(firsts, bar) - 1)]
+
+    def meter_map(self) -> list[tuple[Fraction, int, int]]:
+        """Every meter with where it starts: (quarter notes, numerator, denominator), the first
+        at the pickup's end.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...        meter_changes=((2, (2, 4)), (3, (4, 4)))).meter_map()
+        [(Fraction(0, 1), 4, 4), (Fraction(8, 1), 2, 4), (Fraction(10, 1), 4, 4)]
+        """
+        opening = [] if self.meter_changes and self.meter_changes[0][0] == 0 else [(0, self.meter)]
+        return [(self.bar_start_q(bar), *meter) for bar, meter in [*opening, *self.meter_changes]]
+
+    @cached_property
+    def _meter_runs(self) -> tuple[list[int], list[Fraction], list[Fraction]]:
+        """(first bar, its start in quarter notes, quarter notes per bar) of each run of bars in
+        one meter, as three lists to bisect."""
+        firsts, starts, lengths = [0], [self.pickup_q], [self.bar_q]
+        for first, (numerator, denominator) in self.meter_changes:
+            starts.append(starts[-1] + (first - firsts[-1]) * lengths[-1])
+            firsts.append(first)
+            lengths.append(Fraction(4 * numerator, denominator))
+        return firsts, starts, lengths
+
+    def bar_start_q(self, bar: int) -> Fraction:
+        """Where bar ``bar`` (from 0) starts, in quarter notes, each bar before it its own length.
+
+        >>> timing = Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...                 meter_changes=((2, (2, 4)), (3, (4, 4))))
+        >>> timing.bar_start_q(2), timing.bar_start_q(3), timing.bar_start_q(5)
+        (Fraction(8, 1), Fraction(10, 1), Fraction(18, 1))
+        """
+        if not self.meter_changes:
+            return self.pickup_q + bar * self.bar_q
+        firsts, starts, lengths = self._meter_runs
+        run = max(0, bisect.bisect_right(firsts, bar) - 1)
+        return starts[run] + (bar - firsts[run]) * lengths[run]
+
+    def bar_at(self, quarters: Fraction) -> int:
+        """The bar (from 0) that ``quarters`` falls in.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1)).bar_at(Fraction(9))
+        2
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...        meter_changes=((2, (2, 4)), (3, (4, 4)))).bar_at(Fraction(11))
+        3
+        """
+        if not self.meter_changes:
+            return math.floor((quarters - self.pickup_q) / self.bar_q)
+        firsts, starts, lengths = self._meter_runs
+        run = max(0, bisect.bisect_right(starts, quarters) - 1)
+        return firsts[run] + math.floor((quarters - starts[run]) / lengths[run])
+
+    def in_bar_q(self, quarters: Fraction) -> Fraction:
+        """How far into its bar ``quarters`` falls, in quarter notes (0 on a downbeat).
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...        meter_changes=((2, (2, 4)), (3, (4, 4)))).in_bar_q(Fraction(11))
+        Fraction(1, 1)
+        """
+        if not self.meter_changes:
+            return (quarters - self.pickup_q) % self.bar_q
+        return quarters - self.bar_start_q(self.bar_at(quarters))
+
+    def bars_to_q(self, start_q: Fraction, bars: Fraction) -> Fraction:
+        """Quarter notes that ``bars`` bars (a part of a bar as that share of its own length)
+        take from ``start_q``.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1),
+        ...        meter_changes=((2, (2, 4)), (3, (4, 4)))).bars_to_q(Fraction(4), Fraction(3, 2))
+        Fraction(5, 1)
+        """
+        if not self.meter_changes:
+            return bars * self.bar_q
+        return self._at_position(self._position(start_q) + bars) - start_q
+
+    def bar_count(self, start_q: Fraction, end_q: Fraction) -> int:
+        """Whole bars from ``start_q`` to ``end_q`` (a section's), each bar its own length."""
+        if not self.meter_changes:
+            return int((end_q - start_q) / self.bar_q)
+        return int(self._position(end_q) - self._position(start_q))
+
+    def _position(self, quarters: Fraction) -> Fraction:
+        bar = self.bar_at(quarters)
+        return bar + (quarters - self.bar_start_q(bar)) / self.bar_length_q(bar)
+
+    def _at_position(self, position: Fraction) -> Fraction:
+        bar = math.floor(position)
+        return self.bar_start_q(bar) + (position - bar) * self.bar_length_q(bar)
 
     @property
     def end_q(self) -> Fraction:
@@ -129,6 +233,42 @@ class Timing:
         """
         return ((Fraction(0), self.tempo_bpm), *self.tempo_changes)
 
+    def tempo_runs(self) -> list[tuple[Fraction, Fraction, Fraction, Fraction]]:
+        """The tempo map as a listener hears it: (first quarter, last quarter, BPM before, BPM
+        after) per change, a ramp's tempo a beat (or an eighth) in one direction as one run (a
+        step's first and last quarter are one); a change under a hundredth of a BPM (a span's
+        last beat absorbing the rounding to whole microseconds) is not heard as one.
+
+        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1), tempo_changes=(
+        ...     (Fraction(4), Fraction(118)), (Fraction(5), Fraction(116)), (Fraction(8), Fraction(115999, 1000)),
+        ...     (Fraction(12), Fraction(120)))).tempo_runs()[1:]
+        [(Fraction(4, 1), Fraction(5, 1), Fraction(120, 1), Fraction(116, 1)), (Fraction(12, 1), Fraction(12, 1), Fraction(116, 1), Fraction(120, 1))]
+        """
+        beat_q = Fraction(4, self.meter[1])
+        runs = [(Fraction(0), Fraction(0), self.tempo_bpm, self.tempo_bpm)]
+        for at_q, bpm in self.tempo_changes:
+            first_q, last_q, before, heard = runs[-1]
+            if abs(bpm - heard) < Fraction(1, 100):
+                continue
+            if len(runs) > 1 and at_q - last_q <= beat_q and (bpm - heard) * (heard - before) > 0:
+                runs[-1] = (first_q, at_q, before, bpm)
+            else:
+                runs.append((at_q, at_q, heard, bpm))
+        return runs
+
+    @cached_property
+    def _tempo_starts(self) -> tuple[list[Fraction], list[Fraction]]:
+        """Where each tempo of the map starts, in quarter notes and in exact seconds: a ramp's
+        hundreds of per-beat tempos are then looked up by bisection, not walked."""
+        starts_q, starts_s = [], []
+        total, previous_q, previous_bpm = Fraction(0), Fraction(0), self.tempo_bpm
+        for start_q, bpm in self.tempo_map():
+            total += (start_q - previous_q) * 60 / previous_bpm
+            starts_q.append(start_q)
+            starts_s.append(total)
+            previous_q, previous_bpm = start_q, bpm
+        return starts_q, starts_s
+
     def exact_seconds(self, quarters: Fraction) -> Fraction:
         """Seconds from the start at ``quarters`` quarter notes, exactly, through the tempo map.
 
@@ -137,14 +277,11 @@ class Timing:
         >>> timing.exact_seconds(Fraction(16)), timing.exact_seconds(Fraction(20))
         (Fraction(8, 1), Fraction(12, 1))
         """
-        total = Fraction(0)
-        changes = self.tempo_map()
-        for index, (start_q, bpm) in enumerate(changes):
-            end_q = changes[index + 1][0] if index + 1 < len(changes) else None
-            if end_q is None or quarters < end_q:
-                return total + (quarters - start_q) * 60 / bpm
-            total += (end_q - start_q) * 60 / bpm
-        return total
+        if not self.tempo_changes:
+            return quarters * 60 / self.tempo_bpm
+        starts_q, starts_s = self._tempo_starts
+        index = max(0, bisect.bisect_right(starts_q, quarters) - 1)
+        return starts_s[index] + (quarters - starts_q[index]) * 60 / self.tempo_map()[index][1]
 
     def seconds(self, quarters: Fraction) -> float:
         """Seconds from the start at ``quarters`` quarter notes."""
@@ -160,24 +297,9 @@ class Timing:
         >>> timing.quarters_at(Fraction(12))
         Fraction(20, 1)
         """
-        changes = self.tempo_map()
-        for index, (start_q, bpm) in enumerate(changes):
-            start_s = self.exact_seconds(start_q)
-            following = changes[index + 1][0] if index + 1 < len(changes) else None
-            if following is None or seconds < self.exact_seconds(following):
-                return start_q + (seconds - start_s) * bpm / 60
-        return Fraction(0)
-
-    def bar_start_q(self, bar: int) -> Fraction:
-        return self.pickup_q + bar * self.bar_q
-
-    def bar_at(self, quarters: Fraction) -> int:
-        """The bar (from 0) that ``quarters`` falls in.
-
-        >>> Timing(Fraction(120), (4, 4), 8, Fraction(0), Fraction(1)).bar_at(Fraction(9))
-        2
-        """
-        return math.floor((quarters - self.pickup_q) / self.bar_q)
+        starts_q, starts_s = self._tempo_starts
+        index = max(0, bisect.bisect_right(starts_s, seconds) - 1)
+        return starts_q[index] + (seconds - starts_s[index]) * self.tempo_map()[index][1] / 60
 
 
 @dataclass(frozen=True)
