@@ -370,19 +370,28 @@ def test_the_score_spells_seventh_chords_in_thirds() -> None:
 
 def test_a_tritone_substitute_is_written_as_its_own_chord() -> None:
     """A tritone substitute's tones are written as the chord spells them where the key would
-    spell them otherwise: E7 in E-flat major has G-sharp, B7 in B-flat major D-sharp."""
+    spell them otherwise: E7 in E-flat major has G-sharp (not A-flat), B7 in B-flat major
+    D-sharp: its third is a major third above its root as written, over the seeds that play one."""
+    from music21 import interval
+
     checked = 0
-    for seed, (tonic, mode), written in ((1, ("Eb", "major"), {8: "G#"}), (3, ("Bb", "major"), {3: "D#"})):
+    for seed in range(1, 13):
         piece = composed(BRIEFS[0], seed, "jazz")
-        assert piece.plan.key_at(Fraction(0)) == (tonic, mode), where(piece)
         substitutes = [c for c in piece.chords if c.function == "D" and degree(piece, c) == 1]
         pad = next(p for p in piece.score.parts if p.id == "pad")
         for element in pad.flatten().notes:
-            if any(c.start_q <= Fraction(element.offset) < c.end_q for c in substitutes):
-                for pitch in element.pitches:
-                    if pitch.pitchClass in written:
-                        checked += 1
-                        assert pitch.name == written[pitch.pitchClass], f"{where(piece)}: {pitch} at {element.offset}"
+            chord = next((c for c in substitutes if c.start_q <= Fraction(element.offset) < c.end_q), None)
+            if chord is None:
+                continue
+            roots = [p for p in element.pitches if p.pitchClass == chord.root_pc]
+            thirds = [p for p in element.pitches if p.pitchClass == (chord.root_pc + 4) % 12]
+            for root in roots[:1]:
+                for third in thirds:
+                    checked += 1
+                    name = interval.Interval(root, third).simpleName
+                    assert name == "M3", f"{where(piece)}: {root} to {third} at {element.offset} is {name}"
+        if checked >= 4:
+            break
     assert checked >= 2, checked
 
 

@@ -539,6 +539,8 @@ def test_a_cadential_dominant_holds_a_4_3_suspension() -> None:
             fourths = [p for p in at_start if (p - chord.root_pc) % 12 == 5]
             if len({n.start_q for n in pad.notes if chord.start_q <= n.start_q < chord.end_q}) > 2:
                 continue  # a pulsing pad re-strikes the chord instead
+            if any("pad" in s.resting and s.start_q <= chord.start_q < s.end_q for s in piece.plan.scenes):
+                continue  # the pad rests through this scene of a long piece
             assert fourths, f"{where(piece)}: no suspension on {chord.figure} at {chord.start_q}"
             resolved = {n.pitch for n in pad.notes if chord.start_q < n.start_q < chord.end_q}
             assert all(any(0 < f - r <= 2 for r in resolved) for f in fourths), where(piece)

@@ -238,7 +238,7 @@ def test_without_a_style_the_mood_chooses_one_and_brings_its_sound() -> None:
         made = make_plan(brief, generator(2, brief))
         return made, explanation(brief, made)["style"]
 
-    chill, explained = plan("chill groovy bed for a study stream")
+    chill, explained = plan("chill groovy bed for a coding stream")
     assert (chill.style, chill.bass_pattern, chill.harmony_vocabulary) == ("lo-fi hip hop", "boom_bap", "sevenths")
     assert explained == {"name": "lo-fi hip hop", "words": ["chill"], "groove": None} and any(r.role == "drums" for r in chill.roles)
     jazzy, _ = plan("relaxed jazzy underscore for an interview")

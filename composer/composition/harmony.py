@@ -207,13 +207,16 @@ def _figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
 
 def _phrase_lengths(section: str, bars: int) -> list[int]:
     """Bars per phrase of a section: fours, with the odd bars last, or first in an intro (the
-    vamp before the first phrase).
+    vamp before the first phrase); never a last phrase of one bar after fours (a lone tonic
+    "cadence" whose dominant the phrase before may not have played): 4 + 1 bars are 3 + 2.
 
-    >>> _phrase_lengths("statement", 10), _phrase_lengths("intro", 6)
-    ([4, 4, 2], [2, 4])
+    >>> _phrase_lengths("statement", 10), _phrase_lengths("intro", 6), _phrase_lengths("statement", 13)
+    ([4, 4, 2], [2, 4], [4, 4, 3, 2])
     """
     if bars % 4 and section == "intro":
         return [bars % 4] + [4] * (bars // 4)
+    if bars % 4 == 1 and bars > 4:
+        return [4] * (bars // 4 - 1) + [3, 2]
     return [4] * (bars // 4) + ([bars % 4] if bars % 4 else [])
 
 
@@ -624,10 +627,9 @@ def _vocabulary_phrase_lengths(section: str, bars: int) -> list[int]:
     >>> _vocabulary_phrase_lengths("statement", 9), _vocabulary_phrase_lengths("intro", 6)
     ([4, 5], [2, 4])
     """
-    lengths = _phrase_lengths(section, bars)
-    if len(lengths) > 1 and lengths[-1] == 1 and section != "intro":
-        lengths[-2:] = [lengths[-2] + 1]
-    return lengths
+    if bars % 4 == 1 and bars > 4 and section != "intro":
+        return [4] * (bars // 4 - 1) + [5]
+    return _phrase_lengths(section, bars)
 
 
 class _PhraseSource(Protocol):
