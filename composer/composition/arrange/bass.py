@@ -14,7 +14,8 @@ from composer.base.theory import pitch_class
 from composer.composition.arrange.data import Step, arrangement_data
 from composer.composition.arrange.lines import sounding
 from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, chord_stop, energy_at,
-                                                grid_steps, half_bar, is_final, pulsed, release_end, velocity_for)
+                                                grid_steps, half_bar, is_final, phrase_end, pulsed, release_end,
+                                                velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -39,7 +40,7 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
             velocity = velocity_for("bass", energy_at(plan, chord.start_q), rng, 8)
             notes.append(NoteEvent(chord.start_q, end - chord.start_q, pitch, velocity))
         else:
-            onsets = pulsed(plan, bar_onsets(plan, chord.start_q, stop), stop, bass_pulse)
+            onsets = varied_onsets(plan, pulsed(plan, bar_onsets(plan, chord.start_q, stop), stop, bass_pulse), stop)
             following = chords[position + 1] if position + 1 < len(chords) else None
             step_in = approach(plan, chord, pitch, onsets, following, theme, lowest, rng) if following else None
             for index, onset in enumerate(onsets):
@@ -47,6 +48,9 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
                 length = until - onset
                 accent = 8 if plan.in_bar_q(onset) == 0 else 0
                 played = length * Fraction(9, 10) if length < 2 else length
+                bar = plan.bar_at(onset)
+                if phrase_end(plan, bar) == "thin" and onset + played >= plan.bar_start_q(bar + 1) > onset + 1:
+                    played = plan.bar_start_q(bar + 1) - 1 - onset  # the phrase's last beat left to breathe
                 sounding_pitch = step_in if step_in is not None and index == len(onsets) - 1 else pitch
                 notes.append(NoteEvent(onset, played, sounding_pitch,
                                        velocity_for("bass", energy_at(plan, onset), rng, accent)))
@@ -62,6 +66,21 @@ def _drone(plan: Plan, notes: list[NoteEvent], start_q: Fraction, end_q: Fractio
         notes[-1] = NoteEvent(previous.start_q, end_q - previous.start_q, pitch, previous.velocity)
     else:
         notes.append(NoteEvent(start_q, end_q - start_q, pitch, velocity_for("bass", energy_at(plan, start_q), rng)))
+
+
+def varied_onsets(plan: Plan, onsets: list[Fraction], stop: Fraction) -> list[Fraction]:
+    """A held bass's strikes with each bar's phrase variant (parts.phrase_end): a pickup on the
+    bar's last beat, an anticipation on its last eighth or the root again on beat two, where the
+    chord still sounds there and the bass does not strike already; as written otherwise (a
+    "thin" bar lets its last beat breathe: ``bass`` shortens that note)."""
+    extra = []
+    for onset in onsets:
+        bar = plan.bar_at(onset)
+        end = plan.bar_start_q(bar + 1)
+        at = {"pickup": end - 1, "syncopate": end - EIGHTH, "double": plan.bar_start_q(bar) + 1}.get(phrase_end(plan, bar))
+        if at is not None and onset < at < stop and at not in onsets:
+            extra.append(at)
+    return sorted({*onsets, *extra})
 
 
 def bass_pulse(plan: Plan, energy: float) -> Fraction:

@@ -105,6 +105,8 @@ class Pattern:
 
     grids: Mapping[int, tuple[Step, ...]]
     kind: str = "chords"
+    #: The genre's signature (a one drop, a skank): every bar plays it as written, unvaried.
+    steady: bool = False
 
     def bar(self, bar_q: Fraction, energy: float) -> tuple[Step, ...]:
         """The steps a bar of ``bar_q`` quarters at ``energy`` plays: its meter's grid, else the
@@ -215,12 +217,14 @@ def _players(top: _Table) -> Players:
     styles name, every chord quality a guitar shape."""
     players = top.table("players")
     bass_table, comping_table, guitar = top.table("bass_patterns"), top.table("comping"), top.table("guitar")
-    bass_patterns = {name: Pattern(bass_table.table(name).grids(BASS_TONES))
-                     for name in BASS_PATTERNS if name not in RULED_BASS}
+    bass_patterns = {}
+    for name in (n for n in BASS_PATTERNS if n not in RULED_BASS):
+        table = bass_table.table(name)
+        bass_patterns[name] = Pattern(table.grids(BASS_TONES), steady=table.flag("steady"))
     comping = {}
     for name in (*(c for c in COMPING_PATTERNS if c != "sustain"), "left_hand"):
         table = comping_table.table(name)
-        comping[name] = Pattern(table.grids(COMPING_TONES), table.choice("kind", COMPING_KINDS))
+        comping[name] = Pattern(table.grids(COMPING_TONES), table.choice("kind", COMPING_KINDS), table.flag("steady"))
     return Players(
         longest_decay_s=players.number("longest_decay_s", 0.5, 60),
         strum_ms=players.ordered_pair("strum_ms", 1, 40),
@@ -300,6 +304,15 @@ class _Table:
                 and found[0] <= found[1]):
             return int(found[0]), int(found[1])
         self.fail(key, found, expected)
+
+    def flag(self, key: str) -> bool:
+        """A true or false setting, false where the table leaves it out."""
+        if key not in self.values:
+            return False
+        found = self.value(key, "true or false")
+        if isinstance(found, bool):
+            return found
+        self.fail(key, found, "true or false")
 
     def choice(self, key: str, known: tuple[str, ...]) -> str:
         expected = f"one of {', '.join(known)}"

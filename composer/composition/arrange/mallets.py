@@ -10,7 +10,7 @@ from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, entry_energy, free_moment,
-                                                release_end, velocity_for)
+                                                phrase_end, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -39,8 +39,13 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
         while onset < end:
             energy = energy_at(plan, onset)
             step = EIGHTH if energy >= 0.5 else Fraction(1)
-            bar_end = plan.bar_start_q(plan.bar_at(onset) + 1)
+            bar = plan.bar_at(onset)
+            bar_end = plan.bar_start_q(bar + 1)
+            variant = phrase_end(plan, bar)  # a phrase's bar varied: a rest, a held note, a quicker last beat
+            if (variant == "pickup" and bar_end - onset <= 1) or (variant == "double" and plan.in_bar_q(onset) < 1):
+                step = EIGHTH if step == 1 else Fraction(1)
             resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
+            resting |= (variant == "thin" and bar_end - onset <= 1) or (variant == "syncopate" and plan.in_bar_q(onset) == 1)
             if energy >= entry and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
                 notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,

@@ -61,11 +61,13 @@ def energy_at(plan: Plan, q: Fraction) -> float:
     return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
 
 
-def grid_steps(plan: Plan, pattern: Pattern,
-               starts: Sequence[Fraction]) -> Iterator[tuple[int, float, Step, Fraction, int]]:
+def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],
+               keep_strong: bool = True) -> Iterator[tuple[int, float, Step, Fraction, int]]:
     """Every step of a pattern's grid in every bar, as the bar's energy lets in: (bar, its
     energy, the step, its onset, the index in ``starts`` of the chord sounding there). A longer
-    bar of changed meter (5/4 among 4/4) plays the meter's grid and then its head again."""
+    bar of changed meter (5/4 among 4/4) plays the meter's grid and then its head again. The
+    last bar of each phrase plays its variant (``phrase_end``) unless the pattern is steady
+    (a bass keeps its strong beats; a chord player, ``keep_strong`` false, may push them)."""
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         energy = energy_at(plan, bar_start)
@@ -73,9 +75,88 @@ def grid_steps(plan: Plan, pattern: Pattern,
         steps = [(Fraction(0), step) for step in pattern.bar(min(bar_q, plan.bar_q), energy)]
         if bar_q > plan.bar_q:
             steps += [(plan.bar_q, step) for step in pattern.bar(bar_q - plan.bar_q, energy)]
+        elif not pattern.steady:
+            steps = [(Fraction(0), step)
+                     for step in varied([s for _, s in steps], bar_q, phrase_end(plan, bar), keep_strong)]
         for offset, step in steps:
             at = bar_start + offset + step.at
             yield bar, energy, step, at, chord_index(starts, at)
+
+
+#: How the last bar of a four-bar phrase varies, phrase by phrase in turn: an eighth after the
+#: last step (a pickup into the next phrase), as written, the last weak step left out, the last
+#: beat anticipated an eighth early, the downbeat struck again on beat two; and the phrase's
+#: second bar, more rarely (an answer).
+PHRASE_END_VARIANTS = ("pickup", "plain", "thin", "syncopate", "double")
+SECOND_BAR_VARIANTS = ("plain", "syncopate", "plain", "double", "plain", "pickup", "plain", "thin")
+
+
+def phrase_end(plan: Plan, bar: int) -> str:
+    """The variant ``bar`` of a long piece (one with scenes) plays: "plain", except the last bar
+    of each four-bar phrase of a section (not the piece's last bar), which takes PHRASE_END_VARIANTS in turn, phrase by
+    phrase through the piece, so each section, and each long one's phrases, end differently;
+    and the phrase's second bar now and then (SECOND_BAR_VARIANTS).
+
+    >>> from composer import compose
+    >>> plan = compose("calm corporate podcast bed, 3 minutes", seed=1).plan
+    >>> [phrase_end(plan, bar) for bar in range(12)].count("plain") >= 7
+    True
+    >>> set(phrase_end(compose("calm corporate podcast bed, 60 seconds", seed=1).plan, bar) for bar in range(12))
+    {'plain'}
+    """
+    if bar >= plan.bars - 1 or not plan.sections or not plan.scenes:  # a short cue keeps its groove as written
+        return "plain"
+    start = plan.bar_start_q(bar)
+    index = next((i for i, s in enumerate(plan.sections) if s.start_q <= start < s.end_q), 0)
+    within = bar - plan.bar_at(plan.sections[index].start_q)
+    phrase = index + within // 4
+    if within % 4 == 1:
+        return SECOND_BAR_VARIANTS[phrase % len(SECOND_BAR_VARIANTS)]
+    if within % 4 != 3:
+        return "plain"
+    return PHRASE_END_VARIANTS[phrase % len(PHRASE_END_VARIANTS)]
+
+
+def varied(steps: Sequence[Step], bar_q: Fraction, variant: str, keep_strong: bool = True) -> list[Step]:
+    """A bar's ``steps`` as ``variant`` plays them; the downbeat and (``keep_strong``: a bass's
+    roots and fifths) the bar's strong beats stay, only its last weak step moves, goes or gains
+    an eighth; a chord player may leave out or anticipate by an eighth its last step after the
+    downbeat, strong or not (a comping push into beat three).
+
+    >>> grid = [Step(Fraction(0), "root", Fraction(2), 8, 0), Step(Fraction(3), "fifth", Fraction(1), 0, 0)]
+    >>> [(str(s.at), s.tone) for s in varied(grid, Fraction(4), "pickup")]
+    [('0', 'root'), ('3', 'fifth'), ('7/2', 'fifth')]
+    >>> [(str(s.at), s.tone) for s in varied(grid, Fraction(4), "thin")], [str(s.at) for s in varied(grid, Fraction(4), "syncopate")]
+    ([('0', 'root')], ['0', '7/2'])
+    >>> [str(s.at) for s in varied(grid, Fraction(4), "double")]
+    ['0', '1', '3']
+    >>> half = [grid[0], Step(Fraction(2), "chord", Fraction(2), 0, 0)]
+    >>> [str(s.at) for s in varied(half, Fraction(4), "syncopate", keep_strong=False)]
+    ['0', '3/2']
+    """
+    if variant == "plain" or not steps:
+        return list(steps)
+    strong = ({Fraction(0), bar_q / 2} if bar_q % 2 == 0 else {Fraction(0)}) if keep_strong else {Fraction(0)}
+    last = max(steps, key=lambda s: s.at)
+    if not keep_strong and variant == "syncopate" and last.at != bar_q - 1 and last.at > EIGHTH:
+        pushed = Step(last.at - EIGHTH, last.tone, last.length + EIGHTH, last.accent, last.from_energy)
+        return [*(s for s in steps if s is not last and s.at != pushed.at), pushed]
+    others = [s for s in steps if s is not last]
+    if variant == "double":
+        first = min(steps, key=lambda s: s.at)
+        again = first.at + 1
+        if again < bar_q and again not in strong and all(s.at != again for s in steps):
+            return [first, Step(again, first.tone, min(first.length, Fraction(9, 10)), 0, first.from_energy),
+                    *(s for s in steps if s is not first)]
+        variant = "pickup"
+    if variant == "thin":
+        return others if last.at not in strong else list(steps)
+    if variant == "syncopate" and last.at == bar_q - 1 and last.at not in strong:
+        return [*others, Step(last.at + EIGHTH, last.tone, min(last.length, EIGHTH), last.accent, last.from_energy)]
+    pickup = last.at + EIGHTH
+    if pickup < bar_q and all(s.at != pickup for s in steps):
+        return [*steps, Step(pickup, last.tone, min(last.length, EIGHTH) * Fraction(9, 10), 0, last.from_energy)]
+    return list(steps)
 
 
 def entry_energy(plan: Plan, role: Role, entry: float) -> float:

@@ -93,10 +93,15 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], length_s: float,
     ``length_s`` and thinned ones of at least ``thinned_s`` (a listener who hears a part leave
     hears it gone for a while, and its return), alternating from a full first to a full last;
     of the ways to gather the sections so (each scene's length stretched by up to a half), the
-    one whose longest scene is shortest."""
+    one with fewest thinned scenes too short to be heard as one, then whose longest scene is
+    shortest."""
     bar_s = float(timing.seconds(timing.bar_start_q(1)) - timing.seconds(timing.bar_start_q(0)))
     tries = [_gathered(form, bar_s, length_s * stretch, thinned_s * stretch) for stretch in (1, 1.125, 1.25, 1.375, 1.5)]
-    return min(tries, key=lambda spans: max(bars for _, bars, _ in spans))
+
+    def short_thinned(spans: list[tuple[int, int, list[str]]]) -> int:
+        return sum(index % 2 == 1 and bars * bar_s < 0.75 * thinned_s for index, (_, bars, _) in enumerate(spans))
+
+    return min(tries, key=lambda spans: (short_thinned(spans), max(bars for _, bars, _ in spans)))
 
 
 def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float,
