@@ -377,7 +377,7 @@ def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, met
 
     exact = length_s * wanted / 60 / bar_q
     if silent:
-        return max(1, round(exact)), None
+        return _silent_bars(length_s, playing_bpm, meter)
     pulse = 3 if meter[1] == 8 and meter[0] % 3 == 0 else 1  # 6/8 moves in dotted quarters
     beats = sorted((n for n in near(beat_q) if n % meter[0]), key=lambda n: n % pulse != 0)
     eighths = [n for n in near(beat_q / 2) if n % 2] if meter[1] == 4 else []
@@ -390,6 +390,26 @@ def _bars_between(length_s: Fraction, wanted: Fraction, playing: int | None, met
             max(1, round(exact)) - exact) <= MAX_TEMPO_BEND * exact else None
     steps = [steepest(quarters) for quarters, _ in candidates]
     return candidates[steps.index(min(steps))][1]
+
+
+def _silent_bars(length_s: Fraction, playing_bpm: Fraction, meter: tuple[int, int]) -> tuple[int, tuple[int, int] | None]:
+    """(bars, the changed meter of the last) for a stop: the whole beats at the tempo playing
+    (a bar of 2/4 or 3/4 among 4/4 where the count is odd), so that a DAW's tempo map and click
+    carry on through the silence instead of jumping (a one-second stop at 140 BPM was a 4/4 bar
+    at 240); where a beat would bend the tempo by more than MAX_TEMPO_BEND, the eighths.
+
+    >>> _silent_bars(Fraction(1), Fraction(140), (4, 4)), _silent_bars(Fraction(2), Fraction(120), (4, 4))
+    ((1, (2, 4)), (1, None))
+    >>> _silent_bars(Fraction(3, 2), Fraction(120), (4, 4)), _silent_bars(Fraction(1), Fraction(90), (3, 4))
+    ((1, (3, 4)), (1, (3, 8)))
+    """
+    beat_q = Fraction(4, meter[1])
+    quarters = length_s * playing_bpm / 60
+    beats = max(1, round(quarters / beat_q))
+    if abs(beats * beat_q / quarters - 1) <= MAX_TEMPO_BEND or meter[1] != 4:
+        return (beats // meter[0], None) if beats % meter[0] == 0 else _odd_bars(beats, meter[0], meter[1])
+    eighths = max(1, round(2 * quarters / beat_q))
+    return (eighths // (2 * meter[0]), None) if eighths % (2 * meter[0]) == 0 else _odd_bars(eighths, 2 * meter[0], 8)
 
 
 def _odd_bars(units: int, per_bar: int, denominator: int) -> tuple[int, tuple[int, int] | None]:
