@@ -3,6 +3,7 @@ ambient cue's texture of single high tones entering at free moments."""
 
 from __future__ import annotations
 
+import bisect
 import random
 from fractions import Fraction
 
@@ -21,6 +22,9 @@ OSTINATO_RANGE = (55, 84)
 OSTINATO_ENTRY = 0.35
 #: Where an ambient texture's high tones float, above the pad (G4–G6).
 TEXTURE_RANGE = (67, 91)
+#: How far a long ambient piece's texture drifts, scene by scene in turn (semitones): its
+#: register wanders over minutes while its harmony stays.
+TEXTURE_DRIFT = (0, 5, -4, 7, 2, -2)
 
 
 def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
@@ -58,10 +62,11 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
 def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """An ambient cue's evolving layer: single high tones of the chord sounding, each entering at
     its own free moment and held for a few beats, overlapping, never past a chord that does not
-    hold it. More of them the higher the energy; none at the calmest."""
+    hold it. More of them the higher the energy; none at the calmest. In a long piece the
+    register drifts scene by scene (TEXTURE_DRIFT), inside the instrument's range."""
     data = arrangement_data().ambient
-    low, high = gm_ranges()[role.program]
-    low, high = max(low, TEXTURE_RANGE[0]), min(high, TEXTURE_RANGE[1])
+    widest = gm_ranges()[role.program]
+    scene_starts = [scene.start_q for scene in plan.scenes]
     starts = [c.start_q for c in chords]
     busy_until: dict[int, Fraction] = {}
     notes = []
@@ -69,6 +74,9 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         count = max(round(data.texture_notes.at(energy_at(plan, bar_start))), int(role.asked))
+        scene = bisect.bisect_right(scene_starts, bar_start) - 1
+        drift = TEXTURE_DRIFT[scene % len(TEXTURE_DRIFT)] if scene_starts else 0
+        low, high = max(widest[0], TEXTURE_RANGE[0] + drift), min(widest[1], TEXTURE_RANGE[1] + drift)
         for at in sorted(bar_start + free_moment(plan.bar_length_q(bar), rng) for _ in range(count)):
             index = chord_index(starts, at)
             chord = chords[index]
