@@ -20,6 +20,12 @@ from composer.composition.plan import Plan, Role
 OSTINATO_RANGE = (55, 84)
 #: An ostinato joins once a bar's energy reaches this level.
 OSTINATO_ENTRY = 0.35
+#: The figure an ostinato plays (note lengths in quarters), scene by scene in turn in a long
+#: piece: when busy, over each beat (straight eighths, a gallop, the gallop reversed); when calm,
+#: over each two beats (quarters, a dotted quarter and an eighth, a quarter and two eighths).
+OSTINATO_CELLS = ((Fraction(1, 2), Fraction(1, 2)), (Fraction(1, 4), Fraction(1, 4), Fraction(1, 2)),
+                  (Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)))
+CALM_CELLS = ((Fraction(1), Fraction(1)), (Fraction(3, 2), Fraction(1, 2)), (Fraction(1), Fraction(1, 2), Fraction(1, 2)))
 #: Where an ambient texture's high tones float, above the pad (G4–G6).
 TEXTURE_RANGE = (67, 91)
 #: How far a long ambient piece's texture drifts, scene by scene in turn (semitones): its
@@ -33,6 +39,7 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
     length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
     entry = entry_energy(plan, role, OSTINATO_ENTRY)
+    scene_starts = [scene.start_q for scene in plan.scenes]
     notes = []
     for chord in chords:
         if chord.start_q >= plan.music_q:
@@ -42,7 +49,9 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
         onset, index = chord.start_q, 0
         while onset < end:
             energy = energy_at(plan, onset)
-            step = EIGHTH if energy >= 0.5 else Fraction(1)
+            scene = bisect.bisect_right(scene_starts, onset) - 1 if scene_starts else 0
+            cells = OSTINATO_CELLS if energy >= 0.5 else CALM_CELLS
+            step = _cell_step(cells[scene % len(cells)], onset - plan.bar_start_q(plan.bar_at(onset)))
             bar = plan.bar_at(onset)
             bar_end = plan.bar_start_q(bar + 1)
             variant = phrase_end(plan, bar)  # a phrase's bar varied: a rest, a held note, a quicker last beat
@@ -57,6 +66,23 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             onset += step
             index += 1
     return notes
+
+
+def _cell_step(cell: tuple[Fraction, ...], in_bar_q: Fraction) -> Fraction:
+    """The length of ``cell``'s note starting ``in_bar_q`` quarters into the bar (the cell
+    repeats from each barline; the shortest of it where none of its notes starts there).
+
+    >>> _cell_step(OSTINATO_CELLS[1], Fraction(5, 4)), _cell_step(OSTINATO_CELLS[1], Fraction(3, 2))
+    (Fraction(1, 4), Fraction(1, 2))
+    >>> _cell_step(CALM_CELLS[1], Fraction(3, 2)), _cell_step(CALM_CELLS[1], Fraction(2))
+    (Fraction(1, 2), Fraction(3, 2))
+    """
+    position, offset = in_bar_q % sum(cell), Fraction(0)
+    for length in cell:
+        if offset == position:
+            return length
+        offset += length
+    return min(cell)
 
 
 def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
