@@ -131,7 +131,7 @@ Stems = Annotated[bool, typer.Option(
                     "the same length and gain as the mix: summed they give the mix before its limiter, so they "
                     "may peak over 0 dBFS (NAME.json says how far: stems_summed_peak_dbfs).")]
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", help="Processes rendering the audio at once, each playing a group of the MIDI channels, e.g. "
+    "--workers", help="Processes rendering the audio at once, each playing a share of the notes, e.g. "
                       "--workers 2 (default: one per core for 20 s or more, else one). Stems render in one.",
     show_default=False)]
 StemsHeadroom = Annotated[Optional[float], typer.Option(

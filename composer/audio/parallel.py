@@ -1,12 +1,21 @@
-"""One render on several cores: the MIDI channels split into groups of about equal work, each
-group played by its own synth in its own process, the groups' audio summed into the mix.
+"""One render on several cores: the notes split into groups of about equal work, each group
+played by its own synth in its own process, the groups' audio summed into the mix.
 
-FluidSynth is linear from a voice to the output (its reverb and chorus too), and a channel's
-voices depend only on that channel's messages, so a synth playing some channels gives exactly
-those channels' part of the one-synth render, up to float rounding: how stems already sum back
-to the mix. The sum is taken in a fixed order (this process's group first, then each worker's
-in turn), so the same MIDI and worker count give the same bytes; another worker count differs
-by float rounding only (far under −120 dBFS).
+A note's voices depend only on its channel's messages (program, controllers, pitch bend) and
+on the channel's other notes on the same key (a key struck again releases the last), so the
+notes split by channel and key, each synth getting the channel messages of the notes it plays;
+a channel whose notes act on each other (drums, portamento, legato, mono mode) stays whole.
+FluidSynth is linear from a voice to the output (its reverb and chorus too, one unit per synth
+summing as one unit of the sum would), so a synth playing some notes gives those notes' part
+of the one-synth render, to float rounding (−150 dBFS measured) — with one exception, FluidSynth's own: a voice slot reused for a
+new note keeps the output gain (pan × volume) of the note it played before, and the new note's
+first 64 frames ramp from that gain to its own (fluid_rvoice_buffers_mix; fluid_rvoice_reset
+does not zero ``current_amp``, in 2.3 and still in 2.6). Which slot a note gets depends on
+every other note, so a synth with fewer notes gives some onsets another ramp: a
+difference in the 64-frame block of such an onset (and, much fainter, in the reverb after it),
+at worst −54 dBFS before mastering on a 3-minute bed (benchmarks/render.py), where the one-synth
+render's ramp is no truer. The sum is taken in a fixed order (this process's
+group first, then each worker's in turn), so the same MIDI and worker count give the same bytes.
 
 The workers are fresh Python processes (``python -c``), never forks: a synth's threads do not
 survive a fork, and multiprocessing's spawn would import this program's ``__main__`` (the whole
@@ -42,58 +51,93 @@ RELEASE_S = 0.3
 POLL_S = 0.05
 
 Events = Sequence[tuple[float, mido.Message]]
+#: A share of a render's work: a MIDI channel's notes on one key, or (key WHOLE) all its notes.
+Unit = tuple[int, int]
+WHOLE = -1
+#: FluidSynth's percussion channel (MIDI channel 10).
+DRUM_CHANNEL = 9
+#: Messages that belong to one note (its key), not to the whole channel.
+NOTE_MESSAGES = ("note_on", "note_off", "polytouch")
 
 
-def channel_work(events: Events) -> dict[int, float]:
-    """Seconds of sounding notes per MIDI channel (each with its release): the synth's work on
-    it, near enough to share it out. A channel with messages but no notes has none.
+def linked_channels(events: Events) -> set[int]:
+    """Channels whose notes must all play in one synth, as each may change how another sounds:
+    the drum channel (a kit's exclusive classes cut one note by another), and any channel that
+    selects a bank (a kit, maybe) or turns on portamento, legato or mono mode.
+
+    >>> linked_channels([(0.0, mido.Message("control_change", channel=2, control=65, value=127))])
+    {9, 2}
+    """
+    linked = {DRUM_CHANNEL}
+    for _, message in events:
+        if message.type == "control_change" and (message.control in (65, 68) and message.value >= 64
+                                                 or message.control == 126
+                                                 or message.control in (0, 32) and message.value > 0):
+            linked.add(message.channel)
+    return linked
+
+
+def unit_work(events: Events) -> dict[Unit, float]:
+    """Seconds of sounding notes per unit of work (each note with its release): the synth's work
+    on it, near enough to share it out. A unit is a channel's notes on one key — they depend on
+    nothing but the channel's messages — or, for a linked channel, all of its notes (key WHOLE).
 
     >>> on, off = mido.Message("note_on", note=60, channel=2), mido.Message("note_off", note=60, channel=2)
-    >>> channel_work([(0.0, on), (1.5, off), (2.0, mido.Message("control_change", channel=9))])
-    {2: 1.8, 9: 0.0}
+    >>> unit_work([(0.0, on), (1.5, off), (2.0, mido.Message("note_on", note=36, channel=9))])
+    {(2, 60): 1.8, (9, -1): 0.3}
     """
-    work: dict[int, float] = {}
+    linked = linked_channels(events)
+    work: dict[Unit, float] = {}
     sounding: dict[tuple[int, int], list[float]] = {}
     end = 0.0
     for seconds, message in events:
         end = seconds
-        channel = getattr(message, "channel", None)
-        if channel is None:
+        if message.type not in ("note_on", "note_off"):
             continue
-        work.setdefault(channel, 0.0)
+        key = (message.channel, message.note)
+        unit = (message.channel, WHOLE if message.channel in linked else message.note)
         if message.type == "note_on" and message.velocity > 0:
-            sounding.setdefault((channel, message.note), []).append(seconds)
-            work[channel] += RELEASE_S
-        elif message.type in ("note_on", "note_off") and sounding.get((channel, message.note)):
-            work[channel] += seconds - sounding[(channel, message.note)].pop(0)
-    for (channel, _), starts in sounding.items():
-        work[channel] += sum(end - start for start in starts)  # never released: sounds to the end
-    return {channel: round(seconds, 9) for channel, seconds in sorted(work.items())}
+            sounding.setdefault(key, []).append(seconds)
+            work[unit] = work.get(unit, 0.0) + RELEASE_S
+        elif sounding.get(key):
+            work[unit] += seconds - sounding[key].pop(0)
+    for (channel, note), starts in sounding.items():  # never released: sounds to the end
+        unit = (channel, WHOLE if channel in linked else note)
+        work[unit] += sum(end - start for start in starts)
+    return {unit: round(seconds, 9) for unit, seconds in sorted(work.items())}
 
 
-def channel_groups(events: Events, parts: int) -> list[frozenset[int]]:
-    """The channels of ``events`` in at most ``parts`` groups of about equal work (the heaviest
-    channel first into the lightest group, ties to the lower channel and group), the first
-    group the heaviest; fewer groups than ``parts`` where fewer channels play notes.
+def work_groups(events: Events, parts: int) -> list[frozenset[Unit]]:
+    """The units of work of ``events`` in at most ``parts`` groups of about equal work (the
+    heaviest unit first into the lightest group, ties to the lower unit and group); fewer
+    groups than ``parts`` where fewer units play.
 
-    >>> notes = [(0.0, mido.Message("note_on", note=60, channel=c)) for c in (0, 0, 0, 1, 2)]
-    >>> channel_groups(notes, 2)
-    [frozenset({0}), frozenset({1, 2})]
+    >>> notes = [(0.0, mido.Message("note_on", note=n, channel=0)) for n in (60, 60, 60, 64, 67)]
+    >>> work_groups(notes, 2)
+    [frozenset({(0, 60)}), frozenset({(0, 64), (0, 67)})]
     """
-    work = channel_work(events)
-    playing = sum(1 for seconds in work.values() if seconds > 0)
-    groups: list[set[int]] = [set() for _ in range(max(1, min(parts, playing)))]
+    work = unit_work(events)
+    groups: list[set[Unit]] = [set() for _ in range(max(1, min(parts, len(work))))]
     loads = [0.0] * len(groups)
-    for channel in sorted(work, key=lambda c: (-work[c], c)):
+    for unit in sorted(work, key=lambda u: (-work[u], u)):
         lightest = min(range(len(groups)), key=lambda index: (loads[index], index))
-        groups[lightest].add(channel)
-        loads[lightest] += work[channel]
+        groups[lightest].add(unit)
+        loads[lightest] += work[unit]
     return [frozenset(group) for group in groups if group]
+
+
+def group_events(events: Events, group: frozenset[Unit]) -> list[tuple[float, mido.Message]]:
+    """The messages a synth playing ``group`` needs: its notes, and every other message of
+    their channels (programs, controllers, pitch bends), so each note sounds as in the whole."""
+    channels = {channel for channel, _ in group}
+    return [(seconds, message) for seconds, message in events if getattr(message, "channel", None) in channels and (
+        message.type not in NOTE_MESSAGES or (message.channel, message.note) in group
+        or (message.channel, WHOLE) in group)]
 
 
 @dataclass(frozen=True)
 class Part:
-    """One worker's job: the messages of its channels, played as the whole render is."""
+    """One worker's job: the messages of its notes, played as the whole render is."""
 
     events: list[tuple[float, mido.Message]]
     soundfont: Path
@@ -155,9 +199,8 @@ def render_parts(events: Events, soundfont: Path, sample_rate: int, frames: int,
                  space: Room, progress: Progress | None, workers: int) -> Spool:
     """``events`` played as :func:`composer.audio.render.render_into` plays them, by up to
     ``workers`` processes (this one and the rest started for it) each playing a group of
-    channels, summed in group order into a new spool."""
-    groups = channel_groups(events, workers)
-    parts = [[event for event in events if getattr(event[1], "channel", None) in group] for group in groups]
+    notes, summed in group order into a new spool."""
+    parts = [group_events(events, group) for group in work_groups(events, workers)]
     audio = Spool(total)
     scratch: Path | None = None
     started: list[Worker] = []

@@ -278,8 +278,8 @@ def render_spooled(
     workers: int = 1,
 ) -> Spool:
     """:func:`render_midi` into a spool on disk, so memory holds one chunk however long the piece.
-    With ``workers`` > 1, groups of MIDI channels play in that many processes at once and their
-    sum is the mix (composer.audio.parallel): the same audio to float rounding."""
+    With ``workers`` > 1, groups of notes play in that many processes at once and their sum is
+    the mix (composer.audio.parallel): the same audio but for a trace at a few note onsets."""
     frames, extra = _frames(duration_s, sample_rate, loop)
     played = space or room(DEFAULT_ROOM)
     if workers > 1:
