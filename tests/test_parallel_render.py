@@ -137,3 +137,9 @@ def test_scratch_folder_is_gone_after_a_render(tmp_path, monkeypatch, small_soun
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     renderer.render_midi(held_notes(), small_soundfont, 2.0, workers=3)
     assert [path for path in Path(tmp_path).iterdir() if path.name.startswith("composer-render-")] == []
+
+
+def test_cli_compose_refuses_workers_under_one_before_composing(tmp_path, composer_cli):
+    run = composer_cli("compose", "calm piano, 10 seconds", "--workers", "0", "--out", str(tmp_path))
+    assert run.code != 0 and "--workers 0 is less than 1" in run.stdout + run.stderr
+    assert "Traceback" not in run.stderr and not list(tmp_path.iterdir())
