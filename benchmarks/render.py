@@ -7,16 +7,24 @@ REPEATS; the ratio is composer's time over fluidsynth's (at most 1: no slower). 
 with the piece's room (reverb and chorus), as `composer compose` does. "render + master" adds
 composer's mastering (loudness measurement, 4× oversampled true-peak look-ahead limiter, gain).
 
+Then whole-process `composer render` of a 3-minute bed (start-up, render, master, write, measure)
+with one and two workers (composer.audio.parallel), against ``fluidsynth -F`` on the same MIDI and
+soundfont, each run in turn REPEATS times and the median kept, so the ratios come from one run
+of the machine's load; and how far the two renders differ (largest sample, dBFS, before mastering).
+
 Then peak memory for a 20-minute podcast bed, each step in a fresh process so its ru_maxrss is
 its own: composing (benchmarks/compose.py's own measurement, with this brief) and rendering +
 mastering it.
-Run: .venv/bin/python benchmarks/render.py
+Run: .venv/bin/python benchmarks/render.py (``--whole``: only the whole-process comparison)
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import resource
+import statistics
 import shutil
 import subprocess
 import sys
@@ -39,6 +47,8 @@ BRIEF = ("bright, forward-moving background music for a 90-second product video,
          "builds slightly in the final 20 seconds")
 BED_BRIEF = "warm seamless loop for a podcast"
 BED_S = 1200.0
+WHOLE_BRIEF = "warm background bed for a podcast, 3 minutes"
+WHOLE_S = 180.0
 REPEATS = 3
 FLUIDR3 = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 
@@ -93,6 +103,49 @@ def speed(font: Path) -> None:
         print("(fluidsynth -F plays the file to its end and lets the last notes release; it also writes the WAV)")
 
 
+def whole_process(font: Path) -> None:
+    """`composer render` in a fresh process with 1 and 2 workers against `fluidsynth -F`, in turn."""
+    program = shutil.which("fluidsynth")
+    piece = compose(WHOLE_BRIEF, seed=1, duration=WHOLE_S)
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        midi_path = piece.write_midi(folder / "bed.mid")
+        commands = {f"composer render --workers {n}": [sys.executable, "-m", "composer", "render", str(midi_path),
+                                                        "--soundfont", str(font), "--workers", str(n), "--force",
+                                                        "--out", str(folder / f"bed-{n}.wav")] for n in (1, 2)}
+        if program:
+            commands = {"fluidsynth -F": [program, "-F", str(folder / "fs.wav"), "-r", "44100", "-ni", str(font),
+                                          str(midi_path)], **commands}
+        times: dict[str, list[float]] = {label: [] for label in commands}
+        cpu: dict[str, list[float]] = {label: [] for label in commands}
+        for _ in range(REPEATS):
+            for label, command in commands.items():
+                started, used = time.perf_counter(), _children_cpu()
+                subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
+                times[label].append(time.perf_counter() - started)
+                cpu[label].append(_children_cpu() - used)  # with the render workers it waited for
+        midi = renderer.read_midi(midi_path)
+        one, two = (renderer.render_midi(midi, font, WHOLE_S, space=piece.room, workers=n) for n in (1, 2))
+        difference = float(abs(one.astype("float64") - two).max())
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nwhole process, the {WHOLE_S / 60:g}-minute bed ({WHOLE_BRIEF!r}) with {font.name}, "
+          f"median of {REPEATS} in turn; load average {load} on {os.cpu_count()} cores")
+    reference = statistics.median(times["fluidsynth -F"]) if program else None
+    print(f"{'':30} {'seconds':>8} {'vs fluidsynth -F':>17} {'CPU seconds':>12}")
+    for label, runs in times.items():
+        took = statistics.median(runs)
+        print(f"{label:30} {took:>8.2f} {f'{took / reference:.2f}' if reference else '—':>17} "
+              f"{statistics.median(cpu[label]):>12.2f}")
+    decibels = 20 * math.log10(difference) if difference else -math.inf
+    print(f"1 vs 2 workers: largest sample difference {decibels:.1f} dBFS (before mastering)")
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user and system) of every child process waited for so far."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def bed_memory(step: str) -> dict[str, float]:
     """Run in a fresh process: peak memory (MB) and seconds of one step of a 20-minute bed."""
     started = time.perf_counter()
@@ -100,7 +153,8 @@ def bed_memory(step: str) -> dict[str, float]:
     if step == "render":
         piece.audio(soundfont())  # render + master, as `composer compose` does
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def memory() -> None:
@@ -114,14 +168,19 @@ def memory() -> None:
     print(f"\n{BED_S / 60:g}-minute bed ({BED_BRIEF!r}): peak memory, each step in a fresh process")
     print(f"{'':30} {'seconds':>8} {'peak MB':>8}")
     print(f"{'compose (MIDI only)':30} {composed['seconds']:>8.2f} {composed['peak_mb']:>8.0f}")
-    print(f"{'compose + render + master':30} {rendered['seconds']:>8.2f} {rendered['peak_mb']:>8.0f}")
+    print(f"{'compose + render + master':30} {rendered['seconds']:>8.2f} {rendered['peak_mb']:>8.0f}"
+          f"  (+ {rendered['worker_peak_mb']:.0f} MB in its largest render worker)")
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--bed"]:
         print(json.dumps(bed_memory(sys.argv[2])))
         return
+    if sys.argv[1:2] == ["--whole"]:  # only the whole-process comparison
+        whole_process(soundfont())
+        return
     speed(soundfont())
+    whole_process(soundfont())
     memory()
 
 

@@ -344,7 +344,7 @@ def make_cue(job: Job) -> Outcome:
         cue = job.cue
         if state_path(job.folder, cue.name).exists():  # the batch wrote this set before: its files are composer's
             cue = replace(cue, output=replace(cue.output, force=True))
-        written = write_cue(cue, job.folder)
+        written = write_cue(cue, job.folder, workers=1)  # the batch's own processes fill the cores
         state = {"key": job.key, "version": version(),
                  "files": {str(path.relative_to(job.folder)): _digest(path) for path in written.paths}}
         (job.folder / STATE_FOLDER).mkdir(exist_ok=True)

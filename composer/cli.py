@@ -130,6 +130,10 @@ Stems = Annotated[bool, typer.Option(
     "--stems", help="Also write one 32-bit float WAV per part into NAME-stems/ (e.g. pad.wav, bass.wav), "
                     "the same length and gain as the mix: summed they give the mix before its limiter, so they "
                     "may peak over 0 dBFS (NAME.json says how far: stems_summed_peak_dbfs).")]
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", help="Processes rendering the audio at once, each playing a share of the notes, e.g. "
+                      "--workers 2 (default: one per core for 20 s or more, else one). Stems render in one.",
+    show_default=False)]
 StemsHeadroom = Annotated[Optional[float], typer.Option(
     "--stems-headroom", help="With --stems, lower every stem by one gain so that summed they peak this many dB "
                              "under full scale, e.g. --stems-headroom 1; NAME.json records the cut as "
@@ -267,6 +271,7 @@ def compose(
     timeline: TimelineFile = None,
     markers: MarkerFile = None,
     force: Force = False,
+    workers: Workers = None,
 ) -> None:
     """Compose a piece from a brief and write NAME.mid, NAME.wav (or --format) and NAME.json.
 
@@ -281,7 +286,11 @@ def compose(
 
     Cut to picture: composer compose "tense documentary underscore, 90 seconds" --hit 1:15 --stop 0:20+2 --dip 0:45-1:05:pad
     """
+    from composer.audio.render import check_workers
     from composer.cue import Cue, output, write_cue
+
+    if workers is not None:
+        check_workers(workers)
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      style=style, loop=loop,
@@ -292,7 +301,7 @@ def compose(
     if name is not None:
         check_name(name)
     base = name or asked.name or default_name(asked)
-    written = write_cue(Cue(asked.text, asked.fields, asked.seed, base, made), out_dir, _progress)
+    written = write_cue(Cue(asked.text, asked.fields, asked.seed, base, made), out_dir, _progress, workers)
     delivered = written.delivered
     report = written.report
     out.print(f"{report['kind']} · {report['key']} · {report['tempo_bpm']:g} BPM · {report['meter']} · "
@@ -625,6 +634,7 @@ def render(
                         "before its limiter, so they may peak over 0 dBFS.")] = False,
     stems_headroom: StemsHeadroom = None,
     force: Force = False,
+    workers: Workers = None,
 ) -> None:
     """Render any MIDI file to audio with FluidSynth, at a target loudness, true peak at most -1 dBTP.
 
@@ -645,6 +655,8 @@ def render(
     renderer.check_sample_rate(sample_rate)
     check_bit_depth(bit_depth)
     check_stems_headroom(stems_headroom, stems)
+    if workers is not None:
+        renderer.check_workers(workers)
     midi = renderer.check_playable(renderer.read_midi(midi_file), midi_file)
     first = out_file or midi_file.with_suffix(".wav")
     targets = [first.with_suffix(f".{f}") for f in check_formats(audio_format)] if audio_format else [first]
@@ -657,7 +669,7 @@ def render(
     length = check_duration(duration if duration is not None else _natural_length(midi))
     title = next((track.name for track in midi.tracks if track.name), midi_file.stem)
     rendering = Rendering(midi, length, font, renderer.room(renderer.DEFAULT_ROOM), loudness_lufs=loudness,
-                          sample_rate=sample_rate)
+                          sample_rate=sample_rate, workers=workers)
     with output_folder(first.parent), _progress(length) as progress:
         delivered = deliver(rendering, targets, Provenance(title, version(), source=midi_file.name),
                             stems=renderer.track_stems(midi) if stems else None, bit_depth=bit_depth,

@@ -203,11 +203,13 @@ def _no_progress(duration_s: float) -> AbstractContextManager[Progress | None]:
 
 
 def write_cue(cue: Cue, folder: Path,
-              progress: Callable[[float], AbstractContextManager[Progress | None]] = _no_progress) -> Written:
+              progress: Callable[[float], AbstractContextManager[Progress | None]] = _no_progress,
+              workers: int | None = None) -> Written:
     """Compose ``cue`` and write its set into ``folder`` (created if missing; removed again if
     this made it and the set fails): NAME.mid, the audio, stems, sheets, an editor's markers
     when the cue has events, and NAME.json describing them, all together or none. ``progress``
-    gives the render's progress callback for the piece's length."""
+    gives the render's progress callback for the piece's length; ``workers`` processes render
+    the mix (None: one per core for a long enough cue)."""
     from composer.audio.deliver import deliver
     from composer.base.files import output_folder, write_together
     from composer.composition.brief import build_brief
@@ -242,8 +244,8 @@ def write_cue(cue: Cue, folder: Path,
     with output_folder(folder):
         if asked.soundfont is not None and audio_paths:
             with progress(piece.plan.duration_s) as rendering_progress:
-                delivered = deliver(piece.rendering(asked.soundfont, asked.loudness, asked.sample_rate), audio_paths,
-                                    piece.provenance(), stems=piece.stem_channels if asked.stems else None,
+                played = piece.rendering(asked.soundfont, asked.loudness, asked.sample_rate, workers)
+                delivered = deliver(played, audio_paths, piece.provenance(), stems=piece.stem_channels if asked.stems else None,
                                     bit_depth=asked.bit_depth, progress=rendering_progress,
                                     beside={**made, json_path: report_bytes},
                                     stems_headroom_db=asked.stems_headroom_db, retire=retire)

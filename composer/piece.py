@@ -119,14 +119,15 @@ class Piece:
         return {spec.role.role: frozenset({spec.role.channel}) for spec in self.parts}
 
     def rendering(self, soundfont: Path, loudness_lufs: float | None = None,
-                  sample_rate: int = renderer.SAMPLE_RATE) -> Rendering:
+                  sample_rate: int = renderer.SAMPLE_RATE, workers: int | None = None) -> Rendering:
         """How this piece is rendered with ``soundfont`` (already chosen and checked): exactly
         the brief's length, in its room, ended as its plan says, mastered to ``loudness_lufs``
-        or else its use case's target."""
+        or else its use case's target, by ``workers`` processes (None: one per core for a long
+        enough cue)."""
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         midi = decoded_midi(self.midi_bytes)
         return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate,
-                         self.cue_points())
+                         self.cue_points(), workers)
 
     def cue_points(self) -> tuple[tuple[float, str], ...]:
         """The markers a WAV carries: every section and event where the music has them, so an

@@ -60,6 +60,9 @@ class Rendering:
     sample_rate: int = renderer.SAMPLE_RATE
     #: Markers written into a WAV's cue chunk: (seconds, label), in order.
     cue_points: tuple[tuple[float, str], ...] = ()
+    #: Processes rendering the mix (composer.audio.parallel); None: one per core for a cue of
+    #: 20 s or more, else one. Stems render in one process, from one synth.
+    workers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,8 @@ def _mastered(
         raw, rendered = renderer.render_with_stems(*played, stems, rate, loop=loop, fade_out_s=fade_out_s,
                                                    progress=frames, space=space)
     else:
-        raw = renderer.render_spooled(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=frames, space=space)
+        raw = renderer.render_spooled(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=frames, space=space,
+                                      workers=renderer.worker_count(rendering.workers, rendering.duration_s))
     try:
         raw_peak = sample_peak(raw) if stems else 0.0
         progress("mastering", 0, 0)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources.abc import Traversable
@@ -41,6 +42,10 @@ FADE_IN_S = 0.005
 FADE_OUT_S = 0.05
 #: Gain inside the synth: low enough that dense chords never clip before mastering.
 SYNTH_GAIN = 0.3
+
+#: Cues shorter than this render in one process by default: starting a worker (a Python process
+#: loading the soundfont) costs more than sharing the work saves.
+PARALLEL_MIN_S = 20.0
 
 #: FluidSynth's MIDI channels in a file, each of which can play into its own output group.
 MIDI_CHANNELS = 16
@@ -118,6 +123,28 @@ def check_sample_rate(sample_rate: int) -> int:
         raise ComposerError(f"sample rate {sample_rate} Hz is not supported",
                             f"use --sample-rate {' or '.join(map(str, SAMPLE_RATES))}")
     return sample_rate
+
+
+def worker_count(asked: int | None, duration_s: float) -> int:
+    """How many processes render a cue: ``asked``, else one per core this process may use for a
+    cue of PARALLEL_MIN_S or more, and one for a shorter one; a clear error under one.
+
+    >>> worker_count(None, 10.0), worker_count(3, 10.0)
+    (1, 3)
+    """
+    if asked is not None:
+        return check_workers(asked)
+    if duration_s < PARALLEL_MIN_S:
+        return 1
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(1, len(usable))
+
+
+def check_workers(workers: int) -> int:
+    """``workers`` if at least one, else a clear error."""
+    if workers < 1:
+        raise ComposerError(f"--workers {workers} is less than 1", "give e.g. --workers 2, or leave it out for one per core")
+    return workers
 
 
 def read_midi(path: Path) -> mido.MidiFile:
@@ -224,13 +251,15 @@ def render_midi(
     fade_out_s: float = FADE_OUT_S,
     progress: Progress | None = None,
     space: Room | None = None,
+    workers: int = 1,
 ) -> np.ndarray:
     """Stereo float32 audio of ``midi``, exactly ``round(duration_s × sample_rate)`` frames.
 
     A loop renders a little past its end and folds that ring-out onto its start, so the file
     repeats without a seam; anything else fades in over 5 ms and out over ``fade_out_s``.
+    ``workers`` processes render it (see :func:`render_spooled`).
     """
-    spool = render_spooled(midi, soundfont, duration_s, sample_rate, loop, fade_out_s, progress, space)
+    spool = render_spooled(midi, soundfont, duration_s, sample_rate, loop, fade_out_s, progress, space, workers)
     try:
         return spool.array()
     finally:
@@ -246,29 +275,49 @@ def render_spooled(
     fade_out_s: float = FADE_OUT_S,
     progress: Progress | None = None,
     space: Room | None = None,
+    workers: int = 1,
 ) -> Spool:
-    """:func:`render_midi` into a spool on disk, so memory holds one chunk however long the piece."""
+    """:func:`render_midi` into a spool on disk, so memory holds one chunk however long the piece.
+    With ``workers`` > 1, groups of notes play in that many processes at once and their sum is
+    the mix (composer.audio.parallel): the same audio but for a trace at a few note onsets."""
     frames, extra = _frames(duration_s, sample_rate, loop)
-    audio = Spool(frames + extra)
-    chunk = np.zeros((CHUNK_FRAMES, 2), dtype=np.float32)
+    played = space or room(DEFAULT_ROOM)
+    if workers > 1:
+        from composer.audio.parallel import render_parts
+
+        audio = render_parts(list(timed_messages(midi)), soundfont, sample_rate, frames, frames + extra, loop,
+                             played, progress, workers)
+    else:
+        audio = Spool(frames + extra)
+        try:
+            render_into(audio, timed_messages(midi), soundfont, sample_rate, frames, frames + extra, loop, played,
+                        progress)
+        except BaseException:
+            audio.close()
+            raise
     try:
-        synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM))
+        return _finish(audio, frames, sample_rate, loop, fade_out_s)
     except BaseException:
         audio.close()
         raise
+
+
+def render_into(audio: Spool, events: Iterable[tuple[float, mido.Message]], soundfont: Path, sample_rate: int,
+                frames: int, total: int, loop: bool, space: Room, progress: Progress | None = None) -> None:
+    """Play ``events`` (seconds, message) on one synth into ``audio`` from its first frame:
+    ``total`` frames, the events stopping at ``frames`` (a loop's end, where its notes are
+    released to ring into the rest), nothing finished or faded yet."""
+    chunk = np.zeros((CHUNK_FRAMES, 2), dtype=np.float32)
+    synth = _Synth(soundfont, sample_rate, space)
 
     def advance(cursor: int, target: int) -> None:
         synth.fill(chunk[: target - cursor])
         audio.write(cursor, chunk[: target - cursor])
         if progress is not None:
-            progress(target, len(audio))
+            progress(target, total)
 
     try:
-        _play(midi, synth, sample_rate, frames, loop, advance, len(audio))
-        return _finish(audio, frames, sample_rate, loop, fade_out_s)
-    except BaseException:
-        audio.close()
-        raise
+        _play(events, synth, sample_rate, frames, loop, advance, total)
     finally:
         synth.close()
 
@@ -313,7 +362,7 @@ def render_with_stems(
             progress(target, len(audio))
 
     try:
-        _play(midi, synth, sample_rate, frames, loop, advance, len(audio))
+        _play(timed_messages(midi), synth, sample_rate, frames, loop, advance, len(audio))
         return _finish(audio, frames, sample_rate, loop, fade_out_s), rendered
     except BaseException:
         audio.close()
@@ -378,9 +427,9 @@ def _frames(duration_s: float, sample_rate: int, loop: bool) -> tuple[int, int]:
     return round(duration_s * sample_rate), round(LOOP_WRAP_S * sample_rate) if loop else 0
 
 
-def _play(midi: mido.MidiFile, synth: _Synth, sample_rate: int, frames: int, loop: bool,
+def _play(events: Iterable[tuple[float, mido.Message]], synth: _Synth, sample_rate: int, frames: int, loop: bool,
           advance: Callable[[int, int], None], total: int) -> None:
-    """Send ``midi``'s messages to ``synth`` at their frames, rendering ``total`` frames by
+    """Send ``events``' messages to ``synth`` at their frames, rendering ``total`` frames by
     ``advance(start, stop)`` in chunks of at most CHUNK_FRAMES (so progress can be shown)."""
     cursor = 0
 
@@ -392,7 +441,7 @@ def _play(midi: mido.MidiFile, synth: _Synth, sample_rate: int, frames: int, loo
             cursor += step
         return cursor
 
-    for seconds, message in timed_messages(midi):
+    for seconds, message in events:
         target = min(round(seconds * sample_rate), frames)
         until(target)
         if target >= frames:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import numpy as np
 
@@ -31,8 +32,10 @@ class Spool:
     ([0.0, 1.0, 1.0, 0.0], (4, 2))
     """
 
-    def __init__(self, frames: int = 0, channels: int = 2) -> None:
-        self._file = tempfile.TemporaryFile()
+    def __init__(self, frames: int = 0, channels: int = 2, file: BinaryIO | None = None) -> None:
+        """``frames`` of silence in an anonymous temporary file, or in ``file`` (opened for
+        reading and writing; its own frames are kept up to ``frames``, then silence)."""
+        self._file = file if file is not None else tempfile.TemporaryFile()
         self._fd = self._file.fileno()
         self.channels = channels
         self.frames = 0
