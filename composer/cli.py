@@ -132,7 +132,8 @@ Stems = Annotated[bool, typer.Option(
                     "may peak over 0 dBFS (NAME.json says how far: stems_summed_peak_dbfs).")]
 Workers = Annotated[Optional[int], typer.Option(
     "--workers", help="Processes rendering the audio at once, each playing a share of the notes, e.g. "
-                      "--workers 2 (default: one per core for 20 s or more, else one). Stems render in one.",
+                      "--workers 2 for a cue of 20 s or more on a machine with idle cores (default: one, the "
+                      "same audio bytes on every machine). Stems render in one.",
     show_default=False)]
 StemsHeadroom = Annotated[Optional[float], typer.Option(
     "--stems-headroom", help="With --stems, lower every stem by one gain so that summed they peak this many dB "

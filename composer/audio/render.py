@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -126,18 +125,19 @@ def check_sample_rate(sample_rate: int) -> int:
 
 
 def worker_count(asked: int | None, duration_s: float) -> int:
-    """How many processes render a cue: ``asked``, else one per core this process may use for a
-    cue of PARALLEL_MIN_S or more, and one for a shorter one; a clear error under one.
+    """How many processes render a cue: ``asked`` (a clear error under one), else one. Several
+    are asked for, not assumed: their sum differs from one synth's render at a few note onsets
+    (FluidSynth starts a reused voice slot from its previous note's gain), so a default that
+    followed the machine's cores would make a cue's audio bytes depend on the machine, and on a
+    busy machine a second worker only adds its cost. A cue under PARALLEL_MIN_S renders in one
+    whatever is asked (starting a worker costs more than it saves).
 
-    >>> worker_count(None, 10.0), worker_count(3, 10.0)
-    (1, 3)
+    >>> worker_count(None, 60.0), worker_count(3, 60.0), worker_count(3, 10.0)
+    (1, 3, 1)
     """
-    if asked is not None:
-        return check_workers(asked)
-    if duration_s < PARALLEL_MIN_S:
+    if asked is None:
         return 1
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
-    return max(1, len(usable))
+    return check_workers(asked) if duration_s >= PARALLEL_MIN_S else 1
 
 
 def check_workers(workers: int) -> int:
