@@ -21,8 +21,10 @@ LARGE_LEAP = 7
 #: Semitones a leap into a statement weighs, against the distance from the arch's point.
 JOIN_LEAP_COST = 2
 #: Semitones the melody keeps under its range's top outside a climax, so that the climax alone
-#: reaches it (a planned peak, not a top every section touches).
+#: reaches it (a planned peak, not a top every section touches): at least this many, and in a
+#: wide range all above the lowest ``UNDER_CLIMAX_SPAN`` semitones.
 CLIMAX_HEADROOM = 3
+UNDER_CLIMAX_SPAN = 14
 
 
 class Line:
@@ -37,7 +39,7 @@ class Line:
         #: the climax sections, where the melody may reach ``high``; elsewhere it stays under
         #: ``ceiling`` (all of the range in a piece without a climax)
         self.climaxes = [(s.start_q, s.end_q) for s in plan.sections if s.name == "climax"]
-        self.ceiling = high - CLIMAX_HEADROOM if self.climaxes else high
+        self.ceiling = min(high - CLIMAX_HEADROOM, low + UNDER_CLIMAX_SPAN) if self.climaxes else high
         #: (onset, notes, development) of every statement (or extension) placed whole, so its
         #: shape is heard exactly
         self.placed: list[tuple[Fraction, int, str]] = []
