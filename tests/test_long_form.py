@@ -5,11 +5,13 @@ from the written MIDI. MIDI only; a few seeds of 5- and 10-minute beds."""
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 
 import pytest
 
 from composer.base.quiet import quiet_import
-from composer.piece import compose
+from composer.composition.arrange.parts import NoteEvent
+from composer.piece import Piece, compose
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -107,3 +109,68 @@ def test_a_counter_line_moves_on_its_own(brief: str, seed: int) -> None:
     pitches = [n.pitch for n in counter.notes]
     repeats = sum(a == b for a, b in zip(pitches, pitches[1:])) / (len(pitches) - 1)
     assert repeats <= 0.4, f"{repeats:.0%} repeated"
+
+
+CLIMAX_THEMES = ["heroic orchestral theme for a trailer, 2 minutes", "uplifting corporate theme, 90 seconds",
+                 "playful theme for a kids explainer, 75 seconds"]
+
+
+def melody_notes(piece: Piece) -> list[NoteEvent]:
+    """The notes the melody part plays (as arranged: scenes that rest it leave them out)."""
+    return next((list(p.notes) for p in piece.parts if p.role.role == "melody"), [])
+
+
+def test_a_thematic_cues_climax_holds_its_single_highest_melody_note() -> None:
+    """A planned peak: the melody's highest note sounds in the climax and nowhere else (a tie
+    with a note outside it does not count), in at least nine seeds of ten."""
+    held = []
+    for brief in CLIMAX_THEMES:
+        for seed in range(1, 11):
+            piece = compose(brief, seed=seed)
+            climax = next(s for s in piece.plan.sections if s.name == "climax")
+            notes = melody_notes(piece)
+            inside = [n.pitch for n in notes if climax.start_q <= n.start_q < climax.end_q]
+            outside = [n.pitch for n in notes if not climax.start_q <= n.start_q < climax.end_q]
+            held.append(bool(inside) and max(inside) > max(outside, default=-1))
+    assert sum(held) >= 0.9 * len(held), f"{sum(held)} of {len(held)}"
+
+
+BarRhythm = frozenset[tuple[Fraction, Fraction]]
+
+
+def bar_rhythms(piece: Piece) -> dict[int, BarRhythm]:
+    """Per bar the melody sounds in, its rhythm: the (onset within the bar, length) of the notes
+    starting there."""
+    plan = piece.plan
+    bars: dict[int, set[tuple[Fraction, Fraction]]] = {}
+    for note in melody_notes(piece):
+        bars.setdefault(plan.bar_at(note.start_q), set()).add((plan.in_bar_q(note.start_q), note.length_q))
+    return {bar: frozenset(rhythm) for bar, rhythm in bars.items()}
+
+
+def longest_run(rhythms: dict[int, BarRhythm]) -> int:
+    """The most bars in a row with one rhythm (a bar without melody ends a run)."""
+    longest = run = 0
+    for bar in sorted(rhythms):
+        run = run + 1 if bar - 1 in rhythms and rhythms[bar - 1] == rhythms[bar] else 1
+        longest = max(longest, run)
+    return longest
+
+
+@pytest.mark.parametrize("brief", ["warm lo-fi bed for a study stream, 5 minutes",
+                                   "heroic orchestral theme for a trailer, 2 minutes",
+                                   "warm jazz cafe background music, 3 minutes"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_no_melody_bar_rhythm_repeats_more_than_four_times_in_a_row(brief: str, seed: int) -> None:
+    """Themes develop in rhythm (displaced, re-ordered or re-struck statements, cadences
+    shortened or anticipated): no bar's rhythm comes five times in a row (none of these styles
+    is a riff, the one kind of music that may)."""
+    rhythms = bar_rhythms(compose(brief, seed=seed))
+    assert rhythms and longest_run(rhythms) <= 4
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_five_minute_beds_melody_uses_six_bar_rhythms(seed: int) -> None:
+    """The vibraphone of a 5-minute lo-fi bed played 3 bar-rhythms; now at least 6."""
+    rhythms = bar_rhythms(compose("warm lo-fi bed for a study stream, 5 minutes", seed=seed))
+    assert len(set(rhythms.values())) >= 6, sorted(set(rhythms.values()), key=len)

@@ -63,7 +63,8 @@ class Flavour:
 
 @dataclass(frozen=True)
 class Development:
-    """Where and how often a theme develops beyond restatement (diminution, extension)."""
+    """Where and how often a theme develops beyond restatement (diminution, extension), and in
+    rhythm (its statements varied, its cadences shortened or anticipated)."""
 
     kinds: tuple[str, ...]
     diminution_sections: tuple[str, ...]
@@ -74,6 +75,9 @@ class Development:
     extension_share: float
     extension_notes: tuple[int, ...]
     extension_tail_q: Fraction
+    rhythm_share: float = field(metadata=bounds(0, 1))
+    cadence_rests_q: tuple[Fraction, ...]
+    anticipation_share: float = field(metadata=bounds(0, 1))
 
 
 @dataclass(frozen=True)

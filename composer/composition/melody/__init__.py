@@ -6,7 +6,10 @@ motif inverted; a theme's ending broadens it (augmentation); a returning section
 the first statement's phrases over their own harmony. In a thematic piece, a build or climax
 may drive the motif at half its values (diminution) instead of fragmenting it, and a
 consequent phrase or the ending may carry its last statement on in sequence (extension); a
-tense motif may dip to a chromatic lower neighbour. The motif gives each note a wished-for
+tense motif may dip to a chromatic lower neighbour. Themes develop in rhythm too: a statement
+displaced by an eighth, its values reordered or a long one struck twice, a cadence tone
+shortened or anticipated, also where a phrase is sung again. Only a climax reaches the top of
+the melody's range, so the climax holds its highest note. The motif gives each note a wished-for
 scale step; the pitch actually written is the nearest one that keeps the rules:
 
 - strong beats sit on chord tones, cadences on the chord's root or third;

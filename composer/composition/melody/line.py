@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
+import random
 from fractions import Fraction
 
 from composer.base.theory import parallel_perfect, pitch_class, scale_pitch_classes
 from composer.composition.harmony import ChordSpan, chord_index
-from composer.composition.melody.notes import MelodyNote, is_strong
-from composer.composition.melody.phrases import Slot
+from composer.composition.melody.notes import MelodyNote, Motif, is_strong
+from composer.composition.melody.phrases import EIGHTH, Slot, anticipate, rhythmic_variant
 from composer.composition.plan import Plan
 
 TRITONE = 6
 LARGE_LEAP = 7
 #: Semitones a leap into a statement weighs, against the distance from the arch's point.
 JOIN_LEAP_COST = 2
+#: Semitones the melody keeps under its range's top outside a climax, so that the climax alone
+#: reaches it (a planned peak, not a top every section touches): at least this many, and in a
+#: wide range all above the lowest ``UNDER_CLIMAX_SPAN`` semitones.
+CLIMAX_HEADROOM = 3
+UNDER_CLIMAX_SPAN = 14
 
 
 class Line:
@@ -26,8 +33,13 @@ class Line:
     def __init__(self, plan: Plan, chords: list[ChordSpan], low: int, high: int) -> None:
         self.chords = chords
         self.starts = [c.start_q for c in chords]
+        self._chord_at: dict[Fraction, ChordSpan] = {}
         self.low, self.high = low, high
         self.plan = plan
+        #: the climax sections, where the melody may reach ``high``; elsewhere it stays under
+        #: ``ceiling`` (all of the range in a piece without a climax)
+        self.climaxes = [(s.start_q, s.end_q) for s in plan.sections if s.name == "climax"]
+        self.ceiling = min(high - CLIMAX_HEADROOM, low + UNDER_CLIMAX_SPAN) if self.climaxes else high
         #: (onset, notes, development) of every statement (or extension) placed whole, so its
         #: shape is heard exactly
         self.placed: list[tuple[Fraction, int, str]] = []
@@ -38,7 +50,23 @@ class Line:
         self.next_tones: set[int] | None = None
 
     def chord_at(self, q: Fraction) -> ChordSpan:
-        return self.chords[chord_index(self.starts, q)]
+        """The chord sounding at ``q`` (looked up once per onset: drafting asks for the same
+        onsets again and again, and a bisection over Fractions is the drafts' largest cost)."""
+        chord = self._chord_at.get(q)
+        if chord is None:
+            chord = self._chord_at[q] = self.chords[chord_index(self.starts, q)]
+        return chord
+
+    def harmony(self, slot: Slot) -> ChordSpan:
+        """The chord a slot's note belongs to: the one at its onset, or the one it anticipates."""
+        return self.chord_at(slot.start_q if slot.heard_q is None else slot.heard_q)
+
+    def in_climax(self, q: Fraction) -> bool:
+        return any(start <= q < end for start, end in self.climaxes)
+
+    def top(self, q: Fraction) -> int:
+        """The highest pitch the melody may take at ``q``: its range's top in a climax only."""
+        return self.high if self.in_climax(q) else self.ceiling
 
     def harmony_between(self, start_q: Fraction, end_q: Fraction) -> tuple[tuple[Fraction, Fraction, str], ...]:
         """The chords starting in a phrase as (onset from the phrase start, length, figure):
@@ -95,7 +123,7 @@ class Line:
                 if placed is None:
                     self._prepare(member, slots[position + index + 1:])
                     wished = target if index == 0 else self._wished(member, previous, home)
-                    pitch = self._choose(member, self.chord_at(member.start_q), self._scale_at(member), wished)
+                    pitch = self._choose(member, self.harmony(member), self._scale_at(member), wished)
                 else:
                     pitch = placed[index]
                 self.notes.append(MelodyNote(member.start_q, member.length_q, pitch))
@@ -105,26 +133,76 @@ class Line:
             position += len(group)
         return previous
 
-    def repeat(self, earlier_q: Fraction, first: int, count: int, tonic_pc: int, start_q: Fraction) -> bool:
+    def repeat(self, earlier_q: Fraction, first: int, count: int, tonic_pc: int, start_q: Fraction,
+               cadence: tuple[Fraction, bool] | None = None, restate: random.Random | None = None) -> bool:
         """Sing again, from ``start_q``, the ``count`` notes from index ``first`` that an earlier
         phrase over the same chords sang at ``earlier_q`` (moved into the key in force, e.g.
         after a lift), if every rule still holds at the join; the motif's statements in it are
-        heard again too. False, and nothing written, otherwise."""
+        heard again too. A ``cadence`` (rest, anticipated) varies its rhythm: a last note on a
+        downbeat (the cadence tone) stops ``rest`` short of the barline, and comes an eighth
+        early if anticipated; with ``restate`` (the phrase's generator) its second statement
+        of the motif is varied in rhythm (neither in a phrase that extends or diminishes the
+        motif). False, and nothing written, otherwise."""
         shift = (pitch_class(self.plan.key_at(start_q)[0]) - tonic_pc + 6) % 12 - 6
         notes = [MelodyNote(n.start_q - earlier_q + start_q, n.length_q, n.pitch + shift)
                  for n in self.notes[first : first + count]]
-        if not notes or not all(self.low <= n.pitch <= self.high for n in notes):
+        if not notes or not all(self.low <= n.pitch <= self.top(n.start_q) for n in notes):
             return False
-        slots = [Slot(n.start_q, n.length_q, 0, is_strong(self.plan.in_bar_q(n.start_q), n.length_q, self.plan.bar_q))
-                 for n in notes]
-        if not self._keeps_rules(slots, [n.pitch for n in notes], []):
+        bar_q = self.plan.bar_q
+        slots = [Slot(n.start_q, n.length_q, 0, is_strong(self.plan.in_bar_q(n.start_q), n.length_q, bar_q),
+                      heard_q=self._anticipated(n)) for n in notes]
+        phrase_end = earlier_q + (notes[-1].start_q - start_q) + notes[-1].length_q
+        placed = [(q - earlier_q + start_q, size, kind) for q, size, kind in self.placed if earlier_q <= q < phrase_end]
+        pitches = [n.pitch for n in notes]
+        if any(kind in ("extension", "diminution") for _, _, kind in placed):
+            cadence = restate = None  # a development's notes are heard exactly as placed
+        if restate is not None:
+            slots, pitches, placed = self._restated(slots, pitches, placed, restate)
+        if (cadence is not None and len(slots) > 1 and self.plan.in_bar_q(slots[-1].start_q) == 0
+                and bar_q - 1 <= slots[-1].length_q < bar_q):  # a cadence tone that breathes
+            rest, anticipated = cadence
+            slots[-1] = dataclasses.replace(slots[-1], length_q=bar_q - rest)
+            if anticipated:
+                slots = anticipate(self.plan, slots)
+        if not self._keeps_rules(slots, pitches, []):
             return False
         self.strong_beats += sum(slot.strong for slot in slots)
-        phrase_end = earlier_q + (notes[-1].start_q - start_q) + notes[-1].length_q
-        self.placed += [(q - earlier_q + start_q, size, kind) for q, size, kind in self.placed
-                        if earlier_q <= q < phrase_end]
-        self.notes += notes
+        self.placed += placed
+        self.notes += [MelodyNote(slot.start_q, slot.length_q, pitch) for slot, pitch in zip(slots, pitches)]
         return True
+
+    def _anticipated(self, note: MelodyNote) -> Fraction | None:
+        """The barline a note anticipates (it starts an eighth before it and is held over it),
+        whose chord it belongs to; None for any other note."""
+        to_barline = self.plan.bar_q - self.plan.in_bar_q(note.start_q)
+        return note.start_q + to_barline if to_barline == EIGHTH and note.length_q > EIGHTH else None
+
+    def _restated(self, slots: list[Slot], pitches: list[int], placed: list[tuple[Fraction, int, str]],
+                  rng: random.Random) -> tuple[list[Slot], list[int], list[tuple[Fraction, int, str]]]:
+        """The phrase's slots and pitches with its second statement (of the motif or its
+        inversion, not the phrase's last notes) varied in rhythm as ``rhythmic_variant`` varies
+        a motif, its pitches kept (a note struck twice sings its pitch twice), and recorded so;
+        unchanged where it has none or cannot be varied."""
+        onsets = [slot.start_q for slot in slots]
+        stated = [(i, q, size) for i, (q, size, kind) in enumerate(placed) if kind in ("", "inversion")]
+        for index, q, size in stated[1:2]:
+            first = onsets.index(q)
+            if first + size >= len(slots):
+                break
+            # a contour of single steps: the varied motif's steps say which note each new one sings
+            lengths = tuple(slot.length_q for slot in slots[first : first + size])
+            varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng)
+            if not kind:
+                break
+            sources = [first + s for s in itertools.accumulate(varied.steps, initial=0)]
+            starts = itertools.accumulate(varied.rhythm[:-1], initial=q + rest)
+            bar_q = self.plan.bar_q
+            moved = [Slot(start, length, 0, is_strong(self.plan.in_bar_q(start), length, bar_q))
+                     for start, length in zip(starts, varied.rhythm)]
+            placed = placed[:index] + [(q + rest, len(moved), kind)] + placed[index + 1:]
+            return (slots[:first] + moved + slots[first + size:],
+                    pitches[:first] + [pitches[s] for s in sources] + pitches[first + size:], placed)
+        return slots, pitches, placed
 
     def state(self) -> tuple[int, int, int, int]:
         """What ``restore`` needs to take back everything written after this call."""
@@ -145,11 +223,11 @@ class Line:
             self.placed.append((group[extension].start_q, len(group) - extension, "extension"))
 
     def _scale_at(self, slot: Slot) -> list[int]:
-        return self.scale_for(self.chord_at(slot.start_q))
+        return self.scale_for(self.harmony(slot))
 
     def _prepare(self, slot: Slot, rest: list[Slot]) -> None:
         """Note the chord tones under the following note, which a non-chord tone must reach by step."""
-        self.next_tones = set(self.chord_at(rest[0].start_q).pitch_classes) if rest else None
+        self.next_tones = set(self.harmony(rest[0]).pitch_classes) if rest else None
 
     def _wished(self, slot: Slot, previous: int, home: int) -> int:
         """The pitch the motif and the phrase's arch ask for, before the rules have their say."""
@@ -164,8 +242,8 @@ class Line:
     def _place(self, group: list[Slot], target: int, rest: list[Slot]) -> list[int] | None:
         """Pitches for a whole statement: the motif's contour from the chord tone nearest
         ``target`` that lets every note keep the rules, or None if none does."""
-        chord = self.chord_at(group[0].start_q)
-        starts = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
+        chord = self.harmony(group[0])
+        starts = [p for p in range(self.low, self.top(group[0].start_q) + 1) if p % 12 in chord.pitch_classes]
         previous = self.notes[-1].pitch if self.notes else target
         # nearest the arch's point, but a join by step keeps the line singing: a leap costs more
         for start in sorted(starts, key=lambda p: (abs(p - target) + (JOIN_LEAP_COST if abs(p - previous) > 2 else 0), p)):
@@ -191,7 +269,7 @@ class Line:
                 if not 0 <= index < len(scale):
                     return None
                 pitch = scale[index]
-            if not self.low <= pitch <= self.high:
+            if not self.low <= pitch <= self.top(slot.start_q):
                 return None
             pitches.append(pitch)
         return pitches
@@ -202,7 +280,7 @@ class Line:
         written = len(self.notes)
         try:
             for index, (slot, pitch) in enumerate(zip(group, pitches)):
-                chord = self.chord_at(slot.start_q)
+                chord = self.harmony(slot)
                 if slot.strong and pitch % 12 not in chord.pitch_classes:
                     return False
                 if index and group[index - 1].chromatic and pitch % 12 not in chord.pitch_classes:
@@ -224,9 +302,10 @@ class Line:
             tones = set(chord.pitch_classes)
         else:
             tones = {p % 12 for p in scale}
-        candidates = [p for p in range(self.low, self.high + 1) if p % 12 in tones]
-        chord_tones = [p for p in range(self.low, self.high + 1) if p % 12 in chord.pitch_classes]
-        scale_tones = [p for p in scale if self.low <= p <= self.high]
+        top = self.top(slot.start_q)
+        candidates = [p for p in range(self.low, top + 1) if p % 12 in tones]
+        chord_tones = [p for p in range(self.low, top + 1) if p % 12 in chord.pitch_classes]
+        scale_tones = [p for p in scale if self.low <= p <= top]
         # a cadence may end on the fifth when the root and third cannot be reached smoothly; a
         # strong beat may fall back to any scale tone rather than break an essential rule
         pools = ((candidates, True), (chord_tones, True), (candidates, False), (chord_tones, False),
@@ -243,7 +322,7 @@ class Line:
         which the next note's rules then require."""
         if not slot.strong or slot.cadence or not self.notes or wished % 12 in chord.pitch_classes:
             return False
-        if not 0 < abs(wished - self.notes[-1].pitch) <= 2 or not self.low <= wished <= self.high:
+        if not 0 < abs(wished - self.notes[-1].pitch) <= 2 or not self.low <= wished <= self.top(slot.start_q):
             return False
         if self.notes[-1].pitch % 12 not in self.chord_at(self.notes[-1].start_q).pitch_classes:
             return False  # never two non-chord tones in a row

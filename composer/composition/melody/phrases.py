@@ -14,6 +14,8 @@ from composer.composition.grammar import harmony_data
 from composer.composition.melody.notes import Motif, is_strong
 from composer.composition.plan import Plan
 
+EIGHTH = Fraction(1, 2)
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -33,6 +35,9 @@ class Slot:
     development: str = ""
     #: a chromatic lower neighbour: a semitone below the note before it, which the next returns to
     chromatic: bool = False
+    #: where the note's harmony is, if not at its onset: an anticipated cadence tone comes an
+    #: eighth before the chord it belongs to
+    heard_q: Fraction | None = None
 
 
 def diminishable(motif: Motif, plan: Plan) -> bool:
@@ -80,19 +85,27 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
     second a sequence, for a one-bar motif), "extension" carries the last statement on.
 
     The bars' first notes follow an arch: the start, the sequence a step or two up, the climax
-    three or four steps up, and home (or just below it) for the cadence.
+    three or four steps up, and home (or just below it) for the cadence. In rhythm, a seeded
+    share of phrases vary the motif's second statement (``rhythmic_variant``), and the cadence
+    tone stops short of the barline by a seeded rest or comes an eighth early (anticipation).
     """
     slots: list[Slot] = []
     sequence_step = rng.choice((1, 2, -1))
     arch = (0, sequence_step, rng.choice((3, 4)), rng.choice((0, -1, -2)))
     motif_bars = int(sum(motif.rhythm) / plan.bar_q)
+    rules = harmony_data().development
+    varied_bar = (1 if motif_bars == 1 else 2) if rng.random() < rules.rhythm_share else None
+    cadence_rest = rng.choice(rules.cadence_rests_q)
+    anticipated = rng.random() < rules.anticipation_share
     bar = 0
     while bar < bars:
         bar_q = start_q + bar * plan.bar_q
         if bar == bars - 1 and bars > 1:
-            length = plan.bar_q if plan.kind == "underscore" or plan.bar_q <= 3 else plan.bar_q - 1
+            length = plan.bar_q if plan.kind == "underscore" or plan.bar_q <= 3 else plan.bar_q - cadence_rest
             # the phrase breathes after its cadence tone
             slots.append(Slot(bar_q, length, 0, True, cadence=True, anchor=arch[3]))
+            if anticipated and not development:  # a development's notes are heard as they are
+                slots = anticipate(plan, slots)
             break
         if bar == 2 and development == "diminution":
             slots += _diminished_slots(plan, motif, bar_q, [arch[2], arch[2] + sequence_step])
@@ -111,10 +124,60 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
             half = len(rhythm) // 2
             rhythm = rhythm[:half] + [sum(rhythm[half:], Fraction(0))]
             steps = steps[:half]
-        slots += _statement_slots(plan, dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)),
-                                  bar_q, arch[min(bar, 2)], kind)
+        statement, named, rest = dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)), kind, Fraction(0)
+        if bar == varied_bar and kind in ("", "inversion") and not development:
+            statement, named, rest = rhythmic_variant(statement, rng)
+            named = named or kind
+        slots += _statement_slots(plan, statement, bar_q + rest, arch[min(bar, 2)], named)
         bar += int(sum(rhythm) / plan.bar_q)
     return slots
+
+
+def rhythmic_variant(motif: Motif, rng: random.Random) -> tuple[Motif, str, Fraction]:
+    """The motif varied in rhythm, its contour kept, the variation's name, and the rest before
+    it: displaced an eighth late ("displacement", its last value an eighth shorter, where that
+    leaves it a quarter or more), its values in another order (reversed or rotated), or its
+    longest value of a half note or more struck twice, in two halves (both "variation"). The
+    motif itself ("", no rest) where none of these changes it.
+
+    >>> motif = Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (1, 1, -1))
+    >>> varied, kind, rest = rhythmic_variant(motif, random.Random(3))
+    >>> sum(varied.rhythm) + rest == sum(motif.rhythm), kind
+    (True, 'variation')
+    >>> rhythmic_variant(Motif((Fraction(1),) * 4, (1, 1, -1)), random.Random(3))[1]
+    ''
+    """
+    values = motif.rhythm
+    orders = sorted({tuple(reversed(values)), values[1:] + values[:1], values[-1:] + values[:-1]} - {values})
+    choices = [(dataclasses.replace(motif, rhythm=order), "variation", Fraction(0)) for order in orders]
+    if values[-1] >= Fraction(3, 2):
+        displaced = values[:-1] + (values[-1] - EIGHTH,)
+        choices.append((dataclasses.replace(motif, rhythm=displaced), "displacement", EIGHTH))
+    longest = values.index(max(values))
+    if values[longest] >= 2:
+        half = values[longest] / 2
+        split = Motif(values[:longest] + (half, half) + values[longest + 1:],
+                      motif.steps[:longest] + (0,) + motif.steps[longest:],
+                      tuple(n + (n > longest) for n in motif.neighbours))
+        choices.append((split, "variation", Fraction(0)))
+    if not choices:
+        return motif, "", Fraction(0)
+    return rng.choice(choices)
+
+
+def anticipate(plan: Plan, slots: list[Slot]) -> list[Slot]:
+    """The phrase with its last note (the cadence tone) an eighth early, tied over the barline
+    into the chord it belongs to, the note before it an eighth shorter; unchanged where that
+    note is shorter than a dotted quarter."""
+    if len(slots) < 2 or slots[-2].length_q < Fraction(3, 2):
+        return slots
+    before, last = slots[-2], slots[-1]
+    shortened = before.length_q - EIGHTH
+    return slots[:-2] + [
+        dataclasses.replace(before, length_q=shortened,
+                            strong=is_strong(plan.in_bar_q(before.start_q), shortened, plan.bar_q)),
+        dataclasses.replace(last, start_q=last.start_q - EIGHTH, length_q=last.length_q + EIGHTH,
+                            heard_q=last.start_q)]
 
 
 def _statement_slots(plan: Plan, motif: Motif, onset: Fraction, anchor: int, kind: str) -> list[Slot]:

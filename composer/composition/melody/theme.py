@@ -36,9 +36,14 @@ DRAFT_PHRASES = 8
 DRAFT_PATIENCE = 6
 #: Strong-beat notes a draft may leave off the chord (appoggiaturas) before it counts as a miss.
 OFF_CHORD_SHARE = 0.1
-_Miss = tuple[float, float, float, int, float]
+#: Strong-beat notes off the chord beyond ``OFF_CHORD_SHARE`` that weigh less than a climax
+#: that falls short (DESIGN.md's rule, 85 % on chord tones, still holds with them).
+OFF_CHORD_SLACK = 0.03
+_Miss = tuple[float, float, float, int, int, float, float]
 #: A draft's miss (see ``_miss``) when it keeps every rule.
-PERFECT: _Miss = (0.0, 0.0, 0.0, 0, 0.0)
+PERFECT: _Miss = (0.0, 0.0, 0.0, 0, 0, 0.0, 0.0)
+#: Semitones under its range's top a climax's phrase leans toward, so its arch reaches the top.
+CLIMAX_LEAN = 2
 #: A stinger's climb into its hit: at most this many notes of this length (quarter notes).
 FANFARE_NOTES = 6
 FANFARE_NOTE_Q = Fraction(1, 2)
@@ -53,7 +58,8 @@ def make_theme(plan: Plan, chords: list[ChordSpan], rng: random.Random) -> Theme
     (``STEPWISE_SHARE``), whose every leap beyond a fifth turns back (a leap the rules could not
     avoid, e.g. at a lift, may not), and, in a thematic piece, in which the motif is heard whole
     often enough to reach ``MOTIF_RETURNS`` statements by the end (as many as there are
-    phrases, if fewer); failing that, the draft nearest it. The first span's drafts each try a
+    phrases, if fewer), and whose climax (where the plan has one) holds the melody's single
+    highest note; failing that, the draft nearest it. The first span's drafts each try a
     motif of their own; the rest develop the one it chose. Since a span's drafts depend only on
     what came before it, moving a later moment re-writes the melody from the last unmoved one
     on and keeps the motif and everything before (a re-conform).
@@ -109,7 +115,7 @@ def _keep_best(writer: _Writer, draft_span: Callable[[int], _Miss]) -> None:
             best = (miss, draft)
         if miss == PERFECT:
             return
-        if draft - best[1] >= DRAFT_PATIENCE and best[0][0] == 0 and best[0][3] == 0:
+        if draft - best[1] >= DRAFT_PATIENCE and best[0][0] == best[0][3] == best[0][4] == 0:
             break
     assert best is not None
     if best[1] != draft:
@@ -146,15 +152,28 @@ def _spans(plan: Plan, spots: list[_PhraseSpot]) -> list[list[_PhraseSpot]]:
 def _miss(line: Line, first: int, motif_notes: int, returns: int) -> _Miss:
     """How far the melody from note ``first`` on (with the note before, for the move into it)
     is from the theme's rules, ranked: the stepwise band (the aim widened by
-    ``STEPWISE_MARGIN``) first, then strong beats off the chord beyond ``OFF_CHORD_SHARE``,
-    then leaps that do not turn back, then the motif's statements short of ``returns`` over the
-    whole melody, then the distance from the aim."""
+    ``STEPWISE_MARGIN``) first, then strong beats off the chord beyond ``OFF_CHORD_SHARE`` and
+    ``OFF_CHORD_SLACK``, then leaps that do not turn back, then the motif's statements short of
+    ``returns`` over the whole melody, then how far its climax falls short of the melody's
+    single highest note, then strong beats off the chord beyond ``OFF_CHORD_SHARE``, then the
+    distance from the aim."""
     low, high = STEPWISE_SHARE
     share, _, recovery = melodic_motion([n.pitch for n in line.notes[max(0, first - 1):]])
     outside = 0.0 if share is None else max(low - share, share - high, 0.0)
     statements = sum(1 for _, count, kind in line.placed if not kind and count == motif_notes)
-    return (max(0.0, outside - STEPWISE_MARGIN), _off_chord(line, first), 1.0 - (1.0 if recovery is None else recovery),
-            max(0, returns - statements), outside)
+    off_chord = _off_chord(line, first)
+    return (max(0.0, outside - STEPWISE_MARGIN), max(0.0, off_chord - OFF_CHORD_SLACK),
+            1.0 - (1.0 if recovery is None else recovery), max(0, returns - statements), _climax_short(line, first),
+            off_chord, outside)
+
+
+def _climax_short(line: Line, first: int) -> int:
+    """Semitones the climax's highest note, where notes from ``first`` on sing in it, falls short
+    of rising above every note outside it (which ``Line.top`` keeps under ``Line.ceiling``)."""
+    if not any(line.in_climax(n.start_q) for n in line.notes[first:]):
+        return 0
+    peak = max(n.pitch for n in line.notes if line.in_climax(n.start_q))
+    return max(0, line.ceiling + 1 - peak)
 
 
 def _off_chord(line: Line, first: int) -> float:
@@ -205,24 +224,40 @@ class _Writer:
         self.sung = dict(sung)
 
     def write(self, spots: list[_PhraseSpot], rng: random.Random) -> None:
-        """Write ``spots``: a phrase over the harmony of an earlier one sings it again, unless it is
-        a build's or climax's phrase chosen to drive the motif in diminution; a phrase written
-        afresh may end its last statement in an extension, and is written again with its
-        fragment where the extension does not fit whole."""
+        """Write ``spots``: a phrase over the harmony of an earlier one sings it again (now and
+        then varied in rhythm), unless it is a build's or climax's phrase chosen to drive the
+        motif in diminution, or a climax's, written afresh leaning toward the range's top (which
+        only the climax may reach: the planned peak); a phrase written afresh may end its last
+        statement in an extension, and is written again with its fragment where the extension
+        does not fit whole."""
         plan, line = self.plan, self.line
         for spot in spots:
             harmony = line.harmony_between(spot.start_q, spot.start_q + spot.bars * plan.bar_q)
             if _diminishes(plan, spot, rng):
                 development = "diminution"
-            elif harmony in self.sung and line.repeat(*self.sung[harmony], spot.start_q):
+            elif harmony in self.sung and spot.section != "climax" and self._repeat(harmony, spot, rng):
                 self.pitch = line.notes[-1].pitch
                 continue
             else:
                 development = "extension" if _extends(plan, spot, rng) else ""
             written = len(line.notes)
-            self.pitch = _write_phrase(plan, line, spot, development, (self.pitch + self.centre) // 2, rng)
+            lean = line.high - CLIMAX_LEAN if spot.section == "climax" else (self.pitch + self.centre) // 2
+            self.pitch = _write_phrase(plan, line, spot, development, lean, rng)
             tonic = pitch_class(plan.key_at(spot.start_q)[0])
             self.sung.setdefault(harmony, (spot.start_q, written, len(line.notes) - written, tonic))
+
+    def _repeat(self, harmony: tuple[tuple[Fraction, Fraction, str], ...], spot: _PhraseSpot,
+                rng: random.Random) -> bool:
+        """Sing again the phrase first sung over ``harmony``, in a seeded share of returns varied
+        in rhythm (its cadence a seeded rest short or anticipated, its second statement
+        displaced or its values reordered), else as it was."""
+        rules = harmony_data().development
+        cadence = (rng.choice(rules.cadence_rests_q), rng.random() < rules.anticipation_share)
+        varied = cadence if rng.random() < rules.rhythm_share else None
+        restate = rng if rng.random() < rules.rhythm_share else None
+        sung = self.sung[harmony]
+        return (((varied is not None or restate is not None) and self.line.repeat(*sung, spot.start_q, varied, restate))
+                or self.line.repeat(*sung, spot.start_q))
 
 
 def _phrase_spots(plan: Plan, motif: Motif) -> Iterator[_PhraseSpot]:
