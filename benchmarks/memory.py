@@ -1,11 +1,11 @@
-"""Peak memory of the longest renders composer makes: a 60-minute bed with stems, and a loud cue
-the limiter works on all through (30 minutes by default), both as WAV.
+"""Peak memory of the longest renders composer makes: a 60-minute bed with stems, and a 60-minute
+loud cue the limiter works on all through, both as WAV.
 
 The mix and every stem are 1.27 GB of float32 each at 60 minutes; they are spooled to disk
 (composer/audio/spool.py), and the limiter runs over the spool a block at a time
 (composer/audio/master.py), so the peak should stay far under 1 GB however long the piece.
 Each run is the real command in a fresh process, its peak resident memory (ru_maxrss) read when
-it ends. It takes several minutes and about 10 GB of disk (files and scratch), removed afterwards.
+it ends. It takes about 9 minutes and about 10 GB of disk (files and scratch), removed afterwards.
 Run: .venv/bin/python benchmarks/memory.py [BED_MINUTES [LOUD_MINUTES]]
 """
 
@@ -46,7 +46,7 @@ def measure(brief: str, *options: str) -> tuple[float, float, float]:
 
 def main() -> None:
     bed_minutes = int(sys.argv[1]) if len(sys.argv) > 1 else 60
-    loud_minutes = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    loud_minutes = int(sys.argv[2]) if len(sys.argv) > 2 else 60
     over = False
     for label, brief, options in ((f"{bed_minutes}-minute bed with stems", BED.format(minutes=bed_minutes),
                                    ("--stems",)),

@@ -6,6 +6,10 @@ target would need more limiting than MAX_LIMITING_DB, the ceiling wins and the r
 far the loudness fell short. The gain is capped at MAX_GAIN_DB: near-silence (a MIDI file whose
 notes are inaudible, a synth's residue) stays near-silent rather than raised into loud noise,
 and the result says the cap held it short.
+
+Everything runs over the audio a block at a time, the limiter carrying only its look-ahead and
+release across blocks, so a 60-minute cue that needs limiting takes no more memory than a
+30-second one, and gives the same bytes as one pass over the whole piece would.
 """
 
 from __future__ import annotations
