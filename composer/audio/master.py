@@ -7,9 +7,9 @@ far the loudness fell short. The gain is capped at MAX_GAIN_DB: near-silence (a 
 notes are inaudible, a synth's residue) stays near-silent rather than raised into loud noise,
 and the result says the cap held it short.
 
-Everything runs over the audio a block at a time, the limiter carrying only its look-ahead and
-release across blocks, so a 60-minute cue that needs limiting takes no more memory than a
-30-second one, and gives the same bytes as one pass over the whole piece would.
+Everything runs over the audio a block at a time, the limiter carrying only its look-ahead,
+release and running sums across blocks, so the memory mastering takes does not grow with the
+piece's length, and the bytes are those of one pass over the whole piece.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ class Limiter:
         ahead = sliding_extreme(needed, 0, self.window - 1)[:count]  # max of needed[n : n + window]
         held = self._release(ahead)
         smoothed = self._average(held)
-        reduction = np.asarray(np.maximum(smoothed, needed[:count]), dtype=np.float32)  # guard against the float rounding of the average
+        # the needed reduction again, against the float rounding of the average
+        reduction = np.asarray(np.maximum(smoothed, needed[:count]), dtype=np.float32)
         if count:
             self.most_db = max(self.most_db, float(reduction.max()))
         return reduction
