@@ -66,13 +66,12 @@ BLOCK_S, BLOCK_STEP, RELATIVE_GATE_LU = 0.4, 0.25, -10.0
 
 class Loudness:
     """ITU-R BS.1770 integrated loudness, with pyloudnorm's K-weighting filters and its gating
-    blocks, K-weighted once, in chunks (memory stays flat). With ``per_frame``, each frame's
-    K-weighted power is kept, so a limiter's gain curve can be tried by weighting the power,
-    without filtering again. Agrees with ``pyloudnorm.Meter.integrated_loudness`` (tested to
-    0.01 LU)."""
+    blocks, K-weighted once, in chunks (memory stays flat). The loudness of the audio under a
+    gain curve (a limiter's) is read from the K-weighted power times the curve's square, summed
+    into the same pieces with :meth:`piece_sums`, without keeping anything per frame. Agrees
+    with ``pyloudnorm.Meter.integrated_loudness`` (tested to 0.01 LU)."""
 
-    def __init__(self, audio: Audio, sample_rate: int, per_frame: bool = False,
-                 chunk_frames: int = CHUNK_FRAMES) -> None:
+    def __init__(self, audio: Audio, sample_rate: int, chunk_frames: int = CHUNK_FRAMES) -> None:
         self.sample_rate, self.frames = sample_rate, len(audio)
         count = int(np.round((self.frames / sample_rate - BLOCK_S) / (BLOCK_S * BLOCK_STEP))) + 1
         block = np.arange(count if self.frames >= BLOCK_S * sample_rate else 0)
@@ -82,10 +81,7 @@ class Loudness:
         #: Where the blocks' 100 ms pieces start; each block is a run of whole pieces.
         self._cuts = cuts[cuts < self.frames]
         self._pieces = np.zeros(len(self._cuts))  # K-weighted energy of each piece
-        self.power = np.empty(len(audio), dtype=np.float32) if per_frame else None
         for start, power in k_weighted_power(audio, sample_rate, chunk_frames):
-            if self.power is not None:
-                self.power[start : start + len(power)] = power
             self._add_pieces(start, power)
 
     def _add_pieces(self, start: int, power: np.ndarray) -> None:
@@ -95,17 +91,16 @@ class Loudness:
         sums = np.add.reduceat(power, np.concatenate(([0], inside - start)), dtype=np.float64)
         self._pieces[first : first + len(sums)] += sums
 
-    def integrated(self, gain: np.ndarray | None = None) -> float:
-        """Integrated loudness in LUFS, of the audio times ``gain`` (per frame, needs
-        ``per_frame``) if given; -inf for silence or under one 400 ms block."""
+    def piece_sums(self) -> PieceSums:
+        """An empty sum of power per piece of this meter, to be fed all frames in order."""
+        return PieceSums(self._cuts)
+
+    def integrated(self, pieces: np.ndarray | None = None) -> float:
+        """Integrated loudness in LUFS, of the audio, or of the K-weighted energy per piece
+        ``pieces`` (:meth:`PieceSums.total`) if given; -inf for silence or under one 400 ms block."""
         if not len(self._lower):
             return -math.inf
-        pieces = self._pieces
-        if gain is not None:
-            if self.power is None:
-                raise ValueError("a gain curve needs Loudness(..., per_frame=True)")
-            pieces = np.add.reduceat(self.power * np.square(gain, dtype=np.float32), self._cuts, dtype=np.float64)
-        summed = np.concatenate(([0.0], np.cumsum(pieces)))
+        summed = np.concatenate(([0.0], np.cumsum(self._pieces if pieces is None else pieces)))
         ends = np.searchsorted(self._cuts, self._upper)  # == len(cuts) at the end
         energy = (summed[ends] - summed[np.searchsorted(self._cuts, self._lower)]) / (BLOCK_S * self.sample_rate)
         with np.errstate(divide="ignore"):
@@ -116,6 +111,32 @@ class Loudness:
         relative_gate = lufs(float(np.mean(gated))) + RELATIVE_GATE_LU
         kept = energy[(levels > relative_gate) & (levels > ABSOLUTE_GATE_LUFS)]
         return lufs(float(np.mean(kept))) if len(kept) else -math.inf
+
+
+class PieceSums:
+    """Power per frame, given block by block in order, summed per piece between ``cuts``: the
+    frames of a piece cut by a block's end wait for the rest of it, so each piece is summed in
+    one ``np.add.reduceat`` from its start, the same float64 sum as over the whole at once."""
+
+    def __init__(self, cuts: np.ndarray) -> None:
+        self._cuts = cuts
+        self._waiting = np.zeros(0, dtype=np.float32)  # frames of the piece not yet complete
+        self._start = 0  # the frame they begin at
+        self._sums: list[np.ndarray] = []
+
+    def add(self, power: np.ndarray) -> None:
+        """Add the power of the next frames."""
+        joined = np.concatenate((self._waiting, power))
+        end = self._start + len(joined)
+        inside = self._cuts[(self._cuts >= self._start) & (self._cuts < end)] - self._start
+        if len(inside) > 1:
+            self._sums.append(np.add.reduceat(joined[: inside[-1]], inside[:-1], dtype=np.float64))
+        self._waiting, self._start = joined[inside[-1] :], self._start + int(inside[-1])
+
+    def total(self) -> np.ndarray:
+        """The sum of each piece, once every frame is in."""
+        last = [np.add.reduceat(self._waiting, [0], dtype=np.float64)] if len(self._waiting) else []
+        return np.concatenate([*self._sums, *last]) if self._sums or last else np.zeros(0)
 
 
 def integrated_loudness(audio: Audio, sample_rate: int) -> float:

@@ -6,18 +6,22 @@ target would need more limiting than MAX_LIMITING_DB, the ceiling wins and the r
 far the loudness fell short. The gain is capped at MAX_GAIN_DB: near-silence (a MIDI file whose
 notes are inaudible, a synth's residue) stays near-silent rather than raised into loud noise,
 and the result says the cap held it short.
+
+Everything runs over the audio a block at a time, the limiter carrying only its look-ahead,
+release and running sums across blocks, so the memory mastering takes does not grow with the
+piece's length, and the bytes are those of one pass over the whole piece.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
-from composer.audio.loudness import PHASE_GAIN, REACH, Loudness, PeakEnvelope, nearby_peaks, sliding_extreme, true_peak
-from composer.audio.spool import Audio, scale
+from composer.audio.loudness import REACH, Loudness, PeakEnvelope, k_weighted_power, sliding_extreme, true_peak
+from composer.audio.spool import BLOCK_FRAMES, Audio, columns, scale, write
 
 TRUE_PEAK_CEILING_DBTP = -1.0
 #: The limiter aims this far under the ceiling, so the 4× oversampled peak lands under it.
@@ -35,51 +39,90 @@ MAX_GAIN_DB = 40.0
 LOUDNESS_TOLERANCE_LU = 0.1
 
 
-def limiter_gain_db(envelope: np.ndarray, gain_db: float, ceiling_dbtp: float, sample_rate: int) -> np.ndarray | None:
-    """Gain reduction (dB ≥ 0, per frame) of a look-ahead limiter that keeps ``envelope`` raised
-    by ``gain_db`` under ``ceiling_dbtp``; None when no frame needs any.
+class Limiter:
+    """A look-ahead limiter that keeps audio raised by ``gain_db`` under ``ceiling_dbtp``, run
+    block by block over the audio so memory stays flat however long the piece: per frame, its
+    gain reduction in dB (≥ 0).
 
     Each frame's needed reduction is held over the look-ahead window, released linearly, then
     smoothed with a moving average as long as the look-ahead: the gain starts falling before a
-    peak and is fully down at it, so no peak is ever clipped.
+    peak and is fully down at it, so no peak is ever clipped. Across blocks it carries only its
+    release and the moving average's running sum and last window, so the result is the same
+    bytes as one pass over the whole piece.
 
     >>> peak = np.zeros(1000, dtype=np.float32); peak[500] = 2.0  # +6 dBTP
-    >>> reduction = limiter_gain_db(peak, 0.0, -1.0, 1000)
-    >>> bool(reduction[500] >= 7.0 - 1e-4), float(reduction[0])
-    (True, 0.0)
+    >>> limiter = Limiter(0.0, -1.0, 1000)
+    >>> reduction = limiter.reduction(limiter.needed(peak), 1000)
+    >>> bool(reduction[500] >= 7.0 - 1e-4), float(reduction[0]), limiter.limits
+    (True, 0.0, True)
     """
-    over = np.flatnonzero(envelope > np.float32(10 ** ((ceiling_dbtp - gain_db) / 20)))
-    if not len(over):
-        return None
-    needed = np.zeros(len(envelope), dtype=np.float32)  # only the frames over the ceiling need any
-    needed[over] = np.maximum(0.0, 20 * np.log10(envelope[over]) + np.float32(gain_db - ceiling_dbtp))
-    window = max(1, round(LIMITER_LOOKAHEAD_S * sample_rate))
-    ahead = sliding_extreme(needed, 0, window - 1)  # max of needed[n : n + window]
-    held = _linear_release(ahead, LIMITER_RELEASE_DB_PER_S / sample_rate)
-    smoothed: np.ndarray = uniform_filter1d(held, window, mode="nearest", origin=(window - 1) // 2)  # mean of the last `window`
-    return np.asarray(np.maximum(smoothed, needed), dtype=np.float32)  # guard against the float rounding of the moving average
 
+    #: The release runs on this grid of frames from the start: blocks begin on it.
+    RELEASE_CHUNK = 1 << 16
 
-def _linear_release(reduction_db: np.ndarray, release_db_per_frame: float, chunk: int = 1 << 16) -> np.ndarray:
-    """``reduction_db`` where each value falls back by ``release_db_per_frame`` a frame at most:
-    out[n] = max over k ≤ n of (in[k] − (n − k)·rate), a running maximum, chunk by chunk
-    (chunks with nothing to hold or release are skipped).
+    def __init__(self, gain_db: float, ceiling_dbtp: float, sample_rate: int) -> None:
+        self.level = 10 ** ((ceiling_dbtp - gain_db) / 20)  # the envelope's level the limiter acts over
+        self._offset_db = np.float32(gain_db - ceiling_dbtp)
+        self.window = max(1, round(LIMITER_LOOKAHEAD_S * sample_rate))
+        self._release_db_per_frame = LIMITER_RELEASE_DB_PER_S / sample_rate
+        self._ramp = np.arange(self.RELEASE_CHUNK, dtype=np.float32) * np.float32(self._release_db_per_frame)
+        self._carried = 0.0  # the release's level brought into the next block
+        self._sum: float | None = None  # the moving average's running sum (float64, as scipy.ndimage keeps it)
+        self._last = np.zeros(0)  # the last `window` released values
+        self.limits = False  # whether any frame so far needed any reduction
+        self.most_db = 0.0  # the largest reduction so far
 
-    >>> _linear_release(np.array([0, 3, 0, 0, 0, 0], dtype=np.float32), 1.0).tolist()
-    [0.0, 3.0, 2.0, 1.0, 0.0, 0.0]
-    """
-    released = np.zeros_like(reduction_db, dtype=np.float32)
-    ramp = np.arange(chunk, dtype=np.float32) * np.float32(release_db_per_frame)
-    carried = 0.0
-    for start in range(0, len(reduction_db), chunk):
-        block = reduction_db[start : start + chunk].astype(np.float32)
-        if carried <= 0 and not block.any():
-            continue  # nothing to hold or release here: stays 0
-        block[0] = max(block[0], carried)
-        level = np.maximum.accumulate(block + ramp[: len(block)]) - ramp[: len(block)]
-        released[start : start + len(block)] = level
-        carried = float(level[-1]) - release_db_per_frame
-    return released
+    def needed(self, envelope: np.ndarray) -> np.ndarray:
+        """Per frame of ``envelope`` (4× oversampled peaks, exact wherever they reach
+        :attr:`level`), the reduction that frame alone needs: only those over the ceiling need any."""
+        over = np.flatnonzero(envelope > np.float32(self.level))
+        needed = np.zeros(len(envelope), dtype=np.float32)
+        needed[over] = np.maximum(0.0, 20 * np.log10(envelope[over]) + self._offset_db)
+        self.limits = self.limits or bool(len(over))
+        return needed
+
+    def reduction(self, needed: np.ndarray, count: int) -> np.ndarray:
+        """The reduction of the next ``count`` frames, given what they and the look-ahead window
+        after them need (``needed``, shorter only at the piece's end). Blocks come in order, each
+        but the last a whole number of RELEASE_CHUNKs."""
+        ahead = sliding_extreme(needed, 0, self.window - 1)[:count]  # max of needed[n : n + window]
+        held = self._release(ahead)
+        smoothed = self._average(held)
+        # the needed reduction again, against the float rounding of the average
+        reduction = np.asarray(np.maximum(smoothed, needed[:count]), dtype=np.float32)
+        if count:
+            self.most_db = max(self.most_db, float(reduction.max()))
+        return reduction
+
+    def _release(self, reduction_db: np.ndarray) -> np.ndarray:
+        """``reduction_db`` where each value falls back by the release rate a frame at most:
+        out[n] = max over k ≤ n of (in[k] − (n − k)·rate), a running maximum, chunk by chunk
+        (chunks with nothing to hold or release are skipped)."""
+        released = np.zeros_like(reduction_db, dtype=np.float32)
+        for start in range(0, len(reduction_db), self.RELEASE_CHUNK):
+            block = reduction_db[start : start + self.RELEASE_CHUNK].astype(np.float32)
+            if self._carried <= 0 and not block.any():
+                continue  # nothing to hold or release here: stays 0
+            ramp = self._ramp[: len(block)]
+            block[0] = max(block[0], self._carried)
+            level = np.maximum.accumulate(block + ramp) - ramp
+            released[start : start + len(block)] = level
+            self._carried = float(level[-1]) - self._release_db_per_frame
+        return released
+
+    def _average(self, released: np.ndarray) -> np.ndarray:
+        """The mean of the last ``window`` released values at each frame (the first value
+        standing in before the start): scipy.ndimage.uniform_filter1d's running sum, in
+        float64, carried from block to block, so the rounding is the same."""
+        if not len(released):
+            return np.zeros(0, dtype=np.float32)
+        if self._sum is None:
+            self._last = np.full(self.window, released[0], dtype=np.float64)
+            self._sum = float(np.cumsum(self._last)[-1])
+        joined = np.concatenate((self._last, released.astype(np.float64)))
+        sums = np.cumsum(np.concatenate(([self._sum], joined[self.window :] - joined[: -self.window])))[1:]
+        self._sum, self._last = float(sums[-1]), joined[-self.window :]
+        return np.asarray(sums / self.window, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -107,25 +150,29 @@ class Mastered:
         return short and self.gain_db >= MAX_GAIN_DB - 1e-6
 
 
-def master(audio: Audio, sample_rate: int, loudness_lufs: float) -> tuple[Audio, Mastered]:
+def master(audio: Audio, sample_rate: int, loudness_lufs: float,
+           block_frames: int = BLOCK_FRAMES) -> tuple[Audio, Mastered]:
     """Bring ``audio`` to ``loudness_lufs`` with its true peak under −1 dBTP: one gain to the
     target, then a look-ahead limiter on the 4× oversampled peaks (never clipping). The limiter
     may take at most MAX_LIMITING_DB off a peak; where the target needs more, the ceiling wins
     and the result says how far the loudness fell short. Works in place, on an array or a
-    spool (a long piece is large).
+    spool (a long piece is large), ``block_frames`` at a time (a multiple of
+    Limiter.RELEASE_CHUNK), so memory stays flat however long the piece.
 
-    The limiter K-weights the audio once more, keeping each frame's power: each gain curve it
-    tries is measured by weighting that power (the curve moves slowly against the K-filter's
-    memory, so this is the limited audio's loudness to about 0.001 LU; tested against
-    pyloudnorm on the result). Peaks are oversampled only where they could reach the ceiling,
-    before and after the limiter. Audio too short for an integrated loudness (under 400 ms) is
-    brought to the ceiling. No gain exceeds MAX_GAIN_DB.
+    Each gain the limiter tries is one pass over the audio: its peaks (oversampled only where
+    they could reach the ceiling), its gain curve, and the K-weighted power under that curve,
+    summed into the meter's gating pieces (this is the limited audio's loudness to about 0.001
+    LU; tested against pyloudnorm on the result); a last pass applies the curve. Audio too
+    short for an integrated loudness (under 400 ms) is brought to the ceiling. No gain exceeds
+    MAX_GAIN_DB.
 
     >>> residue = np.random.default_rng(1).normal(0, 1e-7, (44100, 2)).astype(np.float32)  # −140 dBFS
     >>> _, done = master(residue, 44100, -16.0)
     >>> done.gain_db, done.gain_capped, bool(done.true_peak_dbtp < -80)
     (40.0, True, True)
     """
+    if block_frames % Limiter.RELEASE_CHUNK:
+        raise ValueError(f"mastering runs in blocks of a multiple of {Limiter.RELEASE_CHUNK} frames")
     meter = Loudness(audio, sample_rate)
     loudness = meter.integrated()
     peak = true_peak(audio)
@@ -135,35 +182,39 @@ def master(audio: Audio, sample_rate: int, loudness_lufs: float) -> tuple[Audio,
     aim = TRUE_PEAK_CEILING_DBTP - LIMITER_MARGIN_DB
     most_db = min(aim + MAX_LIMITING_DB - peak_dbtp, MAX_GAIN_DB)
     gain_db = min(loudness_lufs - loudness if math.isfinite(loudness) else aim - peak_dbtp, most_db)
-    reduction_db: np.ndarray | None = None
-    envelope = None
-    if peak_dbtp + gain_db > aim:  # the limiter: peaks and power per frame (a plain gain needs neither)
-        envelope, meter = PeakEnvelope(audio), Loudness(audio, sample_rate, per_frame=True)
+    limiter: Limiter | None = None
     for attempt in range(4):  # limiting lowers the loudness a little: raise the gain and limit again
-        reduction_db = (limiter_gain_db(envelope.at_least(10 ** ((aim - gain_db) / 20)), gain_db, aim, sample_rate)
-                        if envelope is not None and peak_dbtp + gain_db > aim else None)
-        if reduction_db is None:
-            loudness = meter.integrated() + gain_db  # a plain gain moves loudness by exactly its decibels
+        limiter = Limiter(gain_db, aim, sample_rate) if peak_dbtp + gain_db > aim else None
+        pieces = meter.piece_sums()
+        if limiter is not None:
+            curves = _gain_curves(audio, limiter, gain_db, block_frames)
+            for (_, _, curve), (_, power) in zip(curves, k_weighted_power(audio, sample_rate, block_frames)):
+                pieces.add(power * np.square(curve, dtype=np.float32))
+        if limiter is None or not limiter.limits:  # a plain gain moves loudness by exactly its decibels
+            limiter, loudness = None, meter.integrated() + gain_db
             break
-        missing = loudness_lufs - meter.integrated(_gain_curve(gain_db, reduction_db))
+        loudness = meter.integrated(pieces.total())
+        missing = loudness_lufs - loudness
         if abs(missing) < LOUDNESS_TOLERANCE_LU / 2 or (missing > 0 and gain_db >= most_db) or attempt == 3:
             break
         gain_db = min(gain_db + missing, most_db)
-    if reduction_db is None or envelope is None:  # a plain gain moves the true peak by exactly its decibels too
+    if limiter is None:  # a plain gain moves the true peak by exactly its decibels too
         scale(audio, np.float32(10 ** (gain_db / 20)))
         return audio, Mastered(gain_db, 0.0, loudness, peak_dbtp + gain_db, loudness_lufs)
-    curve = _gain_curve(gain_db, reduction_db)
-    bound = _limited_peak_bound(envelope, curve)
-    loudness = meter.integrated(curve)
-    scale(audio, curve)
-    del envelope, curve
-    final_peak = PeakEnvelope(audio, bound).peak()
-    final_dbtp = 20 * math.log10(final_peak)
+    limiter = Limiter(gain_db, aim, sample_rate)
+    pending: tuple[int, np.ndarray] | None = None
+    for start, raw, curve in _gain_curves(audio, limiter, gain_db, block_frames):
+        if pending is not None:  # written once the next block's overlap with it is read
+            write(audio, *pending)
+        pending = start, raw * curve[:, None]
+    if pending is not None:
+        write(audio, *pending)
+    final_dbtp = 20 * math.log10(true_peak(audio))
     if final_dbtp > TRUE_PEAK_CEILING_DBTP - 0.01:  # what the smooth gain curve let through
         trim_db = TRUE_PEAK_CEILING_DBTP - 0.02 - final_dbtp
         scale(audio, np.float32(10 ** (trim_db / 20)))
         loudness, final_dbtp = loudness + trim_db, final_dbtp + trim_db
-    return audio, Mastered(gain_db, float(reduction_db.max()), loudness, final_dbtp, loudness_lufs)
+    return audio, Mastered(gain_db, limiter.most_db, loudness, final_dbtp, loudness_lufs)
 
 
 def _gain_curve(gain_db: float, reduction_db: np.ndarray) -> np.ndarray:
@@ -172,24 +223,18 @@ def _gain_curve(gain_db: float, reduction_db: np.ndarray) -> np.ndarray:
     return curve
 
 
-def _limited_peak_bound(envelope: PeakEnvelope, curve: np.ndarray, chunk: int = 1 << 18) -> np.ndarray:
-    """Per frame, an upper bound of the 4× oversampled |value| of the audio times ``curve``.
-
-    A frame's oversampled value is a weighted sum of the samples within REACH, each times its
-    own gain; with the frame's own gain g(t) instead, it is g(t) × the envelope. The difference
-    is at most the phase gain × the largest change of the curve within REACH × the largest
-    |sample| there: where the curve holds still (almost everywhere) the bound is g(t) × envelope.
-    Chunk by chunk, so memory stays flat.
-    """
-    bound = np.empty(len(curve), dtype=np.float32)
-    for start in range(0, len(curve), chunk):
-        stop = min(len(curve), start + chunk)
-        lo, hi = max(0, start - REACH), min(len(curve), stop + REACH)
-        around = curve[lo:hi]
-        highest = sliding_extreme(around, REACH, REACH, fill=None)[start - lo : stop - lo]
-        lowest = sliding_extreme(around, REACH, REACH, np.minimum, fill=None)[start - lo : stop - lo]
-        gain = curve[start:stop]
-        change = np.maximum(highest - gain, gain - lowest)
-        bound[start:stop] = gain * envelope.values[start:stop]
-        bound[start:stop] += np.float32(PHASE_GAIN) * change * nearby_peaks(envelope.audio, start, stop)
-    return bound
+def _gain_curves(audio: Audio, limiter: Limiter, gain_db: float,
+                 block_frames: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Block by block, (first frame, the block as it is now, its gain curve): the limited gain
+    of each frame. Each block's peaks are read with the look-ahead window and the oversampling's
+    reach around it, all read before the block is yielded, so a caller may write each block
+    back once it has the next."""
+    audio, frames = columns(audio), len(audio)
+    for start in range(0, frames, block_frames):
+        stop = min(frames, start + block_frames)
+        ahead = min(frames, stop + limiter.window - 1)  # the look-ahead past the block
+        lo, hi = max(0, start - REACH), min(frames, ahead + REACH)  # and the oversampling's reach
+        around = np.array(audio[lo:hi])
+        envelope = PeakEnvelope(around).at_least(limiter.level)[start - lo : ahead - lo]
+        reduction = limiter.reduction(limiter.needed(envelope), stop - start)
+        yield start, around[start - lo : stop - lo], _gain_curve(gain_db, reduction)

@@ -129,6 +129,14 @@ def scale(audio: Audio, gain: np.float32 | np.ndarray) -> None:
         audio *= gain if np.ndim(gain) == 0 else np.asarray(gain)[:, None]
 
 
+def write(audio: Audio, start: int, block: np.ndarray) -> None:
+    """Write ``block`` (frames × channels) into ``audio`` from frame ``start``."""
+    if isinstance(audio, Spool):
+        audio.write(start, block)
+    else:
+        audio[start : start + len(block)] = block.reshape(audio[start : start + len(block)].shape)
+
+
 def columns(audio: Audio) -> Audio:
     """``audio`` as frames × channels (a mono array gains its one column)."""
     return audio if isinstance(audio, Spool) else audio.reshape(len(audio), -1)
