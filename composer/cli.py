@@ -687,8 +687,12 @@ def render(
 
 
 def _natural_length(midi: Any) -> float:
-    """The MIDI's length, with 2 s more when its last note stops at the very end (room to ring out)."""
+    """The MIDI's length, with 2 s more when its last note stops at the very end (room to ring
+    out), but never past the longest length composer renders when the file itself is within it
+    (a 60-minute loop composer wrote renders at 60 minutes, not refused at 60:02)."""
     import mido
+
+    from composer.composition.brief.model import MAX_DURATION_S
 
     seconds = 0.0
     last_note_end = 0.0
@@ -697,7 +701,8 @@ def _natural_length(midi: Any) -> float:
         if isinstance(message, mido.Message) and message.type in ("note_on", "note_off"):
             last_note_end = seconds
     total = float(midi.length)
-    return total + 2.0 if total - last_note_end < 0.5 else total
+    ring = 2.0 if total - last_note_end < 0.5 else 0.0
+    return min(total + ring, max(total, MAX_DURATION_S))
 
 
 @app.command()

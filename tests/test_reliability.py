@@ -521,3 +521,19 @@ def test_render_replaces_its_own_audio_but_not_a_recording_that_shares_the_name(
     assert "composer did not make it" in str(error) and "--force" in error.fix
     assert recording.read_bytes() == b"RIFF, a take the user recorded"
     assert runner.invoke(app, [*render_song, "--force"]).exit_code == 0 and recording.stat().st_size > 1000
+
+
+def test_a_sixty_minute_midi_ending_on_its_last_note_renders_at_sixty_minutes() -> None:
+    """render adds 2 s of ring to a MIDI whose last note stops at its very end, but not past the
+    longest length it renders: a 60-minute cue composer wrote was refused as 60:02."""
+    import mido
+
+    from composer.cli import _natural_length
+
+    midi = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=64, time=0),
+                            mido.Message("note_off", note=60, time=round(3599.5 * 2 * 480))])
+    midi.tracks.append(track)
+    assert _natural_length(midi) == 3600.0
+    track[-1].time = 10 * 2 * 480
+    assert _natural_length(midi) == pytest.approx(12.0)
