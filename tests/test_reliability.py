@@ -530,10 +530,11 @@ def test_a_sixty_minute_midi_ending_on_its_last_note_renders_at_sixty_minutes() 
 
     from composer.cli import _natural_length
 
-    midi = mido.MidiFile(ticks_per_beat=480)
-    track = mido.MidiTrack([mido.Message("note_on", note=60, velocity=64, time=0),
-                            mido.Message("note_off", note=60, time=round(3599.5 * 2 * 480))])
-    midi.tracks.append(track)
-    assert _natural_length(midi) == 3600.0
-    track[-1].time = 10 * 2 * 480
-    assert _natural_length(midi) == pytest.approx(12.0)
+    def ending_at(seconds: float) -> mido.MidiFile:
+        midi = mido.MidiFile(ticks_per_beat=480)  # 120 BPM: 960 ticks a second
+        midi.tracks.append(mido.MidiTrack([mido.Message("note_on", note=60, velocity=64, time=0),
+                                           mido.Message("note_off", note=60, time=round(seconds * 960))]))
+        return midi
+
+    assert _natural_length(ending_at(3599.5)) == 3600.0
+    assert _natural_length(ending_at(10)) == pytest.approx(12.0)
