@@ -209,7 +209,7 @@ def write_cue(cue: Cue, folder: Path,
     this made it and the set fails): NAME.mid, the audio, stems, sheets, an editor's markers
     when the cue has events, and NAME.json describing them, all together or none. ``progress``
     gives the render's progress callback for the piece's length; ``workers`` processes render
-    the mix (None: one per core for a long enough cue)."""
+    the mix (None: one; see :func:`composer.audio.render.worker_count`)."""
     from composer.audio.deliver import deliver
     from composer.base.files import output_folder, write_together
     from composer.composition.brief import build_brief
@@ -236,10 +236,11 @@ def write_cue(cue: Cue, folder: Path,
     def report_bytes(delivered: Delivered | None) -> bytes:
         return piece.report_json(delivered, files).encode("utf-8")
 
+    earlier = composer_report(json_path)
     if not asked.force:
-        check_own_set([*made, *audio_paths, folder / f"{base}-stems", json_path], json_path)
+        check_own_set([*made, *audio_paths, folder / f"{base}-stems", json_path], json_path, earlier)
     new_set = {*made, *audio_paths, json_path, *([folder / f"{base}-stems"] if asked.stems and audio_paths else [])}
-    retire = [path for path in earlier_set(json_path) if path not in new_set]
+    retire = [path for path in earlier_set(folder, earlier) if path not in new_set]
     delivered = None
     with output_folder(folder):
         if asked.soundfont is not None and audio_paths:
@@ -256,51 +257,61 @@ def write_cue(cue: Cue, folder: Path,
                                                     *marker_paths, json_path], delivered)
 
 
-def earlier_set(report: Path) -> list[Path]:
-    """The files of the composer set whose report is ``report`` (every file and the stems folder
-    it lists, in the report's folder), so a set written again under the name replaces it whole:
-    a re-run with fewer formats leaves no stale WAV or stems of the one before.
+#: The fields every composer report has: a NAME.json holding them is an earlier composer set's.
+REPORT_FIELDS = frozenset({"brief", "seed", "version", "kind"})
+
+
+def composer_report(report: Path) -> dict[str, Any] | None:
+    """The report at ``report`` if composer wrote it (a JSON object with REPORT_FIELDS; never
+    read through a link), else None: what an earlier set under the name left.
 
     >>> import json, tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "cue.json").write_text(json.dumps({"brief": "b", "seed": 1, "version": "v", "kind": "bed",
-    ...     "files": {"midi": "out/cue.mid", "wav": "out/cue.wav"}, "stems": {"pad": "out/cue-stems/pad.wav"}}))
-    >>> for made in ("cue.mid", "cue.wav", "cue-stems/pad.wav"):
-    ...     (folder / made).parent.mkdir(exist_ok=True)
-    ...     _ = (folder / made).write_bytes(b"")
-    >>> [path.name for path in earlier_set(folder / "cue.json")]
-    ['cue.mid', 'cue.wav', 'cue-stems']
+    >>> _ = (folder / "notes.json").write_text('{"mine": true}')
+    >>> composer_report(folder / "notes.json"), composer_report(folder / "none.json")
+    (None, None)
     """
     import json
 
+    if report.is_symlink():
+        return None
     try:
         earlier = json.loads(report.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
-        return []
-    if not isinstance(earlier, dict) or not {"brief", "seed", "version", "kind"} <= earlier.keys():
+        return None
+    return earlier if isinstance(earlier, dict) and REPORT_FIELDS <= earlier.keys() else None
+
+
+def earlier_set(folder: Path, earlier: Mapping[str, Any] | None) -> list[Path]:
+    """The files of the earlier composer set whose report is ``earlier`` (every file and the
+    stems folder it lists, found in ``folder``), so a set written again under the name replaces
+    it whole: a re-run with fewer formats leaves no stale WAV or stems of the one before.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> report = {"brief": "b", "seed": 1, "version": "v", "kind": "bed",
+    ...           "files": {"midi": "out/cue.mid", "wav": "out/cue.wav"}, "stems": {"pad": "out/cue-stems/pad.wav"}}
+    >>> for made in ("cue.mid", "cue.wav", "cue-stems/pad.wav"):
+    ...     (folder / made).parent.mkdir(exist_ok=True)
+    ...     _ = (folder / made).write_bytes(b"")
+    >>> [path.name for path in earlier_set(folder, report)], earlier_set(folder, None)
+    (['cue.mid', 'cue.wav', 'cue-stems'], [])
+    """
+    if earlier is None:
         return []
     files, stems = earlier.get("files"), earlier.get("stems")
     files, stems = (files if isinstance(files, dict) else {}), (stems if isinstance(stems, dict) else {})
     names = [Path(str(path)).name for path in files.values()] + [Path(str(path)).parent.name for path in stems.values()]
-    return [report.parent / name for name in dict.fromkeys(names)
-            if name and name not in (".", "..") and (report.parent / name).exists()]
+    return [folder / name for name in dict.fromkeys(names) if name and name not in (".", "..") and (folder / name).exists()]
 
 
-def check_own_set(paths: list[Path], report: Path) -> None:
-    """Nothing in the way of a set, or an earlier composer set under its name (its report is
-    there and is composer's), which is replaced whole; else a clear error, so a user's own
-    file that shares the name is never destroyed without --force."""
-    import json
-
+def check_own_set(paths: list[Path], report: Path, earlier: Mapping[str, Any] | None) -> None:
+    """Nothing in the way of a set, or an earlier composer set under its name (``earlier``: its
+    report, read by :func:`composer_report`), which is replaced whole; else a clear error, so a
+    user's own file that shares the name is never destroyed without --force."""
     in_way = [path for path in paths if path.exists() and not path.is_symlink()]  # links: the set writer refuses them
-    if not in_way or report.is_symlink():
+    if not in_way or report.is_symlink() or earlier is not None:
         return
-    try:
-        earlier = json.loads(report.read_text("utf-8"))
-        if isinstance(earlier, dict) and {"brief", "seed", "version", "kind"} <= earlier.keys():
-            return
-    except (OSError, UnicodeDecodeError, ValueError):
-        pass
     raise ComposerError(f"{in_way[0]} is already there and is not part of a composer set (no composer report "
                         f"{report.name} beside it)", "move it, choose another --name, or give --force to replace it")
 

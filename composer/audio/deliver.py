@@ -60,8 +60,8 @@ class Rendering:
     sample_rate: int = renderer.SAMPLE_RATE
     #: Markers written into a WAV's cue chunk: (seconds, label), in order.
     cue_points: tuple[tuple[float, str], ...] = ()
-    #: Processes rendering the mix (composer.audio.parallel); None: one per core for a cue of
-    #: 20 s or more, else one. Stems render in one process, from one synth.
+    #: Processes rendering the mix (composer.audio.parallel); None: one (render.worker_count).
+    #: Stems render in one process, from one synth.
     workers: int | None = None
 
 

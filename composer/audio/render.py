@@ -143,7 +143,7 @@ def worker_count(asked: int | None, duration_s: float) -> int:
 def check_workers(workers: int) -> int:
     """``workers`` if at least one, else a clear error."""
     if workers < 1:
-        raise ComposerError(f"--workers {workers} is less than 1", "give e.g. --workers 2, or leave it out for one per core")
+        raise ComposerError(f"--workers {workers} is less than 1", "give e.g. --workers 2, or leave it out for one")
     return workers
 
 
