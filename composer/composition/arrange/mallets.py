@@ -3,7 +3,6 @@ ambient cue's texture of single high tones entering at free moments."""
 
 from __future__ import annotations
 
-import bisect
 import random
 from fractions import Fraction
 
@@ -39,7 +38,6 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
     pattern = rng.choice(((0, 1, 2, 3, 2, 1), (0, 2, 1, 3), (0, 1, 2, 1, 3, 2, 1, 2)))
     length_share = articulation(plan) * Fraction(3, 4)  # an arpeggio is played shorter than the melody
     entry = entry_energy(plan, role, OSTINATO_ENTRY)
-    scene_starts = [scene.start_q for scene in plan.scenes]
     notes = []
     for chord in chords:
         if chord.start_q >= plan.music_q:
@@ -49,11 +47,10 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
         onset, index = chord.start_q, 0
         while onset < end:
             energy = energy_at(plan, onset)
-            scene = bisect.bisect_right(scene_starts, onset) - 1 if scene_starts else 0
-            cells = OSTINATO_CELLS if energy >= 0.5 else CALM_CELLS
-            step = _cell_step(cells[scene % len(cells)], onset - plan.bar_start_q(plan.bar_at(onset)))
             bar = plan.bar_at(onset)
             bar_end = plan.bar_start_q(bar + 1)
+            cells = OSTINATO_CELLS if energy >= 0.5 else CALM_CELLS
+            step = _cell_step(cells[plan.scene_index(onset) % len(cells)], onset - plan.bar_start_q(bar))
             variant = phrase_end(plan, bar)  # a phrase's bar varied: a rest, a held note, a quicker last beat
             if (variant == "pickup" and bar_end - onset <= 1) or (variant == "double" and plan.in_bar_q(onset) < 1):
                 step = EIGHTH if step == 1 else Fraction(1)
@@ -92,7 +89,6 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     register drifts scene by scene (TEXTURE_DRIFT), inside the instrument's range."""
     data = arrangement_data().ambient
     widest = gm_ranges()[role.program]
-    scene_starts = [scene.start_q for scene in plan.scenes]
     starts = [c.start_q for c in chords]
     busy_until: dict[int, Fraction] = {}
     notes = []
@@ -100,8 +96,7 @@ def texture(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         count = max(round(data.texture_notes.at(energy_at(plan, bar_start))), int(role.asked))
-        scene = bisect.bisect_right(scene_starts, bar_start) - 1
-        drift = TEXTURE_DRIFT[scene % len(TEXTURE_DRIFT)] if scene_starts else 0
+        drift = TEXTURE_DRIFT[plan.scene_index(bar_start) % len(TEXTURE_DRIFT)]
         low, high = max(widest[0], TEXTURE_RANGE[0] + drift), min(widest[1], TEXTURE_RANGE[1] + drift)
         for at in sorted(bar_start + free_moment(plan.bar_length_q(bar), rng) for _ in range(count)):
             index = chord_index(starts, at)

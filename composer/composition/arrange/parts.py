@@ -106,8 +106,7 @@ def phrase_end(plan: Plan, bar: int) -> str:
     """
     if bar >= plan.bars - 1 or not plan.sections or not plan.scenes:  # a short cue keeps its groove as written
         return "plain"
-    start = plan.bar_start_q(bar)
-    index = next((i for i, s in enumerate(plan.sections) if s.start_q <= start < s.end_q), 0)
+    index = plan.section_index(plan.bar_start_q(bar))
     within = bar - plan.bar_at(plan.sections[index].start_q)
     phrase = index + within // 4
     if within % 4 == 1:

@@ -359,8 +359,15 @@ class Plan(Timing):
 
     def section_at(self, quarters: Fraction) -> Section:
         """The section playing at ``quarters``."""
-        starts = [s.start_q for s in self.sections]
-        return self.sections[max(0, bisect.bisect_right(starts, quarters) - 1)]
+        return self.sections[self.section_index(quarters)]
+
+    def section_index(self, quarters: Fraction) -> int:
+        """The index of the section playing at ``quarters``."""
+        return max(0, bisect.bisect_right([s.start_q for s in self.sections], quarters) - 1)
+
+    def scene_index(self, quarters: Fraction) -> int:
+        """The index of the scene playing at ``quarters`` (0 in a piece without scenes)."""
+        return max(0, bisect.bisect_right([s.start_q for s in self.scenes], quarters) - 1)
 
     def key_at(self, quarters: Fraction) -> tuple[str, str]:
         """(tonic, mode) in force at ``quarters``: the home key, or the lifted key after a lift."""
