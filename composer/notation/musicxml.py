@@ -34,7 +34,7 @@ from functools import cache
 from typing import cast
 from itertools import groupby
 
-from music21 import chord, clef, dynamics, instrument, key, layout, meter, note, percussion, spanner, stream
+from music21 import chord, clef, duration, dynamics, instrument, key, layout, meter, note, percussion, spanner, stream
 from music21.common.types import StepName
 from music21.musicxml.m21ToXml import GeneralObjectExporter
 
@@ -327,34 +327,31 @@ def swells(curve: Sequence[tuple[Fraction, int]]) -> list[tuple[Fraction, Fracti
 
 def _bar_lines(score: stream.Score) -> list[Fraction]:
     """Where the bars of ``score`` end, from its time signatures, up to past its last note."""
-    end = Fraction(score.highestTime) + 1
-    signatures = sorted(score.parts[0].recurse().getElementsByClass(meter.TimeSignature),
-                        key=lambda s: Fraction(s.offset)) if score.parts else []
-    lines: list[Fraction] = []
-    for index, signature in enumerate(signatures):
-        position = Fraction(signature.offset)
-        stop = Fraction(signatures[index + 1].offset) if index + 1 < len(signatures) else end
-        while position < stop:
-            position += Fraction(signature.barDuration.quarterLength)
-            lines.append(position)
-    return lines
+    return [start + length for start, length in _spans(score, lambda signature: signature.barDuration)]
 
 
 def _beats(score: stream.Score) -> list[Fraction]:
     """Where each beat of ``score`` falls (a quarter in x/4, a dotted quarter in 6/8), from its
     time signatures, up to past its last note."""
+    return [start for start, _ in _spans(score, lambda signature: signature.beatDuration)]
+
+
+def _spans(score: stream.Score,
+           unit: Callable[[meter.TimeSignature], duration.Duration]) -> list[tuple[Fraction, Fraction]]:
+    """(start, length) of each ``unit`` (a time signature's bar or beat) of ``score``, each
+    signature's from its offset to the next one's, up to past its last note."""
     end = Fraction(score.highestTime) + 1
     signatures = sorted(score.parts[0].recurse().getElementsByClass(meter.TimeSignature),
                         key=lambda s: Fraction(s.offset)) if score.parts else []
-    beats: list[Fraction] = []
+    spans: list[tuple[Fraction, Fraction]] = []
     for index, signature in enumerate(signatures):
         position = Fraction(signature.offset)
         stop = Fraction(signatures[index + 1].offset) if index + 1 < len(signatures) else end
-        beat = Fraction(signature.beatDuration.quarterLength)
+        length = Fraction(unit(signature).quarterLength)
         while position < stop:
-            beats.append(position)
-            position += beat
-    return beats
+            spans.append((position, length))
+            position += length
+    return spans
 
 
 def musicxml_bytes(score: stream.Score, plan: Plan, performance: Performance) -> bytes:
