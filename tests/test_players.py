@@ -289,15 +289,16 @@ def test_every_comping_note_is_a_tone_of_its_chord_inside_the_instrument(seed: i
 # --- the solo piano, sustained pads, how long a note sounds ----------------------------------
 
 
-@settings(max_examples=6, deadline=None, derandomize=True)
+@settings(max_examples=8, deadline=None, derandomize=True)
 @given(seed=SEEDS, brief=st.sampled_from(["solo piano for a grief interview, 45 seconds",
                                           "piano only, bright and playful theme, 30 seconds",
-                                          "just piano, a gentle waltz, 30 seconds"]))
+                                          "just piano, a gentle waltz, 30 seconds",
+                                          "solo harp lullaby for a baby product ad, 35 seconds"]))
 def test_a_solo_piano_plays_with_two_hands(seed: int, brief: str) -> None:
     piece = compose(brief, seed)
     midi = pretty_midi.PrettyMIDI(io.BytesIO(piece.midi_bytes))
     pitched = [i for i in midi.instruments if not i.is_drum]
-    assert len(pitched) == 1 and pitched[0].program in range(8)
+    assert len(pitched) == 1 and pitched[0].program in (*range(8), 46)
     notes = [n.pitch for n in pitched[0].notes]
     left = sum(p < 55 for p in notes) / len(notes)  # below G3
     right = sum(p > 67 for p in notes) / len(notes)  # above G4

@@ -29,11 +29,12 @@ def articulation(plan: Plan) -> Fraction:
 
 def melody(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
     """The theme, softer for an underscore; a stinger's melody climbs into the hit's top note.
-    Notes of a beat or less are shortened by the mood's articulation. A solo piano plays it
-    with two hands: the theme in the right (``right_hand_lift``), the harmony in the left."""
+    Notes of a beat or less are shortened by the mood's articulation. A solo piano (or harp,
+    organ, celesta) plays it with two hands: the theme in the right (``right_hand_lift``), the
+    harmony in the left."""
     line = "underscore_melody" if plan.kind == "underscore" else "melody"
     detached = articulation(plan)
-    two_hands = plan.kind != "stinger" and solo_piano(plan, role)
+    two_hands = plan.kind != "stinger" and plays_alone_with_two_hands(plan, role)
     lift = right_hand_lift(theme, role.program) if two_hands else 0
     notes = []
     for index, note in enumerate(theme.notes):
@@ -63,15 +64,17 @@ def right_hand_lift(theme: Theme, program: int) -> int:
     return 12
 
 
-#: The pianos (GM programs 0-7, acoustic and electric).
-PIANO_PROGRAMS = range(0, 8)
+#: The instruments played with two hands (GM programs): the pianos, acoustic and electric, the
+#: harpsichord, clavinet and celesta, the organs and the harp. Alone, each carries its harmony.
+TWO_HANDED_PROGRAMS = frozenset((*range(0, 9), *range(16, 21), 46))
 
 
-def solo_piano(plan: Plan, role: Role) -> bool:
-    """Whether ``role`` is a piano playing the melody as the only pitched part: it plays with
-    two hands, the theme in the right and the harmony in the left."""
+def plays_alone_with_two_hands(plan: Plan, role: Role) -> bool:
+    """Whether ``role`` is a two-handed instrument (a piano, a harp) playing the melody as the
+    only pitched part: it plays with two hands, the theme in the right and the harmony in the
+    left (a solo harp played a bare tune: 40 notes, none below C5)."""
     pitched = [r for r in plan.roles if r.role != "drums"]
-    return role.program in PIANO_PROGRAMS and pitched == [role]
+    return role.program in TWO_HANDED_PROGRAMS and pitched == [role]
 
 
 def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> NoteEvent:
