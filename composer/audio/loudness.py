@@ -6,16 +6,21 @@ K-weighted power is summed into the pieces that gating reads: BS.1770's 400 ms b
 integrated loudness, EBU Tech 3342's 3 s windows for the loudness range. The true peak is the
 highest value of the audio 4× oversampled (BS.1770-4, annex 2), oversampled only where a peak
 could be.
+
+scipy.signal (through pyloudnorm too) takes about a second to import, more than a short render,
+so it is imported when first filtering, not with this module: commands that never measure
+(``--help``, ``explain``, ``compose --midi-only``) never pay it, and a render starts the import
+on a thread (:func:`preload`) while FluidSynth plays.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
+from functools import cache
 
 import numpy as np
-import pyloudnorm
-from scipy.signal import firwin, sosfilt, upfirdn
 
 from composer.audio.spool import Audio, columns, sample_peak
 
@@ -36,10 +41,11 @@ def k_weighted_power(audio: Audio, sample_rate: int, chunk_frames: int = CHUNK_F
     """Each frame's K-weighted power (the channels' squares, weighted and summed, float32), as
     (first frame, power) chunk by chunk: pyloudnorm's K-weighting filters, one filter state
     carried through the audio up to frame ``stop`` (default: all of it)."""
+    from scipy.signal import sosfilt
+
     audio = columns(audio)
     stop = len(audio) if stop is None else stop
-    filters = pyloudnorm.Meter(sample_rate)._filters.values()  # the K-weighting stages
-    sos = np.array([[*(stage.passband_gain * stage.b), *stage.a] for stage in filters])
+    sos = k_weighting(sample_rate)
     state = np.zeros((len(sos), 2, audio.shape[1]))
     for start in range(0, stop, chunk_frames):
         weighted, state = sosfilt(sos, audio[start : min(stop, start + chunk_frames)], axis=0, zi=state)
@@ -47,6 +53,32 @@ def k_weighted_power(audio: Audio, sample_rate: int, chunk_frames: int = CHUNK_F
         for channel, weight in enumerate(CHANNEL_WEIGHTS[: audio.shape[1]]):
             power += np.float32(weight) * np.square(weighted[:, channel]).astype(np.float32)
         yield start, power
+
+
+@cache
+def k_weighting(sample_rate: int) -> np.ndarray:
+    """pyloudnorm's K-weighting stages at ``sample_rate`` as second-order sections (b0 b1 b2 a0 a1 a2).
+
+    >>> k_weighting(48000).shape
+    (2, 6)
+    """
+    import pyloudnorm
+
+    filters = pyloudnorm.Meter(sample_rate)._filters.values()
+    return np.array([[*(stage.passband_gain * stage.b), *stage.a] for stage in filters])
+
+
+def preload() -> threading.Thread:
+    """Import the filters' libraries on a daemon thread and return it: a render calls this first,
+    so the import runs on another core while the synth plays (FluidSynth releases the
+    interpreter's lock while it renders). An import on the main thread meanwhile waits for it."""
+    thread = threading.Thread(target=_import_filters, name="composer-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _import_filters() -> None:
+    import pyloudnorm  # noqa: F401  (imports scipy.signal)
 
 
 def lufs(mean_square: float) -> float:
@@ -203,15 +235,32 @@ def _hop_power(audio: Audio, sample_rate: int, hop: int) -> np.ndarray:
 
 #: 4× oversampling for the true peak (ITU-R BS.1770-4, annex 2) with scipy's resample_poly filter
 #: (a Kaiser-windowed sinc, β 5, 81 taps), applied only where a peak could be: frame t's
-#: oversampled value at phase k is sum(_TAPS[k::4] · samples around t).
+#: oversampled value at phase k is sum(taps[k::4] · samples around t).
 OVERSAMPLING = 4
 _HALF_TAPS = 10 * OVERSAMPLING
-_TAPS = (firwin(2 * _HALF_TAPS + 1, 1 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING).astype(np.float32)
 #: How many frames on each side of a frame its oversampled values reach.
 REACH = _HALF_TAPS // OVERSAMPLING + 1
-#: The most an oversampled value can be, as a multiple of the largest |sample| within REACH
-#: (the largest sum of |taps| of a phase; a little over, for float rounding).
-PHASE_GAIN = float(max(np.abs(_TAPS[k::OVERSAMPLING]).sum() for k in range(OVERSAMPLING))) * (1 + 1e-5)
+
+
+@cache
+def oversampling_taps() -> np.ndarray:
+    """resample_poly's 4× interpolation filter (float32), made on first use (see the module's note)."""
+    from scipy.signal import firwin
+
+    taps: np.ndarray = (firwin(2 * _HALF_TAPS + 1, 1 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING)
+    return taps.astype(np.float32)
+
+
+@cache
+def phase_gain() -> float:
+    """The most an oversampled value can be, as a multiple of the largest |sample| within REACH
+    (the largest sum of |taps| of a phase; a little over, for float rounding).
+
+    >>> round(phase_gain(), 3)
+    2.241
+    """
+    taps = oversampling_taps()
+    return float(max(np.abs(taps[k::OVERSAMPLING]).sum() for k in range(OVERSAMPLING))) * (1 + 1e-5)
 #: An exact pass covers at most this many frames at a time, so memory stays flat.
 _EXACT_FRAMES = 1 << 16
 
@@ -230,7 +279,7 @@ class PeakEnvelope:
         self.sample_peak = sample_peak(self.audio)
         if bound is None:
             bound = nearby_peaks(self.audio)
-            bound *= np.float32(PHASE_GAIN)
+            bound *= np.float32(phase_gain())
         self.values: np.ndarray = bound
         self._exact = np.zeros(len(audio), dtype=bool)
 
@@ -260,7 +309,7 @@ def true_peak(audio: Audio, chunk: int = 1 << 18) -> float:
     peak = 0.0
     for start in range(0, len(audio), chunk):
         stop = min(len(audio), start + chunk)
-        bound = nearby_peaks(audio, start, stop) * np.float32(PHASE_GAIN)
+        bound = nearby_peaks(audio, start, stop) * np.float32(phase_gain())
         for first, last in _runs(bound >= _PEAK_FLOOR * highest):
             peak = max(peak, float(oversampled_peaks(audio, start + first, start + last).max()))
     return peak
@@ -314,13 +363,16 @@ def oversampled_peaks(audio: Audio, start: int, stop: int) -> np.ndarray:
     """For frames ``start`` to ``stop``, the highest |value| on any channel of ``audio`` 4×
     oversampled, each over its 4 phases (scipy's upfirdn with the resample_poly filter; the
     samples before and after ``audio`` count as silence, as in resample_poly)."""
+    from scipy.signal import upfirdn
+
+    taps = oversampling_taps()
     peaks = np.empty(stop - start, dtype=np.float32)
     for first in range(start, stop, _EXACT_FRAMES):
         last = min(stop, first + _EXACT_FRAMES)
         lo, hi = max(0, first - REACH), min(len(audio), last + REACH)
         planar = np.ascontiguousarray(audio[lo:hi].T, dtype=np.float32)
         skip = _HALF_TAPS + OVERSAMPLING * (first - lo)
-        dense = upfirdn(_TAPS, planar, OVERSAMPLING, 1, axis=-1)[:, skip : skip + OVERSAMPLING * (last - first)]
+        dense = upfirdn(taps, planar, OVERSAMPLING, 1, axis=-1)[:, skip : skip + OVERSAMPLING * (last - first)]
         phases = _frame_peaks(dense.T).reshape(-1, OVERSAMPLING)
         peaks[first - start : last - start] = _frame_peaks(phases)
     return peaks
