@@ -131,9 +131,9 @@ Stems = Annotated[bool, typer.Option(
                     "the same length and gain as the mix: summed they give the mix before its limiter, so they "
                     "may peak over 0 dBFS (NAME.json says how far: stems_summed_peak_dbfs).")]
 Workers = Annotated[Optional[int], typer.Option(
-    "--workers", help="Processes rendering the audio at once, each playing a share of the notes, e.g. "
-                      "--workers 2 for a cue of 20 s or more on a machine with idle cores (default: one, the "
-                      "same audio bytes on every machine). Stems render in one.",
+    "--workers", help="Threads rendering the audio at once: a cue of a minute or more plays as two groups of "
+                      "notes, each on its own synth, e.g. --workers 1 to leave a core free (default: one per "
+                      "core, up to two). The audio is the same bytes whatever the count.",
     show_default=False)]
 StemsHeadroom = Annotated[Optional[float], typer.Option(
     "--stems-headroom", help="With --stems, lower every stem by one gain so that summed they peak this many dB "

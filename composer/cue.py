@@ -208,8 +208,8 @@ def write_cue(cue: Cue, folder: Path,
     """Compose ``cue`` and write its set into ``folder`` (created if missing; removed again if
     this made it and the set fails): NAME.mid, the audio, stems, sheets, an editor's markers
     when the cue has events, and NAME.json describing them, all together or none. ``progress``
-    gives the render's progress callback for the piece's length; ``workers`` processes render
-    the mix (None: one; see :func:`composer.audio.render.worker_count`)."""
+    gives the render's progress callback for the piece's length; ``workers`` threads render
+    the mix (None: one per core, up to two; see :func:`composer.audio.render.worker_count`)."""
     from composer.audio.deliver import deliver
     from composer.base.files import output_folder, write_together
     from composer.composition.brief import build_brief

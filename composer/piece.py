@@ -122,8 +122,8 @@ class Piece:
                   sample_rate: int = renderer.SAMPLE_RATE, workers: int | None = None) -> Rendering:
         """How this piece is rendered with ``soundfont`` (already chosen and checked): exactly
         the brief's length, in its room, ended as its plan says, mastered to ``loudness_lufs``
-        or else its use case's target, by ``workers`` processes (None: one; see
-        :func:`composer.audio.render.worker_count`)."""
+        or else its use case's target, on ``workers`` threads (None: one per core, up to two;
+        see :func:`composer.audio.render.worker_count`)."""
         target = self.plan.loudness_lufs if loudness_lufs is None else loudness_lufs
         midi = decoded_midi(self.midi_bytes)
         return Rendering(midi, self.plan.duration_s, soundfont, self.room, target, self.ending, sample_rate,

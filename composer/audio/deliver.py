@@ -23,6 +23,8 @@ import numpy as np
 from composer.audio import DEFAULT_LOUDNESS_LUFS
 from composer.audio import master as mastering
 from composer.audio import render as renderer
+from composer.audio.loudness import preload
+from composer.audio.parallel import RENDER_GROUPS
 from composer.audio.formats import (STEM_SUBTYPE, FileMeasures, Provenance, audio_format_for, rounded,
                                     stem_paths, write_audio)
 from composer.audio.spool import Spool, sample_peak
@@ -60,8 +62,8 @@ class Rendering:
     sample_rate: int = renderer.SAMPLE_RATE
     #: Markers written into a WAV's cue chunk: (seconds, label), in order.
     cue_points: tuple[tuple[float, str], ...] = ()
-    #: Processes rendering the mix (composer.audio.parallel); None: one (render.worker_count).
-    #: Stems render in one process, from one synth.
+    #: Threads playing the note groups (composer.audio.parallel); None: one per core, up to two
+    #: (render.worker_count). The audio is the same bytes whatever the count.
     workers: int | None = None
 
 
@@ -190,17 +192,18 @@ def space_needed_bytes(duration_s: float, sample_rate: int, formats: Sequence[st
                        stem_count: int) -> tuple[int, int]:
     """(bytes in the output folder, bytes of scratch files in the system's temporary folder) a
     render of ``duration_s`` seconds needs at most: each format's file and each float stem; and
-    as scratch (float, see spool.py) the mix, each stem as rendered, and a written file decoded
-    to be measured.
+    as scratch (float, see spool.py) the mix and each stem as each note group's synth played
+    them (composer.audio.parallel), or later the mix, the stems and a written file decoded to
+    be measured.
 
     >>> [round(b / 2**20) for b in space_needed_bytes(3600, 44100, ["wav", "mp3"], None, 4)]
-    [5602, 7267]
+    [5602, 12112]
     """
     samples = math.ceil(duration_s * sample_rate) * 2
     depth = (bit_depth or 16) / 8
     written = sum(depth if name in ("wav", "flac") else BYTES_PER_SAMPLE[name] for name in formats)
     stems = stem_count * BYTES_PER_SAMPLE["stem"]
-    scratch = (stem_count + 2) * BYTES_PER_SAMPLE["stem"]
+    scratch = max(RENDER_GROUPS * (stem_count + 1), stem_count + 2) * BYTES_PER_SAMPLE["stem"]
     return math.ceil(samples * (written + stems)), math.ceil(samples * scratch)
 
 
@@ -258,16 +261,18 @@ def _mastered(
                                      rendering.room)
     rendered: renderer.RenderedStems | None = None
     progress("rendering", 0, 1)
+    preload()  # the meter's import runs beside the synths
+    workers = renderer.worker_count(rendering.workers)
 
     def frames(done: int, total: int) -> None:
         progress("rendering", done, total)
 
     if stems:
         raw, rendered = renderer.render_with_stems(*played, stems, rate, loop=loop, fade_out_s=fade_out_s,
-                                                   progress=frames, space=space)
+                                                   progress=frames, space=space, workers=workers)
     else:
         raw = renderer.render_spooled(*played, rate, loop=loop, fade_out_s=fade_out_s, progress=frames, space=space,
-                                      workers=renderer.worker_count(rendering.workers, rendering.duration_s))
+                                      workers=workers)
     try:
         raw_peak = sample_peak(raw) if stems else 0.0
         progress("mastering", 0, 0)

@@ -1,19 +1,23 @@
 """Audio: any MIDI file rendered in-process by FluidSynth, exactly as long as asked.
 
-The synth is driven event by event from the MIDI file (through pyfluidsynth's ctypes
-binding), at the asked sample rate and in the piece's room, writing float samples straight into
-one preallocated buffer: the length in frames is ``round(duration × rate)`` by construction.
-Seconds become frames only here. Stems come from the same synth in the same pass: each MIDI
-channel plays into its own FluidSynth output group (with its own reverb and chorus), so the mix
-is exactly the sum of its stems. Mastering the result is master.py's.
+The synths are driven event by event from the MIDI file (through pyfluidsynth's ctypes
+binding), at the asked sample rate and in the piece's room, writing float samples into spools:
+the length in frames is ``round(duration × rate)`` by construction. Seconds become frames only
+here. A cue of a minute or more plays as two note groups, each on its own synth (on two cores where
+there are two; the same bytes on one: composer.audio.parallel). Stems come from the same synths
+in the same pass: each MIDI channel plays into its own FluidSynth output group (with its own
+reverb and chorus), so the mix is exactly the sum of its stems. Mastering is master.py's.
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources.abc import Traversable
@@ -24,6 +28,7 @@ from typing import Any
 import mido
 import numpy as np
 
+from composer.audio.parallel import RENDER_GROUPS, note_groups
 from composer.audio.spool import Spool
 from composer.base.errors import ComposerError
 from composer.base.midi_text import decoded_midi
@@ -42,9 +47,8 @@ FADE_OUT_S = 0.05
 #: Gain inside the synth: low enough that dense chords never clip before mastering.
 SYNTH_GAIN = 0.3
 
-#: Cues shorter than this render in one process by default: starting a worker (a Python process
-#: loading the soundfont) costs more than sharing the work saves.
-PARALLEL_MIN_S = 20.0
+#: Seconds between looks at the synths' threads while waiting for them (to tell progress).
+POLL_S = 0.05
 
 #: FluidSynth's MIDI channels in a file, each of which can play into its own output group.
 MIDI_CHANNELS = 16
@@ -124,20 +128,18 @@ def check_sample_rate(sample_rate: int) -> int:
     return sample_rate
 
 
-def worker_count(asked: int | None, duration_s: float) -> int:
-    """How many processes render a cue: ``asked`` (a clear error under one), else one. Several
-    are asked for, not assumed: their sum differs from one synth's render at a few note onsets
-    (FluidSynth starts a reused voice slot from its previous note's gain), so a default that
-    followed the machine's cores would make a cue's audio bytes depend on the machine, and on a
-    busy machine a second worker only adds its cost. A cue under PARALLEL_MIN_S renders in one
-    whatever is asked (starting a worker costs more than it saves).
+def worker_count(asked: int | None) -> int:
+    """How many threads play a cue's note groups: ``asked`` (a clear error under one), else one
+    per core the process may use, up to RENDER_GROUPS. The audio is the same bytes either way
+    (composer.audio.parallel); only the wall time differs.
 
-    >>> worker_count(None, 60.0), worker_count(3, 60.0), worker_count(3, 10.0)
-    (1, 3, 1)
+    >>> worker_count(3), 1 <= worker_count(None) <= RENDER_GROUPS
+    (3, True)
     """
-    if asked is None:
-        return 1
-    return check_workers(asked) if duration_s >= PARALLEL_MIN_S else 1
+    if asked is not None:
+        return check_workers(asked)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(RENDER_GROUPS, cores))
 
 
 def check_workers(workers: int) -> int:
@@ -257,7 +259,7 @@ def render_midi(
 
     A loop renders a little past its end and folds that ring-out onto its start, so the file
     repeats without a seam; anything else fades in over 5 ms and out over ``fade_out_s``.
-    ``workers`` processes render it (see :func:`render_spooled`).
+    ``workers`` threads render it (see :func:`render_spooled`).
     """
     spool = render_spooled(midi, soundfont, duration_s, sample_rate, loop, fade_out_s, progress, space, workers)
     try:
@@ -278,48 +280,15 @@ def render_spooled(
     workers: int = 1,
 ) -> Spool:
     """:func:`render_midi` into a spool on disk, so memory holds one chunk however long the piece.
-    With ``workers`` > 1, groups of notes play in that many processes at once and their sum is
-    the mix (composer.audio.parallel): the same audio but for a trace at a few note onsets."""
-    frames, extra = _frames(duration_s, sample_rate, loop)
-    played = space or room(DEFAULT_ROOM)
-    if workers > 1:
-        from composer.audio.parallel import render_parts
-
-        audio = render_parts(list(timed_messages(midi)), soundfont, sample_rate, frames, frames + extra, loop,
-                             played, progress, workers)
-    else:
-        audio = Spool(frames + extra)
-        try:
-            render_into(audio, timed_messages(midi), soundfont, sample_rate, frames, frames + extra, loop, played,
-                        progress)
-        except BaseException:
-            audio.close()
-            raise
+    Its note groups (composer.audio.parallel) play on up to ``workers`` threads at once: the
+    same bytes whatever ``workers``."""
+    frames, _ = _frames(duration_s, sample_rate, loop)
+    audio, _ = _played(midi, soundfont, duration_s, sample_rate, loop, space, {}, progress, workers)
     try:
         return _finish(audio, frames, sample_rate, loop, fade_out_s)
     except BaseException:
         audio.close()
         raise
-
-
-def render_into(audio: Spool, events: Iterable[tuple[float, mido.Message]], soundfont: Path, sample_rate: int,
-                frames: int, total: int, loop: bool, space: Room, progress: Progress | None = None) -> None:
-    """Play ``events`` (seconds, message) on one synth into ``audio`` from its first frame:
-    ``total`` frames, the events stopping at ``frames`` (a loop's end, where its notes are
-    released to ring into the rest), nothing finished or faded yet."""
-    chunk = np.zeros((CHUNK_FRAMES, 2), dtype=np.float32)
-    synth = _Synth(soundfont, sample_rate, space)
-
-    def advance(cursor: int, target: int) -> None:
-        synth.fill(chunk[: target - cursor])
-        audio.write(cursor, chunk[: target - cursor])
-        if progress is not None:
-            progress(target, total)
-
-    try:
-        _play(events, synth, sample_rate, frames, loop, advance, total)
-    finally:
-        synth.close()
 
 
 def render_with_stems(
@@ -332,42 +301,151 @@ def render_with_stems(
     fade_out_s: float = FADE_OUT_S,
     progress: Progress | None = None,
     space: Room | None = None,
+    workers: int = 1,
 ) -> tuple[Spool, RenderedStems]:
-    """The mix of :func:`render_spooled` and its stems, from one synth in one pass.
+    """The mix of :func:`render_spooled` and its stems, from the same synths in one pass.
 
     Each MIDI channel plays into an output group of its own stem, with that group's own reverb
     and chorus (they are linear, so the groups' sum is the one-group render up to float
-    rounding): the mix is the sum of the stems, note for note, because the same synth allocated
-    the same voices for both. The mix and the stems wait in temporary files, so memory holds
-    one chunk of each.
+    rounding): the mix is the sum of the stems, note for note, because the same synths
+    allocated the same voices for both. The mix and the stems wait in temporary files, so
+    memory holds one chunk of each.
     """
-    frames, extra = _frames(duration_s, sample_rate, loop)
-    groups = output_groups(stems)
-    audio = Spool(frames + extra)
-    rendered = RenderedStems(list(stems), lambda alone: _finish(alone, frames, sample_rate, loop, fade_out_s))
-    owned = {name: sorted({channel % groups for channel in channels}) for name, channels in stems.items()}
+    frames, _ = _frames(duration_s, sample_rate, loop)
+    audio, alone = _played(midi, soundfont, duration_s, sample_rate, loop, space, stems, progress, workers)
+    rendered = RenderedStems(alone, lambda spool: _finish(spool, frames, sample_rate, loop, fade_out_s))
     try:
-        synth = _Synth(soundfont, sample_rate, space or room(DEFAULT_ROOM), groups)
-    except BaseException:
-        audio.close()
-        rendered.close()
-        raise
-
-    def advance(cursor: int, target: int) -> None:
-        block = synth.fill_groups(target - cursor)
-        audio.write(cursor, block.sum(axis=0).T)
-        for name, indices in owned.items():
-            rendered.append(name, block[indices].sum(axis=0).T)
-        if progress is not None:
-            progress(target, len(audio))
-
-    try:
-        _play(timed_messages(midi), synth, sample_rate, frames, loop, advance, len(audio))
         return _finish(audio, frames, sample_rate, loop, fade_out_s), rendered
     except BaseException:
         audio.close()
         rendered.close()
         raise
+
+
+class _Cancelled(Exception):
+    """A synth's thread stopping because another failed or the render was interrupted."""
+
+
+class _Take:
+    """What one note group's synth played, in spools of ``frames``: the mix of its notes and,
+    with stems, each stem's share of them."""
+
+    def __init__(self, frames: int, stems: Iterable[str]) -> None:
+        self.mix = Spool(frames)
+        self.stems: dict[str, Spool] = {}
+        try:
+            for name in stems:
+                self.stems[name] = Spool(frames)
+        except BaseException:
+            self.close()
+            raise
+
+    def add(self, other: _Take) -> None:
+        """Add ``other``'s mix and stems into this take's, block by block."""
+        for mine, theirs in ((self.mix, other.mix), *((self.stems[name], other.stems[name]) for name in self.stems)):
+            for start, block in theirs.blocks():
+                block += mine.read(start, start + len(block))
+                mine.write(start, block)
+
+    def close(self) -> None:
+        for spool in (self.mix, *self.stems.values()):
+            spool.close()
+
+
+def _played(midi: mido.MidiFile, soundfont: Path, duration_s: float, sample_rate: int, loop: bool,
+            space: Room | None, stems: StemChannels, progress: Progress | None,
+            workers: int) -> tuple[Spool, dict[str, Spool]]:
+    """``midi`` played by one synth per note group (composer.audio.parallel), on up to
+    ``workers`` threads, summed in group order: the raw mix and each stem's share, in spools
+    the caller closes; nothing folded or faded yet."""
+    frames, extra = _frames(duration_s, sample_rate, loop)
+    total = frames + extra
+    groups = note_groups(list(timed_messages(midi)), duration_s)
+    threads = min(check_workers(workers), len(groups))
+    played = space or room(DEFAULT_ROOM)
+    done = [0] * len(groups)
+    cancelled = threading.Event()
+    takes: list[_Take] = []
+
+    def tell() -> None:
+        if progress is not None:
+            progress(sum(done), total * len(groups))
+
+    def play(index: int) -> None:
+        def advanced(target: int) -> None:
+            if cancelled.is_set():
+                raise _Cancelled
+            done[index] = target
+            if threads == 1:
+                tell()
+
+        try:
+            _play_take(groups[index], takes[index], stems, soundfont, sample_rate, frames, total, loop, played,
+                       advanced)
+        except BaseException:
+            cancelled.set()
+            raise
+
+    try:
+        takes.extend(_Take(total, stems) for _ in groups)
+        if threads == 1:
+            for index in range(len(groups)):
+                play(index)
+        else:
+            _on_threads(play, len(groups), threads, tell, cancelled)
+        first, *others = takes
+        for other in others:
+            first.add(other)
+            other.close()
+        return first.mix, first.stems
+    except BaseException:
+        for take in takes:
+            take.close()
+        raise
+
+
+def _on_threads(play: Callable[[int], None], count: int, threads: int, tell: Callable[[], None],
+                cancelled: threading.Event) -> None:
+    """``play(0)`` … ``play(count - 1)`` on ``threads`` threads, telling progress from this one
+    while they run; the first real failure (in group order) is raised, the others stopped."""
+    with ThreadPoolExecutor(threads, thread_name_prefix="composer-synth") as pool:
+        futures = [pool.submit(play, index) for index in range(count)]
+        try:
+            while wait(futures, timeout=POLL_S).not_done:
+                tell()
+        except BaseException:
+            cancelled.set()
+            raise
+    failures = [error for error in (future.exception() for future in futures) if error is not None]
+    if failures:
+        raise next((error for error in failures if not isinstance(error, _Cancelled)), failures[0])
+    tell()
+
+
+def _play_take(events: Sequence[tuple[float, mido.Message]], take: _Take, stems: StemChannels, soundfont: Path,
+               sample_rate: int, frames: int, total: int, loop: bool, space: Room,
+               advanced: Callable[[int], None]) -> None:
+    """Play ``events`` (seconds, message) on one synth into ``take`` from its first frame:
+    ``total`` frames, the events stopping at ``frames`` (a loop's end, where its notes are
+    released to ring into the rest); ``advanced(frame)`` after each chunk."""
+    groups = output_groups(stems) if stems else 1
+    owned = {name: sorted({channel % groups for channel in channels}) for name, channels in stems.items()}
+    chunk = np.zeros((CHUNK_FRAMES, 2), dtype=np.float32)
+    synth = _Synth(soundfont, sample_rate, space, groups)
+
+    def advance(cursor: int, target: int) -> None:
+        if stems:
+            block = synth.fill_groups(target - cursor)
+            take.mix.write(cursor, block.sum(axis=0).T)
+            for name, indices in owned.items():
+                take.stems[name].write(cursor, block[indices].sum(axis=0).T)
+        else:
+            synth.fill(chunk[: target - cursor])
+            take.mix.write(cursor, chunk[: target - cursor])
+        advanced(target)
+
+    try:
+        _play(events, synth, sample_rate, frames, loop, advance, total)
     finally:
         synth.close()
 
@@ -376,19 +454,9 @@ class RenderedStems:
     """Stems as one render played them, each in a spool (an anonymous temporary file) until it is
     finished, scaled and handed on once."""
 
-    def __init__(self, names: list[str], finish: Callable[[Spool], Spool]) -> None:
-        self._spools: dict[str, Spool] = {}
-        try:
-            for name in names:
-                self._spools[name] = Spool()
-        except BaseException:
-            self.close()
-            raise
+    def __init__(self, spools: dict[str, Spool], finish: Callable[[Spool], Spool]) -> None:
+        self._spools = spools
         self._finish = finish
-
-    def append(self, name: str, block: np.ndarray) -> None:
-        """Add ``block`` (frames × 2) to the end of stem ``name``."""
-        self._spools[name].append(block)
 
     def scaled(self, gain_db: float) -> Iterator[tuple[str, Spool]]:
         """Each stem with the loop fold and fades of the mix, raised by ``gain_db``, one at a time;
