@@ -289,6 +289,12 @@ PHRASINGS = [
          valence=-1, arousal=-1, mode="minor", preset="documentary"),
     case("ignored-made-up-word", "blorptastic music for my channel, 1 minute",
          ignored=["blorptastic"], duration_s=60.0),
+    # ---- words editors used that were once ignored -------------------------------------------
+    case("scene-bakery-montage", "upbeat montage for a bakery promo, 30 seconds", preset="corporate",
+         valence=+1, arousal=+1, no_ignored=True),
+    case("scene-sneaker-drop", "hype music for a sneaker drop, 15 seconds", preset="product",
+         not_ignored=["sneaker", "drop"]),
+    case("scene-baby", "gentle music for a baby, 20 seconds", not_ignored=["baby"], arousal=-1),
 ]
 
 
