@@ -245,7 +245,7 @@ def resolve(row: Row, manifest_folder: Path, over: Mapping[str, Any] | None = No
                   loudness=fields.pop("loudness", None), soundfont=_path(fields.pop("soundfont", None)),
                   sample_rate=fields.pop("sample_rate", None) or DEFAULT_SAMPLE_RATE, bit_depth=fields.pop("bit_depth", None),
                   stems=bool(fields.pop("stems", False)))
-    asked = request(text, _path(brief_file), seed, **fields)
+    asked = request(text, _path(brief_file), seed, "manifest", **fields)
     from composer.composition.brief import build_brief
 
     build_brief(asked.text, asked.fields)

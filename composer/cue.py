@@ -45,15 +45,23 @@ class Request:
     name: str | None
 
 
-def request(brief: str | None, file: Path | None, seed: int | None, **flags: Any) -> Request:
-    """The brief text and the fields over it: the file's, then the flags' (flags win)."""
+def request(brief: str | None, file: Path | None, seed: int | None, given_as: str = "flag", **flags: Any) -> Request:
+    """The brief text and the fields over it: the file's, then the flags' (flags win). Events
+    the file asks for (``hit = 5``) are reported as the brief file's, and the flags' as
+    ``given_as`` ("flag"; a batch's rows are the "manifest")."""
     from composer.composition.brief import DEFAULT_SEED, load_brief_file
+    from composer.composition.brief.timeline import EVENT_FLAGS
 
     fields: dict[str, Any] = load_brief_file(file) if file else {}
     file_text, file_seed, file_name = fields.pop("brief", None), fields.pop("seed", None), fields.pop("name", None)
+    sources = {name: "brief file" for name in EVENT_FLAGS if fields.get(name) is not None}
     for field_name, value in flags.items():
         if value is not None:
             fields[field_name] = value
+            if field_name in EVENT_FLAGS:
+                sources[field_name] = given_as
+    if any(source != "flag" for source in sources.values()):
+        fields["event_sources"] = sources
     text = brief if brief is not None else file_text
     if text is None:
         raise ComposerError("no brief given", 'write one, e.g. composer compose "calm piano for a 60-second interview"')

@@ -363,3 +363,20 @@ def test_a_file_that_is_no_marker_file_is_a_clear_error(tmp_path):
     path.write_text("this is not a timeline")
     with pytest.raises(ComposerError, match="is not a readable OTIO timeline"):
         build_brief("tense cue, 2 minutes", {"markers": str(path)})
+
+
+def test_each_event_says_where_it_was_asked_for(tmp_path):
+    """A brief file's ``hit = 5`` is the brief file's, a flag's the flag's, a manifest row's the
+    manifest's, so explain and the report name the place an editor would look to change it."""
+    from composer.cue import request
+
+    brief_file = tmp_path / "cue.toml"
+    brief_file.write_text('brief = "upbeat corporate pop, 20 seconds"\nhit = 5\nstop = "0:12+1"\n', "utf-8")
+
+    def sources(asked):
+        return {(e.kind, e.source) for e in build_brief(asked.text, asked.fields).events}
+
+    assert sources(request(None, brief_file, None)) == {("hit", "brief file"), ("stop", "brief file")}
+    assert sources(request(None, brief_file, None, hit=["0:07"])) == {("hit", "flag"), ("stop", "brief file")}
+    assert sources(request("calm piano, 20 s", None, None, "manifest", hit=["0:07"])) == {("hit", "manifest")}
+    assert sources(request("calm piano, 20 s", None, None, hit=["0:07"])) == {("hit", "flag")}

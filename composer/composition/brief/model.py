@@ -57,7 +57,7 @@ class CueEvent:
     - ``tempo``: the tempo becomes ``tempo_bpm`` at ``at_s``.
 
     ``label`` is the name the editor gave it (a marker's name), ``source`` where it came from
-    ("brief", "flag", "timeline", "markers").
+    ("brief", "flag", "brief file", "manifest", "timeline", "markers").
 
     >>> CueEvent("hit", Fraction(75)).end_s
     Fraction(75, 1)

@@ -191,7 +191,7 @@ def _events(brief: Brief, overrides: Mapping[str, Any], fps: Fraction, duration_
     ...                                                        {"duration": 40, "hit": "0:10"}).events]
     [('hit', '10', 'flag'), ('fade_out', '35', 'brief')]
     """
-    written = flag_events(overrides, fps)
+    written = flag_events(overrides, fps, overrides.get("event_sources"))
     if overrides.get("events") is not None:
         written += entry_events(overrides["events"], "brief file", fps)
     if overrides.get("timeline") is not None:

@@ -8,6 +8,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -43,8 +44,9 @@ ENTRY_FIELDS: dict[str, str] = {
 _LAYERS = re.compile(r"(.*?):([a-z][a-z ,&+-]*)")
 
 
-def flag_events(fields: Mapping[str, Any], fps: Fraction) -> list[WrittenEvent]:
-    """The events the event flags (or a brief file's event fields) ask for.
+def flag_events(fields: Mapping[str, Any], fps: Fraction, sources: Mapping[str, str] | None = None) -> list[WrittenEvent]:
+    """The events the event flags (or a brief file's or manifest's event fields) ask for, each
+    with its source: ``sources`` by field (e.g. ``{"hit": "brief file"}``), else "flag".
 
     >>> [(w.event.kind, str(w.event.at_s), str(w.event.length_s), w.event.keep, w.from_end) for w in flag_events(
     ...     {"hit": ["1:15"], "stop": ["0:20+2"], "dip": ["0:45-1:05:pad,piano"], "fade_out": 6}, Fraction(25))]
@@ -56,8 +58,10 @@ def flag_events(fields: Mapping[str, Any], fps: Fraction) -> list[WrittenEvent]:
         value = fields.get(name)
         if value is None:
             continue
+        source = (sources or {}).get(name, "flag")
         for spec in value if isinstance(value, (list, tuple)) else [value]:
-            found.append(_flag_event(name, str(spec).strip(), fps))
+            written = _flag_event(name, str(spec).strip(), fps)
+            found.append(written if source == "flag" else written._replace(event=replace(written.event, source=source)))
     return found
 
 
