@@ -147,6 +147,18 @@ def test_a_drop_out_keeps_the_named_layers():
     assert brief.ignored_words == ("quote",)
 
 
+@pytest.mark.parametrize("text", ["underscore, 2 minutes, dips under the interview from 0:40 to 1:10",
+                                  "underscore, 2 minutes, dip under the voice 0:40-1:10",
+                                  "underscore, 2 minutes, drops out 0:40 to 1:10",
+                                  "underscore, 2 minutes, dips beneath the narration between 0:40 and 1:10"])
+def test_a_dip_under_something_or_over_a_bare_span_is_read(text):
+    """Editors say what the music dips under and write spans bare; the words of what it dips
+    under are left for the other readers (the interview is the use case), none ignored."""
+    brief = build_brief(text, {})
+    assert _events(brief) == [("dip", 40, 30)]
+    assert brief.ignored_words == ()
+
+
 def test_a_turn_carries_its_mode():
     brief = build_brief("tense cue, 2 minutes, turns hopeful at 1:30 with a key change to major", {})
     assert [(e.kind, e.at_s, e.mode, e.label) for e in brief.events] == [("turn", 90, "major", "hopeful")]

@@ -66,7 +66,9 @@ _BUILD_INTO = re.compile(
     rf"(?P<target>(?:[a-z'-]+\s+){{0,4}}?){_PLACE}")
 _DIP = re.compile(
     rf"\b(?:drops?|dips?|thins?|pulls?|strips?|(?:gets?|goes|turns?)\s+quiet(?:er)?|(?:an?\s+)?drop-?outs?)"
-    rf"(?:\s+(?:out|down|back))?(?:\s+(?:to|into)\s+(?P<keep>[a-z0-9 ,&'()-]+?))?\s+{_SPAN}")
+    rf"(?:\s+(?:out|down|back))?(?:\s+(?:to|into)\s+(?P<keep>[a-z0-9 ,&'()-]+?))?"
+    rf"(?:\s+(?:under|beneath|below|behind)\s+(?P<under>(?:[a-z'-]+\s+){{0,3}}?[a-z'-]+))?\s+"
+    rf"(?:{_SPAN}|(?P<bare>(?P<bare_start>{MOMENT})\s*(?:-|–|to|until|till)\s*(?P<bare_end>{MOMENT})))")
 _STOP = re.compile(
     rf"\b(?:(?:the\s+)?music\s+)?(?:(?:should|will|must)\s+)?(?:stops?|cuts?\s+out|breaks?|pauses?|silence"
     rf"|goes\s+silent)\s+(?:(?:dead|completely|suddenly)\s+)?(?:for\s+{_length('before')}\s+)?{_PLACE}"
@@ -236,16 +238,19 @@ def _build_into(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
 
 def _dip(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     """ "drop to just the pad and piano from 0:45 to 1:05": the named layers play on; words in
-    the layers' place that name none ("under the quote") are left for the other readers."""
+    the layers' place that name none ("under the quote") are left for the other readers, as are
+    the words of what it dips under ("dips under the interview 0:40-1:10": the use case)."""
     found = []
     for match in _matches(reader, _DIP):
         start, end = _span(match, fps)
+        holes = sorted(match.span(group) for group in ("keep", "under") if match.group(group) is not None)
+        cursor = match.start()
+        for hole_start, hole_end in holes:
+            reader.take_span(cursor, hole_start)
+            cursor = hole_end
+        reader.take_span(cursor, match.end())
         keep: list[str] = []
-        if match.group("keep") is None:
-            reader.take(match)
-        else:
-            reader.take_span(match.start(), match.start("keep"))
-            reader.take_span(match.end("keep"), match.end())
+        if match.group("keep") is not None:
             keep = _kept_layers(reader, match.start("keep"), match.group("keep"))
         found.append(WrittenEvent(CueEvent("dip", start, end - start, tuple(dict.fromkeys(keep)))))
     return found
@@ -421,10 +426,14 @@ def _fade_out(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
 
 
 def _span(match: re.Match[str], fps: Fraction) -> tuple[Fraction, Fraction]:
-    """A span's start and end; one that ends before it starts is a clear error."""
-    start, end = parse_time(match.group("start"), fps), parse_time(match.group("end"), fps)
+    """A span's start and end ("from 0:40 to 1:10", or for a dip a bare "0:40-1:10"); one that
+    ends before it starts is a clear error."""
+    bare = "bare" in match.groupdict() and match.group("bare") is not None
+    first, last = (match.group("bare_start"), match.group("bare_end")) if bare else (match.group("start"),
+                                                                                      match.group("end"))
+    start, end = parse_time(first, fps), parse_time(last, fps)
     if end <= start:
-        raise ComposerError(f"the span {match.group('start')} to {match.group('end')} ends before it starts",
+        raise ComposerError(f"the span {first} to {last} ends before it starts",
                             "write the earlier time first, e.g. from 0:45 to 1:05")
     return start, end
 
