@@ -9,7 +9,7 @@ help:
 	@echo "make demo   compose scores/product-video.toml into out/"
 	@echo "make test   type-check (mypy --strict), then run the tests (pytest, one worker per core); what CI runs"
 	@echo "make check  type-check only (mypy --strict)"
-	@echo "make bench  benchmarks: compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F, batch throughput"
+	@echo "make bench  benchmarks: start-up per command, compose speed and memory, brief parsing, reference figures, render vs fluidsynth -F, batch throughput"
 	@echo "make clean  remove out/"
 
 setup:
@@ -26,6 +26,7 @@ check: setup
 	$(BIN)/python -m mypy
 
 bench: setup
+	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/compose.py
 	$(BIN)/python benchmarks/brief.py
 	$(BIN)/python benchmarks/reference.py

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from typer.core import TyperCommand
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from composer.audio import DEFAULT_LOUDNESS_LUFS, MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS
@@ -217,6 +216,8 @@ def _progress(seconds: float) -> Iterator[Any]:
 
         yield line
         return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(named("rendering"), total=None)
@@ -380,7 +381,7 @@ def explain(
     """
     from composer.composition.brief import build_brief
     from composer.composition.plan import make_plan
-    from composer.piece import explanation, generator
+    from composer.understanding import explanation, generator
 
     asked = _request(brief, brief_file, seed, kind=kind, duration=duration, tempo=tempo, key=key, meter=meter,
                      style=style, loop=loop,
@@ -596,6 +597,8 @@ def _batch_progress() -> Iterator[tuple[Callable[[int], None], Callable[[Outcome
 
         yield started, ended
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn("cues"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
                   TimeRemainingColumn(), console=err, transient=True) as bar:
         task = bar.add_task("cues", total=None, failed=0)
@@ -806,15 +809,14 @@ def styles() -> None:
 
     Example: composer explain "lo-fi hip hop bed for a study stream" shows the style a brief chose.
     """
-    from composer.base.quiet import quiet_import
+    from composer.base.general_midi import program_name
     from composer.composition.styles import styles as style_table
 
-    gm_name = quiet_import("pretty_midi").program_to_instrument_name
     table = Table("style", "tempo", "feel", "meter", "kit", "bass", "comping", "harmony", "palette", "chosen by")
     table.columns[0].min_width = max(map(len, style_table()))  # a narrow terminal wraps the words, not a name
     for name, style in style_table().items():
         feel = f"{style.feel} {float(style.swing):.2f}" if style.swing != 1 / 2 else style.feel
-        palette = "; ".join(f"{role}: {gm_name(programs[0])}" for role, programs in style.palette.items())
+        palette = "; ".join(f"{role}: {program_name(programs[0])}" for role, programs in style.palette.items())
         table.add_row(name, f"{style.tempo[0]}–{style.tempo[1]} BPM", feel,
                       ", ".join(f"{beats}/{unit}" for beats, unit in style.meters),
                       style.drums.kit if style.drums else "none", style.bass, style.comping, style.harmony,

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from composer.base.errors import ComposerError
 from composer.base.midi_text import decoded_midi
 from composer.base.files import output_folder, write_bytes
+from composer.base.general_midi import program_name
 from composer.base.quiet import quiet_import
 from composer.measure.music import Music, Part, bar_starts, read_music
 from composer.measure.time_measures import energy_per_bar
@@ -95,7 +96,7 @@ def lane_name(part: Part) -> str:
         return part.name
     if part.drum:
         return "Drums"
-    return str(quiet_import("pretty_midi").program_to_instrument_name(part.program))
+    return program_name(part.program)
 
 
 def is_event(marker: str) -> bool:

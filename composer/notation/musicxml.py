@@ -38,7 +38,7 @@ from music21 import chord, clef, duration, dynamics, instrument, key, layout, me
 from music21.common.types import StepName
 from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-from composer.base.quiet import quiet_import
+from composer.base.general_midi import drum_name
 from composer.base.tables import table
 from composer.composition.arrange import Performance
 from composer.composition.plan import Plan
@@ -393,7 +393,7 @@ def _name_drums(document: bytes, part_ids: list[str]) -> bytes:
             score_part.remove(old)
         for drum in sorted(used):
             named = ElementTree.SubElement(score_part, "score-instrument", id=f"{part_id}-I{drum}")
-            ElementTree.SubElement(named, "instrument-name").text = quiet_import("pretty_midi").note_number_to_drum_name(drum)
+            ElementTree.SubElement(named, "instrument-name").text = drum_name(drum)
         for drum in sorted(used):
             played = ElementTree.SubElement(score_part, "midi-instrument", id=f"{part_id}-I{drum}")
             ElementTree.SubElement(played, "midi-channel").text = channel

@@ -11,8 +11,6 @@ import dataclasses
 import random
 from fractions import Fraction
 
-from music21 import interval
-
 from composer.composition.brief import KINDS, Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,
@@ -130,6 +128,8 @@ def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tupl
         family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
         if event.mode == family:
             continue
+        from music21 import interval  # a quarter second to import: only a key change needs it
+
         step = "m3" if event.mode == "major" else "-m3"
         turned = interval.Interval(step).transposePitch(music21_key(tonic, mode).tonic)
         if abs(music21_key(turned.name.replace("-", "b"), event.mode).sharps) > 6:

@@ -9,8 +9,6 @@ import math
 import random
 from fractions import Fraction
 
-from music21 import key as m21key
-
 from composer.composition.brief import Brief, ShapeEvent, lexicon
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Section, Timing, music21_key
@@ -232,6 +230,8 @@ def choose_lift(kind: str, timing: Timing, tonic: str, mode: str, ending: str, f
     bar = sum(n for _, n in form[:index])
     if timing.bars < data.lift_min_bars or bar < timing.bars // 2:
         return None  # a lift is a late event in a piece long enough to have settled its key
+    from music21 import key as m21key  # a quarter second to import: only a lift needs it
+
     lifted = music21_key(tonic, mode).tonic.transpose(data.lift_interval)
     if abs(m21key.Key(lifted.name, mode).sharps) > 6:
         lifted = lifted.getEnharmonic() or lifted

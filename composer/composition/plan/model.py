@@ -8,15 +8,13 @@ import math
 from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from music21 import key as m21key
-
-from composer.base.quiet import quiet_import
+from composer.base.general_midi import program_name
 from composer.composition.styles import Groove
 
-
-pretty_midi = quiet_import("pretty_midi")
+if TYPE_CHECKING:
+    from music21 import key as m21key
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class Role:
 
     @property
     def name(self) -> str:
-        return "Drums" if self.role == "drums" else str(pretty_midi.program_to_instrument_name(self.program))
+        return "Drums" if self.role == "drums" else program_name(self.program)
 
 
 @dataclass(frozen=True)
@@ -400,4 +398,6 @@ def music21_key(tonic: str, mode: str) -> m21key.Key:
     >>> music21_key("Bb", "minor").sharps
     -5
     """
+    from music21 import key as m21key  # a quarter second to import: a plan needs it only to move its key
+
     return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)

@@ -9,13 +9,11 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
-from composer.base.quiet import quiet_import
+from composer.base.general_midi import program_name
 from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Role
 from composer.composition.styles import Style, styles
-
-pretty_midi = quiet_import("pretty_midi")
 
 #: Keys a player finds comfortable, by mode; the seed picks one when the brief names none.
 COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"), "minor": ("A", "B", "C", "D", "E", "F#", "G")}
@@ -291,7 +289,7 @@ def _name(program: int) -> str:
     >>> _name(42), _name(0)
     ('cello', 'acoustic grand piano')
     """
-    return str(pretty_midi.program_to_instrument_name(program)).lower()
+    return program_name(program).lower()
 
 
 def motif_flavour(brief: Brief) -> str:
