@@ -28,7 +28,8 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
     held through its chord and on through the next ones that keep it, struck only when it moves."""
     lowest = gm_ranges()[role.program][0]
     if plan.bass_pattern != "held" and plan.kind not in ("ambient", "stinger"):
-        return patterned_bass(plan, chords, lowest, rng)
+        floor = max(lowest, arrangement_data().players.bass_floor)
+        return scene_figures(plan, chords, patterned_bass(plan, chords, lowest, rng), floor, rng)
     notes: list[NoteEvent] = []
     for position, chord in enumerate(chords):
         stop = chord_stop(plan, chord)
@@ -54,7 +55,7 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
                 sounding_pitch = step_in if step_in is not None and index == len(onsets) - 1 else pitch
                 notes.append(NoteEvent(onset, played, sounding_pitch,
                                        velocity_for("bass", energy_at(plan, onset), rng, accent)))
-    return notes
+    return notes if plan.kind == "ambient" else scene_figures(plan, chords, notes, lowest, rng)
 
 
 def _drone(plan: Plan, notes: list[NoteEvent], start_q: Fraction, end_q: Fraction, pitch: int,
@@ -237,7 +238,41 @@ def _walking(plan: Plan, chords: list[ChordSpan], floor: int, rng: random.Random
         notes.append(NoteEvent(beat, Fraction(9, 10), pitch, velocity_for("bass", energy_at(plan, beat), rng, accent)))
         previous = pitch
         beat += 1
-    return notes
+    return [varied for note in notes for varied in _walked(plan, note)]
+
+
+#: Where a walking bass varies a phrase's bar (parts.phrase_end), as beats from the barline: a
+#: skip (the beat's note and a ghosted triplet eighth of it leading on) on the last beat, on
+#: beat two or on beat three; "thin" lets the last beat ring instead (a half note on three).
+WALKING_SKIPS = {"pickup": -1, "double": 1, "syncopate": -2}
+SKIP = Fraction(2, 3)
+
+
+def _walked(plan: Plan, note: NoteEvent) -> list[NoteEvent]:
+    """A walking bass's ``note`` as its bar's phrase variant plays it: split into a skip, held
+    through the beat after it ("thin", on the bar's next-to-last beat), left out (that beat),
+    or as written.
+
+    >>> from composer import compose
+    >>> plan = compose("relaxed jazzy lounge bed for a hotel lobby, 5 minutes", seed=1).plan
+    >>> bar = next(b for b in range(plan.bars) if phrase_end(plan, b) == "pickup")
+    >>> [(str(n.start_q - plan.bar_start_q(bar)), str(n.length_q)) for n in _walked(plan, NoteEvent(plan.bar_start_q(bar) + 3, Fraction(9, 10), 40, 80))]
+    [('3', '3/5'), ('11/3', '3/10')]
+    """
+    bar = plan.bar_at(note.start_q)
+    variant = phrase_end(plan, bar)
+    beat = plan.in_bar_q(note.start_q)
+    bar_q = plan.bar_length_q(bar)
+    if variant == "thin" and beat == bar_q - 1 and bar_q > 2:
+        return []
+    if variant == "thin" and beat == bar_q - 2 and bar_q > 2:
+        return [NoteEvent(note.start_q, note.length_q + 1, note.pitch, note.velocity)]
+    skip = WALKING_SKIPS.get(variant)
+    if skip is None or beat != skip % bar_q:
+        return [note]
+    ghost = max(1, note.velocity - 14)
+    return [NoteEvent(note.start_q, SKIP * Fraction(9, 10), note.pitch, note.velocity),
+            NoteEvent(note.start_q + SKIP, (1 - SKIP) * Fraction(9, 10), note.pitch, ghost)]
 
 
 def _tonic_drone(plan: Plan, floor: int, rng: random.Random) -> list[NoteEvent]:
@@ -254,3 +289,125 @@ def _tonic_drone(plan: Plan, floor: int, rng: random.Random) -> list[NoteEvent]:
             velocity = velocity_for("bass", energy_at(plan, start), rng, 4)
             notes += [NoteEvent(start, end - start, tonic, velocity), NoteEvent(start, end - start, tonic + 7, velocity)]
     return notes
+
+
+# --- a long piece's bass over its scenes -----------------------------------------------------
+
+
+def scene_figures(plan: Plan, chords: list[ChordSpan], notes: list[NoteEvent], floor: int,
+                  rng: random.Random) -> list[NoteEvent]:
+    """A long piece's bass as a player varies it over minutes (arrangement.toml [bass.figures],
+    those its pattern allows): laid back in a scene that rests other parts, a run into each new
+    section, and the chord changes pushed an eighth early in every other full scene. A piece
+    without scenes plays its bass as written."""
+    figures = arrangement_data().bass_figures[plan.bass_pattern]
+    if not plan.scenes or not figures:
+        return notes
+    by_bar: dict[int, list[NoteEvent]] = {}
+    for note in notes:
+        by_bar.setdefault(plan.bar_at(note.start_q), []).append(note)
+    last_bars = {plan.bar_at(section.end_q) - 1 for section in plan.sections[:-1]}
+    result: list[NoteEvent] = []
+    for bar in sorted(by_bar):
+        played = by_bar[bar]
+        if "lay_back" in figures and plan.scenes[plan.scene_index(plan.bar_start_q(bar))].change != "full":
+            played = laid_back(plan, chords, bar, played)
+        following = by_bar.get(bar + 1, [])
+        if "fill" in figures and bar in last_bars and following and not _rests_at(plan, plan.bar_start_q(bar + 1)):
+            played = _filled(plan, bar, played, following[0].pitch, floor, rng)
+        result += played
+    return _anticipated(plan, chords, result) if "anticipate" in figures else result
+
+
+def _rests_at(plan: Plan, q: Fraction) -> bool:
+    """Whether the scene playing at ``q`` rests the bass."""
+    return "bass" in plan.scenes[plan.scene_index(q)].resting
+
+
+def laid_back(plan: Plan, chords: list[ChordSpan], bar: int, notes: list[NoteEvent]) -> list[NoteEvent]:
+    """Bar ``bar``'s bass ``notes`` laid back: only those on its strong beats, each held to the
+    next (or to its chord's end), a two-feel; a bar that plays only its strong beats already
+    takes the dotted figure: its downbeat held a dotted quarter and struck again on the and of
+    two (where it sounded that long).
+
+    >>> from composer.composition.plan import Timing
+    >>> plan = Timing(Fraction(100), (4, 4), 4, Fraction(0), Fraction(0))
+    >>> chord = ChordSpan(Fraction(0), Fraction(8), "I", "T", (0, 4, 7), 0, 36, (48, 52, 55))
+    >>> walk = [NoteEvent(Fraction(beat), Fraction(9, 10), 36 + beat, 80) for beat in range(4)]
+    >>> [(str(n.start_q), str(n.length_q), n.pitch) for n in laid_back(plan, [chord], 0, walk)]
+    [('0', '2', 36), ('2', '2', 38)]
+    >>> [(str(n.start_q), str(n.length_q)) for n in laid_back(plan, [chord], 0, [NoteEvent(Fraction(0), Fraction(4), 36, 80)])]
+    [('0', '27/20'), ('3/2', '5/2')]
+    """
+    start, bar_q = plan.bar_start_q(bar), plan.bar_length_q(bar)
+    strong = {start, start + bar_q / 2} if bar_q % 2 == 0 else {start}
+    kept = [n for n in notes if n.start_q in strong]
+    if not kept:
+        return notes
+    if len(kept) == len(notes):
+        first = kept[0]
+        again = start + Fraction(3, 2)
+        if first.start_q != start or first.end_q < again + EIGHTH or len(kept) > 1:
+            return notes
+        return [NoteEvent(start, Fraction(3, 2) * Fraction(9, 10), first.pitch, first.velocity),
+                NoteEvent(again, first.end_q - again, first.pitch, max(1, first.velocity - 6))]
+    starts = [c.start_q for c in chords]
+    result = []
+    for index, note in enumerate(kept):
+        chord = chords[chord_index(starts, note.start_q)]
+        until = min(kept[index + 1].start_q if index + 1 < len(kept) else start + bar_q, chord_stop(plan, chord))
+        length = until - note.start_q
+        result.append(NoteEvent(note.start_q, length * Fraction(9, 10) if length < 2 else length, note.pitch,
+                                note.velocity))
+    return result
+
+
+def _filled(plan: Plan, bar: int, notes: list[NoteEvent], target: int, floor: int,
+            rng: random.Random) -> list[NoteEvent]:
+    """Bar ``bar``'s bass ``notes`` with its last beat a run into ``target``: two eighths on
+    the scale tones two steps and one step from it, from the side the line comes from (the
+    other where the register ends)."""
+    end = plan.bar_start_q(bar + 1)
+    run_at = end - 1
+    if run_at <= plan.bar_start_q(bar):
+        return notes
+    before = [NoteEvent(n.start_q, min(n.length_q, run_at - n.start_q), n.pitch, n.velocity)
+              for n in notes if n.start_q < run_at]
+    coming_from = before[-1].pitch if before else target
+    scale = scale_pitch_classes(*plan.key_at(run_at))
+    runs = []
+    for direction in ((1, -1) if coming_from > target else (-1, 1)):
+        tones = [p for p in range(target + direction, target + 6 * direction, direction) if p % 12 in scale][:2]
+        if len(tones) == 2 and all(floor <= p <= BASS_RANGE[1] for p in tones):
+            runs.append(tones[::-1])
+    if not runs:
+        return notes
+    velocity = velocity_for("bass", energy_at(plan, run_at), rng)
+    return [*before, *(NoteEvent(run_at + index * EIGHTH, EIGHTH * Fraction(9, 10), pitch, velocity - 4 * (1 - index))
+                       for index, pitch in enumerate(runs[0]))]
+
+
+def _anticipated(plan: Plan, chords: list[ChordSpan], notes: list[NoteEvent]) -> list[NoteEvent]:
+    """``notes`` with, in every other full scene after the first (a pushed chorus), each new
+    root that the bass strikes on a barline pushed an eighth ahead and tied over it (a note the
+    bar before struck in that eighth gives way); the last chord is left where it falls."""
+    fulls = [scene for scene in plan.scenes if scene.change == "full"]
+    pushed = [scene for rank, scene in enumerate(fulls) if rank % 2 == 1]
+    changes = {c.start_q for position, c in enumerate(chords)
+               if 0 < position < len(chords) - 1 and c.root_pc != chords[position - 1].root_pc}
+    moves = {n.start_q for n in notes if n.start_q in changes and plan.in_bar_q(n.start_q) == 0
+             and any(s.start_q < n.start_q < s.end_q for s in pushed)}
+    if not moves:
+        return notes
+    result = []
+    for note in notes:
+        ahead = next((q for q in moves if q - EIGHTH <= note.start_q < q), None)
+        if ahead is not None:
+            continue
+        pushing = next((q for q in moves if note.start_q < q - EIGHTH < note.end_q), None)
+        if pushing is not None:
+            note = NoteEvent(note.start_q, pushing - EIGHTH - note.start_q, note.pitch, note.velocity)
+        if note.start_q in moves:
+            note = NoteEvent(note.start_q - EIGHTH, note.length_q + EIGHTH, note.pitch, note.velocity)
+        result.append(note)
+    return result

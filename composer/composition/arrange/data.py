@@ -28,6 +28,8 @@ VELOCITY_ROLES = ("pad", "bass", "melody", "underscore_melody", "counter", "osti
 RULED_BASS = ("held", "walking", "drone")
 #: The tones a bass pattern's step may name.
 BASS_TONES = ("root", "fifth", "octave", "third", "alternate", "next_root", "approach")
+#: How a long piece's bass changes its figure over the form (bass.py scene_figures).
+BASS_FIGURES = ("lay_back", "fill", "anticipate")
 #: The tones a comping pattern's step may name.
 COMPING_TONES = ("chord", "upper", "bass", "alt_bass", "muted", "top", "v0", "v1", "v2", "v3", "v4", "v5")
 #: How a comping pattern plays: chords struck (strummed on a guitar) or single voices picked.
@@ -156,8 +158,9 @@ class Balance:
 class ArrangementData:
     """Everything ``data/arrangement.toml`` says: dynamics, human feel (largest micro-timing
     offset per role, ms), the mix (CC7 per role) and its balance under the melody, where the
-    counter-line enters, the texture's thinning and breathing, an ambient cue's motion and a
-    walking bass's share of approach notes."""
+    counter-line enters, the texture's thinning and breathing, an ambient cue's motion, a
+    walking bass's share of approach notes and the figures each bass pattern changes to over a
+    long piece."""
 
     velocity: Velocity
     timing_ms: Mapping[str, int]
@@ -167,6 +170,7 @@ class ArrangementData:
     texture: Texture
     ambient: Ambient
     approach_share: float
+    bass_figures: Mapping[str, frozenset[str]]
     players: Players
 
 
@@ -193,6 +197,8 @@ def load_arrangement_data(path: Traversable) -> ArrangementData:
     ambient = top.table("ambient")
     balance = top.table("balance")
     under = balance.table("under_melody_db")
+    bass_table = top.table("bass")
+    figures = bass_table.table("figures")
     data = ArrangementData(
         velocity=Velocity(velocity.integer("jitter", 0, 127),
                           {role: velocity.line(role, 1, 127) for role in VELOCITY_ROLES},
@@ -205,7 +211,8 @@ def load_arrangement_data(path: Traversable) -> ArrangementData:
         texture=Texture(texture.number("thin_energy", 0, 1), texture.number("breath_energy", 0, 1)),
         ambient=Ambient(ambient.integer("spread_beats", 1, 64), ambient.line("pad_moves", 0, 64),
                         ambient.line("texture_notes", 0, 64), ambient.ordered_pair("texture_beats", 1, 64)),
-        approach_share=top.table("bass").number("approach_share", 0, 1),
+        approach_share=bass_table.number("approach_share", 0, 1),
+        bass_figures={name: frozenset(figures.choices(name, BASS_FIGURES)) for name in BASS_PATTERNS},
         players=_players(top),
     )
     top.finish()
@@ -319,6 +326,14 @@ class _Table:
         found = self.value(key, expected)
         if isinstance(found, str) and found in known:
             return found
+        self.fail(key, found, expected)
+
+    def choices(self, key: str, known: tuple[str, ...]) -> tuple[str, ...]:
+        """A list of settings, each one of ``known`` (none is a list too)."""
+        expected = f"a list of {', '.join(known)}"
+        found = self.value(key, expected)
+        if isinstance(found, list) and all(isinstance(v, str) and v in known for v in found):
+            return tuple(found)
         self.fail(key, found, expected)
 
     def integers(self, key: str, count: int, low: int, high: int) -> tuple[int, ...]:

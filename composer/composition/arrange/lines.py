@@ -113,16 +113,58 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     """A second voice under the melody in the fuller bars: a chord tone on each strong beat
     (half bars in even meters, else bars), moving against the melody (contrary motion) or
     holding while it moves (oblique), never in parallel fifths or octaves with the melody or
-    the bass; silent where the melody rests, and breathing at phrase ends."""
-    entry = entry_energy(plan, role, arrangement_data().counter_entry)
+    the bass; silent where the melody rests, and breathing at phrase ends. A long bed's second
+    voice plays only in the scenes that feature it: the tune where the melody rests, else its
+    counter-line from the scene's first bar whatever the energy."""
+    featured = [scene for scene in plan.scenes if scene.features == role.role]
+    if not featured:
+        return _counter_line(plan, chords, theme, role, rng, entry_energy(plan, role, arrangement_data().counter_entry),
+                             plan.pickup_q, plan.music_q)
+    notes: list[NoteEvent] = []
+    for scene in featured:
+        if "melody" in scene.resting:
+            notes += handed_tune(plan, theme, role, rng, scene.start_q, scene.end_q)
+        else:
+            notes += _counter_line(plan, chords, theme, role, rng, 0.0, scene.start_q, scene.end_q)
+    return notes
+
+
+def handed_tune(plan: Plan, theme: Theme, role: Role, rng: random.Random, start_q: Fraction,
+                end_q: Fraction) -> list[NoteEvent]:
+    """The theme's notes from ``start_q`` to ``end_q`` as another instrument plays them when the
+    melody hands it the tune: its articulation and the melody's loudness, moved by whole octaves
+    to lie in the instrument's range.
+
+    >>> from composer import compose
+    >>> piece = compose("warm lo-fi bed for a study stream, 5 minutes", seed=1)
+    >>> swap = next(s for s in piece.plan.scenes if s.change == "lead_swap")
+    >>> guitar = next(p for p in piece.parts if p.role.role == "counter")
+    >>> tune = [n.pitch for n in piece.theme.notes if swap.start_q <= n.start_q < swap.end_q]
+    >>> [n.pitch for n in guitar.notes if swap.start_q <= n.start_q < swap.end_q] == tune != []
+    True
+    """
+    inside = [n for n in theme.notes if start_q <= n.start_q < end_q]
+    if not inside:
+        return []
+    low, high = gm_ranges()[role.program]
+    lowest, highest = min(n.pitch for n in inside), max(n.pitch for n in inside)
+    shift = 12 * max(0, -((lowest - low) // 12)) if lowest < low else -12 * max(0, (highest - high + 11) // 12)
+    detached = articulation(plan)
+    return [NoteEvent(n.start_q, min(n.length_q * detached if n.length_q <= 1 else n.length_q, end_q - n.start_q),
+                      n.pitch + shift, velocity_for("melody", energy_at(plan, n.start_q), rng)) for n in inside]
+
+
+def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random, entry: float,
+                  start_q: Fraction, end_q: Fraction) -> list[NoteEvent]:
+    """The counter-line from ``start_q`` to ``end_q`` in the bars whose energy reaches ``entry``."""
     low, high = counter_range(plan, role.program)
     notes: list[NoteEvent] = []
     starts = [n.start_q for n in theme.notes]
     chord_starts = [c.start_q for c in chords]
     slot = plan.bar_q / 2 if plan.bar_q % 2 == 0 and plan.bar_q >= 4 else plan.bar_q
     previous: tuple[int, int, int] | None = None  # (counter pitch, melody pitch, bass) at the last slot
-    q = plan.pickup_q
-    while q + slot <= plan.music_q:
+    q = start_q
+    while q + slot <= end_q:
         chord = chords[chord_index(chord_starts, q)]
         melody_note = sounding(theme.notes, starts, q)
         step = min(slot, plan.bar_start_q(plan.bar_at(q) + 1) - q)  # a shorter bar of changed meter cuts a slot

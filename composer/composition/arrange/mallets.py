@@ -10,7 +10,7 @@ from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, entry_energy, free_moment,
-                                                phrase_end, release_end, velocity_for)
+                                                phrase_end, phrase_place, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -50,12 +50,20 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             bar = plan.bar_at(onset)
             bar_end = plan.bar_start_q(bar + 1)
             cells = OSTINATO_CELLS if energy >= 0.5 else CALM_CELLS
-            step = _cell_step(cells[plan.scene_index(onset) % len(cells)], onset - plan.bar_start_q(bar))
+            cell = cells[plan.scene_index(onset) % len(cells)]
+            in_bar = plan.in_bar_q(onset)
+            step = _cell_step(cell, in_bar)
             variant = phrase_end(plan, bar)  # a phrase's bar varied: a rest, a held note, a quicker last beat
-            if (variant == "pickup" and bar_end - onset <= 1) or (variant == "double" and plan.in_bar_q(onset) < 1):
+            treatment = cell_treatment(plan, bar)  # and its third bar: the cell displaced, doubled or with a rest
+            if (variant == "pickup" and bar_end - onset <= 1) or (variant == "double" and in_bar < 1):
                 step = EIGHTH if step == 1 else Fraction(1)
+            elif treatment in ("displaced", "doubled") and in_bar == 0:
+                step = EIGHTH if treatment == "displaced" else cell[0] / 2
+            if phrase_place(plan, bar) is not None:  # a varied bar's figure is on the beat again at the next
+                step = min(step, bar_end - onset)
             resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
-            resting |= (variant == "thin" and bar_end - onset <= 1) or (variant == "syncopate" and plan.in_bar_q(onset) == 1)
+            resting |= (variant == "thin" and bar_end - onset <= 1) or (variant == "syncopate" and in_bar == 1)
+            resting |= (treatment == "displaced" and in_bar == 0) or (treatment == "rest" and in_bar == cell[0])
             if energy >= entry and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
                 notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
@@ -63,6 +71,27 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             onset += step
             index += 1
     return notes
+
+
+#: How an ostinato's cell varies in the third bar of a long piece's four-bar phrases, phrase by
+#: phrase in turn: as written, displaced (an eighth's rest on the downbeat, the cell going on
+#: off the beat), its first value doubled (split in two), its second note left out (a rest).
+CELL_TREATMENTS = ("plain", "displaced", "doubled", "plain", "rest")
+
+
+def cell_treatment(plan: Plan, bar: int) -> str:
+    """How the ostinato's cell varies in ``bar`` (CELL_TREATMENTS): in the third bar of each
+    phrase of a long piece, "plain" elsewhere.
+
+    >>> from composer import compose
+    >>> plan = compose("calm piano bed for a podcast, 5 minutes", seed=1).plan
+    >>> sorted({cell_treatment(plan, bar) for bar in range(plan.bars)})
+    ['displaced', 'doubled', 'plain', 'rest']
+    """
+    placed = phrase_place(plan, bar)
+    if placed is None or placed[1] % 4 != 2:
+        return "plain"
+    return CELL_TREATMENTS[placed[0] % len(CELL_TREATMENTS)]
 
 
 def _cell_step(cell: tuple[Fraction, ...], in_bar_q: Fraction) -> Fraction:

@@ -104,16 +104,27 @@ def phrase_end(plan: Plan, bar: int) -> str:
     >>> set(phrase_end(compose("calm corporate podcast bed, 60 seconds", seed=1).plan, bar) for bar in range(12))
     {'plain'}
     """
-    if bar >= plan.bars - 1 or not plan.sections or not plan.scenes:  # a short cue keeps its groove as written
+    placed = phrase_place(plan, bar)
+    if placed is None:
         return "plain"
-    index = plan.section_index(plan.bar_start_q(bar))
-    within = bar - plan.bar_at(plan.sections[index].start_q)
-    phrase = index + within // 4
+    phrase, within = placed
     if within % 4 == 1:
         return SECOND_BAR_VARIANTS[phrase % len(SECOND_BAR_VARIANTS)]
     if within % 4 != 3:
         return "plain"
     return PHRASE_END_VARIANTS[phrase % len(PHRASE_END_VARIANTS)]
+
+
+def phrase_place(plan: Plan, bar: int) -> tuple[int, int] | None:
+    """Where ``bar`` of a long piece (one with scenes) lies: its four-bar phrase's number
+    (two a section: a section's second phrase is not the next one's first, as it was when
+    each section counted from its index) and the bar's place in its section; None in a short
+    cue, which keeps its groove as written, and in the piece's last bar."""
+    if bar >= plan.bars - 1 or not plan.sections or not plan.scenes:
+        return None
+    index = plan.section_index(plan.bar_start_q(bar))
+    within = bar - plan.bar_at(plan.sections[index].start_q)
+    return 2 * index + within // 4, within
 
 
 def varied(steps: Sequence[Step], bar_q: Fraction, variant: str, keep_strong: bool = True) -> list[Step]:
@@ -160,8 +171,14 @@ def varied(steps: Sequence[Step], bar_q: Fraction, variant: str, keep_strong: bo
 
 def entry_energy(plan: Plan, role: Role, entry: float) -> float:
     """The energy from which a layer plays: its own ``entry``; for an instrument the brief
-    named, no higher than the piece's peak, so that it is always heard."""
-    return min(entry, max(plan.bar_energy, default=entry)) if role.asked else entry
+    named, no higher than the piece's peak, so that it is always heard, and in a long piece
+    (one with scenes) no higher than its median bar's, so that it is heard through at least
+    half of it (a "calm piano bed" whose piano played only in its liveliest scene, 16 bars of
+    104, was hardly a piano bed)."""
+    if not role.asked or not plan.bar_energy:
+        return entry
+    energies = sorted(plan.bar_energy)
+    return min(entry, energies[(len(energies) - 1) // 2] if plan.scenes else energies[-1])
 
 
 def velocity_for(role: str, energy: float, rng: random.Random, accent: int = 0) -> int:

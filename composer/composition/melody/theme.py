@@ -262,8 +262,9 @@ class _Writer:
 
 def _phrase_spots(plan: Plan, motif: Motif) -> Iterator[_PhraseSpot]:
     """The melody's four-bar phrases, section by section: none in an intro or a stinger, none
-    where an underscore leaves the phrase to the voice; a contrast answers with the inversion
-    only where the statement comes back after it."""
+    where an underscore leaves the phrase to the voice or a long piece's scene rests the melody
+    with no one taking its tune (its rhythm is then the one heard); a contrast answers with the
+    inversion only where the statement comes back after it."""
     for index, section in enumerate(plan.sections):
         if section.name in ("intro", "pickup", "hit", "link"):
             continue
@@ -272,7 +273,9 @@ def _phrase_spots(plan: Plan, motif: Motif) -> Iterator[_PhraseSpot]:
         variant, kind = developed(motif, section.name if returning or section.name != "contrast" else "", plan)
         for first_bar in range(0, bars, 4):
             start = section.start_q + first_bar * plan.bar_q
-            if plan.bar_at(start) not in plan.voice_bars:
+            scene = plan.scenes[plan.scene_index(start)] if plan.scenes else None
+            if plan.bar_at(start) not in plan.voice_bars and not (scene and "melody" in scene.resting
+                                                                  and not scene.features):
                 yield _PhraseSpot(section.name, first_bar, start, min(4, bars - first_bar), variant, kind)
 
 

@@ -18,7 +18,7 @@ from composer.composition.plan.form import (choose_lift, default_ending, energy_
 from composer.composition.plan.model import PlacedEvent, Plan, Role, Scene, Section, Timing, music21_key
 from composer.composition.plan.scenes import plan_scenes
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
-                                             swing)
+                                             second_voice, swing)
 from composer.composition.plan.style import choose_style, chosen_by_mood, groove_for, with_style_drums
 from composer.composition.plan.timeline import cut_form, place
 from composer.composition.plan.timing import fit_timing, tempo_range
@@ -48,7 +48,15 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     lift = None if brief.kind == "stinger" or events else choose_lift(brief.kind, timing, tonic, mode, ending, form,
                                                                       rng)
     lift_bar, lift_tonic = lift if lift else (None, "")
-    scenes, scene_energy = plan_scenes(brief.kind, timing, form, roles, rng, {e.verb for e in brief.shape})
+    verbs = {e.verb for e in brief.shape}
+    voice = second_voice(brief, style, roles)
+    if voice is not None:  # the second voice joins only a piece that has scenes to feature it in
+        after = next(index for index, r in enumerate(roles) if r.role == "melody") + 1  # the counter's place
+        voiced = roles if voice in roles else (*roles[:after], voice, *roles[after:])
+        scenes, scene_energy = plan_scenes(brief.kind, timing, form, voiced, rng, verbs, voice.role)
+        roles = voiced if scenes else roles
+    else:
+        scenes, scene_energy = plan_scenes(brief.kind, timing, form, roles, rng, verbs)
     shaped = events or any(e.verb != "evolve" for e in brief.shape)  # the brief's own curve wins
     if scene_energy and not shaped:
         bar_energy = tuple(round(max(0.05, min(1.0, e + lift_by)), 3) for e, lift_by in zip(bar_energy, scene_energy))

@@ -67,23 +67,27 @@ class StyleRules:
 
 @dataclass(frozen=True)
 class SceneChange:
-    """One change a scene can make: the roles that rest, the energy it adds (negative: less)
-    and the kinds of cue that use it."""
+    """One change a scene can make: the roles that rest, the energy it adds (negative: less),
+    the kinds of cue that use it, and the role it brings in (``features``: a long bed's second
+    voice, which plays only in the scenes that feature it)."""
 
     rests: tuple[str, ...]
     energy: float = field(metadata=bounds(-0.5, 0.5))
     kinds: tuple[str, ...] = ()
+    features: str = ""
 
 
 @dataclass(frozen=True)
 class SceneRules:
     """How a long piece changes its scene: from what length (seconds), about how often
-    (seconds), how far a full scene's energy may wander, and the changes to choose from."""
+    (seconds), how far a full scene's energy may wander, the changes to choose from, and the
+    kinds of cue whose melody gets a second voice for its scenes."""
 
     from_s: float
     length_s: float
     full_wander: float = field(metadata=bounds(0, 0.5))
     changes: dict[str, SceneChange]
+    second_voice_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

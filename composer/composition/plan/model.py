@@ -34,12 +34,14 @@ class Section:
 @dataclass(frozen=True)
 class Scene:
     """A stretch of a long piece with its own texture: the roles that rest from ``start_q`` to
-    ``end_q`` (quarter notes) and the change's name ("full": all play)."""
+    ``end_q`` (quarter notes), the change's name ("full": all play) and the role it features
+    (a second voice taking the tune or entering with a counter-melody)."""
 
     change: str
     start_q: Fraction
     end_q: Fraction
     resting: tuple[str, ...] = ()
+    features: str = ""
 
 
 @dataclass(frozen=True)

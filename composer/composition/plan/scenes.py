@@ -27,14 +27,18 @@ LAST_BARS = 4
 
 
 def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], roles: Sequence[Role],
-                rng: random.Random, verbs: Set[str] = frozenset()) -> tuple[tuple[Scene, ...], tuple[float, ...]]:
+                rng: random.Random, verbs: Set[str] = frozenset(),
+                second_voice: str = "") -> tuple[tuple[Scene, ...], tuple[float, ...]]:
     """The scenes of a piece of at least [scenes] ``from_s`` seconds, each about ``length_s``
     long and made of whole sections, and the energy each bar gains from its scene; none (and
     no energy) for a shorter piece or a kind no change suits. A thinned scene follows a full
     one and a full one a thinned one, each thinned scene's change drawn from those that rest a
     part this piece has (never the one before), each full scene's energy wandering up to
     ``full_wander`` up. A brief that asks for it "evolving" (shape verb ``evolve``) changes
-    from half the length and twice as often; a "steady" one never.
+    from half the length and twice as often; a "steady" one never. A piece with a
+    ``second_voice`` (the role of a long bed's second melody instrument) hands it the tune in
+    one thinned scene, drawn, and brings it in with a counter-melody in every other full scene
+    after the first; it rests in all the others.
 
     >>> from fractions import Fraction
     >>> timing = Timing(Fraction(100), (4, 4), 80, Fraction(0), Fraction(0))
@@ -45,7 +49,10 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     """
     rules = plan_data().scenes
     playing = {role.role for role in roles}
-    menu = {name: change for name, change in rules.changes.items() if kind in change.kinds and _thins(change, playing)}
+    menu = {name: change for name, change in rules.changes.items()
+            if kind in change.kinds and _thins(change, playing) and not change.features}
+    featured = {name: change for name, change in rules.changes.items()
+                if second_voice and kind in change.kinds and change.features == second_voice}
     pace = EVOLVING if "evolve" in verbs else 1.0
     if timing.seconds(timing.music_q) < rules.from_s * pace or not menu or "steady" in verbs:
         return (), ()
@@ -54,19 +61,37 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     scenes: list[Scene] = []
     energy: list[float] = []
     previous = ""
+    thinned = [index % 2 == 1 and index < len(spans) - 1 and not set(names) & set(FULL_SECTIONS)
+               for index, (_, _, names) in enumerate(spans)]
+    handing = [name for name, change in featured.items() if change.rests]
+    swap_at = rng.choice([i for i, thin in enumerate(thinned) if thin]) if handing and any(thinned) else -1
+    bringing = [name for name, change in featured.items() if not change.rests]
     for index, (first, bars, names) in enumerate(spans):
-        thinned = index % 2 == 1 and index < len(spans) - 1 and not set(names) & set(FULL_SECTIONS)
-        if thinned:
-            previous = rng.choice(sorted(name for name in menu if name != previous) or sorted(menu))
-            change = menu[previous]
+        start_q, end_q = timing.bar_start_q(first), timing.bar_start_q(first + bars)
+        if thinned[index]:
+            previous = handing[0] if index == swap_at else rng.choice(
+                sorted(name for name in menu if name != previous) or sorted(menu))
+            change = featured[previous] if index == swap_at else menu[previous]
             resting = tuple(role for role in change.rests if role in playing)
-            scenes.append(Scene(previous, timing.bar_start_q(first), timing.bar_start_q(first + bars), resting))
+            scenes.append(Scene(previous, start_q, end_q, resting, change.features))
             energy += [change.energy] * bars
         else:
             lift = round(rng.uniform(0, rules.full_wander), 3) if 0 < index < len(spans) - 1 else 0.0
-            scenes.append(Scene("full", timing.bar_start_q(first), timing.bar_start_q(first + bars)))
+            if bringing and 0 < index < len(spans) - 1 and index % 4 == 2:
+                scenes.append(Scene(bringing[0], start_q, end_q, (), second_voice))
+                lift += featured[bringing[0]].energy
+            else:
+                scenes.append(Scene("full", start_q, end_q))
             energy += [lift] * bars
-    return _joined(scenes), tuple(energy)
+    return _joined(_voice_rests(scenes, second_voice)), tuple(energy)
+
+
+def _voice_rests(scenes: list[Scene], second_voice: str) -> list[Scene]:
+    """``scenes`` with the ``second_voice`` (if any) resting in every one that does not feature it."""
+    if not second_voice:
+        return scenes
+    return [scene if scene.features == second_voice or second_voice in scene.resting else
+            Scene(scene.change, scene.start_q, scene.end_q, (*scene.resting, second_voice)) for scene in scenes]
 
 
 def _joined(scenes: list[Scene]) -> tuple[Scene, ...]:
@@ -74,7 +99,7 @@ def _joined(scenes: list[Scene]) -> tuple[Scene, ...]:
     joined: list[Scene] = []
     for scene in scenes:
         if joined and scene.change == "full" and joined[-1].change == "full":
-            joined[-1] = Scene("full", joined[-1].start_q, scene.end_q)
+            joined[-1] = Scene("full", joined[-1].start_q, scene.end_q, scene.resting)
         else:
             joined.append(scene)
     return tuple(joined)
@@ -106,15 +131,18 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], length_s: float,
 
 def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float,
               thinned_s: float) -> list[tuple[int, int, list[str]]]:
-    """Sections gathered into scenes of at least ``full_s`` and ``thinned_s`` seconds in turn
-    (SCENE_BARS[0] bars at least); an even count ends with its last section as a full scene of
+    """Sections gathered into scenes of about ``full_s`` and ``thinned_s`` seconds in turn
+    (SCENE_BARS[0] bars at least): a scene closes where it reaches its length, or where the
+    next section would take it further past it than it now falls short (a slow bed's thinned
+    scene of three 26-second sections held one texture for 79 s, of four for 105 s: no change
+    heard for over a minute); an even count ends with its last section as a full scene of
     its own where both stand (the last may be LAST_BARS), else (or where the last scene is too
     short) joins the last two."""
     spans: list[tuple[int, int, list[str]]] = []
     first, bars, names = 0, 0, list[str]()
     for name, length in form:
         wanted_s = full_s if len(spans) % 2 == 0 else thinned_s
-        if bars >= SCENE_BARS[0] and bars * bar_s >= wanted_s:
+        if bars >= SCENE_BARS[0] and (bars + length) * bar_s - wanted_s > max(0.0, wanted_s - bars * bar_s):
             spans.append((first, bars, names))
             first, bars, names = first + bars, 0, []
         bars += length

@@ -246,6 +246,34 @@ def _counter_program(brief: Brief, style: Style, programs: dict[str, int], exclu
     return program
 
 
+def second_voice(brief: Brief, style: Style, roles: tuple[Role, ...]) -> Role | None:
+    """A long bed's second voice for its scenes (plan.toml [scenes]): where the brief leaves the
+    band to composer (no solo, ensemble or count) and the bed has a melody, its counter-line
+    where the use case gave it one (in a bed it never reached its entry energy: a silent
+    track), else the first instrument of its style's melody palette that no part plays, the
+    brief does not exclude and its colours allow (no synthesizer in an "acoustic" bed), on the
+    counter-line's channel; None where there is none.
+
+    >>> from composer.composition.brief import parse_text
+    >>> lofi = parse_text("warm lo-fi bed for a study stream, 5 minutes")
+    >>> band = (Role("pad", 4, 0), Role("bass", 33, 1), Role("melody", 11, 2), Role("drums", 0, 9))
+    >>> second_voice(lofi, styles()["lo-fi hip hop"], band)
+    Role(role='counter', program=26, channel=4, asked=False)
+    """
+    present = {role.role: role for role in roles}
+    if (brief.kind not in plan_data().scenes.second_voice_kinds or brief.alone or brief.ensemble
+            or brief.part_count is not None or "counter" in brief.exclude or "melody" not in present):
+        return None
+    if "counter" in present:
+        return None if present["counter"].asked else present["counter"]
+    excluded = {lexicon().instruments.get(word) for word in brief.exclude}
+    acoustic = any(presets_colours()[colour].synthetic_only for colour in brief.colours if colour in presets_colours())
+    taken = {role.program for role in roles if role.role != "drums"}
+    program = next((p for p in style.palette.get("melody", ()) if p not in taken | excluded
+                    and not (acoustic and p in SYNTHETIC_PROGRAMS)), None)
+    return None if program is None else Role("counter", program, _channel("counter"))
+
+
 def _in_palette(style: Style, role: str, program: int, excluded: set[int | None]) -> int:
     """The program ``role`` plays in ``style``: where the use case gives it one (``program`` ≥
     0), the first of the style's palette for it that the brief does not exclude; else
