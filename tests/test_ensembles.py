@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from fractions import Fraction
 
 import mido
 import pretty_midi
@@ -182,6 +183,27 @@ def test_a_solo_among_others_leads_and_all_play() -> None:
     roles = {r.role: r.program for r in piece.plan.roles}
     assert roles["melody"] == 60 and {48, 61} <= set(roles.values())
     assert {48, 60, 61} <= set(sounding_programs(piece)[0])
+
+
+@pytest.mark.parametrize(("text", "lead", "partner"), [
+    ("soft documentary underscore with solo cello and piano, 2 minutes", 42, 0),
+    ("solo violin and harp for a wedding, 60 seconds", 40, 46),
+    ("solo flute and piano, 45 seconds", 73, 0),
+])
+@pytest.mark.parametrize("seed", [1, 5])
+def test_solo_x_and_y_is_a_duo_on_a_bass_from_bar_one(text: str, lead: int, partner: int, seed: int) -> None:
+    """"solo cello and piano" as chamber music writes it: the two alone, the first leading, the
+    piano or harp playing from the first bar (it was silent through a 16 s intro) with its left
+    hand under the harmony, since no one else plays a bass."""
+    piece = compose(text, seed=seed)
+    pitched = {r.role: r.program for r in piece.plan.roles if r.role != "drums"}
+    assert pitched["melody"] == lead and set(pitched.values()) == {lead, partner}, pitched
+    midi = pretty_midi.PrettyMIDI(io.BytesIO(piece.midi_bytes))
+    (accompanist,) = [i for i in midi.instruments if i.program == partner and not i.is_drum]
+    bar_s = piece.plan.seconds(piece.plan.bar_start_q(1))
+    assert min(n.start for n in accompanist.notes) < bar_s  # heard in the first bar
+    bars = {piece.plan.bar_at(piece.plan.quarters_at(Fraction(n.start))) for n in accompanist.notes if n.pitch < 55}
+    assert len(bars) >= 0.8 * piece.plan.bars, (len(bars), piece.plan.bars)  # a bass under most bars
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from composer.composition.arrange.bass import bass
 from composer.composition.arrange.cues import in_scenes, play_events
 from composer.composition.arrange.data import ArrangementData, arrangement_data, load_arrangement_data
-from composer.composition.arrange.lines import counter, counter_range, melody
+from composer.composition.arrange.comping import left_hand
+from composer.composition.arrange.lines import carries_the_bass, counter, counter_range, melody
 from composer.composition.arrange.mallets import ostinato, texture
 from composer.composition.arrange.pads import pad
 from composer.composition.arrange.parts import NoteEvent, PartSpec, Player, within_decay
@@ -67,6 +68,8 @@ def _part(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ra
     """The part ``role``'s player writes, cut to a button ending's final hit where the piece has
     one, no note longer than its instrument sounds."""
     notes = PLAYERS[role.role](plan, chords, theme, role, rng)
+    if carries_the_bass(plan, role):
+        notes = [*notes, *left_hand(plan, chords, role, rng)]
     if plan.ending == "button" and plan.kind != "stinger" and role.role != "drums":
         notes = button(chords[-1], notes)
     notes = within_decay(plan, role, notes)

@@ -77,6 +77,15 @@ def plays_alone_with_two_hands(plan: Plan, role: Role) -> bool:
     return role.program in TWO_HANDED_PROGRAMS and pitched == [role]
 
 
+def carries_the_bass(plan: Plan, role: Role) -> bool:
+    """Whether ``role`` is a two-handed instrument (a piano, a harp) accompanying a melody as the
+    only harmony, with no bass part under it ("solo cello and piano"): its left hand plays the
+    roots, as a duo's pianist does, so the duo stands on a bass."""
+    accompanying = [r for r in plan.roles if r.role not in ("melody", "counter", "drums")]
+    return (plan.kind != "stinger" and role.role != "melody" and role.program in TWO_HANDED_PROGRAMS
+            and accompanying == [role])
+
+
 def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> NoteEvent:
     """The hit's top: its root, an octave over the pad where the player reaches, above the
     fanfare's last note."""
@@ -118,7 +127,7 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     counter-line from the scene's first bar whatever the energy."""
     featured = [scene for scene in plan.scenes if scene.features == role.role]
     if not featured:
-        return _counter_line(plan, chords, theme, role, rng, entry_energy(plan, role, arrangement_data().counter_entry),
+        return _counter_line(plan, chords, theme, role, rng, entry_energy(plan, role, _counter_entry(plan)),
                              plan.pickup_q, plan.music_q)
     notes: list[NoteEvent] = []
     for scene in featured:
@@ -127,6 +136,21 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
         else:
             notes += _counter_line(plan, chords, theme, role, rng, 0.0, scene.start_q, scene.end_q)
     return notes
+
+
+def _counter_entry(plan: Plan) -> float:
+    """The bar energy from which the counter-line plays: the arrangement's entry, or lower in a
+    piece whose fullest bars stay under it, so that it plays in the piece's fuller quarter of
+    bars (an "uplifting corporate theme" never reached 0.6: its counter track was silent).
+
+    >>> from composer import compose
+    >>> plan = compose("uplifting corporate theme, 60 seconds", seed=1).plan
+    >>> _counter_entry(plan) < arrangement_data().counter_entry
+    True
+    """
+    energies = sorted(plan.bar_energy)
+    fuller = energies[(3 * len(energies)) // 4] if energies else arrangement_data().counter_entry
+    return min(arrangement_data().counter_entry, fuller)
 
 
 def handed_tune(plan: Plan, theme: Theme, role: Role, rng: random.Random, start_q: Fraction,

@@ -170,11 +170,14 @@ def varied(steps: Sequence[Step], bar_q: Fraction, variant: str, keep_strong: bo
 
 
 def entry_energy(plan: Plan, role: Role, entry: float) -> float:
-    """The energy from which a layer plays: its own ``entry``; for an instrument the brief
-    named, no higher than the piece's peak, so that it is always heard, and in a long piece
+    """The energy from which a layer plays: its own ``entry``; for the only part under a melody
+    (a duo's piano), from the start; for an instrument the brief named, no higher than the piece's peak, so that it is always heard, and in a long piece
     (one with scenes) no higher than its median bar's, so that it is heard through at least
     half of it (a "calm piano bed" whose piano played only in its liveliest scene, 16 bars of
     104, was hardly a piano bed)."""
+    accompanying = [r for r in plan.roles if r.role not in ("melody", "counter", "drums")]
+    if accompanying == [role] and plan.kind != "stinger":
+        return 0.0  # the only harmony there is plays throughout ("solo cello and piano": its piano)
     if not role.asked or not plan.bar_energy:
         return entry
     energies = sorted(plan.bar_energy)

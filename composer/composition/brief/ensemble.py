@@ -40,7 +40,25 @@ def alone(meanings: Sequence[Meaning]) -> bool:
         return True
     pitched = len(instruments(meanings))
     one = pitched == 1 or (pitched == 0 and names_drums(meanings))
-    return one and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
+    return (one or _solo_list(meanings)) and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
+
+
+def _solo_list(meanings: Sequence[Meaning]) -> bool:
+    """Whether every instrument the brief names is in one list right after a solo word ("solo
+    cello and piano", "solo violin, piano and harp"): a duo or trio as chamber music writes it,
+    the first leading. "a solo horn, then strings" is two ideas, not one list.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [_solo_list(read_words(Reader(text)).meanings) for text in ("solo cello and piano", "a solo horn, then strings")]
+    [True, False]
+    """
+    named = [index for index, m in enumerate(meanings) if m.category == "instruments"]
+    solos = [index for index, m in enumerate(meanings) if m.category == "solo"]
+    if len(named) < 2 or not solos or solos[0] + 1 != named[0]:
+        return False
+    between = meanings[named[0] : named[-1] + 1]
+    return all(m.category == "instruments" or (m.category == "filler" and m.phrase in ("and", "&")) for m in between)
 
 
 #: Words that add a soloist to music named before them ("pop with a solo clarinet").
