@@ -206,6 +206,18 @@ def test_each_style_is_chosen_by_its_words(style: str) -> None:
         assert explained["style"] == {"name": style, "words": [word], "groove": None}
 
 
+@pytest.mark.parametrize("style", [name for name, style in styles().items() if "counter" in style.palette])
+def test_a_named_styles_counter_line_is_its_own_instrument(style: str) -> None:
+    """A theme in a named style answers its melody with the style's own counter instrument, not
+    the use case's (a chiptune once answered its square lead with a cello; the colour the word
+    "synthwave" carries, electronic, recoloured the synthwave's synth brass to the use case's lead)."""
+    text = f"{styles()[style].words[0]} theme for a product video, 40 seconds"
+    brief = parse_text(text)
+    plan = make_plan(brief, generator(1, brief))
+    counters = [role.program for role in plan.roles if role.role == "counter"]
+    assert all(program in styles()[style].palette["counter"] for program in counters), (text, counters)
+
+
 def test_the_longest_phrase_and_the_first_style_win() -> None:
     assert parse_text("lo-fi hip hop beat").style == "lo-fi hip hop"
     assert parse_text("hip hop beat").style == "boom-bap"

@@ -231,16 +231,19 @@ def _coloured(brief: Brief, preset: Preset, style: Style, excluded: set[int | No
 
 def _counter_program(brief: Brief, style: Style, programs: dict[str, int], excluded: set[int | None]) -> int | None:
     """The counter-line's program, if the cue wants one: a thematic cue (or a preset named in
-    plan.toml) with a melody, and a program for it (the style's where it names one) that the
-    brief does not exclude."""
+    plan.toml) with a melody, and a program for it (the style's where it names one, else the
+    use case's as the brief's colours recolour it) that the brief does not exclude: a chiptune
+    answers its square lead with a sawtooth, not the use case's cello."""
     data = plan_data().counter
     if brief.kind not in data.kinds and brief.preset not in data.presets:
         return None
     if "melody" not in programs or "counter" in brief.exclude:
         return None
     program = _in_palette(style, "counter", data.programs.get(brief.preset, -1), excluded)
-    for colour in brief.colours:
-        program = data.colours.get(colour, program)
+    for colour in brief.colours:  # a colour recolours the use case's counter, and a style's that it does not fit
+        coloured = data.colours.get(colour, program)
+        if coloured < 0 or "counter" not in style.palette or not _fits(colour, program):
+            program = coloured
     if program < 0 or program in excluded or any(colour not in presets_colours() for colour in brief.colours):
         return None
     return program
@@ -272,6 +275,20 @@ def second_voice(brief: Brief, style: Style, roles: tuple[Role, ...]) -> Role | 
     program = next((p for p in style.palette.get("melody", ()) if p not in taken | excluded
                     and not (acoustic and p in SYNTHETIC_PROGRAMS)), None)
     return None if program is None else Role("counter", program, _channel("counter"))
+
+
+def _fits(colour: str, program: int) -> bool:
+    """Whether ``program`` already has ``colour``'s sound: no synthesizer for an acoustic
+    colour; else a synthesizer exactly where the colour's own melody is one (an electronic
+    synthwave's synth brass fits, an orchestral rock's organ does not).
+
+    >>> _fits("electronic", 62), _fits("orchestral", 18), _fits("acoustic", 42)
+    (True, False, True)
+    """
+    spec = presets_colours()[colour]
+    if spec.synthetic_only:
+        return program not in SYNTHETIC_PROGRAMS
+    return (program in SYNTHETIC_PROGRAMS) == (spec.programs.get("melody", -1) in SYNTHETIC_PROGRAMS)
 
 
 def _in_palette(style: Style, role: str, program: int, excluded: set[int | None]) -> int:
