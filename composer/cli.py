@@ -460,7 +460,8 @@ def _readable(field_name: str, value: Any) -> str:
         return (f"bars {value['same_bars']} as before · bars {value['changed_bars']} changed "
                 f"(from {clock_text(value['first_change_s'])})")
     if field_name == "scenes":
-        return " · ".join(f"{scene['change'].replace('_', ' ')} from {_clock(scene['start_s'])} (bar {scene['bar']})"
+        return " · ".join(f"{scene['change'].replace('_', ' ')} from {_clock(scene['start_s'])} (bar {scene['bar']}"
+                          f"{', ' + scene['instrument'] if 'instrument' in scene else ''})"
                           for scene in value) or "none (under two minutes)"
     if field_name == "key_changes":
         return " · ".join(f"{k['key']} from {clock_text(k['start_s'])} (bar {k['bar']})" for k in value) or "none"

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from composer.composition.brief import Brief
-from composer.composition.plan import PlacedEvent, Plan
+from composer.composition.plan import PlacedEvent, Plan, Scene
 from composer.composition.plan.style import style_choice
 
 __all__ = ["EXPLAINED", "explanation", "generator", "understood"]
@@ -65,11 +65,21 @@ def understood(brief: Brief, plan: Plan) -> dict[str, Any]:
         "tempo_map": [_tempo_fields(plan, *run) for run in plan.tempo_runs()] if plan.tempo_changes else [],
         "key_changes": [{"start_s": round(plan.seconds(at_q), 3), "bar": plan.bar_at(at_q) + 1,
                          "key": f"{tonic} {mode}"} for at_q, tonic, mode in plan.key_changes],
-        "scenes": [{"start_s": round(plan.seconds(scene.start_q), 3), "bar": plan.bar_at(scene.start_q) + 1,
-                    "change": scene.change, "resting": list(scene.resting)} for scene in plan.scenes],
+        "scenes": [_scene_fields(plan, scene) for scene in plan.scenes],
         "notes": [*brief.notes, *plan.notes],
         "ignored_words": list(brief.ignored_words),
     }
+
+
+def _scene_fields(plan: Plan, scene: Scene) -> dict[str, Any]:
+    """A scene as JSON data: where it starts, what changed and who rests; where a second voice
+    takes the tune or enters with a counter-melody, which role and instrument it is."""
+    fields: dict[str, Any] = {"start_s": round(plan.seconds(scene.start_q), 3), "bar": plan.bar_at(scene.start_q) + 1,
+                              "change": scene.change, "resting": list(scene.resting)}
+    featured = next((role for role in plan.roles if role.role == scene.features), None)
+    if featured is not None:
+        fields |= {"features": featured.role, "instrument": featured.name}
+    return fields
 
 
 def _tempo_fields(plan: Plan, first_q: Fraction, last_q: Fraction, before: Fraction, bpm: Fraction) -> dict[str, Any]:

@@ -68,13 +68,15 @@ class StyleRules:
 @dataclass(frozen=True)
 class SceneChange:
     """One change a scene can make: the roles that rest, the energy it adds (negative: less),
-    the kinds of cue that use it, and the role it brings in (``features``: a long bed's second
-    voice, which plays only in the scenes that feature it)."""
+    the kinds of cue that use it, the role it brings in (``features``: a long bed's second
+    voice, which plays only in the scenes that feature it), and whether it is the opening's
+    (``opening``: the intro as a scene of its own, its voices entering after it)."""
 
     rests: tuple[str, ...]
     energy: float = field(metadata=bounds(-0.5, 0.5))
     kinds: tuple[str, ...] = ()
     features: str = ""
+    opening: bool = False
 
 
 @dataclass(frozen=True)

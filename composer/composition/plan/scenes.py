@@ -50,7 +50,7 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     rules = plan_data().scenes
     playing = {role.role for role in roles}
     menu = {name: change for name, change in rules.changes.items()
-            if kind in change.kinds and _thins(change, playing) and not change.features}
+            if kind in change.kinds and _thins(change, playing) and not change.features and not change.opening}
     featured = {name: change for name, change in rules.changes.items()
                 if second_voice and kind in change.kinds and change.features == second_voice}
     pace = EVOLVING if "evolve" in verbs else 1.0
@@ -83,7 +83,23 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
             else:
                 scenes.append(Scene("full", start_q, end_q))
             energy += [lift] * bars
+    opening = next((name for name, change in rules.changes.items()
+                    if change.opening and kind in change.kinds and _thins(change, playing)), "")
+    if opening and form[0][0] == "intro" and spans[0][1] - form[0][1] >= SCENE_BARS[0]:
+        scenes, energy = _opened(scenes, energy, opening, rules.changes[opening], playing, timing, form[0][1])
     return _joined(_voice_rests(scenes, second_voice)), tuple(energy)
+
+
+def _opened(scenes: list[Scene], energy: list[float], name: str, change: SceneChange, playing: Set[str],
+            timing: Timing, intro_bars: int) -> tuple[list[Scene], list[float]]:
+    """``scenes`` with the intro split from the first as a scene of its own, ``change``'s roles
+    resting there (they enter after it), and its bars' energy moved by the change's."""
+    first = scenes[0]
+    cut_q = timing.bar_start_q(intro_bars)
+    resting = tuple(role for role in change.rests if role in playing)
+    opened = [Scene(name, first.start_q, cut_q, resting), Scene(first.change, cut_q, first.end_q, first.resting,
+                                                                first.features), *scenes[1:]]
+    return opened, [e + change.energy for e in energy[:intro_bars]] + energy[intro_bars:]
 
 
 def _voice_rests(scenes: list[Scene], second_voice: str) -> list[Scene]:
