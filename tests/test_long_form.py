@@ -15,6 +15,7 @@ from composer.base.quiet import quiet_import
 from composer.composition.arrange import arrangement_data
 from composer.composition.arrange.comping import pattern_name
 from composer.composition.arrange.parts import NoteEvent
+from composer.composition.plan import Scene
 from composer.piece import Piece, compose
 
 pretty_midi = quiet_import("pretty_midi")
@@ -127,6 +128,30 @@ def test_an_ambient_pieces_voices_enter_after_its_intro() -> None:
         texture = next(part for part in piece.parts if part.role.role == "texture")
         assert not [n for n in texture.notes if n.start_q < intro.end_q]
         assert [n for n in texture.notes if following.start_q <= n.start_q < following.end_q]
+
+
+@pytest.mark.parametrize("brief,seed,change,faster", [
+    ("calm corporate podcast bed, 10 minutes", 2, "harmony_moves", True),
+    ("slow evolving ambient pad, 10 minutes", 1, "harmony_moves", True),
+    ("heroic orchestral theme, 4 minutes", 1, "harmony_breathes", False),
+    ("calm reflective underscore for a documentary, 5 minutes", 1, "harmony_breathes", False),
+])
+def test_a_scene_changes_the_harmonic_rhythm(brief: str, seed: int, change: str, faster: bool) -> None:
+    """A full scene moves the harmony a chord a bar where the piece holds two (a bed, ambient),
+    or lets it breathe two bars a chord where it changes every bar (a theme, an underscore):
+    a change a listener hears without a part leaving."""
+    piece = composed(brief, seed)
+    plan = piece.plan
+
+    def chords_per_bar(scenes: list[Scene]) -> float:
+        chords = sum(1 for c in piece.chords for s in scenes if s.start_q <= c.start_q < s.end_q)
+        return chords / sum(plan.bar_at(s.end_q) - plan.bar_at(s.start_q) for s in scenes)
+
+    changed = [s for s in plan.scenes if s.change == change]
+    others = [s for s in plan.scenes if s.change != change and s.change != "texture_enters"]
+    assert changed and others
+    assert (chords_per_bar(changed) > chords_per_bar(others)) == faster, (chords_per_bar(changed), chords_per_bar(others))
+    assert abs(chords_per_bar(changed) - chords_per_bar(others)) >= 0.2
 
 
 def test_the_report_names_the_instrument_a_scene_features() -> None:

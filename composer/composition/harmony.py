@@ -26,7 +26,7 @@ from typing import Protocol
 from music21 import roman
 
 from composer.composition.grammar import FUNCTIONS, Grammar, harmony_data
-from composer.composition.plan import Plan, music21_key
+from composer.composition.plan import Plan, music21_key, plan_data
 from composer.base.theory import BASS_RANGE, parallel_perfect, scale_pitch_classes
 
 #: Range of the pad voicing (MIDI notes C3..E5).
@@ -247,21 +247,33 @@ class _PhraseWriter:
         previous = self.chords[-1][2] if self.chords else ""
         self.colour.chords = len(self.chords)
         later = self.first_statement is not None and section_index > self.first_statement
-        returning = _returning_phrase(plan, section, self.theme, length, last_phrase, index) if later else None
+        moved = self._scene_harmony(section_index)  # a scene that changes the harmonic rhythm writes its own phrases
+        slow = self.slow if not moved else moved == "slow"
+        returning = (_returning_phrase(plan, section, self.theme, length, last_phrase, index)
+                     if later and not moved else None)
         if length < 4 and section == "intro":
             phrase: Phrase = [(grammar.T[0], "T", length, "")]  # the vamp rests on the tonic
         elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
               and self.colour.allows([figure for figure, *_ in returning])):
             phrase = returning
-        elif not last_phrase and length == 4 and self.idioms and rng.random() < plan.idiom_share:
+        elif not last_phrase and length == 4 and self.idioms and not slow and rng.random() < plan.idiom_share:
             phrase = _idiom(grammar, self.idioms, opening, rng)
         else:
             cadence = self._cadence(last_section and last_phrase, last_phrase, rng)
-            phrase = _phrase(grammar, self.phrases, cadence, _slot_bars(length, self.slow), opening,
+            phrase = _phrase(grammar, self.phrases, cadence, _slot_bars(length, slow), opening,
                              plan.ending == "loop", previous, self.colour, rng)
         if section_index == self.first_statement:
             self.theme.append(phrase)
         return phrase
+
+    def _scene_harmony(self, section_index: int) -> str:
+        """How the scene the section plays in moves its harmony ("quick", "slow"), or "" for as
+        the piece does (plan.toml [scenes.changes])."""
+        if not self.plan.scenes:
+            return ""
+        scene = self.plan.scenes[self.plan.scene_index(self.plan.sections[section_index].start_q)]
+        change = plan_data().scenes.changes.get(scene.change)
+        return change.harmony if change is not None else ""
 
     def _cadence(self, final: bool, section_end: bool, rng: random.Random) -> str:
         """The piece's last phrase closes authentically (on a half cadence in a loop, leading

@@ -69,14 +69,17 @@ class StyleRules:
 class SceneChange:
     """One change a scene can make: the roles that rest, the energy it adds (negative: less),
     the kinds of cue that use it, the role it brings in (``features``: a long bed's second
-    voice, which plays only in the scenes that feature it), and whether it is the opening's
-    (``opening``: the intro as a scene of its own, its voices entering after it)."""
+    voice, which plays only in the scenes that feature it), whether it is the opening's
+    (``opening``: the intro as a scene of its own, its voices entering after it), and how a full
+    scene moves its harmony (``harmony``: "quick", a chord a bar where the piece holds two;
+    "slow", two bars a chord where it changes every bar)."""
 
     rests: tuple[str, ...]
     energy: float = field(metadata=bounds(-0.5, 0.5))
     kinds: tuple[str, ...] = ()
     features: str = ""
     opening: bool = False
+    harmony: str = ""
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     handing = [name for name, change in featured.items() if change.rests]
     swap_at = rng.choice([i for i, thin in enumerate(thinned) if thin]) if handing and any(thinned) else -1
     bringing = [name for name, change in featured.items() if not change.rests]
+    moving = next((name for name, change in rules.changes.items() if change.harmony and kind in change.kinds), "")
     for index, (first, bars, names) in enumerate(spans):
         start_q, end_q = timing.bar_start_q(first), timing.bar_start_q(first + bars)
         if thinned[index]:
@@ -80,6 +81,9 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
             if bringing and 0 < index < len(spans) - 1 and index % 4 == 2:
                 scenes.append(Scene(bringing[0], start_q, end_q, (), second_voice))
                 lift += featured[bringing[0]].energy
+            elif moving and 0 < index < len(spans) - 1 and index % 4 == (0 if bringing else 2):
+                scenes.append(Scene(moving, start_q, end_q))
+                lift += rules.changes[moving].energy
             else:
                 scenes.append(Scene("full", start_q, end_q))
             energy += [lift] * bars
