@@ -301,11 +301,6 @@ class PeakEnvelope:
 _PEAK_FLOOR = 0.99
 
 
-#: Frames between two runs that true_peak oversamples as one: a call costs about 50 µs whatever
-#: its length, and a limited master has thousands of short runs near its ceiling, so joining
-#: runs this close (oversampling the frames between too) measures a mastered 3-minute bed in
-#: about half the time. The peak is the same: every frame that could reach it is oversampled.
-_TRUE_PEAK_JOIN = 2048
 
 
 def true_peak(audio: Audio, chunk: int = 1 << 18) -> float:
@@ -317,7 +312,7 @@ def true_peak(audio: Audio, chunk: int = 1 << 18) -> float:
     for start in range(0, len(audio), chunk):
         stop = min(len(audio), start + chunk)
         bound = nearby_peaks(audio, start, stop) * np.float32(phase_gain())
-        for first, last in _runs(bound >= _PEAK_FLOOR * highest, join=_TRUE_PEAK_JOIN):
+        for first, last in _runs(bound >= _PEAK_FLOOR * highest):
             peak = max(peak, float(oversampled_peaks(audio, start + first, start + last).max()))
     return peak
 
