@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import mido
 import pytest
 
 from composer.audio.soundfonts import bundled_soundfont, find_soundfonts
@@ -66,3 +67,20 @@ def broken_data_copy(folder: Path, name: str, old: str, new: str) -> Path:
     path = folder / f"{name}.toml"
     path.write_text(text.replace(old, new, 1), "utf-8")
     return path
+
+
+def note_spans(midi: mido.MidiFile, first_track: int = 0) -> list[tuple[int, int, int, int, int]]:
+    """(track, channel, pitch, start tick, end tick) of every note of ``midi`` from track
+    ``first_track`` on, each note-on paired with its note-off (or a note-on at velocity 0), as
+    an independent reader of our files would pair them."""
+    notes = []
+    for index, track in enumerate(midi.tracks[first_track:], start=first_track):
+        tick, open_notes = 0, {}
+        for message in track:
+            tick += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                open_notes[(message.channel, message.note)] = tick
+            elif message.type in ("note_on", "note_off") and (message.channel, message.note) in open_notes:
+                start = open_notes.pop((message.channel, message.note))
+                notes.append((index, message.channel, message.note, start, tick))
+    return notes

@@ -17,6 +17,7 @@ from composer.composition.arrange.comping import pattern_name
 from composer.composition.arrange.parts import NoteEvent
 from composer.composition.plan import Scene
 from composer.piece import Piece, compose
+from tests.conftest import note_spans
 
 pretty_midi = quiet_import("pretty_midi")
 
@@ -38,16 +39,9 @@ def heard_notes(piece: Piece) -> dict[str, list[tuple[Fraction, Fraction, int]]]
     midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
     role_of = {role.channel: role.role for role in piece.plan.roles}
     notes: dict[str, list[tuple[Fraction, Fraction, int]]] = {}
-    for track in midi.tracks:
-        now, sounding = 0, {}
-        for message in track:
-            now += message.time
-            if message.type == "note_on" and message.velocity > 0:
-                sounding[(message.channel, message.note)] = now
-            elif message.type in ("note_on", "note_off") and (message.channel, message.note) in sounding:
-                start = sounding.pop((message.channel, message.note))
-                onset, length = (Fraction(round(Fraction(t, midi.ticks_per_beat) * GRID), GRID) for t in (start, now - start))
-                notes.setdefault(role_of[message.channel], []).append((onset, length, message.note))
+    for _, channel, pitch, start, end in note_spans(midi):
+        onset, length = (Fraction(round(Fraction(t, midi.ticks_per_beat) * GRID), GRID) for t in (start, end - start))
+        notes.setdefault(role_of[channel], []).append((onset, length, pitch))
     return notes
 
 WINDOW_S = 30.0

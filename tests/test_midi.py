@@ -22,6 +22,7 @@ from music21 import converter, dynamics
 from composer import compose
 from composer.notation.midi import key_signature, midi_bytes, quarters_to_ticks, swung
 from composer.notation.score import section_marks
+from tests.conftest import note_spans
 
 EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
            "builds slightly in the final 20 seconds")
@@ -35,21 +36,6 @@ def piece():
 @pytest.fixture(scope="module")
 def midi_path(piece, tmp_path_factory) -> Path:
     return piece.write_midi(tmp_path_factory.mktemp("midi") / "example.mid")
-
-
-def _notes_from_mido(midi: mido.MidiFile) -> list[tuple[int, int, int, int, int]]:
-    """(track, channel, pitch, start tick, end tick) for every note, pairing note-on with note-off."""
-    notes = []
-    for index, track in enumerate(midi.tracks[1:], start=1):
-        tick, open_notes = 0, {}
-        for message in track:
-            tick += message.time
-            if message.type == "note_on" and message.velocity > 0:
-                open_notes[(message.channel, message.note)] = tick
-            elif message.type in ("note_on", "note_off") and (message.channel, message.note) in open_notes:
-                start = open_notes.pop((message.channel, message.note))
-                notes.append((index, message.channel, message.note, start, tick))
-    return notes
 
 
 def test_type_1_with_a_conductor_track_and_one_named_track_per_part(piece, midi_path):
@@ -87,7 +73,7 @@ def test_the_file_lasts_exactly_the_asked_duration(piece, midi_path):
 
 
 def test_pretty_midi_reads_the_same_notes(midi_path):
-    ours = _notes_from_mido(mido.MidiFile(midi_path))
+    ours = note_spans(mido.MidiFile(midi_path), first_track=1)
     theirs = pretty_midi.PrettyMIDI(str(midi_path))
     assert len(theirs.instruments) == len({n[0] for n in ours})
     by_track: dict[int, list[tuple[int, int, int]]] = {}
@@ -180,7 +166,7 @@ def test_the_midi_plays_the_score_as_the_performance_says(piece):
         replace(played, mix_level=played.mix_level - 1, nudges_ms=dict.fromkeys(played.nudges_ms, 0))
         for played in piece.performance.parts))
     midi = mido.MidiFile(file=io.BytesIO(midi_bytes(piece.plan, piece.parts, still)))
-    notes = _notes_from_mido(midi)
+    notes = note_spans(midi, first_track=1)
     for track, (spec, played) in enumerate(zip(piece.parts, still.parts), start=1):
         onsets = {start for index, _, _, start, _ in notes if index == track}
         assert onsets == {quarters_to_ticks(swung(n.start_q, swing)) for n in spec.notes}, spec.role.role
