@@ -256,7 +256,7 @@ class _PhraseWriter:
         elif (returning is not None and not (last_section and last_phrase and plan.ending == "loop")
               and self.colour.allows([figure for figure, *_ in returning])):
             phrase = returning
-        elif not last_phrase and length == 4 and self.idioms and not slow and rng.random() < plan.idiom_share:
+        elif not last_phrase and length == 4 and self.idioms and moved != "slow" and rng.random() < plan.idiom_share:
             phrase = _idiom(grammar, self.idioms, opening, rng)
         else:
             cadence = self._cadence(last_section and last_phrase, last_phrase, rng)
