@@ -276,13 +276,15 @@ BAR_RHYTHMS = 6
 def exempt(piece: Piece, role: str) -> str:
     """Why ``role``'s part may keep one rhythm, if the data says it must: an ambient drone holds
     (no pulse: its bar-rhythms are its chords' lengths), a comping pattern that is its genre's
-    signature (``steady``: the reggae skank) plays every bar as written; "" for any other."""
+    signature (``steady``) and has no scene variants plays every bar as written (the reggae
+    skank has its double and ringing chops, so it is held to the rule); "" for any other."""
     plan = piece.plan
     if role == "bass" and (plan.kind == "ambient" or not arrangement_data().bass_figures[plan.bass_pattern]):
         return "a drone holds"
     program = next(r.program for r in plan.roles if r.role == role)
-    if role == "pad" and plan.comping != "sustain" and arrangement_data().players.comping[pattern_name(plan, program)].steady:
-        return "a steady comping pattern"
+    pattern = arrangement_data().players.comping[pattern_name(plan, program)] if plan.comping != "sustain" else None
+    if role == "pad" and pattern is not None and pattern.steady and not pattern.scene_grids:
+        return "a steady comping pattern with no scene variants"
     return ""
 
 

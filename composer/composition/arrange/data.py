@@ -109,16 +109,20 @@ class Pattern:
     kind: str = "chords"
     #: The genre's signature (a one drop, a skank): every bar plays it as written, unvaried.
     steady: bool = False
+    #: A steady chord pattern's own variants, grids its player moves to from scene to scene of
+    #: a long piece with the signature kept (the skank's double chop): ``[comping.NAME.scenes]``.
+    scene_grids: tuple[Mapping[int, tuple[Step, ...]], ...] = ()
 
-    def bar(self, bar_q: Fraction, energy: float) -> tuple[Step, ...]:
+    def bar(self, bar_q: Fraction, energy: float, variant: int = 0) -> tuple[Step, ...]:
         """The steps a bar of ``bar_q`` quarters at ``energy`` plays: its meter's grid, else the
-        four-beat grid cut to the bar.
+        four-beat grid cut to the bar; ``variant`` n > 0: the n-th of its scene grids.
 
         >>> step = Step(Fraction(0), "root", Fraction(1), 0, 0.5)
         >>> len(Pattern({4: (step,)}).bar(Fraction(4), 0.6)), len(Pattern({4: (step,)}).bar(Fraction(3), 0.2))
         (1, 0)
         """
-        grid = self.grids.get(int(bar_q), self.grids[4]) if bar_q == int(bar_q) else self.grids[4]
+        grids = self.scene_grids[variant - 1] if variant else self.grids
+        grid = grids.get(int(bar_q), grids[4]) if bar_q == int(bar_q) else grids[4]
         return tuple(s for s in grid if s.at < bar_q and s.from_energy <= energy)
 
 
@@ -231,7 +235,10 @@ def _players(top: _Table) -> Players:
     comping = {}
     for name in (*(c for c in COMPING_PATTERNS if c != "sustain"), "left_hand"):
         table = comping_table.table(name)
-        comping[name] = Pattern(table.grids(COMPING_TONES), table.choice("kind", COMPING_KINDS), table.flag("steady"))
+        scenes = table.table("scenes") if "scenes" in table.values else None
+        scene_grids = tuple(scenes.table(variant).grids(COMPING_TONES) for variant in scenes.values) if scenes else ()
+        comping[name] = Pattern(table.grids(COMPING_TONES), table.choice("kind", COMPING_KINDS), table.flag("steady"),
+                                scene_grids)
     return Players(
         longest_decay_s=players.number("longest_decay_s", 0.5, 60),
         strum_ms=players.ordered_pair("strum_ms", 1, 40),

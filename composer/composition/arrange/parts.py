@@ -66,21 +66,44 @@ def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],
     """Every step of a pattern's grid in every bar, as the bar's energy lets in: (bar, its
     energy, the step, its onset, the index in ``starts`` of the chord sounding there). A longer
     bar of changed meter (5/4 among 4/4) plays the meter's grid and then its head again. The
-    last bar of each phrase plays its variant (``phrase_end``) unless the pattern is steady
-    (a bass keeps its strong beats; a chord player, ``keep_strong`` false, may push them)."""
+    last bar of each phrase plays its variant (``phrase_end``) unless the pattern is a steady
+    bass's (a bass keeps its strong beats; a chord player, ``keep_strong`` false, may push
+    them; a steady chord pattern takes only SIGNATURE_VARIANTS); a steady pattern with scene
+    grids plays the one its scene calls for (``scene_variant``)."""
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         energy = energy_at(plan, bar_start)
         bar_q = plan.bar_length_q(bar)
-        steps = [(Fraction(0), step) for step in pattern.bar(min(bar_q, plan.bar_q), energy)]
+        variant = scene_variant(plan, pattern, bar_start)
+        steps = [(Fraction(0), step) for step in pattern.bar(min(bar_q, plan.bar_q), energy, variant)]
         if bar_q > plan.bar_q:
-            steps += [(plan.bar_q, step) for step in pattern.bar(bar_q - plan.bar_q, energy)]
-        elif not pattern.steady:
-            steps = [(Fraction(0), step)
-                     for step in varied([s for _, s in steps], bar_q, phrase_end(plan, bar), keep_strong)]
+            steps += [(plan.bar_q, step) for step in pattern.bar(bar_q - plan.bar_q, energy, variant)]
+        elif not pattern.steady or not keep_strong:
+            ending = phrase_end(plan, bar)
+            if pattern.steady and ending not in SIGNATURE_VARIANTS:
+                ending = "plain"
+            steps = [(Fraction(0), step) for step in varied([s for _, s in steps], bar_q, ending, keep_strong)]
         for offset, step in steps:
             at = bar_start + offset + step.at
             yield bar, energy, step, at, chord_index(starts, at)
+
+
+def scene_variant(plan: Plan, pattern: Pattern, q: Fraction) -> int:
+    """Which of a steady pattern's grids the scene at ``q`` plays (0: as written; n: its n-th
+    scene grid): as written in the first and last scenes (a loop's wrap joins the same
+    groove), its variants and the written one in turn in the scenes between.
+
+    >>> from composer import compose
+    >>> from composer.composition.arrange.data import arrangement_data
+    >>> plan = compose("laid-back reggae bed for a travel vlog, 5 minutes", seed=1).plan
+    >>> skank = arrangement_data().players.comping["skank"]
+    >>> [scene_variant(plan, skank, scene.start_q) for scene in plan.scenes]
+    [0, 1, 2, 0, 1, 2, 0]
+    """
+    if not pattern.scene_grids or not plan.scenes:
+        return 0
+    index = plan.scene_index(q)
+    return 0 if index == len(plan.scenes) - 1 else index % (len(pattern.scene_grids) + 1)
 
 
 #: How the last bar of a four-bar phrase varies, phrase by phrase in turn: an eighth after the
@@ -88,6 +111,9 @@ def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],
 #: beat anticipated an eighth early, the downbeat struck again on beat two; and the phrase's
 #: second bar, more rarely (an answer).
 PHRASE_END_VARIANTS = ("pickup", "plain", "thin", "syncopate", "double")
+#: The variants a steady chord pattern (a genre's signature: the skank) takes at a phrase's end
+#: in a long piece: a chop more, or one left out before the next phrase, never moved off its beat.
+SIGNATURE_VARIANTS = ("plain", "double", "thin", "pickup")
 SECOND_BAR_VARIANTS = ("plain", "syncopate", "plain", "double", "plain", "pickup", "plain", "thin")
 
 
