@@ -43,11 +43,13 @@ _Value = TypeVar("_Value")
 @dataclass(frozen=True)
 class ShapeWords:
     """The energy-shape vocabulary: the phrases of each verb ("builds", "drops out", "fades"),
-    how far a build rises and where a drop falls to (energy 0..1)."""
+    how far a build rises, where a drop falls to (energy 0..1) and at most what share of the
+    energy it leaves it keeps (so a quiet underscore's dip is heard too)."""
 
     verbs: Mapping[str, tuple[str, ...]]
     build_amount: float
     drop_level: float
+    drop_share: float
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ def load_lexicon(file: Traversable) -> Lexicon:
     top.only(["modifiers", "moods", "kinds", "weak_kinds", "moment_words", "meters", "loop_words", "exclusion_words", "families",
               "instruments", "filler", "numbers", "shape"])
     shape = top.table("shape")
-    shape.only([*SHAPE_VERBS, "build_amount", "drop_level"])
+    shape.only([*SHAPE_VERBS, "build_amount", "drop_level", "drop_share"])
     return Lexicon(
         modifiers=top.table("modifiers").each_word(lambda t, word: t.number(word, 0.0, 10.0)),
         moods=top.table("moods").each_word(lambda t, word: t.pair(word, _Table.number, -1.0, 1.0)),
@@ -289,6 +291,7 @@ def load_lexicon(file: Traversable) -> Lexicon:
             verbs=MappingProxyType({verb: shape.words(verb) for verb in SHAPE_VERBS}),
             build_amount=shape.number("build_amount", 0.0, 1.0),
             drop_level=shape.number("drop_level", 0.0, 1.0),
+            drop_share=shape.number("drop_share", 0.0, 1.0),
         ),
     )
 

@@ -34,13 +34,13 @@ def energy_per_bar(brief: Brief, timing: Timing, form: list[tuple[str, int]]) ->
     base *= {"underscore": 0.8, "ambient": 0.7, "bed": 0.85}.get(brief.kind, 1.0)
     duration = brief.duration_s
     amount_per_verb = lexicon().shape.build_amount
-    drop_level = lexicon().shape.drop_level
+    drop_level, drop_share = lexicon().shape.drop_level, lexicon().shape.drop_share
     events = sorted(brief.shape, key=lambda e: (_event_start(e, duration) or 0.0))
 
     def level(t: float) -> float:
         value = base
         for event in events:
-            value = _apply(event, value, t, duration, base, amount_per_verb, drop_level, events)
+            value = _apply(event, value, t, duration, base, amount_per_verb, (drop_level, drop_share), events)
         return max(0.05, min(1.0, value))
 
     if brief.kind == "stinger":
@@ -71,10 +71,11 @@ def _apply(
     duration: float,
     base: float,
     amount: float,
-    drop_level: float,
+    drop: tuple[float, float],
     events: list[ShapeEvent],
 ) -> float:
-    """The energy at ``t`` after ``event`` acts on ``value``."""
+    """The energy at ``t`` after ``event`` acts on ``value``; a drop falls to ``drop``'s level,
+    or to its share of ``value`` where that is lower."""
     if event.verb in ("steady", "evolve"):  # these shape the scenes, not the energy
         return value
     start = _event_start(event, duration)
@@ -97,7 +98,7 @@ def _apply(
         until = event.end_s if event.end_s is not None else min(
             (s for s in later if s is not None and s > start), default=duration)
         if start <= t < until:
-            return min(value, drop_level)
+            return min(value, drop[0], value * drop[1])
     return value
 
 
