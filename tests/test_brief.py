@@ -295,6 +295,9 @@ PHRASINGS = [
     case("scene-sneaker-drop", "hype music for a sneaker drop, 15 seconds", preset="product",
          not_ignored=["sneaker", "drop"]),
     case("scene-baby", "gentle music for a baby, 20 seconds", not_ignored=["baby"], arousal=-1),
+    case("scene-car-commercial", "driving synthwave for a car commercial, 60 seconds", preset="product",
+         no_ignored=True),
+    case("scene-retro-game", "nostalgic 8-bit music for a retro game trailer, 45 seconds", no_ignored=True),
 ]
 
 
