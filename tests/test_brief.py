@@ -631,7 +631,7 @@ def _valid_or_clear_error(text: str) -> None:
     assert brief.ending in (None, "fade", "button", "ring", "loop")
     assert all(isinstance(w, str) and w for w in brief.ignored_words)
     for event in brief.shape:
-        assert event.verb in ("build", "drop", "steady")
+        assert event.verb in ("build", "drop", "steady", "evolve")  # the shape verbs a curve is made of
 
 
 @PROPERTY
