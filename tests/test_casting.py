@@ -79,7 +79,7 @@ def test_the_style_palette_plays_the_roles_the_brief_leaves_free(name: str) -> N
 @pytest.mark.parametrize(("text", "wanted", "unwanted"), [
     ("aggressive rock track with pounding drums, 20 seconds", {29, 30, 34}, set(range(40, 56))),
     ("rock for a product video, 20 seconds", {29, 30, 34}, set(range(40, 56))),
-    ("synthwave for a car commercial, 20 seconds", {38, 81, 89}, set(range(0, 80)) - {38}),
+    ("synthwave for a car commercial, 20 seconds", {38, 81, 89}, set(range(0, 80)) - {38, 39, 62, 63}),  # synth basses and brasses are synths
     ("reggae for a travel vlog, 20 seconds", {16, 33}, set(range(40, 56))),
     ("jazz for a hotel lobby, 20 seconds", {0, 32}, set(range(40, 56))),
     ("lo-fi hip hop, 20 seconds", {4, 33}, set(range(40, 56))),
