@@ -10,7 +10,7 @@ from fractions import Fraction
 from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
+from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end, phrase_place,
                                                 release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
@@ -198,14 +198,47 @@ def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role,
             previous = None
             q += step
             continue
-        pitch = counter_pitch(chord, melody_note.pitch, previous, low, high)
-        if pitch is not None:
-            notes.append(NoteEvent(q, step, pitch, velocity_for("counter", energy_at(plan, q), rng)))
-            previous = (pitch, melody_note.pitch, chord.bass)
-        else:
+        shape = counter_shape(plan, q, step)
+        for at, length in shape:
+            sounding_note = sounding(theme.notes, starts, at) or melody_note
+            pitch = counter_pitch(chords[chord_index(chord_starts, at)], sounding_note.pitch, previous, low, high)
+            if pitch is not None:
+                notes.append(NoteEvent(at, length, pitch, velocity_for("counter", energy_at(plan, at), rng)))
+                previous = (pitch, sounding_note.pitch, chords[chord_index(chord_starts, at)].bass)
+            else:
+                previous = None
+        if not shape:
             previous = None
         q += step
     return notes
+
+
+def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fraction, Fraction]]:
+    """The (onset, length) of the counter-line's notes in its slot of ``step`` quarters at
+    ``q``: one note, as written; in a long piece (one with scenes), as a second player varies
+    his line over minutes, a phrase's second bar moves its first slot in two notes (a half
+    and what is left: two quarters in 2/4, a half and a quarter in 3/4), its first bar (after
+    the section's first phrase) moves its last slot the other way round (what is left, then
+    the half: into the next bar), and its third bar enters late, its first slot resting.
+
+    >>> from composer import compose
+    >>> plan = compose("heroic orchestral theme, 4 minutes", seed=1).plan
+    >>> sorted({len(counter_shape(plan, plan.bar_start_q(bar), Fraction(2))) for bar in range(plan.bars)})
+    [0, 1, 2]
+    """
+    placed = phrase_place(plan, plan.bar_at(q))
+    if placed is None or step < 2:
+        return [(q, step)]
+    bar_start, within = plan.bar_start_q(plan.bar_at(q)), placed[1]
+    first_slot, last_slot = q == bar_start, q + step >= plan.bar_start_q(plan.bar_at(q) + 1)
+    half = step / 2 if step % 2 == 0 else step - 1
+    if within % 4 == 1 and first_slot:
+        return [(q, half), (q + half, step - half)]
+    if within % 4 == 0 and within >= 4 and last_slot:
+        return [(q, step - half), (q + step - half, half)]
+    if within % 4 == 2 and first_slot and not last_slot:
+        return []
+    return [(q, step)]
 
 
 def counter_pitch(chord: ChordSpan, melody: int, previous: tuple[int, int, int] | None, low: int,
