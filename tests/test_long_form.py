@@ -309,6 +309,24 @@ def test_each_pitched_part_plays_six_bar_rhythms_in_five_minutes(brief: str, see
         assert len({frozenset(rhythm) for rhythm in bars.values()}) >= BAR_RHYTHMS, (role, len(bars))
 
 
+@pytest.mark.parametrize("brief", ["laid-back reggae bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_signature_groove_varies_by_scene_and_keeps_its_downbeats(brief: str, seed: int) -> None:
+    """The skank and the oom-pah-pah keep their signature (a waltz's "oom" on every downbeat it
+    plays) while moving between their scene variants: six bar-rhythms or more over 5 minutes
+    (they played 2 and 4, always as written)."""
+    piece = composed(brief, seed)
+    plan = piece.plan
+    notes = heard_notes(piece)["pad"]
+    bars: dict[int, set[tuple[Fraction, Fraction]]] = {}
+    for onset, length, _ in notes:
+        if plan.seconds(plan.bar_start_q(plan.bar_at(onset) + 1)) <= plan.seconds(notes[0][0]) + 300:
+            bars.setdefault(plan.bar_at(onset), set()).add((plan.in_bar_q(onset), length))
+    assert len({frozenset(rhythm) for rhythm in bars.values()}) >= BAR_RHYTHMS
+    if plan.comping == "oom_pah_pah":
+        assert all(any(at == 0 for at, _ in rhythm) for rhythm in bars.values() if len(rhythm) > 1)
+
+
 #: Long beds whose melody gets a second voice from their style's palette.
 VOICED_BEDS = [("warm lo-fi bed for a study stream, 5 minutes", 1), ("warm lo-fi bed for a study stream, 5 minutes", 2),
                ("laid-back reggae bed for a travel vlog, 10 minutes", 3),
