@@ -263,12 +263,14 @@ def test_a_five_minute_beds_melody_uses_six_bar_rhythms(seed: int) -> None:
 
 #: Beds of five and ten minutes in several styles: lo-fi (a boom-bap bass), a corporate bed (a
 #: held bass under a harp ostinato), a piano bed, an acoustic guitar bed (a guitar ostinato), an
-#: ambient pad, a jazz lounge (a walking bass), reggae (a one drop under an organ's skank).
+#: ambient pad, a jazz lounge (a walking bass), reggae (a one drop under an organ's skank), salsa
+#: (a tumbao), a waltz (oom-pah under oom-pah-pah).
 STYLED_BEDS = ["warm lo-fi bed for a study stream, 5 minutes", "calm corporate podcast bed, 10 minutes",
                "uplifting corporate bed for an e-learning module, 5 minutes", "calm piano bed for a podcast, 5 minutes",
                "gentle acoustic guitar bed for a travel podcast, 10 minutes",
                "slow evolving ambient pad for meditation, 10 minutes",
-               "relaxed jazzy lounge bed for a hotel lobby, 5 minutes", "laid-back reggae bed for a travel vlog, 5 minutes"]
+               "relaxed jazzy lounge bed for a hotel lobby, 5 minutes", "laid-back reggae bed for a travel vlog, 5 minutes",
+               "salsa bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes"]
 #: Over the first five minutes, each pitched part plays at least this many bar-rhythms.
 BAR_RHYTHMS = 6
 

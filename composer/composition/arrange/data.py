@@ -109,8 +109,9 @@ class Pattern:
     kind: str = "chords"
     #: The genre's signature (a one drop, a skank): every bar plays it as written, unvaried.
     steady: bool = False
-    #: A steady chord pattern's own variants, grids its player moves to from scene to scene of
-    #: a long piece with the signature kept (the skank's double chop): ``[comping.NAME.scenes]``.
+    #: A steady pattern's own variants, grids its player moves to from scene to scene of a long
+    #: piece with the signature kept (the skank's double chop, the tumbao's octave):
+    #: ``[comping.NAME.scenes]``, ``[bass_patterns.NAME.scenes]``.
     scene_grids: tuple[Mapping[int, tuple[Step, ...]], ...] = ()
 
     def bar(self, bar_q: Fraction, energy: float, variant: int = 0) -> tuple[Step, ...]:
@@ -223,6 +224,14 @@ def load_arrangement_data(path: Traversable) -> ArrangementData:
     return data
 
 
+def _scene_grids(table: _Table, tones: tuple[str, ...]) -> tuple[dict[int, tuple[Step, ...]], ...]:
+    """A pattern's scene variants (``[...NAME.scenes.VARIANT]``, each with its grids), in order."""
+    if "scenes" not in table.values:
+        return ()
+    scenes = table.table("scenes")
+    return tuple(scenes.table(variant).grids(tones) for variant in scenes.values)
+
+
 def _players(top: _Table) -> Players:
     """The [players], [bass_patterns], [comping] and [guitar] tables: every grid pattern the
     styles name, every chord quality a guitar shape."""
@@ -231,14 +240,13 @@ def _players(top: _Table) -> Players:
     bass_patterns = {}
     for name in (n for n in BASS_PATTERNS if n not in RULED_BASS):
         table = bass_table.table(name)
-        bass_patterns[name] = Pattern(table.grids(BASS_TONES), steady=table.flag("steady"))
+        bass_patterns[name] = Pattern(table.grids(BASS_TONES), steady=table.flag("steady"),
+                                      scene_grids=_scene_grids(table, BASS_TONES))
     comping = {}
     for name in (*(c for c in COMPING_PATTERNS if c != "sustain"), "left_hand"):
         table = comping_table.table(name)
-        scenes = table.table("scenes") if "scenes" in table.values else None
-        scene_grids = tuple(scenes.table(variant).grids(COMPING_TONES) for variant in scenes.values) if scenes else ()
         comping[name] = Pattern(table.grids(COMPING_TONES), table.choice("kind", COMPING_KINDS), table.flag("steady"),
-                                scene_grids)
+                                _scene_grids(table, COMPING_TONES))
     return Players(
         longest_decay_s=players.number("longest_decay_s", 0.5, 60),
         strum_ms=players.ordered_pair("strum_ms", 1, 40),
