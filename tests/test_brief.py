@@ -298,6 +298,8 @@ PHRASINGS = [
     case("scene-car-commercial", "driving synthwave for a car commercial, 60 seconds", preset="product",
          no_ignored=True),
     case("scene-retro-game", "nostalgic 8-bit music for a retro game trailer, 45 seconds", no_ignored=True),
+    case("scene-beach-resort", "laid-back reggae bed for a beach resort website, 5 minutes", no_ignored=True,
+         valence=+1),
 ]
 
 
