@@ -68,13 +68,11 @@ def k_weighting(sample_rate: int) -> np.ndarray:
     return np.array([[*(stage.passband_gain * stage.b), *stage.a] for stage in filters])
 
 
-def preload() -> threading.Thread:
-    """Import the filters' libraries on a daemon thread and return it: a render calls this first,
-    so the import runs on another core while the synth plays (FluidSynth releases the
-    interpreter's lock while it renders). An import on the main thread meanwhile waits for it."""
-    thread = threading.Thread(target=_import_filters, name="composer-preload", daemon=True)
-    thread.start()
-    return thread
+def preload() -> None:
+    """Import the filters' libraries on a daemon thread: a render calls this first, so the
+    import runs on another core while the synth plays (FluidSynth releases the interpreter's
+    lock while it renders). An import on the main thread meanwhile waits for it."""
+    threading.Thread(target=_import_filters, name="composer-preload", daemon=True).start()
 
 
 def _import_filters() -> None:

@@ -10,8 +10,8 @@ from fractions import Fraction
 from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end, phrase_place,
-                                                release_end, velocity_for)
+from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
+                                                is_sole_harmony, phrase_place, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
 from composer.composition.plan import Plan, Role
@@ -81,9 +81,7 @@ def carries_the_bass(plan: Plan, role: Role) -> bool:
     """Whether ``role`` is a two-handed instrument (a piano, a harp) accompanying a melody as the
     only harmony, with no bass part under it ("solo cello and piano"): its left hand plays the
     roots, as a duo's pianist does, so the duo stands on a bass."""
-    accompanying = [r for r in plan.roles if r.role not in ("melody", "counter", "drums")]
-    return (plan.kind != "stinger" and role.role != "melody" and role.program in TWO_HANDED_PROGRAMS
-            and accompanying == [role])
+    return role.program in TWO_HANDED_PROGRAMS and is_sole_harmony(plan, role)
 
 
 def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> NoteEvent:
@@ -201,10 +199,11 @@ def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role,
         shape = counter_shape(plan, q, step)
         for at, length in shape:
             sounding_note = sounding(theme.notes, starts, at) or melody_note
-            pitch = counter_pitch(chords[chord_index(chord_starts, at)], sounding_note.pitch, previous, low, high)
+            under = chords[chord_index(chord_starts, at)]
+            pitch = counter_pitch(under, sounding_note.pitch, previous, low, high)
             if pitch is not None:
                 notes.append(NoteEvent(at, length, pitch, velocity_for("counter", energy_at(plan, at), rng)))
-                previous = (pitch, sounding_note.pitch, chords[chord_index(chord_starts, at)].bass)
+                previous = (pitch, sounding_note.pitch, under.bass)
             else:
                 previous = None
         if not shape:

@@ -195,14 +195,20 @@ def varied(steps: Sequence[Step], bar_q: Fraction, variant: str, keep_strong: bo
     return list(steps)
 
 
+def is_sole_harmony(plan: Plan, role: Role) -> bool:
+    """Whether ``role`` is the only part under the melody (no pad, bass or other accompaniment
+    beside it: a duo's piano), outside a stinger."""
+    accompanying = [r for r in plan.roles if r.role not in ("melody", "counter", "drums")]
+    return plan.kind != "stinger" and accompanying == [role]
+
+
 def entry_energy(plan: Plan, role: Role, entry: float) -> float:
     """The energy from which a layer plays: its own ``entry``; for the only part under a melody
     (a duo's piano), from the start; for an instrument the brief named, no higher than the piece's peak, so that it is always heard, and in a long piece
     (one with scenes) no higher than its median bar's, so that it is heard through at least
     half of it (a "calm piano bed" whose piano played only in its liveliest scene, 16 bars of
     104, was hardly a piano bed)."""
-    accompanying = [r for r in plan.roles if r.role not in ("melody", "counter", "drums")]
-    if accompanying == [role] and plan.kind != "stinger":
+    if is_sole_harmony(plan, role):
         return 0.0  # the only harmony there is plays throughout ("solo cello and piano": its piano)
     if not role.asked or not plan.bar_energy:
         return entry
