@@ -143,3 +143,21 @@ def test_cli_compose_refuses_workers_under_one_before_composing(tmp_path, compos
     run = composer_cli("compose", "calm piano, 10 seconds", "--workers", "0", "--out", str(tmp_path))
     assert run.code != 0 and "--workers 0 is less than 1" in run.stdout + run.stderr
     assert "Traceback" not in run.stderr and not list(tmp_path.iterdir())
+
+
+def test_a_render_on_two_threads_leaves_stdout_to_its_caller(tmp_path, small_soundfont):
+    """The two synths' threads both loaded pyfluidsynth with stdout swapped for a buffer (it
+    prints on import), each restoring what the other had set: a Python program that rendered
+    a minute with two workers printed nothing ever after. In a fresh interpreter, as a user's
+    script is, a line printed after the render reaches stdout."""
+    import subprocess
+    import sys
+
+    held_notes().save(tmp_path / "held.mid")
+    script = ("from pathlib import Path\n"
+              "from composer.audio import render\n"
+              f"midi = render.read_midi(Path({str(tmp_path / 'held.mid')!r}))\n"
+              f"render.render_midi(midi, Path({str(small_soundfont)!r}), {SECONDS}, workers=2)\n"
+              "print('still heard')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("still heard"), done.stdout
