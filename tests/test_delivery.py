@@ -25,8 +25,8 @@ from composer import compose
 from composer.audio import formats
 from composer.audio import master as mastering
 from composer.audio import render as renderer
-from composer.audio.loudness import (Loudness, PeakEnvelope, integrated_loudness, k_weighted_power, loudness_range,
-                                     true_peak_dbtp)
+from composer.audio.loudness import (Loudness, PeakEnvelope, integrated_loudness, k_weighted_power, loudness_and_range,
+                                     loudness_range, oversampled_peaks, oversampled_runs, true_peak_dbtp)
 from composer.composition.brief import load_brief_file, presets
 from composer.audio import MAX_LOUDNESS_LUFS, MIN_LOUDNESS_LUFS, check_loudness
 from composer.audio.deliver import Delivered, Rendering, deliver, mix
@@ -124,6 +124,30 @@ def test_the_true_peak_is_scipys_4x_oversampled_peak(crest_db, seed):
     envelope = PeakEnvelope(audio).at_least(0.0)  # exact everywhere
     dense = np.abs(resample_poly(audio.astype(np.float64), 4, 1, axis=0)).max(axis=1).reshape(-1, 4).max(axis=1)
     assert np.allclose(envelope, dense, rtol=1e-4, atol=1e-6)
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 1000), cuts=st.lists(st.integers(0, 3 * 44100), min_size=2, max_size=40, unique=True))
+def test_runs_oversampled_together_are_the_floats_of_each_run_alone(seed, cuts):
+    """The true peak and the limiter oversample thousands of short runs near a peak in one
+    upfirdn call, laid end to end with their reach: each value must be the very float of
+    oversampling its run alone (so mastering's bytes did not change), at the ends too."""
+    audio = _bursty(seed, 12.0, seconds=3.0)
+    bounds = sorted(cuts)
+    runs = list(zip(bounds[::2], bounds[1::2]))
+    together = list(oversampled_runs(audio, runs))
+    frames = np.concatenate([frames for frames, _ in together]) if together else np.zeros(0, dtype=np.int64)
+    peaks = np.concatenate([peaks for _, peaks in together]) if together else np.zeros(0, dtype=np.float32)
+    assert frames.tolist() == [frame for start, stop in runs for frame in range(start, stop)]
+    alone = [oversampled_peaks(audio, start, stop) for start, stop in runs]
+    assert peaks.tobytes() == (np.concatenate(alone) if alone else np.zeros(0, dtype=np.float32)).tobytes()
+
+
+def test_one_k_weighting_gives_the_loudness_and_its_range_of_two():
+    """A written file is measured with one K-weighting pass for its loudness and its range: the
+    same floats as the two measures each filtering on its own."""
+    audio = _bursty(3, 18.0, seconds=12.0)
+    assert loudness_and_range(audio, 44100) == (integrated_loudness(audio, 44100), loudness_range(audio, 44100))
 
 
 @settings(max_examples=10, deadline=None, derandomize=True)

@@ -23,7 +23,7 @@ from mutagen import MutagenError
 
 from composer.audio import BIT_DEPTHS
 from composer.audio import master as mastering
-from composer.audio.loudness import integrated_loudness, loudness_range, true_peak_dbtp
+from composer.audio.loudness import loudness_and_range, true_peak_dbtp
 from composer.audio.spool import Audio, Spool
 from composer.base.errors import ComposerError
 
@@ -123,8 +123,8 @@ def measure_file(path: Path) -> FileMeasures:
         try:
             while len(block := file.read(WRITE_FRAMES, dtype="float32", always_2d=True)):
                 audio.append(block)
-            return FileMeasures(len(audio), rate, audio.channels, integrated_loudness(audio, rate),
-                                true_peak_dbtp(audio), loudness_range(audio, rate))
+            loudness, spread = loudness_and_range(audio, rate)
+            return FileMeasures(len(audio), rate, audio.channels, loudness, true_peak_dbtp(audio), spread)
         finally:
             audio.close()
 

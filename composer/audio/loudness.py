@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 
 import numpy as np
@@ -101,7 +101,10 @@ class Loudness:
     into the same pieces with :meth:`piece_sums`, without keeping anything per frame. Agrees
     with ``pyloudnorm.Meter.integrated_loudness`` (tested to 0.01 LU)."""
 
-    def __init__(self, audio: Audio, sample_rate: int, chunk_frames: int = CHUNK_FRAMES) -> None:
+    def __init__(self, audio: Audio, sample_rate: int, chunk_frames: int = CHUNK_FRAMES,
+                 tap: Callable[[np.ndarray], None] | None = None) -> None:
+        """``tap``: told each chunk's K-weighted power in order, so another measure (the
+        loudness range) reads the same filtering instead of running its own."""
         self.sample_rate, self.frames = sample_rate, len(audio)
         count = int(np.round((self.frames / sample_rate - BLOCK_S) / (BLOCK_S * BLOCK_STEP))) + 1
         block = np.arange(count if self.frames >= BLOCK_S * sample_rate else 0)
@@ -113,6 +116,8 @@ class Loudness:
         self._pieces = np.zeros(len(self._cuts))  # K-weighted energy of each piece
         for start, power in k_weighted_power(audio, sample_rate, chunk_frames):
             self._add_pieces(start, power)
+            if tap is not None:
+                tap(power)
 
     def _add_pieces(self, start: int, power: np.ndarray) -> None:
         """Add the power of frames from ``start`` to the pieces they fall in."""
@@ -203,30 +208,58 @@ def loudness_range(audio: Audio, sample_rate: int) -> float | None:
     >>> round(loudness_range(np.concatenate([0.1 * tone, 0.0316 * tone]), rate))
     10
     """
-    hop = max(1, round(SHORT_TERM_HOP_S * sample_rate))
-    window = round(SHORT_TERM_S / SHORT_TERM_HOP_S)
-    power = _hop_power(audio, sample_rate, hop)
-    if len(power) < window:
-        return None
-    sums = np.concatenate([[0.0], np.cumsum(power)])
-    short_term = (sums[window:] - sums[:-window]) / window
-    with np.errstate(divide="ignore"):
-        loudness = LUFS_OFFSET + 10 * np.log10(short_term)
-    audible = loudness > ABSOLUTE_GATE_LUFS
-    if not audible.any():
-        return None
-    relative_gate = lufs(float(np.mean(short_term[audible]))) + LRA_RELATIVE_GATE_LU
-    low, high = np.percentile(loudness[audible & (loudness > relative_gate)], LRA_PERCENTILES)
-    return float(high - low)
+    hops = HopPower(len(audio), sample_rate)
+    for _, power in k_weighted_power(audio, sample_rate, hops.hop * max(1, CHUNK_FRAMES // hops.hop)):
+        hops.add(power)
+    return hops.range_lu()
 
 
-def _hop_power(audio: Audio, sample_rate: int, hop: int) -> np.ndarray:
-    """Mean K-weighted power of each whole run of ``hop`` frames (a last, shorter run is left out)."""
-    hops = len(audio) // hop
-    power = np.zeros(hops, dtype=np.float64)
-    for start, frames in k_weighted_power(audio, sample_rate, hop * max(1, CHUNK_FRAMES // hop), hops * hop):
-        power[start // hop : (start + len(frames)) // hop] = frames.reshape(-1, hop).mean(axis=1, dtype=np.float64)
-    return power
+def loudness_and_range(audio: Audio, sample_rate: int) -> tuple[float, float | None]:
+    """:func:`integrated_loudness` and :func:`loudness_range` from one pass of K-weighting.
+
+    >>> rate = 8000
+    >>> tone = np.sin(2 * np.pi * 1000 * np.arange(10 * rate) / rate)[:, None].astype(np.float32)
+    >>> [round(value) for value in loudness_and_range(np.concatenate([0.1 * tone, 0.0316 * tone]), rate)]
+    [-26, 10]
+    """
+    hops = HopPower(len(audio), sample_rate)
+    meter = Loudness(audio, sample_rate, tap=hops.add)
+    return meter.integrated(), hops.range_lu()
+
+
+class HopPower:
+    """The mean K-weighted power of each whole hop of SHORT_TERM_HOP_S (a last, shorter one is
+    left out), fed every frame's power in order in chunks of any length."""
+
+    def __init__(self, frames: int, sample_rate: int) -> None:
+        self.hop = max(1, round(SHORT_TERM_HOP_S * sample_rate))
+        self.power = np.zeros(frames // self.hop, dtype=np.float64)
+        self._done = 0  # hops filled
+        self._waiting = np.zeros(0, dtype=np.float32)  # frames of a hop not yet whole
+
+    def add(self, power: np.ndarray) -> None:
+        joined = np.concatenate((self._waiting, power)) if len(self._waiting) else power
+        whole = min(len(joined) // self.hop, len(self.power) - self._done)
+        self.power[self._done : self._done + whole] = joined[: whole * self.hop].reshape(-1, self.hop).mean(
+            axis=1, dtype=np.float64)
+        self._done += whole
+        self._waiting = joined[whole * self.hop :] if self._done < len(self.power) else np.zeros(0, np.float32)
+
+    def range_lu(self) -> float | None:
+        """The loudness range in LU of the hops (see :func:`loudness_range`)."""
+        window = round(SHORT_TERM_S / SHORT_TERM_HOP_S)
+        if len(self.power) < window:
+            return None
+        sums = np.concatenate([[0.0], np.cumsum(self.power)])
+        short_term = (sums[window:] - sums[:-window]) / window
+        with np.errstate(divide="ignore"):
+            loudness = LUFS_OFFSET + 10 * np.log10(short_term)
+        audible = loudness > ABSOLUTE_GATE_LUFS
+        if not audible.any():
+            return None
+        relative_gate = lufs(float(np.mean(short_term[audible]))) + LRA_RELATIVE_GATE_LU
+        low, high = np.percentile(loudness[audible & (loudness > relative_gate)], LRA_PERCENTILES)
+        return float(high - low)
 
 
 # --- true peak (ITU-R BS.1770-4, annex 2) ------------------------------------------------
@@ -283,9 +316,10 @@ class PeakEnvelope:
 
     def at_least(self, level: float) -> np.ndarray:
         """The envelope, exact wherever it could reach ``level`` (under ``level`` elsewhere)."""
-        for start, stop in _runs((self.values >= level) & ~self._exact):
-            self.values[start:stop] = oversampled_peaks(self.audio, start, stop)
-            self._exact[start:stop] = True
+        runs = _runs((self.values >= level) & ~self._exact)
+        for frames, peaks in oversampled_runs(self.audio, runs):
+            self.values[frames] = peaks
+            self._exact[frames] = True
         return self.values
 
     def peak(self) -> float:
@@ -310,8 +344,9 @@ def true_peak(audio: Audio, chunk: int = 1 << 18) -> float:
     for start in range(0, len(audio), chunk):
         stop = min(len(audio), start + chunk)
         bound = nearby_peaks(audio, start, stop) * np.float32(phase_gain())
-        for first, last in _runs(bound >= _PEAK_FLOOR * highest):
-            peak = max(peak, float(oversampled_peaks(audio, start + first, start + last).max()))
+        runs = [(start + first, start + last) for first, last in _runs(bound >= _PEAK_FLOOR * highest)]
+        for _, peaks in oversampled_runs(audio, runs):
+            peak = max(peak, float(peaks.max()))
     return peak
 
 
@@ -376,6 +411,52 @@ def oversampled_peaks(audio: Audio, start: int, stop: int) -> np.ndarray:
         phases = _frame_peaks(dense.T).reshape(-1, OVERSAMPLING)
         peaks[first - start : last - start] = _frame_peaks(phases)
     return peaks
+
+
+#: Frames (with their reach) oversampled in one call of :func:`oversampled_runs`.
+_BATCH_FRAMES = 1 << 18
+
+
+def oversampled_runs(audio: Audio, runs: Sequence[tuple[int, int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`oversampled_peaks` of every (start, stop) run of ``runs`` (in order, apart), as
+    (frame indices, their peaks) a batch at a time: the runs with their reach on each side (silence
+    beyond the ends) laid end to end and oversampled in one upfirdn call. Each value depends only
+    on the samples within its reach, summed in the same order, so these are the very floats
+    :func:`oversampled_peaks` gives run by run, without its cost per call (a limited bed has
+    thousands of short runs near its ceiling)."""
+    from scipy.signal import upfirdn
+
+    audio = columns(audio)
+    taps, reach = oversampling_taps(), REACH
+    pieces = [(first, min(stop, first + _EXACT_FRAMES)) for start, stop in runs
+              for first in range(start, stop, _EXACT_FRAMES)]
+    batch: list[tuple[int, int]] = []
+    size = 0  # the batch's frames with their reach
+    for index, (start, stop) in enumerate(pieces):
+        batch.append((start, stop))
+        size += stop - start + 2 * reach
+        following = pieces[index + 1] if index + 1 < len(pieces) else None
+        if following is not None and size + following[1] - following[0] + 2 * reach <= _BATCH_FRAMES:
+            continue
+        joined = np.concatenate([_reached(audio, first, last) for first, last in batch])
+        dense = upfirdn(taps, np.ascontiguousarray(joined.T, dtype=np.float32), OVERSAMPLING, 1, axis=-1)
+        phases = _frame_peaks(dense[:, _HALF_TAPS : _HALF_TAPS + OVERSAMPLING * len(joined)].T)
+        peaks = _frame_peaks(phases.reshape(-1, OVERSAMPLING))
+        starts, lengths = np.array(batch).T
+        lengths = lengths - starts
+        offsets = np.repeat(np.cumsum(lengths + 2 * reach) - lengths - reach, lengths)
+        within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        yield np.repeat(starts, lengths) + within, peaks[offsets + within]
+        batch, size = [], 0
+
+
+def _reached(audio: Audio, start: int, stop: int) -> np.ndarray:
+    """Frames ``start`` to ``stop`` of ``audio`` with REACH frames on each side, silence beyond its ends."""
+    lo, hi = start - REACH, stop + REACH
+    inside = np.asarray(audio[max(0, lo) : min(len(audio), hi)], dtype=np.float32)
+    if lo >= 0 and hi <= len(audio):
+        return inside
+    return np.pad(inside, ((max(0, -lo), max(0, hi - len(audio))), (0, 0)))
 
 
 def _runs(mask: np.ndarray, join: int = 256) -> list[tuple[int, int]]:
