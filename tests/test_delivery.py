@@ -23,6 +23,7 @@ from scipy.signal import resample_poly
 
 from composer import compose
 from composer.audio import formats
+from composer.audio.alongside import ahead, both
 from composer.audio import master as mastering
 from composer.audio import render as renderer
 from composer.audio.loudness import (Loudness, PeakEnvelope, integrated_loudness, k_weighted_power, loudness_and_range,
@@ -141,6 +142,29 @@ def test_runs_oversampled_together_are_the_floats_of_each_run_alone(seed, cuts):
     assert frames.tolist() == [frame for start, stop in runs for frame in range(start, stop)]
     alone = [oversampled_peaks(audio, start, stop) for start, stop in runs]
     assert peaks.tobytes() == (np.concatenate(alone) if alone else np.zeros(0, dtype=np.float32)).tobytes()
+
+
+def test_a_measure_made_ahead_on_a_thread_fails_where_it_stopped_and_stops_with_its_reader():
+    """Mastering reads the K-weighting a thread ahead of its gain curves: a failure there is
+    raised to the reader after the items made before it, and a reader that stops early leaves
+    no thread behind."""
+    import threading
+
+    def failing():
+        yield 1
+        yield 2
+        raise OSError("scratch disk gone")
+
+    read = []
+    with pytest.raises(OSError, match="scratch disk gone"):
+        for item in ahead(failing()):
+            read.append(item)
+    assert read == [1, 2]
+    endless = ahead(iter(range(10**9)))
+    assert [next(endless) for _ in range(3)] == [0, 1, 2]
+    endless.close()
+    assert not any(thread.name == "composer-ahead" for thread in threading.enumerate())
+    assert both(lambda: "here", lambda: "beside") == ("here", "beside")
 
 
 def test_one_k_weighting_gives_the_loudness_and_its_range_of_two():

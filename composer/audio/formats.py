@@ -23,6 +23,7 @@ from mutagen import MutagenError
 
 from composer.audio import BIT_DEPTHS
 from composer.audio import master as mastering
+from composer.audio.alongside import both
 from composer.audio.loudness import loudness_and_range, true_peak_dbtp
 from composer.audio.spool import Audio, Spool
 from composer.base.errors import ComposerError
@@ -123,8 +124,8 @@ def measure_file(path: Path) -> FileMeasures:
         try:
             while len(block := file.read(WRITE_FRAMES, dtype="float32", always_2d=True)):
                 audio.append(block)
-            loudness, spread = loudness_and_range(audio, rate)
-            return FileMeasures(len(audio), rate, audio.channels, loudness, true_peak_dbtp(audio), spread)
+            (loudness, spread), peak_dbtp = both(lambda: loudness_and_range(audio, rate), lambda: true_peak_dbtp(audio))
+            return FileMeasures(len(audio), rate, audio.channels, loudness, peak_dbtp, spread)
         finally:
             audio.close()
 

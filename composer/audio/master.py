@@ -15,11 +15,13 @@ piece's length, and the bytes are those of one pass over the whole piece.
 from __future__ import annotations
 
 import math
+from contextlib import closing
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from composer.audio.alongside import ahead, both
 from composer.audio.loudness import REACH, Loudness, PeakEnvelope, k_weighted_power, sliding_extreme, true_peak
 from composer.audio.spool import BLOCK_FRAMES, Audio, columns, scale, write
 
@@ -173,9 +175,8 @@ def master(audio: Audio, sample_rate: int, loudness_lufs: float,
     """
     if block_frames % Limiter.RELEASE_CHUNK:
         raise ValueError(f"mastering runs in blocks of a multiple of {Limiter.RELEASE_CHUNK} frames")
-    meter = Loudness(audio, sample_rate)
+    meter, peak = both(lambda: Loudness(audio, sample_rate), lambda: true_peak(audio))
     loudness = meter.integrated()
-    peak = true_peak(audio)
     if peak <= 0:
         return audio, Mastered(0.0, 0.0, loudness, -math.inf, loudness_lufs)
     peak_dbtp = 20 * math.log10(peak)
@@ -188,8 +189,9 @@ def master(audio: Audio, sample_rate: int, loudness_lufs: float,
         pieces = meter.piece_sums()
         if limiter is not None:
             curves = _gain_curves(audio, limiter, gain_db, block_frames)
-            for (_, _, curve), (_, power) in zip(curves, k_weighted_power(audio, sample_rate, block_frames)):
-                pieces.add(power * np.square(curve, dtype=np.float32))
+            with closing(ahead(k_weighted_power(audio, sample_rate, block_frames))) as powers:  # on another core
+                for (_, _, curve), (_, power) in zip(curves, powers):
+                    pieces.add(power * np.square(curve, dtype=np.float32))
         if limiter is None or not limiter.limits:  # a plain gain moves loudness by exactly its decibels
             limiter, loudness = None, meter.integrated() + gain_db
             break
