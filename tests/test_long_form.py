@@ -15,6 +15,7 @@ from composer.base.quiet import quiet_import
 from composer.composition.arrange import arrangement_data
 from composer.composition.arrange.comping import pattern_name
 from composer.composition.arrange.parts import NoteEvent
+from composer.composition.melody.motif import style_cells
 from composer.composition.plan import Scene
 from composer.piece import Piece, compose
 from tests.conftest import note_spans
@@ -244,12 +245,14 @@ def longest_run(rhythms: dict[int, BarRhythm]) -> int:
 
 @pytest.mark.parametrize("brief", ["warm lo-fi bed for a study stream, 5 minutes",
                                    "heroic orchestral theme for a trailer, 2 minutes",
-                                   "warm jazz cafe background music, 3 minutes"])
+                                   "warm jazz cafe background music, 3 minutes", "march bed, 5 minutes",
+                                   "lullaby bed, 5 minutes"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_no_melody_bar_rhythm_repeats_more_than_four_times_in_a_row(brief: str, seed: int) -> None:
-    """Themes develop in rhythm (displaced, re-ordered or re-struck statements, cadences
-    shortened or anticipated): no bar's rhythm comes five times in a row (none of these styles
-    is a riff, the one kind of music that may)."""
+    """Themes develop in rhythm (displaced, re-ordered, re-struck or, in a march or lullaby,
+    re-sung in another of the style's own rhythms; cadences shortened or anticipated): no bar's
+    rhythm comes five times in a row (none of these styles is a riff, the one kind of music
+    that may)."""
     rhythms = bar_rhythms(composed(brief, seed))
     assert rhythms and longest_run(rhythms) <= 4
 
@@ -264,13 +267,17 @@ def test_a_five_minute_beds_melody_uses_six_bar_rhythms(seed: int) -> None:
 #: Beds of five and ten minutes in several styles: lo-fi (a boom-bap bass), a corporate bed (a
 #: held bass under a harp ostinato), a piano bed, an acoustic guitar bed (a guitar ostinato), an
 #: ambient pad, a jazz lounge (a walking bass), reggae (a one drop under an organ's skank), salsa
-#: (a tumbao), a waltz (oom-pah under oom-pah-pah).
+#: (a tumbao), a waltz (oom-pah under oom-pah-pah); and the styles whose melodies speak a
+#: rhythm of their own in short bars (a march in 2/4, a waltz and a lullaby in 3/4), a trailer's
+#: timpani and a solo piano, each named by its style's first word (their parts played 2 to 5).
+SHORT_BAR_BEDS = ["march bed, 5 minutes", "waltz bed, 5 minutes", "lullaby bed, 5 minutes"]
 STYLED_BEDS = ["warm lo-fi bed for a study stream, 5 minutes", "calm corporate podcast bed, 10 minutes",
                "uplifting corporate bed for an e-learning module, 5 minutes", "calm piano bed for a podcast, 5 minutes",
                "gentle acoustic guitar bed for a travel podcast, 10 minutes",
                "slow evolving ambient pad for meditation, 10 minutes",
                "relaxed jazzy lounge bed for a hotel lobby, 5 minutes", "laid-back reggae bed for a travel vlog, 5 minutes",
-               "salsa bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes"]
+               "salsa bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes",
+               *SHORT_BAR_BEDS, "trailer hybrid bed, 5 minutes", "solo piano bed, 5 minutes"]
 #: Over the first five minutes, each pitched part plays at least this many bar-rhythms.
 BAR_RHYTHMS = 6
 
@@ -309,6 +316,24 @@ def test_each_pitched_part_plays_six_bar_rhythms_in_five_minutes(brief: str, see
             if plan.seconds(plan.bar_start_q(plan.bar_at(onset) + 1)) <= until_s:
                 bars.setdefault(plan.bar_at(onset), set()).add((plan.in_bar_q(onset), length))
         assert len({frozenset(rhythm) for rhythm in bars.values()}) >= BAR_RHYTHMS, (role, len(bars))
+
+
+@pytest.mark.parametrize("brief", SHORT_BAR_BEDS)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_short_bar_styles_melody_speaks_its_own_rhythms(brief: str, seed: int) -> None:
+    """A march, waltz or lullaby sings most of its bars in its style's own one-bar rhythms
+    (harmony.toml: the march's dotted eighth and sixteenth, the waltz's half and quarter, the
+    lullaby's rocking dotted quarter), more than one of them (a march sang even quarters only);
+    the rest are their variations and breathing cadences."""
+    piece = composed(brief, seed)
+    plan = piece.plan
+    own = set(style_cells(plan))
+    bars: dict[int, list[tuple[Fraction, Fraction]]] = {}
+    for note in piece.theme.notes:
+        bars.setdefault(plan.bar_at(note.start_q), []).append((plan.in_bar_q(note.start_q), note.length_q))
+    rhythms = [tuple(length for _, length in sorted(notes)) for notes in bars.values() if min(notes)[0] == 0]
+    spoken = [rhythm for rhythm in rhythms if rhythm in own]
+    assert len(spoken) >= 0.4 * len(bars) and len(set(spoken)) >= 2, (len(spoken), len(bars), set(spoken))
 
 
 @pytest.mark.parametrize("brief", ["laid-back reggae bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes"])

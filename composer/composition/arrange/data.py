@@ -30,6 +30,8 @@ RULED_BASS = ("held", "walking", "drone")
 BASS_TONES = ("root", "fifth", "octave", "third", "alternate", "next_root", "approach")
 #: How a long piece's bass changes its figure over the form (bass.py scene_figures).
 BASS_FIGURES = ("lay_back", "fill", "anticipate")
+#: The tones a timpani pattern's step may name: the pair is tuned to the chord's root.
+TIMPANI_TONES = ("root",)
 #: The tones a comping pattern's step may name.
 COMPING_TONES = ("chord", "upper", "bass", "alt_bass", "muted", "top", "v0", "v1", "v2", "v3", "v4", "v5")
 #: How a comping pattern plays: chords struck (strummed on a guitar) or single voices picked.
@@ -132,7 +134,7 @@ class Players:
     """How the players play like their instruments: the longest a non-sustaining note sounds
     (seconds), a strum's spread [up, down] (ms), the energy rise that strikes a held pad tone
     again, the lowest root of a patterned bass, a solo
-    piano's left-hand floor and ceiling, the bass and comping patterns, the guitar's
+    piano's left-hand floor and ceiling, the bass, comping and timpani patterns, the guitar's
     tuning and fretboard shapes per chord quality (frets per string, -1 unplayed), and the
     guitar's own pattern for a keyboard's comping pattern it is asked to play."""
 
@@ -143,6 +145,7 @@ class Players:
     left_hand: tuple[int, int]
     bass_patterns: Mapping[str, Pattern]
     comping: Mapping[str, Pattern]
+    timpani: Pattern
     tuning: tuple[int, ...]
     shapes: Mapping[str, tuple[tuple[int, ...], ...]]
     guitar_comping: Mapping[str, str]
@@ -233,9 +236,10 @@ def _scene_grids(table: _Table, tones: tuple[str, ...]) -> tuple[dict[int, tuple
 
 
 def _players(top: _Table) -> Players:
-    """The [players], [bass_patterns], [comping] and [guitar] tables: every grid pattern the
-    styles name, every chord quality a guitar shape."""
+    """The [players], [bass_patterns], [comping], [timpani] and [guitar] tables: every grid
+    pattern the styles name, the timpani's, every chord quality a guitar shape."""
     players = top.table("players")
+    timpani = top.table("timpani")
     bass_table, comping_table, guitar = top.table("bass_patterns"), top.table("comping"), top.table("guitar")
     bass_patterns = {}
     for name in (n for n in BASS_PATTERNS if n not in RULED_BASS):
@@ -255,6 +259,7 @@ def _players(top: _Table) -> Players:
         left_hand=(players.integer("left_hand_floor", 21, 60), players.integer("left_hand_ceiling", 21, 60)),
         bass_patterns=bass_patterns,
         comping=comping,
+        timpani=Pattern(timpani.grids(TIMPANI_TONES), steady=True, scene_grids=_scene_grids(timpani, TIMPANI_TONES)),
         tuning=guitar.integers("tuning", 6, 28, 88),
         shapes={quality: guitar.shapes(quality) for quality in GUITAR_QUALITIES},
         guitar_comping=_guitar_comping(guitar.table("comping"), tuple(comping)),
@@ -371,10 +376,10 @@ class _Table:
         self.fail(key, found, expected)
 
     def grids(self, tones: tuple[str, ...]) -> dict[int, tuple[Step, ...]]:
-        """The one-bar grids of a pattern table (``in4``, and ``in3`` where it has one): steps of
-        [beat, tone, length, accent, from energy], each inside its bar."""
+        """The one-bar grids of a pattern table (``in4``, and ``in3`` and ``in2`` where it has
+        them): steps of [beat, tone, length, accent, from energy], each inside its bar."""
         grids = {}
-        for beats in (4, 3):
+        for beats in (4, 3, 2):
             key = f"in{beats}"
             if beats == 4 or key in self.values:
                 grids[beats] = self._grid(key, beats, tones)

@@ -10,7 +10,7 @@ from fractions import Fraction
 from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
+from composer.composition.arrange.parts import (EIGHTH, NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
                                                 is_sole_harmony, phrase_place, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
@@ -219,11 +219,17 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
     and what is left: two quarters in 2/4, a half and a quarter in 3/4), its first bar (after
     the section's first phrase) moves its last slot the other way round (what is left, then
     the half: into the next bar), and its third bar enters late, its first slot resting.
+    A bar that is one slot (2/4, 3/4) moves the other way round as a long note and an eighth
+    where its halves are equal (a dotted quarter and an eighth in 2/4), and enters a beat late.
 
     >>> from composer import compose
     >>> plan = compose("heroic orchestral theme, 4 minutes", seed=1).plan
     >>> sorted({len(counter_shape(plan, plan.bar_start_q(bar), Fraction(2))) for bar in range(plan.bars)})
     [0, 1, 2]
+    >>> plan = compose("march bed, 3 minutes", seed=1).plan
+    >>> sorted({tuple(length for _, length in counter_shape(plan, plan.bar_start_q(bar), Fraction(2)))
+    ...         for bar in range(plan.bars)})
+    [(Fraction(1, 1),), (Fraction(1, 1), Fraction(1, 1)), (Fraction(3, 2), Fraction(1, 2)), (Fraction(2, 1),)]
     """
     placed = phrase_place(plan, plan.bar_at(q))
     if placed is None or step < 2:
@@ -231,12 +237,13 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
     bar_start, within = plan.bar_start_q(plan.bar_at(q)), placed[1]
     first_slot, last_slot = q == bar_start, q + step >= plan.bar_start_q(plan.bar_at(q) + 1)
     half = step / 2 if step % 2 == 0 else step - 1
+    tail = EIGHTH if first_slot and last_slot and half == step - half else half
     if within % 4 == 1 and first_slot:
         return [(q, half), (q + half, step - half)]
     if within % 4 == 0 and within >= 4 and last_slot:
-        return [(q, step - half), (q + step - half, half)]
-    if within % 4 == 2 and first_slot and not last_slot:
-        return []
+        return [(q, step - tail), (q + step - tail, tail)]
+    if within % 4 == 2 and first_slot:
+        return [(q + 1, step - 1)] if last_slot else []
     return [(q, step)]
 
 

@@ -8,7 +8,7 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (PULSE_ENERGY, SIXTEENTH, NoteEvent, entry_energy, is_final, release_end,
+from composer.composition.arrange.parts import (SIXTEENTH, NoteEvent, entry_energy, is_final, release_end, scene_variant,
                                                 velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
@@ -33,11 +33,12 @@ Hit = tuple[Fraction, int, int]
 
 
 def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
-    """A trailer's timpani: the chord's root on each downbeat from TIMPANI_ENTRY, on beat three
-    too where the energy drives, a roll swelling over the last beat into each section that
-    arrives at least as strong, and the last chord's root as the final hit. Timpani the brief
-    did not name in a cue without a kit were cast to weigh the picture's hits (``cues``) and are
-    silent otherwise."""
+    """A trailer's timpani: from TIMPANI_ENTRY, the chord's root as its pattern strikes it (the
+    data's ``[timpani]``: each downbeat, beat three too where the energy drives; in a long
+    piece, scene by scene, its variants), a roll swelling over the last beat into each section
+    that arrives at least as strong, and the last chord's root as the final hit. Timpani the
+    brief did not name in a cue without a kit were cast to weigh the picture's hits (``cues``)
+    and are silent otherwise."""
     if plan.kind != "stinger" and not role.asked and not any(r.role == "drums" for r in plan.roles):
         return []
     starts = [c.start_q for c in chords]
@@ -49,17 +50,20 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     notes: list[NoteEvent] = []
     entry = entry_energy(plan, role, TIMPANI_ENTRY)
     arrivals = {later.start_q for earlier, later in zip(plan.sections, plan.sections[1:]) if later.energy >= earlier.energy}
+    pattern = arrangement_data().players.timpani
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
         energy = plan.bar_energy[bar]
         if start >= plan.music_q or energy < entry:
             continue
-        beats = [Fraction(0), Fraction(2)] if energy > PULSE_ENERGY and plan.bar_length_q(bar) == 4 else [Fraction(0)]
-        for beat in beats:
-            accent = 12 if start + beat in arrivals else 0
-            notes.append(NoteEvent(start + beat, Fraction(1), root_at(start + beat),
-                                   velocity_for("timpani", energy, rng, accent)))
         next_bar = plan.bar_start_q(bar + 1)
+        rolled_from = next_bar - 1 if next_bar in arrivals else next_bar  # the roll takes the last beat
+        for step in pattern.bar(plan.bar_length_q(bar), energy, scene_variant(plan, pattern, start)):
+            at = start + step.at
+            if at < rolled_from:
+                accent = step.accent + (12 if at in arrivals else 0)
+                notes.append(NoteEvent(at, min(step.length, rolled_from - at), root_at(at),
+                                       velocity_for("timpani", energy, rng, accent)))
         if next_bar in arrivals:
             roll_start = next_bar - 1
             for index in range(4):  # sixteenths, swelling into the arrival

@@ -12,8 +12,9 @@ from fractions import Fraction
 
 from composer.base.theory import parallel_perfect, pitch_class, scale_pitch_classes
 from composer.composition.harmony import ChordSpan, chord_index
+from composer.composition.melody.motif import style_cells
 from composer.composition.melody.notes import MelodyNote, Motif, is_strong
-from composer.composition.melody.phrases import EIGHTH, Slot, anticipate, rhythmic_variant
+from composer.composition.melody.phrases import EIGHTH, Slot, anticipate, cadence_breath, rhythmic_variant
 from composer.composition.plan import Plan
 
 TRITONE = 6
@@ -163,7 +164,7 @@ class Line:
         if (cadence is not None and len(slots) > 1 and self.plan.in_bar_q(slots[-1].start_q) == 0
                 and bar_q - 1 <= slots[-1].length_q < bar_q):  # a cadence tone that breathes
             rest, anticipated = cadence
-            slots[-1] = dataclasses.replace(slots[-1], length_q=bar_q - rest)
+            slots[-1] = dataclasses.replace(slots[-1], length_q=bar_q - cadence_breath(self.plan, rest))
             if anticipated:
                 slots = anticipate(self.plan, slots)
         if not self._keeps_rules(slots, pitches, []):
@@ -193,7 +194,7 @@ class Line:
                 break
             # a contour of single steps: the varied motif's steps say which note each new one sings
             lengths = tuple(slot.length_q for slot in slots[first : first + size])
-            varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng)
+            varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng, style_cells(self.plan))
             if not kind:
                 break
             sources = [first + s for s in itertools.accumulate(varied.steps, initial=0)]

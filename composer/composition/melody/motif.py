@@ -38,6 +38,8 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
     flavour_name, flavour = motif_flavour(plan)
     if flavour_name in cells and plan.kind != "underscore":
         mood = flavour_name
+    elif style_cells(plan):
+        mood = plan.style
     leaps, repeats = flavour.leaps, flavour.repeats
     rhythm = _cell(cells[mood], plan.bar_q, rng)
     if len(rhythm) < MOTIF_NOTES:  # too few notes to be remembered: a second bar makes it a two-bar idea
@@ -69,6 +71,20 @@ def _neighbour_at(onsets: list[Fraction], strong: set[int], bar_q: Fraction, sha
     weak = [i for i in range(1, len(onsets) - 1)
             if i not in strong and onsets[i] // bar_q == onsets[i + 1] // bar_q]
     return rng.choice(weak) if weak else None
+
+
+def style_cells(plan: Plan) -> tuple[tuple[Fraction, ...], ...]:
+    """The one-bar rhythms of the plan's style in its meter, where the style has its own
+    (``harmony.toml`` [rhythms]: a march's dotted eighth and sixteenth, a waltz's half and
+    quarter); none for an underscore, whose melody stays sparse, or any other style.
+
+    >>> from composer import compose
+    >>> [len(style_cells(compose(brief, seed=1).plan)) > 0 for brief in ("waltz bed, 2 minutes", "pop song, 1 minute")]
+    [True, False]
+    """
+    if plan.kind == "underscore":
+        return ()
+    return harmony_data().rhythms.get(str(plan.bar_q), {}).get(plan.style, ())
 
 
 def motif_flavour(plan: Plan) -> tuple[str, Flavour]:

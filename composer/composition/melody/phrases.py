@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from composer.composition.grammar import harmony_data
+from composer.composition.melody.motif import style_cells
 from composer.composition.melody.notes import Motif, is_strong
 from composer.composition.plan import Plan
 
@@ -101,7 +103,7 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
     while bar < bars:
         bar_q = start_q + bar * plan.bar_q
         if bar == bars - 1 and bars > 1:
-            length = plan.bar_q if plan.kind == "underscore" or plan.bar_q <= 3 else plan.bar_q - cadence_rest
+            length = plan.bar_q - cadence_breath(plan, cadence_rest)
             # the phrase breathes after its cadence tone
             slots.append(Slot(bar_q, length, 0, True, cadence=True, anchor=arch[3]))
             if anticipated and not development:  # a development's notes are heard as they are
@@ -126,19 +128,21 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
             steps = steps[:half]
         statement, named, rest = dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)), kind, Fraction(0)
         if bar == varied_bar and kind in ("", "inversion") and not development:
-            statement, named, rest = rhythmic_variant(statement, rng)
+            statement, named, rest = rhythmic_variant(statement, rng, style_cells(plan))
             named = named or kind
         slots += _statement_slots(plan, statement, bar_q + rest, arch[min(bar, 2)], named)
         bar += int(sum(rhythm) / plan.bar_q)
     return slots
 
 
-def rhythmic_variant(motif: Motif, rng: random.Random) -> tuple[Motif, str, Fraction]:
+def rhythmic_variant(motif: Motif, rng: random.Random,
+                     cells: Sequence[tuple[Fraction, ...]] = ()) -> tuple[Motif, str, Fraction]:
     """The motif varied in rhythm, its contour kept, the variation's name, and the rest before
     it: displaced an eighth late ("displacement", its last value an eighth shorter, where that
-    leaves it a quarter or more), its values in another order (reversed or rotated), or its
-    longest value of a half note or more struck twice, in two halves (both "variation"). The
-    motif itself ("", no rest) where none of these changes it.
+    leaves it a quarter or more), its values in another order (reversed or rotated), its
+    longest value of a half note or more struck twice, in two halves, or sung in another of the
+    style's ``cells`` with as many notes (a march's dotted eighth and sixteenth for its two
+    eighths; all "variation"). The motif itself ("", no rest) where none of these changes it.
 
     >>> motif = Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (1, 1, -1))
     >>> varied, kind, rest = rhythmic_variant(motif, random.Random(3))
@@ -146,9 +150,13 @@ def rhythmic_variant(motif: Motif, rng: random.Random) -> tuple[Motif, str, Frac
     (True, 'variation')
     >>> rhythmic_variant(Motif((Fraction(1),) * 4, (1, 1, -1)), random.Random(3))[1]
     ''
+    >>> dotted = (Fraction(3, 2), Fraction(1, 2))
+    >>> rhythmic_variant(Motif((Fraction(1),) * 2, (1,)), random.Random(3), [dotted])[0].rhythm == dotted
+    True
     """
     values = motif.rhythm
     orders = sorted({tuple(reversed(values)), values[1:] + values[:1], values[-1:] + values[:-1]} - {values})
+    orders += [order for order in _recelled(values, cells) if order not in orders]
     choices = [(dataclasses.replace(motif, rhythm=order), "variation", Fraction(0)) for order in orders]
     if values[-1] >= Fraction(3, 2):
         displaced = values[:-1] + (values[-1] - EIGHTH,)
@@ -163,6 +171,47 @@ def rhythmic_variant(motif: Motif, rng: random.Random) -> tuple[Motif, str, Frac
     if not choices:
         return motif, "", Fraction(0)
     return rng.choice(choices)
+
+
+def _recelled(values: tuple[Fraction, ...], cells: Sequence[tuple[Fraction, ...]]) -> list[tuple[Fraction, ...]]:
+    """``values`` with one of its bars (counted from its start, each as long as a cell) sung in
+    another of the one-bar ``cells`` with as many notes, so each note keeps its place in the
+    contour.
+
+    >>> q, e = Fraction(1), Fraction(1, 2)
+    >>> _recelled((2 * q, q, q, q, q), [(q, 2 * q), (2 * q, q), (q, e, e, q), (3 * q / 2, e, q)])
+    [(Fraction(1, 1), Fraction(2, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)), (Fraction(2, 1), Fraction(1, 1), Fraction(3, 2), Fraction(1, 2), Fraction(1, 1))]
+    """
+    if not cells:
+        return []
+    bar_q = sum(cells[0])
+    result: list[tuple[Fraction, ...]] = []
+    first, filled = 0, Fraction(0)
+    for index, value in enumerate(values):
+        filled += value
+        if filled % bar_q:
+            continue
+        if filled - sum(values[:first]) == bar_q:
+            result += [values[:first] + cell + values[index + 1:] for cell in cells
+                       if len(cell) == index + 1 - first and cell != values[first:index + 1]]
+        first = index + 1
+    return list(dict.fromkeys(result))
+
+
+def cadence_breath(plan: Plan, rest_q: Fraction) -> Fraction:
+    """How long the silence after a phrase's cadence tone is, of a drawn ``rest_q``: that rest,
+    leaving the tone at least a beat, in bars of four beats or more and in the short bars of a
+    style with rhythms of its own (a march's cadence a quarter and a quarter's rest); none in an
+    underscore (the voice breathes for it) or another short bar, whose cadence fills it.
+
+    >>> from composer import compose
+    >>> [cadence_breath(compose(brief, seed=1).plan, Fraction(2)) for brief in ("march bed, 2 minutes", "waltz bed, 2 minutes",
+    ...  "romantic strings in 6/8, 70 seconds", "pop song, 1 minute")]
+    [Fraction(1, 1), Fraction(2, 1), Fraction(0, 1), Fraction(2, 1)]
+    """
+    if plan.kind == "underscore" or (plan.bar_q <= 3 and not style_cells(plan)):
+        return Fraction(0)
+    return min(rest_q, plan.bar_q - 1)
 
 
 def anticipate(plan: Plan, slots: list[Slot]) -> list[Slot]:

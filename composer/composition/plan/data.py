@@ -72,7 +72,8 @@ class SceneChange:
     voice, which plays only in the scenes that feature it), whether it is the opening's
     (``opening``: the intro as a scene of its own, its voices entering after it), and how a full
     scene moves its harmony (``harmony``: "quick", a chord a bar where the piece holds two;
-    "slow", two bars a chord where it changes every bar)."""
+    "slow", two bars a chord where it changes every bar), and whether it is a solo player's
+    (``solo``: where one pitched part plays, none can rest; it plays its figure another way)."""
 
     rests: tuple[str, ...]
     energy: float = field(metadata=bounds(-0.5, 0.5))
@@ -80,6 +81,7 @@ class SceneChange:
     features: str = ""
     opening: bool = False
     harmony: str = ""
+    solo: bool = False
 
 
 @dataclass(frozen=True)

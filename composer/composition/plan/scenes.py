@@ -127,7 +127,14 @@ def _joined(scenes: list[Scene]) -> tuple[Scene, ...]:
 
 def _thins(change: SceneChange, playing: set[str]) -> bool:
     """Whether ``change`` rests a part the piece has and leaves at least two parts, one of
-    them carrying the harmony."""
+    them carrying the harmony; a solo player's change, whether one pitched part plays.
+
+    >>> solo = SceneChange((), 0.0, solo=True)
+    >>> _thins(solo, {"ostinato"}), _thins(solo, {"ostinato", "drums"}), _thins(solo, {"pad", "bass"})
+    (True, True, False)
+    """
+    if change.solo:
+        return len(playing - {"drums"}) == 1
     left = playing - set(change.rests)
     return bool(playing & set(change.rests)) and len(left) >= 2 and bool(left & set(HARMONY_ROLES))
 
