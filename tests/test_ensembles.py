@@ -185,6 +185,18 @@ def test_a_solo_among_others_leads_and_all_play() -> None:
     assert {48, 60, 61} <= set(sounding_programs(piece)[0])
 
 
+@pytest.mark.parametrize("text", ["slow evolving ambient drone with solo flute, 3 minutes",
+                                  "documentary underscore with a solo cello, 60 seconds"])
+def test_a_soloist_with_a_kind_of_cue_plays_over_it(text: str) -> None:
+    """"an ambient drone with solo flute": the flute over the drone, not the flute alone (it
+    played as the piece's only part, and the drone the brief named was gone)."""
+    piece = compose(text, seed=1)
+    heard = sounding_programs(piece)[0]
+    soloist = 73 if "flute" in text else 42
+    assert soloist in heard and len(piece.plan.roles) >= 3, piece.plan.roles
+    assert any(role.role in ("bass", "pad") and role.program in heard for role in piece.plan.roles)
+
+
 @pytest.mark.parametrize(("text", "lead", "partner"), [
     ("soft documentary underscore with solo cello and piano, 2 minutes", 42, 0),
     ("solo violin and harp for a wedding, 60 seconds", 40, 46),

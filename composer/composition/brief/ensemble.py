@@ -40,17 +40,17 @@ def alone(meanings: Sequence[Meaning]) -> bool:
         return True
     pitched = len(instruments(meanings))
     one = pitched == 1 or (pitched == 0 and names_drums(meanings))
-    return (one or _solo_list(meanings)) and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
+    return (one or solo_list(meanings)) and not ensemble(meanings) and any(m.category == "solo" for m in meanings)
 
 
-def _solo_list(meanings: Sequence[Meaning]) -> bool:
+def solo_list(meanings: Sequence[Meaning]) -> bool:
     """Whether every instrument the brief names is in one list right after a solo word ("solo
     cello and piano", "solo violin, piano and harp"): a duo or trio as chamber music writes it,
     the first leading. "a solo horn, then strings" is two ideas, not one list.
 
     >>> from composer.composition.brief.words import read_words
     >>> from composer.composition.brief.reader import Reader
-    >>> [_solo_list(read_words(Reader(text)).meanings) for text in ("solo cello and piano", "a solo horn, then strings")]
+    >>> [solo_list(read_words(Reader(text)).meanings) for text in ("solo cello and piano", "a solo horn, then strings")]
     [True, False]
     """
     named = [index for index, m in enumerate(meanings) if m.category == "instruments"]
@@ -59,6 +59,22 @@ def _solo_list(meanings: Sequence[Meaning]) -> bool:
         return False
     between = meanings[named[0] : named[-1] + 1]
     return all(m.category == "instruments" or (m.category == "filler" and m.phrase in ("and", "&")) for m in between)
+
+
+def accompanies(meanings: Sequence[Meaning], band: bool) -> bool:
+    """Whether the music a soloist joins ("X with a solo flute") is a band the soloist leads: a
+    style played by a band (``band``), a colour ("warm strings"), or a kind of cue ("ambient
+    drone", "underscore") under one soloist. A solo list after a kind ("underscore with solo
+    cello and piano") is the duo itself.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> [accompanies(read_words(Reader(text)).meanings, False) for text in (
+    ...     "ambient drone with solo flute", "underscore with solo cello and piano", "solo piano")]
+    [True, False, False]
+    """
+    kind_named = any(m.category == "kinds" for m in meanings) and not solo_list(meanings)
+    return band or bool(colours(meanings)) or kind_named
 
 
 #: Words that add a soloist to music named before them ("pop with a solo clarinet").

@@ -10,7 +10,7 @@ from composer.composition.brief.checks import check_duration
 from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
 from composer.composition.brief.events import find_events, resolve, stray_times
-from composer.composition.brief.ensemble import (alone, colours, ensemble, exclusions, family_notes, featured,
+from composer.composition.brief.ensemble import (accompanies, alone, colours, ensemble, exclusions, family_notes, featured,
                                                  groove, instruments, joins, kit, names_drums,
                                                  part_count)
 from composer.composition.brief.key import find_key
@@ -90,7 +90,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         mood_words=tuple(w.word for w in moods),
         duration_given=duration is not None,
         colours=colours(meanings),
-        alone=alone(meanings) and not (joins(meanings) and (named_style.band or bool(colours(meanings)))),
+        alone=alone(meanings) and not (joins(meanings) and accompanies(meanings, named_style.band)),
         featured=featured(meanings),
         ensemble=ensemble(meanings),
         part_count=part_count(meanings),
