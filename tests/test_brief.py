@@ -300,6 +300,19 @@ PHRASINGS = [
     case("scene-retro-game", "nostalgic 8-bit music for a retro game trailer, 45 seconds", no_ignored=True),
     case("scene-beach-resort", "laid-back reggae bed for a beach resort website, 5 minutes", no_ignored=True,
          valence=+1),
+    case("scene-polka", "oom-pah polka for a beer festival ad, 30 seconds", no_ignored=True),
+    case("scene-brass-band", "proud march for a sports day montage, 90 seconds, brass band", no_ignored=True, arousal=+1),
+    case("scene-toy", "upbeat ukulele for a toy commercial, 20 seconds", no_ignored=True, valence=+1),
+    case("scene-ticking-clock", "tense ticking clock underscore for a deadline scene, 40 seconds",
+         no_ignored=True, valence=-1),
+    case("scene-charity-appeal", "hopeful piano and strings for a charity appeal, 90 seconds", preset="tribute",
+         no_ignored=True),
+    case("scene-motorbike", "gritty blues guitar for a motorbike ad, 45 seconds", preset="product", no_ignored=True,
+         no_programs=[25]),
+    case("scene-fairy-tale", "soft harp and celesta for a fairy tale audiobook intro, 30 seconds", no_ignored=True,
+         valence=+1),
+    case("scene-fashion-haul", "funky groove for a fashion haul, 60 seconds", preset="vlog",
+         not_ignored=["fashion", "haul"]),
 ]
 
 

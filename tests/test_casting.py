@@ -102,6 +102,25 @@ def test_named_instruments_and_exclusions_win_over_the_palette() -> None:
     assert not any(r.role == "bass" for r in make_plan(parse_text("reggae, no bass, 20 seconds"), random.Random(1)).roles)
 
 
+@pytest.mark.parametrize(("text", "program"), [("gritty blues guitar for a motorbike ad, 45 seconds", 27),
+                                               ("bossa nova with guitar, 30 seconds", 24),
+                                               ("jazz trio with guitar, 30 seconds", 26),
+                                               ("blues with an acoustic guitar, 30 seconds", 25),
+                                               ("calm guitar underscore, 30 seconds", 25)])
+def test_a_plain_guitar_is_the_styles_own(text: str, program: int) -> None:
+    """"blues guitar" played a steel-string acoustic (the word's program) in a blues band whose
+    guitar is electric: a plain "guitar" is the style's own guitar (nylon in bossa nova, hollow
+    body in jazz), the word's own where the style has none; "acoustic guitar" is what it says."""
+    plan = make_plan(parse_text(text), random.Random(1))
+    guitars = [r.program for r in plan.roles if 24 <= r.program <= 31]
+    assert guitars and guitars[0] == program, plan.roles
+
+
+def test_a_brass_band_is_cornets_trombones_and_a_tuba() -> None:
+    roles = {r.role: r.program for r in make_plan(parse_text("proud march, brass band, 30 seconds"), random.Random(1)).roles}
+    assert (roles["melody"], roles["counter"], roles["bass"]) == (56, 57, 58) and "drums" in roles
+
+
 def test_colours_still_recolour_the_palette() -> None:
     """ "acoustic rock" keeps no synthesizer or electric program; "orchestral rock" plays the orchestra."""
     acoustic = make_plan(parse_text("acoustic rock for a product video, 20 seconds"), random.Random(1))

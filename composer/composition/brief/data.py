@@ -179,6 +179,8 @@ class Ensembles:
     groove_words: dict[str, str]
     #: The programs that sound like singing, which "no vocals" leaves out.
     voices: tuple[int, ...]
+    #: Words that name an instrument without saying which of its kind ("guitar"): the style's own plays.
+    plain_words: tuple[str, ...] = ()
 
     def family(self, program: int) -> Family:
         """The family of ``program``.

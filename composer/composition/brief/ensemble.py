@@ -25,6 +25,22 @@ def instruments(meanings: Sequence[Meaning]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(lexicon().instruments[m.value] for m in meanings if m.category == "instruments"))
 
 
+def plain(meanings: Sequence[Meaning]) -> tuple[int, ...]:
+    """The programs named only by a word that does not say which of its kind ("guitar", not
+    "nylon guitar"), each once: the style decides which plays.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> plain(read_words(Reader("blues guitar and piano")).meanings), plain(read_words(Reader("nylon guitar")).meanings)
+    ((25,), ())
+    """
+    words = lexicon().instruments
+    named = [m for m in meanings if m.category == "instruments"]
+    specific = {words[m.value] for m in named if m.value not in ensembles().plain_words}
+    return tuple(dict.fromkeys(words[m.value] for m in named
+                               if m.value in ensembles().plain_words and words[m.value] not in specific))
+
+
 def alone(meanings: Sequence[Meaning]) -> bool:
     """Whether the named instruments (and drums, if named) play alone: an only word beside one of
     them ("just piano and strings", "drums only"), or a solo word beside the one instrument

@@ -115,6 +115,8 @@ class Brief:
     alone: bool = False
     #: Programs asked to lead among other instruments ("a solo horn, then full strings").
     featured: tuple[int, ...] = ()
+    #: Programs named only by a plain word ("guitar"), which the style's own of the kind replaces.
+    plain: tuple[int, ...] = ()
     #: A named ensemble of ``data/ensembles.toml`` ("string quartet"); "" for none.
     ensemble: str = ""
     #: How many parts play ("a trio"), drums counted; None when the brief does not say.

@@ -11,7 +11,7 @@ from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
 from composer.composition.brief.events import find_events, resolve, stray_times
 from composer.composition.brief.ensemble import (accompanies, alone, colours, ensemble, exclusions, family_notes, featured,
-                                                 groove, instruments, joins, kit, names_drums,
+                                                 groove, instruments, joins, kit, names_drums, plain,
                                                  part_count)
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
@@ -92,6 +92,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         colours=colours(meanings),
         alone=alone(meanings) and not (joins(meanings) and accompanies(meanings, named_style.band)),
         featured=featured(meanings),
+        plain=plain(meanings),
         ensemble=ensemble(meanings),
         part_count=part_count(meanings),
         kit=kit(meanings),

@@ -84,7 +84,7 @@ def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = Fa
     excluded: set[int | None] = {lexicon().instruments.get(word) for word in brief.exclude}
     if "vocals" in brief.exclude:
         excluded |= set(ensembles().voices)
-    cast, notes = _cast_named(brief, excluded)
+    cast, notes = _cast_named(brief, style, excluded)
     if brief.alone or brief.ensemble:
         programs, drums = cast, _ensemble_drums(brief) or _asked_drums(brief, style, named=brief.names_drums)
     else:
@@ -101,10 +101,10 @@ def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = Fa
     return Casting(tuple(roles), tuple(notes))
 
 
-def _cast_named(brief: Brief, excluded: set[int | None]) -> tuple[dict[str, int], list[str]]:
+def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[dict[str, int], list[str]]:
     """The roles of the named ensemble and instruments (the leading ones first), each in the
-    first free role its family suits that the kind has a place for; a note for any that finds
-    none."""
+    first free role its family suits that the kind has a place for (one named by a plain word,
+    "guitar", as the style's own of its kind); a note for any that finds none."""
     cast: dict[str, int] = {}
     notes: list[str] = []
     wanted: list[tuple[int, tuple[str, ...]]] = []
@@ -125,8 +125,17 @@ def _cast_named(brief: Brief, excluded: set[int | None]) -> tuple[dict[str, int]
             notes.append(f"{_name(program)} has no free part to play (named instruments take the roles their "
                          "families suit, one each): it is left out")
         else:
-            cast[role] = program
+            cast[role] = _styles_own(style, role, program) if program in brief.plain else program
     return cast, notes
+
+
+def _styles_own(style: Style, role: str, program: int) -> int:
+    """The style's own instrument of ``program``'s family for ``role`` (else anywhere in its
+    palette), else ``program``: a plain "guitar" in a blues band is its electric guitar."""
+    first, last = ensembles().family(program).programs
+    kin = [p for p in (*style.palette.get(role, ()), *(p for ps in style.palette.values() for p in ps))
+           if first <= p <= last]
+    return kin[0] if kin else program
 
 
 def _free_role(brief: Brief, preferences: tuple[str, ...], cast: dict[str, int]) -> str | None:
