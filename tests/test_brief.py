@@ -300,6 +300,8 @@ PHRASINGS = [
     case("scene-retro-game", "nostalgic 8-bit music for a retro game trailer, 45 seconds", no_ignored=True),
     case("scene-beach-resort", "laid-back reggae bed for a beach resort website, 5 minutes", no_ignored=True,
          valence=+1),
+    case("shape-builds-from", "gentle waltz for a wedding highlight reel, 2 minutes, builds from 1:30",
+         shape=("builds_last", 30), no_ignored=True),
     case("scene-polka", "oom-pah polka for a beer festival ad, 30 seconds", no_ignored=True),
     case("scene-brass-band", "proud march for a sports day montage, 90 seconds, brass band", no_ignored=True, arousal=+1),
     case("scene-toy", "upbeat ukulele for a toy commercial, 20 seconds", no_ignored=True, valence=+1),
@@ -362,6 +364,9 @@ def _shape_problems(plan: Plan, shape: tuple[Any, ...]) -> list[str]:
             problems.append(f"last {window:g} s ({last:.2f}) should be louder than the 40 s before ({before:.2f})")
         if max(earlier) - min(earlier) > STEADY_BAND:
             problems.append(f"the build should start {window:g} s from the end, not before: {sketch}")
+        inside = [e for t, e in curve if t >= duration - window]
+        if inside and inside[-1] < max(inside) - MEASURABLE:
+            problems.append(f"a build rises into the end, it does not fall back before it: {sketch}")
     elif verb == "dip":
         start, end = float(shape[1]), float(shape[2])
         inside = _energy_at(plan, (start + end) / 2)

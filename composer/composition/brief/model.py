@@ -31,6 +31,8 @@ class ShapeEvent:
 
     ``verb`` is ``build`` or ``drop``; the event spans ``start_s``..``end_s`` of the piece, or,
     when ``from_end_s`` is set, the last ``from_end_s`` seconds. ``amount`` scales the change.
+    ``onward``: a build from ``start_s`` to the end ("builds from 1:30"), where one at a moment
+    ("lifts at 1:10") is back up within two seconds.
     """
 
     verb: str
@@ -38,6 +40,7 @@ class ShapeEvent:
     start_s: float | None = None
     end_s: float | None = None
     from_end_s: float | None = None
+    onward: bool = False
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,9 @@ def find_shape(meanings: Sequence[Meaning], windows: Sequence[Window], cue_times
     ...     windows, cue_times = find_windows(reader), find_cue_times(reader)
     ...     return find_shape(read_words(reader).meanings, windows, cue_times)
     >>> shape_of("builds slightly in the final 20 seconds")
-    (ShapeEvent(verb='build', amount=0.5, start_s=None, end_s=None, from_end_s=20.0),)
+    (ShapeEvent(verb='build', amount=0.5, start_s=None, end_s=None, from_end_s=20.0, onward=False),)
+    >>> [(e.verb, e.start_s, e.onward) for e in shape_of("builds from 1:30")]
+    [('build', 90, True)]
     >>> [(e.verb, e.start_s) for e in shape_of("gets quiet at 0:50 for the voiceover then lifts again at 1:10")]
     [('drop', 50), ('build', 70)]
     >>> [(e.verb, e.amount, e.start_s) for e in shape_of("starts quiet and swells, big finish")]
@@ -67,7 +69,7 @@ def find_shape(meanings: Sequence[Meaning], windows: Sequence[Window], cue_times
             events.append(_in_window(verb, amount, window))
         elif cue is not None:
             moments.remove(cue)
-            events.append(ShapeEvent(verb, amount, start_s=cue.seconds))
+            events.append(ShapeEvent(verb, amount, start_s=cue.seconds, onward=cue.onward and verb == "build"))
         elif verb == "build" and events and events[-1].verb == "drop" and events[-1].end_s is not None:
             # "quiet for the first 30 seconds, then kicks in": the lift comes where the quiet ends
             events.append(ShapeEvent(verb, amount, start_s=events[-1].end_s))

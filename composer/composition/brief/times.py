@@ -59,10 +59,12 @@ class Window(NamedTuple):
 
 
 class CueTime(NamedTuple):
-    """A moment of the piece, ``seconds`` from its start, written at ``position`` in the brief."""
+    """A moment of the piece, ``seconds`` from its start, written at ``position`` in the brief;
+    ``onward`` where it is written as a beginning ("from 1:30")."""
 
     position: int
     seconds: float
+    onward: bool = False
 
 
 def find_windows(reader: Reader) -> list[Window]:
@@ -91,11 +93,13 @@ def find_cue_times(reader: Reader) -> list[CueTime]:
     """Every moment named on the clock or in seconds, in the order written.
 
     >>> find_cue_times(Reader("gets quiet at 0:50, then lifts again at 1:10"))
-    [CueTime(position=11, seconds=50), CueTime(position=37, seconds=70)]
+    [CueTime(position=11, seconds=50, onward=False), CueTime(position=37, seconds=70, onward=False)]
     >>> find_cue_times(Reader("quiet at 0:10:30, lifts at 1,000 s"))
-    [CueTime(position=6, seconds=630), CueTime(position=24, seconds=1000.0)]
+    [CueTime(position=6, seconds=630, onward=False), CueTime(position=24, seconds=1000.0, onward=False)]
     >>> find_cue_times(Reader("quiet at 0:16.5, lifts at the 40-second mark"))
-    [CueTime(position=6, seconds=16.5), CueTime(position=23, seconds=40.0)]
+    [CueTime(position=6, seconds=16.5, onward=False), CueTime(position=23, seconds=40.0, onward=False)]
+    >>> find_cue_times(Reader("builds from 1:30"))
+    [CueTime(position=7, seconds=90, onward=True)]
     """
     cue_times = []
     for match in _AT_TIME.finditer(reader.text):
@@ -103,11 +107,12 @@ def find_cue_times(reader: Reader) -> list[CueTime]:
             continue
         reader.take(match)
         at = clock_seconds(*match.groups()[:3]) if match.group(2) else seconds(match.group(4), "s")
-        cue_times.append(CueTime(match.start(), at))
+        cue_times.append(CueTime(match.start(), at, match.group(0).lower().startswith("from")))
     for match in _AT_MOMENT.finditer(reader.text):
         if reader.free(match):
             reader.take(match)
-            cue_times.append(CueTime(match.start(), float(parse_time(match.group(1) or match.group(2)))))
+            cue_times.append(CueTime(match.start(), float(parse_time(match.group(1) or match.group(2))),
+                                     match.group(0).lower().startswith("from")))
     return sorted(cue_times)
 
 

@@ -88,7 +88,7 @@ def _apply(
             return value - rise / 2 + rise * t / duration
         if t < start:
             return value
-        if event.from_end_s is None and event.end_s is None:  # "lifts at 1:10": back up within 2 s
+        if event.from_end_s is None and event.end_s is None and not event.onward:  # "lifts at 1:10": back up within 2 s
             return max(value, base) + rise * 0.3 * min(1.0, (t - start) / 2)
         return value + rise * min(1.0, (t - start) / max(end - start, 1e-9))
     if event.verb == "drop":
@@ -161,10 +161,11 @@ def _with_build(lengths: list[tuple[str, int]], build_from: int) -> list[tuple[s
 
 
 def _build_bar(brief: Brief, timing: Timing) -> int | None:
-    """The first bar of a timed build in the brief ("builds in the final 20 seconds"), if any."""
+    """The first bar of a timed build in the brief ("builds in the final 20 seconds", "builds
+    from 1:30"), if any."""
     for event in brief.shape:
-        if event.verb == "build" and event.from_end_s is not None:
-            start_s = brief.duration_s - event.from_end_s
+        if event.verb == "build" and (event.from_end_s is not None or (event.onward and event.start_s is not None)):
+            start_s = brief.duration_s - event.from_end_s if event.from_end_s is not None else event.start_s or 0.0
             return math.ceil(timing.quarters_at(Fraction(start_s)) / timing.bar_q)
     return None
 
