@@ -682,3 +682,25 @@ def test_the_example_is_always_major_whatever_the_seed() -> None:
     for seed in range(20):
         plan = compose(EXAMPLE, seed=seed).plan
         assert plan.mode == "major" and 100 <= plan.tempo_bpm <= 140, (seed, plan.key, plan.tempo_bpm)
+
+
+@pytest.mark.parametrize(("text", "at_s"), [("chill tropical house for a travel reel, 45 seconds, drop at 0:15", 15),
+                                            ("dark trap beat, 40 seconds, the beat drops at 0:16", 16)])
+def test_the_drop_in_dance_music_is_where_the_beat_lands(text: str, at_s: int) -> None:
+    """"drop at 0:15" in house or trap is the moment the full beat lands: a build into a hit
+    there, the energy highest after it (it was read as the music falling quiet from 0:15, and
+    "tropical house" as cumbia)."""
+    brief = parse_text(text)
+    assert brief.style in ("edm", "trap") and not brief.shape
+    assert [(e.kind, float(e.at_s)) for e in brief.events] == [("build", at_s), ("hit", at_s)]
+    plan = _plan(brief)
+    assert _mean_energy(plan, at_s, plan.duration_s) > _mean_energy(plan, 0, at_s - 4) + MEASURABLE
+
+
+def test_a_drop_elsewhere_is_the_music_falling_quiet() -> None:
+    """Outside dance music "drops at 0:50" under a voiceover is still the energy falling there."""
+    brief = parse_text("corporate bed for a webinar, 2 minutes, drops at 0:50 for the voiceover")
+    assert not brief.events and [(e.verb, e.start_s) for e in brief.shape] == [("drop", 50.0)]
+    assert "webinar" not in brief.ignored_words
+    plan = _plan(brief)
+    assert _mean_energy(plan, 55, 120) < _mean_energy(plan, 10, 50) - MEASURABLE

@@ -100,6 +100,9 @@ class Style:
     #: taken whole, so the lexicon does not read it too (the "reel" of "irish reel" is a dance,
     #: not a social-media reel).
     takes: tuple[str, ...] = ()
+    #: Its music has a drop: "drop at 0:15" is the moment the full beat lands (a build into a
+    #: hit), not the music falling quiet.
+    drops: bool = False
 
     @property
     def meter(self) -> tuple[int, int]:

@@ -94,6 +94,9 @@ _ENDS_ON_HIT = re.compile(rf"\b(?:ends?|finish(?:es)?|closes?)\s+(?:(?:exactly|r
 #: the door slams".
 _WHEN = r"(?:(?:right\s+)?(?:on|when|as|where|with)\s+(?:[a-z']+\s+){1,4}?)?"
 _HIT_AT = re.compile(rf"\b(?:(?:a|an|one)\s+)?{_ADJECTIVES}(?P<word>{_HIT})\s+{_WHEN}{_PLACE}")
+#: "drop at 0:15", "the beat drops at 0:30", "a bass drop at 1:00": in dance music the moment the
+#: full beat lands, elsewhere the music falling quieter (the brief decides by its style).
+_DROP_AT = re.compile(rf"\b(?:(?:a|an|the)\s+)?(?:big\s+|huge\s+|massive\s+)?(?:beat\s+|bass\s+)?drops?\s+{_PLACE}")
 #: A spotting note, the time first: "0:12 hit", "0:20 - stop for 2 s", "at 1:00 a button"; a
 #: time on the clock only, joined by a space, a dash or a colon (never a comma: "1:30, a hit"
 #: names a length, then a hit).
@@ -387,6 +390,16 @@ def _hit(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     return found
 
 
+def _drop(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
+    """ "drop at 0:15": a ``drop`` event, which the brief makes a build into a hit in a style with
+    a drop (EDM, trap) and the energy falling there in any other."""
+    found = []
+    for match in _matches(reader, _DROP_AT):
+        reader.take(match)
+        found += [WrittenEvent(CueEvent("drop", at)) for at in moments(match.group("times"), fps)]
+    return found
+
+
 def _spotted(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     """Spotting notes, the time first: "0:12 hit, 0:20 stop for 2 s, 1:00 button"."""
     found = []
@@ -456,6 +469,6 @@ def _length_value(text: str) -> Fraction | None:
 
 
 _READERS: Sequence[Callable[[Reader, Fraction], list[WrittenEvent]]] = (
-    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit, _spotted, _fade_in,
+    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit, _drop, _spotted, _fade_in,
     _fade_out,
 )

@@ -9,14 +9,14 @@ from composer.base.errors import ComposerError
 from composer.composition.brief.checks import check_duration
 from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
-from composer.composition.brief.events import find_events, resolve, stray_times
+from composer.composition.brief.events import WrittenEvent, find_events, resolve, stray_times
 from composer.composition.brief.ensemble import (accompanies, alone, colours, ensemble, exclusions, family_notes, featured,
                                                  groove, instruments, joins, kit, names_drums, plain,
                                                  part_count)
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
 from composer.composition.brief.meter import find_meter, meter_word
-from composer.composition.brief.model import DEFAULT_DURATION_S, Brief
+from composer.composition.brief.model import DEFAULT_DURATION_S, Brief, CueEvent, ShapeEvent
 from composer.composition.brief.mood import contradiction, mood, mood_words
 from composer.composition.brief.reader import Reader
 from composer.composition.brief.shape import ending, find_shape
@@ -24,6 +24,7 @@ from composer.composition.brief.style import find_style
 from composer.composition.brief.tempo import find_tempo
 from composer.composition.brief.times import find_cue_times, find_windows
 from composer.composition.brief.words import read_words
+from composer.composition.styles import styles
 
 
 def parse_text(text: str, fps: Fraction | None = None) -> Brief:
@@ -69,6 +70,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
     if duration is None:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
     duration_s = check_duration(DEFAULT_DURATION_S[kind] if duration is None else duration)
+    written_events, drops = _dropped(written_events, named_style.name)
     events = resolve(written_events, duration_s)
     return Brief(
         text=text.strip(),
@@ -83,7 +85,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         instruments=instruments(meanings),
         exclude=exclusions(meanings),
         loop=loop,
-        shape=find_shape(meanings, windows, cue_times),
+        shape=(*find_shape(meanings, windows, cue_times), *drops),
         ending=ending(meanings, loop) or ("button" if any(e.kind == "button" for e in events) else None),
         notes=tuple(dict.fromkeys(notes)),
         ignored_words=(*named_style.unused(words.ignored), *strays),
@@ -102,3 +104,28 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         style_words=named_style.words,
         events=events,
     )
+
+
+def _dropped(written: list[WrittenEvent], style: str | None) -> tuple[list[WrittenEvent], tuple[ShapeEvent, ...]]:
+    """The events with each "drop at 0:15" made what it means in the named style: in one with a
+    drop (EDM, trap), a build into a hit there, the full beat landing; in any other the music
+    falling quieter from there (a shape), as "drops at 0:50" under a voiceover does.
+
+    >>> events, shape = _dropped([WrittenEvent(CueEvent("drop", Fraction(15)))], "edm")
+    >>> [(w.event.kind, float(w.event.at_s), w.event.label) for w in events], shape
+    ([('build', 15.0, 'the drop'), ('hit', 15.0, 'the drop')], ())
+    >>> _dropped([WrittenEvent(CueEvent("drop", Fraction(50)))], None)[1]
+    (ShapeEvent(verb='drop', amount=1.0, start_s=50.0, end_s=None, from_end_s=None, onward=False),)
+    """
+    dance = style is not None and styles()[style].drops
+    kept: list[WrittenEvent] = []
+    quieter: list[ShapeEvent] = []
+    for written_event in written:
+        event = written_event.event
+        if event.kind != "drop":
+            kept.append(written_event)
+        elif dance:
+            kept += [WrittenEvent(CueEvent(kind, event.at_s, label="the drop")) for kind in ("build", "hit")]
+        else:
+            quieter.append(ShapeEvent("drop", start_s=float(event.at_s)))
+    return kept, tuple(quieter)
