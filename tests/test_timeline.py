@@ -432,3 +432,20 @@ def test_a_bar_of_changed_meter_is_played_through_and_the_groove_realigns_after_
             return sorted(quarters(n.start) - downbeats[bar] for n in drums.notes
                           if n.pitch == 36 and downbeats[bar] <= quarters(n.start) < downbeats[bar + 1])
         assert kicks(index + 2) == kicks(index - 2), (start, kicks(index - 2), kicks(index + 2))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_dance_drop_clears_the_kick_and_bass_before_it_and_lands_with_them(seed: int) -> None:
+    """"drop at 0:15" in tropical house: read back from the MIDI, the kick's groove and the bass
+    leave the two beats before it (the band plays on; the last beat is the kit's roll into it)
+    and strike together on it."""
+    piece = compose("chill tropical house for a travel reel, 45 seconds, drop at 0:15", seed=seed)
+    midi = midi_of(piece)
+    beat_s = 60 / piece.plan.end_tempo_bpm
+    bass = next(inst for inst, role in zip(midi.instruments, piece.plan.roles) if role.role == "bass")
+    kit = next(inst for inst in midi.instruments if inst.is_drum)
+    low = [note.start for note in bass.notes] + [note.start for note in kit.notes if note.pitch == 36]
+    assert not [start for start in low if 15 - 2 * beat_s + 0.02 <= start < 15 - beat_s - 0.02], sorted(low)
+    assert not [note.start for note in bass.notes if 15 - 2 * beat_s + 0.02 <= note.start < 14.98]
+    assert any(abs(note.start - 15) < 0.02 for note in bass.notes)
+    assert any(abs(note.start - 15) < 0.02 and note.pitch == 36 for note in kit.notes)

@@ -15,6 +15,7 @@ from composer.base.theory import gm_ranges
 from composer.composition.arrange.parts import SIXTEENTH, NoteEvent, PartSpec, energy_at
 from composer.composition.arrange.percussion import BUTTON_Q, SNARE, TIMPANI_RANGE
 from composer.composition.harmony import ChordSpan, chord_index
+from composer.composition.brief import DROP_LABEL
 from composer.composition.plan import PlacedEvent, Plan
 from composer.composition.styles import Groove, drum_key
 
@@ -33,6 +34,9 @@ ROLL_FROM, ROLL_TO = 0.45, 0.8
 #: The kit's voices that play a fill: snares, clap and toms.
 FILL_KEYS = frozenset(drum_key(voice) for voice in ("snare", "side_stick", "clap", "electric_snare", "floor_tom",
                                                     "low_tom", "mid_tom", "high_tom"))
+#: Before a dance track's drop, the kick and bass leave this long (quarter notes: two beats) and
+#: only the roll and the rest of the band lead into it.
+DROP_GAP_Q = Fraction(2)
 #: Parts that strike a hit only where they already play: a counter-line answers the melody and
 #: is not to cross it.
 FOLLOWERS = ("counter",)
@@ -54,6 +58,9 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
     """
     result = list(parts)
     for event in plan.events:
+        if event.kind == "hit" and event.label == DROP_LABEL:  # the kick and bass clear the way
+            result = [_silenced(part, event.at_q - DROP_GAP_Q, event.at_q, CUT_OFF_Q)
+                      if part.is_drums or part.role.role == "bass" else part for part in result]
         if event.kind == "stop":
             result = [_silenced(part, event.at_q, event.end_q, CUT_OFF_Q) for part in result]
         elif event.kind == "dip":

@@ -16,13 +16,13 @@ from composer.composition.brief.checks import check_duration, check_kind, check_
 from composer.composition.brief.data import (Colour, Ensemble, Ensembles, Family, Lexicon, Preset, ensembles, lexicon,
                                              presets, presets_colours)
 from composer.composition.brief.key import parse_key
-from composer.composition.brief.model import DEFAULT_DURATION_S, DEFAULT_SEED, ENDINGS, EVENT_KINDS, KINDS, Brief, CueEvent, ShapeEvent
+from composer.composition.brief.model import DEFAULT_DURATION_S, DEFAULT_SEED, DROP_LABEL, ENDINGS, EVENT_KINDS, KINDS, Brief, CueEvent, ShapeEvent
 from composer.composition.brief.overrides import build_brief, load_brief_file
 from composer.composition.brief.reader import normalise
 from composer.composition.brief.text import parse_text
 
 __all__ = [
-    "DEFAULT_DURATION_S", "DEFAULT_SEED", "ENDINGS", "EVENT_KINDS", "KINDS", "Brief", "Colour", "CueEvent", "Ensemble", "Ensembles", "Family", "Lexicon",
+    "DEFAULT_DURATION_S", "DEFAULT_SEED", "DROP_LABEL", "ENDINGS", "EVENT_KINDS", "KINDS", "Brief", "Colour", "CueEvent", "Ensemble", "Ensembles", "Family", "Lexicon",
     "Preset", "ShapeEvent", "build_brief", "check_duration", "check_kind", "check_tempo", "ensembles", "lexicon",
     "load_brief_file", "normalise", "parse_key", "parse_text", "presets", "presets_colours",
 ]

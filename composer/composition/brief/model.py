@@ -43,6 +43,11 @@ class ShapeEvent:
     onward: bool = False
 
 
+#: The label of the hit where a dance track's drop lands ("drop at 0:15" in house or trap): the
+#: arrangement clears the kick and bass from the beats before it, as the genre does.
+DROP_LABEL = "the drop"
+
+
 @dataclass(frozen=True)
 class CueEvent:
     """One thing the picture asks of the music at a moment, in exact seconds from the start.

@@ -16,7 +16,7 @@ from composer.composition.brief.ensemble import (accompanies, alone, colours, en
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
 from composer.composition.brief.meter import find_meter, meter_word
-from composer.composition.brief.model import DEFAULT_DURATION_S, Brief, CueEvent, ShapeEvent
+from composer.composition.brief.model import DEFAULT_DURATION_S, DROP_LABEL, Brief, CueEvent, ShapeEvent
 from composer.composition.brief.mood import contradiction, mood, mood_words
 from composer.composition.brief.reader import Reader
 from composer.composition.brief.shape import ending, find_shape
@@ -125,7 +125,7 @@ def _dropped(written: list[WrittenEvent], style: str | None) -> tuple[list[Writt
         if event.kind != "drop":
             kept.append(written_event)
         elif dance:
-            kept += [WrittenEvent(CueEvent(kind, event.at_s, label="the drop")) for kind in ("build", "hit")]
+            kept += [WrittenEvent(CueEvent(kind, event.at_s, label=DROP_LABEL)) for kind in ("build", "hit")]
         else:
             quieter.append(ShapeEvent("drop", start_s=float(event.at_s)))
     return kept, tuple(quieter)
