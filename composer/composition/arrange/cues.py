@@ -15,7 +15,6 @@ from composer.base.theory import gm_ranges
 from composer.composition.arrange.parts import SIXTEENTH, NoteEvent, PartSpec, energy_at
 from composer.composition.arrange.percussion import BUTTON_Q, SNARE, TIMPANI_RANGE
 from composer.composition.harmony import ChordSpan, chord_index
-from composer.composition.brief import DROP_LABEL
 from composer.composition.plan import PlacedEvent, Plan
 from composer.composition.styles import Groove, drum_key
 
@@ -58,7 +57,7 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
     """
     result = list(parts)
     for event in plan.events:
-        if event.kind == "hit" and event.label == DROP_LABEL:  # the kick and bass clear the way
+        if event.is_drop:  # the kick and bass clear the way
             result = [_silenced(part, event.at_q - DROP_GAP_Q, event.at_q, CUT_OFF_Q)
                       if part.is_drums or part.role.role == "bass" else part for part in result]
         if event.kind == "stop":

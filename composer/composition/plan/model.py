@@ -11,6 +11,7 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from composer.base.general_midi import program_name
+from composer.composition.brief import DROP_LABEL
 from composer.composition.styles import Groove
 
 if TYPE_CHECKING:
@@ -83,6 +84,15 @@ class PlacedEvent:
     def moment_q(self) -> Fraction:
         """Where the asked time lands: a build's arrival, any other event's start."""
         return self.end_q if self.kind == "build" else self.at_q
+
+    @property
+    def is_drop(self) -> bool:
+        """Whether this is a dance track's drop: the hit the band clears the way for.
+
+        >>> PlacedEvent("hit", Fraction(15), Fraction(0), Fraction(32), Fraction(32), label=DROP_LABEL).is_drop
+        True
+        """
+        return self.kind == "hit" and self.label == DROP_LABEL
 
 
 @dataclass(frozen=True)
