@@ -185,6 +185,29 @@ def test_a_solo_among_others_leads_and_all_play() -> None:
     assert {48, 60, 61} <= set(sounding_programs(piece)[0])
 
 
+@pytest.mark.parametrize(("text", "family"), [
+    ("blues with guitar lead, 40 seconds", (24, 31)),
+    ("lead guitar blues for a motorcycle ad, 30 seconds", (24, 31)),
+    ("corporate pop, sax leading, 30 seconds", (64, 67)),
+    ("upbeat funk, the piano leads, 40 seconds", (0, 7)),
+])
+def test_a_lead_word_gives_its_instrument_the_tune_and_the_band_plays_on(text: str, family: tuple[int, int]) -> None:
+    """"guitar lead": the guitar takes the melody and the style's band plays on (the word read as
+    the square-wave synth lead, so a blues band's tune was a chiptune); a plain "guitar" is the
+    style's own (a blues lead guitar is electric)."""
+    piece = compose(text, seed=1)
+    melody = next(role.program for role in piece.plan.roles if role.role == "melody")
+    assert family[0] <= melody <= family[1] and melody in sounding_programs(piece)[0], piece.plan.roles
+    assert len(piece.plan.roles) >= 3 and "lead" not in piece.brief.ignored_words
+    if "blues" in text:
+        assert melody != 25  # the steel-string acoustic is no blues band's lead
+
+
+def test_a_lead_word_with_no_instrument_beside_it_is_filler() -> None:
+    brief = parse_text("a catchy lead over a steady beat, 30 seconds")
+    assert 80 not in brief.instruments and "lead" not in brief.ignored_words and not brief.featured
+
+
 @pytest.mark.parametrize("text", ["slow evolving ambient drone with solo flute, 3 minutes",
                                   "documentary underscore with a solo cello, 60 seconds"])
 def test_a_soloist_with_a_kind_of_cue_plays_over_it(text: str) -> None:

@@ -163,6 +163,8 @@ class Ensembles:
 
     solo_words: tuple[str, ...]
     only_words: tuple[str, ...]
+    #: Words that give the instrument beside them the tune without leaving it alone ("guitar lead").
+    lead_words: tuple[str, ...]
     counts: dict[str, int]
     families: tuple[Family, ...]
     #: Per kind of cue, the roles taken instead of one it has no place for.

@@ -132,15 +132,15 @@ def names_drums(meanings: Sequence[Meaning]) -> bool:
 
 
 def featured(meanings: Sequence[Meaning]) -> tuple[int, ...]:
-    """The programs a solo word names ("a solo horn"), each once: they lead.
+    """The programs a solo or lead word names ("a solo horn", "guitar lead"), each once: they lead.
 
     >>> from composer.composition.brief.words import read_words
     >>> from composer.composition.brief.reader import Reader
-    >>> featured(read_words(Reader("a solo horn, then strings and brass")).meanings)
-    (60,)
+    >>> [featured(read_words(Reader(text)).meanings) for text in ("a solo horn, then strings", "blues, guitar lead")]
+    [(60,), (25,)]
     """
     words = lexicon().instruments
-    return tuple(dict.fromkeys(words[m.value] for m in meanings if m.category == "solo" and m.value in words))
+    return tuple(dict.fromkeys(words[m.value] for m in meanings if m.category in ("solo", "lead") and m.value in words))
 
 
 def ensemble(meanings: Sequence[Meaning]) -> str:

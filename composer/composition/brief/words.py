@@ -32,7 +32,7 @@ _BESIDE = re.compile(r"(?:\s|-|\b(?:a|an|the)\b)*")
 #: The meanings the words inside a named ensemble ("jazz trio") or kit ("jazz drums") keep: not
 #: as instruments or counts, since the ensemble or kit says who plays.
 _NOT_INSIDE_ENSEMBLES = frozenset({"instruments", "families", "filler", "exclude", "modifiers", "solo", "only",
-                                   "counts", "ensembles", "kits", "grooves"})
+                                   "lead", "counts", "ensembles", "kits", "grooves"})
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class Meaning:
 
     ``category`` is a lexicon table ("moods", "instruments", "kinds", …), "preset", "colours",
     "shape", "filler", "exclude" for what an exclusion word took, "ensembles", "counts" and
-    "kits" and "grooves" (``data/ensembles.toml``), or "solo" and "only" for a solo word beside an instrument, whose
-    value is that instrument's phrase. ``value`` is the name the phrase stands for (a kind,
+    "kits" and "grooves" (``data/ensembles.toml``), or "solo", "only" and "lead" for a solo, only or lead word beside an
+    instrument, whose value is that instrument's phrase. ``value`` is the name the phrase stands for (a kind,
     preset, colour, shape verb or family); for the words whose lexicon value is a number (moods,
     modifiers, instruments, meters, counts) it is the word itself.
     ``amount`` is the intensity word's scale.
@@ -126,7 +126,7 @@ def _solo_words(text: str, meanings: list[Meaning], ends: dict[int, int]) -> tup
     kept: list[Meaning] = []
     ignored: list[tuple[int, str]] = []
     for meaning in meanings:
-        if meaning.category not in ("solo", "only"):
+        if meaning.category not in ("solo", "only", "lead"):
             kept.append(meaning)
         elif (instrument := _instrument_beside(text, meanings, ends, meaning)) is not None:
             kept.append(replace(meaning, value=instrument.phrase))
@@ -250,6 +250,7 @@ def _vocabulary() -> Iterator[tuple[str, str, str]]:
     yield from ((word, "grooves", groove) for word, groove in players.groove_words.items())
     yield from ((word, "solo", word) for word in players.solo_words)
     yield from ((word, "only", word) for word in players.only_words)
+    yield from ((word, "lead", word) for word in players.lead_words)
     for verb, phrases in lex.shape.verbs.items():
         yield from ((word, "shape", verb) for word in phrases)
     yield from ((word, "exclude", "") for word in lex.exclusion_prefixes)
