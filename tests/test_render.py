@@ -86,6 +86,31 @@ def test_a_loop_repeats_without_a_seam(small_soundfont, brief, seed):
     assert jump <= np.percentile(np.abs(np.diff(audio, axis=0)), 99.9)
 
 
+def _bar_line_step_db(audio: np.ndarray, at: int, bar: int) -> float:
+    """The level 250 ms around frame ``at`` against the mean level there one and two bars either side (dB)."""
+    half = round(0.125 * 44100)
+    around = [_rms_db(audio[at + k * bar - half : at + k * bar + half]) for k in (-2, -1, 1, 2)]
+    return _rms_db(audio[at - half : at + half]) - float(np.mean(around))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("brief", ["warm lo-fi bed for a study stream, 2 minutes, loopable",
+                                   "gentle acoustic guitar bed for a travel podcast, 2 minutes, seamless loop"])
+def test_a_long_loops_seam_is_like_its_own_bar_lines(small_soundfont, brief, seed):
+    """A long loop's wrap, after its scenes have come and gone, steps no more than the piece's
+    own bar lines do: the seam's level step (as above) is within 1.5 dB or within the spread of
+    the steps at nine in ten of its inner bar lines (a bass note and a guitar chord beating
+    together move a 250 ms window by 2 dB at one bar line in seven of a guitar bed)."""
+    piece = compose(brief, seed=seed)
+    assert piece.plan.ending == "loop" and len(piece.plan.scenes) > 1
+    audio = piece.audio(small_soundfont)
+    bar = round(piece.plan.seconds(piece.plan.bar_q) * 44100)
+    inner = [abs(_bar_line_step_db(audio, round(piece.plan.seconds(piece.plan.bar_start_q(k)) * 44100), bar))
+             for k in range(3, piece.plan.bars - 3)]
+    seam = abs(_bar_line_step_db(np.concatenate([audio, audio]), len(audio), bar))
+    assert seam < max(1.5, float(np.percentile(inner, 90))), (seam, np.percentile(inner, [50, 90]))
+
+
 def test_render_any_midi_file_exactly(tmp_path, small_soundfont):
     made_elsewhere = pretty_midi.PrettyMIDI()
     flute = pretty_midi.Instrument(program=73, name="flute")
