@@ -481,6 +481,29 @@ def test_light_percussion_is_hand_percussion_in_any_style(text: str, seed: int) 
     assert seconds[1] - seconds[0] >= 0.6 * piece.plan.duration_s
 
 
+@pytest.mark.parametrize(("text", "seed"), [
+    ("tense ticking clock underscore for a heist scene, 45 seconds", 1),
+    ("countdown with a ticking clock, builds to a hit at 0:30, 40 seconds", 2),
+    ("suspenseful corporate deadline video, clock ticking, 30 seconds", 3),
+])
+def test_a_ticking_clock_ticks_on_every_beat(text: str, seed: int) -> None:
+    """"a ticking clock": wood blocks on every beat of every bar but the last (the tense
+    underscore had strings and a horn and nothing that ticked), read back from the MIDI."""
+    piece = compose(text, seed=seed)
+    assert piece.brief.groove == "ticking clock" and not piece.brief.ignored_words
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    beats = set()
+    for track in midi.tracks:
+        tick = 0
+        for message in track:
+            tick += message.time
+            if message.type == "note_on" and message.velocity and message.channel == 9 and message.note in (76, 77):
+                beats.add(Fraction(tick, midi.ticks_per_beat))
+    bar_q = piece.plan.bar_q
+    whole = [piece.plan.pickup_q + k * bar_q + beat for k in range(piece.plan.bars - 1) for beat in range(int(bar_q))]
+    assert sum(any(abs(b - q) < Fraction(1, 8) for b in beats) for q in whole) >= 0.95 * len(whole)
+
+
 def test_every_motif_flavour_word_reads_as_a_mood() -> None:
     """plan.toml's motif flavours are chosen by mood words: each must be one the brief reads
     ("anthemic" and "soaring" were listed there but ignored in every brief)."""
