@@ -188,6 +188,23 @@ def test_onset_regularity_tells_a_groove_from_random_onsets(tmp_path: Path) -> N
     assert steady < 0.1 < 0.6 < irregular
 
 
+def test_a_chord_over_a_resting_bass_is_no_step_of_the_bass_line(tmp_path: Path) -> None:
+    """An oom-pah: the tuba on the beat, the accordion's chord off it while the tuba rests. The
+    chord's low G under the tune's G is no bass note: outer voices C-C, then (tuba silent) G-G,
+    then F-C counted nothing, where the lowest note at each onset counted parallel octaves."""
+    pm = pretty_midi.PrettyMIDI(initial_tempo=120.0)
+    for program, notes in ((58, [(36, 0.0, 0.4), (41, 1.0, 1.4)]),  # tuba: C2, F2 on the beats
+                           (21, [(43, 0.5, 0.9), (48, 0.5, 0.9)]),  # accordion: G2-C3 off the beat
+                           (71, [(72, 0.0, 0.5), (79, 0.5, 1.0), (72, 1.0, 1.5)])):  # clarinet: C5 G5 C5
+        part = pretty_midi.Instrument(program=program)
+        part.notes = [pretty_midi.Note(velocity=90, pitch=p, start=s, end=e) for p, s, e in notes]
+        pm.instruments.append(part)
+    assert measures(write(pm, tmp_path / "oom-pah.mid"))["parallel_perfects"] == 0
+    pm.instruments[0].notes[1].pitch = 38  # the tuba steps C2-D2
+    pm.instruments[2].notes[2].pitch = 74  # under the tune's C5-D5: parallel octaves in the real outer voices
+    assert measures(write(pm, tmp_path / "octaves.mid"))["parallel_perfects"] == 1
+
+
 def test_parallel_fifths_and_chord_tones_on_a_hand_made_file(tmp_path: Path) -> None:
     """Outer voices C–G, D–A, E–B (two parallel fifths), then C–E–G under a passing D on beat 3."""
     notes = [(48, 0.0, 0.5), (55, 0.0, 0.5), (50, 0.5, 1.0), (57, 0.5, 1.0), (52, 1.0, 1.5), (59, 1.0, 1.5),

@@ -117,7 +117,7 @@ def measure_music(music: Music) -> list[Measure]:
         Measure("leap_share", _rounded(leaps), "share", "melody moves larger than a fifth"),
         Measure("leap_recovery", _rounded(recovery), "share", "leaps larger than a fifth followed by a turn back"),
         Measure("parallel_perfects", parallel_perfects(music), "count",
-                "parallel fifths/octaves between the lowest and highest sounding notes"),
+                "parallel fifths/octaves between the bass part (lowest in median pitch) and the top"),
         Measure("outside_gm_range", outside_ranges(music), "notes",
                 "notes outside their General MIDI instrument's comfortable range"),
         Measure("empty_beat_rate", _rounded(empty_beat_rate(music)), "share", "beats in which nothing sounds"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -153,12 +154,21 @@ def _near(positions: Sequence[float], q: float) -> bool:
 
 
 def parallel_perfects(music: Music) -> int:
-    """Parallel fifths and octaves between the outer voices.
+    """Parallel fifths and octaves between the outer voices: the bass part and the top.
 
-    At each onset (notes starting together grouped), the outer voices are the lowest and highest
-    pitched notes sounding just after it. A parallel is two consecutive onsets, each with at least
-    two different pitches sounding, whose outer voices move as :func:`parallel_perfect` forbids.
+    The bass part is the pitched part lowest in median pitch (inferred: the file says no
+    roles). At each onset (notes starting together grouped) where it sounds, the outer voices
+    are its lowest note and the highest pitched note of any part sounding just after the onset.
+    A parallel is two such onsets in a row, each with at least two different pitches sounding,
+    whose outer voices move as :func:`parallel_perfect` forbids. An onset where the bass part is
+    silent (an oom-pah's "pah", a walking bass's rest) is no step of the bass line: the chord
+    struck there over no bass is not mistaken for the outer voices.
     """
+    parts = [part for part in music.parts if not part.drum and part.notes]
+    if not parts:
+        return 0
+    bass = min(range(len(parts)), key=lambda i: statistics.median(n.pitch for n in parts[i].notes))
+    bass_notes = {id(n) for n in parts[bass].notes}
     pitched = music.pitched
     groups = onset_groups(pitched)
     probes = [group[-1].start_q + TOLERANCE_Q for group in groups]
@@ -166,10 +176,13 @@ def parallel_perfects(music: Music) -> int:
     previous: tuple[int, int] | None = None
     for chord in sounding(pitched, probes):
         pitches = [n.pitch for n in chord]
+        lows = [n.pitch for n in chord if id(n) in bass_notes]
+        if not lows:
+            continue
         if len(set(pitches)) < 2:
             previous = None
             continue
-        outer = (min(pitches), max(pitches))
+        outer = (min(lows), max(pitches))
         if previous is not None:
             count += parallel_perfect(*previous, *outer)
         previous = outer
