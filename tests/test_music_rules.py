@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from composer import piece as P
 from composer.composition.brief import build_brief
-from composer.composition.harmony import ChordSpan
+from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote
 from composer.composition.plan import DRUM_CHANNEL, music21_key, tempo_range
 
@@ -522,6 +522,35 @@ def test_melody_and_bass_move_without_parallel_fifths_or_octaves() -> None:
         for a, b in zip(notes, notes[1:]):
             bass_a, bass_b = chord_at(piece.chords, a.start_q).bass, chord_at(piece.chords, b.start_q).bass
             assert not moves_in_parallel_perfects(bass_a, a.pitch, bass_b, b.pitch), f"{where(piece)}: melody {a.pitch}→{b.pitch} over bass {bass_a}→{bass_b} at {b.start_q}"
+
+
+def test_the_bass_part_moves_with_the_tune_in_parallels_only_between_its_anchors() -> None:
+    """The bass as played (a style's root-fifth, oom-pah, walk and passing tones, not only the
+    chord's bass): two of its notes in a row move in parallel fifths or octaves with the tune
+    only where neither could change, both the chord's root or bass on a downbeat or a change.
+    A jig's bass stepped B-A under the fiddle's B-A; a root-fifth's fifth doubled the tune."""
+    for piece in corpus():
+        bass = next((part for part in piece.parts if part.role.role == "bass"), None)
+        if bass is None or piece.plan.kind == "ambient":
+            continue
+        starts = [n.start_q for n in piece.theme.notes]
+        chord_starts = [c.start_q for c in piece.chords]
+
+        def tune(q: Fraction) -> int | None:
+            index = bisect.bisect_right(starts, q) - 1
+            note = piece.theme.notes[index] if index >= 0 else None
+            return note.pitch if note is not None and note.start_q + note.length_q > q else None
+
+        def anchor(q: Fraction, pitch: int) -> bool:
+            chord = piece.chords[chord_index(chord_starts, q)]
+            return (q == chord.start_q or piece.plan.in_bar_q(q) == 0) and pitch % 12 in (chord.bass % 12, chord.root_pc)
+
+        for a, b in zip(bass.notes, bass.notes[1:]):
+            over_a, over_b = tune(a.start_q), tune(b.start_q)
+            if over_a is None or over_b is None or not moves_in_parallel_perfects(a.pitch, over_a, b.pitch, over_b):
+                continue
+            assert anchor(a.start_q, a.pitch) and anchor(b.start_q, b.pitch), (
+                f"{where(piece)}: bass {a.pitch}→{b.pitch} under {over_a}→{over_b} at {b.start_q}")
 
 
 def test_a_cadential_dominant_holds_a_4_3_suspension() -> None:

@@ -29,7 +29,8 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
     lowest = gm_ranges()[role.program][0]
     if plan.bass_pattern != "held" and plan.kind not in ("ambient", "stinger"):
         floor = max(lowest, arrangement_data().players.bass_floor)
-        return scene_figures(plan, chords, patterned_bass(plan, chords, lowest, rng), floor, rng)
+        figures = scene_figures(plan, chords, patterned_bass(plan, chords, lowest, rng), floor, rng)
+        return without_parallels(plan, chords, figures, theme, floor)
     notes: list[NoteEvent] = []
     for position, chord in enumerate(chords):
         stop = chord_stop(plan, chord)
@@ -55,7 +56,61 @@ def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ran
                 sounding_pitch = step_in if step_in is not None and index == len(onsets) - 1 else pitch
                 notes.append(NoteEvent(onset, played, sounding_pitch,
                                        velocity_for("bass", energy_at(plan, onset), rng, accent)))
-    return notes if plan.kind == "ambient" else scene_figures(plan, chords, notes, lowest, rng)
+    if plan.kind == "ambient":
+        return notes
+    return without_parallels(plan, chords, scene_figures(plan, chords, notes, lowest, rng), theme, lowest)
+
+
+def without_parallels(plan: Plan, chords: list[ChordSpan], notes: list[NoteEvent], theme: Theme,
+                      lowest: int) -> list[NoteEvent]:
+    """``notes`` with each bass note that moves in parallel fifths or octaves with the tune
+    (from the bass note before it and the tune's note sounding there) played on another tone of
+    its chord, the nearest that moves so neither from the note before nor into the one after,
+    inside the register; kept where none does. The root (or the chord's own bass) on a downbeat
+    or a chord change is the bass's anchor and stays, so the other note of the pair moves: as a
+    bassist plays a pattern's fifth or passing tone as the third where it would double the tune
+    (a jig's bass stepped B-A under the fiddle's B-A).
+
+    >>> from composer.composition.plan import Timing
+    >>> from composer.composition.melody.notes import MelodyNote
+    >>> plan = Timing(Fraction(100), (4, 4), 4, Fraction(0), Fraction(0))
+    >>> chords = [ChordSpan(Fraction(0), Fraction(8), "I", "tonic", (0, 4, 7), 0, 48, (52, 55, 60))]
+    >>> tune = Theme(None, tuple(MelodyNote(Fraction(q), Fraction(length), p) for q, length, p in ((0, 2, 76), (2, 1, 79),
+    ...                                                                                      (3, 1, 76))), ())
+    >>> bass = [NoteEvent(Fraction(0), Fraction(2), 48, 80), NoteEvent(Fraction(2), Fraction(1), 43, 80),
+    ...         NoteEvent(Fraction(3), Fraction(1), 40, 80)]
+    >>> [n.pitch for n in without_parallels(plan, chords, bass, tune, 28)]  # G-E under the tune's G-E: octaves
+    [48, 43, 43]
+    """
+    starts = [n.start_q for n in theme.notes]
+    tune = [sounding(theme.notes, starts, note.start_q) for note in notes]
+    chord_starts = [c.start_q for c in chords]
+    kept = list(notes)
+
+    def parallel(a: int, b: int, pitch_a: int, pitch_b: int) -> bool:
+        over_a, over_b = tune[a], tune[b]
+        return over_a is not None and over_b is not None and parallel_perfect(pitch_a, over_a.pitch, pitch_b, over_b.pitch)
+
+    def anchored(note: NoteEvent, chord: ChordSpan) -> bool:
+        on_one = note.start_q == chord.start_q or plan.in_bar_q(note.start_q) == 0
+        return on_one and note.pitch % 12 in (chord.bass % 12, chord.root_pc)
+
+    for index in range(1, len(kept)):
+        if not parallel(index - 1, index, kept[index - 1].pitch, kept[index].pitch):
+            continue
+        for moved in (index, index - 1):
+            note = kept[moved]
+            chord = chords[chord_index(chord_starts, note.start_q)]
+            if anchored(note, chord):
+                continue
+            tones = sorted((p for pc in chord.pitch_classes for p in range(lowest + (pc - lowest) % 12, BASS_RANGE[1] + 1, 12)
+                            if p != note.pitch), key=lambda p: (abs(p - note.pitch), p))
+            choice = next((p for p in tones if (moved == 0 or not parallel(moved - 1, moved, kept[moved - 1].pitch, p))
+                           and (moved + 1 == len(kept) or not parallel(moved, moved + 1, p, kept[moved + 1].pitch))), None)
+            if choice is not None:
+                kept[moved] = NoteEvent(note.start_q, note.length_q, choice, note.velocity)
+                break
+    return kept
 
 
 def _drone(plan: Plan, notes: list[NoteEvent], start_q: Fraction, end_q: Fraction, pitch: int,
