@@ -150,10 +150,17 @@ def test_a_drop_out_keeps_the_named_layers():
 @pytest.mark.parametrize("text", ["underscore, 2 minutes, dips under the interview from 0:40 to 1:10",
                                   "underscore, 2 minutes, dip under the voice 0:40-1:10",
                                   "underscore, 2 minutes, drops out 0:40 to 1:10",
-                                  "underscore, 2 minutes, dips beneath the narration between 0:40 and 1:10"])
+                                  "underscore, 2 minutes, dips beneath the narration between 0:40 and 1:10",
+                                  "corporate, 2 minutes, quiet from 0:40 to 1:10 for the voiceover",
+                                  "corporate, 2 minutes, quiet between 0:40 and 1:10",
+                                  "corporate, 2 minutes, softer 0:40-1:10",
+                                  "corporate, 2 minutes, leave space for the voiceover from 0:40 to 1:10",
+                                  "corporate, 2 minutes, quieter under the interview from 0:40 until 1:10"])
 def test_a_dip_under_something_or_over_a_bare_span_is_read(text):
     """Editors say what the music dips under and write spans bare; the words of what it dips
-    under are left for the other readers (the interview is the use case), none ignored."""
+    under are left for the other readers (the interview is the use case), none ignored. "Quiet
+    from 0:40 to 1:10" is a drop-out that ends (it dropped the energy from 0:40 to the end and
+    left "1:10" ignored; "quiet between" and "leave space for the voiceover" were not read)."""
     brief = build_brief(text, {})
     assert _events(brief) == [("dip", 40, 30)]
     assert brief.ignored_words == ()

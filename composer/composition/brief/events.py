@@ -64,8 +64,12 @@ _BUILD_INTO = re.compile(
     rf"\b(?:builds?|building|rises?|rising|grows?|growing|climbs?|climbing|ramps?(?:\s+up)?|swells?|crescendos?"
     rf"|(?:an?\s+)?(?:build|rise|riser|crescendo))(?:\s+up)?\s+(?:to|into|towards?)\s+"
     rf"(?P<target>(?:[a-z'-]+\s+){{0,4}}?){_PLACE}")
+#: What a drop-out leaves room for ("leave space for the voiceover from 0:50 to 1:10").
+_SPEECH = r"voice-?overs?|vo|narration|narrator|dialogue|speaker|presenter|interview|host|speech|talking"
 _DIP = re.compile(
-    rf"\b(?:drops?|dips?|thins?|pulls?|strips?|(?:gets?|goes|turns?)\s+quiet(?:er)?|(?:an?\s+)?drop-?outs?)"
+    rf"\b(?:drops?|dips?|thins?|pulls?|strips?|(?:gets?|goes|turns?)\s+quiet(?:er)?|(?:an?\s+)?drop-?outs?"
+    rf"|quiet(?:er|ens?)?|soft(?:er|ens?)?|(?:leaves?|leaving|makes?|making)\s+(?:room|space)"
+    rf"(?:\s+for\s+(?:the\s+)?(?:{_SPEECH}))?)"
     rf"(?:\s+(?:out|down|back))?(?:\s+(?:to|into)\s+(?P<keep>[a-z0-9 ,&'()-]+?))?"
     rf"(?:\s+(?:under|beneath|below|behind)\s+(?P<under>(?:[a-z'-]+\s+){{0,3}}?[a-z'-]+))?\s+"
     rf"(?:{_SPAN}|(?P<bare>(?P<bare_start>{MOMENT})\s*(?:-|–|to|until|till)\s*(?P<bare_end>{MOMENT})))")
