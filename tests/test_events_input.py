@@ -166,6 +166,19 @@ def test_a_dip_under_something_or_over_a_bare_span_is_read(text):
     assert brief.ignored_words == ()
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("action trailer, 60 seconds, a big hit at 0:50, then silence, final boom at 0:58",
+     [("hit", 50, 0), ("stop", 50, 8), ("hit", 58, 0)]),
+    ("trailer, 40 seconds, hit at 0:20 followed by silence until 0:24", [("hit", 20, 0), ("stop", 20, 4)]),
+    ("trailer, 40 seconds, a slam at 0:30 and then nothing", [("hit", 30, 0), ("stop", 30, 2)]),
+])
+def test_a_hit_then_silence_stops_until_the_next_event(text, expected):
+    """"a big hit at 0:50, then silence, final boom at 0:58": the silence lasts from the hit to the
+    boom ("silence" was ignored and the music played on through the eight seconds)."""
+    brief = build_brief(text, {})
+    assert sorted(_events(brief)) == sorted(expected) and brief.ignored_words == ()
+
+
 def test_a_turn_carries_its_mode():
     brief = build_brief("tense cue, 2 minutes, turns hopeful at 1:30 with a key change to major", {})
     assert [(e.kind, e.at_s, e.mode, e.label) for e in brief.events] == [("turn", 90, "major", "hopeful")]

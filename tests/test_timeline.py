@@ -449,3 +449,19 @@ def test_a_dance_drop_clears_the_kick_and_bass_before_it_and_lands_with_them(see
     assert not [note.start for note in bass.notes if 15 - 2 * beat_s + 0.02 <= note.start < 14.98]
     assert any(abs(note.start - 15) < 0.02 for note in bass.notes)
     assert any(abs(note.start - 15) < 0.02 and note.pitch == 36 for note in kit.notes)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_hit_then_silence_is_struck_then_silent_until_the_next_hit(seed: int) -> None:
+    """"a big hit at 0:50, then silence, final boom at 0:58", read back from the MIDI: every part
+    strikes at 0:50, nothing starts after the hit's own beat until the roll into the boom, and
+    the boom lands at 0:58."""
+    piece = compose("action trailer, 60 seconds, rise from 0:30 to a big hit at 0:50, then silence, "
+                    "final boom at 0:58", seed=seed)
+    midi = midi_of(piece)
+    beat_s = float(piece.plan.seconds(Fraction(1)))
+    starts = [note.start for instrument in midi.instruments for note in instrument.notes]
+    assert sum(abs(t - 50) < 0.03 for t in starts) >= 3 and sum(abs(t - 58) < 0.03 for t in starts) >= 3
+    assert not [t for t in starts if 50 + beat_s < t < 58 - 1.01 * beat_s]
+    assert not [note for instrument in midi.instruments if not instrument.is_drum for note in instrument.notes
+                if note.start < 57 and note.end > 50 + 1.01 * beat_s]

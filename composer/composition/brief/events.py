@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -98,6 +99,10 @@ _ENDS_ON_HIT = re.compile(rf"\b(?:ends?|finish(?:es)?|closes?)\s+(?:(?:exactly|r
 #: the door slams".
 _WHEN = r"(?:(?:right\s+)?(?:on|when|as|where|with)\s+(?:[a-z']+\s+){1,4}?)?"
 _HIT_AT = re.compile(rf"\b(?:(?:a|an|one)\s+)?{_ADJECTIVES}(?P<word>{_HIT})\s+{_WHEN}{_PLACE}")
+#: "a big hit at 0:50, then silence": the hit, and a stop from it to the next event ("until 0:56" says when).
+_HIT_THEN_SILENCE = re.compile(
+    rf"{_HIT_AT.pattern}\s*,?\s*(?:(?:and\s+)?then|followed\s+by)\s+(?:silence|nothing|dead\s+air|a\s+(?:stop|pause|gap))"
+    rf"(?:\s+(?:until|till|to)\s+(?P<until>{MOMENT}))?")
 #: "drop at 0:15", "the beat drops at 0:30", "a bass drop at 1:00": in dance music the moment the
 #: full beat lands, elsewhere the music falling quieter (the brief decides by its style).
 _DROP_AT = re.compile(rf"\b(?:(?:a|an|the)\s+)?(?:big\s+|huge\s+|massive\s+)?(?:beat\s+|bass\s+)?drops?\s+{_PLACE}")
@@ -119,10 +124,13 @@ _FADE_OUT = re.compile(
 
 class WrittenEvent(NamedTuple):
     """An event as the words ask for it; ``from_end``: it lies ``length_s`` before the end of
-    the piece, wherever that ends up (a fade-out "over the last 6 seconds")."""
+    the piece, wherever that ends up (a fade-out "over the last 6 seconds"); ``until_next``: a
+    stop lasting to the next event after it ("a hit at 0:50, then silence"), or its own length
+    where none follows."""
 
     event: CueEvent
     from_end: bool = False
+    until_next: bool = False
 
 
 def find_events(reader: Reader, fps: Fraction | None = None) -> list[WrittenEvent]:
@@ -160,12 +168,15 @@ label='', source='brief'), CueEvent(kind='fade_out', at_s=Fraction(24, 1), lengt
 mode='', tempo_bpm=None, label='', source='brief'))
     """
     end = Fraction(duration_s)
+    written = list(written)
     events = []
-    for event, from_end in written:
+    for event, from_end, until_next in written:
         if from_end:
             length = min(event.length_s, end)
-            event = CueEvent(event.kind, end - length, length, event.keep, event.mode, event.tempo_bpm, event.label,
-                             event.source)
+            event = replace(event, at_s=end - length, length_s=length)
+        if until_next:
+            later = [other.event.at_s for other in written if not other.from_end and other.event.at_s > event.at_s]
+            event = replace(event, length_s=min(later) - event.at_s) if later else event
         events.append(event)
     return events_in_order(events)
 
@@ -394,6 +405,25 @@ def _hit(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     return found
 
 
+def _hit_then_silence(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
+    """ "a big hit at 0:50, then silence, a final boom at 0:58": the hit, then nothing from it to
+    the next event (or until the time it names, else DEFAULT_STOP_S); the hit's chord still
+    sounds, as every hit is struck after the stops are cut."""
+    found = []
+    for match in _matches(reader, _HIT_THEN_SILENCE):
+        times = moments(match.group("times"), fps)
+        until = parse_time(match.group("until"), fps) if match.group("until") else None
+        if until is not None and until <= times[-1]:
+            continue
+        reader.take(match)
+        word = match.group("word")
+        label = "" if word in ("hit", "hits") else word.rstrip("s")
+        found += [WrittenEvent(CueEvent("hit", at, label=label)) for at in times]
+        length = DEFAULT_STOP_S if until is None else until - times[-1]
+        found.append(WrittenEvent(CueEvent("stop", times[-1], length), until_next=until is None))
+    return found
+
+
 def _drop(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     """ "drop at 0:15": a ``drop`` event, which the brief makes a build into a hit in a style with
     a drop (EDM, trap) and the energy falling there in any other."""
@@ -473,6 +503,6 @@ def _length_value(text: str) -> Fraction | None:
 
 
 _READERS: Sequence[Callable[[Reader, Fraction], list[WrittenEvent]]] = (
-    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit, _drop, _spotted, _fade_in,
-    _fade_out,
+    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit_then_silence, _hit, _drop,
+    _spotted, _fade_in, _fade_out,
 )
