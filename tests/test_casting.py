@@ -116,6 +116,17 @@ def test_a_plain_guitar_is_the_styles_own(text: str, program: int) -> None:
     assert guitars and guitars[0] == program, plan.roles
 
 
+@pytest.mark.parametrize(("text", "program"), [("motown soul groove with horns, 40 seconds", 61),
+                                               ("funk with horns, 30 seconds", 61),
+                                               ("reggae with horns, 30 seconds", 56),
+                                               ("epic orchestral trailer with horns, 40 seconds", 60)])
+def test_horns_are_the_styles_horn_section(text: str, program: int) -> None:
+    """"soul with horns" played the tune on a French horn: a soul, funk or reggae band's horns are
+    its brass section or trumpet; an orchestra's horns are French horns."""
+    plan = make_plan(parse_text(text), random.Random(1))
+    assert {r.role: r.program for r in plan.roles}["melody"] == program, plan.roles
+
+
 def test_a_brass_band_is_cornets_trombones_and_a_tuba() -> None:
     roles = {r.role: r.program for r in make_plan(parse_text("proud march, brass band, 30 seconds"), random.Random(1)).roles}
     assert (roles["melody"], roles["counter"], roles["bass"]) == (56, 57, 58) and "drums" in roles

@@ -13,7 +13,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources.abc import Traversable
 from types import MappingProxyType
@@ -181,8 +181,18 @@ class Ensembles:
     groove_words: dict[str, str]
     #: The programs that sound like singing, which "no vocals" leaves out.
     voices: tuple[int, ...]
-    #: Words that name an instrument without saying which of its kind ("guitar"): the style's own plays.
-    plain_words: tuple[str, ...] = ()
+    #: Words that name an instrument without saying which of its kind ("guitar"), with the
+    #: (first, last) programs of that kind: the style's own of them plays.
+    plain_words: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def kin(self, program: int) -> tuple[int, int]:
+        """The programs a plain word's ``program`` stands for: its plain word's kind, else its family.
+
+        >>> ensembles().kin(60), ensembles().kin(24), ensembles().kin(42)
+        ((56, 67), (24, 31), (42, 42))
+        """
+        named = {lexicon().instruments[word]: kind for word, kind in self.plain_words.items()}
+        return named.get(program, self.family(program).programs)
 
     def family(self, program: int) -> Family:
         """The family of ``program``.
@@ -264,6 +274,9 @@ def load_ensembles(file: Traversable) -> Ensembles:
     for word, kit in data.kit_words.items():
         if kit not in data.kits:
             raise data_error(file, f"kit_words.{word}", f"{kit!r} is not a kit (kits: {', '.join(data.kits)})")
+    for word, (first, last) in data.plain_words.items():
+        if word not in lexicon().instruments or not first <= lexicon().instruments[word] <= last <= 127:
+            raise data_error(file, f"plain_words.{word}", "must be an instrument of the lexicon within its programs, in 0..127")
     grooves = style_library().grooves
     for word, groove in data.groove_words.items():
         if groove not in grooves:

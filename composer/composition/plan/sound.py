@@ -130,9 +130,10 @@ def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[
 
 
 def _styles_own(style: Style, role: str, program: int) -> int:
-    """The style's own instrument of ``program``'s family for ``role`` (else anywhere in its
-    palette), else ``program``: a plain "guitar" in a blues band is its electric guitar."""
-    first, last = ensembles().family(program).programs
+    """The style's own instrument of ``program``'s kind (ensembles.toml [plain_words]) for
+    ``role`` (else anywhere in its palette), else ``program``: a plain "guitar" in a blues band
+    is its electric guitar, "horns" in a soul band its brass section."""
+    first, last = ensembles().kin(program)
     kin = [p for p in (*style.palette.get(role, ()), *(p for ps in style.palette.values() for p in ps))
            if first <= p <= last]
     return kin[0] if kin else program
