@@ -24,7 +24,7 @@ STEPS_PER_BEAT = 4
 DRUM_KEYS = (35, 81)
 #: How a style's bass plays (arrange/bass.py): "held" is the plain bass of chord roots.
 BASS_PATTERNS = ("held", "root_fifth", "walking", "octave_pump", "one_drop", "tumbao", "boom_bap", "glide_808",
-                 "oom_pah", "drone")
+                 "oom_pah", "dembow", "drone")
 #: How a style's chord player comps (arrange/pads.py), each played in its instrument's own way
 #: (a guitar strums what a piano blocks): "sustain" is the plain held pad.
 COMPING_PATTERNS = ("sustain", "block", "broken", "alberti", "strum", "travis", "skank", "oom_pah_pah", "stabs",
