@@ -349,6 +349,17 @@ def test_swing_styles_play_their_offbeat_eighths_late(style: str) -> None:
         assert all(0.6 <= share <= 0.7 for share in offbeats), (style, seed, offbeats)
 
 
+def test_reggaeton_plays_the_dembow() -> None:
+    """Four on the floor under the snare's 3+3+2 (the "a" of one, the "and" of two, the "a" of
+    three, the "and" of four) and no snare on the beats: reggaeton played as cumbia before."""
+    for seed in SEEDS:
+        _, bars = _drum_bars("reggaeton", seed)
+        dembow = (0.75, 1.5, 2.75, 3.5)
+        assert _share(bars, lambda hits: all(_on(hits, beat, {KICK}) for beat in (1, 2, 3, 4))
+                      and all(_at(hits, q, SNARES | {37}) for q in dembow)) >= 0.8, seed
+        assert not any(_on(hits, beat, SNARES | {37}) for hits in bars for beat in (1, 2, 3, 4))
+
+
 def test_the_waltz_is_in_three_with_the_kick_on_one() -> None:
     for seed in SEEDS:
         meter, bars = _drum_bars("waltz", seed)
