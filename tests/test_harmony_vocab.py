@@ -36,7 +36,7 @@ BRIEFS = (
     "uplifting sunrise theme in E dorian, 50 seconds",
 )
 SEEDS = (1, 2, 3, 5, 8)
-VOCABULARIES = ("sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop")
+VOCABULARIES = ("sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop", "andalusian")
 #: Where a piece's notes are read back from its MIDI: the first seeds only (a score per piece).
 MIDI_SEEDS = SEEDS[:2]
 
@@ -296,6 +296,27 @@ def test_aeolian_loops_repeat_their_roots() -> None:
         for loop in harmony_data().vocabularies.aeolian_loop.loops[mode]:
             roots = tuple(spell(f, "C", mode)[1] for f in loop.split())
             assert roots in LOOPS[family], f"{mode}: {loop} has roots {roots}"
+
+
+def test_the_andalusian_loop_descends_to_a_major_dominant() -> None:
+    """Flamenco's loop: every whole phrase between the first and the last walks down i VII VI V
+    (Am G F E) to a major V, a major key from its relative minor (vi V IV III); and a flamenco
+    brief is minor whatever its mood."""
+    expected = {"minor": (0, 10, 8, 7), "major": (9, 7, 5, 4)}
+    for piece in pieces("andalusian"):
+        family = "major" if MODE_STEPS[piece.plan.mode][2] == 4 else "minor"
+        phrases: list[list[ChordSpan]] = [[]]
+        for chord in piece.chords:
+            phrases[-1].append(chord)
+            if chord.cadence:
+                phrases.append([])
+        whole = [p for p in phrases[1:-2] if len(p) == 4]
+        assert all(tuple(degree(piece, c) for c in phrase) == expected[family] for phrase in whole), where(piece)
+        dominants = [c for phrase in whole for c in phrase[-1:]]
+        assert all((c.root_pc + 4) % 12 in c.pitch_classes for c in dominants), where(piece)  # a major third
+    for text in ("happy flamenco, 30 seconds", "bright uplifting spanish guitar, 30 seconds"):
+        plan = make_plan(build_brief(text, {}), P.generator(1, build_brief(text, {})))
+        assert (plan.style, plan.mode, plan.harmony_vocabulary) == ("flamenco", "minor", "andalusian"), text
 
 
 # --- the earlier rules, in every vocabulary ---------------------------------------------

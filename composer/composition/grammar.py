@@ -145,6 +145,8 @@ class Vocabularies:
     blues: Blues
     modal_vamp: ModalVamp
     aeolian_loop: AeolianLoop
+    #: Flamenco's descending loop (i–VII–VI–V), written as an aeolian loop is.
+    andalusian: AeolianLoop
 
 
 @dataclass(frozen=True)
@@ -179,11 +181,12 @@ def _check_vocabularies(vocabularies: Vocabularies) -> None:
     """Every vocabulary speaks in every mode, and the blues names a chord for each degree of
     its form, which has twelve bars."""
     blues = vocabularies.blues
-    loop = vocabularies.aeolian_loop
     rows: dict[str, Mapping[str, object]] = {
         "jazz.keys": vocabularies.jazz.keys, "blues.chords": blues.chords,
-        "modal_vamp.vamps": vocabularies.modal_vamp.vamps, "aeolian_loop.loops": loop.loops,
-        "aeolian_loop.endings": loop.endings, "aeolian_loop.tonics": loop.tonics}
+        "modal_vamp.vamps": vocabularies.modal_vamp.vamps}
+    for name in ("aeolian_loop", "andalusian"):
+        loop: AeolianLoop = getattr(vocabularies, name)
+        rows |= {f"{name}.loops": loop.loops, f"{name}.endings": loop.endings, f"{name}.tonics": loop.tonics}
     for where, row in rows.items():
         missing = [mode for mode in MODE_STEPS if mode not in row]
         if missing:

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from music21 import roman
 
-from composer.composition.grammar import FUNCTIONS, Grammar, harmony_data
+from composer.composition.grammar import FUNCTIONS, AeolianLoop, Grammar, harmony_data
 from composer.composition.plan import Plan, music21_key, plan_data
 from composer.base.theory import BASS_RANGE, parallel_perfect, scale_pitch_classes
 
@@ -576,7 +576,8 @@ def _vocabulary_figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
         chords = _blues(plan, rng)
     else:
         writers: dict[str, Callable[[Plan, random.Random], _PhraseSource]] = {
-            "jazz": _JazzWriter, "modal_vamp": _VampWriter, "aeolian_loop": _LoopWriter}
+            "jazz": _JazzWriter, "modal_vamp": _VampWriter, "aeolian_loop": _LoopWriter,
+            "andalusian": lambda plan, rng: _LoopWriter(plan, rng, "andalusian")}
         chords = _phrased(plan, writers[vocabulary](plan, rng))
     if plan.ending != "loop" and plan.tail_s > 0:
         start, _, figure, function, cadence = chords[-1]
@@ -752,9 +753,9 @@ class _LoopWriter:
     phrase on a half cadence; the piece's first chord is the tonic and its last phrase, unless
     it loops, the ending into the tonic."""
 
-    def __init__(self, plan: Plan, rng: random.Random) -> None:
+    def __init__(self, plan: Plan, rng: random.Random, vocabulary: str = "aeolian_loop") -> None:
         self.plan, self.rng, self.previous = plan, rng, ""
-        data = harmony_data().vocabularies.aeolian_loop
+        data: AeolianLoop = getattr(harmony_data().vocabularies, vocabulary)
         self.loop = rng.choice(data.loops[plan.mode]).split()
         self.ending = data.endings[plan.mode].split()
         self.home = data.tonics[plan.mode]

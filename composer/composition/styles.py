@@ -13,6 +13,7 @@ from functools import cache
 
 from composer.base.records import bounds, record
 from composer.base.tables import data_error, data_file, table
+from composer.base.theory import MODE_STEPS
 
 #: How a style's eighths sit: straight, swung or shuffled (the first of two eighths longer), or
 #: half-time (the backbeat on three).
@@ -30,7 +31,7 @@ BASS_PATTERNS = ("held", "root_fifth", "walking", "octave_pump", "one_drop", "tu
 COMPING_PATTERNS = ("sustain", "block", "broken", "alberti", "strum", "travis", "skank", "oom_pah_pah", "stabs",
                     "arpeggio")
 #: The chords a style speaks in (harmony.py): "triads" is the plain diatonic vocabulary.
-HARMONY_VOCABULARIES = ("triads", "sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop")
+HARMONY_VOCABULARIES = ("triads", "sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop", "andalusian")
 #: The roles a style's palette may name (plan/sound.py casts them).
 PALETTE_ROLES = ("pad", "bass", "melody", "counter", "ostinato", "texture", "timpani")
 #: The General MIDI 2 drum kits a groove may call for, with each kit's program on channel 10.
@@ -103,6 +104,8 @@ class Style:
     #: Its music has a drop: "drop at 0:15" is the moment the full beat lands (a build into a
     #: hit), not the music falling quiet.
     drops: bool = False
+    #: The modes it plays in, its own first (flamenco is minor whatever the mood); empty: any.
+    modes: tuple[str, ...] = ()
 
     @property
     def meter(self) -> tuple[int, int]:
@@ -195,6 +198,8 @@ def check_library(library: StyleLibrary) -> None:
             if value not in known:
                 raise data_error(source, f"{where}.{field_name}",
                                  f"unknown {field_name} {value!r} (known: {', '.join(known)})")
+        if unknown := [mode for mode in style.modes if mode not in MODE_STEPS]:
+            raise data_error(source, f"{where}.modes", f"unknown mode {unknown[0]!r} (known: {', '.join(MODE_STEPS)})")
         for role, programs in style.palette.items():
             if role not in PALETTE_ROLES or not programs or any(not 0 <= p <= 127 for p in programs):
                 raise data_error(source, f"{where}.palette.{role}",

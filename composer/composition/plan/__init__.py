@@ -33,7 +33,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     ending = "button" if "button" in asked else "fade" if "fade_out" in asked else brief.ending or default_ending(brief)
     cut = fit_timing(brief, preset, ending)
     timing = cut.timing
-    tonic, mode = choose_key(brief, rng)
+    tonic, mode = choose_key(brief, rng, style)
     events = place(brief.events, timing, cut.on_downbeats) if brief.kind != "stinger" else ()
     casting = choose_roles(brief, preset, style, mood_kit=chosen_by_mood(brief))
     roles = with_style_drums(casting.roles, brief, style)

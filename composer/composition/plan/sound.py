@@ -47,9 +47,9 @@ SYNTHETIC_PROGRAMS = frozenset({2, 3, 4, 5, 16, 17, 18, *range(26, 32), *range(3
 SUSTAINING_PROGRAMS = set(range(16, 24)) | set(range(40, 45)) | set(range(48, 56)) | set(range(88, 96))
 
 
-def choose_key(brief: Brief, rng: random.Random) -> tuple[str, str]:
-    """The brief's key, or a mode from its mood (``plan.toml`` [[mode_regions]]) on a
-    comfortable tonic."""
+def choose_key(brief: Brief, rng: random.Random, style: Style) -> tuple[str, str]:
+    """The brief's key, or a mode from its mood (``plan.toml`` [[mode_regions]]; the style's own
+    where it plays in a few only) on a comfortable tonic."""
     if brief.key:
         tonic, mode = brief.key.split()
         return tonic, mode
@@ -59,6 +59,8 @@ def choose_key(brief: Brief, rng: random.Random) -> tuple[str, str]:
         if v_low <= brief.valence <= v_high and a_low <= brief.arousal <= a_high:
             mode = rng.choice(region.modes)
             break
+    if style.modes and mode not in style.modes:
+        mode = style.modes[0]
     family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
     if brief.kind == "stinger":
         mode = family  # two or three chords cannot establish a mode: a sting is major or minor
