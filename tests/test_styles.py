@@ -14,6 +14,7 @@ import pytest
 
 from composer import compose
 from composer.base.errors import ComposerError
+from composer.base.theory import gm_ranges
 from composer.composition.brief import build_brief, load_brief_file, parse_text
 from composer.composition.brief.reader import Reader
 from composer.composition.plan import Plan, make_plan, plan_data, tempo_range
@@ -521,3 +522,17 @@ def test_every_motif_flavour_word_reads_as_a_mood() -> None:
     for flavour, words in plan_data().motif_flavours.items():
         for word in words:
             assert word in parse_text(f"{word} music").mood_words, (flavour, word)
+
+
+@pytest.mark.parametrize("style", list(style_library().styles))
+def test_every_style_keeps_its_players_in_their_ranges(style: str) -> None:
+    """Every pitched note inside its instrument's comfortable range, seeds 1-3: a Christmas
+    glockenspiel's tune sank to B4 under its C5 and a lullaby's flute counter to A#3, where a
+    short range was filled from the mood's top down."""
+    for seed in (1, 2, 3):
+        piece = compose(f"{style_library().styles[style].words[0]}, 30 seconds", seed=seed)
+        for part in piece.parts:
+            if not part.is_drums:
+                low, high = gm_ranges()[part.role.program]
+                outside = sorted({n.pitch for n in part.notes if not low <= n.pitch <= high})
+                assert not outside, (style, seed, part.role, outside)

@@ -96,11 +96,14 @@ def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> Note
 
 def counter_range(plan: Plan, program: int) -> tuple[int, int]:
     """Below the melody: from a seventh under the melody's lowest note to a fifth above it,
-    inside the instrument's comfortable range (at least an octave)."""
+    inside the instrument's comfortable range (at least an octave: the instrument's lowest
+    where the melody sits under it, a flute from C4 under a low tune)."""
     melody_low, _ = melody_range(plan)
-    low, high = gm_ranges()[program]
-    low, high = max(low, melody_low - 10), min(high, melody_low + 7)
-    return (low, high) if high - low >= 12 else (high - 12, high)
+    instrument_low, instrument_high = gm_ranges()[program]
+    low, high = max(instrument_low, melody_low - 10), min(instrument_high, melody_low + 7)
+    if high - low >= 12:
+        return low, high
+    return (high - 12, high) if high - 12 >= instrument_low else (instrument_low, min(instrument_low + 12, instrument_high))
 
 
 def sounding(notes: tuple[MelodyNote, ...], starts: list[Fraction], q: Fraction) -> MelodyNote | None:

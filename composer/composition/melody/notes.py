@@ -63,14 +63,15 @@ def melody_range(plan: Plan) -> tuple[int, int]:
     player = melody_program(plan)
     if player is None:
         return low, high
-    # inside the instrument's comfortable range; if that leaves less than an octave, an octave
-    # below the instrument's top, or, for an underscore's melody with no chords above it to
-    # bury it, below the voice where that is less in the voice's way
+    # inside the instrument's comfortable range; if that leaves less than an octave, the octave
+    # under the mood's top (else the instrument's lowest octave: a glockenspiel sounds from C5),
+    # or, for an underscore's melody with no chords above it to bury it, below the voice where
+    # that is less in the voice's way
     instrument_low, instrument_high = gm_ranges()[player]
     high, low = min(high, instrument_high), max(low, instrument_low)
     if high - low >= 12:
         return low, high
-    top = (high - 12, high)
+    top = (high - 12, high) if high - 12 >= instrument_low else (instrument_low, min(instrument_low + 12, instrument_high))
     if plan.kind == "underscore" and all(r.role in ("melody", "bass", "drums") for r in plan.roles):
         under = (max(UNDER_VOICE_RANGE[0], instrument_low), min(UNDER_VOICE_RANGE[1], instrument_high))
         if under[1] - under[0] >= 12 and _in_voice(under) < _in_voice(top):
