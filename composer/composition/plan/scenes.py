@@ -20,6 +20,10 @@ FULL_SECTIONS = ("climax", "build", "ending")
 #: A scene is at least this many bars; a thinned one lasts at least THINNED_S seconds.
 SCENE_BARS = (8, 32)
 THINNED_S = 60.0
+#: A solo player's scenes, both his own figure and the full one, last about this long: no part
+#: leaves to be missed for a minute, and a solo piano bed's 83-second scenes of one figure held
+#: it for two minutes with no change heard.
+SOLO_S = 45.0
 #: An "evolving" piece's scenes: from this share of the usual length, this much shorter.
 EVOLVING = 0.5
 #: The last scene, the full band's return into the close, may be as short as the closing phrase.
@@ -56,7 +60,8 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     pace = EVOLVING if "evolve" in verbs else 1.0
     if timing.seconds(timing.music_q) < rules.from_s * pace or not menu or "steady" in verbs:
         return (), ()
-    spans = _spans(timing, form, rules.length_s * pace, THINNED_S * pace)
+    solo = all(change.solo for change in menu.values())
+    spans = _spans(timing, form, (SOLO_S if solo else rules.length_s) * pace, (SOLO_S if solo else THINNED_S) * pace)
     rng = random.Random(rng.getrandbits(64))  # its own: only a piece with scenes draws for them
     scenes: list[Scene] = []
     energy: list[float] = []
