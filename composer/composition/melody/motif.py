@@ -44,6 +44,8 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
     rhythm = _cell(cells[mood], plan.bar_q, rng)
     if len(rhythm) < MOTIF_NOTES:  # too few notes to be remembered: a second bar makes it a two-bar idea
         fuller = [c for c in cells[mood] if len(c) >= MOTIF_NOTES - len(rhythm)]
+        if plan.scenes:  # heard for minutes, its answer in another rhythm (a trap motif sang one bar twice, 71 bars of 95)
+            fuller = [c for c in fuller if c != rhythm] or fuller
         rhythm += _cell(fuller or cells["moving"], plan.bar_q, rng)
     onsets = list(itertools.accumulate(rhythm[:-1], initial=Fraction(0)))
     by_bar: dict[int, list[int]] = {}
