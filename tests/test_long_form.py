@@ -269,7 +269,8 @@ def test_a_five_minute_beds_melody_uses_six_bar_rhythms(seed: int) -> None:
 #: ambient pad, a jazz lounge (a walking bass), reggae (a one drop under an organ's skank), salsa
 #: (a tumbao), a waltz (oom-pah under oom-pah-pah); and the styles whose melodies speak a
 #: rhythm of their own in short bars (a march in 2/4, a waltz and a lullaby in 3/4), a trailer's
-#: timpani and a solo piano, each named by its style's first word (their parts played 2 to 5).
+#: timpani and a solo piano, each named by its style's first word (their parts played 2 to 5);
+#: and the counter-lines of a string quartet and a big band (they played 5).
 SHORT_BAR_BEDS = ["march bed, 5 minutes", "waltz bed, 5 minutes", "lullaby bed, 5 minutes"]
 STYLED_BEDS = ["warm lo-fi bed for a study stream, 5 minutes", "calm corporate podcast bed, 10 minutes",
                "uplifting corporate bed for an e-learning module, 5 minutes", "calm piano bed for a podcast, 5 minutes",
@@ -277,7 +278,8 @@ STYLED_BEDS = ["warm lo-fi bed for a study stream, 5 minutes", "calm corporate p
                "slow evolving ambient pad for meditation, 10 minutes",
                "relaxed jazzy lounge bed for a hotel lobby, 5 minutes", "laid-back reggae bed for a travel vlog, 5 minutes",
                "salsa bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes",
-               *SHORT_BAR_BEDS, "trailer hybrid bed, 5 minutes", "solo piano bed, 5 minutes"]
+               *SHORT_BAR_BEDS, "trailer hybrid bed, 5 minutes", "solo piano bed, 5 minutes",
+               "string quartet bed, 5 minutes", "big band bed, 5 minutes"]
 #: Over the first five minutes, each pitched part plays at least this many bar-rhythms.
 BAR_RHYTHMS = 6
 
@@ -405,3 +407,102 @@ def test_a_scene_that_rests_the_melody_leaves_it_unwritten(brief: str, seed: int
     for scene in resting:
         written = [n for n in piece.theme.notes if scene.start_q <= n.start_q < scene.end_q]
         assert bool(written) == bool(scene.features), scene
+
+
+def hands(piece: Piece) -> tuple[list[tuple[Fraction, Fraction, int]], list[tuple[Fraction, Fraction, int]]]:
+    """A solo piano's (right hand, left hand) notes as read back from its one track: the left
+    hand's below G3 (arrangement.toml left_hand_ceiling), the right hand's from it up."""
+    notes = heard_notes(piece)["ostinato"]
+    return [n for n in notes if n[2] >= 55], [n for n in notes if n[2] < 55]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_solo_pianist_plays_scenes_of_his_own(seed: int) -> None:
+    """A solo piano bed (one part, none to rest) changes its scene as a pianist does: in his
+    own scenes (about 45 s, not 83) the right hand plays half as many notes, every other one
+    an octave up, over a left hand holding its root through the bar; a change is heard at least
+    once a minute (a 10-minute bed held one density for two minutes)."""
+    piece = composed("calm solo piano bed, 10 minutes", seed)
+    plan = piece.plan
+    own = [s for s in plan.scenes if s.change == "solo_figure"]
+    others = [s for s in plan.scenes if s.change != "solo_figure"]
+    assert len(own) >= 4 and all(plan.seconds(s.end_q) - plan.seconds(s.start_q) <= 60 for s in own)
+    right, left = hands(piece)
+
+    def inside(notes: list[tuple[Fraction, Fraction, int]], scenes: list[Scene]) -> list[tuple[Fraction, Fraction, int]]:
+        return [n for n in notes if any(s.start_q <= n[0] < s.end_q for s in scenes)]
+
+    def per_bar(notes: list[tuple[Fraction, Fraction, int]], scenes: list[Scene]) -> float:
+        return len(inside(notes, scenes)) / sum(plan.bar_at(s.end_q) - plan.bar_at(s.start_q) for s in scenes)
+
+    def mean_pitch(notes: list[tuple[Fraction, Fraction, int]]) -> float:
+        return sum(n[2] for n in notes) / len(notes)
+
+    assert per_bar(right + left, own) <= 0.6 * per_bar(right + left, others)
+    assert mean_pitch(inside(right, own)) >= mean_pitch(inside(right, others)) + 4  # half of it an octave up
+    held = inside(left, own)
+    assert sum(n[1] >= plan.bar_q - Fraction(1, 4) for n in held) >= 0.4 * len(held)  # roots held through the bar
+    heard = windows(piece)
+    changes = [differ(a, b) for a, b in zip(heard, heard[1:])]
+    assert all(changes[i] or changes[i + 1] for i in range(len(changes) - 1)), changes
+
+
+@pytest.mark.parametrize("brief", ["funk bed, 5 minutes", "trap bed, 5 minutes", "celtic jig bed, 5 minutes",
+                                   "polka bed, 5 minutes"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_styles_melody_speaks_its_cells_over_five_minutes(brief: str, seed: int) -> None:
+    """Funk, trap, a jig and a polka sing their own one-bar rhythms (harmony.toml [rhythms]):
+    their 5-minute melodies sang 4 or 5 bar-rhythms, now at least six, none five times in a row."""
+    piece = composed(brief, seed)
+    assert style_cells(piece.plan)
+    rhythms = bar_rhythms(piece)
+    assert len(set(rhythms.values())) >= 6 and longest_run(rhythms) <= 4
+
+
+@pytest.mark.parametrize("brief,seed", [("uplifting corporate bed, 5 minutes", 1), ("rock bed, 5 minutes", 1),
+                                        ("hymn bed, 5 minutes", 3)])
+def test_a_long_pieces_even_motif_is_restated_syncopated(brief: str, seed: int) -> None:
+    """A motif of even quarters is heard again syncopated in a long piece (its second value
+    halved, the notes after it off the beat, its last longer: 1, 1/2, 1, 3/2); it was only ever
+    sung as written."""
+    piece = composed(brief, seed)
+    rhythm = piece.theme.motif.rhythm
+    assert len(set(rhythm)) == 1 and len(rhythm) >= 3
+    even = rhythm[0]
+    syncopated = [even, even / 2, *rhythm[2:-1], even * 3 / 2]
+    lengths = [n.length_q for n in piece.theme.notes]
+    assert any(lengths[i : i + len(syncopated)] == syncopated for i in range(len(lengths)))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_folk_fingerpicking_pinches_and_rolls(seed: int) -> None:
+    """An acoustic folk guitar moves between Travis picking, the pinch (bass and top string
+    struck together on one and three) and the forward roll (eight picked eighths, none held):
+    it played 4 bar-rhythms over 5 minutes, now at least 6."""
+    piece = composed("folk bed, 5 minutes", seed)
+    plan = piece.plan
+    bars: dict[int, list[tuple[Fraction, Fraction, int]]] = {}
+    for note in heard_notes(piece)["pad"]:
+        bars.setdefault(plan.bar_at(note[0]), []).append(note)
+    rhythms = {bar: frozenset((plan.in_bar_q(o), length) for o, length, _ in notes) for bar, notes in bars.items()}
+    assert len(set(rhythms.values())) >= BAR_RHYTHMS
+
+    def struck_together(notes: list[tuple[Fraction, Fraction, int]], at: Fraction) -> int:
+        return sum(plan.in_bar_q(o) == at for o, _, _ in notes)
+
+    pinches = [b for b, notes in bars.items() if struck_together(notes, Fraction(0)) == struck_together(notes, Fraction(2)) == 2]
+    rolls = [b for b, notes in bars.items() if len(notes) == 8 and all(length <= Fraction(1, 2) for _, length, _ in notes)]
+    assert pinches and rolls
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_long_trailers_timpani_build_into_each_arrival(seed: int) -> None:
+    """The bar before a section that arrives at least as strong builds on the timpani: eighths
+    from beat three into the roll (as a scene variant this build went unheard); nowhere else."""
+    piece = composed("trailer hybrid bed, 5 minutes", seed)
+    plan = piece.plan
+    notes = heard_notes(piece)["timpani"]
+    building = {plan.bar_at(o) for o, length, _ in notes if plan.in_bar_q(o) == Fraction(5, 2) and length == Fraction(1, 2)}
+    arriving = {plan.bar_at(later.start_q) - 1 for earlier, later in zip(plan.sections, plan.sections[1:])
+                if later.energy >= earlier.energy}
+    assert len(building) >= 5 and building <= arriving

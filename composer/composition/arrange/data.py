@@ -134,7 +134,8 @@ class Players:
     """How the players play like their instruments: the longest a non-sustaining note sounds
     (seconds), a strum's spread [up, down] (ms), the energy rise that strikes a held pad tone
     again, the lowest root of a patterned bass, a solo
-    piano's left-hand floor and ceiling, the bass, comping and timpani patterns, the guitar's
+    piano's left-hand floor and ceiling, the bass, comping and timpani patterns (and the
+    timpani's build into an arrival), the guitar's
     tuning and fretboard shapes per chord quality (frets per string, -1 unplayed), and the
     guitar's own pattern for a keyboard's comping pattern it is asked to play."""
 
@@ -146,6 +147,8 @@ class Players:
     bass_patterns: Mapping[str, Pattern]
     comping: Mapping[str, Pattern]
     timpani: Pattern
+    #: The timpani's bar before a section that arrives at least as strong, in a long piece.
+    timpani_arrival: Pattern
     tuning: tuple[int, ...]
     shapes: Mapping[str, tuple[tuple[int, ...], ...]]
     guitar_comping: Mapping[str, str]
@@ -260,6 +263,7 @@ def _players(top: _Table) -> Players:
         bass_patterns=bass_patterns,
         comping=comping,
         timpani=Pattern(timpani.grids(TIMPANI_TONES), steady=True, scene_grids=_scene_grids(timpani, TIMPANI_TONES)),
+        timpani_arrival=Pattern(timpani.table("arrival").grids(TIMPANI_TONES), steady=True),
         tuning=guitar.integers("tuning", 6, 28, 88),
         shapes={quality: guitar.shapes(quality) for quality in GUITAR_QUALITIES},
         guitar_comping=_guitar_comping(guitar.table("comping"), tuple(comping)),

@@ -221,7 +221,8 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
     his line over minutes, a phrase's second bar moves its first slot in two notes (a half
     and what is left: two quarters in 2/4, a half and a quarter in 3/4), its first bar (after
     the section's first phrase) moves its last slot the other way round (what is left, then
-    the half: into the next bar), and its third bar enters late, its first slot resting.
+    the half: into the next bar), in every other such bar its first slot dotted (a dotted
+    quarter and an eighth), and its third bar enters late, its first slot resting.
     A bar that is one slot (2/4, 3/4) moves the other way round as a long note and an eighth
     where its halves are equal (a dotted quarter and an eighth in 2/4), and enters a beat late.
 
@@ -245,6 +246,8 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
         return [(q, half), (q + half, step - half)]
     if within % 4 == 0 and within >= 4 and last_slot:
         return [(q, step - tail), (q + step - tail, tail)]
+    if within % 4 == 0 and within >= 4 and placed[0] % 4 == 3 and step % 2 == 0:
+        return [(q, step * 3 / 4), (q + step * 3 / 4, step / 4)]
     if within % 4 == 2 and first_slot:
         return [(q + 1, step - 1)] if last_slot else []
     return [(q, step)]

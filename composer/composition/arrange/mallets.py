@@ -10,7 +10,7 @@ from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, entry_energy, free_moment,
-                                                phrase_end, phrase_place, release_end, velocity_for)
+                                                is_solo_scene, phrase_end, phrase_place, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -25,6 +25,11 @@ OSTINATO_ENTRY = 0.35
 OSTINATO_CELLS = ((Fraction(1, 2), Fraction(1, 2)), (Fraction(1, 4), Fraction(1, 4), Fraction(1, 2)),
                   (Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)))
 CALM_CELLS = ((Fraction(1), Fraction(1)), (Fraction(3, 2), Fraction(1, 2)), (Fraction(1), Fraction(1, 2), Fraction(1, 2)))
+#: A solo player's own scene (parts.py is_solo_scene): the figure in half the notes, every
+#: other one an octave up (a pianist's spacious, bell-like passage over a held left hand), in
+#: quarters when busy, in halves when calm; it plays at most SOLO_HIGH.
+SOLO_CELLS = ((Fraction(1),), (Fraction(2),))
+SOLO_HIGH = 96
 #: Where an ambient texture's high tones float, above the pad (G4–G6).
 TEXTURE_RANGE = (67, 91)
 #: How far a long ambient piece's texture drifts, scene by scene in turn (semitones): its
@@ -49,8 +54,9 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             energy = energy_at(plan, onset)
             bar = plan.bar_at(onset)
             bar_end = plan.bar_start_q(bar + 1)
+            solo = is_solo_scene(plan, onset)
             cells = OSTINATO_CELLS if energy >= 0.5 else CALM_CELLS
-            cell = cells[plan.scene_index(onset) % len(cells)]
+            cell = SOLO_CELLS[energy < 0.5] if solo else cells[plan.scene_index(onset) % len(cells)]
             in_bar = plan.in_bar_q(onset)
             step = _cell_step(cell, in_bar)
             variant = phrase_end(plan, bar)  # a phrase's bar varied: a rest, a held note, a quicker last beat
@@ -66,6 +72,8 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             resting |= (treatment == "displaced" and in_bar == 0) or (treatment == "rest" and in_bar == cell[0])
             if energy >= entry and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
+                if solo and index % 2 and pitch + 12 <= SOLO_HIGH:
+                    pitch += 12
                 notes.append(NoteEvent(onset, min(step, end - onset) * length_share, pitch,
                                        velocity_for("ostinato", energy, rng)))
             onset += step

@@ -12,6 +12,7 @@ from composer.composition.arrange.data import Pattern, Step, arrangement_data
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
+from composer.composition.plan.data import plan_data
 
 #: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
 PULSE_ENERGY = 0.68
@@ -89,9 +90,10 @@ def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],
 
 
 def scene_variant(plan: Plan, pattern: Pattern, q: Fraction) -> int:
-    """Which of a steady pattern's grids the scene at ``q`` plays (0: as written; n: its n-th
-    scene grid): as written in the first and last scenes (a loop's wrap joins the same
-    groove), its variants and the written one in turn in the scenes between.
+    """Which of a pattern's grids the scene at ``q`` plays (0: as written; n: its n-th scene
+    grid): as written in the first and last scenes (a loop's wrap joins the same groove), its
+    variants and the written one in turn in the scenes between; a solo player's own scene
+    (``is_solo_scene``) plays its first variant, the gentler one (a pianist's held left hand).
 
     >>> from composer import compose
     >>> from composer.composition.arrange.data import arrangement_data
@@ -99,11 +101,26 @@ def scene_variant(plan: Plan, pattern: Pattern, q: Fraction) -> int:
     >>> skank = arrangement_data().players.comping["skank"]
     >>> [scene_variant(plan, skank, scene.start_q) for scene in plan.scenes]
     [0, 1, 2, 0, 1, 2, 0]
+    >>> plan = compose("calm solo piano bed, 5 minutes", seed=1).plan
+    >>> left = arrangement_data().players.comping["left_hand"]
+    >>> [(scene.change, scene_variant(plan, left, scene.start_q)) for scene in plan.scenes][:3]
+    [('full', 0), ('solo_figure', 1), ('harmony_moves', 0)]
     """
     if not pattern.scene_grids or not plan.scenes:
         return 0
     index = plan.scene_index(q)
+    if is_solo_scene(plan, q):
+        return 1
     return 0 if index == len(plan.scenes) - 1 else index % (len(pattern.scene_grids) + 1)
+
+
+def is_solo_scene(plan: Plan, q: Fraction) -> bool:
+    """Whether the scene at ``q`` is a solo player's own (plan.toml [scenes.changes], ``solo``):
+    the one part there is plays its figure another way, none resting."""
+    if not plan.scenes:
+        return False
+    change = plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change)
+    return change is not None and change.solo
 
 
 #: How the last bar of a four-bar phrase varies, phrase by phrase in turn: an eighth after the

@@ -36,7 +36,8 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     """A trailer's timpani: from TIMPANI_ENTRY, the chord's root as its pattern strikes it (the
     data's ``[timpani]``: each downbeat, beat three too where the energy drives; in a long
     piece, scene by scene, its variants), a roll swelling over the last beat into each section
-    that arrives at least as strong, and the last chord's root as the final hit. Timpani the
+    that arrives at least as strong (in a long piece, the bar before it building in eighths
+    into the roll), and the last chord's root as the final hit. Timpani the
     brief did not name in a cue without a kit were cast to weigh the picture's hits (``cues``)
     and are silent otherwise."""
     if plan.kind != "stinger" and not role.asked and not any(r.role == "drums" for r in plan.roles):
@@ -50,7 +51,7 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     notes: list[NoteEvent] = []
     entry = entry_energy(plan, role, TIMPANI_ENTRY)
     arrivals = {later.start_q for earlier, later in zip(plan.sections, plan.sections[1:]) if later.energy >= earlier.energy}
-    pattern = arrangement_data().players.timpani
+    pattern, arrival = arrangement_data().players.timpani, arrangement_data().players.timpani_arrival
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
         energy = plan.bar_energy[bar]
@@ -58,11 +59,16 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
             continue
         next_bar = plan.bar_start_q(bar + 1)
         rolled_from = next_bar - 1 if next_bar in arrivals else next_bar  # the roll takes the last beat
-        for step in pattern.bar(plan.bar_length_q(bar), energy, scene_variant(plan, pattern, start)):
-            at = start + step.at
+        steps = pattern.bar(plan.bar_length_q(bar), energy, scene_variant(plan, pattern, start))
+        build = arrival.bar(plan.bar_length_q(bar), energy) if next_bar in arrivals and plan.scenes else ()
+        if build:  # the scene's strokes, then the build into the arrival
+            steps = tuple(step for step in steps if step.at < build[0].at) + build
+        onsets = [start + step.at for step in steps] + [rolled_from]
+        for step, at in zip(steps, onsets):
             if at < rolled_from:
                 accent = step.accent + (12 if at in arrivals else 0)
-                notes.append(NoteEvent(at, min(step.length, rolled_from - at), root_at(at),
+                until = min(o for o in onsets if o > at)  # a stroke stops where the next begins
+                notes.append(NoteEvent(at, min(step.length, until - at), root_at(at),
                                        velocity_for("timpani", energy, rng, accent)))
         if next_bar in arrivals:
             roll_start = next_bar - 1

@@ -194,7 +194,8 @@ class Line:
                 break
             # a contour of single steps: the varied motif's steps say which note each new one sings
             lengths = tuple(slot.length_q for slot in slots[first : first + size])
-            varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng, style_cells(self.plan))
+            varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng, style_cells(self.plan),
+                                                  bool(self.plan.scenes))
             if not kind:
                 break
             sources = [first + s for s in itertools.accumulate(varied.steps, initial=0)]

@@ -44,6 +44,11 @@ def make_motif(plan: Plan, rng: random.Random) -> Motif:
     rhythm = _cell(cells[mood], plan.bar_q, rng)
     if len(rhythm) < MOTIF_NOTES:  # too few notes to be remembered: a second bar makes it a two-bar idea
         fuller = [c for c in cells[mood] if len(c) >= MOTIF_NOTES - len(rhythm)]
+        # A long piece's answers its first bar in another rhythm (a trap bed's motif sang one
+        # bar twice: 71 bars of 96 in one rhythm); not in two beats, where phrases restate and
+        # vary the head alone, whose variants (a march's) were then fewer.
+        if plan.scenes and plan.bar_q > 2:
+            fuller = [c for c in fuller if c != rhythm] or fuller
         rhythm += _cell(fuller or cells["moving"], plan.bar_q, rng)
     onsets = list(itertools.accumulate(rhythm[:-1], initial=Fraction(0)))
     by_bar: dict[int, list[int]] = {}

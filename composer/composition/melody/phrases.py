@@ -128,21 +128,25 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
             steps = steps[:half]
         statement, named, rest = dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)), kind, Fraction(0)
         if bar == varied_bar and kind in ("", "inversion") and not development:
-            statement, named, rest = rhythmic_variant(statement, rng, style_cells(plan))
+            statement, named, rest = rhythmic_variant(statement, rng, style_cells(plan), bool(plan.scenes))
             named = named or kind
         slots += _statement_slots(plan, statement, bar_q + rest, arch[min(bar, 2)], named)
         bar += int(sum(rhythm) / plan.bar_q)
     return slots
 
 
-def rhythmic_variant(motif: Motif, rng: random.Random,
-                     cells: Sequence[tuple[Fraction, ...]] = ()) -> tuple[Motif, str, Fraction]:
+def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fraction, ...]] = (),
+                     syncopate: bool = False) -> tuple[Motif, str, Fraction]:
     """The motif varied in rhythm, its contour kept, the variation's name, and the rest before
     it: displaced an eighth late ("displacement", its last value an eighth shorter, where that
     leaves it a quarter or more), its values in another order (reversed or rotated), its
     longest value of a half note or more struck twice, in two halves, or sung in another of the
     style's ``cells`` with as many notes (a march's dotted eighth and sixteenth for its two
-    eighths; all "variation"). The motif itself ("", no rest) where none of these changes it.
+    eighths; all "variation"); with ``syncopate`` (a long piece, which would otherwise sing a
+    motif of even values as written for minutes), a motif of three or more even values
+    syncopated: its second value halved, so the notes after it fall off the beat, and its
+    last lengthened by as much ("syncopation"). The motif itself ("", no rest) where none of
+    these changes it.
 
     >>> motif = Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (1, 1, -1))
     >>> varied, kind, rest = rhythmic_variant(motif, random.Random(3))
@@ -150,6 +154,9 @@ def rhythmic_variant(motif: Motif, rng: random.Random,
     (True, 'variation')
     >>> rhythmic_variant(Motif((Fraction(1),) * 4, (1, 1, -1)), random.Random(3))[1]
     ''
+    >>> varied, kind, _ = rhythmic_variant(Motif((Fraction(1),) * 4, (1, 1, -1)), random.Random(3), syncopate=True)
+    >>> [str(value) for value in varied.rhythm], kind
+    (['1', '1/2', '1', '3/2'], 'syncopation')
     >>> dotted = (Fraction(3, 2), Fraction(1, 2))
     >>> rhythmic_variant(Motif((Fraction(1),) * 2, (1,)), random.Random(3), [dotted])[0].rhythm == dotted
     True
@@ -168,6 +175,10 @@ def rhythmic_variant(motif: Motif, rng: random.Random,
                       motif.steps[:longest] + (0,) + motif.steps[longest:],
                       tuple(n + (n > longest) for n in motif.neighbours))
         choices.append((split, "variation", Fraction(0)))
+    if syncopate and len(values) >= 3 and len(set(values)) == 1:
+        even = values[0]
+        syncopated = (even, even / 2, *values[2:-1], even * 3 / 2)
+        choices.append((dataclasses.replace(motif, rhythm=syncopated), "syncopation", Fraction(0)))
     if not choices:
         return motif, "", Fraction(0)
     return rng.choice(choices)

@@ -20,6 +20,10 @@ FULL_SECTIONS = ("climax", "build", "ending")
 #: A scene is at least this many bars; a thinned one lasts at least THINNED_S seconds.
 SCENE_BARS = (8, 32)
 THINNED_S = 60.0
+#: A solo player's scenes, both his own figure and the full one, last about this long: no part
+#: leaves to be missed for a minute, and a solo piano bed's 83-second scenes of one figure held
+#: it for two minutes with no change heard.
+SOLO_S = 45.0
 #: An "evolving" piece's scenes: from this share of the usual length, this much shorter.
 EVOLVING = 0.5
 #: The last scene, the full band's return into the close, may be as short as the closing phrase.
@@ -56,11 +60,13 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     pace = EVOLVING if "evolve" in verbs else 1.0
     if timing.seconds(timing.music_q) < rules.from_s * pace or not menu or "steady" in verbs:
         return (), ()
-    spans = _spans(timing, form, rules.length_s * pace, THINNED_S * pace)
+    solo = all(change.solo for change in menu.values())
+    spans = _spans(timing, form, (SOLO_S if solo else rules.length_s) * pace, (SOLO_S if solo else THINNED_S) * pace)
     rng = random.Random(rng.getrandbits(64))  # its own: only a piece with scenes draws for them
     scenes: list[Scene] = []
     energy: list[float] = []
     previous = ""
+    resting_before: set[str] = set()
     thinned = [index % 2 == 1 and index < len(spans) - 1 and not set(names) & set(FULL_SECTIONS)
                for index, (_, _, names) in enumerate(spans)]
     handing = [name for name, change in featured.items() if change.rests]
@@ -70,10 +76,10 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     for index, (first, bars, names) in enumerate(spans):
         start_q, end_q = timing.bar_start_q(first), timing.bar_start_q(first + bars)
         if thinned[index]:
-            previous = handing[0] if index == swap_at else rng.choice(
-                sorted(name for name in menu if name != previous) or sorted(menu))
+            previous = handing[0] if index == swap_at else rng.choice(_fresh(menu, previous, playing, resting_before))
             change = featured[previous] if index == swap_at else menu[previous]
             resting = tuple(role for role in change.rests if role in playing)
+            resting_before = set(resting)
             scenes.append(Scene(previous, start_q, end_q, resting, change.features))
             energy += [change.energy] * bars
         else:
@@ -92,6 +98,22 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     if opening and form[0][0] == "intro" and spans[0][1] - form[0][1] >= SCENE_BARS[0]:
         scenes, energy = _opened(scenes, energy, opening, rules.changes[opening], playing, timing, form[0][1])
     return _joined(_voice_rests(scenes, second_voice)), tuple(energy)
+
+
+def _fresh(menu: dict[str, SceneChange], previous: str, playing: Set[str], resting_before: Set[str]) -> list[str]:
+    """The changes a thinned scene may draw from: not the one before, and resting a part the one
+    before let play (an EDM bed's breakdown, its drums and arpeggio resting, followed a minute
+    later by the arpeggio resting: the arpeggio was missing for two and a half minutes, no
+    change heard); any other than the one before where none does.
+
+    >>> menu = {"breakdown": SceneChange(("melody", "drums"), 0.1), "drums_rest": SceneChange(("drums",), 0.0),
+    ...         "bass_rests": SceneChange(("bass",), 0.0)}
+    >>> _fresh(menu, "breakdown", {"melody", "drums", "bass", "pad"}, {"melody", "drums"})
+    ['bass_rests']
+    """
+    others = sorted(name for name in menu if name != previous) or sorted(menu)
+    fresh = [name for name in others if not {role for role in menu[name].rests if role in playing} <= resting_before]
+    return fresh or others
 
 
 def _opened(scenes: list[Scene], energy: list[float], name: str, change: SceneChange, playing: Set[str],
