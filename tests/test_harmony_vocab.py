@@ -277,16 +277,22 @@ def test_modal_vamps_hold_two_chords_and_sound_the_modes_colour() -> None:
 LOOPS = {"minor": ((0, 8, 3, 10), (0, 10, 8, 10)), "major": ((9, 5, 0, 7),)}
 
 
+def cadenced_phrases(piece: P.Piece) -> list[list[ChordSpan]]:
+    """The piece's chords in phrases, each ending on a chord with a cadence (the last may be empty)."""
+    phrases: list[list[ChordSpan]] = [[]]
+    for chord in piece.chords:
+        phrases[-1].append(chord)
+        if chord.cadence:
+            phrases.append([])
+    return phrases
+
+
 def test_aeolian_loops_repeat_their_roots() -> None:
     """Every whole phrase between the first and the last plays one loop of its family (minor:
     i VI III VII or i VII VI VII; major: vi IV I V), in every mode's own spelling."""
     for piece in pieces("aeolian_loop"):
         family = "major" if MODE_STEPS[piece.plan.mode][2] == 4 else "minor"
-        phrases: list[list[ChordSpan]] = [[]]
-        for chord in piece.chords:
-            phrases[-1].append(chord)
-            if chord.cadence:
-                phrases.append([])
+        phrases = cadenced_phrases(piece)
         whole = [p for p in phrases[1:-2] if len(p) == 4]
         assert whole or len(phrases) <= 3, where(piece)
         loops = {tuple(degree(piece, c) for c in phrase) for phrase in whole}
@@ -305,11 +311,7 @@ def test_the_andalusian_loop_descends_to_a_major_dominant() -> None:
     expected = {"minor": (0, 10, 8, 7), "major": (9, 7, 5, 4)}
     for piece in pieces("andalusian"):
         family = "major" if MODE_STEPS[piece.plan.mode][2] == 4 else "minor"
-        phrases: list[list[ChordSpan]] = [[]]
-        for chord in piece.chords:
-            phrases[-1].append(chord)
-            if chord.cadence:
-                phrases.append([])
+        phrases = cadenced_phrases(piece)
         whole = [p for p in phrases[1:-2] if len(p) == 4]
         assert all(tuple(degree(piece, c) for c in phrase) == expected[family] for phrase in whole), where(piece)
         dominants = [c for phrase in whole for c in phrase[-1:]]

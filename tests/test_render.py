@@ -86,29 +86,26 @@ def test_a_loop_repeats_without_a_seam(small_soundfont, brief, seed):
     assert jump <= np.percentile(np.abs(np.diff(audio, axis=0)), 99.9)
 
 
-def _bar_line_step_db(audio: np.ndarray, at: int, bar: int) -> float:
-    """The level 250 ms around frame ``at`` against the mean level there one and two bars either side (dB)."""
-    half = round(0.125 * 44100)
-    around = [_rms_db(audio[at + k * bar - half : at + k * bar + half]) for k in (-2, -1, 1, 2)]
-    return _rms_db(audio[at - half : at + half]) - float(np.mean(around))
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("brief", ["warm lo-fi bed for a study stream, 2 minutes, loopable",
                                    "gentle acoustic guitar bed for a travel podcast, 2 minutes, seamless loop"])
-def test_a_long_loops_seam_is_like_its_own_bar_lines(small_soundfont, brief, seed):
-    """A long loop's wrap, after its scenes have come and gone, steps no more than the piece's
-    own bar lines do: the seam's level step (as above) is within 1.5 dB or within the spread of
-    the steps at nine in ten of its inner bar lines (a bass note and a guitar chord beating
-    together move a 250 ms window by 2 dB at one bar line in seven of a guitar bed)."""
+def test_a_long_loops_wrap_keeps_its_level(tmp_path, small_soundfont, brief, seed):
+    """A long loop's wrap, after its scenes have come and gone, keeps the level of the bar lines
+    around it (250 ms windows, as above) within 1.5 dB. The level is the parts' own, summed
+    from the stems: in the mix a guitar's thumb in unison with the bass adds or cancels by
+    chance at any bar line (one bar line in seven of a guitar bed moved 2 dB that way)."""
     piece = compose(brief, seed=seed)
     assert piece.plan.ending == "loop" and len(piece.plan.scenes) > 1
-    audio = piece.audio(small_soundfont)
-    bar = round(piece.plan.seconds(piece.plan.bar_q) * 44100)
-    inner = [abs(_bar_line_step_db(audio, round(piece.plan.seconds(piece.plan.bar_start_q(k)) * 44100), bar))
-             for k in range(3, piece.plan.bars - 3)]
-    seam = abs(_bar_line_step_db(np.concatenate([audio, audio]), len(audio), bar))
-    assert seam < max(1.5, float(np.percentile(inner, 90))), (seam, np.percentile(inner, [50, 90]))
+    piece.render(tmp_path / "loop.wav", soundfont=small_soundfont, stems=True)
+    stems = [soundfile.read(path)[0] for path in sorted((tmp_path / "loop-stems").glob("*.wav"))]
+    twice = [np.concatenate([stem, stem]) for stem in stems]
+    half, bar = round(0.125 * 44100), round(piece.plan.seconds(piece.plan.bar_q) * 44100)
+
+    def level_db(at: int) -> float:
+        return 10 * math.log10(sum(float(np.mean(s[at - half : at + half].astype(np.float64) ** 2)) for s in twice) + 1e-20)
+
+    seam = len(stems[0])
+    assert abs(level_db(seam) - float(np.mean([level_db(seam + k * bar) for k in (-2, -1, 1, 2)]))) < 1.5
 
 
 def test_render_any_midi_file_exactly(tmp_path, small_soundfont):
