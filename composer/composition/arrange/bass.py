@@ -6,6 +6,7 @@ line, or a drone on the tonic, always in one register."""
 
 from __future__ import annotations
 
+import bisect
 import random
 from fractions import Fraction
 
@@ -454,14 +455,15 @@ def _anticipated(plan: Plan, chords: list[ChordSpan], notes: list[NoteEvent]) ->
              and any(s.start_q < n.start_q < s.end_q for s in pushed)}
     if not moves:
         return notes
+    ordered = sorted(moves)
     result = []
     for note in notes:
-        ahead = next((q for q in moves if q - EIGHTH <= note.start_q < q), None)
-        if ahead is not None:
-            continue
-        pushing = next((q for q in moves if note.start_q < q - EIGHTH < note.end_q), None)
-        if pushing is not None:
-            note = NoteEvent(note.start_q, pushing - EIGHTH - note.start_q, note.pitch, note.velocity)
+        after = bisect.bisect_right(ordered, note.start_q)  # the first move after the note's start
+        if after < len(ordered) and ordered[after] - EIGHTH <= note.start_q:
+            continue  # struck in the eighth a push takes
+        beyond = bisect.bisect_right(ordered, note.start_q + EIGHTH)  # the first push whose eighth starts after it
+        if beyond < len(ordered) and ordered[beyond] - EIGHTH < note.end_q:
+            note = NoteEvent(note.start_q, ordered[beyond] - EIGHTH - note.start_q, note.pitch, note.velocity)
         if note.start_q in moves:
             note = NoteEvent(note.start_q - EIGHTH, note.length_q + EIGHTH, note.pitch, note.velocity)
         result.append(note)

@@ -8,6 +8,7 @@ final strokes), the timpani's root and the bass's root an octave down, and annou
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -73,10 +74,23 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
 def in_scenes(plan: Plan, part: PartSpec) -> PartSpec:
     """``part`` resting through each scene that rests its role: what it sounds into the scene
     lets go at its start, and a chord held through is struck again where the part plays on."""
-    for scene in plan.scenes:
-        if part.role.role in scene.resting:
-            part = _silenced(part, scene.start_q, scene.end_q)
-    return part
+    rests = [(scene.start_q, scene.end_q) for scene in plan.scenes if part.role.role in scene.resting]
+    if not rests:
+        return part
+    ends = [end for _, end in rests]
+    notes: list[NoteEvent] = []
+    for note in part.notes:  # each note cut by the rests it meets, in time order: one pass, however long the piece
+        piece: NoteEvent | None = note
+        for start, end in rests[bisect.bisect_right(ends, note.start_q):]:
+            if piece is None or start >= piece.end_q:
+                break
+            if piece.start_q < start:
+                notes.append(NoteEvent(piece.start_q, start - piece.start_q, piece.pitch, piece.velocity))
+            restruck = piece.end_q > end and not part.is_drums
+            piece = NoteEvent(end, piece.end_q - end, piece.pitch, piece.velocity) if restruck else None
+        if piece is not None:
+            notes.append(piece)
+    return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
 
 
 def tutti(plan: Plan) -> frozenset[Fraction]:
