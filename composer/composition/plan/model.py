@@ -371,13 +371,22 @@ class Plan(Timing):
         """The section playing at ``quarters``."""
         return self.sections[self.section_index(quarters)]
 
+    @cached_property
+    def _section_starts_q(self) -> list[Fraction]:
+        """Where each section starts, kept for :meth:`section_index` (asked once a note)."""
+        return [s.start_q for s in self.sections]
+
+    @cached_property
+    def _scene_starts_q(self) -> list[Fraction]:
+        return [s.start_q for s in self.scenes]
+
     def section_index(self, quarters: Fraction) -> int:
         """The index of the section playing at ``quarters``."""
-        return max(0, bisect.bisect_right([s.start_q for s in self.sections], quarters) - 1)
+        return max(0, bisect.bisect_right(self._section_starts_q, quarters) - 1)
 
     def scene_index(self, quarters: Fraction) -> int:
         """The index of the scene playing at ``quarters`` (0 in a piece without scenes)."""
-        return max(0, bisect.bisect_right([s.start_q for s in self.scenes], quarters) - 1)
+        return max(0, bisect.bisect_right(self._scene_starts_q, quarters) - 1)
 
     def key_at(self, quarters: Fraction) -> tuple[str, str]:
         """(tonic, mode) in force at ``quarters``: the home key, or the lifted key after a lift."""
