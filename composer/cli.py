@@ -104,7 +104,7 @@ Builds = Annotated[list[str], typer.Option(
     "--build", help="A rise over a span into its end, e.g. --build 0:40-0:55 (or into a moment: --build 0:55); "
                     "repeatable.", show_default=False)]
 Turns = Annotated[list[str], typer.Option(
-    "--turn", help="A new section at a time, in a mode if named, e.g. --turn 1:30:major; repeatable.",
+    "--turn", help="A new section at a time, in a mode if named (major, minor, or up: a step up), e.g. --turn 1:30:major; repeatable.",
     show_default=False)]
 FadeIn = Annotated[Optional[str], typer.Option(
     "--fade-in", help="Fade in over the first seconds, e.g. --fade-in 10", show_default=False)]
@@ -487,7 +487,7 @@ def _describe_event(event: dict[str, Any]) -> str:
 
     length = f" for {event['length_s']:g} s" if event["length_s"] else ""
     keep = f" keeping {', '.join(event['keep'])}" if event["keep"] else ""
-    mode = f" to {event['mode']}" if event["mode"] else ""
+    mode = " up a step" if event["mode"] == "up" else f" to {event['mode']}" if event["mode"] else ""
     label = f" “{event['label']}”" if event["label"] else ""
     landed = f", lands {clock_text(event['landed_s'])} (bar {event['bar']})"
     return (f"{event['kind'].replace('_', '-')} {clock_text(event['asked_s'])}{length}{keep}{mode}{label}{landed} "

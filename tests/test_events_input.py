@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from composer.base.errors import ComposerError
+from composer.base.theory import pitch_class
 from composer.cli import app
 from composer.composition.brief import EVENT_KINDS, build_brief, parse_text
 from composer.composition.brief.model import _AT_ONE_TIME
@@ -177,6 +178,23 @@ def test_a_hit_then_silence_stops_until_the_next_event(text, expected):
     boom ("silence" was ignored and the music played on through the eight seconds)."""
     brief = build_brief(text, {})
     assert sorted(_events(brief)) == sorted(expected) and brief.ignored_words == ()
+
+
+@pytest.mark.parametrize("text", ["upbeat ukulele, 30 seconds, key change at 0:20",
+                                  "corporate pop, 30 seconds, modulates up at 0:20",
+                                  "pop anthem, 30 seconds, a key lift at 0:20"])
+def test_a_key_change_with_no_mode_lifts_the_key_a_step(text):
+    """"key change at 0:20" was ignored (only "key change to major at ..." was read): it is the
+    pop song's lift, the key a whole step up from 0:20, in the same mode."""
+    from composer import compose
+
+    brief = build_brief(text, {})
+    assert [(e.kind, e.at_s, e.mode) for e in brief.events] == [("turn", 20, "up")] and brief.ignored_words == ()
+    piece = compose(text, seed=1)
+    (at_q, tonic, mode), = piece.plan.key_changes
+    assert mode == piece.plan.mode and piece.plan.seconds(at_q) == 20
+    steps = (pitch_class(tonic) - pitch_class(piece.plan.tonic)) % 12
+    assert steps == 2 and piece.chords[-1].root_pc == pitch_class(tonic)  # it ends at home in the new key
 
 
 def test_a_turn_carries_its_mode():

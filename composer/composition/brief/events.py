@@ -86,6 +86,10 @@ _SWELL = re.compile(
 _KEY_CHANGE = re.compile(
     rf"\b(?:(?:a|the)\s+)?(?:key\s+change|modulation|modulates?|modulating|shifts?|changes?|turns?)\s+(?:up\s+)?"
     rf"(?:to|into)\s+(?:the\s+|a\s+)?(?:relative\s+|parallel\s+)?(?P<mode>major|minor)(?:\s+key)?\s+{_PLACE}")
+#: "key change at 1:20", "modulates up at 1:20", "a lift at 1:20": the key up a step (a turn to mode "up").
+_KEY_LIFT = re.compile(
+    rf"\b(?:(?:a|the)\s+)?(?:key\s+(?:change|lift|shift)|modulation|modulates?|modulating|(?:truck[\s-]driver\s+)?lift)"
+    rf"(?:\s+up)?(?:\s+(?:a|one)\s+(?:whole\s+)?(?:step|tone))?\s+{_PLACE}")
 _TURN = re.compile(
     rf"\b(?:turns?|becomes?|(?:shifts?|changes?|moves?)\s+to)\s+(?:more\s+)?(?P<mood>[a-z-]+)\s+{_PLACE}"
     rf"(?P<tail>\s*,?\s*(?:with|and|into)\s+(?:a\s+|the\s+)?(?:key\s+change|modulation|change|shift)\s+(?:up\s+)?"
@@ -357,6 +361,16 @@ def _key_change(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     return found
 
 
+def _key_lift(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
+    """ "key change at 1:20" with no mode named: the pop song's lift, the key up a step."""
+    found = []
+    for match in _matches(reader, _KEY_LIFT):
+        reader.take(match)
+        found += [WrittenEvent(CueEvent("turn", at, mode="up", label="key change up a step"))
+                  for at in moments(match.group("times"), fps)]
+    return found
+
+
 def _turn(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     """ "turns hopeful at 1:30" (a turn to major: the mood's brightness chooses the mode),
     "… with a key change to major" (the mode named)."""
@@ -503,6 +517,6 @@ def _length_value(text: str) -> Fraction | None:
 
 
 _READERS: Sequence[Callable[[Reader, Fraction], list[WrittenEvent]]] = (
-    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _turn, _button, _hit_then_silence, _hit, _drop,
+    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _key_lift, _turn, _button, _hit_then_silence, _hit, _drop,
     _spotted, _fade_in, _fade_out,
 )

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from composer.base.errors import ComposerError
 from composer.composition.brief.events import DEFAULT_STOP_S, WrittenEvent
-from composer.composition.brief.model import CueEvent
+from composer.composition.brief.model import TURN_MODES, CueEvent
 from composer.composition.brief.times import DEFAULT_FPS, FRAME_RATES, clock_text
 
 #: Marker names (upper case, the longest first where one begins another) and the event each asks for.
@@ -90,7 +90,7 @@ def _event(kind: str, rest: str, marker: Marker) -> CueEvent:
     if kind == "":
         return CueEvent("turn", marker.at_s, label=rest, source="markers")
     if kind == "turn":
-        mode = rest.lower() if rest.lower() in ("major", "minor") else ""
+        mode = rest.lower() if rest.lower() in TURN_MODES else ""
         return CueEvent("turn", marker.at_s, mode=mode, label="" if mode else rest, source="markers")
     if kind == "build":
         return CueEvent("build", marker.at_s + marker.length_s, marker.length_s, label=rest, source="markers")

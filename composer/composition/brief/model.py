@@ -46,6 +46,8 @@ class ShapeEvent:
 #: The label of the hit where a dance track's drop lands ("drop at 0:15" in house or trap): the
 #: arrangement clears the kick and bass from the beats before it, as the genre does.
 DROP_LABEL = "the drop"
+#: The modes a turn may name: to major, to minor, or the key a whole step up.
+TURN_MODES = ("major", "minor", "up")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class CueEvent:
     - ``build``: rises in level, density and register over ``length_s`` into ``at_s`` (0: the
       planner chooses how long).
     - ``swell``: a crescendo over ``length_s`` from ``at_s``.
-    - ``turn``: a new section at ``at_s``, in ``mode`` ("major", "minor"; "": the same mode).
+    - ``turn``: a new section at ``at_s``, in ``mode`` ("major", "minor"; "": the same mode;
+      "up": the same mode a whole step up, a key change as a pop song lifts).
     - ``fade_in`` / ``fade_out``: over ``length_s`` from ``at_s``.
     - ``button``: a short final chord on the downbeat at ``at_s``; the music ends there.
     - ``tempo``: the tempo becomes ``tempo_bpm`` at ``at_s``.

@@ -16,7 +16,7 @@ from typing import Any
 from composer.base.errors import ComposerError
 from composer.composition.brief.checks import check_tempo
 from composer.composition.brief.events import DEFAULT_STOP_S, WrittenEvent, layer_role, mode_of
-from composer.composition.brief.model import EVENT_KINDS, CueEvent
+from composer.composition.brief.model import EVENT_KINDS, TURN_MODES, CueEvent
 from composer.composition.brief.times import fps_from, parse_time
 
 #: The flags (and brief-file fields) that ask for events, each with how it is written.
@@ -97,8 +97,9 @@ def _flag_event(name: str, spec: str, fps: Fraction) -> WrittenEvent:
         return WrittenEvent(CueEvent("dip", start, end - start, keep, source="flag"))
     if name == "turn":
         at, mode = _split_tail(spec)
-        if mode and mode not in ("major", "minor"):
-            raise ComposerError(f"--turn {spec!r}: {mode!r} is not a mode", "write :major or :minor, e.g. --turn 1:30:major")
+        if mode and mode not in TURN_MODES:
+            raise ComposerError(f"--turn {spec!r}: {mode!r} is not a mode",
+                                "write :major, :minor or :up (a step up), e.g. --turn 1:30:major")
         return WrittenEvent(CueEvent("turn", time(at), mode=mode, source="flag"))
     if name == "fade_in":
         return WrittenEvent(CueEvent("fade_in", Fraction(0), time(spec), source="flag"))

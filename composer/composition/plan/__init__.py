@@ -128,10 +128,18 @@ def _with_event_shape(brief: Brief, events: tuple[PlacedEvent, ...], timing: Tim
 
 def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tuple[tuple[Fraction, str, str], ...]:
     """Where each turn to a mode changes key: to the relative major or minor, whose notes the
-    music already knows, so the turn is heard in the harmony's centre rather than a jolt."""
+    music already knows, so the turn is heard in the harmony's centre rather than a jolt; a
+    key change with no mode ("up") a whole step up, as a pop song lifts."""
     changes = []
     for event in events:
         if event.kind != "turn" or not event.mode or event.mode == mode:
+            continue
+        if event.mode == "up":  # the key a step up, the mode kept
+            lifted = music21_key(tonic, mode).tonic.transpose(plan_data().form.lift_interval)
+            if abs(music21_key(lifted.name.replace("-", "b"), mode).sharps) > 6:
+                lifted = lifted.getEnharmonic() or lifted
+            tonic = lifted.name.replace("-", "b")
+            changes.append((event.at_q, tonic, mode))
             continue
         family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
         if event.mode == family:
