@@ -197,6 +197,19 @@ def test_a_key_change_with_no_mode_lifts_the_key_a_step(text):
     assert steps == 2 and piece.chords[-1].root_pc == pitch_class(tonic)  # it ends at home in the new key
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("lullaby music box, 30 seconds, stop at 0:25", [("stop", 25, 5)]),
+    ("tense underscore, 90 seconds, a hit at 0:30, stops dead at 1:20", [("hit", 30, 0), ("stop", 80, 10)]),
+    ("lo-fi, 2 minutes, stop at 0:20", [("stop", 20, 2)]),
+    ("lullaby, 30 seconds, stop at 0:25 for one second", [("stop", 25, 1)]),
+    ("lullaby, 30 seconds, stop at 0:20, hit at 0:28", [("stop", 20, 2), ("hit", 28, 0)]),
+])
+def test_a_stop_near_the_end_with_nothing_after_it_is_the_end(text, expected):
+    """"stop at 0:25" of a 30-second cue played on for 3 s after a 2-second stop: with less than
+    MIN_RESUME_S left and nothing asked after it, a stop of no stated length lasts to the end."""
+    assert _events(build_brief(text, {})) == expected
+
+
 def test_a_turn_carries_its_mode():
     brief = build_brief("tense cue, 2 minutes, turns hopeful at 1:30 with a key change to major", {})
     assert [(e.kind, e.at_s, e.mode, e.label) for e in brief.events] == [("turn", 90, "major", "hopeful")]

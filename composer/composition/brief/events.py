@@ -27,6 +27,9 @@ from composer.composition.brief.times import (DEFAULT_FPS, MARKED, MOMENT, MOMEN
 
 #: How long a stop lasts when the brief names no length.
 DEFAULT_STOP_S = Fraction(2)
+#: The least music worth resuming after such a stop: with less left, and nothing asked after
+#: it, the stop is the end ("stop at 0:25" of a 30-second cue does not play on for 3 s).
+MIN_RESUME_S = Fraction(10)
 #: Words naming a tutti accent.
 HIT_WORDS = ("hit", "hits", "accent", "accents", "stab", "stabs", "impact", "impacts", "boom", "booms", "slam",
              "slams", "sting", "stings")
@@ -130,11 +133,15 @@ class WrittenEvent(NamedTuple):
     """An event as the words ask for it; ``from_end``: it lies ``length_s`` before the end of
     the piece, wherever that ends up (a fade-out "over the last 6 seconds"); ``until_next``: a
     stop lasting to the next event after it ("a hit at 0:50, then silence"), or its own length
-    where none follows."""
+    where none follows; ``open_ended``: a stop whose length the words do not give, which lasts
+    to the end where nothing follows it and too little would be left to resume
+    (MIN_RESUME_S)."""
 
     event: CueEvent
     from_end: bool = False
     until_next: bool = False
+    #: A stop of no written length: near the end, with nothing after it, it is the end.
+    open_ended: bool = False
 
 
 def find_events(reader: Reader, fps: Fraction | None = None) -> list[WrittenEvent]:
@@ -174,13 +181,15 @@ mode='', tempo_bpm=None, label='', source='brief'))
     end = Fraction(duration_s)
     written = list(written)
     events = []
-    for event, from_end, until_next in written:
+    for event, from_end, until_next, open_ended in written:
         if from_end:
             length = min(event.length_s, end)
             event = replace(event, at_s=end - length, length_s=length)
-        if until_next:
-            later = [other.event.at_s for other in written if not other.from_end and other.event.at_s > event.at_s]
-            event = replace(event, length_s=min(later) - event.at_s) if later else event
+        later = [other.event.at_s for other in written if not other.from_end and other.event.at_s > event.at_s]
+        if until_next and later:
+            event = replace(event, length_s=min(later) - event.at_s)
+        if open_ended and not later and end - event.end_s < MIN_RESUME_S:  # "stops dead at 1:20" of 1:30
+            event = replace(event, length_s=end - event.at_s)
         events.append(event)
     return events_in_order(events)
 
@@ -332,7 +341,8 @@ def _stop(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
         if length is None or length <= 0:
             continue
         reader.take(match)
-        found += [WrittenEvent(CueEvent("stop", at, length)) for at in times]
+        open_ended = not written and not match.group("resume")
+        found += [WrittenEvent(CueEvent("stop", at, length), open_ended=open_ended) for at in times]
     return found
 
 
