@@ -316,6 +316,11 @@ PHRASINGS = [
     case("scene-chase", "dark synthwave chase, 125 bpm, 1 minute, drop at 0:20", no_ignored=True, arousal=+1),
     case("scene-ticking", "tense ticking clock underscore for a heist scene, 45 seconds", no_ignored=True, valence=-1),
     case("scene-guitar-lead", "blues with guitar lead, 40 seconds", no_ignored=True),
+    case("scene-three-hits", "tense underscore, 90 seconds, three hits at 0:30, 0:45 and 1:00, stops dead at 1:20",
+         no_ignored=True),
+    case("scene-key-change", "upbeat ukulele, 30 seconds, key change at 0:20", no_ignored=True),
+    case("scene-voiceover-gap", "corporate piano and strings, 1:30, swell into a hit at 0:45, quiet from 0:50 to 1:10 "
+         "for the voiceover, button ending", no_ignored=True),
     case("scene-ticking-clock", "tense ticking clock underscore for a deadline scene, 40 seconds",
          no_ignored=True, valence=-1),
     case("scene-charity-appeal", "hopeful piano and strings for a charity appeal, 90 seconds", preset="tribute",

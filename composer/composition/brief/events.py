@@ -105,7 +105,7 @@ _ENDS_ON_HIT = re.compile(rf"\b(?:ends?|finish(?:es)?|closes?)\s+(?:(?:exactly|r
 #: What may stand between a hit and its time: "on the downbeat", "on the cut to black", "when
 #: the door slams".
 _WHEN = r"(?:(?:right\s+)?(?:on|when|as|where|with)\s+(?:[a-z']+\s+){1,4}?)?"
-_HIT_AT = re.compile(rf"\b(?:(?:a|an|one)\s+)?{_ADJECTIVES}(?P<word>{_HIT})\s+{_WHEN}{_PLACE}")
+_HIT_AT = re.compile(rf"\b(?:(?:a|an|one|two|three|four|five|six|several|some)\s+)?{_ADJECTIVES}(?P<word>{_HIT})\s+{_WHEN}{_PLACE}")
 #: "a big hit at 0:50, then silence": the hit, and a stop from it to the next event ("until 0:56" says when).
 _HIT_THEN_SILENCE = re.compile(
     rf"{_HIT_AT.pattern}\s*,?\s*(?:(?:and\s+)?then|followed\s+by)\s+(?:silence|nothing|dead\s+air|a\s+(?:stop|pause|gap))"
