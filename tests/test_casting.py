@@ -102,7 +102,7 @@ def test_named_instruments_and_exclusions_win_over_the_palette() -> None:
     assert not any(r.role == "bass" for r in make_plan(parse_text("reggae, no bass, 20 seconds"), random.Random(1)).roles)
 
 
-@pytest.mark.parametrize(("text", "program"), [("gritty blues guitar for a motorbike ad, 45 seconds", 27),
+@pytest.mark.parametrize(("text", "program"), [("blues guitar for a motorbike ad, 45 seconds", 27),
                                                ("bossa nova with guitar, 30 seconds", 24),
                                                ("jazz trio with guitar, 30 seconds", 26),
                                                ("blues with an acoustic guitar, 30 seconds", 25),
@@ -125,6 +125,19 @@ def test_horns_are_the_styles_horn_section(text: str, program: int) -> None:
     its brass section or trumpet; an orchestra's horns are French horns."""
     plan = make_plan(parse_text(text), random.Random(1))
     assert {r.role: r.program for r in plan.roles}["melody"] == program, plan.roles
+
+
+@pytest.mark.parametrize(("text", "programs"), [
+    ("gritty blues guitar for a motorbike ad, 45 seconds", {"pad": 29}),
+    ("gritty rock guitar riff for a car ad, 30 seconds", {"pad": 29, "melody": 29}),
+    ("distorted guitar rock for a sports promo, 30 seconds", {"pad": 30}),
+    ("gritty piano ballad, 30 seconds", {"pad": 0, "melody": 0}),
+])
+def test_gritty_and_distorted_recolour_only_the_clean_guitars(text: str, programs: dict[str, int]) -> None:
+    """"gritty blues guitar" played a clean electric guitar: "gritty" (dirty, crunchy) makes the
+    clean guitars overdriven and "distorted" (fuzz) distorted, named or not; a piano stays a piano."""
+    roles = {r.role: r.program for r in make_plan(parse_text(text), random.Random(1)).roles}
+    assert {role: roles[role] for role in programs} == programs, roles
 
 
 def test_a_brass_band_is_cornets_trombones_and_a_tuba() -> None:

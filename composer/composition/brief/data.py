@@ -123,6 +123,8 @@ class Colour:
     synthetic_only: bool
     #: Program by role (of ``COLOUR_ROLES``) for the roles this colour sets; -1 leaves one out.
     programs: Mapping[str, int]
+    #: Replace only the programs in this (first, last) range ("gritty": the clean guitars), or any.
+    only: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -352,12 +354,13 @@ def _preset(table: _Table, name: str) -> Preset:
 
 
 def _colour(table: _Table, name: str) -> Colour:
-    table.only(["words", "synthetic_only", *COLOUR_ROLES])
+    table.only(["words", "synthetic_only", "only", *COLOUR_ROLES])
     return Colour(
         name=name,
         words=table.words("words"),
         synthetic_only=table.flag("synthetic_only"),
         programs=MappingProxyType({role: table.integer(role, -1, 127) for role in COLOUR_ROLES if role in table}),
+        only=table.pair("only", _Table.integer, 0, 127) if "only" in table else None,
     )
 
 

@@ -128,6 +128,8 @@ def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[
                          "families suit, one each): it is left out")
         else:
             cast[role] = _styles_own(style, role, program) if program in brief.plain else program
+            for colour in brief.colours if program in brief.plain else ():  # a "gritty guitar" is overdriven
+                cast[role] = recoloured(colour, role, cast[role])
     return cast, notes
 
 
@@ -234,11 +236,23 @@ def _coloured(brief: Brief, preset: Preset, style: Style, excluded: set[int | No
     if brief.style and "ostinato" not in style.palette:  # a named style's band has no use case's harp or marimba
         programs["ostinato"] = -1
     for colour in brief.colours:
-        spec = presets_colours()[colour]
         for role in programs:
-            if role in spec.programs and (not spec.synthetic_only or programs[role] in SYNTHETIC_PROGRAMS):
-                programs[role] = spec.programs[role]
+            programs[role] = recoloured(colour, role, programs[role])
     return programs
+
+
+def recoloured(colour: str, role: str, program: int) -> int:
+    """``program`` in ``role`` as ``colour`` recolours it: the colour's program where it sets the
+    role and replaces this program (an "acoustic" colour only synthesizers, "gritty" only clean
+    guitars), else ``program``.
+
+    >>> recoloured("gritty", "pad", 27), recoloured("gritty", "pad", 0), recoloured("acoustic", "pad", 48)
+    (29, 0, 48)
+    """
+    spec = presets_colours()[colour]
+    replaces = (spec.only is None or spec.only[0] <= program <= spec.only[1]) and (
+        not spec.synthetic_only or program in SYNTHETIC_PROGRAMS)
+    return spec.programs[role] if role in spec.programs and replaces else program
 
 
 def _counter_program(brief: Brief, style: Style, programs: dict[str, int], excluded: set[int | None]) -> int | None:
