@@ -289,6 +289,22 @@ def test_only_beside_an_instrument_asks_for_it_alone() -> None:
     assert "jazz" in parse_text("jazz trio").mood_words
 
 
+@pytest.mark.parametrize("text", ["just drums and bass, funky, 30 seconds", "drums and bass only, 20 seconds"])
+def test_drums_and_bass_alone_are_the_styles_kit_and_bass(text: str) -> None:
+    """"just drums and bass" played the drums alone ('bass' was only noted): the style's bass
+    plays beside the kit, and nothing else."""
+    piece = compose(text, seed=1)
+    assert {r.role for r in piece.plan.roles} == {"bass", "drums"}, piece.plan.roles
+    played, drum_notes = sounding_programs(piece)
+    bass = next(r.program for r in piece.plan.roles if r.role == "bass")
+    assert played == [bass] and drum_notes > 0, (played, drum_notes)
+
+
+def test_woodwinds_are_flute_clarinet_and_bassoon() -> None:
+    roles = {r.role: r.program for r in compose("playful woodwinds for a cartoon, 30 seconds", seed=1).plan.roles}
+    assert roles == {"melody": 73, "pad": 71, "bass": 70}, roles
+
+
 def test_the_families_cover_every_program_with_roles_a_part_can_take() -> None:
     data = ensembles()
     assert [data.family(p).programs[0] <= p <= data.family(p).programs[1] for p in range(128)] == [True] * 128

@@ -131,6 +131,18 @@ def names_drums(meanings: Sequence[Meaning]) -> bool:
     return any(m.category in ("kits", "grooves") or (m.category, m.value) == ("families", "drums") for m in meanings)
 
 
+def named_roles(meanings: Sequence[Meaning]) -> tuple[str, ...]:
+    """The parts the brief names by their role, not an instrument ("just drums and bass": the
+    style's bass), each once; "no bass" is an exclusion, not this.
+
+    >>> from composer.composition.brief.words import read_words
+    >>> from composer.composition.brief.reader import Reader
+    >>> named_roles(read_words(Reader("just drums and bass")).meanings), named_roles(read_words(Reader("no bass")).meanings)
+    (('bass',), ())
+    """
+    return tuple(dict.fromkeys(m.value for m in meanings if m.category == "families" and m.value in ("bass", "melody")))
+
+
 def featured(meanings: Sequence[Meaning]) -> tuple[int, ...]:
     """The programs a solo or lead word names ("a solo horn", "guitar lead"), each once: they lead.
 

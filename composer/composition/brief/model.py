@@ -135,6 +135,9 @@ class Brief:
     #: The brief names drums ("piano and drums", "brushes"): a kit plays where the kind has a
     #: pulse, even beside instruments that play alone ("just piano and drums").
     names_drums: bool = False
+    #: The parts it names by role ("just drums and bass"): they play, in the style's sound,
+    #: beside instruments that play alone.
+    named_roles: tuple[str, ...] = ()
     #: The drum kit the brief names (a kit of ``data/ensembles.toml``: "brush"); "" for the style's.
     kit: str = ""
     #: The groove the brief asks for over any style (``styles.toml`` [grooves]: "light

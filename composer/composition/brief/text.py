@@ -11,7 +11,7 @@ from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration
 from composer.composition.brief.events import WrittenEvent, find_events, resolve, stray_times
 from composer.composition.brief.ensemble import (accompanies, alone, colours, ensemble, exclusions, family_notes, featured,
-                                                 groove, instruments, joins, kit, names_drums, plain,
+                                                 groove, instruments, joins, kit, named_roles, names_drums, plain,
                                                  part_count)
 from composer.composition.brief.key import find_key
 from composer.composition.brief.kind import asks_loop, cue_kind, lively_kind, preset_name
@@ -100,6 +100,7 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         kit=kit(meanings),
         groove=groove(meanings),
         names_drums=names_drums(meanings),
+        named_roles=named_roles(meanings),
         style=named_style.name,
         style_words=named_style.words,
         events=events,

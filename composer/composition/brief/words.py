@@ -136,8 +136,8 @@ def _solo_words(text: str, meanings: list[Meaning], ends: dict[int, int]) -> tup
 
 
 def _instrument_beside(text: str, meanings: list[Meaning], ends: dict[int, int], word: Meaning) -> Meaning | None:
-    """The instrument (or the drums, or a kit) right after ``word`` ("solo cello"), else right
-    before it ("piano only", "drums only"), with nothing but spaces, a hyphen or an article
+    """The instrument (or the drums, the bass, or a kit) right after ``word`` ("solo cello"), else
+    right before it ("piano only", "drums and bass only"), with nothing but spaces, a hyphen or an article
     between them."""
     words = [m for m in meanings if m.category != "filler"]
     after = [m for m in words if m.position > word.position]
@@ -151,7 +151,7 @@ def _instrument_beside(text: str, meanings: list[Meaning], ends: dict[int, int],
         neighbours.append((ends[last], word.position, [m for m in before if m.position == last]))
     for start, end, candidates in neighbours:
         instrument = next((m for m in candidates if m.category in ("instruments", "kits")
-                           or (m.category, m.value) == ("families", "drums")), None)
+                           or (m.category == "families" and m.value in ("drums", "bass"))), None)
         if instrument is not None and _BESIDE.fullmatch(text[start:end]):
             return instrument
     return None

@@ -89,6 +89,9 @@ def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = Fa
     cast, notes = _cast_named(brief, style, excluded)
     if brief.alone or brief.ensemble:
         programs, drums = cast, _ensemble_drums(brief) or _asked_drums(brief, style, named=brief.names_drums)
+        if brief.named_roles:  # "just drums and bass": the style's bass beside them
+            band = _band(brief, preset, style, cast, excluded, drums)
+            programs = {**{role: band[role] for role in brief.named_roles if role in band}, **cast}
     else:
         drums = (_drums(brief, preset) or _asked_drums(brief, style, named=bool(brief.style or brief.names_drums))
                  or (mood_kit and brief.kind in MOOD_DRUM_KINDS and _asked_drums(brief, style, named=True)))
