@@ -210,6 +210,23 @@ def test_a_stop_near_the_end_with_nothing_after_it_is_the_end(text, expected):
     assert _events(build_brief(text, {})) == expected
 
 
+@pytest.mark.parametrize(("text", "at_s", "mode"), [
+    ("documentary, 3 minutes, sad then hopeful from 1:30", 90, "major"),
+    ("calm then tense at 0:40, 1 minute", 40, "minor"),
+    ("dark documentary, 2 minutes, getting hopeful after 1:20", 80, "major"),
+])
+def test_a_mood_from_a_time_is_a_turn(text, at_s, mode):
+    """"sad then hopeful from 1:30" read as one mood, half sad, half hopeful, all through (no
+    event): it is a turn at 1:30 to the mood after it, the piece before it in the mood before."""
+    brief = build_brief(text, {})
+    assert [(e.kind, e.at_s, e.mode) for e in brief.events] == [("turn", at_s, mode)] and brief.ignored_words == ()
+    assert brief.valence * (1 if mode == "minor" else -1) > 0  # the mood before the turn is the piece's
+
+
+def test_a_title_hit_is_a_hit():
+    assert _events(build_brief("trailer, 50 seconds, the title hit at 0:45", {})) == [("hit", 45, 0)]
+
+
 def test_a_turn_carries_its_mode():
     brief = build_brief("tense cue, 2 minutes, turns hopeful at 1:30 with a key change to major", {})
     assert [(e.kind, e.at_s, e.mode, e.label) for e in brief.events] == [("turn", 90, "major", "hopeful")]

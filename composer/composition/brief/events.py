@@ -43,8 +43,10 @@ _JOINERS = ("just", "only", "the", "a", "an", "and", "plus", "with", "&")
 _AT = r"(?:at|on|around|by)\s+(?:(?:about|exactly|precisely|right)\s+)?"
 #: Where an event happens: after a preposition, or a moment that says so itself ("75 seconds in").
 _PLACE = rf"(?:{_AT}|(?=(?:{MARKED})))(?P<times>{MOMENTS})"
+#: Where a change begins: as _PLACE, or "from 1:30", "after 1:30" ("sad, then hopeful from 1:30").
+_FROM_PLACE = rf"(?:{_AT}|(?:from|after|starting\s+at)\s+|(?=(?:{MARKED})))(?P<times>{MOMENTS})"
 _SPAN = rf"(?:from|between)\s+(?P<start>{MOMENT})\s*(?:to|until|till|into|and|-)\s*(?P<end>{MOMENT})"
-_ADJECTIVES = r"(?:(?:big|huge|loud|hard|sharp|strong|massive|single|short|clean|final|dramatic|orchestral)\s+)*"
+_ADJECTIVES = r"(?:(?:big|huge|loud|hard|sharp|strong|massive|single|short|clean|final|dramatic|orchestral|title|logo|the)\s+)*"
 _HIT = "|".join(HIT_WORDS)
 
 
@@ -94,7 +96,8 @@ _KEY_LIFT = re.compile(
     rf"\b(?:(?:a|the)\s+)?(?:key\s+(?:change|lift|shift)|modulation|modulates?|modulating|(?:truck[\s-]driver\s+)?lift)"
     rf"(?:\s+up)?(?:\s+(?:a|one)\s+(?:whole\s+)?(?:step|tone))?\s+{_PLACE}")
 _TURN = re.compile(
-    rf"\b(?:turns?|becomes?|(?:shifts?|changes?|moves?)\s+to)\s+(?:more\s+)?(?P<mood>[a-z-]+)\s+{_PLACE}"
+    rf"\b(?:turns?|becomes?|(?:shifts?|changes?|moves?)\s+to|then|turning|becoming|getting)\s+(?:more\s+)?"
+    rf"(?P<mood>[a-z-]+)\s+{_FROM_PLACE}"
     rf"(?P<tail>\s*,?\s*(?:with|and|into)\s+(?:a\s+|the\s+)?(?:key\s+change|modulation|change|shift)\s+(?:up\s+)?"
     rf"(?:to|into)\s+(?:the\s+|a\s+)?(?:relative\s+|parallel\s+)?(?P<mode>major|minor)(?:\s+key)?)?")
 _BUTTON = re.compile(
