@@ -486,7 +486,8 @@ def _describe_event(event: dict[str, Any]) -> str:
     from composer.composition.brief.times import clock_text
 
     length = f" for {event['length_s']:g} s" if event["length_s"] else ""
-    keep = f" keeping {', '.join(event['keep'])}" if event["keep"] else ""
+    joined = ", ".join(event["keep"])
+    keep = (f": {joined} come in" if event["kind"] == "enter" else f" keeping {joined}") if event["keep"] else ""
     mode = " up a step" if event["mode"] == "up" else f" to {event['mode']}" if event["mode"] else ""
     label = f" “{event['label']}”" if event["label"] else ""
     landed = f", lands {clock_text(event['landed_s'])} (bar {event['bar']})"

@@ -227,6 +227,17 @@ def test_a_title_hit_is_a_hit():
     assert _events(build_brief("trailer, 50 seconds, the title hit at 0:45", {})) == [("hit", 45, 0)]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("wedding video, 2 minutes, romantic piano, strings come in at 0:30", [("enter", 30, ("pad",))]),
+    ("pop, 40 seconds, bass and drums come in at 0:10, hit at 0:30", [("enter", 10, ("bass", "drums")), ("hit", 30, ())]),
+    ("edm, 1 minute, the beat drops at 0:30", [("build", 30, ()), ("hit", 30, ())]),
+    ("trailer, 1 minute, the music kicks in at 0:05", []),
+])
+def test_layers_that_come_in_are_read(text, expected):
+    brief = build_brief(text, {})
+    assert [(e.kind, e.at_s, e.keep) for e in brief.events] == expected
+
+
 def test_a_turn_carries_its_mode():
     brief = build_brief("tense cue, 2 minutes, turns hopeful at 1:30 with a key change to major", {})
     assert [(e.kind, e.at_s, e.mode, e.label) for e in brief.events] == [("turn", 90, "major", "hopeful")]

@@ -465,3 +465,27 @@ def test_a_hit_then_silence_is_struck_then_silent_until_the_next_hit(seed: int) 
     assert not [t for t in starts if 50 + beat_s < t < 58 - 1.01 * beat_s]
     assert not [note for instrument in midi.instruments if not instrument.is_drum for note in instrument.notes
                 if note.start < 57 and note.end > 50 + 1.01 * beat_s]
+
+
+@pytest.mark.parametrize(("text", "role", "at_s"), [
+    ("wedding video, 2 minutes, romantic piano, strings come in at 0:30", "pad", 30),
+    ("lo-fi hip hop, 1 minute, the drums kick in at 0:15", "drums", 15),
+    ("corporate, 1 minute, bring in the bass at 0:20", "bass", 20),
+])
+def test_a_layer_comes_in_at_its_time(text: str, role: str, at_s: int) -> None:
+    """"strings come in at 0:30" ('come' was ignored and the strings played from the start): read
+    back from the MIDI, the layer is silent before its moment (on a downbeat) and plays after."""
+    piece = compose(text, seed=1)
+    (event,) = [e for e in piece.plan.events if e.kind == "enter"]
+    assert event.keep == (role,) and piece.plan.in_bar_q(event.at_q) == 0
+    assert abs(float(piece.plan.seconds(event.at_q)) - at_s) < float(piece.plan.seconds(piece.plan.bar_q))
+    channel = next(r.channel for r in piece.plan.roles if r.role == role)
+    midi = midi_of(piece)
+    starts = [n.start for i in midi.instruments for n in i.notes
+              if (9 if i.is_drum else _channel_of(piece, i.program)) == channel]
+    assert starts and min(starts) >= float(piece.plan.seconds(event.at_q)) - 0.02, min(starts)
+
+
+def _channel_of(piece: Piece, program: int) -> int:
+    return next(r.channel for r in piece.plan.roles if r.program == program and r.role != "drums")
+

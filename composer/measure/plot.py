@@ -82,7 +82,7 @@ def read_timeline(data: bytes) -> Timeline:
 
 
 #: The first words of an event's marker, and the colour events are drawn in.
-EVENT_WORDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade in", "fade out", "button", "tempo")
+EVENT_WORDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade in", "fade out", "button", "tempo", "enter")
 EVENT_COLOUR = "tab:red"
 
 

@@ -79,6 +79,12 @@ _DIP = re.compile(
     rf"(?:\s+(?:out|down|back))?(?:\s+(?:to|into)\s+(?P<keep>[a-z0-9 ,&'()-]+?))?"
     rf"(?:\s+(?:under|beneath|below|behind)\s+(?P<under>(?:[a-z'-]+\s+){{0,3}}?[a-z'-]+))?\s+"
     rf"(?:{_SPAN}|(?P<bare>(?P<bare_start>{MOMENT})\s*(?:-|–|to|until|till)\s*(?P<bare_end>{MOMENT})))")
+#: "strings come in at 0:30", "the drums kick in at 0:15", "bring in the piano at 0:40": layers entering.
+_ENTER = re.compile(
+    rf"\b(?:(?P<layers>[a-z][a-z ,&'-]*?)\s+(?:(?:come|comes|coming|kick|kicks|kicking|drop|drops)\s+in"
+    rf"|join|joins|enter|enters)|(?:bring|brings|bringing|add|adds|adding)\s+(?:in\s+)?(?P<brought>[a-z][a-z ,&'-]*?)"
+    rf"(?:\s+in)?)"
+    rf"\s+{_PLACE}")
 _STOP = re.compile(
     rf"\b(?:(?:the\s+)?music\s+)?(?:(?:should|will|must)\s+)?(?:stops?|cuts?\s+out|breaks?|pauses?|silence"
     rf"|goes\s+silent)\s+(?:(?:dead|completely|suddenly)\s+)?(?:for\s+{_length('before')}\s+)?{_PLACE}"
@@ -327,6 +333,32 @@ def layer_role(phrase: str) -> str:
     return ""
 
 
+def _enter(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
+    """ "strings come in at 0:30": the named layers enter there; words that name no layer are
+    left for the other readers ("romantic piano, strings come in at 0:30": only "strings")."""
+    found = []
+    for match in _matches(reader, _ENTER):
+        group = "layers" if match.group("layers") is not None else "brought"
+        text = match.group(group)
+        tail = text.split(",")[-1]  # the layers are the last clause's ("romantic piano, strings")
+        offset = match.start(group) + len(text) - len(tail)
+        named = [role for _, word in _tokens(tail) if (role := layer_role(word))]
+        if not named:
+            continue
+        keep = _kept_layers(reader, offset, tail)
+        reader.take_span(match.end(group), match.end())
+        if group == "brought":
+            reader.take_span(match.start(), match.start(group))
+        found += [WrittenEvent(CueEvent("enter", at, keep=tuple(dict.fromkeys(keep))))
+                  for at in moments(match.group("times"), fps)]
+    return found
+
+
+def _tokens(text: str) -> list[tuple[int, str]]:
+    """The words of ``text`` with their offsets."""
+    return [(m.start(), m.group(0)) for m in re.finditer(r"[a-z0-9][a-z0-9-]*|&", text)]
+
+
 def _stop(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     found = []
     for match in _matches(reader, _SIZED_STOP):
@@ -530,6 +562,6 @@ def _length_value(text: str) -> Fraction | None:
 
 
 _READERS: Sequence[Callable[[Reader, Fraction], list[WrittenEvent]]] = (
-    _tempo, _build_span, _build_into, _dip, _stop, _swell, _key_change, _key_lift, _turn, _button, _hit_then_silence, _hit, _drop,
+    _tempo, _build_span, _build_into, _dip, _enter, _stop, _swell, _key_change, _key_lift, _turn, _button, _hit_then_silence, _hit, _drop,
     _spotted, _fade_in, _fade_out,
 )

@@ -19,10 +19,10 @@ MIN_TEMPO_BPM = 20.0
 MAX_TEMPO_BPM = 300.0
 ENDINGS = ("ring", "button", "fade", "loop")
 #: What the picture can ask of the music at a time (see ``CueEvent``).
-EVENT_KINDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade_in", "fade_out", "button", "tempo")
+EVENT_KINDS = ("hit", "stop", "dip", "build", "swell", "turn", "fade_in", "fade_out", "button", "tempo", "enter")
 #: The order of events at one time: a build (which ends there) first, then what lands there,
 #: then what begins there.
-_AT_ONE_TIME = ("build", "hit", "button", "stop", "dip", "swell", "turn", "tempo", "fade_in", "fade_out")
+_AT_ONE_TIME = ("build", "hit", "button", "stop", "dip", "swell", "turn", "enter", "tempo", "fade_in", "fade_out")
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class CueEvent:
     - ``fade_in`` / ``fade_out``: over ``length_s`` from ``at_s``.
     - ``button``: a short final chord on the downbeat at ``at_s``; the music ends there.
     - ``tempo``: the tempo becomes ``tempo_bpm`` at ``at_s``.
+    - ``enter``: the ``keep`` layers (roles) come in on the downbeat at ``at_s``, silent before.
 
     ``label`` is the name the editor gave it (a marker's name), ``source`` where it came from
     ("brief", "flag", "brief file", "manifest", "timeline", "markers").

@@ -22,7 +22,7 @@ from composer.composition.brief.times import clock_text
 from composer.composition.plan.model import PlacedEvent, Timing
 
 #: Events whose moment lands on a downbeat (a button's is the final chord's, where the music ends).
-ON_DOWNBEAT = ("hit", "turn", "tempo")
+ON_DOWNBEAT = ("hit", "turn", "tempo", "enter")
 #: Events whose span starts and ends on downbeats.
 SPAN_ON_DOWNBEATS = ("stop", "dip")
 #: A span that no whole bars, nor a bar of changed meter, fill within TEMPO_RANGE of the cue's
