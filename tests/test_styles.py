@@ -516,6 +516,19 @@ def test_a_ticking_clock_ticks_on_every_beat(text: str, seed: int) -> None:
     assert sum(any(abs(b - q) < Fraction(1, 8) for b in beats) for q in whole) >= 0.95 * len(whole)
 
 
+@pytest.mark.parametrize(("text", "seed"), [("percussion only, tribal, 30 seconds", 1),
+                                         ("epic trailer with war drums, 40 seconds", 2),
+                                         ("documentary, tribal percussion, 1 minute", 3)])
+def test_tribal_drums_are_toms_and_hand_drums(text: str, seed: int) -> None:
+    """"tribal percussion", "war drums": floor and low toms on the beats with congas and a
+    shaker, never a snare, hi-hat or cymbal ("tribal" was ignored: a pop kit played)."""
+    piece = compose(text, seed=seed)
+    assert piece.brief.groove == "tribal drums" and not piece.brief.ignored_words
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    keys = {m.note for track in midi.tracks for m in track if m.type == "note_on" and m.velocity and m.channel == 9}
+    assert 41 in keys and keys <= {41, 43, 45, 47, 48, 50, 62, 63, 64, 70}, sorted(keys)
+
+
 def test_every_motif_flavour_word_reads_as_a_mood() -> None:
     """plan.toml's motif flavours are chosen by mood words: each must be one the brief reads
     ("anthemic" and "soaring" were listed there but ignored in every brief)."""
