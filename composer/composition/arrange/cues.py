@@ -77,23 +77,7 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
 def in_scenes(plan: Plan, part: PartSpec) -> PartSpec:
     """``part`` resting through each scene that rests its role: what it sounds into the scene
     lets go at its start, and a chord held through is struck again where the part plays on."""
-    rests = [(scene.start_q, scene.end_q) for scene in plan.scenes if part.role.role in scene.resting]
-    if not rests:
-        return part
-    ends = [end for _, end in rests]
-    notes: list[NoteEvent] = []
-    for note in part.notes:  # each note cut by the rests it meets, in time order: one pass, however long the piece
-        piece: NoteEvent | None = note
-        for start, end in rests[bisect.bisect_right(ends, note.start_q):]:
-            if piece is None or start >= piece.end_q:
-                break
-            if piece.start_q < start:
-                notes.append(NoteEvent(piece.start_q, start - piece.start_q, piece.pitch, piece.velocity))
-            restruck = piece.end_q > end and not part.is_drums
-            piece = NoteEvent(end, piece.end_q - end, piece.pitch, piece.velocity) if restruck else None
-        if piece is not None:
-            notes.append(piece)
-    return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
+    return _rested(part, [(scene.start_q, scene.end_q) for scene in plan.scenes if part.role.role in scene.resting])
 
 
 def tutti(plan: Plan) -> frozenset[Fraction]:
@@ -162,16 +146,29 @@ def _silenced(part: PartSpec, start_q: Fraction, end_q: Fraction, cut_off_q: Fra
     """``part`` silent from ``start_q`` to ``end_q``: a note sounding into the gap lets go
     ``cut_off_q`` before its start, and one held through it (a pad's chord) is struck again
     where the gap ends."""
+    return _rested(part, [(start_q - cut_off_q, end_q)])
+
+
+def _rested(part: PartSpec, gaps: Sequence[tuple[Fraction, Fraction]]) -> PartSpec:
+    """``part`` silent through each of ``gaps`` ((start, end) in quarter notes, in time order,
+    apart): a note sounding into a gap lets go at its start, and one held through it (a pad's
+    chord) is struck again where it ends, in one pass over the notes however many the gaps (a
+    long piece's resting scenes)."""
+    if not gaps:
+        return part
+    ends = [end for _, end in gaps]
     notes: list[NoteEvent] = []
-    let_go = start_q - cut_off_q
     for note in part.notes:
-        if note.end_q <= let_go or note.start_q >= end_q:
-            notes.append(note)
-            continue
-        if note.start_q < let_go:
-            notes.append(NoteEvent(note.start_q, let_go - note.start_q, note.pitch, note.velocity))
-        if note.end_q > end_q and not part.is_drums:
-            notes.append(NoteEvent(end_q, note.end_q - end_q, note.pitch, note.velocity))
+        piece: NoteEvent | None = note
+        for start, end in gaps[bisect.bisect_right(ends, note.start_q):]:
+            if piece is None or start >= piece.end_q:
+                break
+            if piece.start_q < start:
+                notes.append(NoteEvent(piece.start_q, start - piece.start_q, piece.pitch, piece.velocity))
+            restruck = piece.end_q > end and not part.is_drums
+            piece = NoteEvent(end, piece.end_q - end, piece.pitch, piece.velocity) if restruck else None
+        if piece is not None:
+            notes.append(piece)
     return PartSpec(part.role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))
 
 

@@ -194,11 +194,12 @@ mode='', tempo_bpm=None, label='', source='brief'))
         if from_end:
             length = min(event.length_s, end)
             event = replace(event, at_s=end - length, length_s=length)
-        later = [other.event.at_s for other in written if not other.from_end and other.event.at_s > event.at_s]
-        if until_next and later:
-            event = replace(event, length_s=min(later) - event.at_s)
-        if open_ended and not later and end - event.end_s < MIN_RESUME_S:  # "stops dead at 1:20" of 1:30
-            event = replace(event, length_s=end - event.at_s)
+        if until_next or open_ended:
+            later = [other.event.at_s for other in written if not other.from_end and other.event.at_s > event.at_s]
+            if until_next and later:
+                event = replace(event, length_s=min(later) - event.at_s)
+            if open_ended and not later and end - event.end_s < MIN_RESUME_S:  # "stops dead at 1:20" of 1:30
+                event = replace(event, length_s=end - event.at_s)
         events.append(event)
     return events_in_order(events)
 
@@ -298,7 +299,7 @@ def _dip(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
 
 def _kept_layers(reader: Reader, offset: int, text: str) -> list[str]:
     """The roles named in a drop-out's kept layers, taking the words that name them."""
-    tokens = [(m.start() + offset, m.group(0)) for m in re.finditer(r"[a-z0-9][a-z0-9-]*|&", text)]
+    tokens = [(start + offset, word) for start, word in _tokens(text)]
     roles: list[str] = []
     i = 0
     while i < len(tokens):
@@ -458,10 +459,14 @@ def _hit(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     found = []
     for match in _matches(reader, _HIT_AT):
         reader.take(match)
-        word = match.group("word")
-        label = "" if word in ("hit", "hits") else word.rstrip("s")
-        found += [WrittenEvent(CueEvent("hit", at, label=label)) for at in moments(match.group("times"), fps)]
+        found += [WrittenEvent(CueEvent("hit", at, label=_hit_label(match))) for at in moments(match.group("times"), fps)]
     return found
+
+
+def _hit_label(match: re.Match[str]) -> str:
+    """A hit's label: the word it was called by where that is not "hit" ("boom", "sting")."""
+    word = match.group("word")
+    return "" if word in ("hit", "hits") else word.rstrip("s")
 
 
 def _hit_then_silence(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
@@ -475,9 +480,7 @@ def _hit_then_silence(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
         if until is not None and until <= times[-1]:
             continue
         reader.take(match)
-        word = match.group("word")
-        label = "" if word in ("hit", "hits") else word.rstrip("s")
-        found += [WrittenEvent(CueEvent("hit", at, label=label)) for at in times]
+        found += [WrittenEvent(CueEvent("hit", at, label=_hit_label(match))) for at in times]
         length = DEFAULT_STOP_S if until is None else until - times[-1]
         found.append(WrittenEvent(CueEvent("stop", times[-1], length), until_next=until is None))
     return found

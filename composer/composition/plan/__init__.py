@@ -15,7 +15,7 @@ from composer.composition.brief import KINDS, Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,
                                             voice_bars)
-from composer.composition.plan.model import PlacedEvent, Plan, Role, Scene, Section, Timing, music21_key
+from composer.composition.plan.model import PlacedEvent, Plan, Role, Scene, Section, Timing, music21_key, transposed_tonic
 from composer.composition.plan.scenes import plan_scenes
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
                                              second_voice, swing)
@@ -135,22 +135,13 @@ def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tupl
         if event.kind != "turn" or not event.mode or event.mode == mode:
             continue
         if event.mode == "up":  # the key a step up, the mode kept
-            lifted = music21_key(tonic, mode).tonic.transpose(plan_data().form.lift_interval)
-            if abs(music21_key(lifted.name.replace("-", "b"), mode).sharps) > 6:
-                lifted = lifted.getEnharmonic() or lifted
-            tonic = lifted.name.replace("-", "b")
+            tonic = transposed_tonic(tonic, mode, plan_data().form.lift_interval)
             changes.append((event.at_q, tonic, mode))
             continue
         family = "minor" if mode in ("minor", "dorian", "phrygian") else "major"
         if event.mode == family:
             continue
-        from music21 import interval  # a quarter second to import: only a key change needs it
-
-        step = "m3" if event.mode == "major" else "-m3"
-        turned = interval.Interval(step).transposePitch(music21_key(tonic, mode).tonic)
-        if abs(music21_key(turned.name.replace("-", "b"), event.mode).sharps) > 6:
-            turned = turned.getEnharmonic() or turned
-        tonic, mode = turned.name.replace("-", "b"), event.mode
+        tonic, mode = transposed_tonic(tonic, mode, "m3" if event.mode == "major" else "-m3", event.mode), event.mode
         changes.append((event.at_q, tonic, mode))
     return tuple(changes)
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from composer.composition.brief import Brief, ShapeEvent, lexicon
 from composer.composition.plan.data import plan_data
-from composer.composition.plan.model import Section, Timing, music21_key
+from composer.composition.plan.model import Section, Timing, transposed_tonic
 
 
 def default_ending(brief: Brief) -> str:
@@ -232,9 +232,4 @@ def choose_lift(kind: str, timing: Timing, tonic: str, mode: str, ending: str, f
     bar = sum(n for _, n in form[:index])
     if timing.bars < data.lift_min_bars or bar < timing.bars // 2:
         return None  # a lift is a late event in a piece long enough to have settled its key
-    from music21 import key as m21key  # a quarter second to import: only a lift needs it
-
-    lifted = music21_key(tonic, mode).tonic.transpose(data.lift_interval)
-    if abs(m21key.Key(lifted.name, mode).sharps) > 6:
-        lifted = lifted.getEnharmonic() or lifted
-    return bar, lifted.name.replace("-", "b")
+    return bar, transposed_tonic(tonic, mode, data.lift_interval)

@@ -422,3 +422,16 @@ def music21_key(tonic: str, mode: str) -> m21key.Key:
     from music21 import key as m21key  # a quarter second to import: a plan needs it only to move its key
 
     return m21key.Key(tonic.replace("b", "-") if len(tonic) > 1 else tonic, mode)
+
+
+def transposed_tonic(tonic: str, mode: str, interval: str, to_mode: str = "") -> str:
+    """The tonic ``interval`` (music21's name: "M2", "-m3") from ``tonic``, spelled as composer
+    writes it so that its key in ``to_mode`` (else ``mode``) has at most six sharps or flats.
+
+    >>> transposed_tonic("A", "major", "M2"), transposed_tonic("E", "minor", "m3", "major"), transposed_tonic("B", "major", "M2")
+    ('B', 'G', 'Db')
+    """
+    moved = music21_key(tonic, mode).tonic.transpose(interval)
+    if abs(music21_key(moved.name.replace("-", "b"), to_mode or mode).sharps) > 6:
+        moved = moved.getEnharmonic() or moved
+    return moved.name.replace("-", "b")

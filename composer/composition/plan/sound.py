@@ -130,9 +130,8 @@ def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[
             notes.append(f"{_name(program)} has no free part to play (named instruments take the roles their "
                          "families suit, one each): it is left out")
         else:
-            cast[role] = _styles_own(style, role, program) if program in brief.plain else program
-            for colour in brief.colours if program in brief.plain else ():  # a "gritty guitar" is overdriven
-                cast[role] = recoloured(colour, role, cast[role])
+            # a plain word is the style's own instrument, as the brief colours it (a "gritty guitar": overdriven)
+            cast[role] = _in_colours(brief, role, _styles_own(style, role, program)) if program in brief.plain else program
     return cast, notes
 
 
@@ -238,10 +237,14 @@ def _coloured(brief: Brief, preset: Preset, style: Style, excluded: set[int | No
     programs = {role: _in_palette(style, role, program, excluded) for role, program in programs.items()}
     if brief.style and "ostinato" not in style.palette:  # a named style's band has no use case's harp or marimba
         programs["ostinato"] = -1
+    return {role: _in_colours(brief, role, program) for role, program in programs.items()}
+
+
+def _in_colours(brief: Brief, role: str, program: int) -> int:
+    """``program`` in ``role`` recoloured by each of the brief's colours in turn."""
     for colour in brief.colours:
-        for role in programs:
-            programs[role] = recoloured(colour, role, programs[role])
-    return programs
+        program = recoloured(colour, role, program)
+    return program
 
 
 def recoloured(colour: str, role: str, program: int) -> int:
