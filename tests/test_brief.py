@@ -316,6 +316,12 @@ PHRASINGS = [
     case("scene-chase", "dark synthwave chase, 125 bpm, 1 minute, drop at 0:20", no_ignored=True, arousal=+1),
     case("scene-ticking", "tense ticking clock underscore for a heist scene, 45 seconds", no_ignored=True, valence=-1),
     case("scene-guitar-lead", "blues with guitar lead, 40 seconds", no_ignored=True),
+    case("scene-reggaeton-entry", "reggaeton beat with a trumpet lead for a nightlife reel, 30 seconds, the drums kick in "
+         "at 0:08, hit at 0:24", no_ignored=True),
+    case("scene-roadtrip", "gritty blues guitar and harmonica for a roadtrip vlog, 1 minute, key change at 0:40, stop at 0:55",
+         no_ignored=True),
+    case("scene-ticking-doc", "tense documentary underscore with cello and a ticking clock, 90 seconds, quiet from 0:30 "
+         "to 0:50, then hopeful from 1:00", no_ignored=True, valence=-1),
     case("shape-start-quiet-end-big", "music should start quiet and end big, 1 minute", shape=("swell",),
          no_ignored=True),
     case("turn-then-mood", "documentary, 3 minutes, sad then hopeful from 1:30", no_ignored=True, valence=-1),
