@@ -11,7 +11,7 @@ from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.parts import (EIGHTH, NoteEvent, energy_at, entry_energy, is_final, is_phrase_end,
-                                                is_sole_harmony, phrase_place, release_end, velocity_for)
+                                                is_sole_harmony, layer_energy_at, phrase_place, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import MelodyNote, Theme, melody_range
 from composer.composition.plan import Plan, Role
@@ -194,7 +194,7 @@ def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role,
         melody_note = sounding(theme.notes, starts, q)
         step = min(slot, plan.bar_start_q(plan.bar_at(q) + 1) - q)  # a shorter bar of changed meter cuts a slot
         last_of_phrase = is_phrase_end(plan, q) and q + step >= plan.bar_start_q(plan.bar_at(q) + 1)
-        if (melody_note is None or energy_at(plan, q) < entry or last_of_phrase
+        if (melody_note is None or layer_energy_at(plan, q) < entry or last_of_phrase
                 or is_final(plan, chord) and q >= chord.start_q):
             previous = None
             q += step

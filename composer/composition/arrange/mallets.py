@@ -10,7 +10,7 @@ from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation
 from composer.composition.arrange.parts import (EIGHTH, NoteEvent, breathes, energy_at, entry_energy, free_moment,
-                                                is_solo_scene, phrase_end, phrase_place, release_end, velocity_for)
+                                                is_solo_scene, layer_energy_at, phrase_end, phrase_place, release_end, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -70,7 +70,7 @@ def ostinato(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng:
             resting = breathes(plan, onset, energy) and bar_end - onset <= 1 and end == bar_end
             resting |= (variant == "thin" and bar_end - onset <= 1) or (variant == "syncopate" and in_bar == 1)
             resting |= (treatment == "displaced" and in_bar == 0) or (treatment == "rest" and in_bar == cell[0])
-            if energy >= entry and not resting:
+            if layer_energy_at(plan, onset) >= entry and not resting:
                 pitch = min(voicing[pattern[index % len(pattern)] % len(voicing)], OSTINATO_RANGE[1])
                 if solo and index % 2 and pitch + 12 <= SOLO_HIGH:
                     pitch += 12

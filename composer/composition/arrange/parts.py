@@ -56,10 +56,34 @@ Player = Callable[[Plan, list[ChordSpan], Theme, Role, random.Random], list[Note
 
 def energy_at(plan: Plan, q: Fraction) -> float:
     """The planned energy of the bar ``q`` lies in (the first bar's during a pickup)."""
-    if not plan.bar_energy:
+    return _at_bar(plan, plan.bar_energy, q)
+
+
+def layer_energy_at(plan: Plan, q: Fraction) -> float:
+    """The energy a layer enters by in the bar ``q`` lies in: its planned energy, or in a long
+    piece's scene that rests no one but holds the level back (a new counter-melody, quicker
+    chords), the energy before it: such a scene adds, it takes no layer out (a synthwave bed's
+    arpeggio left in its quicker chords, then rested a scene: gone for 97 s).
+
+    >>> from composer.piece import compose
+    >>> plan = compose("synthwave bed, 5 minutes", seed=1).plan
+    >>> moved = [s.start_q for s in plan.scenes if energy_at(plan, s.start_q) != layer_energy_at(plan, s.start_q)]
+    >>> bool(moved), layer_energy_at(plan, Fraction(0)) == energy_at(plan, Fraction(0))
+    (True, True)
+    """
+    energy = energy_at(plan, q)
+    change = plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change) if plan.scenes else None
+    if change is None or change.rests:
+        return energy
+    return max(energy, _at_bar(plan, plan.layer_energy or plan.bar_energy, q))
+
+
+def _at_bar(plan: Plan, energies: tuple[float, ...], q: Fraction) -> float:
+    """Of per-bar ``energies``, the one of the bar ``q`` lies in (the first bar's in a pickup)."""
+    if not energies:
         return 0.5
     bar = plan.bar_at(q) if q >= plan.pickup_q else 0
-    return plan.bar_energy[max(0, min(len(plan.bar_energy) - 1, bar))]
+    return energies[max(0, min(len(energies) - 1, bar))]
 
 
 def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],

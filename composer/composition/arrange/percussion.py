@@ -8,8 +8,8 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.data import arrangement_data
-from composer.composition.arrange.parts import (SIXTEENTH, NoteEvent, entry_energy, is_final, release_end, scene_variant,
-                                                velocity_for)
+from composer.composition.arrange.parts import (SIXTEENTH, NoteEvent, entry_energy, is_final, layer_energy_at,
+                                                release_end, scene_variant, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -55,7 +55,7 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
         energy = plan.bar_energy[bar]
-        if start >= plan.music_q or energy < entry:
+        if start >= plan.music_q or layer_energy_at(plan, start) < entry:
             continue
         next_bar = plan.bar_start_q(bar + 1)
         rolled_from = next_bar - 1 if next_bar in arrivals else next_bar  # the roll takes the last beat
@@ -103,10 +103,10 @@ def drums(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: ra
     section_starts = {s.start_q for s in plan.sections[1:]}
     for bar in range(plan.bars):
         start = plan.bar_start_q(bar)
-        energy = plan.bar_energy[bar]
+        energy, entering = plan.bar_energy[bar], layer_energy_at(plan, start)
         if plan.section_at(start).name == "intro" and bar < plan.bars - 1:
-            energy *= 0.7
-        if energy < entry:
+            energy, entering = energy * 0.7, entering * 0.7
+        if entering < entry:
             continue
         for offset, key, velocity in _bar_hits(plan, groove, bar, energy, section_starts):
             level = velocity * levels.at(energy) * min(1.0, energy / groove.entry if groove.entry else 1.0)

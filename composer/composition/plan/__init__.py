@@ -58,6 +58,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
     else:
         scenes, scene_energy = plan_scenes(brief.kind, timing, form, roles, rng, verbs)
     shaped = events or any(e.verb != "evolve" for e in brief.shape)  # the brief's own curve wins
+    layer_energy = bar_energy
     if scene_energy and not shaped:
         bar_energy = tuple(round(max(0.05, min(1.0, e + lift_by)), 3) for e, lift_by in zip(bar_energy, scene_energy))
     return Plan(
@@ -72,6 +73,7 @@ def make_plan(brief: Brief, rng: random.Random) -> Plan:
         mode=mode,
         sections=timed_sections(brief.kind, timing, form, bar_energy),
         bar_energy=bar_energy,
+        layer_energy=layer_energy if layer_energy != bar_energy else (),
         roles=roles,
         ending=ending,
         loudness_lufs=preset.loudness - (3.0 if brief.kind in ("underscore", "bed") else 0.0),

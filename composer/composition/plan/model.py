@@ -362,6 +362,9 @@ class Plan(Timing):
     key_changes: tuple[tuple[Fraction, str, str], ...] = ()
     #: A long piece's scenes, in order (none in a short one).
     scenes: tuple[Scene, ...] = ()
+    #: Per bar, the energy before the scenes moved it (arrange.parts layer_energy_at: a scene
+    #: that adds a voice holds the level back, not its layers); empty: ``bar_energy``.
+    layer_energy: tuple[float, ...] = ()
 
     @property
     def key(self) -> str:

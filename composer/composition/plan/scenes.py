@@ -161,50 +161,63 @@ def _thins(change: SceneChange, playing: set[str]) -> bool:
     return bool(playing & set(change.rests)) and len(left) >= 2 and bool(left & set(HARMONY_ROLES))
 
 
-def _spans(timing: Timing, form: Sequence[tuple[str, int]], length_s: float,
+def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
            thinned_s: float) -> list[tuple[int, int, list[str]]]:
-    """(first bar, bars, section names) of each scene, whole sections: full scenes of about
-    ``length_s`` and thinned ones of at least ``thinned_s`` (a listener who hears a part leave
-    hears it gone for a while, and its return), alternating from a full first to a full last;
-    of the ways to gather the sections so (each scene's length stretched by up to a half), the
-    one with fewest thinned scenes too short to be heard as one, then whose longest scene is
-    shortest."""
+    """(first bar, bars, section names) of each scene, whole sections of SCENE_BARS[0] bars at
+    least (the last LAST_BARS), alternating from a full first to a full last: of the ways to
+    gather the sections so, the one whose thinned scenes all last from ``thinned_s`` to half as
+    long again and whose full scenes last at most ``full_s`` (the first twice that: the piece
+    begins with it, no thinned scene before), or come nearest (see _cost). A
+    listener who hears a part leave hears it gone for a while: a thinned scene of a minute or
+    more holds a whole half-minute without it, however the half-minutes fall; and the full band
+    returns for a phrase or two, so that a half-minute without a change in texture never meets
+    two more (a thinned scene of 54 s or a full one of 90 held one texture for 90 s).
+
+    >>> from fractions import Fraction
+    >>> timing = Timing(Fraction(120), (4, 4), 88, Fraction(0), Fraction(0))  # 2 s a bar
+    >>> [(first, bars) for first, bars, _ in _spans(timing, [("statement", 8)] * 11, 30.0, 60.0)]
+    [(0, 8), (8, 32), (40, 8), (48, 32), (80, 8)]
+    """
     bar_s = float(timing.seconds(timing.bar_start_q(1)) - timing.seconds(timing.bar_start_q(0)))
-    tries = [_gathered(form, bar_s, length_s * stretch, thinned_s * stretch) for stretch in (1, 1.125, 1.25, 1.375, 1.5)]
+    starts = [0]
+    for _, length in form:
+        starts.append(starts[-1] + length)
+    # best[(sections gathered, whether the next scene is thinned)]: (cost, scenes so far)
+    best: dict[tuple[int, bool], tuple[float, list[tuple[int, int]]]] = {(0, False): (0.0, [])}
+    longest_s = 2 * max(full_s, thinned_s)
+    for first in range(len(form)):
+        for thinned in (False, True):
+            if (first, thinned) not in best:
+                continue
+            cost, gathered = best[(first, thinned)]
+            for after in range(first + 1, len(form) + 1):
+                bars = starts[after] - starts[first]
+                if bars < (LAST_BARS if after == len(form) else SCENE_BARS[0]):
+                    continue
+                names = {name for name, _ in form[first:after]}
+                total = cost + _cost(thinned and not names & set(FULL_SECTIONS), bars * bar_s,
+                                     full_s * (2 if first == 0 else 1), thinned_s)
+                if total < best.get((after, not thinned), (float("inf"), []))[0]:
+                    best[(after, not thinned)] = (total, [*gathered, (first, after)])
+                if bars * bar_s > longest_s:
+                    break
+    _, gathered = best.get((len(form), True), (0.0, [(0, len(form))]))
+    return [(starts[first], starts[after] - starts[first], [name for name, _ in form[first:after]])
+            for first, after in gathered]
 
-    def short_thinned(spans: list[tuple[int, int, list[str]]]) -> int:
-        return sum(index % 2 == 1 and bars * bar_s < 0.75 * thinned_s for index, (_, bars, _) in enumerate(spans))
 
-    return min(tries, key=lambda spans: (short_thinned(spans), max(bars for _, bars, _ in spans)))
+def _cost(thinned: bool, seconds: float, full_s: float, thinned_s: float) -> float:
+    """How far a scene of ``seconds`` falls from its kind's length: none for a full scene of at
+    most ``full_s``, a little for a thinned scene past ``thinned_s`` (the shortest that holds
+    is best), much for either outside its bounds (a thinned scene that would keep one texture
+    for half as long again as it should, or play its full band through the plan of a thinned
+    one).
 
-
-def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float,
-              thinned_s: float) -> list[tuple[int, int, list[str]]]:
-    """Sections gathered into scenes of about ``full_s`` and ``thinned_s`` seconds in turn
-    (SCENE_BARS[0] bars at least): a scene closes where it reaches its length, or where the
-    next section would take it further past it than it now falls short (a slow bed's thinned
-    scene of three 26-second sections held one texture for 79 s, of four for 105 s: no change
-    heard for over a minute); an even count ends with its last section as a full scene of
-    its own where both stand (the last may be LAST_BARS), else (or where the last scene is too
-    short) joins the last two."""
-    spans: list[tuple[int, int, list[str]]] = []
-    first, bars, names = 0, 0, list[str]()
-    for name, length in form:
-        wanted_s = full_s if len(spans) % 2 == 0 else thinned_s
-        if bars >= SCENE_BARS[0] and (bars + length) * bar_s - wanted_s > max(0.0, wanted_s - bars * bar_s):
-            spans.append((first, bars, names))
-            first, bars, names = first + bars, 0, []
-        bars += length
-        names.append(name)
-    if bars:
-        spans.append((first, bars, names))
-    last_first, last_bars, last_names = spans[-1]
-    final = form[-1][1] if len(last_names) > 1 else 0
-    if len(spans) % 2 == 0 and final >= LAST_BARS and last_bars - final >= SCENE_BARS[0]:
-        spans[-1:] = [(last_first, last_bars - final, last_names[:-1]), (last_first + last_bars - final, final,
-                                                                           last_names[-1:])]
-    while len(spans) > 1 and (len(spans) % 2 == 0 or spans[-1][1] < LAST_BARS):
-        last_first, last_bars, last_names = spans.pop(-2)
-        _, bars, names = spans.pop()
-        spans.append((last_first, last_bars + bars, last_names + names))
-    return spans
+    >>> _cost(False, 18.0, 30.0, 60.0), _cost(True, 65.0, 30.0, 60.0), _cost(True, 54.0, 30.0, 60.0) > 100
+    (0.0, 0.5, True)
+    """
+    if not thinned:
+        return 10 * max(0.0, seconds - full_s)
+    if thinned_s <= seconds < 1.5 * thinned_s:
+        return 0.1 * (seconds - thinned_s)
+    return 100 + 10 * max(thinned_s - seconds, seconds - 1.5 * thinned_s)
