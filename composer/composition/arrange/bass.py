@@ -20,6 +20,7 @@ from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent,
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
+from composer.composition.plan.data import plan_data
 
 
 def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
@@ -220,7 +221,7 @@ def _grid_bass(plan: Plan, chords: list[ChordSpan], floor: int, rng: random.Rand
     pattern = arrangement_data().players.bass_patterns[plan.bass_pattern]
     starts = [c.start_q for c in chords]
     notes: list[NoteEvent] = []
-    for bar, energy, step, at, position in grid_steps(plan, pattern, starts):
+    for bar, energy, step, at, position in grid_steps(plan, pattern, starts, role="bass"):
         chord = chords[position]
         ahead = chords[chord_index(starts, min(plan.bar_start_q(bar + 1), plan.music_q - 1))]
         pitch = _step_pitch(plan, step, chord, ahead, bar, floor, notes[-1].pitch if notes else None)
@@ -366,13 +367,20 @@ def scene_figures(plan: Plan, chords: list[ChordSpan], notes: list[NoteEvent], f
     result: list[NoteEvent] = []
     for bar in sorted(by_bar):
         played = by_bar[bar]
-        if "lay_back" in figures and plan.scenes[plan.scene_index(plan.bar_start_q(bar))].change != "full":
+        if "lay_back" in figures and _thinned(plan, plan.bar_start_q(bar)):
             played = laid_back(plan, chords, bar, played)
         following = by_bar.get(bar + 1, [])
         if "fill" in figures and bar in last_bars and following and not _rests_at(plan, plan.bar_start_q(bar + 1)):
             played = _filled(plan, bar, played, following[0].pitch, floor, rng)
         result += played
     return _anticipated(plan, chords, result) if "anticipate" in figures else result
+
+
+def _thinned(plan: Plan, q: Fraction) -> bool:
+    """Whether the scene playing at ``q`` rests a part (not one that adds a voice or moves the
+    chords: a reggae bed's bass laid back through all of them, its scene variants never heard)."""
+    change = plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change)
+    return change is not None and bool(change.rests)
 
 
 def _rests_at(plan: Plan, q: Fraction) -> bool:

@@ -48,7 +48,7 @@ def patterned(plan: Plan, chords: list[ChordSpan], role: Role, pattern: Pattern,
     chosen = voices if voices is not None else {
         index: instrument_voices(chord, role.program, pattern.kind) for index, chord in enumerate(chords)}
     notes: list[NoteEvent] = []
-    for _, energy, step, at, position in grid_steps(plan, pattern, starts, keep_strong=False):
+    for _, energy, step, at, position in grid_steps(plan, pattern, starts, keep_strong=False, role=role.role):
         if final is not None and at >= final.start_q:
             continue
         length = min(step.length, chord_stop(plan, chords[position]) - at)

@@ -125,17 +125,20 @@ def counter(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     holding while it moves (oblique), never in parallel fifths or octaves with the melody or
     the bass; silent where the melody rests, and breathing at phrase ends. A long bed's second
     voice plays only in the scenes that feature it: the tune where the melody rests, else its
-    counter-line from the scene's first bar whatever the energy."""
+    counter-line from the scene's first bar whatever the energy, every other one of them in
+    quarters."""
     featured = [scene for scene in plan.scenes if scene.features == role.role]
     if not featured:
         return _counter_line(plan, chords, theme, role, rng, entry_energy(plan, role, _counter_entry(plan)),
                              plan.pickup_q, plan.music_q)
     notes: list[NoteEvent] = []
+    lines = 0
     for scene in featured:
         if "melody" in scene.resting:
             notes += handed_tune(plan, theme, role, rng, scene.start_q, scene.end_q)
         else:
-            notes += _counter_line(plan, chords, theme, role, rng, 0.0, scene.start_q, scene.end_q)
+            notes += _counter_line(plan, chords, theme, role, rng, 0.0, scene.start_q, scene.end_q, lively=lines % 2 == 1)
+            lines += 1
     return notes
 
 
@@ -180,13 +183,15 @@ def handed_tune(plan: Plan, theme: Theme, role: Role, rng: random.Random, start_
 
 
 def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random, entry: float,
-                  start_q: Fraction, end_q: Fraction) -> list[NoteEvent]:
-    """The counter-line from ``start_q`` to ``end_q`` in the bars whose energy reaches ``entry``."""
+                  start_q: Fraction, end_q: Fraction, lively: bool = False) -> list[NoteEvent]:
+    """The counter-line from ``start_q`` to ``end_q`` in the bars whose energy reaches ``entry``:
+    on the strong beats, or ``lively`` on every beat (a long bed's second counter-melody moves
+    in quarters, as a section's inner voice does, where its first held halves)."""
     low, high = counter_range(plan, role.program)
     notes: list[NoteEvent] = []
     starts = [n.start_q for n in theme.notes]
     chord_starts = [c.start_q for c in chords]
-    slot = plan.bar_q / 2 if plan.bar_q % 2 == 0 and plan.bar_q >= 4 else plan.bar_q
+    slot = Fraction(1) if lively else plan.bar_q / 2 if plan.bar_q % 2 == 0 and plan.bar_q >= 4 else plan.bar_q
     previous: tuple[int, int, int] | None = None  # (counter pitch, melody pitch, bass) at the last slot
     q = start_q
     while q + slot <= end_q:

@@ -8,7 +8,7 @@ import random
 from fractions import Fraction
 
 from composer.composition.arrange.comping import GUITARS, comped
-from composer.composition.arrange.parts import (PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
+from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
                                                 is_final, pulsed, release_end, velocity_for)
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
@@ -30,11 +30,14 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
     ties = _Ties(plan)
     for position, chord in enumerate(chords):
         final = is_final(plan, chord)
-        stop = chord_stop(plan, chord)
+        following = chords[position + 1] if position + 1 < len(chords) else None
+        stop = chord_stop(plan, chord) - (EIGHTH if following is not None and _pushed(plan, following) else 0)
         onsets = [chord.start_q] if final or plan.kind == "stinger" else bar_onsets(plan, chord.start_q, stop)
         if not final and plan.kind != "stinger":
-            onsets = pulsed(plan, onsets, stop, pad_pulse)
-        following = chords[position + 1] if position + 1 < len(chords) else None
+            figure = scene_figure(plan, chord.start_q)
+            onsets = pulsed(plan, onsets, stop, _half_bar_pulse if figure == "pulse" else pad_pulse)
+        if _pushed(plan, chord):
+            onsets[0] -= EIGHTH
         suspended = len(onsets) <= 2 and suspension(plan, chord, following)
         for index, onset in enumerate(onsets):
             energy = energy_at(plan, onset)
@@ -68,12 +71,48 @@ class _Ties:
         energy = energy_at(plan, note.start_q)
         held = self.notes[index] if index is not None else None
         if (tie and plan.ending != "loop" and index is not None and held is not None and held.end_q == note.start_q
-                and pad_pulse(plan, energy) == plan.bar_q
+                and pad_pulse(plan, energy) == plan.bar_q and scene_figure(plan, note.start_q) != "pulse"
                 and energy < energy_at(plan, held.start_q) + arrangement_data().players.restrike_rise):
             self.notes[index] = NoteEvent(held.start_q, held.length_q + note.length_q, held.pitch, held.velocity)
             return
         self.last[note.pitch] = len(self.notes)
         self.notes.append(note)
+
+
+#: How a long piece's sustained pad plays its chords scene by scene in turn (as written in the
+#: first and last scenes, so a loop's wrap joins the same pad): held as written, struck again
+#: each half bar (the pad keeps time where the drums may rest), and each new chord on a barline
+#: pushed an eighth early, tied over (the band's anticipation). A trap bed's pad held one chord
+#: per bar or two for ten minutes: four rhythms of a bar in its first five.
+PAD_SCENE_FIGURES = ("held", "pulse", "push")
+
+
+def scene_figure(plan: Plan, q: Fraction) -> str:
+    """How the pad plays in the scene at ``q`` (PAD_SCENE_FIGURES); "held" in a piece without scenes.
+
+    >>> from composer import compose
+    >>> plan = compose("trap bed, 5 minutes", seed=1).plan
+    >>> [scene_figure(plan, scene.start_q) for scene in plan.scenes][:4], scene_figure(plan, plan.scenes[-1].start_q)
+    (['held', 'pulse', 'push', 'held'], 'held')
+    """
+    if not plan.scenes:
+        return "held"
+    index = plan.scene_index(q)
+    rank = sum("pad" not in scene.resting for scene in plan.scenes[:index])  # of the scenes it plays in
+    return "held" if index == len(plan.scenes) - 1 else PAD_SCENE_FIGURES[rank % len(PAD_SCENE_FIGURES)]
+
+
+def _pushed(plan: Plan, chord: ChordSpan) -> bool:
+    """Whether ``chord`` is struck an eighth before its barline: in a "push" scene, a chord
+    after the scene's first bar that begins on a barline."""
+    bar = plan.bar_at(chord.start_q)
+    return (scene_figure(plan, chord.start_q) == "push" and plan.bar_start_q(bar) == chord.start_q
+            and scene_figure(plan, plan.bar_start_q(bar - 1)) == "push")
+
+
+def _half_bar_pulse(plan: Plan, energy: float) -> Fraction:
+    """A pulse of half a bar at least, however calm the bar."""
+    return min(pad_pulse(plan, energy), half_bar(plan))
 
 
 def pad_pulse(plan: Plan, energy: float) -> Fraction:

@@ -86,20 +86,21 @@ def _at_bar(plan: Plan, energies: tuple[float, ...], q: Fraction) -> float:
     return energies[max(0, min(len(energies) - 1, bar))]
 
 
-def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],
-               keep_strong: bool = True) -> Iterator[tuple[int, float, Step, Fraction, int]]:
+def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction], keep_strong: bool = True,
+               role: str = "") -> Iterator[tuple[int, float, Step, Fraction, int]]:
     """Every step of a pattern's grid in every bar, as the bar's energy lets in: (bar, its
     energy, the step, its onset, the index in ``starts`` of the chord sounding there). A longer
     bar of changed meter (5/4 among 4/4) plays the meter's grid and then its head again. The
     last bar of each phrase plays its variant (``phrase_end``) unless the pattern is a steady
     bass's (a bass keeps its strong beats; a chord player, ``keep_strong`` false, may push
     them; a steady chord pattern takes only SIGNATURE_VARIANTS); a steady pattern with scene
-    grids plays the one its scene calls for (``scene_variant``)."""
+    grids plays the one its scene calls for (``scene_variant``, counting the scenes ``role``
+    plays in)."""
     for bar in range(plan.bars):
         bar_start = plan.bar_start_q(bar)
         energy = energy_at(plan, bar_start)
         bar_q = plan.bar_length_q(bar)
-        variant = scene_variant(plan, pattern, bar_start)
+        variant = scene_variant(plan, pattern, bar_start, role)
         steps = [(Fraction(0), step) for step in pattern.bar(min(bar_q, plan.bar_q), energy, variant)]
         if bar_q > plan.bar_q:
             steps += [(plan.bar_q, step) for step in pattern.bar(bar_q - plan.bar_q, energy, variant)]
@@ -113,11 +114,13 @@ def grid_steps(plan: Plan, pattern: Pattern, starts: Sequence[Fraction],
             yield bar, energy, step, at, chord_index(starts, at)
 
 
-def scene_variant(plan: Plan, pattern: Pattern, q: Fraction) -> int:
+def scene_variant(plan: Plan, pattern: Pattern, q: Fraction, role: str = "") -> int:
     """Which of a pattern's grids the scene at ``q`` plays (0: as written; n: its n-th scene
     grid): as written in the first and last scenes (a loop's wrap joins the same groove), its
-    variants and the written one in turn in the scenes between; a solo player's own scene
-    (``is_solo_scene``) plays its first variant, the gentler one (a pianist's held left hand).
+    variants and the written one in turn in the scenes between, counting only those ``role``
+    plays in (a march tuba's walk fell twice on the scenes that rested it: never heard); a solo
+    player's own scene (``is_solo_scene``) plays its first variant, the gentler one (a
+    pianist's held left hand).
 
     >>> from composer import compose
     >>> from composer.composition.arrange.data import arrangement_data
@@ -135,7 +138,8 @@ def scene_variant(plan: Plan, pattern: Pattern, q: Fraction) -> int:
     index = plan.scene_index(q)
     if is_solo_scene(plan, q):
         return 1
-    return 0 if index == len(plan.scenes) - 1 else index % (len(pattern.scene_grids) + 1)
+    rank = sum(role not in scene.resting for scene in plan.scenes[:index]) if role else index
+    return 0 if index == len(plan.scenes) - 1 else rank % (len(pattern.scene_grids) + 1)
 
 
 def is_solo_scene(plan: Plan, q: Fraction) -> bool:

@@ -17,8 +17,15 @@ from composer.composition.plan.model import Role, Scene, Timing
 HARMONY_ROLES = ("pad", "ostinato", "texture")
 #: Sections a theme plays in full whatever its scene: its arrival and its close.
 FULL_SECTIONS = ("climax", "build", "ending")
-#: A scene is at least this many bars; a thinned one lasts at least THINNED_S seconds.
+#: A scene is at least this many bars (or FULL_S seconds, a slow piece's phrase); a thinned one
+#: lasts at least THINNED_S seconds.
 SCENE_BARS = (8, 32)
+FULL_S = 15.0
+#: The first scene (the piece's entrance, no thinned scene before it) lasts at most twice this:
+#: two half-minutes of it, and the third hears the first scene that rests a part.
+FIRST_S = 27.0
+#: A slow piece's long section is cut into phrases of this many bars for its scenes (_phrases).
+PHRASE_BARS = 4
 THINNED_S = 60.0
 #: A solo player's scenes, both his own figure and the full one, last about this long: no part
 #: leaves to be missed for a minute, and a solo piano bed's 83-second scenes of one figure held
@@ -61,7 +68,7 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     if timing.seconds(timing.music_q) < rules.from_s * pace or not menu or "steady" in verbs:
         return (), ()
     solo = all(change.solo for change in menu.values())
-    spans = _spans(timing, form, (SOLO_S if solo else rules.length_s) * pace, (SOLO_S if solo else THINNED_S) * pace)
+    spans = _spans(timing, form, (SOLO_S if solo else rules.length_s) * pace, SOLO_S * pace if solo else THINNED_S)
     rng = random.Random(rng.getrandbits(64))  # its own: only a piece with scenes draws for them
     scenes: list[Scene] = []
     energy: list[float] = []
@@ -73,6 +80,7 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     swap_at = rng.choice([i for i, thin in enumerate(thinned) if thin]) if handing and any(thinned) else -1
     bringing = [name for name, change in featured.items() if not change.rests]
     moving = next((name for name, change in rules.changes.items() if change.harmony and kind in change.kinds), "")
+    section_bars = {sum(length for _, length in form[:index]) for index in range(len(form) + 1)}
     for index, (first, bars, names) in enumerate(spans):
         start_q, end_q = timing.bar_start_q(first), timing.bar_start_q(first + bars)
         if thinned[index]:
@@ -87,7 +95,8 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
             if bringing and 0 < index < len(spans) - 1 and index % 4 == 2:
                 scenes.append(Scene(bringing[0], start_q, end_q, (), second_voice))
                 lift += featured[bringing[0]].energy
-            elif moving and 0 < index < len(spans) - 1 and index % 4 == (0 if bringing else 2):
+            elif (moving and 0 < index < len(spans) - 1 and index % 4 == (0 if bringing else 2)
+                  and {first, first + bars} <= section_bars):  # the harmony moves by whole sections
                 scenes.append(Scene(moving, start_q, end_q))
                 lift += rules.changes[moving].energy
             else:
@@ -95,7 +104,7 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
             energy += [lift] * bars
     opening = next((name for name, change in rules.changes.items()
                     if change.opening and kind in change.kinds and _thins(change, playing)), "")
-    if opening and form[0][0] == "intro" and spans[0][1] - form[0][1] >= SCENE_BARS[0]:
+    if opening and form[0][0] == "intro" and spans[0][1] - form[0][1] >= PHRASE_BARS:
         scenes, energy = _opened(scenes, energy, opening, rules.changes[opening], playing, timing, form[0][1])
     return _joined(_voice_rests(scenes, second_voice)), tuple(energy)
 
@@ -179,6 +188,8 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
     [(0, 8), (8, 32), (40, 8), (48, 32), (80, 8)]
     """
     bar_s = float(timing.seconds(timing.bar_start_q(1)) - timing.seconds(timing.bar_start_q(0)))
+    intro_s = form[0][1] * bar_s if form and form[0][0] == "intro" else 0.0
+    form = _phrases(form, bar_s, full_s)
     starts = [0]
     for _, length in form:
         starts.append(starts[-1] + length)
@@ -192,11 +203,13 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
             cost, gathered = best[(first, thinned)]
             for after in range(first + 1, len(form) + 1):
                 bars = starts[after] - starts[first]
-                if bars < (LAST_BARS if after == len(form) else SCENE_BARS[0]):
+                if bars < (LAST_BARS if after == len(form) else SCENE_BARS[0]) and bars * bar_s < FULL_S:
                     continue
                 names = {name for name, _ in form[first:after]}
                 total = cost + _cost(thinned and not names & set(FULL_SECTIONS), bars * bar_s,
-                                     full_s * (2 if first == 0 else 1), thinned_s)
+                                     max(full_s, 2 * FIRST_S) if first == 0 else full_s, thinned_s)
+                if first == 0:  # the layers that enter after the intro play a while before any rests
+                    total += 10 * max(0.0, intro_s + 0.8 * full_s - bars * bar_s)
                 if total < best.get((after, not thinned), (float("inf"), []))[0]:
                     best[(after, not thinned)] = (total, [*gathered, (first, after)])
                 if bars * bar_s > longest_s:
@@ -204,6 +217,20 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
     _, gathered = best.get((len(form), True), (0.0, [(0, len(form))]))
     return [(starts[first], starts[after] - starts[first], [name for name, _ in form[first:after]])
             for first, after in gathered]
+
+
+def _phrases(form: Sequence[tuple[str, int]], bar_s: float, full_s: float) -> list[tuple[str, int]]:
+    """``form`` with each section longer than a full return may last (a slow bed's 8 bars of 36
+    s) cut into its PHRASE_BARS phrases, so that the full band can come back for one phrase: an
+    ambient bed's full returns of one section, with a part of each scene either side sounding
+    into them, held one texture over three half-minutes.
+
+    >>> _phrases([("intro", 4), ("drift", 8)], 4.5, 30.0), _phrases([("statement", 8)], 2.0, 30.0)
+    ([('intro', 4), ('drift', 4), ('drift', 4)], [('statement', 8)])
+    """
+    return [(name, part) for name, length in form
+            for part in ([PHRASE_BARS] * (length // PHRASE_BARS) if length * bar_s > full_s and length % PHRASE_BARS == 0
+                         else [length])]
 
 
 def _cost(thinned: bool, seconds: float, full_s: float, thinned_s: float) -> float:
