@@ -131,7 +131,7 @@ def test_every_style_plays_its_own_sound() -> None:
         "boom-bap": ("boom_bap", None, None), "bossa nova": ("root_fifth", "broken", "sevenths"),
         "salsa": ("tumbao", None, None), "acoustic folk": ("root_fifth", "travis", None),
         "country": ("root_fifth", "strum", None), "waltz": ("oom_pah", "oom_pah_pah", None),
-        "march": ("oom_pah", "block", None), "trap": ("glide_808", None, None), "ambient": ("held", "sustain", "triads"),
+        "march": ("oom_pah", "march", None), "trap": ("glide_808", None, None), "ambient": ("held", "sustain", "triads"),
         "trailer hybrid": ("drone", "stabs", None), "gospel": (None, "block", "sevenths"),
     }
     for name, (bass, comping, harmony) in expected.items():

@@ -28,15 +28,17 @@ def pad(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: rand
     if (plan.comping != "sustain" or role.program in GUITARS) and plan.kind != "stinger":
         return comped(plan, chords, role, rng)  # a guitar never holds a pad: it picks the chords
     ties = _Ties(plan)
+    pushed = [_pushed(plan, chord) and not suspension(plan, chord, following)
+              for chord, following in zip(chords, [*chords[1:], None])]
     for position, chord in enumerate(chords):
         final = is_final(plan, chord)
         following = chords[position + 1] if position + 1 < len(chords) else None
-        stop = chord_stop(plan, chord) - (EIGHTH if following is not None and _pushed(plan, following) else 0)
+        stop = chord_stop(plan, chord) - (EIGHTH if following is not None and pushed[position + 1] else 0)
         onsets = [chord.start_q] if final or plan.kind == "stinger" else bar_onsets(plan, chord.start_q, stop)
         if not final and plan.kind != "stinger":
             figure = scene_figure(plan, chord.start_q)
             onsets = pulsed(plan, onsets, stop, _half_bar_pulse if figure == "pulse" else pad_pulse)
-        if _pushed(plan, chord):
+        if pushed[position]:
             onsets[0] -= EIGHTH
         suspended = len(onsets) <= 2 and suspension(plan, chord, following)
         for index, onset in enumerate(onsets):
@@ -104,7 +106,8 @@ def scene_figure(plan: Plan, q: Fraction) -> str:
 
 def _pushed(plan: Plan, chord: ChordSpan) -> bool:
     """Whether ``chord`` is struck an eighth before its barline: in a "push" scene, a chord
-    after the scene's first bar that begins on a barline."""
+    after the scene's first bar that begins on a barline (``pad`` holds a cadence's suspended
+    dominant on its beat)."""
     bar = plan.bar_at(chord.start_q)
     return (scene_figure(plan, chord.start_q) == "push" and plan.bar_start_q(bar) == chord.start_q
             and scene_figure(plan, plan.bar_start_q(bar - 1)) == "push")

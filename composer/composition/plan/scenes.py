@@ -31,7 +31,8 @@ THINNED_S = 60.0
 #: leaves to be missed for a minute, and a solo piano bed's 83-second scenes of one figure held
 #: it for two minutes with no change heard.
 SOLO_S = 45.0
-#: An "evolving" piece's scenes: from this share of the usual length, this much shorter.
+#: An "evolving" piece's scenes: from this share of the usual length, its full returns this
+#: much shorter (its thinned scenes keep THINNED_S: a part gone for less is not heard gone).
 EVOLVING = 0.5
 #: The last scene, the full band's return into the close, may be as short as the closing phrase.
 LAST_BARS = 4
@@ -40,13 +41,13 @@ LAST_BARS = 4
 def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], roles: Sequence[Role],
                 rng: random.Random, verbs: Set[str] = frozenset(),
                 second_voice: str = "") -> tuple[tuple[Scene, ...], tuple[float, ...]]:
-    """The scenes of a piece of at least [scenes] ``from_s`` seconds, each about ``length_s``
-    long and made of whole sections, and the energy each bar gains from its scene; none (and
+    """The scenes of a piece of at least [scenes] ``from_s`` seconds, made of whole sections
+    (a slow piece's, of whole phrases: ``_phrases``), and the energy each bar gains from its scene; none (and
     no energy) for a shorter piece or a kind no change suits. A thinned scene follows a full
     one and a full one a thinned one, each thinned scene's change drawn from those that rest a
     part this piece has (never the one before), each full scene's energy wandering up to
     ``full_wander`` up. A brief that asks for it "evolving" (shape verb ``evolve``) changes
-    from half the length and twice as often; a "steady" one never. A piece with a
+    from half the length, its full returns half as long; a "steady" one never. A piece with a
     ``second_voice`` (the role of a long bed's second melody instrument) hands it the tune in
     one thinned scene, drawn, and brings it in with a counter-melody in every other full scene
     after the first; it rests in all the others.
@@ -172,11 +173,13 @@ def _thins(change: SceneChange, playing: set[str]) -> bool:
 
 def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
            thinned_s: float) -> list[tuple[int, int, list[str]]]:
-    """(first bar, bars, section names) of each scene, whole sections of SCENE_BARS[0] bars at
-    least (the last LAST_BARS), alternating from a full first to a full last: of the ways to
-    gather the sections so, the one whose thinned scenes all last from ``thinned_s`` to half as
-    long again and whose full scenes last at most ``full_s`` (the first twice that: the piece
-    begins with it, no thinned scene before), or come nearest (see _cost). A
+    """(first bar, bars, section names) of each scene, whole sections (a slow piece's long
+    ones cut into phrases: ``_phrases``) of SCENE_BARS[0] bars or FULL_S seconds at least (the
+    last LAST_BARS), alternating from a full first to a full last: of the ways to gather the
+    sections so, the one whose thinned scenes all last from ``thinned_s`` to half as long again
+    and whose full scenes last at most ``full_s`` (the first, from 0.8 ``full_s`` past the
+    intro to twice FIRST_S: the piece's layers enter before any rests), or come nearest (see
+    _cost). A
     listener who hears a part leave hears it gone for a while: a thinned scene of a minute or
     more holds a whole half-minute without it, however the half-minutes fall; and the full band
     returns for a phrase or two, so that a half-minute without a change in texture never meets
