@@ -86,7 +86,11 @@ def differ(a: tuple[frozenset[str], int, float | None], b: tuple[frozenset[str],
                          + [("laid-back reggae bed for a travel vlog, 10 minutes", 1),
                             ("relaxed jazzy lounge bed for a hotel lobby, 5 minutes", 2),
                             ("slow evolving ambient pad, 10 minutes", 1),
-                            ("slow evolving ambient pad for meditation, 10 minutes", 4)])
+                            ("slow evolving ambient pad for meditation, 10 minutes", 4),
+                            # a slow bed's full return of one 36-second section, and a synth bed whose
+                            # first scene ended before its drums came in (three half-minutes alike)
+                            ("ambient music bed, 10 minutes", 1), ("ambient music bed, 10 minutes", 2),
+                            ("synthwave bed, 5 minutes", 2), ("soul bed, 5 minutes", 1)])
 def test_a_long_bed_changes_its_scene_at_least_once_a_minute(brief: str, seed: int) -> None:
     piece = composed(brief, seed)
     heard = windows(piece)
@@ -270,7 +274,9 @@ def test_a_five_minute_beds_melody_uses_six_bar_rhythms(seed: int) -> None:
 #: (a tumbao), a waltz (oom-pah under oom-pah-pah); and the styles whose melodies speak a
 #: rhythm of their own in short bars (a march in 2/4, a waltz and a lullaby in 3/4), a trailer's
 #: timpani and a solo piano, each named by its style's first word (their parts played 2 to 5);
-#: and the counter-lines of a string quartet and a big band (they played 5).
+#: and the counter-lines of a string quartet and a big band (they played 5); and ten-minute beds
+#: over their first five minutes, no close to vary them (a reggae bass laid back through every
+#: scene, a march band's blocked chords and a trap pad's held ones: 4 and 5).
 SHORT_BAR_BEDS = ["march bed, 5 minutes", "waltz bed, 5 minutes", "lullaby bed, 5 minutes"]
 STYLED_BEDS = ["warm lo-fi bed for a study stream, 5 minutes", "calm corporate podcast bed, 10 minutes",
                "uplifting corporate bed for an e-learning module, 5 minutes", "calm piano bed for a podcast, 5 minutes",
@@ -279,7 +285,8 @@ STYLED_BEDS = ["warm lo-fi bed for a study stream, 5 minutes", "calm corporate p
                "relaxed jazzy lounge bed for a hotel lobby, 5 minutes", "laid-back reggae bed for a travel vlog, 5 minutes",
                "salsa bed for a travel vlog, 5 minutes", "gentle waltz bed for a wedding video, 5 minutes",
                *SHORT_BAR_BEDS, "trailer hybrid bed, 5 minutes", "solo piano bed, 5 minutes",
-               "string quartet bed, 5 minutes", "big band bed, 5 minutes"]
+               "string quartet bed, 5 minutes", "big band bed, 5 minutes",
+               "reggae bed, 10 minutes", "march bed, 10 minutes", "trap bed, 10 minutes"]
 #: Over the first five minutes, each pitched part plays at least this many bar-rhythms.
 BAR_RHYTHMS = 6
 
