@@ -191,7 +191,7 @@ def _figures(plan: Plan, rng: random.Random) -> list[TimedChord]:
         lengths = _phrase_lengths(section.name, plan.bar_count(section.start_q, section.end_q))
         for phrase_index, length in enumerate(lengths):
             last = (section_index == len(plan.sections) - 1, phrase_index == len(lengths) - 1)
-            phrase = writer.phrase(section_index, section.name, phrase_index, length, last, rng)
+            phrase = writer.phrase(section_index, section.name, phrase_index, length, last, rng, start)
             for figure, function, slot_bars, cadence in phrase:
                 length_q = plan.bars_to_q(start, Fraction(slot_bars))  # a bar of changed meter its own length
                 writer.chords.append((start, length_q, figure, function, cadence))
@@ -236,9 +236,9 @@ class _PhraseWriter:
         self.first_statement = next((i for i, s in enumerate(plan.sections) if s.name == "statement"), None)
 
     def phrase(self, section_index: int, section: str, index: int, length: int, last: tuple[bool, bool],
-               rng: random.Random) -> Phrase:
-        """The phrase of ``length`` bars at ``index`` in its section; ``last`` says whether the
-        section is the piece's last and the phrase its section's last."""
+               rng: random.Random, start_q: Fraction) -> Phrase:
+        """The phrase of ``length`` bars at ``index`` in its section, from ``start_q``; ``last``
+        says whether the section is the piece's last and the phrase its section's last."""
         last_section, last_phrase = last
         plan, grammar = self.plan, self.grammar
         # the piece's first phrase, and the first after a turn, open on the (new) tonic
@@ -247,7 +247,7 @@ class _PhraseWriter:
         previous = self.chords[-1][2] if self.chords else ""
         self.colour.chords = len(self.chords)
         later = self.first_statement is not None and section_index > self.first_statement
-        moved = self._scene_harmony(section_index)  # a scene that changes the harmonic rhythm writes its own phrases
+        moved = self._scene_harmony(start_q)  # a scene that changes the harmonic rhythm writes its own phrases
         slow = self.slow if not moved else moved == "slow"
         returning = (_returning_phrase(plan, section, self.theme, length, last_phrase, index)
                      if later and not moved else None)
@@ -266,12 +266,12 @@ class _PhraseWriter:
             self.theme.append(phrase)
         return phrase
 
-    def _scene_harmony(self, section_index: int) -> str:
-        """How the scene the section plays in moves its harmony ("quick", "slow"), or "" for as
-        the piece does (plan.toml [scenes.changes])."""
+    def _scene_harmony(self, start_q: Fraction) -> str:
+        """How the scene a phrase starting at ``start_q`` plays in moves its harmony ("quick",
+        "slow"), or "" for as the piece does (plan.toml [scenes.changes])."""
         if not self.plan.scenes:
             return ""
-        scene = self.plan.scenes[self.plan.scene_index(self.plan.sections[section_index].start_q)]
+        scene = self.plan.scenes[self.plan.scene_index(start_q)]
         change = plan_data().scenes.changes.get(scene.change)
         return change.harmony if change is not None else ""
 

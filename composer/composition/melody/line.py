@@ -183,14 +183,14 @@ class Line:
     def _restated(self, slots: list[Slot], pitches: list[int], placed: list[tuple[Fraction, int, str]],
                   rng: random.Random) -> tuple[list[Slot], list[int], list[tuple[Fraction, int, str]]]:
         """The phrase's slots and pitches with its second statement (of the motif or its
-        inversion, not the phrase's last notes; in a long piece its only one) varied in rhythm as ``rhythmic_variant`` varies
-        a motif, its pitches kept (a note struck twice sings its pitch twice), and recorded so;
-        unchanged where it has none or cannot be varied."""
+        inversion, not the phrase's last notes; in a long piece any one, drawn) varied in rhythm
+        as ``rhythmic_variant`` varies a motif, its pitches kept (a note struck twice sings its
+        pitch twice), and recorded so; unchanged where it has none or cannot be varied."""
         onsets = [slot.start_q for slot in slots]
         stated = [(i, q, size) for i, (q, size, kind) in enumerate(placed) if kind in ("", "inversion")]
-        # a long piece varies a phrase of one statement in that (a trap bed's phrase of one
-        # statement and a held cadence came back unchanged 35 times in five minutes)
-        for index, q, size in stated[1:2] or (stated[:1] if self.plan.scenes else []):
+        # a long piece varies any statement (a trap bed's phrase of one statement and a held
+        # cadence came back unchanged 35 times in five minutes)
+        for index, q, size in [rng.choice(stated)] if self.plan.scenes and stated else stated[1:2]:
             first = onsets.index(q)
             if first + size >= len(slots):
                 break

@@ -24,8 +24,12 @@ FULL_S = 15.0
 #: The first scene (the piece's entrance, no thinned scene before it) lasts at most twice this:
 #: two half-minutes of it, and the third hears the first scene that rests a part.
 FIRST_S = 27.0
-#: A slow piece's long section is cut into phrases of this many bars for its scenes (_phrases).
+#: A slow piece's long section is cut into phrases of this many bars for its scenes (_phrases);
+#: so is every section of a piece whose whole sections cannot be gathered to cost less than
+#: CUT_COST (_cost: a hymn's 26-second sections after a 22-second intro held its first scene
+#: for 74 s, three half-minutes alike).
 PHRASE_BARS = 4
+CUT_COST = 50.0
 THINNED_S = 60.0
 #: A solo player's scenes, both his own figure and the full one, last about this long: no part
 #: leaves to be missed for a minute, and a solo piano bed's 83-second scenes of one figure held
@@ -81,7 +85,6 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     swap_at = rng.choice([i for i, thin in enumerate(thinned) if thin]) if handing and any(thinned) else -1
     bringing = [name for name, change in featured.items() if not change.rests]
     moving = next((name for name, change in rules.changes.items() if change.harmony and kind in change.kinds), "")
-    section_bars = {sum(length for _, length in form[:index]) for index in range(len(form) + 1)}
     for index, (first, bars, names) in enumerate(spans):
         start_q, end_q = timing.bar_start_q(first), timing.bar_start_q(first + bars)
         if thinned[index]:
@@ -96,8 +99,7 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
             if bringing and 0 < index < len(spans) - 1 and index % 4 == 2:
                 scenes.append(Scene(bringing[0], start_q, end_q, (), second_voice))
                 lift += featured[bringing[0]].energy
-            elif (moving and 0 < index < len(spans) - 1 and index % 4 == (0 if bringing else 2)
-                  and {first, first + bars} <= section_bars):  # the harmony moves by whole sections
+            elif moving and 0 < index < len(spans) - 1 and index % 4 == (0 if bringing else 2):
                 scenes.append(Scene(moving, start_q, end_q))
                 lift += rules.changes[moving].energy
             else:
@@ -158,17 +160,21 @@ def _joined(scenes: list[Scene]) -> tuple[Scene, ...]:
 
 
 def _thins(change: SceneChange, playing: set[str]) -> bool:
-    """Whether ``change`` rests a part the piece has and leaves at least two parts, one of
-    them carrying the harmony; a solo player's change, whether one pitched part plays.
+    """Whether ``change`` rests a part the piece has, other than a counter-line (which plays
+    only in the fuller bars: a string quartet's scene resting it alone, after a full return
+    too calm for it, rested nothing for 90 s), and leaves at least two parts, one of them
+    carrying the harmony; a solo player's change, whether one pitched part plays.
 
     >>> solo = SceneChange((), 0.0, solo=True)
     >>> _thins(solo, {"ostinato"}), _thins(solo, {"ostinato", "drums"}), _thins(solo, {"pad", "bass"})
     (True, True, False)
+    >>> _thins(SceneChange(("melody", "counter"), 0.0), {"pad", "bass", "ostinato", "counter"})
+    False
     """
     if change.solo:
         return len(playing - {"drums"}) == 1
     left = playing - set(change.rests)
-    return bool(playing & set(change.rests)) and len(left) >= 2 and bool(left & set(HARMONY_ROLES))
+    return bool((playing - {"counter"}) & set(change.rests)) and len(left) >= 2 and bool(left & set(HARMONY_ROLES))
 
 
 def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
@@ -188,11 +194,19 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
     >>> from fractions import Fraction
     >>> timing = Timing(Fraction(120), (4, 4), 88, Fraction(0), Fraction(0))  # 2 s a bar
     >>> [(first, bars) for first, bars, _ in _spans(timing, [("statement", 8)] * 11, 30.0, 60.0)]
-    [(0, 8), (8, 32), (40, 8), (48, 32), (80, 8)]
+    [(0, 12), (12, 32), (44, 8), (52, 32), (84, 4)]
     """
     bar_s = float(timing.seconds(timing.bar_start_q(1)) - timing.seconds(timing.bar_start_q(0)))
     intro_s = form[0][1] * bar_s if form and form[0][0] == "intro" else 0.0
-    form = _phrases(form, bar_s, full_s)
+    cost, spans = _gathered(_phrases(form, bar_s, full_s), bar_s, full_s, thinned_s, intro_s)
+    if cost >= CUT_COST:  # no gathering of whole sections fits: cut them all at their phrases
+        spans = min((cost, spans), _gathered(_phrases(form, bar_s, 0.0), bar_s, full_s, thinned_s, intro_s))[1]
+    return spans
+
+
+def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float, thinned_s: float,
+              intro_s: float) -> tuple[float, list[tuple[int, int, list[str]]]]:
+    """The cheapest gathering of ``form``'s sections into scenes (``_spans``), and its cost."""
     starts = [0]
     for _, length in form:
         starts.append(starts[-1] + length)
@@ -217,9 +231,9 @@ def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
                     best[(after, not thinned)] = (total, [*gathered, (first, after)])
                 if bars * bar_s > longest_s:
                     break
-    _, gathered = best.get((len(form), True), (0.0, [(0, len(form))]))
-    return [(starts[first], starts[after] - starts[first], [name for name, _ in form[first:after]])
-            for first, after in gathered]
+    cost, gathered = best.get((len(form), True), (float("inf"), [(0, len(form))]))
+    return cost, [(starts[first], starts[after] - starts[first], [name for name, _ in form[first:after]])
+                  for first, after in gathered]
 
 
 def _phrases(form: Sequence[tuple[str, int]], bar_s: float, full_s: float) -> list[tuple[str, int]]:
@@ -232,8 +246,8 @@ def _phrases(form: Sequence[tuple[str, int]], bar_s: float, full_s: float) -> li
     ([('intro', 4), ('drift', 4), ('drift', 4)], [('statement', 8)])
     """
     return [(name, part) for name, length in form
-            for part in ([PHRASE_BARS] * (length // PHRASE_BARS) if length * bar_s > full_s and length % PHRASE_BARS == 0
-                         else [length])]
+            for part in ([PHRASE_BARS] * (length // PHRASE_BARS)
+                         if length * bar_s > full_s and length % PHRASE_BARS == 0 and length > PHRASE_BARS else [length])]
 
 
 def _cost(thinned: bool, seconds: float, full_s: float, thinned_s: float) -> float:
