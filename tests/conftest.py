@@ -15,6 +15,9 @@ from composer.audio.soundfonts import bundled_soundfont, find_soundfonts
 from composer.base.tables import data_file
 
 PROJECT = Path(__file__).resolve().parent.parent
+#: A child process's first line: Ctrl-C acts as it does from a terminal, even where the tests
+#: run as a background job, whose children inherit SIGINT ignored (no Ctrl-C would reach them).
+AS_FROM_A_TERMINAL = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
 #: Audio files carry their origination date (BWF bext); the tests fix it, as reproducible builds
 #: do, so a file written twice compares byte for byte (test_delivery checks the clock's date).
 os.environ["SOURCE_DATE_EPOCH"] = "0"

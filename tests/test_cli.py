@@ -17,7 +17,7 @@ import pytest
 import soundfile
 
 from composer.base.files import staged
-from tests.conftest import PROJECT, run_composer
+from tests.conftest import AS_FROM_A_TERMINAL, PROJECT, run_composer
 
 EXAMPLE = ("bright, forward-moving background music for a 90-second product video, no vocals, "
            "builds slightly in the final 20 seconds")
@@ -197,7 +197,7 @@ def test_a_failed_run_keeps_the_earlier_file_and_leaves_no_temporary(tmp_path):
 def test_an_interrupted_run_leaves_no_files(tmp_path):
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-c", "from composer.cli import main; main()", "compose", "steady corporate bed",
+        [sys.executable, "-c", f"{AS_FROM_A_TERMINAL}from composer.cli import main; main()", "compose", "steady corporate bed",
          "--duration", "1200", "--out", str(out), "--name", "long"],
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )

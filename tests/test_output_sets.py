@@ -33,7 +33,7 @@ from composer.audio.formats import Provenance
 from composer.base import files
 from composer.base.errors import ComposerError
 from composer.cli import app
-from tests.conftest import PROJECT, run_composer
+from tests.conftest import AS_FROM_A_TERMINAL, PROJECT, run_composer
 
 runner = CliRunner()
 BRIEF = "tense cue, 4 seconds"
@@ -174,7 +174,7 @@ def _paused_run(tmp_path: Path, stage: tuple[str, str, int], *args: str,
     the file it returns exists: a run caught at a known moment, not at a moment guessed by timing."""
     ready, go = tmp_path / "paused", tmp_path / "go"
     module, name, call = stage
-    code = (f"import importlib, os, time\nowner = importlib.import_module({module!r})\n"
+    code = (f"{AS_FROM_A_TERMINAL}import importlib, os, time\nowner = importlib.import_module({module!r})\n"
             f"original = getattr(owner, {name!r})\ncalls = [0]\n"
             f"def paused(*a, **k):\n    calls[0] += 1\n    if calls[0] == {call}:\n"
             f"        open({str(ready)!r}, 'w').close()\n"
