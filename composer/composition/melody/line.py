@@ -185,7 +185,8 @@ class Line:
         """The phrase's slots and pitches with its second statement (of the motif or its
         inversion, not the phrase's last notes; in a long piece any one, drawn) varied in rhythm
         as ``rhythmic_variant`` varies a motif, its pitches kept (a note struck twice sings its
-        pitch twice), and recorded so; unchanged where it has none or cannot be varied."""
+        pitch twice; in a long piece a strong one off its new chord sings the nearest chord tone:
+        ``_on_chord``), and recorded so; unchanged where it has none or cannot be varied."""
         onsets = [slot.start_q for slot in slots]
         stated = [(i, q, size) for i, (q, size, kind) in enumerate(placed) if kind in ("", "inversion")]
         # a long piece varies any statement (a trap bed's phrase of one statement and a held
@@ -206,9 +207,22 @@ class Line:
             moved = [Slot(start, length, 0, is_strong(self.plan.in_bar_q(start), length, bar_q))
                      for start, length in zip(starts, varied.rhythm)]
             placed = placed[:index] + [(q + rest, len(moved), kind)] + placed[index + 1:]
-            return (slots[:first] + moved + slots[first + size:],
-                    pitches[:first] + [pitches[s] for s in sources] + pitches[first + size:], placed)
+            sung = [pitches[s] for s in sources]
+            if self.plan.scenes:  # a long piece re-sings a strong note its new place puts off the chord
+                sung = [self._on_chord(slot, pitch) if slot.strong else pitch for slot, pitch in zip(moved, sung)]
+            return slots[:first] + moved + slots[first + size:], pitches[:first] + sung + pitches[first + size:], placed
         return slots, pitches, placed
+
+    def _on_chord(self, slot: Slot, pitch: int) -> int:
+        """``pitch``, or where it is not a tone of the chord under ``slot`` the nearest that is
+        (the lower of two as near), within the melody's range there: a varied restatement that
+        moves a passing note onto a strong beat sings a chord tone there, where keeping every
+        pitch was refused by the rules (a trap bed's melody kept four bar-rhythms)."""
+        tones = self.harmony(slot).pitch_classes
+        if pitch % 12 in tones:
+            return pitch
+        near = [p for p in range(self.low, self.top(slot.start_q) + 1) if p % 12 in tones]
+        return min(near, key=lambda p: (abs(p - pitch), p)) if near else pitch
 
     def state(self) -> tuple[int, int, int, int]:
         """What ``restore`` needs to take back everything written after this call."""
