@@ -30,6 +30,11 @@ CLIMAX_HEADROOM = 4
 UNDER_CLIMAX_SPAN = 14
 
 
+def _onset(placed: tuple[Fraction, int, str]) -> Fraction:
+    """A placed statement's onset (its sort key)."""
+    return placed[0]
+
+
 class Line:
     """Writes slots as pitches one after another, keeping the melodic rules."""
 
@@ -155,7 +160,11 @@ class Line:
         slots = [Slot(n.start_q, n.length_q, 0, is_strong(self.plan.in_bar_q(n.start_q), n.length_q, bar_q),
                       heard_q=self._anticipated(n)) for n in notes]
         phrase_end = earlier_q + (notes[-1].start_q - start_q) + notes[-1].length_q
-        placed = [(q - earlier_q + start_q, size, kind) for q, size, kind in self.placed if earlier_q <= q < phrase_end]
+        # the statements are placed in time order: the earlier phrase's are found by bisection (a
+        # scan of all of them for each return grew with the square of a long piece's length)
+        within = self.placed[bisect.bisect_left(self.placed, earlier_q, key=_onset):
+                             bisect.bisect_left(self.placed, phrase_end, key=_onset)]
+        placed = [(q - earlier_q + start_q, size, kind) for q, size, kind in within]
         pitches = [n.pitch for n in notes]
         if any(kind in ("extension", "diminution") for _, _, kind in placed):
             cadence = restate = None  # a development's notes are heard exactly as placed
