@@ -26,7 +26,7 @@ from typing import Protocol
 from music21 import roman
 
 from composer.composition.grammar import FUNCTIONS, AeolianLoop, Grammar, harmony_data
-from composer.composition.plan import Plan, music21_key, plan_data
+from composer.composition.plan import Plan, music21_key, scene_change_at
 from composer.base.theory import BASS_RANGE, parallel_perfect, scale_pitch_classes
 
 #: Range of the pad voicing (MIDI notes C3..E5).
@@ -269,10 +269,7 @@ class _PhraseWriter:
     def _scene_harmony(self, start_q: Fraction) -> str:
         """How the scene a phrase starting at ``start_q`` plays in moves its harmony ("quick",
         "slow"), or "" for as the piece does (plan.toml [scenes.changes])."""
-        if not self.plan.scenes:
-            return ""
-        scene = self.plan.scenes[self.plan.scene_index(start_q)]
-        change = plan_data().scenes.changes.get(scene.change)
+        change = scene_change_at(self.plan, start_q)
         return change.harmony if change is not None else ""
 
     def _cadence(self, final: bool, section_end: bool, rng: random.Random) -> str:

@@ -19,8 +19,7 @@ from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent,
                                                 velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
-from composer.composition.plan import Plan, Role
-from composer.composition.plan.data import plan_data
+from composer.composition.plan import Plan, Role, scene_change_at
 
 
 def bass(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> list[NoteEvent]:
@@ -379,7 +378,7 @@ def scene_figures(plan: Plan, chords: list[ChordSpan], notes: list[NoteEvent], f
 def _thinned(plan: Plan, q: Fraction) -> bool:
     """Whether the scene playing at ``q`` rests a part (not one that adds a voice or moves the
     chords: a reggae bed's bass laid back through all of them, its scene variants never heard)."""
-    change = plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change)
+    change = scene_change_at(plan, q)
     return change is not None and bool(change.rests)
 
 

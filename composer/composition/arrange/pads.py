@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from composer.composition.arrange.comping import GUITARS, comped
 from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
-                                                is_final, pulsed, release_end, velocity_for)
+                                                is_final, pulsed, release_end, scene_rank, velocity_for)
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.harmony import ChordSpan
 from composer.composition.melody import Theme
@@ -99,9 +99,9 @@ def scene_figure(plan: Plan, q: Fraction) -> str:
     """
     if not plan.scenes:
         return "held"
-    index = plan.scene_index(q)
-    rank = sum("pad" not in scene.resting for scene in plan.scenes[:index])  # of the scenes it plays in
-    return "held" if index == len(plan.scenes) - 1 else PAD_SCENE_FIGURES[rank % len(PAD_SCENE_FIGURES)]
+    if plan.scene_index(q) == len(plan.scenes) - 1:
+        return "held"
+    return PAD_SCENE_FIGURES[scene_rank(plan, q, "pad") % len(PAD_SCENE_FIGURES)]
 
 
 def _pushed(plan: Plan, chord: ChordSpan) -> bool:

@@ -11,8 +11,7 @@ from fractions import Fraction
 from composer.composition.arrange.data import Pattern, Step, arrangement_data
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
-from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role
-from composer.composition.plan.data import plan_data
+from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role, scene_change_at
 
 #: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
 PULSE_ENERGY = 0.68
@@ -72,7 +71,7 @@ def layer_energy_at(plan: Plan, q: Fraction) -> float:
     (True, True)
     """
     energy = energy_at(plan, q)
-    change = plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change) if plan.scenes else None
+    change = scene_change_at(plan, q)
     if change is None or change.rests:
         return energy
     return max(energy, _at_bar(plan, plan.layer_energy or plan.bar_energy, q))
@@ -138,16 +137,20 @@ def scene_variant(plan: Plan, pattern: Pattern, q: Fraction, role: str = "") -> 
     index = plan.scene_index(q)
     if is_solo_scene(plan, q):
         return 1
-    rank = sum(role not in scene.resting for scene in plan.scenes[:index]) if role else index
+    rank = scene_rank(plan, q, role) if role else index
     return 0 if index == len(plan.scenes) - 1 else rank % (len(pattern.scene_grids) + 1)
+
+
+def scene_rank(plan: Plan, q: Fraction, role: str) -> int:
+    """How many scenes before the one at ``q`` ``role`` plays in: a part's scene variants take
+    turns over the scenes it is heard in."""
+    return sum(role not in scene.resting for scene in plan.scenes[:plan.scene_index(q)])
 
 
 def is_solo_scene(plan: Plan, q: Fraction) -> bool:
     """Whether the scene at ``q`` is a solo player's own (plan.toml [scenes.changes], ``solo``):
     the one part there is plays its figure another way, none resting."""
-    if not plan.scenes:
-        return False
-    change = plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change)
+    change = scene_change_at(plan, q)
     return change is not None and change.solo
 
 

@@ -227,11 +227,15 @@ class Line:
         (the lower of two as near), within the melody's range there: a varied restatement that
         moves a passing note onto a strong beat sings a chord tone there, where keeping every
         pitch was refused by the rules (a trap bed's melody kept four bar-rhythms)."""
-        tones = self.harmony(slot).pitch_classes
-        if pitch % 12 in tones:
+        chord = self.harmony(slot)
+        if pitch % 12 in chord.pitch_classes:
             return pitch
-        near = [p for p in range(self.low, self.top(slot.start_q) + 1) if p % 12 in tones]
+        near = self._chord_tones(chord, self.top(slot.start_q))
         return min(near, key=lambda p: (abs(p - pitch), p)) if near else pitch
+
+    def _chord_tones(self, chord: ChordSpan, top: int) -> list[int]:
+        """Every pitch of ``chord``'s tones from the range's bottom up to ``top``."""
+        return [p for p in range(self.low, top + 1) if p % 12 in chord.pitch_classes]
 
     def state(self) -> tuple[int, int, int, int]:
         """What ``restore`` needs to take back everything written after this call."""
@@ -272,7 +276,7 @@ class Line:
         """Pitches for a whole statement: the motif's contour from the chord tone nearest
         ``target`` that lets every note keep the rules, or None if none does."""
         chord = self.harmony(group[0])
-        starts = [p for p in range(self.low, self.top(group[0].start_q) + 1) if p % 12 in chord.pitch_classes]
+        starts = self._chord_tones(chord, self.top(group[0].start_q))
         previous = self.notes[-1].pitch if self.notes else target
         # nearest the arch's point, but a join by step keeps the line singing: a leap costs more
         for start in sorted(starts, key=lambda p: (abs(p - target) + (JOIN_LEAP_COST if abs(p - previous) > 2 else 0), p)):
@@ -333,7 +337,7 @@ class Line:
             tones = {p % 12 for p in scale}
         top = self.top(slot.start_q)
         candidates = [p for p in range(self.low, top + 1) if p % 12 in tones]
-        chord_tones = [p for p in range(self.low, top + 1) if p % 12 in chord.pitch_classes]
+        chord_tones = self._chord_tones(chord, top)
         scale_tones = [p for p in scale if self.low <= p <= top]
         # a cadence may end on the fifth when the root and third cannot be reached smoothly; a
         # strong beat may fall back to any scale tone rather than break an essential rule

@@ -16,7 +16,7 @@ from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,
                                             voice_bars)
 from composer.composition.plan.model import PlacedEvent, Plan, Role, Scene, Section, Timing, music21_key, transposed_tonic
-from composer.composition.plan.scenes import plan_scenes
+from composer.composition.plan.scenes import plan_scenes, scene_change_at
 from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
                                              second_voice, swing)
 from composer.composition.plan.style import choose_style, chosen_by_mood, groove_for, with_style_drums
@@ -149,4 +149,4 @@ def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tupl
 
 
 __all__ = ["DRUM_CHANNEL", "KINDS", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Scene", "Section", "Timing", "make_plan",
-           "music21_key", "plan_data", "tempo_range"]
+           "music21_key", "plan_data", "scene_change_at", "tempo_range"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence, Set
+from fractions import Fraction
 
 from composer.composition.plan.data import SceneChange, plan_data
-from composer.composition.plan.model import Role, Scene, Timing
+from composer.composition.plan.model import Plan, Role, Scene, Timing
 
 #: The roles that carry the harmony: a scene keeps one of them playing.
 HARMONY_ROLES = ("pad", "ostinato", "texture")
@@ -19,7 +20,7 @@ HARMONY_ROLES = ("pad", "ostinato", "texture")
 FULL_SECTIONS = ("climax", "build", "ending")
 #: A scene is at least this many bars (or FULL_S seconds, a slow piece's phrase); a thinned one
 #: lasts at least THINNED_S seconds.
-SCENE_BARS = (8, 32)
+SCENE_BARS = 8
 FULL_S = 15.0
 #: The first scene (the piece's entrance, no thinned scene before it) lasts at most twice this:
 #: two half-minutes of it, and the third hears the first scene that rests a part.
@@ -112,6 +113,20 @@ def plan_scenes(kind: str, timing: Timing, form: Sequence[tuple[str, int]], role
     return _joined(_voice_rests(scenes, second_voice)), tuple(energy)
 
 
+def scene_change_at(plan: Plan, q: Fraction) -> SceneChange | None:
+    """The change (plan.toml [scenes.changes]) of the scene playing at ``q``; None in a piece
+    without scenes, or in a full scene, which changes nothing.
+
+    >>> from composer import compose
+    >>> plan = compose("warm lo-fi bed for a study stream, 5 minutes", seed=1).plan
+    >>> [bool(scene_change_at(plan, s.start_q)) for s in plan.scenes][:2], scene_change_at(plan, plan.music_q)
+    ([False, True], None)
+    """
+    if not plan.scenes:
+        return None
+    return plan_data().scenes.changes.get(plan.scenes[plan.scene_index(q)].change)
+
+
 def _fresh(menu: dict[str, SceneChange], previous: str, playing: Set[str], resting_before: Set[str]) -> list[str]:
     """The changes a thinned scene may draw from: not the one before, and resting a part the one
     before let play (an EDM bed's breakdown, its drums and arpeggio resting, followed a minute
@@ -180,7 +195,7 @@ def _thins(change: SceneChange, playing: set[str]) -> bool:
 def _spans(timing: Timing, form: Sequence[tuple[str, int]], full_s: float,
            thinned_s: float) -> list[tuple[int, int, list[str]]]:
     """(first bar, bars, section names) of each scene, whole sections (a slow piece's long
-    ones cut into phrases: ``_phrases``) of SCENE_BARS[0] bars or FULL_S seconds at least (the
+    ones cut into phrases: ``_phrases``) of SCENE_BARS bars or FULL_S seconds at least (the
     last LAST_BARS), alternating from a full first to a full last: of the ways to gather the
     sections so, the one whose thinned scenes all last from ``thinned_s`` to half as long again
     and whose full scenes last at most ``full_s`` (the first, from 0.8 ``full_s`` past the
@@ -220,7 +235,7 @@ def _gathered(form: Sequence[tuple[str, int]], bar_s: float, full_s: float, thin
             cost, gathered = best[(first, thinned)]
             for after in range(first + 1, len(form) + 1):
                 bars = starts[after] - starts[first]
-                if bars < (LAST_BARS if after == len(form) else SCENE_BARS[0]) and bars * bar_s < FULL_S:
+                if bars < (LAST_BARS if after == len(form) else SCENE_BARS) and bars * bar_s < FULL_S:
                     continue
                 names = {name for name, _ in form[first:after]}
                 total = cost + _cost(thinned and not names & set(FULL_SECTIONS), bars * bar_s,
