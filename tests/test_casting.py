@@ -328,3 +328,16 @@ def test_drums_named_in_a_calm_cue_play_quietly(text: str) -> None:
         assert len(bars) >= 0.5 * piece.plan.bars, (text, seed, sorted(bars))
         assert sum(velocities) / len(velocities) < 60, (text, seed)
     assert not midi_channels(compose("calm documentary underscore, 30 seconds", seed=1))[1][9]
+
+
+@pytest.mark.parametrize("brief,program", [("big band with muted trumpet, 2 minutes", 59),
+                                           ("swinging big band bed with a muted trumpet lead, 5 minutes", 59)])
+def test_a_named_instrument_takes_its_familys_part_from_a_named_ensemble(brief: str, program: int) -> None:
+    """An instrument named beside an ensemble that already fills the parts its family suits
+    plays one of them instead of being left out ("big band with muted trumpet" played the
+    band's open trumpet), and is heard in the MIDI."""
+    piece = compose(brief, seed=1)
+    assert program in {role.program for role in piece.plan.roles}
+    assert not [note for note in piece.report()["notes"] if "no free part" in note]
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    assert any(msg.type == "program_change" and msg.program == program for track in midi.tracks for msg in track)

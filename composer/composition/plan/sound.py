@@ -109,7 +109,9 @@ def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = Fa
 def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[dict[str, int], list[str]]:
     """The roles of the named ensemble and instruments (the leading ones first), each in the
     first free role its family suits that the kind has a place for (one named by a plain word,
-    "guitar", as the style's own of its kind); a note for any that finds none."""
+    "guitar", as the style's own of its kind), a named instrument else in a role its family
+    suits that the ensemble holds ("big band with a muted trumpet": the muted trumpet takes the
+    band's trumpet part, where it was left out); a note for any that finds none."""
     cast: dict[str, int] = {}
     notes: list[str] = []
     wanted: list[tuple[int, tuple[str, ...]]] = []
@@ -117,15 +119,22 @@ def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[
         parts = ensembles().ensemble(brief.ensemble).parts.items()
         wanted += sorted(((program, (role,)) for role, program in parts),
                          key=lambda part: _offered(brief.kind, part[1]) != part[1])
+    ensemble_parts = len(wanted)
     solo = brief.alone and len(brief.instruments) == 1 and not brief.ensemble
     leading = [p for p in brief.featured if p in brief.instruments]
     for program in [*leading, *(p for p in brief.instruments if p not in leading)]:
         family = ensembles().family(program)
         wanted.append((program, (family.solo, *family.roles) if solo or program in leading else family.roles))
-    for program, preferences in wanted:
+    from_ensemble: set[str] = set()
+    for index, (program, preferences) in enumerate(wanted):
         if program in excluded:
             continue
         role = _free_role(brief, preferences, cast)
+        if role is None and index >= ensemble_parts:  # a named instrument takes its family's part from the ensemble
+            role = next((r for r in _offered(brief.kind, preferences) if r in from_ensemble), None)
+            from_ensemble.discard(role or "")
+        elif role is not None and index < ensemble_parts:
+            from_ensemble.add(role)
         if role is None:
             notes.append(f"{_name(program)} has no free part to play (named instruments take the roles their "
                          "families suit, one each): it is left out")
