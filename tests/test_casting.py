@@ -341,3 +341,17 @@ def test_a_named_instrument_takes_its_familys_part_from_a_named_ensemble(brief: 
     assert not [note for note in piece.report()["notes"] if "no free part" in note]
     midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
     assert any(msg.type == "program_change" and msg.program == program for track in midi.tracks for msg in track)
+
+
+@pytest.mark.parametrize("brief,program", [("swinging big band bed with a muted trumpet lead, 5 minutes", 59),
+                                           ("lo-fi bed with a saxophone lead, 2 minutes", 65)])
+def test_a_leading_instrument_plays_the_tune_even_in_a_bed_or_a_band(brief: str, program: int) -> None:
+    """An instrument the brief names as the lead sings the melody: a bed's named instrument
+    otherwise plays its ostinato, and a band's own melody part came first (the muted trumpet
+    played the big band's ostinato under the open trumpet's tune). A band part it displaces
+    says so in the notes."""
+    piece = compose(brief, seed=1)
+    melody = next(part for part in piece.parts if part.role.role == "melody")
+    assert melody.role.program == program and melody.notes
+    if "band" in brief:
+        assert any("gives its part to the muted trumpet" in note for note in piece.report()["notes"])

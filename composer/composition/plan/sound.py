@@ -107,35 +107,40 @@ def choose_roles(brief: Brief, preset: Preset, style: Style, mood_kit: bool = Fa
 
 
 def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[dict[str, int], list[str]]:
-    """The roles of the named ensemble and instruments (the leading ones first), each in the
-    first free role its family suits that the kind has a place for (one named by a plain word,
-    "guitar", as the style's own of its kind), a named instrument else in a role its family
-    suits that the ensemble holds ("big band with a muted trumpet": the muted trumpet takes the
-    band's trumpet part, where it was left out); a note for any that finds none."""
+    """The roles of the leading named instruments, the named ensemble and the other named
+    instruments, in that order, each in the first free role its family suits that the kind has
+    a place for (one named by a plain word, "guitar", as the style's own of its kind; a leading
+    one, unless it plays alone, the melody first: "big band with a muted trumpet lead" gives the
+    muted trumpet the tune, where the band's trumpet kept it and the lead took the ostinato), a
+    named instrument else in a role its family suits that the ensemble holds ("big
+    band with a muted trumpet": the muted trumpet takes the band's trumpet part, where it was
+    left out); a note for any that finds none."""
     cast: dict[str, int] = {}
     notes: list[str] = []
-    wanted: list[tuple[int, tuple[str, ...]]] = []
-    if brief.ensemble:  # the parts the kind has a place for as they are first (an ambient quartet's cello is its bass)
-        parts = ensembles().ensemble(brief.ensemble).parts.items()
-        wanted += sorted(((program, (role,)) for role, program in parts),
-                         key=lambda part: _offered(brief.kind, part[1]) != part[1])
-    ensemble_parts = len(wanted)
     solo = brief.alone and len(brief.instruments) == 1 and not brief.ensemble
     leading = [p for p in brief.featured if p in brief.instruments]
-    for program in [*leading, *(p for p in brief.instruments if p not in leading)]:
-        family = ensembles().family(program)
-        wanted.append((program, (family.solo, *family.roles) if solo or program in leading else family.roles))
+    named = [(program, (ensembles().family(program).solo, *ensembles().family(program).roles)
+              if solo or program in leading else ensembles().family(program).roles, False)
+             for program in [*leading, *(p for p in brief.instruments if p not in leading)]]
+    band: list[tuple[int, tuple[str, ...], bool]] = []
+    if brief.ensemble:  # the parts the kind has a place for as they are first (an ambient quartet's cello is its bass)
+        parts = ensembles().ensemble(brief.ensemble).parts.items()
+        band = sorted(((program, (role,), True) for role, program in parts),
+                      key=lambda part: _offered(brief.kind, part[1]) != part[1])
     from_ensemble: set[str] = set()
-    for index, (program, preferences) in enumerate(wanted):
+    for program, preferences, in_band in [*named[:len(leading)], *band, *named[len(leading):]]:
         if program in excluded:
             continue
-        role = _free_role(brief, preferences, cast)
-        if role is None and index >= ensemble_parts:  # a named instrument takes its family's part from the ensemble
+        role = _free_role(brief, preferences, cast, lead=program in leading and not solo)
+        if role is None and not in_band:  # a named instrument takes its family's part from the ensemble
             role = next((r for r in _offered(brief.kind, preferences) if r in from_ensemble), None)
             from_ensemble.discard(role or "")
-        elif role is not None and index < ensemble_parts:
+        elif role is not None and in_band:
             from_ensemble.add(role)
-        if role is None:
+        if role is None and in_band and preferences[0] in cast:
+            notes.append(f"the {brief.ensemble}'s {_name(program)} gives its part to the {_name(cast[preferences[0]])} "
+                         "the brief names")
+        elif role is None:
             notes.append(f"{_name(program)} has no free part to play (named instruments take the roles their "
                          "families suit, one each): it is left out")
         else:
@@ -154,22 +159,31 @@ def _styles_own(style: Style, role: str, program: int) -> int:
     return kin[0] if kin else program
 
 
-def _free_role(brief: Brief, preferences: tuple[str, ...], cast: dict[str, int]) -> str | None:
+def _free_role(brief: Brief, preferences: tuple[str, ...], cast: dict[str, int], lead: bool = False) -> str | None:
     """The first role of ``preferences`` (then of the fallback roles) that the cue's kind has a
-    place for, the brief does not exclude and no named instrument holds yet."""
-    offered = _offered(brief.kind, (*preferences, *ensembles().fallback))
+    place for, the brief does not exclude and no named instrument holds yet; a ``lead`` takes
+    a role the kind keeps as itself (a bed's melody) before those it takes instead."""
+    offered = _offered(brief.kind, (*preferences, *ensembles().fallback), lead)
     return next((role for role in offered if role not in cast and role not in brief.exclude), None)
 
 
-def _offered(kind: str, roles: tuple[str, ...]) -> tuple[str, ...]:
+def _offered(kind: str, roles: tuple[str, ...], lead: bool = False) -> tuple[str, ...]:
     """``roles`` as a cue of ``kind`` offers them: each that has no place in it replaced by the
-    roles it takes instead (ensembles.toml [kind_roles]), each once.
+    roles it takes instead (ensembles.toml [kind_roles]), each once; for a ``lead``, a role
+    the kind still has comes first among them (a bed's tune is its ostinato, a lead's its melody).
 
     >>> _offered("ambient", ("melody", "ostinato", "pad")), _offered("bed", ("melody", "pad"))
     (('texture', 'pad'), ('ostinato', 'melody', 'pad'))
+    >>> _offered("bed", ("melody", "pad"), lead=True)
+    ('melody', 'ostinato', 'pad')
     """
     instead = ensembles().kind_roles.get(kind, {})
-    return tuple(dict.fromkeys(r for role in roles for r in instead.get(role, (role,))))
+
+    def taken_for(role: str) -> tuple[str, ...]:
+        roles = instead.get(role, (role,))
+        return (role, *(r for r in roles if r != role)) if lead and role in roles else roles
+
+    return tuple(dict.fromkeys(r for role in roles for r in taken_for(role)))
 
 
 def _drums(brief: Brief, preset: Preset) -> bool:
