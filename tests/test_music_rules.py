@@ -547,6 +547,8 @@ def test_the_bass_part_moves_with_the_tune_in_parallels_only_between_its_anchors
 
         for a, b in zip(bass.notes, bass.notes[1:]):
             over_a, over_b = tune(a.start_q), tune(b.start_q)
+            if b.start_q - a.end_q > 1:  # a bass back from resting through a scene moves in no parallel
+                continue
             if over_a is None or over_b is None or not moves_in_parallel_perfects(a.pitch, over_a, b.pitch, over_b):
                 continue
             assert anchor(a.start_q, a.pitch) and anchor(b.start_q, b.pitch), (

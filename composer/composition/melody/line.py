@@ -170,8 +170,11 @@ class Line:
             cadence = restate = None  # a development's notes are heard exactly as placed
         if restate is not None:
             slots, pitches, placed = self._restated(slots, pitches, placed, restate)
+        # a cadence tone that breathes: one held within a beat of the barline, or in a long piece
+        # any of a beat or more (a flamenco bed's half-note cadence came back alike for minutes)
+        shortest_q = Fraction(1) if self.plan.scenes else bar_q - 1
         if (cadence is not None and len(slots) > 1 and self.plan.in_bar_q(slots[-1].start_q) == 0
-                and bar_q - 1 <= slots[-1].length_q < bar_q):  # a cadence tone that breathes
+                and shortest_q <= slots[-1].length_q < bar_q):
             rest, anticipated = cadence
             slots[-1] = dataclasses.replace(slots[-1], length_q=bar_q - cadence_breath(self.plan, rest))
             if anticipated:
@@ -197,7 +200,9 @@ class Line:
         pitch twice; in a long piece a strong one off its new chord sings the nearest chord tone:
         ``_on_chord``), and recorded so; unchanged where it has none or cannot be varied."""
         onsets = [slot.start_q for slot in slots]
-        stated = [(i, q, size) for i, (q, size, kind) in enumerate(placed) if kind in ("", "inversion")]
+        # a long piece varies a statement already varied too (a polka bed's tune kept five bar-rhythms)
+        kinds = ("", "inversion", "variation", "syncopation", "displacement") if self.plan.scenes else ("", "inversion")
+        stated = [(i, q, size) for i, (q, size, kind) in enumerate(placed) if kind in kinds]
         # a long piece varies any statement (a trap bed's phrase of one statement and a held
         # cadence came back unchanged 35 times in five minutes)
         for index, q, size in [rng.choice(stated)] if self.plan.scenes and stated else stated[1:2]:
@@ -206,8 +211,9 @@ class Line:
                 break
             # a contour of single steps: the varied motif's steps say which note each new one sings
             lengths = tuple(slot.length_q for slot in slots[first : first + size])
+            long_piece = bool(self.plan.scenes)  # keeps to the style's own bars where it has them
             varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng, style_cells(self.plan),
-                                                  bool(self.plan.scenes))
+                                                  long_piece, own=long_piece)
             if not kind:
                 break
             sources = [first + s for s in itertools.accumulate(varied.steps, initial=0)]

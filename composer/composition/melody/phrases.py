@@ -88,15 +88,19 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
 
     The bars' first notes follow an arch: the start, the sequence a step or two up, the climax
     three or four steps up, and home (or just below it) for the cadence. In rhythm, a seeded
-    share of phrases vary the motif's second statement (``rhythmic_variant``), and the cadence
-    tone stops short of the barline by a seeded rest or comes an eighth early (anticipation).
+    share of phrases (every one in a long piece) vary the motif's second statement
+    (``rhythmic_variant``), and the cadence tone stops short of the barline by a seeded rest or
+    comes an eighth early (anticipation).
     """
     slots: list[Slot] = []
     sequence_step = rng.choice((1, 2, -1))
     arch = (0, sequence_step, rng.choice((3, 4)), rng.choice((0, -1, -2)))
     motif_bars = int(sum(motif.rhythm) / plan.bar_q)
     rules = harmony_data().development
-    varied_bar = (1 if motif_bars == 1 else 2) if rng.random() < rules.rhythm_share else None
+    # a long piece (one with scenes) varies every phrase's second statement: a jazz ballad's
+    # phrases written afresh over new chords sang the motif's one rhythm twice in each for minutes
+    drawn = rng.random() < rules.rhythm_share
+    varied_bar = (1 if motif_bars == 1 else 2) if drawn or plan.scenes else None
     cadence_rest = rng.choice(rules.cadence_rests_q)
     anticipated = rng.random() < rules.anticipation_share
     bar = 0
@@ -128,7 +132,10 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
             steps = steps[:half]
         statement, named, rest = dataclasses.replace(motif, rhythm=tuple(rhythm), steps=tuple(steps)), kind, Fraction(0)
         if bar == varied_bar and kind in ("", "inversion") and not development:
-            statement, named, rest = rhythmic_variant(statement, rng, style_cells(plan), bool(plan.scenes))
+            # one varied beyond the drawn share keeps to the style's own bars where it has them (a
+            # waltz's half and quarter), which a short-bar style sings most of its bars in
+            statement, named, rest = rhythmic_variant(statement, rng, style_cells(plan), bool(plan.scenes),
+                                                      own=not drawn)
             named = named or kind
         slots += _statement_slots(plan, statement, bar_q + rest, arch[min(bar, 2)], named)
         bar += int(sum(rhythm) / plan.bar_q)
@@ -136,7 +143,7 @@ def phrase_slots(plan: Plan, motif: Motif, start_q: Fraction, bars: int, rng: ra
 
 
 def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fraction, ...]] = (),
-                     syncopate: bool = False) -> tuple[Motif, str, Fraction]:
+                     syncopate: bool = False, own: bool = False) -> tuple[Motif, str, Fraction]:
     """The motif varied in rhythm, its contour kept, the variation's name, and the rest before
     it: displaced an eighth late ("displacement", its last value an eighth shorter, where that
     leaves it a quarter or more), its values in another order (reversed or rotated), its
@@ -145,8 +152,8 @@ def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fra
     eighths; all "variation"); with ``syncopate`` (a long piece, which would otherwise sing a
     motif of even values as written for minutes), a motif of three or more even values
     syncopated: its second value halved, so the notes after it fall off the beat, and its
-    last lengthened by as much ("syncopation"). The motif itself ("", no rest) where none of
-    these changes it.
+    last lengthened by as much ("syncopation"). With ``own``, only another of the ``cells``
+    where one fits. The motif itself ("", no rest) where none of these changes it.
 
     >>> motif = Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (1, 1, -1))
     >>> varied, kind, rest = rhythmic_variant(motif, random.Random(3))
@@ -164,6 +171,8 @@ def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fra
     values = motif.rhythm
     orders = sorted({tuple(reversed(values)), values[1:] + values[:1], values[-1:] + values[:-1]} - {values})
     orders += [order for order in _recelled(values, cells) if order not in orders]
+    if own and (recelled := _recelled(values, cells)):
+        return dataclasses.replace(motif, rhythm=rng.choice(recelled)), "variation", Fraction(0)
     choices = [(dataclasses.replace(motif, rhythm=order), "variation", Fraction(0)) for order in orders]
     if values[-1] >= Fraction(3, 2):
         displaced = values[:-1] + (values[-1] - EIGHTH,)
@@ -179,6 +188,9 @@ def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fra
         even = values[0]
         syncopated = (even, even / 2, *values[2:-1], even * 3 / 2)
         choices.append((dataclasses.replace(motif, rhythm=syncopated), "syncopation", Fraction(0)))
+    elif syncopate and len(values) == 2 and len(set(values)) == 1:
+        dotted = (values[0] * 3 / 2, values[0] / 2)
+        choices.append((dataclasses.replace(motif, rhythm=dotted), "variation", Fraction(0)))
     if not choices:
         return motif, "", Fraction(0)
     return rng.choice(choices)

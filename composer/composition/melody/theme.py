@@ -251,15 +251,16 @@ class _Writer:
         """Sing again the phrase first sung over ``harmony``, in a seeded share of returns varied
         in rhythm (its cadence a seeded rest short or anticipated, its second statement
         displaced or its values reordered), else as it was. A long piece (one with scenes)
-        varies every return it can, its statement alone or its cadence alone where both do not
-        fit (a reggaeton bed's phrase came back unchanged for five minutes: four bar-rhythms)."""
+        varies every return it can: its statement with its cadence, its statement alone (drawn
+        twice), or its cadence alone where none fits (a reggaeton bed's phrase came back
+        unchanged for five minutes: four bar-rhythms)."""
         rules = harmony_data().development
         long_piece = bool(self.plan.scenes)
         cadence = (rng.choice(rules.cadence_rests_q), rng.random() < rules.anticipation_share)
         varied = cadence if rng.random() < rules.rhythm_share else None
         restate = rng if rng.random() < (1.0 if long_piece else rules.rhythm_share) else None
         sung = self.sung[harmony]
-        tries = [(varied, restate), (None, restate), (varied, None)] if long_piece else [(varied, restate)]
+        tries = [(varied, restate), (None, restate), (None, restate), (cadence, None)] if long_piece else [(varied, restate)]
         return (any((cadenced is not None or restated is not None)
                     and self.line.repeat(*sung, spot.start_q, cadenced, restated) for cadenced, restated in tries)
                 or self.line.repeat(*sung, spot.start_q))
