@@ -125,7 +125,8 @@ def test_every_style_plays_its_own_sound() -> None:
     assert all(0 <= p <= 127 for style in library.values() for programs in style.palette.values() for p in programs)
     assert len({(s.bass, s.comping, s.harmony) for s in library.values()}) >= 20
     expected = {
-        "jazz swing": ("walking", None, "jazz"), "blues": ("walking", None, "blues"),
+        "jazz swing": ("walking", None, "jazz"), "blues": ("walking", "blues", "blues"),
+        "jazz ballad": ("walking", "ballad", "jazz"),
         "reggae": ("one_drop", "skank", None), "rock": (None, "strum", "triads"),
         "synthwave": ("octave_pump", "arpeggio", "aeolian_loop"), "lo-fi hip hop": ("boom_bap", "block", "sevenths"),
         "boom-bap": ("boom_bap", None, None), "bossa nova": ("root_fifth", "broken", "sevenths"),

@@ -29,7 +29,7 @@ BASS_PATTERNS = ("held", "root_fifth", "walking", "octave_pump", "one_drop", "tu
 #: How a style's chord player comps (arrange/pads.py), each played in its instrument's own way
 #: (a guitar strums what a piano blocks): "sustain" is the plain held pad.
 COMPING_PATTERNS = ("sustain", "block", "broken", "alberti", "strum", "travis", "skank", "oom_pah_pah", "stabs", "march",
-                    "arpeggio")
+                    "arpeggio", "blues", "ballad")
 #: The chords a style speaks in (harmony.py): "triads" is the plain diatonic vocabulary.
 HARMONY_VOCABULARIES = ("triads", "sevenths", "jazz", "blues", "modal_vamp", "aeolian_loop", "andalusian")
 #: The roles a style's palette may name (plan/sound.py casts them).

@@ -29,7 +29,7 @@ from composer.composition.arrange.bass import bass
 from composer.composition.arrange.cues import in_scenes, play_events
 from composer.composition.arrange.data import ArrangementData, arrangement_data, load_arrangement_data
 from composer.composition.arrange.comping import left_hand
-from composer.composition.arrange.lines import carries_the_bass, counter, counter_range, melody
+from composer.composition.arrange.lines import carries_the_bass, counter, counter_range, is_descant, melody
 from composer.composition.arrange.mallets import ostinato, texture
 from composer.composition.arrange.pads import pad
 from composer.composition.arrange.parts import NoteEvent, PartSpec, Player, within_decay
@@ -40,7 +40,8 @@ from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
 
 __all__ = ["BUTTON_Q", "PIANOS", "Arrangement", "ArrangementData", "NoteEvent", "PartPerformance", "PartSpec",
-           "Performance", "arrange", "arrangement_data", "counter_range", "fade_length_s", "load_arrangement_data"]
+           "Performance", "arrange", "arrangement_data", "counter_range", "fade_length_s", "is_descant",
+           "load_arrangement_data"]
 
 #: The player of each role.
 PLAYERS: dict[str, Player] = {"pad": pad, "bass": bass, "melody": melody, "counter": counter, "ostinato": ostinato,

@@ -97,13 +97,30 @@ def _stinger_top(plan: Plan, hit: ChordSpan, theme: Theme, program: int) -> Note
 def counter_range(plan: Plan, program: int) -> tuple[int, int]:
     """Below the melody: from a seventh under the melody's lowest note to a fifth above it,
     inside the instrument's comfortable range (at least an octave: the instrument's lowest
-    where the melody sits under it, a flute from C4 under a low tune)."""
-    melody_low, _ = melody_range(plan)
+    where the melody sits under it, a flute from C4 under a low tune); a descant's
+    (``is_descant``) from a fifth under the melody's highest note to a tenth above it.
+
+    >>> from composer import compose
+    >>> plan = compose("march bed, 10 minutes", seed=5).plan
+    >>> counter_range(plan, 57), counter_range(plan, 72)  # a trombone under a trumpet's tune, a piccolo over it
+    ((53, 70), (75, 92))
+    """
+    melody_low, melody_high = melody_range(plan)
     instrument_low, instrument_high = gm_ranges()[program]
+    if is_descant(plan, program):
+        low, high = max(instrument_low, melody_high - 7), min(instrument_high, melody_high + 10)
+        return (low, high) if high - low >= 12 else (low, min(low + 12, instrument_high))
     low, high = max(instrument_low, melody_low - 10), min(instrument_high, melody_low + 7)
     if high - low >= 12:
         return low, high
     return (high - 12, high) if high - 12 >= instrument_low else (instrument_low, min(instrument_low + 12, instrument_high))
+
+
+def is_descant(plan: Plan, program: int) -> bool:
+    """Whether ``program``'s counter-line sings over the melody, not under it: an instrument
+    whose lowest note lies more than a fifth above the melody's lowest (a march's piccolo over
+    the trumpet's tune; under it, it found no chord tone in 23 of a scene's 24 bars)."""
+    return gm_ranges()[program][0] > melody_range(plan)[0] + 7
 
 
 def sounding(notes: tuple[MelodyNote, ...], starts: list[Fraction], q: Fraction) -> MelodyNote | None:
@@ -188,6 +205,7 @@ def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role,
     on the strong beats, or ``lively`` on every beat (a long bed's second counter-melody moves
     in quarters, as a section's inner voice does, where its first held halves)."""
     low, high = counter_range(plan, role.program)
+    above = is_descant(plan, role.program)
     notes: list[NoteEvent] = []
     starts = [n.start_q for n in theme.notes]
     chord_starts = [c.start_q for c in chords]
@@ -208,7 +226,7 @@ def _counter_line(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role,
         for at, length in shape:
             sounding_note = sounding(theme.notes, starts, at) or melody_note
             under = chords[chord_index(chord_starts, at)]
-            pitch = counter_pitch(under, sounding_note.pitch, previous, low, high)
+            pitch = counter_pitch(under, sounding_note.pitch, previous, low, high, above)
             if pitch is not None:
                 notes.append(NoteEvent(at, length, pitch, velocity_for("counter", energy_at(plan, at), rng)))
                 previous = (pitch, sounding_note.pitch, under.bass)
@@ -230,6 +248,7 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
     quarter and an eighth), and its third bar enters late, its first slot resting.
     A bar that is one slot (2/4, 3/4) moves the other way round as a long note and an eighth
     where its halves are equal (a dotted quarter and an eighth in 2/4), and enters a beat late.
+    A lively line in quarters breaks the first of a phrase's second bar in two eighths.
 
     >>> from composer import compose
     >>> plan = compose("heroic orchestral theme, 4 minutes", seed=1).plan
@@ -241,9 +260,11 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
     [(Fraction(1, 1),), (Fraction(1, 1), Fraction(1, 1)), (Fraction(3, 2), Fraction(1, 2)), (Fraction(2, 1),)]
     """
     placed = phrase_place(plan, plan.bar_at(q))
-    if placed is None or step < 2:
+    if placed is None or step < 1:
         return [(q, step)]
     bar_start, within = plan.bar_start_q(plan.bar_at(q)), placed[1]
+    if step < 2:  # a lively line's quarters: the phrase's second bar breaks its first in eighths
+        return [(q, step / 2), (q + step / 2, step / 2)] if within % 4 == 1 and q == bar_start else [(q, step)]
     first_slot, last_slot = q == bar_start, q + step >= plan.bar_start_q(plan.bar_at(q) + 1)
     half = step / 2 if step % 2 == 0 else step - 1
     tail = EIGHTH if first_slot and last_slot and half == step - half else half
@@ -259,13 +280,15 @@ def counter_shape(plan: Plan, q: Fraction, step: Fraction) -> list[tuple[Fractio
 
 
 def counter_pitch(chord: ChordSpan, melody: int, previous: tuple[int, int, int] | None, low: int,
-                  high: int) -> int | None:
-    """The chord tone for the counter-line: at least a minor third under the melody, in
-    contrary or oblique motion to the melody (None, a rest, where only similar motion fits),
-    moving where it can (a line of its own, not a held common tone), by the smallest move."""
-    candidates = [p for p in range(low, high + 1) if p % 12 in chord.pitch_classes and 3 <= melody - p <= 19]
+                  high: int, above: bool = False) -> int | None:
+    """The chord tone for the counter-line: at least a minor third under the melody (``above``,
+    a descant, over it), in contrary or oblique motion to the melody (None, a rest, where only
+    similar motion fits), moving where it can (a line of its own, not a held common tone), by
+    the smallest move."""
+    side = 1 if above else -1
+    candidates = [p for p in range(low, high + 1) if p % 12 in chord.pitch_classes and 3 <= side * (p - melody) <= 19]
     if previous is None:
-        return min(candidates, key=lambda p: (abs(melody - 9 - p), p)) if candidates else None
+        return min(candidates, key=lambda p: (abs(melody + side * 9 - p), p)) if candidates else None
     last, last_melody, last_bass = previous
     melody_move = melody - last_melody
 

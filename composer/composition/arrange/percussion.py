@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.parts import (SIXTEENTH, NoteEvent, entry_energy, is_final, layer_energy_at,
-                                                release_end, scene_variant, velocity_for)
+                                                phrase_end, release_end, scene_variant, varied, velocity_for)
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
 from composer.composition.plan import Plan, Role
@@ -37,9 +37,9 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
     data's ``[timpani]``: each downbeat, beat three too where the energy drives; in a long
     piece, scene by scene, its variants), a roll swelling over the last beat into each section
     that arrives at least as strong (in a long piece, the bar before it building in eighths
-    into the roll), and the last chord's root as the final hit. Timpani the
-    brief did not name in a cue without a kit were cast to weigh the picture's hits (``cues``)
-    and are silent otherwise."""
+    into the roll, and each phrase's last bar varied as a bass's: ``phrase_end``), and the last
+    chord's root as the final hit. Timpani the brief did not name in a cue without a kit were
+    cast to weigh the picture's hits (``cues``) and are silent otherwise."""
     if plan.kind != "stinger" and not role.asked and not any(r.role == "drums" for r in plan.roles):
         return []
     starts = [c.start_q for c in chords]
@@ -59,10 +59,12 @@ def timpani(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: 
             continue
         next_bar = plan.bar_start_q(bar + 1)
         rolled_from = next_bar - 1 if next_bar in arrivals else next_bar  # the roll takes the last beat
-        steps = pattern.bar(plan.bar_length_q(bar), energy, scene_variant(plan, pattern, start))
+        steps = pattern.bar(plan.bar_length_q(bar), energy, scene_variant(plan, pattern, start, role.role))
         build = arrival.bar(plan.bar_length_q(bar), energy) if next_bar in arrivals and plan.scenes else ()
         if build:  # the scene's strokes, then the build into the arrival
             steps = tuple(step for step in steps if step.at < build[0].at) + build
+        else:  # a long piece's phrase ends as a bass's do (a trailer bed's timpani kept four bar-rhythms)
+            steps = tuple(varied(steps, plan.bar_length_q(bar), phrase_end(plan, bar)))
         onsets = [start + step.at for step in steps] + [rolled_from]
         for step, at in zip(steps, onsets):
             if at < rolled_from:
