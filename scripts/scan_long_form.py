@@ -12,17 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from composer.composition.styles import styles  # noqa: E402
 from composer.piece import compose  # noqa: E402
-from tests.test_long_form import (BAR_RHYTHMS, bar_rhythms, differ, exempt, heard_notes, longest_run,  # noqa: E402
+from tests.test_long_form import (BAR_RHYTHMS, bar_rhythms, differ, longest_run, part_bar_rhythms,  # noqa: E402
                                   windows)
-
-FIVE_MINUTES_S = 300
 
 
 def measure(job: tuple[str, int]) -> tuple[str, int, str, list[str]]:
@@ -34,17 +31,7 @@ def measure(job: tuple[str, int]) -> tuple[str, int, str, list[str]]:
     changes = [differ(a, b) for a, b in zip(heard, heard[1:])]
     failed = [f"GAP@{[i * 30 for i in range(len(changes) - 1) if not (changes[i] or changes[i + 1])]}s"]
     failed = [] if failed[0] == "GAP@[]s" else failed
-    for role, notes in heard_notes(piece).items():
-        if role == "drums" or exempt(piece, role):
-            continue
-        until_s = plan.seconds(min(onset for onset, _, _ in notes)) + FIVE_MINUTES_S
-        bars: dict[int, set[tuple[Fraction, Fraction]]] = {}
-        for onset, length, _ in notes:
-            if plan.seconds(plan.bar_start_q(plan.bar_at(onset) + 1)) <= until_s:
-                bars.setdefault(plan.bar_at(onset), set()).add((plan.in_bar_q(onset), length))
-        count = len({frozenset(rhythm) for rhythm in bars.values()})
-        if count < BAR_RHYTHMS:
-            failed.append(f"{role}={count}")
+    failed += [f"{role}={count}" for role, count in part_bar_rhythms(piece).items() if count < BAR_RHYTHMS]
     rhythms = bar_rhythms(piece)
     if rhythms and longest_run(rhythms) > 4:
         failed.append(f"run={longest_run(rhythms)}")

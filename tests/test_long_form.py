@@ -12,8 +12,9 @@ import mido
 import pytest
 
 from composer.base.quiet import quiet_import
-from composer.composition.arrange import arrangement_data
+from composer.composition.arrange import arrangement_data, is_descant
 from composer.composition.arrange.comping import pattern_name
+from composer.composition.arrange.lines import sounding
 from composer.composition.arrange.parts import NoteEvent
 from composer.composition.melody.motif import style_cells
 from composer.composition.plan import Scene
@@ -317,7 +318,53 @@ def test_each_pitched_part_plays_six_bar_rhythms_in_five_minutes(brief: str, see
     bar (its notes' onsets and lengths) over the five minutes from its entry (basses played 2
     to 11, ostinatos 3 to 11), but for those the data keeps steady."""
     piece = composed(brief, seed)
+    assert all(count >= BAR_RHYTHMS for count in part_bar_rhythms(piece).values()), part_bar_rhythms(piece)
+
+
+#: Beds that last session's scan found short of six bar-rhythms in a part (scripts/scan_long_form.py).
+SCANNED_SHORT = [("waltz bed, 10 minutes", 4, "bass"), ("polka bed, 10 minutes", 3, "bass"),
+                 ("flamenco bed, 10 minutes", 1, "melody"),
+                 ("blues bed, 10 minutes", 6, "pad"), ("march bed, 10 minutes", 5, "counter"),
+                 ("trailer hybrid bed, 5 minutes", 9, "timpani"), ("jazz ballad bed, 5 minutes", 10, "melody")]
+
+
+@pytest.mark.parametrize("brief,seed,role", SCANNED_SHORT)
+def test_the_parts_a_scan_found_short_play_six_bar_rhythms(brief: str, seed: int, role: str) -> None:
+    """The parts the long-form scan found playing five bar-rhythms or fewer in their first five
+    minutes: a waltz's and a polka's tuba (now a scene that breaks the chord), a flamenco's
+    tune (each fresh phrase varies its second statement, each return its cadence),
+    a blues piano (the Charleston and the boogie), a march's piccolo (a descant over the tune:
+    under it, it found no chord tone), a trailer's timpani (its phrases end varied) and a jazz
+    ballad's tune."""
+    counts = part_bar_rhythms(composed(brief, seed))
+    assert counts[role] >= BAR_RHYTHMS and all(count >= BAR_RHYTHMS for count in counts.values()), counts
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_a_marchs_piccolo_sings_a_descant_over_the_tune(seed: int) -> None:
+    """A march bed's second voice is the piccolo, which cannot go under the trumpet's tune: it
+    sings its counter-line over it (a third or more above the note it sounds with), in most
+    bars of the scenes that feature it (under the tune it found a chord tone in 1 bar of 24)."""
+    piece = composed("march bed, 10 minutes", seed)
     plan = piece.plan
+    piccolo = next(part for part in piece.parts if part.role.role == "counter")
+    assert piccolo.role.program == 72 and is_descant(plan, 72)
+    starts = [note.start_q for note in piece.theme.notes]
+    featured = [s for s in plan.scenes if s.features == "counter" and "melody" not in s.resting]
+    lined = [n for n in piccolo.notes if any(s.start_q <= n.start_q < s.end_q for s in featured)]
+    for note in lined:
+        melody = sounding(piece.theme.notes, starts, note.start_q)
+        assert melody is not None and note.pitch - melody.pitch >= 3, (note, melody)
+    heard = {plan.bar_at(n.start_q) for n in lined}
+    bars = sum(plan.bar_at(s.end_q) - plan.bar_at(s.start_q) for s in featured)
+    assert len(heard) >= 0.5 * bars, (len(heard), bars)
+
+
+def part_bar_rhythms(piece: Piece) -> dict[str, int]:
+    """How many rhythms of a bar (its notes' onsets and lengths, read back from the MIDI) each
+    pitched part plays over the five minutes from its entry, but those the data keeps steady."""
+    plan = piece.plan
+    counts: dict[str, int] = {}
     for role, notes in heard_notes(piece).items():
         if role == "drums" or exempt(piece, role):
             continue
@@ -326,7 +373,8 @@ def test_each_pitched_part_plays_six_bar_rhythms_in_five_minutes(brief: str, see
         for onset, length, _ in notes:
             if plan.seconds(plan.bar_start_q(plan.bar_at(onset) + 1)) <= until_s:
                 bars.setdefault(plan.bar_at(onset), set()).add((plan.in_bar_q(onset), length))
-        assert len({frozenset(rhythm) for rhythm in bars.values()}) >= BAR_RHYTHMS, (role, len(bars))
+        counts[role] = len({frozenset(rhythm) for rhythm in bars.values()})
+    return counts
 
 
 @pytest.mark.parametrize("brief", SHORT_BAR_BEDS)
@@ -468,19 +516,23 @@ def test_a_styles_melody_speaks_its_cells_over_five_minutes(brief: str, seed: in
     assert len(set(rhythms.values())) >= 6 and longest_run(rhythms) <= 4
 
 
-@pytest.mark.parametrize("brief,seed", [("uplifting corporate bed, 5 minutes", 1), ("rock bed, 5 minutes", 1),
-                                        ("hymn bed, 5 minutes", 3)])
-def test_a_long_pieces_even_motif_is_restated_syncopated(brief: str, seed: int) -> None:
+@pytest.mark.parametrize("brief", ["uplifting corporate bed, 5 minutes", "rock bed, 5 minutes", "hymn bed, 5 minutes"])
+def test_a_long_pieces_even_motif_is_restated_syncopated(brief: str) -> None:
     """A motif of even quarters is heard again syncopated in a long piece (its second value
     halved, the notes after it off the beat, its last longer: 1, 1/2, 1, 3/2); it was only ever
-    sung as written."""
-    piece = composed(brief, seed)
-    rhythm = piece.theme.motif.rhythm
-    assert len(set(rhythm)) == 1 and len(rhythm) >= 3
-    even = rhythm[0]
-    syncopated = [even, even / 2, *rhythm[2:-1], even * 3 / 2]
-    lengths = [n.length_q for n in piece.theme.notes]
-    assert any(lengths[i : i + len(syncopated)] == syncopated for i in range(len(lengths)))
+    sung as written. Over seeds 1-8, each piece whose motif is even (at least one is)."""
+    even_motifs = 0
+    for seed in range(1, 9):
+        piece = composed(brief, seed)
+        rhythm = piece.theme.motif.rhythm
+        if len(set(rhythm)) != 1 or len(rhythm) < 3:
+            continue
+        even_motifs += 1
+        even = rhythm[0]
+        syncopated = [even, even / 2, *rhythm[2:-1], even * 3 / 2]
+        lengths = [n.length_q for n in piece.theme.notes]
+        assert any(lengths[i : i + len(syncopated)] == syncopated for i in range(len(lengths))), seed
+    assert even_motifs
 
 
 @pytest.mark.parametrize("seed", [1, 2])
