@@ -35,6 +35,19 @@ def _onset(placed: tuple[Fraction, int, str]) -> Fraction:
     return placed[0]
 
 
+def _on_the_barline(plan: Plan, slots: list[Slot]) -> list[Slot]:
+    """The phrase with its anticipated last note (the cadence tone, an eighth before the chord
+    it belongs to) struck on that chord's barline instead, the note before it held up to it:
+    ``anticipate`` undone (a reggaeton bed's returning phrases kept four bar-rhythms)."""
+    before, last = slots[-2], slots[-1]
+    early = (last.heard_q or last.start_q) - last.start_q
+    held = before.length_q + early
+    return slots[:-2] + [
+        dataclasses.replace(before, length_q=held, strong=is_strong(plan.in_bar_q(before.start_q), held, plan.bar_q)),
+        dataclasses.replace(last, start_q=last.start_q + early, length_q=last.length_q - early, heard_q=None,
+                            strong=True)]
+
+
 class Line:
     """Writes slots as pitches one after another, keeping the melodic rules."""
 
@@ -170,6 +183,8 @@ class Line:
             cadence = restate = None  # a development's notes are heard exactly as placed
         if restate is not None:
             slots, pitches, placed = self._restated(slots, pitches, placed, restate)
+        if cadence is not None and self.plan.scenes and len(slots) > 1 and slots[-1].heard_q is not None:
+            slots = _on_the_barline(self.plan, slots)  # a long piece's anticipated cadence may come back on time
         # a cadence tone that breathes: one held within a beat of the barline, or in a long piece
         # any of a beat or more (a flamenco bed's half-note cadence came back alike for minutes)
         shortest_q = Fraction(1) if self.plan.scenes else bar_q - 1
