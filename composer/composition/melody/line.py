@@ -215,20 +215,20 @@ class Line:
         pitch twice; in a long piece a strong one off its new chord sings the nearest chord tone:
         ``_on_chord``), and recorded so; unchanged where it has none or cannot be varied."""
         onsets = [slot.start_q for slot in slots]
+        long_piece = bool(self.plan.scenes)
         # a long piece varies a statement already varied too (a polka bed's tune kept five bar-rhythms)
-        kinds = ("", "inversion", "variation", "syncopation", "displacement") if self.plan.scenes else ("", "inversion")
+        kinds = ("", "inversion", "variation", "syncopation", "displacement") if long_piece else ("", "inversion")
         stated = [(i, q, size) for i, (q, size, kind) in enumerate(placed) if kind in kinds]
         # a long piece varies any statement (a trap bed's phrase of one statement and a held
         # cadence came back unchanged 35 times in five minutes)
-        for index, q, size in [rng.choice(stated)] if self.plan.scenes and stated else stated[1:2]:
+        for index, q, size in [rng.choice(stated)] if long_piece and stated else stated[1:2]:
             first = onsets.index(q)
             if first + size >= len(slots):
                 break
             # a contour of single steps: the varied motif's steps say which note each new one sings
             lengths = tuple(slot.length_q for slot in slots[first : first + size])
-            long_piece = bool(self.plan.scenes)  # keeps to the style's own bars where it has them
             varied, kind, rest = rhythmic_variant(Motif(lengths, (1,) * (size - 1)), rng, style_cells(self.plan),
-                                                  long_piece, own=long_piece)
+                                                  long_piece, own=long_piece)  # in the style's own bars
             if not kind:
                 break
             sources = [first + s for s in itertools.accumulate(varied.steps, initial=0)]
@@ -238,7 +238,7 @@ class Line:
                      for start, length in zip(starts, varied.rhythm)]
             placed = placed[:index] + [(q + rest, len(moved), kind)] + placed[index + 1:]
             sung = [pitches[s] for s in sources]
-            if self.plan.scenes:  # a long piece re-sings a strong note its new place puts off the chord
+            if long_piece:  # a long piece re-sings a strong note its new place puts off the chord
                 sung = [self._on_chord(slot, pitch) if slot.strong else pitch for slot, pitch in zip(moved, sung)]
             return slots[:first] + moved + slots[first + size:], pitches[:first] + sung + pitches[first + size:], placed
         return slots, pitches, placed

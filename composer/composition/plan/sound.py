@@ -119,9 +119,10 @@ def _cast_named(brief: Brief, style: Style, excluded: set[int | None]) -> tuple[
     notes: list[str] = []
     solo = brief.alone and len(brief.instruments) == 1 and not brief.ensemble
     leading = [p for p in brief.featured if p in brief.instruments]
-    named = [(program, (ensembles().family(program).solo, *ensembles().family(program).roles)
-              if solo or program in leading else ensembles().family(program).roles, False)
-             for program in [*leading, *(p for p in brief.instruments if p not in leading)]]
+    named: list[tuple[int, tuple[str, ...], bool]] = []
+    for program in [*leading, *(p for p in brief.instruments if p not in leading)]:
+        family = ensembles().family(program)
+        named.append((program, (family.solo, *family.roles) if solo or program in leading else family.roles, False))
     band: list[tuple[int, tuple[str, ...], bool]] = []
     if brief.ensemble:  # the parts the kind has a place for as they are first (an ambient quartet's cello is its bass)
         parts = ensembles().ensemble(brief.ensemble).parts.items()
