@@ -9,7 +9,7 @@ import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.composition.grammar import harmony_data
 from composer.composition.melody.motif import style_cells
@@ -153,7 +153,7 @@ def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fra
     motif of even values as written for minutes), a motif of three or more even values
     syncopated: its second value halved, so the notes after it fall off the beat, and its
     last lengthened by as much ("syncopation"). With ``own``, only another of the ``cells``
-    where one fits. The motif itself ("", no rest) where none of these changes it.
+    where one fits, of as many notes or of one more (``_split_into_cells``). The motif itself ("", no rest) where none of these changes it.
 
     >>> motif = Motif((Fraction(1), Fraction(1, 2), Fraction(1, 2), Fraction(2)), (1, 1, -1))
     >>> varied, kind, rest = rhythmic_variant(motif, random.Random(3))
@@ -171,8 +171,9 @@ def rhythmic_variant(motif: Motif, rng: random.Random, cells: Sequence[tuple[Fra
     values = motif.rhythm
     orders = sorted({tuple(reversed(values)), values[1:] + values[:1], values[-1:] + values[:-1]} - {values})
     orders += [order for order in _recelled(values, cells) if order not in orders]
-    if own and (recelled := _recelled(values, cells)):
-        return dataclasses.replace(motif, rhythm=rng.choice(recelled)), "variation", Fraction(0)
+    if own and (recelled := [dataclasses.replace(motif, rhythm=r) for r in _recelled(values, cells)]
+                + _split_into_cells(motif, cells)):
+        return rng.choice(recelled), "variation", Fraction(0)
     choices = [(dataclasses.replace(motif, rhythm=order), "variation", Fraction(0)) for order in orders]
     if values[-1] >= Fraction(3, 2):
         displaced = values[:-1] + (values[-1] - EIGHTH,)
@@ -205,20 +206,53 @@ def _recelled(values: tuple[Fraction, ...], cells: Sequence[tuple[Fraction, ...]
     >>> _recelled((2 * q, q, q, q, q), [(q, 2 * q), (2 * q, q), (q, e, e, q), (3 * q / 2, e, q)])
     [(Fraction(1, 1), Fraction(2, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)), (Fraction(2, 1), Fraction(1, 1), Fraction(3, 2), Fraction(1, 2), Fraction(1, 1))]
     """
+    result = [values[:first] + cell + values[last:] for first, last in _whole_bars(values, cells) for cell in cells
+              if len(cell) == last - first and cell != values[first:last]]
+    return list(dict.fromkeys(result))
+
+
+def _split_into_cells(motif: Motif, cells: Sequence[tuple[Fraction, ...]]) -> list[Motif]:
+    """``motif`` with one of its bars sung in a one-bar cell of one more note, the note the cell
+    splits struck again at its pitch: a polka's two quarters hopped as a quarter and two eighths
+    (where the style has no other bar of as many notes, a bar could only be dotted: a polka bed's
+    fresh phrases sang one rhythm for five minutes). The note split is the one whose onsets,
+    merged, come nearest the bar's own.
+
+    >>> q, e = Fraction(1), Fraction(1, 2)
+    >>> [(m.rhythm, m.steps) for m in _split_into_cells(Motif((q, q, 2 * q), (2, -1)), [(q, e, e), (e, e, q)])]
+    [((Fraction(1, 1), Fraction(1, 2), Fraction(1, 2), Fraction(2, 1)), (2, 0, -1)), ((Fraction(1, 2), Fraction(1, 2), Fraction(1, 1), Fraction(2, 1)), (0, 2, -1))]
+    """
+    values = motif.rhythm
+    result: list[Motif] = []
+    for first, last in _whole_bars(values, cells):
+        own = list(itertools.accumulate(values[first:last - 1], initial=Fraction(0)))
+        for cell in (c for c in cells if len(c) == last - first + 1):
+            onsets = list(itertools.accumulate(cell[:-1], initial=Fraction(0)))
+            # strike note ``split`` of the bar twice: the cell's onset after it is the new one
+            split = min(range(last - first),
+                        key=lambda i: (sum(abs(a - b) for a, b in zip(onsets[:i + 1] + onsets[i + 2:], own)), i))
+            at = first + split
+            result.append(Motif(values[:first] + cell + values[last:], motif.steps[:at] + (0,) + motif.steps[at:],
+                                tuple(n + (n > at) for n in motif.neighbours)))
+    return result
+
+
+def _whole_bars(values: tuple[Fraction, ...], cells: Sequence[tuple[Fraction, ...]]) -> list[tuple[int, int]]:
+    """The (first, past-last) indices of ``values``' notes that fill a bar exactly, counted from
+    its start in bars as long as a cell; none without ``cells``."""
     if not cells:
         return []
     bar_q = sum(cells[0])
-    result: list[tuple[Fraction, ...]] = []
+    bars: list[tuple[int, int]] = []
     first, filled = 0, Fraction(0)
     for index, value in enumerate(values):
         filled += value
         if filled % bar_q:
             continue
         if filled - sum(values[:first]) == bar_q:
-            result += [values[:first] + cell + values[index + 1:] for cell in cells
-                       if len(cell) == index + 1 - first and cell != values[first:index + 1]]
+            bars.append((first, index + 1))
         first = index + 1
-    return list(dict.fromkeys(result))
+    return bars
 
 
 def cadence_breath(plan: Plan, rest_q: Fraction) -> Fraction:
