@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cached_property
 from pathlib import Path
 from typing import Any

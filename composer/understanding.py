@@ -8,7 +8,7 @@ numpy, soundfile), so that `composer explain` imports only the brief and the pla
 from __future__ import annotations
 
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 from typing import Any
 
 from composer.composition.brief import Brief

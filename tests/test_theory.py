@@ -65,3 +65,18 @@ def test_every_gm_program_has_a_range_the_bass_fits_in_its_own() -> None:
     for bass_program in range(32, 40):
         low, high = ranges[bass_program]
         assert low <= BASS_RANGE.low and BASS_RANGE.high <= high
+
+
+def test_exact_time_reads_text_without_touching_shared_bytes() -> None:
+    """composer's Fraction (quicktions') reads "1" and "3/4" as the standard library does, and
+    reading them leaves every one-byte bytes object as it was (quicktions' own parser wrote a
+    one-character string's digit into CPython's shared b"\\x00", and so into every MIDI key
+    signature mido packed after it)."""
+    import fractions
+    import struct
+
+    from composer.base.exact import Fraction
+
+    texts = ["0", "1", "7", "3/4", "0.5", " 2 ", "-1"]
+    assert [Fraction(text) for text in texts] == [fractions.Fraction(text) for text in texts]
+    assert all(struct.pack("B", value)[0] == value for value in range(256))

@@ -31,7 +31,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache
 
 from composer.base.records import bounds, record

@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache
 from typing import Protocol
 

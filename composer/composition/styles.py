@@ -8,7 +8,7 @@ its tempo, meter, swing and groove; the arrangement plays the groove the Plan ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache
 
 from composer.base.records import bounds, record

@@ -14,7 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 from typing import Any
 
 from composer.base.theory import MODE_STEPS, gm_ranges, key_pitch_classes, parallel_perfect, pitch_class

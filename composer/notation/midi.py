@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from fractions import Fraction
+from composer.base.exact import Fraction
 from itertools import groupby
 
 import mido

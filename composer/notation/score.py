@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from music21 import chord, expressions, instrument, key, meter, metadata, note, pitch, stream, tempo
 
+from composer.base.exact import standard
 from composer.composition.arrange import PartSpec, Performance
 from composer.composition.harmony import ChordSpan, chord_index, chord_spelling, spelling
 from composer.composition.plan import Plan, music21_key
@@ -48,13 +49,13 @@ def build_score(plan: Plan, parts: Sequence[PartSpec], chords: list[ChordSpan], 
             if len(events) == 1:
                 following = groups[position + 1] if position + 1 < len(groups) else []
                 toward = spelled(following[0].pitch, names_at(following[0].start_q)) if len(following) == 1 else None
-                element = note.Note(_melodic(events[0].pitch, names, toward), quarterLength=length)
+                element = note.Note(_melodic(events[0].pitch, names, toward), quarterLength=standard(length))
                 element.volume.velocity = events[0].velocity
             else:
-                element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=length)
+                element = chord.Chord([spelled(e.pitch, names) for e in events], quarterLength=standard(length))
                 for component, event in zip(element.notes, events):  # a kick and a hat struck together keep their own
                     component.volume.velocity = event.velocity
-            part.coreInsert(start, element)
+            part.coreInsert(standard(start), element)
         part.coreElementsChanged()
         _pedal_marks(part, performance.part(spec.role.role).pedal)
         score.insert(0, part)
@@ -174,18 +175,18 @@ def _instrument(spec: PartSpec, name: str) -> instrument.Instrument:
 def _conductor(plan: Plan, part: stream.Part) -> None:
     """Tempo, meter, key signature and one rehearsal mark per section, on the first part."""
     for at_q, bpm in plan.tempo_map():  # exact: the MIDI file's microseconds per quarter are the plan's
-        part.coreInsert(at_q, tempo.MetronomeMark(number=float(bpm), referent=note.Note(type="quarter")))
+        part.coreInsert(standard(at_q), tempo.MetronomeMark(number=float(bpm), referent=note.Note(type="quarter")))
     if plan.pickup_q:  # a stinger's pickup is its own short bar, so the hit falls on a downbeat
         part.coreInsert(0, meter.TimeSignature(f"{int(plan.pickup_q)}/4"))
     for at_q, numerator, denominator in plan.meter_map():  # a bar of changed meter lands a cue's moment
-        part.coreInsert(at_q, meter.TimeSignature(f"{numerator}/{denominator}"))
+        part.coreInsert(standard(at_q), meter.TimeSignature(f"{numerator}/{denominator}"))
     part.coreInsert(0, key.Key(music21_key(plan.tonic, plan.mode).tonic.name, plan.mode))
     if plan.lift_q is not None:
-        part.coreInsert(plan.lift_q, key.Key(music21_key(plan.lift_tonic, plan.mode).tonic.name, plan.mode))
+        part.coreInsert(standard(plan.lift_q), key.Key(music21_key(plan.lift_tonic, plan.mode).tonic.name, plan.mode))
     for at_q, tonic, mode in plan.key_changes:
-        part.coreInsert(at_q, key.Key(music21_key(tonic, mode).tonic.name, mode))
+        part.coreInsert(standard(at_q), key.Key(music21_key(tonic, mode).tonic.name, mode))
     for at_q, name in section_marks(plan):
-        part.coreInsert(at_q, expressions.RehearsalMark(name))
+        part.coreInsert(standard(at_q), expressions.RehearsalMark(name))
 
 
 def section_marks(plan: Plan) -> list[tuple[Fraction, str]]:

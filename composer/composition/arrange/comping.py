@@ -8,7 +8,7 @@ keyboard or any other player from the harmony's voicing. A solo piano's left han
 from __future__ import annotations
 
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import Pattern, arrangement_data

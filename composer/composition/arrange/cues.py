@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.parts import SIXTEENTH, NoteEvent, PartSpec, energy_at

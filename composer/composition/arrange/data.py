@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache
 from importlib.resources.abc import Traversable
 from typing import NoReturn

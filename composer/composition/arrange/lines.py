@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.comping import left_hand

@@ -5,7 +5,7 @@ ending's final hit for every part."""
 from __future__ import annotations
 
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.parts import (SIXTEENTH, NoteEvent, entry_energy, is_final, layer_energy_at,

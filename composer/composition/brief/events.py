@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from fractions import Fraction
+from composer.base.exact import Fraction
 from typing import NamedTuple
 
 from composer.base.errors import ComposerError

@@ -6,7 +6,7 @@ labelled with that name."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from fractions import Fraction
+from composer.base.exact import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
-from fractions import Fraction
+from composer.base.exact import Fraction
 from pathlib import Path
 from typing import Any
 

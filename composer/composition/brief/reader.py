@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.errors import ComposerError
 from composer.composition.brief.data import lexicon

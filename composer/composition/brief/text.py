@@ -3,7 +3,7 @@ length), then the words through the lexicon, then each field from what they mean
 
 from __future__ import annotations
 
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.errors import ComposerError
 from composer.composition.brief.checks import check_duration

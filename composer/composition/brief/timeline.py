@@ -9,7 +9,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
-from fractions import Fraction
+from composer.base.exact import Fraction
 from pathlib import Path
 from typing import Any
 

@@ -5,7 +5,7 @@ moments ("at 1:10", "from 30 s"), and the one reader of a time as an editor writ
 from __future__ import annotations
 
 import re
-from fractions import Fraction
+from composer.base.exact import Fraction
 from typing import NamedTuple
 
 from composer.base.errors import ComposerError

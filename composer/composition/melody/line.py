@@ -8,7 +8,7 @@ import bisect
 import dataclasses
 import itertools
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.theory import parallel_perfect, pitch_class, scale_pitch_classes
 from composer.composition.harmony import ChordSpan, chord_index

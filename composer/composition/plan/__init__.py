@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.composition.brief import KINDS, Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache
 
 from composer.base.records import bounds, record

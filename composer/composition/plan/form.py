@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.composition.brief import Brief, ShapeEvent, lexicon
 from composer.composition.plan.data import plan_data

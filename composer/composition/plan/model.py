@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import KW_ONLY, dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.base.general_midi import program_name
 from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours

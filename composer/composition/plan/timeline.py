@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from composer.base.exact import Fraction
 
 from composer.composition.brief import CueEvent
 from composer.composition.brief.times import clock_text
