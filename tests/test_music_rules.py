@@ -473,11 +473,17 @@ def key_found(piece: P.Piece) -> bool:
     from music21 import note, stream
 
     home_end = piece.plan.lift_q if piece.plan.lift_q is not None else piece.plan.end_q
-    notes = stream.Stream()
+    # the analysis weighs each pitch class by its notes' total length, and nothing else: one
+    # note per pitch class holding that total is the same question, asked of 12 notes, not thousands
+    held = [Fraction(0)] * 12
     for part in piece.parts:
         if not part.is_drums:
             for n in (n for n in part.notes if n.start_q < home_end):
-                notes.insert(float(n.start_q), note.Note(n.pitch, quarterLength=float(n.length_q)))
+                held[n.pitch % 12] += n.length_q
+    notes = stream.Stream()
+    for pitch_class, length in enumerate(held):
+        if length:
+            notes.append(note.Note(60 + pitch_class, quarterLength=float(length)))
     analysed = notes.analyze("key")
     planned = music21_key(piece.plan.tonic, piece.plan.mode)
     same = analysed.tonic.pitchClass == tonic_pc(piece) and analysed.mode == MODE_FAMILY[piece.plan.mode]
