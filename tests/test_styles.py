@@ -153,7 +153,7 @@ def test_every_style_plays_its_own_sound() -> None:
 def test_every_style_word_reads_as_written() -> None:
     """A phrase the reader would split otherwise ("r&b", "café") could never name its style."""
     for style in styles().values():
-        for phrase in style.words:
+        for phrase in (*style.words, *style.scenes):
             assert " ".join(word for _, word in Reader(phrase).untaken_words()) == phrase, (style.name, phrase)
 
 
@@ -200,7 +200,8 @@ def test_a_groove_rests_below_its_first_level() -> None:
 
 @pytest.mark.parametrize("style", list(styles()))
 def test_each_style_is_chosen_by_its_words(style: str) -> None:
-    for word in styles()[style].words:
+    """Each of its words or scenes alone chooses it, read and explained."""
+    for word in (*styles()[style].words, *styles()[style].scenes):
         brief = parse_text(f"{word} for a short video")
         assert brief.style == style, word
         assert not set(word.split()) & set(brief.ignored_words), word
@@ -227,6 +228,22 @@ def test_the_longest_phrase_and_the_first_style_win() -> None:
     # the second style is read and named in a note (not an unread word): the first plays
     assert brief.style == "bossa nova" and "reggae" not in brief.ignored_words
     assert any("more than one style (bossa nova, reggae)" in note for note in brief.notes)
+
+
+@pytest.mark.parametrize("text,style,scene", [
+    ("twelve-bar blues shuffle for a barbecue restaurant reel", "blues", "restaurant"),
+    ("hotel lobby music, a jazz trio with brushes", "jazz swing", "hotel lobby"),
+    ("oktoberfest tent, but make it reggae", "reggae", "oktoberfest"),
+    ("a heist montage with a big band", "big band", "heist"),
+])
+def test_a_named_style_outranks_a_scene_wherever_each_stands(text: str, style: str, scene: str) -> None:
+    """A scene ("hotel lobby", "restaurant") calls for a style only where the brief names none by
+    its words: before or after it, the named style plays, with no note of a second style, and
+    the scene's words are read, not ignored."""
+    brief = parse_text(text)
+    assert brief.style == style
+    assert not any("more than one style" in note for note in brief.notes), brief.notes
+    assert not set(scene.split()) & set(brief.ignored_words), brief.ignored_words
 
 
 def test_an_era_is_a_style_not_a_length() -> None:
@@ -411,7 +428,7 @@ def test_styles_without_a_kit_play_no_drums(words: str) -> None:
 
 
 def test_every_style_word_is_known_once() -> None:
-    words = [word for style in styles().values() for word in style.words]
+    words = [word for style in styles().values() for word in (*style.words, *style.scenes)]
     assert len(words) == len(set(words)) == len(style_words())
 
 

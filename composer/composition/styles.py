@@ -97,6 +97,9 @@ class Style:
     bass: str = "held"
     comping: str = "sustain"
     harmony: str = "triads"
+    #: Places, occasions and subjects that call for it ("hotel lobby", "oktoberfest", "heist"):
+    #: they name it only where the brief names no style by its ``words``.
+    scenes: tuple[str, ...] = ()
     #: Words of its phrases that mean the style there and nothing else: a phrase holding one is
     #: taken whole, so the lexicon does not read it too (the "reel" of "irish reel" is a dance,
     #: not a social-media reel).
@@ -151,12 +154,12 @@ def styles() -> dict[str, Style]:
 
 @cache
 def style_words() -> dict[str, str]:
-    """Every word or phrase that names a style, with the style's name.
+    """Every word or phrase that names a style, or a scene that calls for it, with the style's name.
 
-    >>> style_words()["bossa"], style_words()["lo-fi hip hop"]
-    ('bossa nova', 'lo-fi hip hop')
+    >>> style_words()["bossa"], style_words()["lo-fi hip hop"], style_words()["hotel lobby"]
+    ('bossa nova', 'lo-fi hip hop', 'jazz ballad')
     """
-    return {word: style.name for style in styles().values() for word in style.words}
+    return {word: style.name for style in styles().values() for word in (*style.words, *style.scenes)}
 
 
 def drum_key(voice: str) -> int:
@@ -189,9 +192,11 @@ def check_library(library: StyleLibrary) -> None:
         for word in style.takes:
             if not any(word in phrase.split() for phrase in style.words):
                 raise data_error(source, f"{where}.takes", f"{word!r} is in none of its words")
-        for word in style.words:
-            if named.setdefault(word, style.name) != style.name:
-                raise data_error(source, f"{where}.words", f"{word!r} already names {named[word]!r}")
+        for field_name, words in (("words", style.words), ("scenes", style.scenes)):
+            for word in words:
+                if word in named:
+                    raise data_error(source, f"{where}.{field_name}", f"{word!r} already names {named[word]!r}")
+                named[word] = style.name
         for field_name, value, known in (("bass", style.bass, BASS_PATTERNS),
                                          ("comping", style.comping, COMPING_PATTERNS),
                                          ("harmony", style.harmony, HARMONY_VOCABULARIES)):

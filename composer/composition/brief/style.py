@@ -23,8 +23,8 @@ from composer.composition.styles import style_words, styles
 @dataclass(frozen=True)
 class NamedStyle:
     """The style a brief names (None: the use case's own), the phrases that named it, and the
-    other styles it names too, which do not play, with their phrases (read, and named in a
-    note: not ignored)."""
+    other styles it names too, which do not play, with their phrases and those of the scenes
+    that called for other styles (read, not ignored; the styles named in a note)."""
 
     name: str | None = None
     words: tuple[str, ...] = ()
@@ -71,7 +71,8 @@ class NamedStyle:
 
 def find_style(reader: Reader) -> NamedStyle:
     """The first style the untaken words name, each phrase read longest first, with every
-    phrase of the brief that names it ("twelve-bar blues shuffle": two).
+    phrase of the brief that names it ("twelve-bar blues shuffle": two); a scene's style
+    ("hotel lobby") only where no style is named by its words, and then not noted as another.
 
     >>> find_style(Reader("chill lo-fi hip hop beat for studying")).name
     'lo-fi hip hop'
@@ -81,6 +82,9 @@ def find_style(reader: Reader) -> NamedStyle:
     ('synthwave', ('80s synthwave',), ('jazz swing',), ['an', 'drive'])
     >>> find_style(Reader("a twelve-bar blues shuffle")).words
     ('twelve-bar blues', 'shuffle')
+    >>> found = find_style(Reader("a hotel lobby with a bossa nova feel"))
+    >>> found.name, found.others, found.others_words
+    ('bossa nova', (), ('hotel lobby',))
     >>> find_style(Reader("calm piano for an interview")).name is None
     True
     >>> reader = Reader("an irish reel for a travel vlog")
@@ -103,7 +107,9 @@ def find_style(reader: Reader) -> NamedStyle:
             i += 1
     if not found:
         return NamedStyle()
-    name = found[0][1]
+    # a style named by its own words outranks one a scene calls for, wherever each stands
+    by_words = [style for phrase, style, _ in found if phrase not in styles()[style].scenes]
+    name = by_words[0] if by_words else found[0][1]
     chosen = [(phrase, first) for phrase, style, first in found if style == name]
     for phrase, first in chosen:
         if any(c.isdigit() for c in phrase) or set(phrase.split()) & set(styles()[name].takes):
@@ -111,7 +117,7 @@ def find_style(reader: Reader) -> NamedStyle:
                 match = re.compile(re.escape(word)).match(reader.text, position)
                 if match:
                     reader.take(match)
-    others = tuple(dict.fromkeys(style for _, style, _ in found if style != name))
+    others = tuple(dict.fromkeys(style for style in by_words if style != name))
     others_words = tuple(dict.fromkeys(phrase for phrase, style, _ in found if style != name))
     return NamedStyle(name, tuple(dict.fromkeys(phrase for phrase, _ in chosen)), others, others_words)
 

@@ -68,7 +68,8 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
                        preset, arousal, named_style.name, moods)
     notes = [*reader.notes, *family_notes(meanings), *contradiction(moods), *named_style.notes]
     if duration is None:
-        notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for a {kind}")
+        article = "an" if kind[0] in "aeiou" else "a"
+        notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for {article} {kind}")
     duration_s = check_duration(DEFAULT_DURATION_S[kind] if duration is None else duration)
     written_events, drops = _dropped(written_events, named_style.name)
     events = resolve(written_events, duration_s)
