@@ -27,17 +27,18 @@ if TYPE_CHECKING:
     from fractions import Fraction
 else:
     class Fraction(quicktions.Fraction):
-        """quicktions' ``Fraction``, but text is read by the standard library's: quicktions
-        (1.19 to 1.24 at least, on CPython 3.11) writes a one-character string's digit into the bytes
-        object CPython shares for that byte value, after which ``struct.pack("b", 0)`` (and
-        so every MIDI key signature mido writes) is that digit."""
+        """Makes quicktions' own ``Fraction``\\ s (its arithmetic takes a fast path for those
+        alone, and a slow one for a subclass's), but reads text with the standard library:
+        quicktions (1.19 to 1.24 at least, on CPython 3.11) writes a one-character string's
+        digit into the bytes object CPython shares for that byte value, after which
+        ``struct.pack("b", 0)`` (and so every MIDI key signature mido writes) is that digit."""
 
         __slots__ = ()
 
         def __new__(cls, numerator=0, denominator=None):
             if isinstance(numerator, str):
                 numerator = fractions.Fraction(numerator)
-            return super().__new__(cls, numerator, denominator)
+            return quicktions.Fraction(numerator, denominator)
 
 
 def standard(value: fractions.Fraction | int) -> fractions.Fraction:

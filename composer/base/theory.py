@@ -36,6 +36,7 @@ MODE_STEPS: dict[str, tuple[int, ...]] = {
 RAISED_MINOR_DEGREES = (9, 11)
 
 
+@cache
 def pitch_class(name: str) -> int:
     """The pitch class (C = 0) of a note name: a letter and its accidentals.
 
@@ -45,6 +46,7 @@ def pitch_class(name: str) -> int:
     return (LETTERS[name[0].upper()] + sum(ACCIDENTALS[a] for a in name[1:])) % 12
 
 
+@cache
 def scale_pitch_classes(tonic: str, mode: str) -> frozenset[int]:
     """The seven pitch classes of ``mode`` on ``tonic``: the notes composition calls diatonic.
 

@@ -113,10 +113,11 @@ class Timing:
     #: 5/4 among 4/4 lands a cue's moment on a downbeat where whole bars cannot.
     meter_changes: tuple[tuple[int, tuple[int, int]], ...] = ()
 
-    @property
+    @cached_property
     def bar_q(self) -> Fraction:
         """Quarter notes per bar of the piece's meter: 4 in 4/4, 3 in 3/4, 3 in 6/8 (a bar of
-        changed meter has its own ``bar_length_q``)."""
+        changed meter has its own ``bar_length_q``; kept once worked out: the melody's drafts ask
+        it a hundred thousand times)."""
         return Fraction(4 * self.meter[0], self.meter[1])
 
     @property
