@@ -246,6 +246,14 @@ def test_a_named_style_outranks_a_scene_wherever_each_stands(text: str, style: s
     assert not set(scene.split()) & set(brief.ignored_words), brief.ignored_words
 
 
+def test_a_style_phrase_is_not_read_again_as_a_mood() -> None:
+    """The "big" of "big band" names the band, not a big mood: a tense heist for a big band is
+    tense (it read as bright, and played in C major)."""
+    brief = parse_text("tense heist montage with a big band, 2 minutes")
+    assert brief.style == "big band" and "big" not in brief.mood_words, brief.mood_words
+    assert {"tense", "heist"} <= set(brief.mood_words) and brief.valence < parse_text("montage with a big band").valence
+
+
 def test_an_era_is_a_style_not_a_length() -> None:
     brief = parse_text("80s synthwave drive, 30 seconds")
     assert (brief.style, brief.duration_s) == ("synthwave", 30.0)

@@ -33,6 +33,9 @@ _BESIDE = re.compile(r"(?:\s|-|\b(?:a|an|the)\b)*")
 #: as instruments or counts, since the ensemble or kit says who plays.
 _NOT_INSIDE_ENSEMBLES = frozenset({"instruments", "families", "filler", "exclude", "modifiers", "solo", "only",
                                    "lead", "counts", "ensembles", "kits", "grooves"})
+#: Words that size a named ensemble and so mean nothing more inside it: the "big" of "big band"
+#: (read as a big mood, it made a tense heist for a big band bright).
+_ENSEMBLE_SIZES = frozenset({"big", "small", "large"})
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,9 @@ def read_words(reader: Reader) -> Words:
 
 def _inside_ensemble(position: int, phrase: str) -> list[Meaning]:
     """The meanings the words of a named ensemble or kit keep ("jazz" of "jazz trio" is still a
-    mood, "electronic" of "electronic drums" a colour)."""
+    mood, "electronic" of "electronic drums" a colour; the "big" of "big band" none)."""
     table, _ = _phrase_table()
-    return [Meaning(position, word, category, value) for word in phrase.split()
+    return [Meaning(position, word, category, value) for word in phrase.split() if word not in _ENSEMBLE_SIZES
             for category, value in table.get(word, []) if category not in _NOT_INSIDE_ENSEMBLES]
 
 
