@@ -508,3 +508,29 @@ def test_accompaniment_varies_its_bar_rhythms_over_a_long_bed(brief: str, seed: 
             bars.setdefault(bar, set()).add((note.start_q - piece.plan.bar_start_q(bar), note.length_q))
         distinct = len({frozenset(rhythm) for rhythm in bars.values()})
         assert distinct >= (3 if part.role.role == "ostinato" else 5), (part.role.role, distinct)
+
+
+@pytest.mark.parametrize("brief", ["calm spa music with harp and flute, 2 minutes",
+                                   "ambient harp and flute for a spa, 2 minutes",
+                                   "mellow lo-fi with a saxophone and a clarinet, 1 minute",
+                                   "calm corporate bed with oboe and strings, 90 seconds"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_wind_plays_one_note_at_a_time(brief: str, seed: int) -> None:
+    """A flute, a saxophone, an oboe or a solo trumpet sounds one note at a time, whatever part
+    it takes (a flute cast as an ambient cue's pad played three-note chords): read back from
+    the MIDI, no two notes of its track overlap, and it still plays."""
+    from composer import compose
+
+    from tests.conftest import note_spans
+
+    piece = compose(brief, seed=seed)
+    midi = mido.MidiFile(file=io.BytesIO(piece.midi_bytes))
+    programs = {(index, m.channel): m.program for index, track in enumerate(midi.tracks)
+                for m in track if m.type == "program_change"}
+    winds = {key for key, program in programs.items() if program in range(64, 80) or program in (56, 58, 59)}
+    assert winds, programs
+    for key in winds:
+        spans = sorted((start, end) for track, channel, _, start, end in note_spans(midi) if (track, channel) == key)
+        assert spans, f"{brief} s{seed}: track {key} plays nothing"
+        overlaps = [(a, b) for a, b in zip(spans, spans[1:]) if b[0] < a[1]]
+        assert not overlaps, f"{brief} s{seed}: program {programs[key]} overlaps itself at ticks {overlaps[:3]}"

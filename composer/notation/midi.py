@@ -28,7 +28,7 @@ from music21 import key
 
 from composer.composition.arrange import NoteEvent, PartPerformance, PartSpec, Performance
 from composer.composition.arrange.performance import GLIDE_RANGE
-from composer.composition.plan import Plan, music21_key
+from composer.composition.plan import SINGLE_LINE_PROGRAMS, Plan, music21_key
 from composer.notation.score import part_names, pedalled, section_marks
 
 TICKS_PER_BEAT = 960
@@ -202,16 +202,19 @@ def _part_track(part: PartSpec, name: str, chords: list[tuple[Fraction, Fraction
     events += _expression(played.expression, channel, feel)
     events += _pedal(chords, played.pedal, channel, feel)
     events += _glides(played, channel, feel)
-    sounding: dict[int, list[tuple[int, int, int]]] = {}
+    # the notes each voice strikes: each pitch its own, or one voice for an instrument that
+    # sounds one note at a time (a flute), so a timing offset never overlaps two of its notes
+    single_line = part.role.program in SINGLE_LINE_PROGRAMS and not part.is_drums
+    sounding: dict[int, list[tuple[int, int, int, int]]] = {}
     for start_q, length_q, notes in chords:  # a chord's notes keep their own velocities (a kick and a hat)
         for note in notes:
             spread_ms = played.strums_ms.get((start_q, note.pitch), 0)  # a strum's strings one by one
             start, stop = feel.span(start_q, start_q + length_q, played.nudges_ms[start_q], spread_ms)
-            sounding.setdefault(note.pitch, []).append((start, stop, note.velocity or 64))
-    for pitch, struck in sounding.items():
+            sounding.setdefault(-1 if single_line else note.pitch, []).append((start, stop, note.velocity or 64, note.pitch))
+    for struck in sounding.values():
         struck.sort()
-        for index, (start, stop, velocity) in enumerate(struck):
-            if index + 1 < len(struck):  # a timing offset never lets a note overlap its own repeat
+        for index, (start, stop, velocity, pitch) in enumerate(struck):
+            if index + 1 < len(struck):  # a timing offset never lets a note overlap the voice's next
                 stop = max(start + 1, min(stop, struck[index + 1][0]))
             events.append((stop, NOTE_OFF, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
             events.append((start, NOTE_ON, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))

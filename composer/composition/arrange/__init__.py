@@ -32,7 +32,7 @@ from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.lines import carries_the_bass, counter, counter_range, is_descant, melody
 from composer.composition.arrange.mallets import ostinato, texture
 from composer.composition.arrange.pads import pad
-from composer.composition.arrange.parts import NoteEvent, PartSpec, Player, within_decay
+from composer.composition.arrange.parts import NoteEvent, PartSpec, Player, one_at_a_time, within_decay
 from composer.composition.arrange.percussion import BUTTON_Q, button, drums, timpani
 from composer.composition.arrange.performance import PIANOS, PartPerformance, Performance, fade_length_s, perform
 from composer.composition.harmony import ChordSpan
@@ -67,11 +67,11 @@ def arrange(plan: Plan, chords: list[ChordSpan], theme: Theme, rng: random.Rando
 
 def _part(plan: Plan, chords: list[ChordSpan], theme: Theme, role: Role, rng: random.Random) -> PartSpec:
     """The part ``role``'s player writes, cut to a button ending's final hit where the piece has
-    one, no note longer than its instrument sounds."""
+    one, one note at a time where its instrument sounds so, no note longer than it sounds."""
     notes = PLAYERS[role.role](plan, chords, theme, role, rng)
     if carries_the_bass(plan, role):
         notes = [*notes, *left_hand(plan, chords, role, rng)]
     if plan.ending == "button" and plan.kind != "stinger" and role.role != "drums":
         notes = button(chords[-1], notes)
-    notes = within_decay(plan, role, notes)
+    notes = within_decay(plan, role, one_at_a_time(role, notes))
     return PartSpec(role, tuple(sorted(notes, key=lambda n: (n.start_q, n.pitch))))

@@ -11,7 +11,7 @@ from composer.base.exact import Fraction
 from composer.composition.arrange.data import Pattern, Step, arrangement_data
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme
-from composer.composition.plan import SUSTAINING_PROGRAMS, Plan, Role, scene_change_at
+from composer.composition.plan import SINGLE_LINE_PROGRAMS, SUSTAINING_PROGRAMS, Plan, Role, scene_change_at
 
 #: Above this energy the pad pulses in beats, the bass in eighths and the hats in sixteenths.
 PULSE_ENERGY = 0.68
@@ -336,6 +336,32 @@ def chord_stop(plan: Plan, chord: ChordSpan) -> Fraction:
     """Where ``chord``'s notes stop: the final chord rings to its own end, any other stops at
     the end of the music at the latest."""
     return chord.end_q if is_final(plan, chord) else min(chord.end_q, plan.music_q)
+
+
+def one_at_a_time(role: Role, notes: list[NoteEvent]) -> list[NoteEvent]:
+    """A single-line instrument's part (``SINGLE_LINE_PROGRAMS``: a flute, a saxophone) as one
+    player sounds it: its top line, each note the highest struck at its onset, a lower one
+    left out while the note above it still sounds, each held to the next at most (a flute cast
+    as an ambient cue's pad played three-note chords).
+
+    >>> from composer.composition.plan import Role
+    >>> chord = [NoteEvent(Fraction(0), Fraction(4), pitch, 60) for pitch in (57, 60, 65)]
+    >>> one_at_a_time(Role("pad", 73, 1), [*chord, NoteEvent(Fraction(2), Fraction(2), 67, 60)])
+    [NoteEvent(start_q=Fraction(0, 1), length_q=Fraction(2, 1), pitch=65, velocity=60), NoteEvent(start_q=Fraction(2, 1), length_q=Fraction(2, 1), pitch=67, velocity=60)]
+    """
+    if role.program not in SINGLE_LINE_PROGRAMS or role.role == "drums":
+        return notes
+    line: list[NoteEvent] = []
+    for note in sorted(notes, key=lambda n: (n.start_q, -n.pitch)):
+        if line and line[-1].start_q == note.start_q:
+            continue  # a lower note of the same chord
+        if line and line[-1].end_q > note.start_q:
+            if note.pitch < line[-1].pitch:
+                continue  # under the note still sounding
+            held = line.pop()
+            line.append(NoteEvent(held.start_q, note.start_q - held.start_q, held.pitch, held.velocity))
+        line.append(note)
+    return line
 
 
 def within_decay(plan: Plan, role: Role, notes: list[NoteEvent]) -> list[NoteEvent]:

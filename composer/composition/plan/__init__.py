@@ -17,8 +17,8 @@ from composer.composition.plan.form import (choose_lift, default_ending, energy_
                                             voice_bars)
 from composer.composition.plan.model import PlacedEvent, Plan, Role, Scene, Section, Timing, music21_key, transposed_tonic
 from composer.composition.plan.scenes import plan_scenes, scene_change_at
-from composer.composition.plan.sound import (DRUM_CHANNEL, SUSTAINING_PROGRAMS, choose_key, choose_roles, motif_flavour,
-                                             second_voice, swing)
+from composer.composition.plan.sound import (DRUM_CHANNEL, SINGLE_LINE_PROGRAMS, SUSTAINING_PROGRAMS, choose_key,
+                                             choose_roles, motif_flavour, second_voice, swing)
 from composer.composition.plan.style import choose_style, chosen_by_mood, groove_for, with_style_drums
 from composer.composition.plan.timeline import cut_form, place
 from composer.composition.plan.timing import fit_timing, tempo_range
@@ -148,5 +148,5 @@ def _key_changes(events: tuple[PlacedEvent, ...], tonic: str, mode: str) -> tupl
     return tuple(changes)
 
 
-__all__ = ["DRUM_CHANNEL", "KINDS", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Scene", "Section", "Timing", "make_plan",
+__all__ = ["DRUM_CHANNEL", "KINDS", "SINGLE_LINE_PROGRAMS", "SUSTAINING_PROGRAMS", "PlacedEvent", "Plan", "PlanData", "Role", "Scene", "Section", "Timing", "make_plan",
            "music21_key", "plan_data", "scene_change_at", "tempo_range"]

@@ -45,6 +45,10 @@ SYNTHETIC_PROGRAMS = frozenset({2, 3, 4, 5, 16, 17, 18, *range(26, 32), *range(3
 
 
 SUSTAINING_PROGRAMS = set(range(16, 24)) | set(range(40, 45)) | set(range(48, 56)) | set(range(88, 96))
+#: Solo winds and brass (trumpet, tuba, muted trumpet; saxophones, double reeds, clarinet, flutes
+#: and pipes): one player sounds one note at a time, so a chord part one of them takes is its top
+#: line. Trombones and horns are left out: a part for them is a section's.
+SINGLE_LINE_PROGRAMS = frozenset({56, 58, 59, *range(64, 80)})
 
 
 def choose_key(brief: Brief, rng: random.Random, style: Style) -> tuple[str, str]:
