@@ -710,13 +710,16 @@ def test_the_example_is_always_major_whatever_the_seed() -> None:
 
 
 @pytest.mark.parametrize(("text", "at_s"), [("chill tropical house for a travel reel, 45 seconds, drop at 0:15", 15),
-                                            ("dark trap beat, 40 seconds, the beat drops at 0:16", 16)])
+                                            ("dark trap beat, 40 seconds, the beat drops at 0:16", 16),
+                                            ("dark synthwave chase for a racing game trailer, 60 seconds, drop at 0:20", 20),
+                                            ("hybrid trailer, 1 minute, drop at 0:40", 40)])
 def test_the_drop_in_dance_music_is_where_the_beat_lands(text: str, at_s: int) -> None:
-    """"drop at 0:15" in house or trap is the moment the full beat lands: a build into a hit
-    there, the energy highest after it (it was read as the music falling quiet from 0:15, and
-    "tropical house" as cumbia)."""
+    """"drop at 0:15" in house, trap, synthwave or a hybrid trailer is the moment the full beat
+    lands: a build into a hit there, the energy highest after it (it was read as the music
+    falling quiet from 0:15, and "tropical house" as cumbia; a synthwave chase fell quiet for
+    its last 40 seconds)."""
     brief = parse_text(text)
-    assert brief.style in ("edm", "trap") and not brief.shape
+    assert brief.style in ("edm", "trap", "synthwave", "trailer hybrid") and not brief.shape
     assert [(e.kind, float(e.at_s)) for e in brief.events] == [("build", at_s), ("hit", at_s)]
     plan = _plan(brief)
     assert _mean_energy(plan, at_s, plan.duration_s) > _mean_energy(plan, 0, at_s - 4) + MEASURABLE
@@ -726,6 +729,14 @@ def test_a_drop_elsewhere_is_the_music_falling_quiet() -> None:
     """Outside dance music "drops at 0:50" under a voiceover is still the energy falling there."""
     brief = parse_text("corporate bed for a webinar, 2 minutes, drops at 0:50 for the voiceover")
     assert not brief.events and [(e.verb, e.start_s) for e in brief.shape] == [("drop", 50.0)]
-    assert "webinar" not in brief.ignored_words
+    assert "webinar" not in brief.ignored_words and not any("drop" in note for note in brief.notes)
     plan = _plan(brief)
     assert _mean_energy(plan, 55, 120) < _mean_energy(plan, 10, 50) - MEASURABLE
+
+
+def test_a_drop_in_a_named_style_without_one_says_how_it_was_read() -> None:
+    """A named style with no beat drop reads "drop at 0:30" as the music falling quieter, and
+    the notes say so and how to ask for the music landing there instead."""
+    brief = parse_text("cinematic orchestral, 1 minute, drop at 0:30")
+    assert brief.style == "cinematic orchestral" and not brief.events and brief.shape
+    assert any("drop at 0:30" in note and "hit at 0:30" in note for note in brief.notes), brief.notes

@@ -22,7 +22,7 @@ from composer.composition.brief.reader import Reader
 from composer.composition.brief.shape import ending, find_shape
 from composer.composition.brief.style import find_style
 from composer.composition.brief.tempo import find_tempo
-from composer.composition.brief.times import find_cue_times, find_windows
+from composer.composition.brief.times import clock_text, find_cue_times, find_windows
 from composer.composition.brief.words import read_words
 from composer.composition.styles import styles
 
@@ -72,6 +72,10 @@ def parse_text(text: str, fps: Fraction | None = None) -> Brief:
         notes.append(f"no length given: {DEFAULT_DURATION_S[kind]:g} s, the default for {article} {kind}")
     duration_s = check_duration(DEFAULT_DURATION_S[kind] if duration is None else duration)
     written_events, drops = _dropped(written_events, named_style.name)
+    if named_style.name is not None:  # a named style's "drop" may have meant its beat landing
+        notes += [f"drop at {clock_text(shape.start_s)}: {named_style.name} has no beat drop, so the music falls "
+                  f"quieter from there; ask for a hit at {clock_text(shape.start_s)} to land the full music there"
+                  for shape in drops if shape.start_s is not None]
     events = resolve(written_events, duration_s)
     return Brief(
         text=text.strip(),
