@@ -11,6 +11,7 @@ import random
 from composer.base.exact import Fraction
 from typing import Any
 
+from composer.base.general_midi import program_name
 from composer.composition.brief import Brief
 from composer.composition.plan import PlacedEvent, Plan, Scene
 from composer.composition.plan.style import style_choice
@@ -99,7 +100,8 @@ def _event_fields(plan: Plan, event: PlacedEvent) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "kind": event.kind, "asked_s": round(float(event.asked_s), 3),
         "length_s": round(float(event.asked_length_s), 3), "landed_s": round(float(landed), 3), "off_ms": round(float(landed - event.asked_s) * 1000, 3),
-        "bar": plan.bar_at(event.moment_q) + 1, "keep": list(event.keep), "mode": event.mode, "label": event.label,
+        "bar": plan.bar_at(event.moment_q) + 1, "keep": [*event.keep, *map(program_name, event.programs)],
+        "mode": event.mode, "label": event.label,
         "source": event.source,
     }
     if event.end_q != event.at_q:

@@ -486,6 +486,24 @@ def test_a_layer_comes_in_at_its_time(text: str, role: str, at_s: int) -> None:
     assert starts and min(starts) >= float(piece.plan.seconds(event.at_q)) - 0.02, min(starts)
 
 
+@pytest.mark.parametrize(("text", "program", "at_s"), [
+    ("acoustic guitar bed, 2 minutes, a cello comes in at 1:00", 42, 60),
+    ("lo-fi bed, 2 minutes, saxophone comes in at 0:45", 65, 45),
+    ("corporate theme, 1 minute, piano and drums come in at 0:20", 0, 20),
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_named_instrument_comes_in_at_its_time(text: str, program: int, at_s: int, seed: int) -> None:
+    """"a cello comes in at 1:00" casts a cello, which enters there (it was read as the melody's
+    role, the cello's words were taken from the brief, and no cello played at all): read back
+    from the MIDI, the instrument plays, and not before its moment."""
+    piece = compose(text, seed=seed)
+    (event,) = [e for e in piece.plan.events if e.kind == "enter"]
+    assert program in event.programs and not piece.brief.ignored_words
+    starts = [n.start for i in midi_of(piece).instruments if i.program == program and not i.is_drum for n in i.notes]
+    assert starts, f"{text} s{seed}: program {program} never plays"
+    assert min(starts) >= float(piece.plan.seconds(event.at_q)) - 0.02 and abs(float(piece.plan.seconds(event.at_q)) - at_s) < 3
+
+
 def _channel_of(piece: Piece, program: int) -> int:
     return next(r.channel for r in piece.plan.roles if r.program == program and r.role != "drums")
 

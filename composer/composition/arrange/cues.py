@@ -65,9 +65,10 @@ def play_events(plan: Plan, chords: list[ChordSpan], parts: Sequence[PartSpec]) 
             result = [_silenced(part, event.at_q, event.end_q, CUT_OFF_Q) for part in result]
         elif event.kind == "dip":
             result = _dipped(event, result)
-        elif event.kind == "enter":  # the named layers come in here, silent before
-            result = [_silenced(part, Fraction(0), event.at_q) if part.role.role in event.keep else part
-                      for part in result]
+        elif event.kind == "enter":  # the named layers and instruments come in here, silent before
+            result = [_silenced(part, Fraction(0), event.at_q)
+                      if part.role.role in event.keep or (part.role.program in event.programs and not part.is_drums)
+                      else part for part in result]
     for at_q in sorted(tutti(plan)):
         chord = chords[chord_index([c.start_q for c in chords], at_q)]
         result = [_accented(part, chord, at_q, plan) for part in result]

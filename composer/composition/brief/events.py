@@ -184,8 +184,8 @@ def resolve(written: Iterable[WrittenEvent], duration_s: float) -> tuple[CueEven
     >>> fade = WrittenEvent(CueEvent("fade_out", Fraction(0), Fraction(6)), from_end=True)
     >>> resolve([fade, WrittenEvent(CueEvent("hit", Fraction(5)))], 30)
     (CueEvent(kind='hit', at_s=Fraction(5, 1), length_s=Fraction(0, 1), keep=(), mode='', tempo_bpm=None, \
-label='', source='brief'), CueEvent(kind='fade_out', at_s=Fraction(24, 1), length_s=Fraction(6, 1), keep=(), \
-mode='', tempo_bpm=None, label='', source='brief'))
+label='', source='brief', programs=()), CueEvent(kind='fade_out', at_s=Fraction(24, 1), length_s=Fraction(6, 1), keep=(), \
+mode='', tempo_bpm=None, label='', source='brief', programs=()))
     """
     end = Fraction(duration_s)
     written = list(written)
@@ -297,8 +297,10 @@ def _dip(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     return found
 
 
-def _kept_layers(reader: Reader, offset: int, text: str) -> list[str]:
-    """The roles named in a drop-out's kept layers, taking the words that name them."""
+def _kept_layers(reader: Reader, offset: int, text: str, instruments: list[int] | None = None) -> list[str]:
+    """The roles named in a drop-out's kept layers, taking the words that name them. Given
+    ``instruments``, a named instrument ("a cello") is added there as its program instead and its
+    words are left to the reader of instruments, so the instrument is cast."""
     tokens = [(start + offset, word) for start, word in _tokens(text)]
     roles: list[str] = []
     i = 0
@@ -308,14 +310,31 @@ def _kept_layers(reader: Reader, offset: int, text: str) -> list[str]:
             phrase = " ".join(words)
             role = layer_role(phrase)
             if len(words) == n and (role or (n == 1 and phrase in _JOINERS)):
-                start, end = tokens[i][0], tokens[i + n - 1][0] + len(tokens[i + n - 1][1])
-                reader.take_span(start, end)
-                roles += [role] if role else []
+                if instruments is not None and (program := instrument_program(phrase)) is not None:
+                    instruments.append(program)
+                else:
+                    start, end = tokens[i][0], tokens[i + n - 1][0] + len(tokens[i + n - 1][1])
+                    reader.take_span(start, end)
+                    roles += [role] if role else []
                 i += n
                 break
         else:
             i += 1
     return roles
+
+
+def instrument_program(phrase: str) -> int | None:
+    """The General MIDI program of a named instrument ("cello", "saxophones"), None for a role,
+    a family or any other word.
+
+    >>> instrument_program("cello"), instrument_program("strings"), instrument_program("pad")
+    (42, None, None)
+    """
+    programs = lexicon().instruments
+    for word in (phrase, phrase[:-1] if phrase.endswith("s") else ""):
+        if word in programs and word not in (*PART_ROLES, *_ROLE_WORDS, *lexicon().families):
+            return programs[word]
+    return None
 
 
 def layer_role(phrase: str) -> str:
@@ -336,7 +355,9 @@ def layer_role(phrase: str) -> str:
 
 def _enter(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
     """ "strings come in at 0:30": the named layers enter there; words that name no layer are
-    left for the other readers ("romantic piano, strings come in at 0:30": only "strings")."""
+    left for the other readers ("romantic piano, strings come in at 0:30": only "strings"), and
+    so are a named instrument's, which is cast and enters there (a cello that "comes in at 1:00"
+    was read as the melody's role only, and no cello played)."""
     found = []
     for match in _matches(reader, _ENTER):
         group = "layers" if match.group("layers") is not None else "brought"
@@ -346,11 +367,13 @@ def _enter(reader: Reader, fps: Fraction) -> list[WrittenEvent]:
         named = [role for _, word in _tokens(tail) if (role := layer_role(word))]
         if not named:
             continue
-        keep = _kept_layers(reader, offset, tail)
+        instruments: list[int] = []
+        keep = _kept_layers(reader, offset, tail, instruments)
         reader.take_span(match.end(group), match.end())
         if group == "brought":
             reader.take_span(match.start(), match.start(group))
-        found += [WrittenEvent(CueEvent("enter", at, keep=tuple(dict.fromkeys(keep))))
+        found += [WrittenEvent(CueEvent("enter", at, keep=tuple(dict.fromkeys(keep)),
+                                        programs=tuple(dict.fromkeys(instruments))))
                   for at in moments(match.group("times"), fps)]
     return found
 

@@ -66,7 +66,8 @@ class CueEvent:
     - ``fade_in`` / ``fade_out``: over ``length_s`` from ``at_s``.
     - ``button``: a short final chord on the downbeat at ``at_s``; the music ends there.
     - ``tempo``: the tempo becomes ``tempo_bpm`` at ``at_s``.
-    - ``enter``: the ``keep`` layers (roles) come in on the downbeat at ``at_s``, silent before.
+    - ``enter``: the ``keep`` layers (roles) and the ``programs`` (named instruments, each the
+      part its program plays) come in on the downbeat at ``at_s``, silent before.
 
     ``label`` is the name the editor gave it (a marker's name), ``source`` where it came from
     ("brief", "flag", "brief file", "manifest", "timeline", "markers").
@@ -83,6 +84,7 @@ class CueEvent:
     tempo_bpm: Fraction | None = None
     label: str = ""
     source: str = "brief"
+    programs: tuple[int, ...] = ()
 
     @property
     def end_s(self) -> Fraction:

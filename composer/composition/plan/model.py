@@ -79,6 +79,8 @@ class PlacedEvent:
     mode: str = ""
     label: str = ""
     source: str = "brief"
+    #: The named instruments an ``enter`` brings in (General MIDI programs), besides its roles.
+    programs: tuple[int, ...] = ()
 
     @property
     def moment_q(self) -> Fraction:

@@ -480,7 +480,7 @@ def place(events: Sequence[CueEvent], timing: Timing,
         elif event.kind in ON_DOWNBEAT or event.kind == "button":
             end_q = at_q
         placed.append(PlacedEvent(event.kind, event.at_s, event.length_s, at_q, end_q, event.keep, event.mode,
-                                  event.label, event.source))
+                                  event.label, event.source, event.programs))
     return tuple(placed)
 
 
