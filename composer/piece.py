@@ -11,7 +11,6 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from composer.audio import render as renderer
 from composer.audio.deliver import Delivered, Ending, Progress, Rendering, deliver, mix
 from composer.audio.formats import Provenance, rounded
 from composer.audio.soundfonts import choose_soundfont
+from composer.base.exact import Fraction
 from composer.base.files import write_bytes
 from composer.base.midi_text import decoded_midi
 from composer.composition.arrange import PartSpec, Performance, arrange, fade_length_s

@@ -8,9 +8,9 @@ numpy, soundfile), so that `composer explain` imports only the brief and the pla
 from __future__ import annotations
 
 import random
-from composer.base.exact import Fraction
 from typing import Any
 
+from composer.base.exact import Fraction
 from composer.base.general_midi import program_name
 from composer.composition.brief import Brief
 from composer.composition.plan import PlacedEvent, Plan, Scene

@@ -31,12 +31,12 @@ import dataclasses
 import types
 import typing
 from collections.abc import Mapping
-from composer.base.exact import Fraction
 from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from composer.base.exact import Fraction
 from composer.base.tables import data_error
 
 Record = TypeVar("Record")

@@ -19,12 +19,12 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 from functools import cache
 from typing import Protocol
 
 from music21 import roman
 
+from composer.base.exact import Fraction
 from composer.composition.grammar import FUNCTIONS, AeolianLoop, Grammar, harmony_data
 from composer.composition.plan import Plan, music21_key, scene_change_at
 from composer.base.theory import BASS_RANGE, parallel_perfect, scale_pitch_classes

@@ -8,9 +8,9 @@ its tempo, meter, swing and groove; the arrangement plays the groove the Plan ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from composer.base.exact import Fraction
 from functools import cache
 
+from composer.base.exact import Fraction
 from composer.base.records import bounds, record
 from composer.base.tables import data_error, data_file, table
 from composer.base.theory import MODE_STEPS

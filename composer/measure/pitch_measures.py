@@ -14,9 +14,9 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 from typing import Any
 
+from composer.base.exact import Fraction
 from composer.base.theory import MODE_STEPS, gm_ranges, key_pitch_classes, parallel_perfect, pitch_class
 from composer.measure.music import TOLERANCE_Q, Music, Note, melody, onset_groups, sounding, strong_beats
 

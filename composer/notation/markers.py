@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.plan import Plan
 from composer.notation.score import section_marks
 

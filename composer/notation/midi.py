@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from composer.base.exact import Fraction
 from itertools import groupby
 
 import mido
 from music21 import key
 
+from composer.base.exact import Fraction
 from composer.composition.arrange import NoteEvent, PartPerformance, PartSpec, Performance
 from composer.composition.arrange.performance import GLIDE_RANGE
 from composer.composition.plan import SINGLE_LINE_PROGRAMS, Plan, music21_key

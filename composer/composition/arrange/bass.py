@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import bisect
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import BASS_RANGE, gm_ranges, parallel_perfect, scale_pitch_classes
 from composer.base.theory import pitch_class
 from composer.composition.arrange.data import Step, arrangement_data

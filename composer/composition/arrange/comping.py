@@ -8,8 +8,8 @@ keyboard or any other player from the harmony's voicing. A solo piano's left han
 from __future__ import annotations
 
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import Pattern, arrangement_data
 from composer.composition.arrange.parts import (NoteEvent, chord_stop, energy_at, grid_steps, is_final, release_end,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.parts import SIXTEENTH, NoteEvent, PartSpec, energy_at
 from composer.composition.arrange.percussion import BUTTON_Q, SNARE, TIMPANI_RANGE

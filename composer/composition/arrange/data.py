@@ -10,12 +10,12 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 from functools import cache
 from importlib.resources.abc import Traversable
 from typing import NoReturn
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.base.tables import data_file
 from composer.composition.plan import KINDS
 from composer.composition.styles import BASS_PATTERNS, COMPING_PATTERNS

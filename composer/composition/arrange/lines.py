@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import bisect
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import gm_ranges, parallel_perfect
 from composer.composition.arrange.comping import left_hand
 from composer.composition.arrange.data import arrangement_data

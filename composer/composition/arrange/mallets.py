@@ -4,8 +4,8 @@ ambient cue's texture of single high tones entering at free moments."""
 from __future__ import annotations
 
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import gm_ranges
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.lines import articulation

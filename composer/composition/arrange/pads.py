@@ -5,8 +5,8 @@ drifts with no beat. A style's comping pattern other than "sustain" is played by
 from __future__ import annotations
 
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.arrange.comping import GUITARS, comped
 from composer.composition.arrange.parts import (EIGHTH, PULSE_ENERGY, NoteEvent, bar_onsets, breathes, chord_stop, energy_at, free_moment, half_bar,
                                                 is_final, pulsed, release_end, scene_rank, velocity_for)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.arrange.data import Pattern, Step, arrangement_data
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody import Theme

@@ -5,8 +5,8 @@ ending's final hit for every part."""
 from __future__ import annotations
 
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.arrange.data import arrangement_data
 from composer.composition.arrange.parts import (SIXTEENTH, NoteEvent, entry_energy, is_final, layer_energy_at,
                                                 phrase_end, release_end, scene_variant, varied, velocity_for)

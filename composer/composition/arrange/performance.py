@@ -9,8 +9,8 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.arrange.comping import GUITARS, pattern_name
 from composer.composition.arrange.cues import exact_onsets
 from composer.composition.arrange.data import arrangement_data

@@ -4,9 +4,9 @@ returns the value or raises a one-line ``ComposerError`` that says how to fix it
 from __future__ import annotations
 
 from dataclasses import replace
-from composer.base.exact import Fraction
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.model import (KINDS, MAX_DURATION_S, MAX_TEMPO_BPM, MIN_DURATION_S, MIN_TEMPO_BPM,
                                               Brief, events_in_order)
 from composer.composition.brief.times import clock_text

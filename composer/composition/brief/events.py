@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from composer.base.exact import Fraction
 from typing import NamedTuple
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.checks import check_tempo
 from composer.composition.brief.data import PART_ROLES, ensembles, lexicon
 from composer.composition.brief.model import CueEvent, events_in_order

@@ -6,11 +6,11 @@ labelled with that name."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from composer.base.exact import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.events import DEFAULT_STOP_S, WrittenEvent
 from composer.composition.brief.model import TURN_MODES, CueEvent
 from composer.composition.brief.times import DEFAULT_FPS, FRAME_RATES, clock_text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 from composer.base.exact import Fraction
 
 #: The five cue kinds: what the music is for, which sets its form and ending.

@@ -6,11 +6,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
-from composer.base.exact import Fraction
 from pathlib import Path
 from typing import Any
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.checks import (check_duration, check_events, check_kind, check_stinger, check_tempo,
                                               check_times)
 from composer.composition.brief.data import lexicon, presets

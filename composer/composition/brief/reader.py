@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from composer.base.exact import Fraction
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.data import lexicon
 
 #: A number as a brief may write it: "90", "1.5", "1,000" (thousands), "1/2", "1 1/2" (a

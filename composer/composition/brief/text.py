@@ -3,9 +3,8 @@ length), then the words through the lexicon, then each field from what they mean
 
 from __future__ import annotations
 
-from composer.base.exact import Fraction
-
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.checks import check_duration
 from composer.composition.brief.data import presets
 from composer.composition.brief.duration import find_duration

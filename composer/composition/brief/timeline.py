@@ -9,11 +9,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
-from composer.base.exact import Fraction
 from pathlib import Path
 from typing import Any
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.checks import check_tempo
 from composer.composition.brief.events import DEFAULT_STOP_S, WrittenEvent, layer_role, mode_of
 from composer.composition.brief.model import EVENT_KINDS, TURN_MODES, CueEvent

@@ -5,10 +5,10 @@ moments ("at 1:10", "from 30 s"), and the one reader of a time as an editor writ
 from __future__ import annotations
 
 import re
-from composer.base.exact import Fraction
 from typing import NamedTuple
 
 from composer.base.errors import ComposerError
+from composer.base.exact import Fraction
 from composer.composition.brief.reader import (CLOCK, MINUTES, NUMBER, SECONDS, Reader, clock_seconds, figure,
                                                number_words, seconds)
 

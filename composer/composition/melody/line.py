@@ -8,8 +8,8 @@ import bisect
 import dataclasses
 import itertools
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import parallel_perfect, pitch_class, scale_pitch_classes
 from composer.composition.harmony import ChordSpan, chord_index
 from composer.composition.melody.motif import style_cells

@@ -7,8 +7,8 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.grammar import Flavour, harmony_data
 from composer.composition.melody.notes import Motif, is_strong
 from composer.composition.plan import Plan

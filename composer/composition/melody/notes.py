@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import gm_ranges
 from composer.composition.plan import Plan
 

@@ -9,8 +9,8 @@ import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.grammar import harmony_data
 from composer.composition.melody.motif import style_cells
 from composer.composition.melody.notes import Motif, is_strong

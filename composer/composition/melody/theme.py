@@ -7,8 +7,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.theory import gm_ranges, melodic_motion, parallel_perfect, pitch_class
 from composer.composition.grammar import harmony_data
 from composer.composition.harmony import ChordSpan

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.brief import KINDS, Brief, ShapeEvent, presets
 from composer.composition.plan.data import PlanData, plan_data
 from composer.composition.plan.form import (choose_lift, default_ending, energy_per_bar, phrase_form, timed_sections,

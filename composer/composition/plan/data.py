@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from composer.base.exact import Fraction
 from functools import cache
 
+from composer.base.exact import Fraction
 from composer.base.records import bounds, record
 from composer.base.tables import data_file, table
 

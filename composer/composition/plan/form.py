@@ -7,8 +7,8 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.brief import Brief, ShapeEvent, lexicon
 from composer.composition.plan.data import plan_data
 from composer.composition.plan.model import Section, Timing, transposed_tonic

@@ -6,10 +6,10 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import KW_ONLY, dataclass
-from composer.base.exact import Fraction
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
+from composer.base.exact import Fraction
 from composer.base.general_midi import program_name
 from composer.composition.brief import DROP_LABEL
 from composer.composition.styles import Groove

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence, Set
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.plan.data import SceneChange, plan_data
 from composer.composition.plan.model import Plan, Role, Scene, Timing
 

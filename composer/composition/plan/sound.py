@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.base.general_midi import program_name
 from composer.composition.brief import Brief, Preset, ensembles, lexicon, presets_colours
 from composer.composition.plan.data import plan_data

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.brief import CueEvent
 from composer.composition.brief.times import clock_text
 from composer.composition.plan.model import PlacedEvent, Timing

@@ -5,8 +5,8 @@ release ("tail") that ends exactly at the requested second; a stinger's pickup i
 from __future__ import annotations
 
 import math
-from composer.base.exact import Fraction
 
+from composer.base.exact import Fraction
 from composer.composition.brief import Brief, Preset, lexicon, presets
 from composer.composition.plan.model import Timing
 from composer.composition.plan.timeline import CutTiming, Segment, fit_to_events
