@@ -218,12 +218,14 @@ def write_cue(cue: Cue, folder: Path,
     when the cue has events, and NAME.json describing them, all together or none. ``progress``
     gives the render's progress callback for the piece's length; ``workers`` threads render
     the mix (None: one per core, up to two; see :func:`composer.audio.render.worker_count`)."""
+    from composer.composition.brief import build_brief
+
+    parsed = build_brief(cue.text, cue.fields)  # a bad brief is told before the music and audio stacks load
+
     from composer.audio.deliver import deliver
     from composer.base.files import output_folder, write_together
-    from composer.composition.brief import build_brief
     from composer.piece import compose
 
-    parsed = build_brief(cue.text, cue.fields)
     piece = compose(parsed, seed=cue.seed, title=cue.name)
     base, asked = cue.name, cue.output
     midi_path, json_path = folder / f"{base}.mid", folder / f"{base}.json"

@@ -378,7 +378,7 @@ def schema() -> object:
 
 @pytest.mark.parametrize("score", SCORES, ids=lambda p: p.stem)
 def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, schema: object) -> None:
-    """Each ready-made brief × 3 seeds: valid MusicXML 4.0 (the W3C XSD); every part has the first
+    """Each ready-made brief × 2 seeds: valid MusicXML 4.0 (the W3C XSD); every part has the first
     part's key and time signatures at the same bars (drums the time signatures only); no tuplet but
     3:2; no bar fuller than its meter; no note held over a beat from off it but tied there; drums
     unpitched on a percussion clef, named by General MIDI; a cello's bass clef, a violin's treble,
@@ -391,7 +391,7 @@ def test_every_score_validates_and_is_written_as_a_player_reads_it(score: Path, 
     text = fields.pop("brief")
     for name in ("seed", "name"):
         fields.pop(name, None)
-    for seed in (1, 2, 3):
+    for seed in (1, 2):  # eight briefs give the breadth; a third seed cost the suite 18 s and found nothing new
         piece = compose(text, seed=seed, **fields)
         data = piece.musicxml_bytes()
         schema.validate(data.decode("utf-8"))  # type: ignore[attr-defined]
