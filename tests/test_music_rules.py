@@ -49,9 +49,11 @@ BRIEFS = [
 PRODUCT_VIDEO = BRIEFS[0]
 UNDERSCORE_BRIEFS = [b for b in BRIEFS if build_brief(b, {}).kind == "underscore"]
 
-RULES = settings(max_examples=75, deadline=None, derandomize=True)
+#: Examples per rule beside the 242-piece corpus: 50 (75 until the suite neared CI's ten minutes on
+#: a slow machine; the corpus carries the statistics, these the odd brief, seed and length).
+RULES = settings(max_examples=50, deadline=None, derandomize=True)
 #: Rules at any duration compose up to ten-minute pieces; the corpus already covers 240 pieces.
-ANY_DURATION = settings(max_examples=30, deadline=None, derandomize=True)
+ANY_DURATION = settings(max_examples=20, deadline=None, derandomize=True)
 SEEDS = st.integers(0, 2**31)
 ANY_BRIEF = st.sampled_from(BRIEFS)
 DURATIONS = st.floats(2, 600)
